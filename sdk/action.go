@@ -1,0 +1,267 @@
+package sdk
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"unicode/utf8"
+
+	"github.com/go-json-experiment/json"
+)
+
+// Action is what Divar does when a user clicks a widget or chat button, or
+// what a dynamic-action answer asks it to do. Exactly one field is set; build
+// one with [OpenDirectLink], [OpenServerLink], [GetDynamicAction],
+// [OpenPostPage] or [OpenPostManagePage] rather than by hand.
+type Action struct {
+	OpenDirectLink     string       `json:"open_direct_link,omitempty"`
+	OpenServerLink     *DataPayload `json:"open_server_link,omitempty"`
+	GetDynamicAction   *DataPayload `json:"get_dynamic_action,omitempty"`
+	OpenPostPage       *PostPayload `json:"open_post_page,omitempty"`
+	OpenPostManagePage *PostPayload `json:"open_post_manage_page,omitempty"`
+}
+
+// DataPayload carries the data of open_server_link and get_dynamic_action,
+// which Divar echoes back to the add-on as extra_data.
+type DataPayload struct {
+	Data Data `json:"data"`
+}
+
+// PostPayload names the post of open_post_page and open_post_manage_page.
+type PostPayload struct {
+	PostToken string `json:"post_token"`
+}
+
+// OpenDirectLink opens url: on the web in a new tab, on Android and iOS in an
+// in-app web view. No callback is made.
+//
+//	{"open_direct_link":"https://…"}
+func OpenDirectLink(url string) Action { return Action{OpenDirectLink: url} }
+
+// OpenServerLink makes Divar call the add-on's init callback with data as
+// extra_data, then open the URL it answers. A nil data is sent as {}.
+//
+//	{"open_server_link":{"data":{…}}}
+func OpenServerLink(data Data) Action { return Action{OpenServerLink: &DataPayload{Data: orEmpty(data)}} }
+
+// GetDynamicAction makes Divar call the add-on's dynamic-action callback
+// with data as extra_data, then do what it answers. A nil data is sent as {}.
+//
+//	{"get_dynamic_action":{"data":{…}}}
+func GetDynamicAction(data Data) Action {
+	return Action{GetDynamicAction: &DataPayload{Data: orEmpty(data)}}
+}
+
+// OpenPostPage opens the public page of the post.
+//
+//	{"open_post_page":{"post_token":"…"}}
+func OpenPostPage(postToken string) Action {
+	return Action{OpenPostPage: &PostPayload{PostToken: postToken}}
+}
+
+// OpenPostManagePage opens the management page of the post (for its owner).
+//
+//	{"open_post_manage_page":{"post_token":"…"}}
+func OpenPostManagePage(postToken string) Action {
+	return Action{OpenPostManagePage: &PostPayload{PostToken: postToken}}
+}
+
+func orEmpty(d Data) Data {
+	if d == nil {
+		return Data{}
+	}
+	return d
+}
+
+func invalid(format string, args ...any) error {
+	return fmt.Errorf("%w: "+format, append([]any{ErrInvalidAnswer}, args...)...)
+}
+
+// Validate reports whether Divar accepts a: exactly one kind set, an
+// absolute http(s) URL, a post token of 1 to 10 characters.
+func (a Action) Validate() error {
+	var err error
+	kinds := 0
+	if a.OpenDirectLink != "" {
+		kinds++
+		err = checkURL("/open_direct_link", a.OpenDirectLink)
+	}
+	if a.OpenServerLink != nil {
+		kinds++
+	}
+	if a.GetDynamicAction != nil {
+		kinds++
+	}
+	for name, p := range map[string]*PostPayload{"open_post_page": a.OpenPostPage, "open_post_manage_page": a.OpenPostManagePage} {
+		if p == nil {
+			continue
+		}
+		kinds++
+		if n := utf8.RuneCountInString(p.PostToken); n < 1 || n > 10 {
+			err = invalid("/%s/post_token must have 1 to 10 characters", name)
+		}
+	}
+	switch {
+	case kinds == 0:
+		return invalid("an action must set one kind, it sets none")
+	case kinds > 1:
+		return invalid("an action must set exactly one kind, it sets %d", kinds)
+	}
+	return err
+}
+
+// checkURL reports whether u is an absolute http(s) URL of at most 2048
+// characters, as the spec's AbsoluteURL pattern
+// ^[hH][tT][tT][pP][sS]?://[^\s/?#]+[^\s]*$ requires.
+func checkURL(pointer, u string) error {
+	n := utf8.RuneCountInString(u)
+	if n < 8 || n > 2048 {
+		return invalid("%s must be an absolute http(s) URL of 8 to 2048 characters", pointer)
+	}
+	rest, ok := cutScheme(u)
+	if !ok {
+		return invalid("%s must be an absolute http(s) URL", pointer)
+	}
+	host := 0
+	for host < len(rest) && !isSpace(rest[host]) && rest[host] != '/' && rest[host] != '?' && rest[host] != '#' {
+		host++
+	}
+	if host == 0 {
+		return invalid("%s must be an absolute http(s) URL with a host", pointer)
+	}
+	for i := host; i < len(rest); i++ {
+		if isSpace(rest[i]) {
+			return invalid("%s must not contain white space", pointer)
+		}
+	}
+	return nil
+}
+
+func cutScheme(u string) (string, bool) {
+	for _, scheme := range []string{"https://", "http://"} {
+		if len(u) >= len(scheme) && equalFoldASCII(u[:len(scheme)], scheme) {
+			return u[len(scheme):], true
+		}
+	}
+	return "", false
+}
+
+// equalFoldASCII compares a with the lower-case ASCII b, ignoring ASCII
+// case only (strings.EqualFold would also match U+017F ſ with s).
+func equalFoldASCII(a, lower string) bool {
+	if len(a) != len(lower) {
+		return false
+	}
+	for i := 0; i < len(a); i++ {
+		c := a[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != lower[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// isSpace is RE2's \s: [\t\n\f\r ].
+func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\f' || c == '\r' }
+
+// OpenServerLinkResponse is the init callback's answer: the URL Divar opens.
+// It is a response of the generated strict server as it is:
+//
+//	return sdk.OpenURL("https://…"), nil
+type OpenServerLinkResponse struct {
+	URL string `json:"url"`
+}
+
+// OpenURL answers the init callback with the URL Divar opens for the user:
+//
+//	{"url":"https://…"}
+func OpenURL(url string) OpenServerLinkResponse { return OpenServerLinkResponse{URL: url} }
+
+// Validate reports whether Divar accepts r: an absolute http(s) URL.
+func (r OpenServerLinkResponse) Validate() error { return checkURL("/url", r.URL) }
+
+// VisitOpenServerLinkResponse writes r as a 200 answer. It makes r a
+// response of the strict server generated for operationId openServerLink.
+// An answer Divar would reject is not sent: the error reaches the server's
+// error handler, which answers 500.
+func (r OpenServerLinkResponse) VisitOpenServerLinkResponse(w http.ResponseWriter) error {
+	return writeAnswer(w, r.Validate(), r)
+}
+
+// DynamicActionResponse is the dynamic-action callback's answer: an action,
+// a text message, or both. It is a response of the generated strict server
+// as it is:
+//
+//	return sdk.Reply(sdk.OpenDirectLink(u)).WithText("…"), nil
+//	return sdk.TextMessage("…"), nil
+type DynamicActionResponse struct {
+	Action      *Action `json:"action,omitempty"`
+	TextMessage string  `json:"text_message,omitempty"`
+}
+
+// Reply answers the dynamic-action callback with an action to run:
+//
+//	{"action":{…}}
+func Reply(a Action) DynamicActionResponse { return DynamicActionResponse{Action: &a} }
+
+// TextMessage answers the dynamic-action callback with only a text shown to
+// the user:
+//
+//	{"text_message":"…"}
+func TextMessage(text string) DynamicActionResponse { return DynamicActionResponse{TextMessage: text} }
+
+// WithText returns r with a text message shown to the user as well:
+//
+//	{"action":{…},"text_message":"…"}
+func (r DynamicActionResponse) WithText(text string) DynamicActionResponse {
+	r.TextMessage = text
+	return r
+}
+
+// Validate reports whether Divar accepts r: an action, a text of at most
+// 4096 characters, or both.
+func (r DynamicActionResponse) Validate() error {
+	if r.Action == nil && r.TextMessage == "" {
+		return invalid("a dynamic-action answer needs an action, a text_message, or both")
+	}
+	var err error
+	if r.Action != nil {
+		if e := r.Action.Validate(); e != nil {
+			err = fmt.Errorf("/action: %w", e)
+		}
+	}
+	if utf8.RuneCountInString(r.TextMessage) > 4096 {
+		err = errors.Join(err, invalid("/text_message must have at most 4096 characters"))
+	}
+	return err
+}
+
+// VisitDynamicActionResponse writes r as a 200 answer. It makes r a
+// response of the strict server generated for operationId dynamicAction.
+// An answer Divar would reject is not sent: the error reaches the server's
+// error handler, which answers 500.
+func (r DynamicActionResponse) VisitDynamicActionResponse(w http.ResponseWriter) error {
+	return writeAnswer(w, r.Validate(), r)
+}
+
+// MarshalAnswer returns the exact bytes kenarkit sends for an action or an
+// answer: compact JSON, members in the documented order, map keys sorted, no
+// HTML escaping (a URL's & stays &).
+func MarshalAnswer(v any) ([]byte, error) { return json.Marshal(v, json.Deterministic(true)) }
+
+func writeAnswer(w http.ResponseWriter, invalid error, v any) error {
+	if invalid != nil {
+		return invalid
+	}
+	b, err := MarshalAnswer(v)
+	if err != nil {
+		return fmt.Errorf("sdk: encoding the answer: %w", err)
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusOK)
+	_, err = w.Write(b)
+	return err
+}

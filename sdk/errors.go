@@ -1,0 +1,16 @@
+package sdk
+
+import "errors"
+
+// The errors kenarkit reports. Compare with errors.Is; the texts may change.
+var (
+	// ErrNoKey: a request carries no identification key in Authorization.
+	ErrNoKey = errors.New("sdk: no identification key in the Authorization header")
+	// ErrWrongKey: a request's identification key is not one of the add-on's.
+	ErrWrongKey = errors.New("sdk: the identification key is not one of the add-on's keys")
+	// ErrNoKeys: a server or middleware was configured with no identification
+	// key, or an empty one. It refuses to start rather than accept anyone.
+	ErrNoKeys = errors.New("sdk: no identification key configured (set the add-on's key from the Kenar panel)")
+	// ErrInvalidAnswer: an action or an answer that Divar would reject.
+	ErrInvalidAnswer = errors.New("sdk: answer Divar would reject")
+)

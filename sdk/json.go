@@ -1,0 +1,55 @@
+package sdk
+
+import (
+	"errors"
+	"io"
+	"net/http"
+
+	"github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
+	"github.com/labstack/echo/v4"
+)
+
+// JSONSerializer is the echo.JSONSerializer kenarkit's server installs. It
+// decodes with the semantics of Go's JSON v2: member names match exactly
+// (echo's default, encoding/json, would bind "POST_TOKEN" to post_token
+// after validation passed over it), a duplicated name, invalid UTF-8 or data
+// after the value are errors. It encodes compactly, without HTML escaping
+// and with sorted map keys, as [MarshalAnswer] does.
+type JSONSerializer struct{}
+
+var _ echo.JSONSerializer = JSONSerializer{}
+
+// Serialize writes i as JSON to the response.
+func (JSONSerializer) Serialize(c echo.Context, i any, indent string) error {
+	opts := []json.Options{json.Deterministic(true)}
+	if indent != "" {
+		opts = append(opts, jsontext.WithIndent(indent))
+	}
+	return json.MarshalWrite(c.Response(), i, opts...)
+}
+
+// Deserialize reads the request body into i. Errors are a 400 [Problem]
+// that names no value.
+func (JSONSerializer) Deserialize(c echo.Context, i any) error {
+	err := json.UnmarshalRead(c.Request().Body, i)
+	if err == nil {
+		return nil
+	}
+	var p *Problem
+	if errors.As(err, &p) {
+		return p
+	}
+	if errors.Is(err, io.ErrUnexpectedEOF) {
+		return badRequest("", "the request body is not valid JSON")
+	}
+	var se *json.SemanticError
+	if errors.As(err, &se) && se.JSONPointer != "" {
+		return badRequest(truncatePointer(string(se.JSONPointer)), "has the wrong type")
+	}
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		return tooLarge(mbe.Limit)
+	}
+	return syntaxProblem(err)
+}

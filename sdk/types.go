@@ -1,0 +1,155 @@
+package sdk
+
+import "github.com/go-json-experiment/json"
+
+// CompletionURL is the fixed address Divar's current documentation asks an
+// add-on to send the user to at the end of any flow, success or cancel. It
+// takes no parameters.
+const CompletionURL = "https://open-platform-redirect.divar.ir/completion"
+
+// Source says where the user came from, in the init callback. Divar adds
+// values over time: an unknown value is valid. Compare normalised values:
+//
+//	if req.Source.Normalize() == sdk.SourcePostAddon { … }
+type Source string
+
+// Known values of [Source].
+const (
+	SourcePostAddon         Source = "POST_ADDON"          // a post add-on (the seed's table misspells it POST_ADODN)
+	SourceChatMessageAction Source = "CHAT_MESSAGE_ACTION" // a button in chat (seed)
+	SourceChat              Source = "CHAT"                // chat (current documentation)
+)
+
+// Normalize returns s in upper case with the documented misspelling
+// POST_ADODN mapped to [SourcePostAddon]. Unknown values are kept.
+func (s Source) Normalize() Source {
+	n := Source(upper(string(s)))
+	if n == "POST_ADODN" {
+		return SourcePostAddon
+	}
+	return n
+}
+
+// Touchpoint says where the action was shown, in the dynamic-action
+// callback. Unknown values are valid.
+type Touchpoint string
+
+// Known values of [Touchpoint].
+const (
+	TouchpointChat       Touchpoint = "CHAT"
+	TouchpointMyPost     Touchpoint = "MY_POST"
+	TouchpointMyDivar    Touchpoint = "MY_DIVAR"
+	TouchpointDivarPro   Touchpoint = "DIVAR_PRO"
+	TouchpointDemandPost Touchpoint = "DEMAND_POST"
+)
+
+// Normalize returns t in upper case. Unknown values are kept.
+func (t Touchpoint) Normalize() Touchpoint { return Touchpoint(upper(string(t))) }
+
+// UserSide says whether the clicking user is the seller or the buyer. It is
+// empty when Divar sent none (or null). Unknown values are valid.
+type UserSide string
+
+// Known values of [UserSide].
+const (
+	UserSideSupply UserSide = "SUPPLY" // the seller, who posted (the seed also writes "Supply")
+	UserSideDemand UserSide = "DEMAND" // the buyer, who visits
+)
+
+// Normalize returns u in upper case, so "Supply" (seed 000) and "SUPPLY"
+// (seed 002) compare equal. Unknown values are kept.
+func (u UserSide) Normalize() UserSide { return UserSide(upper(string(u))) }
+
+// upper upper-cases ASCII letters only: Divar's enum values are ASCII, and
+// strings.ToUpper would turn some non-ASCII letters into ASCII ones.
+func upper(s string) string {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; 'a' <= c && c <= 'z' {
+			b := []byte(s)
+			for j := i; j < len(b); j++ {
+				if c := b[j]; 'a' <= c && c <= 'z' {
+					b[j] = c - ('a' - 'A')
+				}
+			}
+			return string(b)
+		}
+	}
+	return s
+}
+
+// Data is the free-form JSON object an add-on puts in an action's "data";
+// Divar echoes it back in the callback as extra_data (or provider_data).
+type Data map[string]any
+
+// String returns d[key] if it is a JSON string, and "" otherwise.
+func (d Data) String(key string) string {
+	s, _ := d[key].(string)
+	return s
+}
+
+// Decode stores d in the value pointed to by v, typically a struct with
+// json tags, matching names exactly. It fails when a member has the wrong
+// type for its field.
+func (d Data) Decode(v any) error {
+	b, err := json.Marshal(d)
+	if err != nil {
+		return err
+	}
+	return json.Unmarshal(b, v)
+}
+
+// OpenServerLinkRequest is the body of the init callback of open_server_link
+// (POST /divar/open-server-link). Nullable strings are empty when Divar sent
+// null or nothing.
+type OpenServerLinkRequest struct {
+	ReturnURL      string   `json:"return_url,omitempty"`      // ≤ 2048; seed spelling
+	CompletionURL  string   `json:"completion_url,omitempty"`  // ≤ 2048; current documentation's spelling
+	Source         Source   `json:"source,omitempty"`          // ≤ 20
+	PostToken      string   `json:"post_token,omitempty"`      // ≤ 10, nullable
+	ConversationID string   `json:"conversation_id,omitempty"` // ≤ 64, nullable
+	UserSide       UserSide `json:"user_side,omitempty"`       // ≤ 50, nullable
+	ExtraData      Data     `json:"extra_data,omitempty"`      // seed spelling
+	ProviderData   Data     `json:"provider_data,omitempty"`   // current documentation's spelling
+	UserID         string   `json:"user_id,omitempty"`         // ≤ 64, nullable
+}
+
+// Data returns the action's data whichever name Divar sent it under:
+// extra_data, else provider_data. It is never nil.
+func (r *OpenServerLinkRequest) Data() Data { return pickData(r.ExtraData, r.ProviderData) }
+
+// ReturnTo returns where to send the user when the flow is over: the
+// request's return_url, else its completion_url, else [CompletionURL].
+func (r *OpenServerLinkRequest) ReturnTo() string {
+	switch {
+	case r.ReturnURL != "":
+		return r.ReturnURL
+	case r.CompletionURL != "":
+		return r.CompletionURL
+	}
+	return CompletionURL
+}
+
+// DynamicActionRequest is the body of the dynamic-action callback
+// (POST /divar/dynamic-action). Nullable strings are empty when Divar sent
+// null or nothing.
+type DynamicActionRequest struct {
+	Touchpoint     Touchpoint `json:"touchpoint,omitempty"`      // ≤ 64
+	PostToken      string     `json:"post_token,omitempty"`      // ≤ 10, nullable
+	ConversationID string     `json:"conversation_id,omitempty"` // ≤ 64, nullable
+	UserSide       UserSide   `json:"user_side,omitempty"`       // ≤ 50, nullable
+	ExtraData      Data       `json:"extra_data,omitempty"`
+	UserID         string     `json:"user_id,omitempty"` // ≤ 64, nullable; current documentation only
+}
+
+// Data returns the action's data (extra_data). It is never nil.
+func (r *DynamicActionRequest) Data() Data { return pickData(r.ExtraData, nil) }
+
+func pickData(first, second Data) Data {
+	switch {
+	case first != nil:
+		return first
+	case second != nil:
+		return second
+	}
+	return Data{}
+}
