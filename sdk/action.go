@@ -42,7 +42,9 @@ func OpenDirectLink(url string) Action { return Action{OpenDirectLink: url} }
 // extra_data, then open the URL it answers. A nil data is sent as {}.
 //
 //	{"open_server_link":{"data":{…}}}
-func OpenServerLink(data Data) Action { return Action{OpenServerLink: &DataPayload{Data: orEmpty(data)}} }
+func OpenServerLink(data Data) Action {
+	return Action{OpenServerLink: &DataPayload{Data: orEmpty(data)}}
+}
 
 // GetDynamicAction makes Divar call the add-on's dynamic-action callback
 // with data as extra_data, then do what it answers. A nil data is sent as {}.
