@@ -1,0 +1,111 @@
+// Command scaffold writes a ready-to-fill Divar Kenar add-on in Go, and fires
+// Divar's callbacks at a running one.
+//
+// Usage:
+//
+//	scaffold new [--module PATH] [--dir DIR] [--sdk PATH] NAME
+//	scaffold trigger KIND [flags]
+//	scaffold help [COMMAND]
+//
+// `scaffold new myaddon` writes ./myaddon: a module with Divar's callbacks in
+// api/openapi.yaml, the server generated from it in gen/, a handler where
+// every callback already answers what Divar accepts, a Persian landing page,
+// tests, and a README. It then runs `go mod tidy` and `go generate ./...` in
+// the new module, so the project builds and tests green at once:
+//
+//	go run github.com/kenarkit/kenarkit/cmd/scaffold@latest new myaddon
+//	cd myaddon && KENAR_IDENTIFICATION_KEY=dev-key go run .
+//
+// From a checkout of kenarkit, `go run ./cmd/scaffold new myaddon` builds the
+// new add-on against that checkout (as --sdk would).
+//
+// `scaffold trigger` sends a callback exactly as Divar does to a running
+// add-on and says whether Divar would accept the answer; see
+// `scaffold help trigger`.
+//
+// Errors are one line prefixed "scaffold: "; bad usage exits with status 2,
+// other failures with 1. Nothing is written when the input is invalid.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+const usage = `scaffold writes a ready-to-fill Divar Kenar add-on in Go.
+
+Usage:
+  scaffold new [--module PATH] [--dir DIR] [--sdk PATH] NAME
+  scaffold trigger KIND [flags]
+  scaffold help [COMMAND]
+
+Commands:
+  new      write a new add-on that builds, tests green and answers Divar's
+           callbacks at once
+  trigger  send a callback to a running add-on, as Divar does, and check
+           the answer
+  help     show this text, or a command's
+
+Run 'scaffold help new' or 'scaffold help trigger' for a command's flags.
+`
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// run executes the command line args and returns the exit status.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	var err error
+	switch cmd, rest := args[0], args[1:]; cmd {
+	case "new":
+		err = runNew(ctx, rest, stdout, stderr)
+	case "trigger":
+		err = runTrigger(ctx, rest, stdout, stderr)
+	case "help", "-h", "-help", "--help":
+		err = runHelp(rest, stdout)
+	default:
+		err = fmt.Errorf("scaffold: unknown command %q (run 'scaffold help'): %w", cmd, errUsage)
+	}
+	switch {
+	case err == nil:
+		return 0
+	case errors.Is(err, errHelpShown):
+		return 0
+	case errors.Is(err, errUsage):
+		fmt.Fprintln(stderr, err)
+		return 2
+	}
+	fmt.Fprintln(stderr, err)
+	return 1
+}
+
+// errHelpShown ends a command that printed its help for -h.
+var errHelpShown = errors.New("help shown")
+
+func runHelp(args []string, stdout io.Writer) error {
+	if len(args) == 0 {
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
+	switch args[0] {
+	case "new":
+		fmt.Fprint(stdout, newUsage)
+	case "trigger":
+		fmt.Fprint(stdout, triggerUsage)
+	default:
+		return fmt.Errorf("scaffold: no help for %q (commands: new, trigger): %w", args[0], errUsage)
+	}
+	return nil
+}
