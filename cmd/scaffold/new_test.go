@@ -1,0 +1,303 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"go/format"
+	"io"
+	"io/fs"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// repoRoot is the kenarkit checkout this test runs in.
+func repoRoot(t testing.TB) string {
+	t.Helper()
+	root, err := filepath.Abs("../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return root
+}
+
+func runScaffold(t *testing.T, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	code = run(context.Background(), args, &out, &errOut)
+	return code, out.String(), errOut.String()
+}
+
+func TestNewRefusesBadInput(t *testing.T) {
+	root := repoRoot(t)
+	nonEmpty := t.TempDir()
+	if err := os.WriteFile(filepath.Join(nonEmpty, "keep.txt"), []byte("mine"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		args []string
+		want string // in the one-line error
+	}{
+		{"a name with a space", []string{"new", "--sdk", root, "My Addon"}, `invalid NAME "My Addon"`},
+		{"a name that is a path", []string{"new", "--sdk", root, "../x"}, `invalid NAME "../x"`},
+		{"an empty name", []string{"new", "--sdk", root, ""}, `invalid NAME ""`},
+		{"no name", []string{"new", "--sdk", root}, "exactly one NAME"},
+		{"two names", []string{"new", "--sdk", root, "a", "b"}, "exactly one NAME"},
+		{"an invalid module path", []string{"new", "--sdk", root, "--module", "github.com/you/My Addon", "myaddon"}, "invalid module path"},
+		{"a module path inside kenarkit", []string{"new", "--sdk", root, "--module", "github.com/kenarkit/kenarkit/x", "myaddon"}, "invalid module path"},
+		{"a target that is not empty", []string{"new", "--sdk", root, "--dir", nonEmpty, "myaddon"}, "exists and is not empty"},
+		{"an sdk that is not kenarkit", []string{"new", "--sdk", t.TempDir(), "myaddon"}, "has no go.mod"},
+		{"an unknown flag", []string{"new", "--modul", "x", "myaddon"}, "flag provided but not defined"},
+		{"an unknown command", []string{"nwe", "myaddon"}, `unknown command "nwe"`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			wd := t.TempDir()
+			t.Chdir(wd)
+			code, stdout, stderr := runScaffold(t, tc.args...)
+			if code != 2 {
+				t.Errorf("exit status %d, want 2", code)
+			}
+			if !strings.HasPrefix(stderr, "scaffold: ") || strings.Count(stderr, "\n") != 1 || !strings.Contains(stderr, tc.want) {
+				t.Errorf("stderr %q, want one line starting \"scaffold: \" containing %q", stderr, tc.want)
+			}
+			if stdout != "" {
+				t.Errorf("stdout %q, want nothing", stdout)
+			}
+			if entries, _ := os.ReadDir(wd); len(entries) != 0 {
+				t.Errorf("wrote %d entries into the working directory", len(entries))
+			}
+			if data, err := os.ReadFile(filepath.Join(nonEmpty, "keep.txt")); err != nil || string(data) != "mine" {
+				t.Errorf("the non-empty target changed")
+			}
+		})
+	}
+}
+
+func TestHelp(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"help", []string{"help"}, "scaffold new [--module PATH] [--dir DIR] [--sdk PATH] NAME"},
+		{"help new", []string{"help", "new"}, "--sdk PATH"},
+		{"new -h", []string{"new", "-h"}, "--module PATH"},
+		{"help trigger", []string{"help", "trigger"}, "trigger"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			code, stdout, stderr := runScaffold(t, tc.args...)
+			if code != 0 || !strings.Contains(stdout, tc.want) || stderr != "" {
+				t.Errorf("exit %d, stdout %q, stderr %q; want 0 and a text containing %q", code, stdout, stderr, tc.want)
+			}
+		})
+	}
+	if code, _, stderr := runScaffold(t); code != 2 || !strings.Contains(stderr, "Usage:") {
+		t.Errorf("no arguments: exit %d, stderr %q; want 2 and the usage", code, stderr)
+	}
+}
+
+// The new project's generator config is kenarkit's own, so both generate
+// the same code from the same spec.
+func TestGeneratorConfigIsKenarkits(t *testing.T) {
+	ours, err := os.ReadFile(filepath.Join(repoRoot(t), "gen", "cfg.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	theirs, err := templates.ReadFile("templates/gen/cfg.yaml.tmpl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(ours, theirs) {
+		t.Error("templates/gen/cfg.yaml.tmpl differs from gen/cfg.yaml")
+	}
+}
+
+func TestRenderedGoIsFormatted(t *testing.T) {
+	files, err := render(project{Name: "myaddon", Module: "example.com/myaddon", GoVersion: "1.26", SDKVersion: "v1.0.0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, data := range files {
+		if !strings.HasSuffix(name, ".go") {
+			continue
+		}
+		formatted, err := format.Source(data)
+		if err != nil {
+			t.Errorf("%s does not parse: %v", name, err)
+		} else if !bytes.Equal(formatted, data) {
+			t.Errorf("%s is not gofmt-ed", name)
+		}
+	}
+}
+
+// TestScaffoldEndToEnd scaffolds an add-on against this checkout, then in it
+// runs go vet, go build, go test and go generate (which must change
+// nothing), starts the binary on a loopback port and sends it real callbacks.
+func TestScaffoldEndToEnd(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds a whole project: skipped with -short")
+	}
+	if _, err := exec.LookPath("go"); err != nil {
+		t.Skip("no go command")
+	}
+	root := repoRoot(t)
+	dir := filepath.Join(t.TempDir(), "myaddon")
+	t.Setenv("GOWORK", "off")
+
+	start := time.Now()
+	code, stdout, stderr := runScaffold(t, "new", "--sdk", root, "--module", "example.com/myaddon", "--dir", dir, "myaddon")
+	if code != 0 {
+		t.Fatalf("scaffold new: exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	scaffolded := time.Since(start)
+	for _, want := range []string{"Next steps:", "cd ", "KENAR_IDENTIFICATION_KEY", "/divar/open-server-link", "/divar/dynamic-action", "go test ./..."} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("the next-steps message lacks %q:\n%s", want, stdout)
+		}
+	}
+
+	goCmd(t, dir, "vet", "./...")
+	goCmd(t, dir, "build", "-o", filepath.Join(dir, "bin", "myaddon"), ".")
+	goCmd(t, dir, "test", "./...")
+	green := time.Since(start)
+	t.Logf("time to first green: %v (scaffold with go mod tidy and go generate: %v; vet, build and test: %v)",
+		green.Round(time.Millisecond), scaffolded.Round(time.Millisecond), (green - scaffolded).Round(time.Millisecond))
+
+	before := snapshot(t, dir)
+	goCmd(t, dir, "generate", "./...")
+	if after := snapshot(t, dir); !equalSnapshots(before, after) {
+		t.Error("go generate ./... in the new project changed its files")
+	}
+
+	addr := startBinary(t, filepath.Join(dir, "bin", "myaddon"))
+	for _, tc := range []struct {
+		name, path, key, body string
+		status                int
+		want                  string
+	}{
+		{"seed init callback", "/divar/open-server-link", "k-new", seedInit, 200, `{"url":"http://` + addr + `/landing?s=`},
+		{"seed dynamic action, old key", "/divar/dynamic-action", "k-old", seedDynamic, 200, `{"text_message":"`},
+		{"a wrong key", "/divar/open-server-link", "k-wrong", seedInit, 401, `"status":401`},
+		{"an invalid body", "/divar/dynamic-action", "k-new", `{"post_token":"12345678901"}`, 400, `"pointer":"/post_token"`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			req, _ := http.NewRequest(http.MethodPost, "http://"+addr+tc.path, strings.NewReader(tc.body))
+			req.Header.Set("Content-Type", "application/json")
+			req.Header.Set("Authorization", tc.key)
+			res, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ := io.ReadAll(res.Body)
+			res.Body.Close()
+			if res.StatusCode != tc.status || !strings.Contains(string(body), tc.want) {
+				t.Errorf("got %d %s; want %d and %s", res.StatusCode, body, tc.status, tc.want)
+			}
+		})
+	}
+}
+
+const seedInit = `{"return_url":"https://divar.ir/","source":"POST_ADDON","post_token":"wZC44q5D","conversation_id":"6b3d5cf7-9291-4fa9-892a-9d07e300daea","user_side":"Supply","extra_data":{"your_key_1":"your value","your_key_2":"your value"},"user_id":"6GqmD76dle5NpJySqnBX8seTpt6uVtzqaNTNJU1ettI="}`
+
+const seedDynamic = `{"touchpoint":"CHAT","post_token":"wZC44q5D","conversation_id":"6b3d5cf7-9291-4fa9-892a-9d07e300daea","user_side":"SUPPLY","extra_data":{"your_key_1":"your value","your_key_2":"your value"}}`
+
+func goCmd(t *testing.T, dir string, args ...string) {
+	t.Helper()
+	cmd := exec.Command("go", args...)
+	cmd.Dir = dir
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("go %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+}
+
+// startBinary runs the add-on on a free loopback port and returns its
+// address once it serves; it is stopped with SIGTERM at the end of the test,
+// and must then exit cleanly.
+func startBinary(t *testing.T, bin string) string {
+	t.Helper()
+	cmd := exec.Command(bin)
+	cmd.Env = append(os.Environ(), "KENAR_IDENTIFICATION_KEY=k-new,k-old", "PORT=0")
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	lines := bufio.NewScanner(stderr)
+	addrRE := regexp.MustCompile(`addr=\S*:(\d+)`)
+	var port string
+	for lines.Scan() {
+		if m := addrRE.FindStringSubmatch(lines.Text()); m != nil {
+			port = m[1]
+			break
+		}
+	}
+	if port == "" {
+		cmd.Process.Kill()
+		cmd.Wait()
+		t.Fatal("the add-on never said where it serves")
+	}
+	go io.Copy(io.Discard, stderr)
+	t.Cleanup(func() {
+		cmd.Process.Signal(syscall.SIGTERM)
+		done := make(chan error, 1)
+		go func() { done <- cmd.Wait() }()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("the add-on did not exit cleanly on SIGTERM: %v", err)
+			}
+		case <-time.After(30 * time.Second):
+			cmd.Process.Kill()
+			t.Error("the add-on did not stop on SIGTERM")
+		}
+	})
+	return "127.0.0.1:" + port
+}
+
+func snapshot(t *testing.T, dir string) map[string]string {
+	t.Helper()
+	files := map[string]string{}
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && d.Name() == "bin" {
+			return filepath.SkipDir
+		}
+		if !d.IsDir() {
+			data, err := os.ReadFile(p)
+			if err != nil {
+				return err
+			}
+			files[p] = string(data)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return files
+}
+
+func equalSnapshots(a, b map[string]string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k, v := range a {
+		if b[k] != v {
+			return false
+		}
+	}
+	return true
+}
