@@ -248,12 +248,13 @@ const specHeader = `# Divar's callbacks to this add-on, from kenarkit. This file
 # openServerLink and dynamicAction: kenarkit's answers are bound to them.
 `
 
-// settle completes the module: go mod tidy (go.sum, requirements), then
-// go generate ./... (gen/server.gen.go).
+// settle completes the module: go mod tidy (the generator's requirements),
+// go generate ./... (gen/server.gen.go), and go mod tidy again (what the
+// generated code imports).
 func settle(ctx context.Context, dir string, stderr io.Writer) error {
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Minute)
 	defer cancel()
-	for _, args := range [][]string{{"mod", "tidy"}, {"generate", "./..."}} {
+	for _, args := range [][]string{{"mod", "tidy"}, {"generate", "./..."}, {"mod", "tidy"}} {
 		cmd := exec.CommandContext(ctx, "go", args...)
 		cmd.Dir = dir
 		var out bytes.Buffer

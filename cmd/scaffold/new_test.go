@@ -177,13 +177,14 @@ func TestScaffoldEndToEnd(t *testing.T) {
 		t.Error("go generate ./... in the new project changed its files")
 	}
 
-	addr := startBinary(t, filepath.Join(dir, "bin", "myaddon"))
+	port := startBinary(t, filepath.Join(dir, "bin", "myaddon"))
+	addr := "127.0.0.1:" + port
 	for _, tc := range []struct {
 		name, path, key, body string
 		status                int
 		want                  string
 	}{
-		{"seed init callback", "/divar/open-server-link", "k-new", seedInit, 200, `{"url":"http://` + addr + `/landing?s=`},
+		{"seed init callback", "/divar/open-server-link", "k-new", seedInit, 200, `{"url":"http://localhost:` + port + `/landing?s=`},
 		{"seed dynamic action, old key", "/divar/dynamic-action", "k-old", seedDynamic, 200, `{"text_message":"`},
 		{"a wrong key", "/divar/open-server-link", "k-wrong", seedInit, 401, `"status":401`},
 		{"an invalid body", "/divar/dynamic-action", "k-new", `{"post_token":"12345678901"}`, 400, `"pointer":"/post_token"`},
@@ -220,7 +221,7 @@ func goCmd(t *testing.T, dir string, args ...string) {
 }
 
 // startBinary runs the add-on on a free loopback port and returns its
-// address once it serves; it is stopped with SIGTERM at the end of the test,
+// port once it serves; it is stopped with SIGTERM at the end of the test,
 // and must then exit cleanly.
 func startBinary(t *testing.T, bin string) string {
 	t.Helper()
@@ -262,7 +263,7 @@ func startBinary(t *testing.T, bin string) string {
 			t.Error("the add-on did not stop on SIGTERM")
 		}
 	})
-	return "127.0.0.1:" + port
+	return port
 }
 
 func snapshot(t *testing.T, dir string) map[string]string {
