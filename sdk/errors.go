@@ -13,4 +13,14 @@ var (
 	ErrNoKeys = errors.New("sdk: no identification key configured (set the add-on's key from the Kenar panel)")
 	// ErrInvalidAnswer: an action or an answer that Divar would reject.
 	ErrInvalidAnswer = errors.New("sdk: answer Divar would reject")
+
+	// ErrTokenInvalid: a session token that a [Sealer] did not make with one
+	// of its keys, or that was altered, truncated or is empty.
+	ErrTokenInvalid = errors.New("sdk: invalid session token")
+	// ErrTokenExpired: a genuine session token whose TTL has passed.
+	ErrTokenExpired = errors.New("sdk: session token expired")
+	// ErrTokenTooLong: the value to seal makes a token over [MaxTokenLength].
+	ErrTokenTooLong = errors.New("sdk: session token would be too long for a URL")
+	// ErrSealerKey: a [Sealer] key of the wrong size or encoding.
+	ErrSealerKey = errors.New("sdk: bad session key")
 )
