@@ -37,6 +37,16 @@ type Action = sdk.Action
 // Example: {"your_key_1":"your value"}
 type ActionData = sdk.Data
 
+// ChatMessage A chat message. `type` says which content field is set: `text`, or one
+// of the `*_data` objects.
+type ChatMessage = sdk.ChatMessage
+
+// ContactData defines model for ContactData.
+type ContactData = sdk.ContactData
+
+// Conversation defines model for Conversation.
+type Conversation = sdk.Conversation
+
 // ConversationID The chat's id, when there is one.
 //
 // Example: 6b3d5cf7-9291-4fa9-892a-9d07e300daea
@@ -54,11 +64,34 @@ type DynamicActionRequest = sdk.DynamicActionRequest
 // DynamicActionResponse The dynamic-action callback's answer; at least one of the two fields.
 type DynamicActionResponse = sdk.DynamicActionResponse
 
+// Event An event webhook's envelope: `type` names the payload key that is set.
+// PAYMENT_TRANSACTION's payload arrives as `transaction` (the reference)
+// or `payment_transaction` (the docs' example). Unknown types and fields
+// are accepted.
+type Event = sdk.Event
+
+// EventAck The acknowledgement of an event; an empty object.
+type EventAck = sdk.EventAck
+
+// EventType Which event this is. Unknown values are accepted.
+//
+// Example: NEW_MESSAGE
+type EventType = sdk.EventType
+
 // FieldError defines model for FieldError.
 type FieldError = sdk.FieldError
 
+// FileData defines model for FileData.
+type FileData = sdk.FileData
+
 // GetDynamicActionAction Call the dynamic-action callback with `data` as extra_data and do what it answers.
 type GetDynamicActionAction = sdk.DataPayload
+
+// ImageData defines model for ImageData.
+type ImageData = sdk.ImageData
+
+// LocationData defines model for LocationData.
+type LocationData = sdk.LocationData
 
 // OpenPostManagePageAction Open the post's management page (its owner only).
 type OpenPostManagePageAction = sdk.PostPayload
@@ -77,13 +110,25 @@ type OpenServerLinkRequest = sdk.OpenServerLinkRequest
 // OpenServerLinkResponse The init callback's answer.
 type OpenServerLinkResponse = sdk.OpenServerLinkResponse
 
+// PaymentTransaction defines model for PaymentTransaction.
+type PaymentTransaction = sdk.PaymentTransaction
+
+// PostInfo defines model for PostInfo.
+type PostInfo = sdk.PostInfo
+
 // PostToken The post's token, when there is one.
 //
 // Example: wZC44q5D
 type PostToken = string
 
+// PostUpdate defines model for PostUpdate.
+type PostUpdate = sdk.PostUpdate
+
 // Problem An RFC 9457 problem document. It never repeats a submitted value.
 type Problem = sdk.Problem
+
+// Sender defines model for Sender.
+type Sender = sdk.Sender
 
 // Source Where the user came from. Known values: `POST_ADDON` (a post add-on;
 // the seed's table misspells it `POST_ADODN`), `CHAT_MESSAGE_ACTION`
@@ -100,6 +145,9 @@ type Source = sdk.Source
 // Example: CHAT
 type Touchpoint = sdk.Touchpoint
 
+// UserAccessRevocation defines model for UserAccessRevocation.
+type UserAccessRevocation = sdk.UserAccessRevocation
+
 // UserID The clicking user's id, when the user is logged in to Divar.
 //
 // Example: 6GqmD76dle5NpJySqnBX8seTpt6uVtzqaNTNJU1ettI=
@@ -111,6 +159,12 @@ type UserID = string
 //
 // Example: SUPPLY
 type UserSide = sdk.UserSide
+
+// VideoData defines model for VideoData.
+type VideoData = sdk.VideoData
+
+// VoiceData defines model for VoiceData.
+type VoiceData = sdk.VoiceData
 
 // ApiVersionDash defines model for ApiVersionDash.
 type ApiVersionDash = string
@@ -158,6 +212,9 @@ type OpenServerLinkParams struct {
 // DynamicActionJSONRequestBody defines body for DynamicAction for application/json ContentType.
 type DynamicActionJSONRequestBody = DynamicActionRequest
 
+// EventsJSONRequestBody defines body for Events for application/json ContentType.
+type EventsJSONRequestBody = Event
+
 // OpenServerLinkJSONRequestBody defines body for OpenServerLink for application/json ContentType.
 type OpenServerLinkJSONRequestBody = OpenServerLinkRequest
 
@@ -166,6 +223,9 @@ type ServerInterface interface {
 	// DynamicAction Callback of get_dynamic_action
 	// (POST /divar/dynamic-action)
 	DynamicAction(ctx echo.Context, params DynamicActionParams) error
+	// Events Event webhook
+	// (POST /divar/events)
+	Events(ctx echo.Context) error
 	// OpenServerLink Init callback of open_server_link
 	// (POST /divar/open-server-link)
 	OpenServerLink(ctx echo.Context, params OpenServerLinkParams) error
@@ -217,6 +277,15 @@ func (w *ServerInterfaceWrapper) DynamicAction(ctx echo.Context) error {
 
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.DynamicAction(ctx, params)
+	return err
+}
+
+// Events converts echo context to params.
+func (w *ServerInterfaceWrapper) Events(ctx echo.Context) error {
+	var err error
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.Events(ctx)
 	return err
 }
 
@@ -313,6 +382,7 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 
 	router.POST(options.BaseURL+"/divar/open-server-link", wrapper.OpenServerLink, options.OperationMiddlewares["openServerLink"]...)
 	router.POST(options.BaseURL+"/divar/dynamic-action", wrapper.DynamicAction, options.OperationMiddlewares["dynamicAction"]...)
+	router.POST(options.BaseURL+"/divar/events", wrapper.Events, options.OperationMiddlewares["events"]...)
 
 }
 
@@ -439,6 +509,111 @@ func (response DynamicAction500ApplicationProblemPlusJSONResponse) VisitDynamicA
 	return err
 }
 
+type EventsRequestObject struct {
+	Body *EventsJSONRequestBody
+}
+
+type EventsResponseObject interface {
+	VisitEventsResponse(w http.ResponseWriter) error
+}
+
+type Events200JSONResponse EventAck
+
+func (response Events200JSONResponse) VisitEventsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type Events400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response Events400ApplicationProblemPlusJSONResponse) VisitEventsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type Events401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response Events401ApplicationProblemPlusJSONResponse) VisitEventsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type Events413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response Events413ApplicationProblemPlusJSONResponse) VisitEventsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type Events415ApplicationProblemPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationProblemPlusJSONResponse
+}
+
+func (response Events415ApplicationProblemPlusJSONResponse) VisitEventsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type Events500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response Events500ApplicationProblemPlusJSONResponse) VisitEventsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type OpenServerLinkRequestObject struct {
 	Params OpenServerLinkParams
 	Body   *OpenServerLinkJSONRequestBody
@@ -550,6 +725,9 @@ type StrictServerInterface interface {
 	// DynamicAction Callback of get_dynamic_action
 	// (POST /divar/dynamic-action)
 	DynamicAction(ctx context.Context, request DynamicActionRequestObject) (DynamicActionResponseObject, error)
+	// Events Event webhook
+	// (POST /divar/events)
+	Events(ctx context.Context, request EventsRequestObject) (EventsResponseObject, error)
 	// OpenServerLink Init callback of open_server_link
 	// (POST /divar/open-server-link)
 	OpenServerLink(ctx context.Context, request OpenServerLinkRequestObject) (OpenServerLinkResponseObject, error)
@@ -615,6 +793,52 @@ func (sh *strictHandler) DynamicAction(ctx echo.Context, params DynamicActionPar
 	return nil
 }
 
+// Events operation middleware
+func (sh *strictHandler) Events(ctx echo.Context) error {
+	var request EventsRequestObject
+
+	var body EventsJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.Events(ctx.Request().Context(), request.(EventsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "Events")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(EventsResponseObject); ok {
+		return validResponse.VisitEventsResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
 // OpenServerLink operation middleware
 func (sh *strictHandler) OpenServerLink(ctx echo.Context, params OpenServerLinkParams) error {
 	var request OpenServerLinkRequestObject
@@ -668,74 +892,108 @@ func (sh *strictHandler) OpenServerLink(ctx echo.Context, params OpenServerLinkP
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7Dttb9tGmn/lAXeB2LuULDvOm4PDwonT1m0S+2KluW3kFUfkSJo1OcPMDC2rgT/sYZvrh/yK+5K2B2wR",
-	"bIHDftnfITV/5vDMkBQpUpYcp73t3X4IQpPz8ry/66XjiygWnHKtnJ2XTkwkiaim0vy1G7PPqVRM8D2i",
-	"hvgmoMqXLNZMcGfHaQ8pKBJROLWrXCAK9tgpkdcU+ImUlGsIhJ9ElGuCm0DFNAwV6CGFISUBlU3HdegZ",
-	"ieKQOjvOluM6DI+2Hx3X4STCD7uH+40UFsd1lD+kEUGAInL2kPKBHjo7mzddR49jXK20ZHzgnJ+7BRye",
-	"8oBK5QtJq5jcJ2HYI/4J9IWMiC4hhLAqSoMcE2WxAKZhzdvy1pvwiPBxh0uK2yjEUpwxqiCQIk6xVDBi",
-	"eghJDoKCNT5g/Gynw73C2y7j3WyH6Pe9dReUwIuYAo7Hg6QvEiZp0OzwlSnX/fzBk6P9g8eXody560iq",
-	"YsEVNbJwjwRP6IuEKo1/+YJrys0jieOQ+Ya7G7EUvZBGv/2jQqq+LNz2a0n7zo7zq42ZvG3Yr2rj0O6y",
-	"l1YlTNprkQQRCZFBNAAhgUCf0TDA94yfkpAFd8GjUgqpPEDkFSDFxtAnLGR8YJc3nXPX2eeaSk7CB7j6",
-	"58aHBEFDcAMVDe4CF3qI0JGeSLQRNvySSIqIBUz5oVDUgn1IxqEgQVuIh0QO6M8NeE8EYwQqxMsl6CHh",
-	"qXJIlEzi+zTWCtY24RG7B70xBLRPklCvG+CfcpLooZDsSxr83JCzgHLN+ukdcEINHhFTCikvJIyk4AM0",
-	"Rany4X3Pnj1r7CZ6iFt9oukC+4cQ0CId6FlMfa2aJW2rqJehiEriWEhNg0c0YKRt1vzv8JQLDV7xNrzF",
-	"axoTmh5lPEJPiTDR9OmTh1Vy7HIg6XcYah2vqXV4+uRhE3YVeCKmvBswSX3dDRk/8VzrKQA/KGNLR7QH",
-	"DSAdzukINOndhV0eSMECIDwAdnCEXzkw3iBxDLj6lNHR+rwlxKvVzsbGWCSyEYiIMN70RbQREh4wPlAb",
-	"m45btH5bre3brhMxnr247Tox0WghnB3nD8+Hnxw/1237Lz48fq6Ojn+3s7Hx/A+djtr43a+Of2uejn/z",
-	"a2feirrOWWMgGnO8d51d31LspUOCgOEzCQ+liKnUDK1tn4SKznPr2ZDolGSBoApGQ2rVL1FUgh8y/0Q1",
-	"4cEZ8XU4BsGNH8IjDX8V1c0OPwyJTwPoUcUCCgRGLBhQfU1BQDSxNtXHa3qJ1uj98A1XIypx0xhv6/Bg",
-	"zEnE/AYxSICfek7LhYicFRHZNHSdexMX/nzpDKjupkd2SU6XiyT6Y6r37AZLx5Sa564zL2PLTipKc7Y9",
-	"Fkp3I8LJgHZjYo3sRWccxJQfCqUfmS2HZEDn4DEHXuakmjOsZVkJJzzlyCx/yPhJds55Lpqi90fq63nR",
-	"DE6a6dLChwaL0DrZuBAVwxkwPUx6RptOKCfyhOnZgwpObMRlDtojmiyWcC2TioB/JCltoHuHT48OHqei",
-	"Tv0hCruJzYgCeqYl6aK0luLGlw4qe/eEjrubzo75A05JmFBnBcQNpFdH+77gGP4Z67m/V+8sULmuKWCB",
-	"m6uv9fOC03IgfLN3Pbjh92817mzd2Wxs98mdxu07W6RxJ2jdotdbrYBQUjZjN7ddhydhSHp4gCVwxfJc",
-	"mSv+UCjKU2OQhjI75tlDrnhoyONEA7O2yWq02+GGj4HlY29smTtnuC9k4gLMfmqmlgxNIf5dnX730MGK",
-	"vqHGItPpzBtFvyBLXRYs0/k50TtHomZ6smyvIdS56xgzpcUJXWp/0Ua1zUJULpH4w1gwG65ctK09W3nu",
-	"Oui0VsDsqaLSYmQ2oNtaZcsRrlvF6NXy94OLjU2jLunv24sF5ppK3fJdIBpCSpQ2Dj8VMz0SNtcxMegy",
-	"B7ya0505JE3PdDeiSqUubS4GBPwOaihGHLTIA5SydZu8mfz39M+TN5O/Td5MvoPJN5M3MP1q+vX0T9N/",
-	"f/ca3/zX5Bv874fJ92Urt926c7MUrG3WJf2XZHvKn6vz/SOkep5UlukcUE1YiE8zOkSJ0tCjyMVIKA2b",
-	"LXQRkvimAlNCfLO1tV1j0NNsv9bbZHmvXXNNmaTYhb6Q6Suw2XKZN+V6QRGCrds1ABiNroPgyUf34ead",
-	"1qb1G+kyYDwViiyrxwSkDMBGwRSVALjeatUxO6uIODvPMyIfLxeBAquuzvcFIenlFP4+CcOL3IQtIaVu",
-	"thQLmfwoEDDC2J3p1Dioql9ZxSEUwrcKdfHl8WrON61VfADiLoywL0dePMaQF8XrmgIb40eUa8DoHNaY",
-	"ViBGnEoQPByvV6lXdpEzgR18EdwSET+aV9jldqpI3MLpK5DYJgofmsQfjLhx0guZbwj7/42OleTrPa0A",
-	"40yvoPsuLuamimK2PX3y8P+mCZjR9cpxeIm0TWhXC/yepDqRvJvI0EPr2uHejOTe3SVNDlt81kMadbiH",
-	"9A2pieSz08CLpThlAZX2vCY8YJgK2r4CuuyIjIFIyU6pTZLm04PikQtSzTrI0hjAhABFFJu1BTSUqUYc",
-	"Eo3pX0NSW1lpBiZ3Y3JjBkZdQa0SKfxykpoSd1a9a0bOKkOemTw/L9ZlYZ9CBuV1vH4oRqYWcDofLmcM",
-	"ySm/Er2VSKS/NF06sqv+cVKyel3/8DbkvZOykvXIU7GqpU0lYeUC5Jylxe3HlyfXB8tlZhpRa19SR2+U",
-	"a2k1a/TF/e3tFzf2qp59acUq61/UdRswxbizfeMWpK2R3Ng1YV/n/dKYEq2AgEp6EdOaBraqVOMaazK0",
-	"+VSl0G1cKT+zGVYV+gd1nUnXYZpGapnUFFKXmT4RKcnYSWWIKp1q8gyT6yftR8Et9a+nh1+2yBebZ9Xq",
-	"YdWCaKITVTpmu5CDYUY3oBYIpm0Jb3bfPRLATHuX5pE6bX7NDjAN0Z1eSPjJnL27cXNZEGjhyTFYJRBM",
-	"5ezqinOU290LnYBvHLEUURM+42LErVSqHfAOD47a3d29vYPHHqwRo2lppfVuh2fTCKh7qDimi2mHKpjO",
-	"9x7sPfbWXfDuf7Lb7j56cHS0+/GD7u799v7BY6/D10ja4QHGTU06W+rBWm3csN6Ep/ykACUQSTvcdnyr",
-	"swgzBOYdVV2HjJ5pyhXrhbRBeRIh+0oHzFByXKcGofQtMnmeqSkrrs7TdqnMuYivacI+IsoWwCqcNTR2",
-	"wXv0+y5i5bkdjs97+5/vPsH35qF7+OTA/PHg0e7jPbuwjv5QIH/WF8ziVy4gImcsSiIIDfHvws1ttF0Z",
-	"ZtcUhCxiep51hpJLLMMCpqVbU9zsk0HIcZ0cMXye4VXHswKpr863NFipj5BD5p+g9UV1nOvKWBVlCkIx",
-	"GNDAtDNE2rUo92k+fhHt3boZhPTG4/jT8dELfu/fbivajvXN5HP95QvyuP3406ebVOv9f3mPfk0eOVUw",
-	"uJeMqQQhQdEwpLIiakdPDw8f/t6DNfvdzbNzKu/mI00dTkIlYCSZpgq8oySOw7G3bnMUyycP1np4lT3g",
-	"lCmmhazYgw6fE8gSkSwsZfRvLHX+C8QsP8zCVydCOdWuKkDoA6mfSKbHR2bOwzhDIwaf0XG9WFlLbeRp",
-	"fujEBZq254npyGddss/wVogJp2Guy4rywM6eSTKym82Mxj1KJJXQSVqt6/4JHZsH6lmS1w+ApWM3JM3U",
-	"soAhZoiDQZLxvsgmT4hviJRuzgjiuDaezXORi6jn1I6afNJuH5q4GdHKZhmuqXRsRkFETihqGUnpYQmZ",
-	"j+DZPztcUp+y0zS/bnZ4h//Guj2w+ZFNW+2hDTNpgnpcrajYWkCHQzqbUuixe6kl3ylcnFVU8iJLYXql",
-	"WYGhXMLNIZi7HLzq9IOHEF1wPeFZUxWI7bWkvRgzrdETemhoYuNLvA98IiWjRSJeRjg7vCCdbiaxXkmo",
-	"vKyfsMZFJqEexJL22dm6AWef90TCA0AlptJsUrBmM1QXZk1EF/Kkch1CpuxAXOrzDMU7fOblGAevYiO8",
-	"u0ijpGiekPyZbXKhR32SKJodR4JAZTdg6g2aRXRm32wjreRvTflEZ7OvkhIleK63Q6JAUtSeINubn7oD",
-	"lWpQRMagNNrbvpAdXizKuHWlIlu6KdWikOd55SiNzKz29agdnSrY5Q63MZGRQJno4U6uhx1bxbXJJGA2",
-	"2XHM9k7WzwRbGOw4s0ijw3GFLhScjBFoBMJHBlOKS9VGJjeZhcC0TBhXMk7nt0Lm0zQfT03Po/12xeoY",
-	"dTMINIUcbKSb1AaunaUh1kKXzEiuespxnXS619lxNputZisbsyExwzyp2Wped8wI2NCY+1qVzurYVR9g",
-	"787sHEsHtUhxTCufvEKVLQxcwWgolImrjVIyVWsgmnBf8D4bmBFRrWzFt+JIgKgO7zgZc7McFs2bkaEB",
-	"1RqDn0LDKTUsHafD16Z/fvd6+urHb2Hy/eTt5C/TrydvJn+dfAeT79+9Nn+8hck3k7eTN+9emyXvXk/e",
-	"TP+EC978+O3kh+krmP59+jW+XW/CrrFdsNVq2Tp2bsM6XAuQScWWoRvACLpo0xzDJGs79gMkdLHjZhg2",
-	"m11/Xp9Bz5Zs1M6Fn7uX2Gdm4s+P84z7ngjGF4xvZmObaVhkRAtjMPN/EkVEjrORUpveZfGT69gpmLq5",
-	"kFXnhMql00VzNu7sy1ZlAqdYSy0WdIoTIFkOUKgMZvHa+WySdGlFtW4o47yc4mPAOD+ivtVqXZL+tqL9",
-	"MB2rm3HBGEJiNAvNG4oikEw4iwyZGYPq7OHCQVS7ysQm1YEKZ/p3o0tfwfSryXfTV6hfbyZ/mXyHb1HP",
-	"Zno3fTX9Ch8mP8Dkm+l/wI/f4gr8bMd286pgGbkjTaRGHZwPe2wF+lIIzw0mXkHAzn9CSuC5BzwczzGZ",
-	"h+MLMJ0D5lIjK+8v7Gn5tmZae37+l9MzbQbrt63Y112Sq8dG4ecbZsvm8i2lgX3ctHl9+ab5nyiYfTdW",
-	"uaxmFv7cdW6sglz55xyG9jmX7xdC7ppZY9fRZIAOw5kFCMd4woJk4ufy+5WU5MN7fWXtQBBIqtSlnf6P",
-	"30/eosOfvoLJf5r1f0XZfzv9evK3GpefZk3G4SNuOyAs8CPaA6azXwEgwdLpfxdXzP8AABfwDp/7CUBd",
-	"dFDui/wyw4M0pK5GCPaHT7bNLPoXd6PL8UO5cfx+rd73jkIWhRCVfusFg8BZV7MUalggLleKq41R3JVC",
-	"MliLSGDSUhaY8bb1f/Qgrdicrm0n52Qtld4/DHFNVfEyPrG+BfyTRIAZu3PulUm08DdEK7H0CigvjgPa",
-	"1fpTXpCwk7b/jAmWxAT784XASiy7ICwo1IONE5lVgp8fo6lPS5nm28IffjKtaNg3vQbzi+H0571mbwBr",
-	"hI9hKJR2AZ90wjkNzTCilcwN41NS6Op+xpzWyUw5tT4I4bMyYG040pzVjmfYnx+f/08AAAD//w==",
+	"7D1ZbyPHmX+lthNgpKRJUeeMNFgElMTxKNG1IjUTZ6iQxe4iWVF3VbuqWhQ90EMWsdcP/hX7Mo4XiGEk",
+	"wCIv+R2U/WcWdfTFbopNUfE6u3kwTJF1fvXd17y3HOoHlCAiuLX33goggz4SiKm/6gF+gxjHlBxCPpTf",
+	"uIg7DAcCU2LtWa0hAhz6CNzoUTaAHBziG8ieceCEjCEigEud0EdEQDkJ8AB5HgdiiMAQQRexqmVb6Bb6",
+	"gYesPWvDsi0sl9Y/WrZFoC9/qJ8fVcxZLNvizhD5UB7Ih7fHiAzE0Npb37EtMQ7kaC4YJgPr7s5O3eGS",
+	"uIhxhzKUv8kB9LwedK5BnzIfisyF5Fk5Qm58E65vAbAAK92N7moVnEAybhOG5DQEAkZvMeLAZTQwt+Rg",
+	"hMUQhPEROFghA0xu99qkm/q2g0knmkH7/e6qDTiVG2EOiFweMPRJiBlyq21SGnKdN42L5tHZ6SKQu7Mt",
+	"hnhACUcKF/ahe4E+CREX8i+HEoGI+giDwMOOet21gNGeh/yf/45LqL5P7fZThvrWnvWTtQTf1vSvfO1c",
+	"z9Kb5jGM6W0lCHzoyQdCLqAMQNDHyHPl95jcQA+7L0EXMUYZ7wJ5eQ4kxMagD7GHyUAPr1p3tnVEBGIE",
+	"eg05+oe+D3TdCiXqVMh9CQgVQ3k62KOhUMgmfwkZkhdzMXc8ypE+9jkcexS6LUqPIRugH/rgPeqO5aE8",
+	"uTkDYgiJIQ4mMRM6DgoEByvr4ATvg94YuKgPQ0+sqsNfEhiKIWX4U+T+0CfHLiIC980e4Bqpe/iYcwl5",
+	"ysCIUTKQrMgQn9zv7du3lXoohnKqAwWawf/kCVAaDug2QI7g1Qy15chLQYSHQUCZQO4JcjFsqTH/O29K",
+	"qADd9G5yl25VsVCzlJIIPU69UKDLi+M8OOoEQPM7GAoRrPBVcHlxXAV1Dro0QKTjYoYc0fEwue7aWlIA",
+	"+QNXvHSEeqACYJsQNAIC9l6COnEZxS6AxAX4rCl/JQCTCgwCIEffYDRaneaEcmu+t7Y2piGruNSHmFQd",
+	"6q95kLiYDPjaumWnud9GbeuFbfmYRF+8sK0ACskhrD3rt++Gr6/eiZb+Lzi/esebV7/YW1t799t2m6/9",
+	"4idXP1efrn72U2uai9rWbWVAK1Nvb1t1R0PsvQVdF8vP0DtnNEBMYMlt+9DjaPq13g6hMCBzKeJgNESa",
+	"/EKOGHA87FzzKmjcQkd4Y0CJkkNySfW+HIlqm5x70EEu6CGOXQQgGGF3gMQzDlwooOapjtymFwohpZ/8",
+	"hvARYnLSWO7WJu6YQB87FaguARwjOfUr+PA2fZF1Bdepb4LUn++tARIds2QHxnB5CKM/QuJQT9BwNNC8",
+	"s61pHJu3Uhqbo+kB5aLjQwIHqBNAzWQfWuMsQOSccnGippzDAZo6j1pwkZUK1tCcpdSd5CpNNfwYk+to",
+	"nbsYNWnvd8gR06jpXlfN0NQPFexL7qT1QkkY1gCLYdhT1HSNCGTXWCQfuHutNS610CEUcDaGCxbmEPwV",
+	"Q6gixTv4ZfPs1KA6coYS2ZVuBjlAt4LBjsTWjN743pLE3rlG4866taf+ADfQC5FV4uLqpMtf+2AIxQni",
+	"3Lx0+XvXNc35em4VdOUhuoDDsSRy7AyBEQiJvsOR2ANdgW5FVxEpJahNaF+xg+7PFHy6QF+Ya8IkoefB",
+	"noSVPkKWCOUG0BFq4jwEO9BjFdTubDlVar2wDOUepMfe2VYfe6jUnq+wh6INsdIeEnaPnsOas+7uVLZf",
+	"9LYqW71NWNntb6PKprMB13s1dxe96GcZ/vrGi5y+a1vYlyRf5jRHcmR0HI9qgVlq5rEZHE3mSKr+82Y1",
+	"9Sg9XnSgyIvet5EwMFgERlBiCRE2wAT42GGUI4cSlwOOiaP1lUuCbwEKqDPMENP6843drY3d3Y2d9a1a",
+	"rVazLW0UWXsWJmJny1JMHfuhb+3VYkBiItBAn1LiZfaNXiPPo/+SfYWd7e3NnYJ3EEYLmtJVGr9u2eDo",
+	"pP5Rwwavjo4bNnhzdnTQsMHx2UG9dXR2aoM3R4eNM0kOB2enrfpB6yUIyTWhI6J5AQeQIaOlSoU6rTPI",
+	"5bPH29wokuboViDCcc9DFUQkAN5FU9XRLNuSZ7NsSx3Osq3odPIreTzLtszprKs727rBLqKlUOeNHBnh",
+	"zQ3FTjlcfSNH6mklWGGahz0BR0xxijkc8WH2pC3ZjMm6sV2EO8GQkumR+YcsBYnU2Z8EEhkm+XhQ5Lif",
+	"2+ttwo2tyrqz5Va20IteBW72Nyq13q7zwn2OdvrbsAz3U1qKoNdoLhOXKkpLDZxJrOdnzRZY0QYtBHLp",
+	"VUmW+2ctsKL8ICI2g59xo3FSsboAvcodHkmvZur+maTAcpiQvN3TosLRYbFNKSHyjAPs2rGWr90BlKAs",
+	"HHZ6m+62039e2d3YXa9s9eFu5cXuBqzsurXnaLNWcyGaev6drTyK5bBhaeXNGVKOiLEZzFPvafVEKydY",
+	"gCAUUjipAUpltNtEqXuuVvd6Y60DTtl3D+p6M27299b9MvZIyk1WHn770g43GtwsC8sqUNtiXOpozlBW",
+	"/To6lOBK1Ol5cyPJ81g+QUNnGFCsvRoPTWslI+9sS9q2JW52yRHTN1ITpHVbZkpTjivDAwrf98nRRntb",
+	"F3QLtGYjzDNurPeXAArgIciF8gsYNBMjqi0K5aqaZ6eXs80Tu1UqgR0/sYembR75O+BDye0Fjf0YWe42",
+	"+TD57/s/TD5M/jr5MPkaTL6afAD3n91/cf/7+3///kv5zX9NvpL/+8vkmyyX26rt7mR8OuuPUQKK32f5",
+	"d2/cRO698kYiAUjOAiPUG1Iq3xaRG+TRAO1FFqP2eUtQBtpRrBydQorXxANU//ikcdrqtC7qp836gVRN",
+	"n/F4PGQM30jBy0FXMEi4fvUuWBHKEd9HDBEHrbYJZaAbwLEvDZL8SJc6/BkwD7laBZdGrstzcuXN04jX",
+	"JhkRrxh9Fu18JKC7hDSK5ht3AhQCOkOkMP5hWSGFCRp1pCju0QwmP8hiUwq0WeFxMwtgO5fh6imt1IyI",
+	"YYeBaxzY8zj2pR4piWPZnSPd8KGZihKU3zvi3RIZOO8wdGNs5TKMvK4mXSRzylC3psInoua6c/0Ixg0d",
+	"SRcecgdIAlByZmgI/aX65AdibBw5VavkleRRnuhWrUL1/q1ySml2JIaYA8wTEp+rup823nZOGs2mNpen",
+	"NNNSGnx2BfnXwet6a/+slfr2stm46NQPDhrNZuei8SaxwqX637k8P6y35LACdmhdzYCrAsbygH0lOV8c",
+	"eMxyOxcJiL2sheeHXIAekiLcp1yA9Zq0Dxh0VJQ+a9rVNrYKtHkTES40NaLYqB7zjCshYoM+ZeYroCOq",
+	"2TfMxpRLGJeYiKITXLw6ADu7tXVtNJhhABOjEUSR3x51x9kDrKX00KwZWKsVSfooai7RxwD5aj45pZ7q",
+	"Kd7d+DCXsv+jEEAufpUDeoHTZAZ+cPwp6vTGQu+Qc/ZNO/juygDO3HV5sM2I9izGaw+g5z1kWunsDGOa",
+	"ZsIMSllxKRgpLUoYhZrnbbEyRlQqMpJDSvnlVTmD1aQBPAFwE0/2Ukg5RHgwFJ3gdhp/NjesIgdxeSRe",
+	"EDVta4RdMSx7khKYnEBoeWhnvP/LcQEosAi1kRvf0qWhnKDYofbO79ZSrvrKbsIZSej3zFNQMiiz1PqL",
+	"zFrqz6nFSkAzA4HlAToz9roYd5DLaLOJcvGMAx39VQpZAAcIrGDBAR0RxAAl3ng1T/xZr0gipga/cZ9T",
+	"nzSnxfR80zTNG1Krl+AQOoT8VByiICi9HHCDsOdhRwH2/xscc2H5RwoxTLAoIbpsOZio/Bod7rs4/r8n",
+	"wbJwXdr1mgFtFbTyqZ9dhkTISCdkXlcqB23STUDefTkn/TV20fht0pXw9ZBy3kargW7A6A12EdPrVUED",
+	"iyFiOuNUKuo+HBs3TZG7JLvkjOhC0cmM5q8U//QVq4WpVRKnKoEHhZQYFYZ0zk3VVe56zNaSYxSlWuWk",
+	"/D+OHzvzOmX3SsBZGLhnKEnjiow9rlx9UVC/79GRCv/cTHtIoweJIV8K3pyGzJnrm2nqUT8eL3wxrT89",
+	"D3m0Hz7DPWLve57TGkwonZo2xWnl9KvFwfVk7usCd99S2qwjaZFh6JVV8g25KzueL7p3zs2rEXuuE4ML",
+	"40JNZY0kXqNOs1VvNToHZyfnx41W4/CRrq38iueN08Oj048se85u+V9f1Y+OZ/x00Xh1eXrYOFQ5KJGf",
+	"tvherY/P5fizi8PGxRNcKrNcqfh7AbY9AQpTLo5Iny6JuFCgAWXjUvjjDKHoICJXc1MZ4T1KPQSVcHGw",
+	"KLeU+wgDMof2LpYLOqLUjn3MuOgo3Z0PkVuYg1Yn4OLVAdjc3NwFAvtIFc8EjAraC/vPuPbx+TAIpBoz",
+	"YlggDqAayQX0g+o87JKkyjsqxaczxK6rRXcejDwMAg8jpmI3Hcg55gKSObBfyOhYPJIY49vToG4rOm1e",
+	"BhkzS91nbvrI6DcHW1ufbB/mrzg3RSQVLFqKhuR5y6hgCnqzM44u94+Pmq9tcNFoHV00bHB2+tHZ0elH",
+	"gDJQvzh4ffSmsUh2kV7tsQlG8Wx9GMu2zGks2zKHKcn6Ehg/Ad6YQpBZdLu7tf0cmBqT2DaogiMRF54F",
+	"CApJsjzs+VgI5GpIFliSBWGMaX9+qmyrVBBDhyHyp28UlXjZFhbI5/PTimP/fvIakDE4tozKhbjoTKfc",
+	"bV63Ttzn/N9uzj+twd+s35bgW1J3CHlmma1ace4sFt6UNN6HLkiU3bmsOi/OVSLeXs+D5HrKPNjemecz",
+	"0eeJb1DGb2LwbHmMbcbZ0Y9nL5ERkkWaZuP4uHGhchIvP25cLMAa9MxHcoZ4sto1o3xlz/f68qR+GqdM",
+	"RhkVAHqcqpwZcNlsXCySL6kWfOSpo7n7Zy0TWC3HvczzPQEexObqg7azo/wXjPpV8KsUVPZAV8V864eH",
+	"Z6ddsKITUk1O4ss2icp7pdCUeKTKAnWVMhbx3LPD0+6qDboHr+txmLmjddpum6xAUzIFMFHZm9HQLlgp",
+	"dLesFgXM2ySbCZNNd9UXmLbvF0h6jRdIrmTZVsGFzLdFgXDzFMu/aSuTEDjrXU2YThUzDOmI5F5WwdgG",
+	"3ZOPO/JWXbtN5OfDozf1C/m9+tA5vzhTfzRO6qeHeuDDCQttEhXaRW4/QoGJhQBPAf8l2NmSMiy62TMO",
+	"POxjMf10CpKPs5vMVHM3/UldyLKt+GLyc3KvojdLgXr5dyvMtlmKQy/oXCrBeArP+DRXn5mx7WHnWiog",
+	"8jZTqduaO2EOPDoYIFflPFOT2pxN5v7oE//w+Y7roe3T4Jfj5idk/9cvOGoFYid8Iz79BJ62Tn95uY6E",
+	"OPrXRyR1x7623A32wzFiUtxw5HmI5aiseXl+fvxxF6zo3+04noPYy7g9Qpso8WQMu25TWmHj7qr2amsU",
+	"7YKVntxKL3CDORaU5VhhUVJgSgCrs2Svvz3XYJklkKPF9PmKqCeG2vIIlJTw/EApIAtHz8Uw9HsEYq9T",
+	"dpMS5Jhc+wlAGJcz/ThBWAYc8RWWBYcqCHRChsW4qboQqDMqxvIrNC5mVHHVTb4lgg2QKR5XtYNxccav",
+	"5K4ggAR5sWDkiLg61ZjBkZ6sOgjsI8gQA+2wVtt0rtFYfUBdTcTF7UlMU4iIS0dWWIDlHdQlsXHUmSrV",
+	"pCLMigBi2dqnHsdDHoKeVdgI4XWrda5891xnTEdxPF16zYEPr5Hk29DAQwMybhCj/2wThhykUqjFEPnV",
+	"NmmTn2kdEugYjQ6d6UUrqg+ClAz5qK6OR7YJMJ0TUhXgXaMW7aU2jqK6caA31VuhmjtDNgsqPsHU5qCb",
+	"r83vyhM9sD0kUS0PgDrF36Q/qzLlHhXD/GlUIinvgjTossnuaRADHvbk2/WkxAHyRVbS5dPc1uq9znjm",
+	"NtD5xCDJJ5YjtEuZr6oH0h4EeXngQMYw4tn6tNKU0iYpUrEj8ulmMLwbpVWuEBqRSxcEDPXxrT7OEenR",
+	"kLhAyijE9JHBig7Z2SAppLFBHGVbBR7muneM0WbV87dJor9iAro5EdhVScYZI1LiQiR6bdBDDgw5ipaD",
+	"rsujHegNYsp5m4hvndOf0aRVPFlEbaIYgpySmIkMoXwXScpRPUCy6h7Ihcd9OAZcqOIBytokHaW2i2Ln",
+	"OpadCc5LBIxD6cbm0qygh3SXkZTa0Sba2lHkwEIx3IuZQluntejoGjjG5LptqentqKYH6EyJtpXYEG0i",
+	"R4hUBF5xpIoy7Vc40kb+WoQ3EbsCDAVUaUpj0+rEww4yAUrDB0+OWjkWqGhfXaBK2WDNTOJrcmziaNLi",
+	"IsPTYj7ALdsyjbCsPWu9WqvWoo4UMMDWnrVZrVU3LdUtZahkTyF/SXt5s3xX7x0xXWx6msB0R5O4SYnk",
+	"H6neJGA0pFxZzIooMS/kVlVwQEkfD1Q3JcF1CkxOqgHI26RtRY8beSklr1U4NEBCSN0+lUBquFzbapOV",
+	"+z98/+X959/9EUy+mXw7+dP9F5MPkz9PvgaTb77/Uv3xLZh8Nfl28uH7L9WQ77+cfLj/vRzw4bs/Tv5y",
+	"/zm4/9v9F/Lb1SqoK0YKNmo1ndgTM9Q2ERSwMMdYJQeUtnGawVrqkTTvOHIloNMZtOrBkjZv74rtrmTI",
+	"WmELtTt7gXmqfdzdVexT3afu+IFOR1GHI6P1a0ce0qEbHvo+ZOOo+5J23ETmgW3pStCi2siytbLZXJJZ",
+	"taZ28stGrgo1nVySjrGkqyAj6z6VKhGZI3dJ06W5KSZFhYl3WSeuVICnu7lt1GoLwl+n+BwbxTl5BcUI",
+	"oaIsyd6UdxJGyJl+kIQZ5Nv0zOzZpEcpRSlfVGjd/03R0mfg/rPJ1/efS/r6MPnT5Gv5raSzhO7uP7//",
+	"TH6Y/AVMvrr/D/DdH+UI+bPucBWnSWQv1xSQCUmD0zqYTslZ6MJTPXyWQLC7vyMk5LpnxBtPPTLxxg/c",
+	"dOowC5VtPh7ZTT5LQWOz6VZZBN0K1YNuS6N90SYxeaylOh2qKevzp2R628lJ65vzJ01381PztstsVtA2",
+	"7s62tstcLtv5UME+fuWDlP5f0JbLtgQcSIFhJQqCCgRk9Ph50l7+llLxZ6j2s/T6Nimn2Ec1xW3L7HJ5",
+	"cdy2ZunqRT2X0iW0pnrWoJTUQ13k4RskVeKoLtenymcteQVx0EtjEYGN21v1henhOYTE9ZALVigDpiSW",
+	"gp7UY4Abagacrpc1NXZx1WxYpGnHJYSu3SZRrPZ3yBHI3QPTfmwDDpUoHCCGVUTCK9IZGvo5l5HZBI1S",
+	"HbESRIs0rehYyAWpmr4iaZ4uA75Gco2k5UO2xna6H5US/SW7pGTkdir9w/gklIPdJIyVbTuVdHiKZHwU",
+	"AzSL7p+1Mp2d8t2XdDulpIeSmaj6DiX+pnRR5F1SQJwFfD2iEGCMK4mKuYLtdJNeif4Ftcir6ceZUauc",
+	"Tutb367pyyjYbfTXnW24iyrP3c1eZQvtwMoLp9avrPc24Ka7hbb7OzUrzribk/gWgWNWklkCoqJizzuj",
+	"riWpLBloUS5U9CnOfMrcO1taHXG9JCvM8vBgKKwos8sSaMigYqTTOJY6pMkeucugXVSxuoC01OXNT6YL",
+	"LrBp3bme1W5UM7QpRpjmfSaBHoyw5ymXoiQgVbYwkDrhP4X4PCHeSDvOUjLbSOe0wJ52Rf5QhnrOofn0",
+	"ZjrXirvrMsT5wlb6d99MvpUW+v3nYPKfavyfpbL67f0Xk78W2OjG56osdHm3PUD14UeoJ1HXdLiVADOd",
+	"bW05Yrq5rRxA2mSqvW2RaM5mdv9j2vPGB5Y36XWTS10oQ/sP19NkDf5s6cvjilUe7TaYZfPnKkYe6F4V",
+	"1WVkfAP6EIuFhgudCnYpHwpY8aGr/MjYVSm7qz92r0q6vKawICYGayYL5mmAq6Lci4jl4iKWv4vLJnru",
+	"+PWyIJrZH7vUky5x5dmGeysfvYojCLo91D/l/xz5fzQdRsw5n2bY8aloshIiSRz53ZVk9SYQqn6b+Y8a",
+	"YMGR11e5L+pfwzBmr5rrghVIxmBIubCB/CRCQpCnyqk1Zq4pmWJOV/RPdPDYBL9GxUoISeJ2hepINYk8",
+	"J7eXsi+XVZwOP2ZcFzQbHkwcDKm1jbZ1d3X3PwEAAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,
