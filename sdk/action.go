@@ -68,6 +68,14 @@ func OpenPostManagePage(postToken string) Action {
 	return Action{OpenPostManagePage: &PostPayload{PostToken: postToken}}
 }
 
+// prefix is "pointer: ", or "" for the whole document.
+func prefix(pointer string) string {
+	if pointer == "" {
+		return ""
+	}
+	return pointer + ": "
+}
+
 func orEmpty(d Data) Data {
 	if d == nil {
 		return Data{}
@@ -81,12 +89,15 @@ func invalid(format string, args ...any) error {
 
 // Validate reports whether Divar accepts a: exactly one kind set, an
 // absolute http(s) URL, a post token of 1 to 10 characters.
-func (a Action) Validate() error {
+func (a Action) Validate() error { return a.validateAt("") }
+
+// validateAt validates a found at the JSON pointer at.
+func (a Action) validateAt(at string) error {
 	var err error
 	kinds := 0
 	if a.OpenDirectLink != "" {
 		kinds++
-		err = checkURL("/open_direct_link", a.OpenDirectLink)
+		err = checkURL(at+"/open_direct_link", a.OpenDirectLink)
 	}
 	if a.OpenServerLink != nil {
 		kinds++
@@ -100,14 +111,14 @@ func (a Action) Validate() error {
 		}
 		kinds++
 		if n := utf8.RuneCountInString(p.PostToken); n < 1 || n > 10 {
-			err = invalid("/%s/post_token must have 1 to 10 characters", name)
+			err = invalid("%s/%s/post_token must have 1 to 10 characters", at, name)
 		}
 	}
 	switch {
 	case kinds == 0:
-		return invalid("an action must set one kind, it sets none")
+		return invalid("%san action must set one kind, it sets none", prefix(at))
 	case kinds > 1:
-		return invalid("an action must set exactly one kind, it sets %d", kinds)
+		return invalid("%san action must set exactly one kind, it sets %d", prefix(at), kinds)
 	}
 	return err
 }
@@ -231,9 +242,7 @@ func (r DynamicActionResponse) Validate() error {
 	}
 	var err error
 	if r.Action != nil {
-		if e := r.Action.Validate(); e != nil {
-			err = fmt.Errorf("/action: %w", e)
-		}
+		err = r.Action.validateAt("/action")
 	}
 	if utf8.RuneCountInString(r.TextMessage) > 4096 {
 		err = errors.Join(err, invalid("/text_message must have at most 4096 characters"))

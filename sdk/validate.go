@@ -367,42 +367,39 @@ func requestProblem(err error) error {
 }
 
 func appendFieldErrors(out []FieldError, err error, header string) []FieldError {
-	var me openapi3.MultiError
-	if errors.As(err, &me) && !isSchemaError(err) {
-		for _, e := range me {
-			out = appendFieldErrors(out, e, header)
+	// Walk the tree by type, outermost first: kin-openapi's MultiError
+	// answers errors.As for any of its elements, which would skip the
+	// RequestError that names a failing header.
+	switch e := err.(type) {
+	case openapi3.MultiError:
+		for _, x := range e {
+			out = appendFieldErrors(out, x, header)
 		}
 		return out
-	}
-	var re *openapi3filter.RequestError
-	if errors.As(err, &re) {
-		if re.Parameter != nil {
-			header = re.Parameter.Name
+	case *openapi3filter.RequestError:
+		if e.Parameter != nil {
+			header = e.Parameter.Name
 		}
-		if re.Err == nil {
+		if e.Err == nil {
 			return append(out, FieldError{Header: header, Detail: "is invalid"})
 		}
-		return appendFieldErrors(out, re.Err, header)
-	}
-	var se *openapi3.SchemaError
-	if errors.As(err, &se) {
-		fe := FieldError{Detail: describe(se)}
+		return appendFieldErrors(out, e.Err, header)
+	case *openapi3.SchemaError:
+		fe := FieldError{Detail: describe(e)}
 		if header != "" {
 			fe.Header = header
 		} else {
-			fe.Pointer = pointer(se.JSONPointer())
+			fe.Pointer = pointer(e.JSONPointer())
 		}
 		return append(out, fe)
+	}
+	if u := errors.Unwrap(err); u != nil {
+		return appendFieldErrors(out, u, header)
 	}
 	if header != "" {
 		return append(out, FieldError{Header: header, Detail: "is invalid"})
 	}
 	return append(out, FieldError{Detail: "the request body is invalid"})
-}
-
-func isSchemaError(err error) bool {
-	_, ok := err.(*openapi3.SchemaError)
-	return ok
 }
 
 // pointer renders path as an RFC 6901 JSON pointer.

@@ -1,0 +1,32 @@
+// Package sdk is the typed layer of kenarkit: what a Go add-on for Divar's
+// Kenar platform uses to receive Divar's calls and to answer them.
+//
+// Divar's servers POST JSON to an add-on when a user clicks one of its
+// widgets or chat buttons, and when a subscribed event happens:
+//
+//   - the init callback of open_server_link ([OpenServerLinkRequest]),
+//     answered with the URL to open: [OpenURL];
+//   - the dynamic-action callback ([DynamicActionRequest]), answered with an
+//     action, a text message, or both: [Reply], [TextMessage],
+//     [DynamicActionResponse.WithText];
+//   - event webhooks ([Event]: chat messages, post updates, access
+//     revocations, payments), answered with [EventAck].
+//
+// The actions an add-on places beside its widgets, or answers, are built
+// with [OpenDirectLink], [OpenServerLink], [GetDynamicAction],
+// [OpenPostPage] and [OpenPostManagePage]; their JSON ([MarshalAnswer]) is
+// byte for byte what Divar documents.
+//
+// [NewServer] returns an echo server for the strict-server interface that
+// oapi-codegen generates from kenarkit's OpenAPI document (package gen, or
+// the add-on's own gen/ made by `scaffold new`): it checks the
+// identification key Divar sends in Authorization ([CheckKey], [KeyAuth]),
+// validates every request against the document ([Validator]), answers every
+// error as an RFC 9457 [Problem] naming each failing field by JSON pointer,
+// and is served with timeouts and graceful shutdown by [Serve].
+//
+// A [Sealer] carries a callback's context to the page the add-on opens, in
+// an encrypted, expiring token, so that no server-side store is needed.
+//
+// The package sdk/divartest plays Divar in tests.
+package sdk
