@@ -23,4 +23,13 @@ var (
 	ErrTokenTooLong = errors.New("sdk: session token would be too long for a URL")
 	// ErrSealerKey: a [Sealer] key of the wrong size or encoding.
 	ErrSealerKey = errors.New("sdk: bad session key")
+
+	// ErrDuplicateEvent: [Deduper.Claim] of an event already handled.
+	ErrDuplicateEvent = errors.New("sdk: event already handled")
+	// ErrEventInProgress: [Deduper.Claim] of an event another delivery is
+	// handling now.
+	ErrEventInProgress = errors.New("sdk: event being handled by another delivery")
+	// ErrLeaseLost: a [Lease] committed after its claim lapsed and another
+	// delivery claimed the event; the event may have been handled twice.
+	ErrLeaseLost = errors.New("sdk: event claim lapsed before commit")
 )

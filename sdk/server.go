@@ -34,6 +34,11 @@ type ServerConfig struct {
 	// request id; never a header, a query or a body) and the details of
 	// 5xx errors. slog.Default() if nil.
 	Logger *slog.Logger
+	// IPAllowlist, when set, refuses the spec's operations (403) to
+	// requests from outside its ranges (DivarIPRanges when Allowed is
+	// empty). Off by default: Divar may change its addresses. Its Skipper
+	// is ignored; routes outside the spec are never checked.
+	IPAllowlist *IPAllowlistConfig
 }
 
 // NewServer returns an echo server, ready to serve (it is an http.Handler),
@@ -92,6 +97,17 @@ func NewServer(cfg ServerConfig) (*echo.Echo, error) {
 				return err
 			},
 		}),
+	)
+	if cfg.IPAllowlist != nil {
+		allow := *cfg.IPAllowlist
+		allow.Skipper = func(c echo.Context) bool { return v.ops[c.Request().Method+" "+c.Path()] == nil }
+		mw, err := ipAllowlist(allow)
+		if err != nil {
+			return nil, err
+		}
+		e.Use(mw)
+	}
+	e.Use(
 		KeyAuthWithConfig(KeyAuthConfig{
 			Keys: cfg.Keys,
 			Skipper: func(c echo.Context) bool {

@@ -624,3 +624,11 @@ func TestGracefulShutdown(t *testing.T) {
 }
 
 func discardLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
+
+func decodeJSON(b []byte, v any) error { return json.Unmarshal(b, v) }
+
+func httptestGet(h http.Handler, path, remote string) int {
+	r := httptest.NewRequest(http.MethodGet, path, nil)
+	r.RemoteAddr = remote
+	return serve(h, r).Code
+}

@@ -1,0 +1,118 @@
+package sdk
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"net/http"
+
+	"github.com/go-json-experiment/json"
+)
+
+// EventMux hands each event webhook to the handler for its type, once:
+// with a [Deduper], a delivery Divar repeats is acknowledged without
+// running the handler again. Set the handlers for the events the add-on
+// subscribed to; an event with no handler (an unknown type included) is
+// acknowledged and dropped, or given to Other when it is set.
+//
+// Use it from the strict server's Events method:
+//
+//	func (a *Addon) Events(ctx context.Context, req gen.EventsRequestObject) (gen.EventsResponseObject, error) {
+//		return a.events.Handle(ctx, req.Body)
+//	}
+//
+// A handler's error answers 500, so Divar delivers the event again later;
+// return nil for an event that can never succeed.
+type EventMux struct {
+	NewMessage           func(ctx context.Context, e *Event, m *ChatMessage) error
+	NewChatbotMessage    func(ctx context.Context, e *Event, m *ChatMessage) error
+	UserAccessRevocation func(ctx context.Context, e *Event, r *UserAccessRevocation) error
+	PostUpdate           func(ctx context.Context, e *Event, u *PostUpdate) error
+	PaymentTransaction   func(ctx context.Context, e *Event, t *PaymentTransaction) error
+	// Other receives the events no field above handles.
+	Other func(ctx context.Context, e *Event) error
+	// Dedupe, when set, makes the handler run once per event identity
+	// ([Event.Key]). Use [NewMemoryDeduper] for one replica and a shared
+	// store (package sdk/redisdedupe) for several.
+	Dedupe Deduper
+}
+
+// Handle runs the handler for e and answers the acknowledgement. A
+// duplicate of an event already handled is acknowledged; a duplicate of an
+// event another delivery is handling right now is answered 409, so that
+// Divar retries it later rather than count it as handled.
+func (m *EventMux) Handle(ctx context.Context, e *Event) (EventAck, error) {
+	run := m.handler(e)
+	if run == nil {
+		return EventAck{}, nil
+	}
+	key := e.Key()
+	if m.Dedupe == nil || key == "" {
+		return EventAck{}, run(ctx)
+	}
+	lease, err := m.Dedupe.Claim(ctx, key)
+	switch {
+	case errors.Is(err, ErrDuplicateEvent):
+		return EventAck{}, nil
+	case errors.Is(err, ErrEventInProgress):
+		return EventAck{}, NewProblem(http.StatusConflict, "this event is being handled by another delivery; retry later")
+	case err != nil:
+		return EventAck{}, err
+	}
+	if err := run(ctx); err != nil {
+		// The next delivery must run the handler again: not a duplicate.
+		return EventAck{}, errors.Join(err, lease.Release(context.WithoutCancel(ctx)))
+	}
+	return EventAck{}, lease.Commit(context.WithoutCancel(ctx))
+}
+
+// handler returns the call that handles e, or nil when nothing does.
+func (m *EventMux) handler(e *Event) func(context.Context) error {
+	switch {
+	case e.Type == EventNewMessage && e.NewMessage != nil && m.NewMessage != nil:
+		return func(ctx context.Context) error { return m.NewMessage(ctx, e, e.NewMessage) }
+	case e.Type == EventNewChatbotMessage && e.NewChatbotMessage != nil && m.NewChatbotMessage != nil:
+		return func(ctx context.Context) error { return m.NewChatbotMessage(ctx, e, e.NewChatbotMessage) }
+	case e.Type == EventUserAccessRevocation && e.UserAccessRevocation != nil && m.UserAccessRevocation != nil:
+		return func(ctx context.Context) error { return m.UserAccessRevocation(ctx, e, e.UserAccessRevocation) }
+	case e.Type == EventPostUpdate && e.PostUpdate != nil && m.PostUpdate != nil:
+		return func(ctx context.Context) error { return m.PostUpdate(ctx, e, e.PostUpdate) }
+	case e.Type == EventPaymentTransaction && e.Payment() != nil && m.PaymentTransaction != nil:
+		return func(ctx context.Context) error { return m.PaymentTransaction(ctx, e, e.Payment()) }
+	case m.Other != nil:
+		return func(ctx context.Context) error { return m.Other(ctx, e) }
+	}
+	return nil
+}
+
+// Key returns the identity of the event for deduplication: the message id
+// of a chat message, the transaction id and state of a payment (a state
+// change is a new event), the user of a revocation, and a digest of the
+// payload for a post update, which has no id. It is "" for an event of
+// unknown type, which is then never taken for a duplicate.
+func (e *Event) Key() string {
+	switch e.Type {
+	case EventNewMessage, EventNewChatbotMessage:
+		if m := e.Message(); m != nil && m.ID != "" {
+			return string(e.Type) + ":" + m.ID
+		}
+	case EventPaymentTransaction:
+		if t := e.Payment(); t != nil && t.ID != "" {
+			return string(e.Type) + ":" + t.ID + ":" + t.State
+		}
+	case EventUserAccessRevocation:
+		if r := e.UserAccessRevocation; r != nil && r.UserID != "" {
+			return string(e.Type) + ":" + r.UserID
+		}
+	case EventPostUpdate:
+		if e.PostUpdate != nil {
+			b, err := json.Marshal(e.PostUpdate, json.Deterministic(true))
+			if err == nil {
+				sum := sha256.Sum256(b)
+				return string(e.Type) + ":" + hex.EncodeToString(sum[:16])
+			}
+		}
+	}
+	return ""
+}
