@@ -1,0 +1,124 @@
+// Package redisdedupe is an [sdk.Deduper] on Redis, for add-ons running
+// several replicas: Divar may deliver an event twice, to two replicas at
+// once, and the one store they share decides which replica handles it.
+//
+//	rdb := redis.NewClient(&redis.Options{Addr: os.Getenv("REDIS_ADDR")})
+//	mux := &sdk.EventMux{Dedupe: redisdedupe.New(rdb, redisdedupe.Config{}), …}
+//
+// Each event is one Redis key: set with NX while a replica handles it (a
+// lease that lapses if the replica dies), then marked done for the TTL.
+// Commit and release only touch a claim their own lease holds.
+package redisdedupe
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"fmt"
+	"time"
+
+	"github.com/kenarkit/kenarkit/sdk"
+	"github.com/redis/go-redis/v9"
+)
+
+// Config configures a [Deduper]. Zero fields take the defaults.
+type Config struct {
+	// Prefix is put before every key; "kenarkit:event:" by default.
+	Prefix string
+	// TTL is how long a handled event is remembered; sdk.DefaultDedupeTTL.
+	TTL time.Duration
+	// Lease is how long a claim holds without a commit or a release;
+	// sdk.DefaultDedupeLease.
+	Lease time.Duration
+}
+
+// Deduper is an [sdk.Deduper] on Redis. It is safe for concurrent use.
+type Deduper struct {
+	rdb redis.UniversalClient
+	cfg Config
+}
+
+var _ sdk.Deduper = (*Deduper)(nil)
+
+// New returns a Deduper storing its keys in rdb.
+func New(rdb redis.UniversalClient, cfg Config) *Deduper {
+	if cfg.Prefix == "" {
+		cfg.Prefix = "kenarkit:event:"
+	}
+	if cfg.TTL <= 0 {
+		cfg.TTL = sdk.DefaultDedupeTTL
+	}
+	if cfg.Lease <= 0 {
+		cfg.Lease = sdk.DefaultDedupeLease
+	}
+	return &Deduper{rdb: rdb, cfg: cfg}
+}
+
+const done = "done"
+
+// claim sets the key to the lease's token unless it exists, and says what
+// it found: "claimed", "done" or "busy".
+var claim = redis.NewScript(`
+local v = redis.call('GET', KEYS[1])
+if not v then
+  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+  return 'claimed'
+end
+if v == 'done' then return 'done' end
+return 'busy'`)
+
+// commit marks the key done if the lease still holds it.
+var commit = redis.NewScript(`
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  redis.call('SET', KEYS[1], 'done', 'PX', ARGV[2])
+  return 1
+end
+return 0`)
+
+// release deletes the key if the lease still holds it.
+var release = redis.NewScript(`
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  return redis.call('DEL', KEYS[1])
+end
+return 0`)
+
+// Claim implements [sdk.Deduper].
+func (d *Deduper) Claim(ctx context.Context, key string) (sdk.Lease, error) {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	l := &lease{d: d, key: d.cfg.Prefix + key, token: "claim:" + base64.RawURLEncoding.EncodeToString(b[:])}
+	got, err := claim.Run(ctx, d.rdb, []string{l.key}, l.token, d.cfg.Lease.Milliseconds()).Text()
+	if err != nil {
+		return nil, fmt.Errorf("redisdedupe: claim: %w", err)
+	}
+	switch got {
+	case "claimed":
+		return l, nil
+	case done:
+		return nil, sdk.ErrDuplicateEvent
+	}
+	return nil, sdk.ErrEventInProgress
+}
+
+type lease struct {
+	d          *Deduper
+	key, token string
+}
+
+func (l *lease) Commit(ctx context.Context) error {
+	n, err := commit.Run(ctx, l.d.rdb, []string{l.key}, l.token, l.d.cfg.TTL.Milliseconds()).Int()
+	if err != nil {
+		return fmt.Errorf("redisdedupe: commit: %w", err)
+	}
+	if n == 0 {
+		return sdk.ErrLeaseLost
+	}
+	return nil
+}
+
+func (l *lease) Release(ctx context.Context) error {
+	if err := release.Run(ctx, l.d.rdb, []string{l.key}, l.token).Err(); err != nil {
+		return fmt.Errorf("redisdedupe: release: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,232 @@
+package redisdedupe_test
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/kenarkit/kenarkit/gen"
+	"github.com/kenarkit/kenarkit/sdk"
+	"github.com/kenarkit/kenarkit/sdk/redisdedupe"
+	"github.com/redis/go-redis/v9"
+)
+
+// newRedis returns a client of a fresh redis-server listening on a unix
+// socket in a temporary directory, stopped at the end of the test. The
+// test is skipped when redis-server is not installed, unless KENARKIT_REDIS
+// is 1 (as in CI), when that is a failure.
+func newRedis(t *testing.T) *redis.Client {
+	t.Helper()
+	bin, err := exec.LookPath("redis-server")
+	if err != nil {
+		if os.Getenv("KENARKIT_REDIS") == "1" {
+			t.Fatal("redis-server is not installed (apt-get install redis-server)")
+		}
+		t.Skip("redis-server is not installed; set KENARKIT_REDIS=1 to make this a failure")
+	}
+	dir := t.TempDir()
+	sock := filepath.Join(dir, "redis.sock")
+	cmd := exec.Command(bin, "--port", "0", "--unixsocket", sock, "--save", "", "--appendonly", "no", "--dir", dir)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	rdb := redis.NewClient(&redis.Options{Network: "unix", Addr: sock})
+	t.Cleanup(func() { rdb.Close() })
+	for i := 0; ; i++ {
+		if rdb.Ping(context.Background()).Err() == nil {
+			return rdb
+		}
+		if i == 200 {
+			t.Fatal("redis-server did not start")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func TestProtocol(t *testing.T) {
+	ctx := context.Background()
+	rdb := newRedis(t)
+	d := redisdedupe.New(rdb, redisdedupe.Config{Lease: 200 * time.Millisecond, TTL: time.Hour})
+
+	l, err := d.Claim(ctx, "a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.Claim(ctx, "a"); !errors.Is(err, sdk.ErrEventInProgress) {
+		t.Errorf("claimed: %v, want ErrEventInProgress", err)
+	}
+	if err := l.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.Claim(ctx, "a"); !errors.Is(err, sdk.ErrDuplicateEvent) {
+		t.Errorf("committed: %v, want ErrDuplicateEvent", err)
+	}
+	if ttl := rdb.PTTL(ctx, "kenarkit:event:a").Val(); ttl <= 0 || ttl > time.Hour {
+		t.Errorf("a handled event's TTL is %v", ttl)
+	}
+
+	l, _ = d.Claim(ctx, "b")
+	if err := l.Release(ctx); err != nil {
+		t.Fatal(err)
+	}
+	l, err = d.Claim(ctx, "b")
+	if err != nil {
+		t.Fatalf("released: %v", err)
+	}
+
+	// A lapsed lease: Redis expires the claim; a late commit is refused and
+	// a late release leaves the new owner's claim alone. The key's expiry
+	// is set short directly, rather than waiting for the lease.
+	rdb.PExpire(ctx, "kenarkit:event:b", time.Millisecond)
+	for rdb.Exists(ctx, "kenarkit:event:b").Val() == 1 {
+		time.Sleep(time.Millisecond)
+	}
+	l2, err := d.Claim(ctx, "b")
+	if err != nil {
+		t.Fatalf("lapsed: %v", err)
+	}
+	if err := l.Commit(ctx); !errors.Is(err, sdk.ErrLeaseLost) {
+		t.Errorf("late commit: %v, want ErrLeaseLost", err)
+	}
+	_ = l.Release(ctx)
+	if _, err := d.Claim(ctx, "b"); !errors.Is(err, sdk.ErrEventInProgress) {
+		t.Errorf("the old lease released the new claim: %v", err)
+	}
+	_ = l2.Commit(ctx)
+}
+
+func TestStoreDown(t *testing.T) {
+	rdb := redis.NewClient(&redis.Options{Network: "unix", Addr: filepath.Join(t.TempDir(), "none.sock"), MaxRetries: -1})
+	defer rdb.Close()
+	_, err := redisdedupe.New(rdb, redisdedupe.Config{}).Claim(context.Background(), "a")
+	if err == nil || errors.Is(err, sdk.ErrDuplicateEvent) || !strings.HasPrefix(err.Error(), "redisdedupe: claim") {
+		t.Errorf("Claim with no store = %v", err)
+	}
+}
+
+// replica is one add-on instance: an sdk server whose EventMux dedupes
+// through the shared Redis.
+type replica struct {
+	mux *sdk.EventMux
+}
+
+func (r *replica) OpenServerLink(context.Context, gen.OpenServerLinkRequestObject) (gen.OpenServerLinkResponseObject, error) {
+	return sdk.OpenURL("https://addon.example/"), nil
+}
+
+func (r *replica) DynamicAction(context.Context, gen.DynamicActionRequestObject) (gen.DynamicActionResponseObject, error) {
+	return sdk.TextMessage("ok"), nil
+}
+
+func (r *replica) Events(ctx context.Context, req gen.EventsRequestObject) (gen.EventsResponseObject, error) {
+	return r.mux.Handle(ctx, req.Body)
+}
+
+const event = `{"type":"NEW_MESSAGE","new_message":{"id":"e7a0c1d6","conversation":{"id":"c","type":"POST"},"type":"TEXT","sent_at":1729429926140000,"text":"سلام"}}`
+
+// TestConcurrentDuplicatesAcrossReplicas delivers one event many times at
+// once to two replicas sharing a Redis: the handler runs exactly once, the
+// deliveries that find it running are told to retry (409), and every later
+// delivery is acknowledged without running it.
+func TestConcurrentDuplicatesAcrossReplicas(t *testing.T) {
+	rdb := newRedis(t)
+	var runs atomic.Int32
+	release := make(chan struct{})
+	handle := func(ctx context.Context, e *sdk.Event, m *sdk.ChatMessage) error {
+		runs.Add(1)
+		<-release
+		return nil
+	}
+	var urls []string
+	for range 2 {
+		e, err := sdk.NewServer(sdk.ServerConfig{Spec: gen.GetSwagger, Keys: []string{"k"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		mux := &sdk.EventMux{NewMessage: handle, Dedupe: redisdedupe.New(rdb, redisdedupe.Config{})}
+		gen.RegisterHandlers(e, gen.NewStrictHandler(&replica{mux: mux}, nil))
+		srv := httptest.NewServer(e)
+		t.Cleanup(srv.Close)
+		urls = append(urls, srv.URL)
+	}
+	deliver := func(url string) int {
+		r, _ := http.NewRequest(http.MethodPost, url+"/divar/events", strings.NewReader(event))
+		r.Header.Set("Authorization", "k")
+		r.Header.Set("Content-Type", "application/json")
+		resp, err := http.DefaultClient.Do(r)
+		if err != nil {
+			t.Error(err)
+			return 0
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+
+	const n = 16
+	codes := make(chan int, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() { codes <- deliver(urls[i%2]) })
+	}
+	count := map[int]int{}
+	for range n - 1 { // every delivery but the one running the handler
+		count[<-codes]++
+	}
+	close(release)
+	wg.Wait()
+	count[<-codes]++
+	if runs.Load() != 1 || count[http.StatusOK] != 1 || count[http.StatusConflict] != n-1 {
+		t.Fatalf("handler ran %d times; statuses %v", runs.Load(), count)
+	}
+	for _, u := range urls {
+		if code := deliver(u); code != http.StatusOK {
+			t.Errorf("a later delivery: %d", code)
+		}
+	}
+	if runs.Load() != 1 {
+		t.Errorf("handler ran %d times", runs.Load())
+	}
+}
+
+// TestRetryAfterFailureOnAnotherReplica: the first delivery fails on one
+// replica; the retry, on the other, runs the handler again.
+func TestRetryAfterFailureOnAnotherReplica(t *testing.T) {
+	rdb := newRedis(t)
+	var runs atomic.Int32
+	ctx := context.Background()
+	e := &sdk.Event{Type: sdk.EventNewMessage, NewMessage: &sdk.ChatMessage{ID: "m1"}}
+	mux := func() *sdk.EventMux {
+		return &sdk.EventMux{
+			Dedupe: redisdedupe.New(rdb, redisdedupe.Config{}),
+			NewMessage: func(context.Context, *sdk.Event, *sdk.ChatMessage) error {
+				if runs.Add(1) == 1 {
+					return errors.New("downstream failed")
+				}
+				return nil
+			},
+		}
+	}
+	a, b := mux(), mux()
+	if _, err := a.Handle(ctx, e); err == nil {
+		t.Fatal("the failure was swallowed")
+	}
+	if _, err := b.Handle(ctx, e); err != nil {
+		t.Fatalf("retry: %v", err)
+	}
+	if _, err := a.Handle(ctx, e); err != nil {
+		t.Fatalf("duplicate: %v", err)
+	}
+	if runs.Load() != 2 {
+		t.Errorf("handler ran %d times, want 2", runs.Load())
+	}
+}
