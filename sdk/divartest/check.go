@@ -1,0 +1,266 @@
+package divartest
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"time"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers"
+	"github.com/getkin/kin-openapi/routers/legacy"
+	"github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
+	"github.com/kenarkit/kenarkit/sdk"
+)
+
+// Deadline is how long Divar's policy lets an add-on take: p99 under 2 s,
+// on the user's click path.
+const Deadline = 2 * time.Second
+
+// Response is an add-on's answer to a [Request].
+type Response struct {
+	Status  int
+	Header  http.Header
+	Body    []byte
+	Elapsed time.Duration // from sending the request to reading the whole answer
+}
+
+// ErrRejected is wrapped by every verdict that Divar would not accept the
+// answer.
+var ErrRejected = errors.New("Divar would reject the answer")
+
+// Checker checks answers against an OpenAPI document. Make one with
+// [NewChecker]; it is safe for concurrent use.
+type Checker struct {
+	router   routers.Router
+	Deadline time.Duration // Deadline if 0
+}
+
+// NewChecker returns a Checker for the document spec returns: pass the
+// generated package's GetSwagger.
+func NewChecker(spec func() (*openapi3.T, error)) (*Checker, error) {
+	doc, err := spec()
+	if err != nil {
+		return nil, fmt.Errorf("divartest: loading the spec: %w", err)
+	}
+	doc.Servers = openapi3.Servers{{URL: "/"}} // any host
+	router, err := legacy.NewRouter(doc)
+	if err != nil {
+		return nil, fmt.Errorf("divartest: the spec: %w", err)
+	}
+	return &Checker{router: router}, nil
+}
+
+// Check returns nil when Divar would accept resp as the answer to r, and
+// otherwise an error wrapping [ErrRejected] that lists every reason, each
+// saying what Divar would do with it.
+func (c *Checker) Check(r *Request, resp *Response) error {
+	var problems []string
+	add := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
+	call := "POST " + r.path
+
+	deadline := c.Deadline
+	if deadline <= 0 {
+		deadline = Deadline
+	}
+	if resp.Elapsed > deadline {
+		add("answered after %v; Divar gives up after %v and the user sees an error", resp.Elapsed.Round(time.Millisecond), deadline)
+	}
+	if resp.Status != http.StatusOK {
+		detail := ""
+		var p sdk.Problem
+		if json.Unmarshal(resp.Body, &p) == nil && p.Status != 0 {
+			detail = " (" + p.Error() + ")"
+		}
+		add("answered %d, not 200%s; Divar shows the user an error", resp.Status, detail)
+		return rejected(call, problems)
+	}
+	ct := resp.Header.Get("Content-Type")
+	if mt, _, err := mime.ParseMediaType(ct); err != nil || mt != "application/json" {
+		add("answered Content-Type %q, not application/json; Divar does not read the answer", ct)
+	}
+	if err := oneJSONValue(resp.Body); err != nil {
+		add("the answer is not one JSON value (%v); Divar cannot read it", err)
+		return rejected(call, problems)
+	}
+	for _, e := range c.schemaErrors(r, resp) {
+		add("%s", e)
+	}
+	if err := validateAnswer(r.kind, resp.Body); err != nil {
+		add("%s", strings.TrimPrefix(err.Error(), sdk.ErrInvalidAnswer.Error()+": "))
+	}
+	return rejected(call, dedupe(problems))
+}
+
+func rejected(call string, problems []string) error {
+	if len(problems) == 0 {
+		return nil
+	}
+	return fmt.Errorf("%w: %s: %s", ErrRejected, call, strings.Join(problems, "; "))
+}
+
+func dedupe(in []string) []string {
+	seen := map[string]bool{}
+	out := in[:0]
+	for _, s := range in {
+		if !seen[s] {
+			seen[s] = true
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// oneJSONValue accepts exactly one JSON value, strictly (no duplicate
+// names, valid UTF-8), and nothing after it.
+func oneJSONValue(b []byte) error {
+	d := jsontext.NewDecoder(bytes.NewReader(b))
+	if _, err := d.ReadValue(); err != nil {
+		return err
+	}
+	if _, err := d.ReadToken(); err != io.EOF {
+		return errors.New("data after the JSON value")
+	}
+	return nil
+}
+
+// validateAnswer runs the sdk's own checks of an answer: the ones with the
+// clearest words (one action kind, absolute http(s) URLs).
+func validateAnswer(kind Kind, body []byte) error {
+	switch kind {
+	case KindOpenServerLink:
+		var a sdk.OpenServerLinkResponse
+		if err := json.Unmarshal(body, &a); err != nil {
+			return nil // the schema check says what is wrong
+		}
+		return a.Validate()
+	case KindDynamicAction:
+		var a sdk.DynamicActionResponse
+		if err := json.Unmarshal(body, &a); err != nil {
+			return nil
+		}
+		return a.Validate()
+	}
+	return nil
+}
+
+// schemaErrors validates the answer against the spec's response for the
+// request's operation.
+func (c *Checker) schemaErrors(r *Request, resp *Response) []string {
+	req := r.HTTPRequest("")
+	route, params, err := c.router.FindRoute(req)
+	if err != nil {
+		return []string{"the spec has no operation POST " + r.path}
+	}
+	in := &openapi3filter.ResponseValidationInput{
+		RequestValidationInput: &openapi3filter.RequestValidationInput{
+			Request: req, PathParams: params, Route: route,
+			Options: &openapi3filter.Options{AuthenticationFunc: openapi3filter.NoopAuthenticationFunc},
+		},
+		Status:  resp.Status,
+		Header:  resp.Header,
+		Body:    io.NopCloser(bytes.NewReader(resp.Body)),
+		Options: &openapi3filter.Options{MultiError: true, IncludeResponseStatus: true},
+	}
+	err = openapi3filter.ValidateResponse(context.Background(), in)
+	if err == nil {
+		return nil
+	}
+	var out []string
+	walk(err, func(se *openapi3.SchemaError) {
+		out = append(out, fmt.Sprintf("answer %s %s; Divar's schema refuses it", pointer(se.JSONPointer()), reason(se)))
+	})
+	if len(out) == 0 {
+		out = append(out, "the answer does not match the spec's response schema")
+	}
+	return out
+}
+
+func walk(err error, f func(*openapi3.SchemaError)) {
+	switch e := err.(type) {
+	case openapi3.MultiError:
+		for _, x := range e {
+			walk(x, f)
+		}
+	case *openapi3.SchemaError:
+		f(e)
+	default:
+		if u := errors.Unwrap(err); u != nil {
+			walk(u, f)
+		}
+	}
+}
+
+func pointer(path []string) string {
+	if len(path) == 0 {
+		return "body"
+	}
+	return "/" + strings.Join(path, "/")
+}
+
+// reason words a schema error without the value.
+func reason(se *openapi3.SchemaError) string {
+	switch se.SchemaField {
+	case "pattern":
+		return "is not an absolute http(s) URL"
+	case "required":
+		return "lacks a required member"
+	case "additionalProperties", "properties":
+		return "has a member the schema does not allow"
+	case "maxProperties", "minProperties":
+		return "must set exactly one action kind"
+	case "maxLength", "minLength":
+		return "has the wrong length"
+	case "type":
+		return "has the wrong type"
+	}
+	return "breaks the schema (" + se.SchemaField + ")"
+}
+
+// Serve sends r to h in-process and returns the answer.
+func Serve(h http.Handler, r *Request) *Response {
+	w := httptest.NewRecorder()
+	start := time.Now()
+	h.ServeHTTP(w, r.HTTPRequest(""))
+	return &Response{Status: w.Code, Header: w.Header(), Body: w.Body.Bytes(), Elapsed: time.Since(start)}
+}
+
+// Send sends r to the add-on at baseURL (scheme, host and port, no path)
+// with client (http.DefaultClient if nil) and returns the answer. Errors
+// say whether the add-on could not be reached or did not answer in time.
+func Send(ctx context.Context, client *http.Client, baseURL string, r *Request) (*Response, error) {
+	if client == nil {
+		client = http.DefaultClient
+	}
+	req := r.HTTPRequest(strings.TrimRight(baseURL, "/")).WithContext(ctx)
+	start := time.Now()
+	res, err := client.Do(req)
+	if err != nil {
+		return nil, describeSendError(err, baseURL)
+	}
+	defer res.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(res.Body, 1<<20))
+	if err != nil {
+		return nil, describeSendError(err, baseURL)
+	}
+	return &Response{Status: res.StatusCode, Header: res.Header, Body: body, Elapsed: time.Since(start)}, nil
+}
+
+func describeSendError(err error, baseURL string) error {
+	var timeout interface{ Timeout() bool }
+	switch {
+	case errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &timeout) && timeout.Timeout()):
+		return fmt.Errorf("divartest: %s did not answer in time; Divar gives up and the user sees an error: %w", baseURL, err)
+	case errors.Is(err, context.Canceled):
+		return err
+	}
+	return fmt.Errorf("divartest: cannot reach %s (is the add-on running?): %w", baseURL, err)
+}

@@ -1,0 +1,203 @@
+package divartest
+
+import (
+	"bytes"
+	"context"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/go-json-experiment/json"
+	"github.com/kenarkit/kenarkit/sdk"
+	"github.com/labstack/echo/v4"
+)
+
+// Divar sends Divar's calls to one add-on in a test and fails the test when
+// an answer is one Divar would reject. Make one with [New] (an
+// http.Handler, served in-process) or [Dial] (a running add-on's URL).
+type Divar struct {
+	tb      testing.TB
+	checker *Checker
+	handler http.Handler
+	baseURL string
+	client  *http.Client
+}
+
+// New returns a Divar calling h in-process and checking answers against
+// the document spec returns (the add-on's generated GetSwagger).
+func New(tb testing.TB, spec func() (*openapi3.T, error), h http.Handler) *Divar {
+	tb.Helper()
+	c, err := NewChecker(spec)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return &Divar{tb: tb, checker: c, handler: h}
+}
+
+// Dial returns a Divar calling the add-on at baseURL over HTTP, with a
+// client that gives up after the deadline, as Divar does.
+func Dial(tb testing.TB, spec func() (*openapi3.T, error), baseURL string) *Divar {
+	tb.Helper()
+	d := New(tb, spec, nil)
+	d.baseURL = baseURL
+	d.client = &http.Client{Timeout: 2 * Deadline}
+	return d
+}
+
+// SetDeadline changes how long an answer may take ([Deadline] by default).
+func (d *Divar) SetDeadline(t time.Duration) {
+	d.checker.Deadline = t
+	if d.client != nil {
+		d.client.Timeout = 2 * t
+	}
+}
+
+// Do sends r and returns the answer, unchecked: for calls the add-on must
+// refuse (a wrong key, a bad body).
+func (d *Divar) Do(r *Request) *Response {
+	d.tb.Helper()
+	if d.handler != nil {
+		return Serve(d.handler, r)
+	}
+	resp, err := Send(context.Background(), d.client, d.baseURL, r)
+	if err != nil {
+		d.tb.Fatal(err)
+	}
+	return resp
+}
+
+// Call sends r, fails the test unless Divar would accept the answer, and
+// returns the answer.
+func (d *Divar) Call(r *Request) *Response {
+	d.tb.Helper()
+	resp := d.Do(r)
+	if err := d.checker.Check(r, resp); err != nil {
+		d.tb.Errorf("divartest: %v", err)
+	}
+	return resp
+}
+
+// OpenServerLink sends an init callback (r must be built by
+// [OpenServerLink]) and returns the answer Divar would act on: its URL is
+// the page the user lands on.
+func (d *Divar) OpenServerLink(r *Request) sdk.OpenServerLinkResponse {
+	d.tb.Helper()
+	var a sdk.OpenServerLinkResponse
+	d.decode(d.Call(d.expect(r, KindOpenServerLink)), &a)
+	return a
+}
+
+// DynamicAction sends a dynamic-action callback (r must be built by
+// [DynamicAction]) and returns the answer Divar would act on.
+func (d *Divar) DynamicAction(r *Request) sdk.DynamicActionResponse {
+	d.tb.Helper()
+	var a sdk.DynamicActionResponse
+	d.decode(d.Call(d.expect(r, KindDynamicAction)), &a)
+	return a
+}
+
+// Event sends an event webhook (r must be built by [Event]) and fails the
+// test unless it is acknowledged.
+func (d *Divar) Event(r *Request) {
+	d.tb.Helper()
+	d.Call(d.expect(r, KindEvent))
+}
+
+// Refused sends r and fails the test unless the add-on refuses it with
+// status and a problem document.
+func (d *Divar) Refused(r *Request, status int) sdk.Problem {
+	d.tb.Helper()
+	resp := d.Do(r)
+	var p sdk.Problem
+	if resp.Status != status {
+		d.tb.Errorf("divartest: POST %s answered %d, want %d: %s", r.path, resp.Status, status, resp.Body)
+		return p
+	}
+	if ct := resp.Header.Get("Content-Type"); ct != sdk.ProblemContentType {
+		d.tb.Errorf("divartest: POST %s refused with Content-Type %q, want %s", r.path, ct, sdk.ProblemContentType)
+	}
+	if err := json.Unmarshal(resp.Body, &p); err != nil {
+		d.tb.Errorf("divartest: POST %s refused with a body that is not a problem document: %v", r.path, err)
+	}
+	return p
+}
+
+func (d *Divar) expect(r *Request, k Kind) *Request {
+	d.tb.Helper()
+	if r.kind != k {
+		d.tb.Fatalf("divartest: a %s request passed where a %s is expected", r.kind, k)
+	}
+	return r
+}
+
+func (d *Divar) decode(resp *Response, v any) {
+	d.tb.Helper()
+	if resp.Status == http.StatusOK {
+		_ = json.Unmarshal(resp.Body, v) // a bad body has failed the check already
+	}
+}
+
+// ValidateResponses returns an echo middleware for tests that checks every
+// answer the app gives to one of Divar's calls against the spec, failing tb
+// with what Divar would reject. Requests are validated by sdk.NewServer
+// already; with this, a test sees the responses checked too:
+//
+//	e, _ := sdk.NewServer(…)
+//	e.Use(divartest.ValidateResponses(t, gen.GetSwagger))
+//
+// Calls whose path is not one of Divar's (see the Kind constants) pass
+// through unchecked.
+func ValidateResponses(tb testing.TB, spec func() (*openapi3.T, error)) echo.MiddlewareFunc {
+	tb.Helper()
+	c, err := NewChecker(spec)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	kinds := map[string]Kind{OpenServerLinkPath: KindOpenServerLink, DynamicActionPath: KindDynamicAction, EventsPath: KindEvent}
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(ctx echo.Context) error {
+			kind, ok := kinds[ctx.Request().URL.Path]
+			if !ok || ctx.Request().Method != http.MethodPost {
+				return next(ctx)
+			}
+			rec := &recorder{ResponseWriter: ctx.Response().Writer}
+			ctx.Response().Writer = rec
+			start := time.Now()
+			err := next(ctx)
+			if err != nil {
+				ctx.Error(err) // answer it now, so the answer is what is checked
+			}
+			if rec.status >= 400 && rec.status < 500 {
+				return nil // a refusal: the request was invalid, not the answer
+			}
+			r := &Request{kind: kind, path: ctx.Request().URL.Path, body: map[string]any{}}
+			resp := &Response{Status: rec.status, Header: rec.Header(), Body: rec.body.Bytes(), Elapsed: time.Since(start)}
+			if err := c.Check(r, resp); err != nil {
+				tb.Errorf("divartest: %v", err)
+			}
+			return nil
+		}
+	}
+}
+
+type recorder struct {
+	http.ResponseWriter
+	status int
+	body   bytes.Buffer
+}
+
+func (r *recorder) WriteHeader(code int) {
+	r.status = code
+	r.ResponseWriter.WriteHeader(code)
+}
+
+func (r *recorder) Write(b []byte) (int, error) {
+	if r.status == 0 {
+		r.status = http.StatusOK
+	}
+	r.body.Write(b)
+	return r.ResponseWriter.Write(b)
+}
+
+func (r *recorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }

@@ -1,0 +1,19 @@
+// Package divartest plays Divar in an add-on's tests, the way
+// net/http/httptest plays a client: it sends each of Divar's calls exactly
+// as Divar does (method, path, Authorization, API_VERSION, JSON body) to an
+// http.Handler or to a URL, and checks the answer the way Divar would take
+// it: status, content type, the response schema of the add-on's OpenAPI
+// document, one action kind, absolute http(s) URLs, and time.
+//
+//	divar := divartest.New(t, gen.GetSwagger, handler) // handler built with divartest.Key
+//	answer := divar.OpenServerLink(divartest.OpenServerLink().PostToken("gZd7omnS"))
+//	// answer.URL is what Divar opens; a wrong answer has already failed t
+//
+// The builders start from the seeds' examples: OpenServerLink,
+// DynamicAction, and Event for each documented event type. Their setters
+// change one field; Set and Without reach any field, unknown ones included.
+//
+// [Check] is the verdict without a testing.TB, as `scaffold trigger`
+// prints it; [ValidateResponses] wraps an echo app so that every answer it
+// gives in a test is checked against the spec.
+package divartest
