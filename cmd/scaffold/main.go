@@ -34,6 +34,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 )
 
@@ -84,7 +85,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	case errors.Is(err, errHelpShown):
 		return 0
 	case errors.Is(err, errUsage):
-		fmt.Fprintln(stderr, err)
+		fmt.Fprintln(stderr, strings.TrimSuffix(err.Error(), ": "+errUsage.Error()))
 		return 2
 	}
 	fmt.Fprintln(stderr, err)

@@ -204,6 +204,19 @@ func TestScaffoldEndToEnd(t *testing.T) {
 			}
 		})
 	}
+	// scaffold trigger, against the running binary, for every call.
+	for _, args := range [][]string{
+		{"open-server-link"}, {"open-server-link", "--current"}, {"dynamic-action", "--data", "answer=yes"},
+		{"event", "--type", "NEW_CHATBOT_MESSAGE", "--text", "/start MY_DIVAR"}, {"event", "--type", "PAYMENT_TRANSACTION"},
+	} {
+		t.Run("trigger "+strings.Join(args, " "), func(t *testing.T) {
+			var stdout, stderr strings.Builder
+			args = append([]string{"trigger"}, append(args, "--url", "http://"+addr, "--key", "k-new")...)
+			if code := run(context.Background(), args, &stdout, &stderr); code != 0 {
+				t.Errorf("exit %d:\n%s%s", code, &stdout, &stderr)
+			}
+		})
+	}
 }
 
 const seedInit = `{"return_url":"https://divar.ir/","source":"POST_ADDON","post_token":"wZC44q5D","conversation_id":"6b3d5cf7-9291-4fa9-892a-9d07e300daea","user_side":"Supply","extra_data":{"your_key_1":"your value","your_key_2":"your value"},"user_id":"6GqmD76dle5NpJySqnBX8seTpt6uVtzqaNTNJU1ettI="}`

@@ -1,18 +1,239 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
+	"maps"
+	"net/http"
+	"os"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/go-json-experiment/json/jsontext"
+	"github.com/kenarkit/kenarkit/gen"
+	"github.com/kenarkit/kenarkit/sdk"
+	"github.com/kenarkit/kenarkit/sdk/divartest"
 )
 
 // errUsage marks errors of the command line: the command exits with 2.
 var errUsage = errors.New("usage")
 
-const triggerUsage = "scaffold trigger: not built yet\n"
+// errRejected ends a trigger whose answer Divar would not accept: the
+// verdict is printed already, the command exits with 1.
+var errRejected = errors.New("scaffold: trigger: Divar would reject the answer")
 
-// runTrigger is replaced by the trigger command's implementation.
+const triggerUsage = `scaffold trigger sends one of Divar's calls to a running add-on, exactly as
+Divar does, prints the request, the answer and a verdict: whether Divar would
+accept the answer, and why not.
+
+Usage:
+  scaffold trigger open-server-link [flags]   the init callback of open_server_link
+  scaffold trigger dynamic-action [flags]     the dynamic-action callback
+  scaffold trigger event [--type TYPE] [flags] an event webhook
+
+The body is the seed's example (Divar's documented example for events),
+changed by the flags.
+
+Flags:
+  --url URL          the add-on's base URL (default http://localhost:$PORT, PORT
+                     defaulting to 8080)
+  --key KEY          the identification key (default $KENAR_IDENTIFICATION_KEY;
+                     the first one when it lists several)
+  --data K=V         set extra_data[K] to the string V; repeat for more keys
+  --post-token T     set post_token
+  --type TYPE        the event type: NEW_MESSAGE (default), NEW_CHATBOT_MESSAGE,
+                     USER_ACCESS_REVOCATION, POST_UPDATE, PAYMENT_TRANSACTION,
+                     or any other (sent without payload)
+  --text TEXT        the text of a NEW_MESSAGE or NEW_CHATBOT_MESSAGE
+  --current          use the field names of Divar's current documentation
+                     (completion_url, provider_data, API-Version)
+  --path PATH        the path to call (default Divar's path for the call)
+  --body JSON        send this body instead (to see how the add-on refuses it)
+  --timeout D        give up after D (default 5s; Divar itself waits about 2s)
+
+Exit status: 0 when Divar would accept the answer; 1 when it would not, or
+when the add-on cannot be reached, times out or answers something that is not
+JSON; 2 for bad usage.
+
+Example:
+  KENAR_IDENTIFICATION_KEY=dev-key scaffold trigger dynamic-action --data answer=yes
+`
+
+// dataFlag collects --data K=V.
+type dataFlag sdk.Data
+
+func (d dataFlag) String() string { return "" }
+
+func (d dataFlag) Set(s string) error {
+	k, v, ok := strings.Cut(s, "=")
+	if !ok || k == "" {
+		return fmt.Errorf("--data wants KEY=VALUE, got %q", s)
+	}
+	d[k] = v
+	return nil
+}
+
+type triggerFlags struct {
+	url, key, postToken, eventType, text, path, body string
+	current                                          bool
+	timeout                                          time.Duration
+	data                                             dataFlag
+}
+
 func runTrigger(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	return fmt.Errorf("scaffold: trigger is not built yet: %w", errUsage)
+	var kind string
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		kind, args = args[0], args[1:]
+	}
+	f := triggerFlags{data: dataFlag{}}
+	fset := flag.NewFlagSet("scaffold trigger", flag.ContinueOnError)
+	fset.SetOutput(io.Discard)
+	port := os.Getenv("PORT")
+	if port == "" {
+		port = "8080"
+	}
+	fset.StringVar(&f.url, "url", "http://localhost:"+port, "")
+	fset.StringVar(&f.key, "key", firstKey(os.Getenv("KENAR_IDENTIFICATION_KEY")), "")
+	fset.Var(f.data, "data", "")
+	fset.StringVar(&f.postToken, "post-token", "", "")
+	fset.StringVar(&f.eventType, "type", string(sdk.EventNewMessage), "")
+	fset.StringVar(&f.text, "text", "", "")
+	fset.BoolVar(&f.current, "current", false, "")
+	fset.StringVar(&f.path, "path", "", "")
+	fset.StringVar(&f.body, "body", "", "")
+	fset.DurationVar(&f.timeout, "timeout", 5*time.Second, "")
+	if err := fset.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			fmt.Fprint(stdout, triggerUsage)
+			return errHelpShown
+		}
+		return fmt.Errorf("scaffold: trigger: %v (run 'scaffold help trigger'): %w", err, errUsage)
+	}
+	if kind == "" && fset.NArg() > 0 {
+		kind = fset.Arg(0)
+	} else if fset.NArg() > 0 {
+		return fmt.Errorf("scaffold: trigger: unexpected %q (run 'scaffold help trigger'): %w", fset.Arg(0), errUsage)
+	}
+	req, err := f.request(kind)
+	if err != nil {
+		return err
+	}
+	if f.key == "" {
+		return fmt.Errorf("scaffold: trigger: no key: pass --key or set KENAR_IDENTIFICATION_KEY: %w", errUsage)
+	}
+	if f.timeout <= 0 {
+		return fmt.Errorf("scaffold: trigger: --timeout must be positive: %w", errUsage)
+	}
+	return trigger(ctx, req, f, stdout)
+}
+
+func firstKey(list string) string {
+	if keys := sdk.SplitKeys(list); len(keys) > 0 {
+		return keys[0]
+	}
+	return ""
+}
+
+// request builds the call the flags describe.
+func (f triggerFlags) request(kind string) (*divartest.Request, error) {
+	var r *divartest.Request
+	switch kind {
+	case string(divartest.KindOpenServerLink):
+		r = divartest.OpenServerLink()
+		if f.current {
+			r.CurrentNames()
+		}
+	case string(divartest.KindDynamicAction):
+		r = divartest.DynamicAction()
+	case string(divartest.KindEvent):
+		r = divartest.Event(sdk.EventType(f.eventType))
+		if f.text != "" {
+			r.Message(map[string]any{"text": f.text})
+		}
+	case "":
+		return nil, fmt.Errorf("scaffold: trigger: which call? open-server-link, dynamic-action or event (run 'scaffold help trigger'): %w", errUsage)
+	default:
+		return nil, fmt.Errorf("scaffold: trigger: unknown call %q: use open-server-link, dynamic-action or event: %w", kind, errUsage)
+	}
+	if len(f.data) > 0 {
+		if kind == string(divartest.KindEvent) {
+			return nil, fmt.Errorf("scaffold: trigger: --data is for callbacks, not events: %w", errUsage)
+		}
+		field := "extra_data"
+		if f.current {
+			field = "provider_data"
+		}
+		r.Set(field, map[string]any(f.data))
+	}
+	if f.postToken != "" {
+		r.PostToken(f.postToken)
+	}
+	if f.path != "" {
+		if !strings.HasPrefix(f.path, "/") {
+			return nil, fmt.Errorf("scaffold: trigger: --path must start with /: %w", errUsage)
+		}
+		r.Path(f.path)
+	}
+	if f.body != "" {
+		r.Body(f.body)
+	}
+	return r.Key(f.key), nil
+}
+
+// trigger sends the call, prints both sides and the verdict.
+func trigger(ctx context.Context, r *divartest.Request, f triggerFlags, stdout io.Writer) error {
+	hr := r.HTTPRequest(strings.TrimRight(f.url, "/"))
+	fmt.Fprintf(stdout, "→ POST %s\n", hr.URL)
+	for _, h := range slices.Sorted(maps.Keys(hr.Header)) {
+		if h != "Authorization" {
+			fmt.Fprintf(stdout, "  %s: %s\n", h, hr.Header[h][0])
+		}
+	}
+	// The key is a secret: say which one, not what it is.
+	fmt.Fprintf(stdout, "  Authorization: (the key, %d characters)\n", len(f.key))
+	fmt.Fprintf(stdout, "  %s\n", indentJSON(r.JSON()))
+
+	ctx, cancel := context.WithTimeout(ctx, f.timeout)
+	defer cancel()
+	resp, err := divartest.Send(ctx, &http.Client{}, f.url, r)
+	if err != nil {
+		return errors.New("scaffold: trigger: " + strings.TrimPrefix(err.Error(), "divartest: "))
+	}
+	fmt.Fprintf(stdout, "← %d %s (%v)\n", resp.Status, http.StatusText(resp.Status), resp.Elapsed.Round(time.Millisecond))
+	if ct := resp.Header.Get("Content-Type"); ct != "" {
+		fmt.Fprintf(stdout, "  Content-Type: %s\n", ct)
+	}
+	fmt.Fprintf(stdout, "  %s\n", indentJSON(resp.Body))
+
+	checker, err := divartest.NewChecker(gen.GetSwagger)
+	if err != nil {
+		return fmt.Errorf("scaffold: trigger: %w", err)
+	}
+	if err := checker.Check(r, resp); err != nil {
+		fmt.Fprintf(stdout, "✗ %v\n", err)
+		return errRejected
+	}
+	fmt.Fprintln(stdout, "✓ Divar accepts this answer.")
+	return nil
+}
+
+// indentJSON returns b indented when it is JSON, and as text (at most 2 KiB)
+// otherwise.
+func indentJSON(b []byte) string {
+	v := jsontext.Value(bytes.Clone(b))
+	if err := v.Indent(jsontext.WithIndentPrefix("  "), jsontext.WithIndent("  ")); err == nil {
+		return string(v)
+	}
+	if len(b) > 2048 {
+		b = append(b[:2048:2048], "…"...)
+	}
+	if len(b) == 0 {
+		return "(empty body)"
+	}
+	return string(b)
 }

@@ -1,0 +1,134 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kenarkit/kenarkit/gen"
+	"github.com/kenarkit/kenarkit/sdk"
+)
+
+const triggerKey = "trigger-test-key"
+
+// echoAddon answers with what the call carried, as Divar accepts.
+type echoAddon struct{}
+
+func (echoAddon) OpenServerLink(ctx context.Context, req gen.OpenServerLinkRequestObject) (gen.OpenServerLinkResponseObject, error) {
+	return sdk.OpenURL("https://addon.example/landing?post=" + req.Body.PostToken + "&step=" + req.Body.Data().String("step")), nil
+}
+
+func (echoAddon) DynamicAction(ctx context.Context, req gen.DynamicActionRequestObject) (gen.DynamicActionResponseObject, error) {
+	return sdk.TextMessage("answer=" + req.Body.Data().String("answer")), nil
+}
+
+func (echoAddon) Events(ctx context.Context, req gen.EventsRequestObject) (gen.EventsResponseObject, error) {
+	return sdk.EventAck{}, nil
+}
+
+func addonURL(t *testing.T) string {
+	e, err := sdk.NewServer(sdk.ServerConfig{Spec: gen.GetSwagger, Keys: []string{triggerKey},
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	gen.RegisterHandlers(e, gen.NewStrictHandler(echoAddon{}, nil))
+	srv := httptest.NewServer(e)
+	t.Cleanup(srv.Close)
+	return srv.URL
+}
+
+func fixed(t *testing.T, status int, contentType, body string, delay time.Duration) string {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body) // so that the server notices a client that hangs up
+		select {
+		case <-time.After(delay):
+		case <-r.Context().Done():
+			return
+		}
+		w.Header().Set("Content-Type", contentType)
+		w.WriteHeader(status)
+		io.WriteString(w, body)
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL
+}
+
+func TestTrigger(t *testing.T) {
+	good := addonURL(t)
+	ln, _ := net.Listen("tcp", "127.0.0.1:0")
+	closed := "http://" + ln.Addr().String()
+	ln.Close()
+	for _, tc := range []struct {
+		name   string
+		args   []string
+		env    string // KENAR_IDENTIFICATION_KEY
+		code   int
+		stdout []string
+		stderr string
+	}{
+		{"init callback", []string{"open-server-link", "--url", good, "--key", triggerKey, "--data", "step=2"}, "", 0,
+			[]string{"→ POST " + good + "/divar/open-server-link", "API_VERSION: 2", `"step": "2"`, "← 200 OK",
+				`"url": "https://addon.example/landing?post=wZC44q5D&step=2"`, "✓ Divar accepts this answer."}, ""},
+		{"current names", []string{"open-server-link", "--current", "--url", good, "--key", triggerKey, "--post-token", "gZd7omnS"}, "", 0,
+			[]string{"Api-Version: 2", `"completion_url"`, "post=gZd7omnS", "✓"}, ""},
+		{"dynamic action, key from the environment", []string{"dynamic-action", "--url", good, "--data", "answer=yes"}, "other," + triggerKey, 1,
+			[]string{"← 401 Unauthorized", "✗ Divar would reject the answer: POST /divar/dynamic-action: answered 401"}, "Divar would reject"},
+		{"dynamic action", []string{"dynamic-action", "--url", good, "--data", "answer=yes"}, triggerKey + ",old", 0,
+			[]string{`"text_message": "answer=yes"`, "✓"}, ""},
+		{"flags before the call", []string{"--url", good, "--key", triggerKey, "dynamic-action"}, "", 0, []string{"✓"}, ""},
+		{"event", []string{"event", "--url", good, "--key", triggerKey}, "", 0, []string{`"type": "NEW_MESSAGE"`, "✓"}, ""},
+		{"chat bot start", []string{"event", "--type", "NEW_CHATBOT_MESSAGE", "--text", "/start MY_DIVAR", "--url", good, "--key", triggerKey}, "", 0,
+			[]string{`"text": "/start MY_DIVAR"`, "✓"}, ""},
+		{"revocation", []string{"event", "--type", "USER_ACCESS_REVOCATION", "--url", good, "--key", triggerKey}, "", 0, []string{"✓"}, ""},
+		{"post update", []string{"event", "--type", "POST_UPDATE", "--url", good, "--key", triggerKey}, "", 0, []string{"✓"}, ""},
+		{"payment", []string{"event", "--type", "PAYMENT_TRANSACTION", "--url", good, "--key", triggerKey}, "", 0, []string{"✓"}, ""},
+		{"unknown event type", []string{"event", "--type", "SOMETHING_NEW", "--url", good, "--key", triggerKey}, "", 0, []string{"✓"}, ""},
+		{"a bad body is refused", []string{"dynamic-action", "--url", good, "--key", triggerKey, "--body", `{"post_token":12}`}, "", 1,
+			[]string{"← 400 Bad Request", "/post_token: must be a string or null"}, "Divar would reject"},
+		{"relative url", []string{"open-server-link", "--url", fixed(t, 200, "application/json", `{"url":"/landing"}`, 0), "--key", "k"}, "", 1,
+			[]string{"✗ Divar would reject the answer", "answer /url is not an absolute http(s) URL"}, "Divar would reject"},
+		{"not JSON", []string{"dynamic-action", "--url", fixed(t, 200, "text/html", `<html>oops`, 0), "--key", "k"}, "", 1,
+			[]string{"<html>oops", `Content-Type "text/html"`, "not one JSON value"}, "Divar would reject"},
+		{"timeout", []string{"open-server-link", "--url", fixed(t, 200, "application/json", `{}`, time.Minute), "--key", "k", "--timeout", "50ms"}, "", 1,
+			nil, "did not answer in time"},
+		{"unreachable", []string{"dynamic-action", "--url", closed, "--key", "k"}, "", 1, nil, "scaffold: trigger: cannot reach " + closed + " (is the add-on running?)"},
+		{"no call", []string{"--key", "k"}, "", 2, nil, "scaffold: trigger: which call?"},
+		{"unknown call", []string{"open-link", "--key", "k"}, "", 2, nil, `scaffold: trigger: unknown call "open-link"`},
+		{"no key", []string{"dynamic-action", "--url", good}, "", 2, nil, "no key: pass --key or set KENAR_IDENTIFICATION_KEY"},
+		{"bad data", []string{"dynamic-action", "--data", "novalue", "--key", "k"}, "", 2, nil, "--data wants KEY=VALUE"},
+		{"data on an event", []string{"event", "--data", "a=b", "--key", "k"}, "", 2, nil, "--data is for callbacks"},
+		{"bad path", []string{"event", "--path", "events", "--key", "k"}, "", 2, nil, "--path must start with /"},
+		{"help", []string{"-h"}, "", 0, []string{"Usage:", "scaffold trigger event"}, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Setenv("KENAR_IDENTIFICATION_KEY", tc.env)
+			var stdout, stderr bytes.Buffer
+			code := run(context.Background(), append([]string{"trigger"}, tc.args...), &stdout, &stderr)
+			if code != tc.code {
+				t.Fatalf("exit %d, want %d\nstdout:\n%s\nstderr:\n%s", code, tc.code, &stdout, &stderr)
+			}
+			for _, want := range tc.stdout {
+				if !strings.Contains(stdout.String(), want) {
+					t.Errorf("stdout lacks %q:\n%s", want, &stdout)
+				}
+			}
+			if !strings.Contains(stderr.String(), tc.stderr) || (tc.stderr == "" && stderr.Len() > 0) {
+				t.Errorf("stderr %q, want %q", &stderr, tc.stderr)
+			}
+			if strings.Count(stderr.String(), "\n") > 1 {
+				t.Errorf("stderr is more than one line: %q", &stderr)
+			}
+			if strings.Contains(stdout.String()+stderr.String(), triggerKey) {
+				t.Error("the key is printed")
+			}
+		})
+	}
+}
