@@ -1,0 +1,83 @@
+package main
+
+import (
+	"context"
+	"html/template"
+	"net/http"
+
+	"github.com/kenarkit/kenarkit/gen"
+	"github.com/kenarkit/kenarkit/sdk"
+	"github.com/labstack/echo/v4"
+)
+
+// Addon answers the chat buttons.
+type Addon struct {
+	PublicURL string // no trailing slash
+}
+
+var _ gen.StrictServerInterface = (*Addon)(nil)
+
+// The texts the user sees in chat.
+const (
+	TextYes     = "عالی! صفحهٔ افزونه را برایتان باز می‌کنیم."
+	TextNo      = "باشد، هر وقت خواستید دوباره دکمهٔ «بله» را بزنید."
+	TextUnknown = "متوجه نشدیم؛ لطفاً یکی از دکمه‌های «بله» یا «خیر» را بزنید."
+)
+
+// ConfirmMessage is the chat message with the two buttons, to send through
+// Divar's chat API (ChatBotSendMessage): each button asks Divar to call the
+// dynamic-action callback with its answer.
+func ConfirmMessage() sdk.BotMessage {
+	return sdk.BotText("آیا مایلید ادامه دهید؟", sdk.Row(
+		sdk.Button("بله", sdk.GetDynamicAction(sdk.Data{"answer": "yes"})),
+		sdk.Button("خیر", sdk.GetDynamicAction(sdk.Data{"answer": "no"})),
+	))
+}
+
+// DynamicAction answers a button press.
+func (a *Addon) DynamicAction(ctx context.Context, req gen.DynamicActionRequestObject) (gen.DynamicActionResponseObject, error) {
+	switch req.Body.Data().String("answer") {
+	case "yes":
+		// Divar calls OpenServerLink with this data, then opens its URL.
+		return sdk.Reply(sdk.OpenServerLink(sdk.Data{"confirmed": true})).WithText(TextYes), nil
+	case "no":
+		return sdk.TextMessage(TextNo), nil
+	}
+	return sdk.TextMessage(TextUnknown), nil
+}
+
+// OpenServerLink answers the init callback that "yes" starts: the welcome
+// page, naming the post when there is one.
+func (a *Addon) OpenServerLink(ctx context.Context, req gen.OpenServerLinkRequestObject) (gen.OpenServerLinkResponseObject, error) {
+	u := a.PublicURL + "/welcome"
+	if req.Body.PostToken != "" {
+		u += "?post=" + req.Body.PostToken // a post token is [A-Za-z0-9], at most 10 characters
+	}
+	return sdk.OpenURL(u), nil
+}
+
+// Events acknowledges the event webhooks; this add-on subscribes to none.
+func (a *Addon) Events(ctx context.Context, req gen.EventsRequestObject) (gen.EventsResponseObject, error) {
+	return sdk.EventAck{}, nil
+}
+
+var welcome = template.Must(template.New("welcome").Parse(`<!doctype html>
+<html lang="fa" dir="rtl"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>خوش آمدید</title>
+<style>body{font-family:system-ui,sans-serif;margin:0;padding:1.5rem;line-height:1.8}
+a{display:block;margin-top:2rem;padding:.8rem;text-align:center;border-radius:.5rem;background:#a62626;color:#fff;text-decoration:none}</style>
+</head><body>
+<h1>خوش آمدید</h1>
+<p>شما ادامه را انتخاب کردید{{with .Post}} (آگهی {{.}}){{end}}.</p>
+<a href="{{.Completion}}">بازگشت به دیوار</a>
+</body></html>`))
+
+// Welcome is the page the user lands on after "yes".
+func (a *Addon) Welcome(c echo.Context) error {
+	h := c.Response().Header()
+	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'")
+	h.Set(echo.HeaderContentType, echo.MIMETextHTMLCharsetUTF8)
+	c.Response().WriteHeader(http.StatusOK)
+	return welcome.Execute(c.Response(), struct{ Post, Completion string }{c.QueryParam("post"), sdk.CompletionURL})
+}
