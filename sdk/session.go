@@ -109,7 +109,7 @@ func (s *Sealer) Seal(v any, ttl time.Duration) (string, error) {
 	rand.Read(nonce)
 
 	plain := make([]byte, 8, 8+len(payload))
-	binary.BigEndian.PutUint64(plain, uint64(s.now().Add(ttl).Unix()))
+	binary.BigEndian.PutUint64(plain, uint64(s.now().Add(ttl).UnixMilli()))
 	plain = append(plain, payload...)
 	buf = k.aead.Seal(buf, nonce, plain, buf[:tokenHeadLen])
 	return tokenEncoding.EncodeToString(buf), nil
@@ -138,7 +138,7 @@ func (s *Sealer) Open(token string, v any) error {
 			return ErrTokenInvalid
 		}
 		expires := int64(binary.BigEndian.Uint64(plain))
-		if s.now().Unix() >= expires {
+		if s.now().UnixMilli() >= expires {
 			return ErrTokenExpired
 		}
 		if err := json.Unmarshal(plain[8:], v); err != nil {

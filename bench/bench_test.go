@@ -1,0 +1,85 @@
+package bench
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+)
+
+// servers are the peers, in the order docs/BENCHMARKS.md reports them.
+var servers = []struct {
+	name string
+	h    http.Handler
+}{
+	{"a=kenarkit", Kenarkit()},
+	{"b=unvalidated", Unvalidated()},
+	{"c=stock", Stock()},
+	{"e=nethttp", Bare()},
+}
+
+// TestServersAnswer makes sure every benchmark measures a success: each
+// server answers each request 200 with the expected answer, and refuses a
+// wrong key (all but b, which checks nothing).
+func TestServersAnswer(t *testing.T) {
+	for _, s := range servers {
+		for _, r := range Requests() {
+			t.Run(s.name+"/"+r.Name, func(t *testing.T) {
+				w := httptest.NewRecorder()
+				s.h.ServeHTTP(w, NewRequest(r))
+				if w.Code != http.StatusOK {
+					t.Fatalf("%d %s", w.Code, w.Body)
+				}
+				want := `{"url":"` + LandingURL + `wZC44q5D"}`
+				if r.Name == "dynamicAction" {
+					want = `{"action":{"open_server_link":{"data":{"step":"2"}}},"text_message":"ok"}`
+				}
+				if strings.TrimSpace(w.Body.String()) != want {
+					t.Errorf("answer %s, want %s", w.Body, want)
+				}
+				if s.name == "b=unvalidated" {
+					return
+				}
+				bad := NewRequest(r)
+				bad.Header.Set("Authorization", "wrong")
+				w = httptest.NewRecorder()
+				s.h.ServeHTTP(w, bad)
+				if w.Code < 400 || w.Code >= 500 { // the stock chain answers 400
+					t.Errorf("a wrong key got %d", w.Code)
+				}
+			})
+		}
+	}
+}
+
+// BenchmarkServer serves each request in-process with each server. Run:
+//
+//	go test -run '^$' -bench Server -benchmem -count 6 | tee new.txt
+//	benchstat -col /server new.txt
+func BenchmarkServer(b *testing.B) {
+	for _, r := range Requests() {
+		b.Run("req="+r.Name, func(b *testing.B) {
+			for _, s := range servers {
+				b.Run("server="+s.name, func(b *testing.B) {
+					body := []byte(r.Body)
+					template := NewRequest(r)
+					b.SetBytes(int64(len(body)))
+					b.ReportAllocs()
+					for b.Loop() {
+						req := template.Clone(template.Context())
+						req.Body = nopCloser{strings.NewReader(r.Body)}
+						w := httptest.NewRecorder()
+						s.h.ServeHTTP(w, req)
+						if w.Code != http.StatusOK {
+							b.Fatalf("%d %s", w.Code, w.Body)
+						}
+					}
+				})
+			}
+		})
+	}
+}
+
+type nopCloser struct{ *strings.Reader }
+
+func (nopCloser) Close() error { return nil }

@@ -1,0 +1,158 @@
+package bench
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/kenarkit/kenarkit/gen"
+	"github.com/kenarkit/kenarkit/sdk"
+	"github.com/labstack/echo/v4"
+	echomiddleware "github.com/oapi-codegen/echo-middleware"
+)
+
+// Key is the identification key every server is built with.
+const Key = "bench-identification-key"
+
+// Addon gives every server the same answers.
+type Addon struct{}
+
+var _ gen.StrictServerInterface = Addon{}
+
+// LandingURL is what the init callback answers, plus the post token.
+const LandingURL = "https://addon.example/landing?post="
+
+func (Addon) OpenServerLink(ctx context.Context, req gen.OpenServerLinkRequestObject) (gen.OpenServerLinkResponseObject, error) {
+	return sdk.OpenURL(LandingURL + req.Body.PostToken), nil
+}
+
+func (Addon) DynamicAction(ctx context.Context, req gen.DynamicActionRequestObject) (gen.DynamicActionResponseObject, error) {
+	return sdk.Reply(sdk.OpenServerLink(sdk.Data{"step": "2"})).WithText("ok"), nil
+}
+
+func (Addon) Events(ctx context.Context, req gen.EventsRequestObject) (gen.EventsResponseObject, error) {
+	return sdk.EventAck{}, nil
+}
+
+var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
+
+// Kenarkit is (a): kenarkit's full server: key check, validation, the
+// strict handler, the answer.
+func Kenarkit() http.Handler {
+	e, err := sdk.NewServer(sdk.ServerConfig{Spec: gen.GetSwagger, Keys: []string{Key}, Logger: quiet})
+	if err != nil {
+		panic(err)
+	}
+	gen.RegisterHandlers(e, gen.NewStrictHandler(Addon{}, nil))
+	return e
+}
+
+// Unvalidated is (b): the same echo strict server, stock echo, with no
+// key check and no validation.
+func Unvalidated() http.Handler {
+	e := echo.New()
+	gen.RegisterHandlers(e, gen.NewStrictHandler(Addon{}, nil))
+	return e
+}
+
+// Stock is (c): the stock chain, echo + oapi-codegen's echo-middleware
+// request validator on kin-openapi, with the key checked by kin's
+// AuthenticationFunc, then the same strict server.
+func Stock() http.Handler {
+	spec, err := gen.GetSwagger()
+	if err != nil {
+		panic(err)
+	}
+	spec.Servers = nil // echo-middleware matches the Host against servers otherwise
+	e := echo.New()
+	e.Use(echomiddleware.OapiRequestValidatorWithOptions(spec, &echomiddleware.Options{
+		Options: openapi3filter.Options{
+			MultiError: true,
+			AuthenticationFunc: func(ctx context.Context, in *openapi3filter.AuthenticationInput) error {
+				return sdk.CheckKey(in.RequestValidationInput.Request.Header.Get("Authorization"), Key)
+			},
+		},
+	}))
+	gen.RegisterHandlers(e, gen.NewStrictHandler(Addon{}, nil))
+	return e
+}
+
+// Bare is (e): net/http and encoding/json, with the key checked and the
+// body decoded, but nothing validated.
+func Bare() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /divar/open-server-link", func(w http.ResponseWriter, r *http.Request) {
+		var req sdk.OpenServerLinkRequest
+		if !bareDecode(w, r, &req) {
+			return
+		}
+		bareAnswer(w, sdk.OpenURL(LandingURL+req.PostToken))
+	})
+	mux.HandleFunc("POST /divar/dynamic-action", func(w http.ResponseWriter, r *http.Request) {
+		var req sdk.DynamicActionRequest
+		if !bareDecode(w, r, &req) {
+			return
+		}
+		bareAnswer(w, sdk.Reply(sdk.OpenServerLink(sdk.Data{"step": "2"})).WithText("ok"))
+	})
+	return mux
+}
+
+func bareDecode(w http.ResponseWriter, r *http.Request, v any) bool {
+	if sdk.CheckKey(r.Header.Get("Authorization"), Key) != nil {
+		http.Error(w, "unauthorized", http.StatusUnauthorized)
+		return false
+	}
+	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<20)).Decode(v); err != nil {
+		http.Error(w, "bad request", http.StatusBadRequest)
+		return false
+	}
+	return true
+}
+
+func bareAnswer(w http.ResponseWriter, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+// Request is one benchmark request.
+type Request struct {
+	Name, Path, Body string
+}
+
+// Requests are the seeds of both callbacks and an init callback with a
+// large extra_data (200 keys, about 20 KiB).
+func Requests() []Request {
+	var large strings.Builder
+	large.WriteString(`{"return_url":"https://divar.ir/","source":"POST_ADDON","post_token":"wZC44q5D","conversation_id":"6b3d5cf7-9291-4fa9-892a-9d07e300daea","user_side":"Supply","user_id":"6GqmD76dle5NpJySqnBX8seTpt6uVtzqaNTNJU1ettI=","extra_data":{`)
+	for i := range 200 {
+		if i > 0 {
+			large.WriteByte(',')
+		}
+		large.WriteString(`"key_` + itoa(i) + `":"` + strings.Repeat("v", 90) + `"`)
+	}
+	large.WriteString(`}}`)
+	return []Request{
+		{"openServerLink", "/divar/open-server-link", `{"return_url":"https://divar.ir/","source":"POST_ADDON","post_token":"wZC44q5D","conversation_id":"6b3d5cf7-9291-4fa9-892a-9d07e300daea","user_side":"Supply","extra_data":{"your_key_1":"your value","your_key_2":"your value"},"user_id":"6GqmD76dle5NpJySqnBX8seTpt6uVtzqaNTNJU1ettI="}`},
+		{"dynamicAction", "/divar/dynamic-action", `{"touchpoint":"CHAT","post_token":"wZC44q5D","conversation_id":"6b3d5cf7-9291-4fa9-892a-9d07e300daea","user_side":"SUPPLY","extra_data":{"your_key_1":"your value","your_key_2":"your value"}}`},
+		{"largeExtraData", "/divar/open-server-link", large.String()},
+	}
+}
+
+func itoa(i int) string {
+	b, _ := json.Marshal(i)
+	return string(b)
+}
+
+// NewRequest returns r as Divar sends it.
+func NewRequest(r Request) *http.Request {
+	req, _ := http.NewRequest(http.MethodPost, "http://addon.example"+r.Path, strings.NewReader(r.Body))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", Key)
+	req.Header["API_VERSION"] = []string{"2"}
+	return req
+}

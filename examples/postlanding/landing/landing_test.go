@@ -1,0 +1,136 @@
+package landing_test
+
+import (
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kenarkit/kenarkit/examples/postlanding/landing"
+	"github.com/kenarkit/kenarkit/gen"
+	"github.com/kenarkit/kenarkit/sdk"
+	"github.com/kenarkit/kenarkit/sdk/divartest"
+)
+
+var key = make([]byte, sdk.SealerKeySize)
+
+func start(t *testing.T, ttl time.Duration, sessionKeys ...[]byte) (*httptest.Server, *divartest.Divar) {
+	t.Helper()
+	srv := httptest.NewUnstartedServer(nil)
+	e, err := landing.NewServer(landing.Config{Keys: []string{divartest.Key}, PublicURL: "http://" + srv.Listener.Addr().String(),
+		SessionKeys: sessionKeys, TTL: ttl, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.Use(divartest.ValidateResponses(t, gen.GetSwagger))
+	srv.Config.Handler = e
+	srv.Start()
+	t.Cleanup(srv.Close)
+	return srv, divartest.Dial(t, gen.GetSwagger, srv.URL)
+}
+
+func get(t *testing.T, u string) (*http.Response, string) {
+	t.Helper()
+	res, err := http.Get(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return res, string(b)
+}
+
+func TestTheLandingPageShowsTheContext(t *testing.T) {
+	srv, divar := start(t, 0, key)
+	for _, tc := range []struct {
+		name     string
+		call     *divartest.Request
+		returnTo string
+		shows    []string
+	}{
+		{"the seed", divartest.OpenServerLink(), "https://divar.ir/",
+			[]string{"wZC44q5D", "6b3d5cf7-9291-4fa9-892a-9d07e300daea", "SUPPLY", "6GqmD76dle5NpJySqnBX8seTpt6uVtzqaNTNJU1ettI=", "your_key_2", "your value"}},
+		{"current names, typed data", divartest.OpenServerLink().CurrentNames().Set("provider_data", map[string]any{"n": 2, "ok": true}).UserSide(sdk.UserSideDemand),
+			sdk.CompletionURL, []string{"DEMAND", `<dd class="data">2</dd>`, `<dd class="data">true</dd>`}},
+		{"markup in the data is escaped", divartest.OpenServerLink().Data(sdk.Data{"x": "<script>alert(1)</script>"}),
+			"https://divar.ir/", []string{"&lt;script&gt;alert(1)&lt;/script&gt;"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			answer := divar.OpenServerLink(tc.call)
+			if !strings.HasPrefix(answer.URL, srv.URL+landing.Path+"?s=") {
+				t.Fatalf("url %q", answer.URL)
+			}
+			res, page := get(t, answer.URL)
+			if res.StatusCode != http.StatusOK {
+				t.Fatalf("status %d", res.StatusCode)
+			}
+			for _, want := range append(tc.shows, `dir="rtl"`, `name="viewport"`, `id="back" href="`+tc.returnTo+`"`) {
+				if !strings.Contains(page, want) {
+					t.Errorf("the page lacks %s", want)
+				}
+			}
+			if strings.Contains(page, "<script>") {
+				t.Error("the page runs submitted markup")
+			}
+			for h, want := range map[string]string{"Referrer-Policy": "no-referrer", "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"} {
+				if got := res.Header.Get(h); got != want {
+					t.Errorf("%s = %q", h, got)
+				}
+			}
+			if !strings.Contains(res.Header.Get("Content-Security-Policy"), "default-src 'none'") {
+				t.Error("no CSP")
+			}
+		})
+	}
+}
+
+func TestBadLinks(t *testing.T) {
+	srv, divar := start(t, 0, key)
+	answer := divar.OpenServerLink(divartest.OpenServerLink())
+	token := strings.TrimPrefix(answer.URL, srv.URL+landing.Path+"?s=")
+
+	other, otherDivar := start(t, 0) // a replica with another (random) key
+	fromOther := strings.TrimPrefix(otherDivar.OpenServerLink(divartest.OpenServerLink()).URL, other.URL+landing.Path+"?s=")
+
+	_, expiring := start(t, time.Nanosecond, key) // same key, links expire at once
+	expired := strings.TrimPrefix(expiring.OpenServerLink(divartest.OpenServerLink()).URL, "http://")
+	expired = expired[strings.Index(expired, "?s=")+3:]
+
+	flipped := []byte(token)
+	flipped[len(flipped)/2] ^= 1
+	for _, tc := range []struct {
+		name, query string
+		status      int
+		text        string
+	}{
+		{"no token", "", http.StatusBadRequest, landing.ProblemInvalid},
+		{"tampered", "?s=" + url.QueryEscape(string(flipped)), http.StatusBadRequest, landing.ProblemInvalid},
+		{"truncated", "?s=" + token[:len(token)-3], http.StatusBadRequest, landing.ProblemInvalid},
+		{"another key", "?s=" + fromOther, http.StatusBadRequest, landing.ProblemInvalid},
+		{"expired", "?s=" + expired, http.StatusGone, landing.ProblemExpired},
+		{"huge", "?s=" + strings.Repeat("A", 5000), http.StatusBadRequest, landing.ProblemInvalid},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			res, page := get(t, srv.URL+landing.Path+tc.query)
+			if res.StatusCode != tc.status || !strings.Contains(page, tc.text) {
+				t.Fatalf("status %d, want %d with %q", res.StatusCode, tc.status, tc.text)
+			}
+			if !strings.Contains(page, `href="`+sdk.CompletionURL+`"`) || strings.Contains(page, "wZC44q5D") {
+				t.Error("a refused link must lead back to Divar and show nothing")
+			}
+		})
+	}
+}
+
+func TestDynamicActionStartsTheFlow(t *testing.T) {
+	_, divar := start(t, 0, key)
+	a := divar.DynamicAction(divartest.DynamicAction().Data(sdk.Data{"step": "1"}))
+	if a.Action == nil || a.Action.OpenServerLink == nil || a.Action.OpenServerLink.Data.String("step") != "1" {
+		t.Errorf("answer %+v", a)
+	}
+	divar.Event(divartest.Event(sdk.EventPostUpdate))
+}
