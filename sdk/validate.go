@@ -90,6 +90,7 @@ func (v *validator) middleware(next echo.HandlerFunc) echo.HandlerFunc {
 }
 
 type validator struct {
+	kinOnly   bool // validate with kin-openapi only (the differential test's reference)
 	skipper   middleware.Skipper
 	limit     int64
 	maxDepth  int
@@ -104,6 +105,7 @@ type operation struct {
 	hasBody      bool     // the operation declares a request body
 	bodyRequired bool     // … and requires it
 	mediaTypes   []string // the body's media types, lower case
+	fast         *fastOp  // the compiled validator; nil: kin-openapi validates
 }
 
 func newValidator(cfg ValidatorConfig) *validator {
@@ -161,6 +163,7 @@ func operations(spec *openapi3.T) map[string]*operation {
 					o.mediaTypes = append(o.mediaTypes, strings.ToLower(mt))
 				}
 			}
+			o.fast = compileOperation(op, item)
 			ops[method+" "+echoPath(path)] = o
 		}
 	}
@@ -183,11 +186,14 @@ func echoPath(path string) string {
 }
 
 func (v *validator) validate(c echo.Context, op *operation) error {
+	if op.fast != nil && !v.kinOnly {
+		return v.validateFast(c, op)
+	}
 	req := c.Request()
 	var body []byte
 	if op.hasBody {
 		var err error
-		if body, err = v.readBody(req, op); err != nil {
+		if body, err = v.readBody(req, op, true); err != nil {
 			return err
 		}
 	}
@@ -225,7 +231,7 @@ func pathParams(c echo.Context) map[string]string {
 // readBody checks the media type, reads at most the limit and checks the
 // JSON's syntax, in that order, so that nothing is read from a request
 // that is refused anyway.
-func (v *validator) readBody(req *http.Request, op *operation) ([]byte, error) {
+func (v *validator) readBody(req *http.Request, op *operation, checkSyntax bool) ([]byte, error) {
 	if req.ContentLength > v.limit {
 		return nil, tooLarge(v.limit)
 	}
@@ -234,7 +240,7 @@ func (v *validator) readBody(req *http.Request, op *operation) ([]byte, error) {
 			return nil, err
 		}
 	}
-	body, err := io.ReadAll(io.LimitReader(req.Body, v.limit+1))
+	body, err := readAll(req.Body, req.ContentLength, v.limit)
 	if err != nil {
 		return nil, badRequest("", "the request body could not be read")
 	}
@@ -247,12 +253,53 @@ func (v *validator) readBody(req *http.Request, op *operation) ([]byte, error) {
 		}
 		return body, nil
 	}
-	if isJSONMediaType(req.Header.Get(echo.HeaderContentType)) {
+	if checkSyntax && isJSONMediaType(req.Header.Get(echo.HeaderContentType)) {
 		if err := checkJSON(body, v.maxDepth); err != nil {
 			return nil, err
 		}
 	}
 	return body, nil
+}
+
+// readAll reads at most limit+1 bytes of r, in one allocation when the
+// length is announced.
+func readAll(r io.Reader, length, limit int64) ([]byte, error) {
+	if length <= 0 || length > limit {
+		return io.ReadAll(io.LimitReader(r, limit+1))
+	}
+	buf := make([]byte, length+1) // +1 to see a body longer than announced
+	n, err := io.ReadFull(r, buf)
+	if err == io.ErrUnexpectedEOF || err == io.EOF {
+		err = nil
+	}
+	return buf[:n], err
+}
+
+// validateFast is validate on the compiled path: the headers, then the
+// body's syntax and schema in one pass.
+func (v *validator) validateFast(c echo.Context, op *operation) error {
+	req := c.Request()
+	errs := op.fast.validateHeaders(req.Header)
+	if op.hasBody {
+		body, err := v.readBody(req, op, false)
+		if err != nil {
+			return err
+		}
+		req.Body = io.NopCloser(bytes.NewReader(body))
+		if len(body) > 0 && op.fast.body != nil {
+			bodyErrs, err := validateBody(body, op.fast.body, v.maxDepth)
+			if err != nil {
+				return err
+			}
+			errs = append(errs, bodyErrs...)
+		}
+	}
+	if len(errs) > 0 {
+		p := NewProblem(http.StatusBadRequest, "the request is invalid")
+		p.Errors = errs
+		return p
+	}
+	return nil
 }
 
 func tooLarge(limit int64) error {
@@ -436,8 +483,8 @@ func describe(se *openapi3.SchemaError) string {
 		return "must be one of the documented values"
 	case "required":
 		return "is required"
-	case "additionalProperties":
-		return "is not an allowed member"
+	case "additionalProperties", "properties":
+		return "has a member that is not allowed"
 	case "maxProperties":
 		return "must have at most " + uintText(s.MaxProps) + " members"
 	case "minProperties":

@@ -1,0 +1,456 @@
+package sdk
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"math"
+	"math/big"
+	"net/http"
+	"regexp"
+	"slices"
+	"strconv"
+	"unicode/utf8"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/go-json-experiment/json/jsontext"
+)
+
+// The fast path: a validator compiled from the spec when the server is
+// built, which checks a request body's syntax and schema in one pass over
+// its tokens, with no intermediate value, and reports what kin-openapi
+// reports (the same fields, by the same JSON pointers, in kenarkit's
+// words). An operation whose schemas use a keyword the compiler does not
+// implement is validated by kin-openapi, so correctness never depends on
+// the fast path; the differential test and FuzzFastPathMatchesKin hold the
+// two to the same verdicts.
+
+// Type bits of a compiled schema; 0 permits every type.
+const (
+	tString uint8 = 1 << iota
+	tNumber
+	tInteger
+	tBoolean
+	tObject
+	tArray
+)
+
+type node struct {
+	schema   *openapi3.Schema // for the texts of errors
+	types    uint8
+	nullable bool
+	empty    bool // the schema {}: anything but null (unless nullable)
+
+	minLen  uint64
+	maxLen  *uint64
+	pattern *regexp.Regexp
+
+	min, max *float64
+	intMin   float64 // integer format range, when intRange
+	intMax   float64
+	intRange bool
+
+	props     map[string]*node
+	required  []string
+	forbidden bool  // additionalProperties: false
+	additions *node // additionalProperties: a schema
+	minProps  uint64
+	maxProps  *uint64
+
+	items    *node
+	minItems uint64
+	maxItems *uint64
+}
+
+// fastOp is an operation the fast path validates.
+type fastOp struct {
+	body    *node
+	headers []fastHeader
+}
+
+type fastHeader struct {
+	name     string
+	required bool
+	node     *node
+}
+
+// errUnsupported stops the compiler: the operation falls back to kin.
+var errUnsupported = errors.New("unsupported by the fast path")
+
+// compileOperation returns the fast path of op, or nil when some schema or
+// parameter of op needs kin-openapi.
+func compileOperation(op *openapi3.Operation, item *openapi3.PathItem) *fastOp {
+	f := &fastOp{}
+	params := append(openapi3.Parameters{}, item.Parameters...)
+	params = append(params, op.Parameters...)
+	for _, ref := range params {
+		p := ref.Value
+		if p == nil || p.In != openapi3.ParameterInHeader || p.Content != nil || p.Schema == nil || p.Schema.Value == nil ||
+			(p.Style != "" && p.Style != openapi3.SerializationSimple) {
+			return nil
+		}
+		n, err := compile(p.Schema.Value, map[*openapi3.Schema]*node{})
+		if err != nil || n.types != tString {
+			return nil
+		}
+		f.headers = append(f.headers, fastHeader{name: p.Name, required: p.Required, node: n})
+	}
+	if op.RequestBody != nil && op.RequestBody.Value != nil {
+		mt := op.RequestBody.Value.Content.Get("application/json")
+		if mt == nil || len(op.RequestBody.Value.Content) != 1 || mt.Schema == nil || mt.Schema.Value == nil {
+			return nil
+		}
+		n, err := compile(mt.Schema.Value, map[*openapi3.Schema]*node{})
+		if err != nil {
+			return nil
+		}
+		f.body = n
+	}
+	return f
+}
+
+// compile turns s into a node, or fails with errUnsupported for anything
+// it does not implement exactly as kin-openapi does.
+func compile(s *openapi3.Schema, seen map[*openapi3.Schema]*node) (*node, error) {
+	if n, ok := seen[s]; ok {
+		return n, nil
+	}
+	if len(s.OneOf) > 0 || len(s.AnyOf) > 0 || len(s.AllOf) > 0 || s.Not != nil || s.Discriminator != nil ||
+		s.UniqueItems || s.MultipleOf != nil || s.ExclusiveMin.IsSet() || s.ExclusiveMax.IsSet() ||
+		len(s.Enum) > 0 || s.Default != nil || s.ReadOnly || s.WriteOnly || s.Always != nil || s.Const != nil {
+		return nil, errUnsupported
+	}
+	n := &node{schema: s, nullable: s.Nullable, empty: s.IsEmpty()}
+	seen[s] = n
+	if s.Type != nil {
+		for _, t := range *s.Type {
+			switch t {
+			case openapi3.TypeString:
+				n.types |= tString
+			case openapi3.TypeNumber:
+				n.types |= tNumber
+			case openapi3.TypeInteger:
+				n.types |= tInteger
+			case openapi3.TypeBoolean:
+				n.types |= tBoolean
+			case openapi3.TypeObject:
+				n.types |= tObject
+			case openapi3.TypeArray:
+				n.types |= tArray
+			default:
+				return nil, errUnsupported // "null" and friends: 3.1
+			}
+		}
+	}
+	n.minLen, n.maxLen = s.MinLength, s.MaxLength
+	if s.Pattern != "" {
+		re, err := regexp.Compile(s.Pattern)
+		if err != nil {
+			return nil, errUnsupported
+		}
+		n.pattern = re
+	}
+	n.min, n.max = s.Min, s.Max
+	if s.Format != "" {
+		integerOnly := n.types&tInteger != 0 && n.types&tNumber == 0
+		switch {
+		case integerOnly && s.Format == "int32":
+			n.intRange, n.intMin, n.intMax = true, math.MinInt32, math.MaxInt32
+		case integerOnly && s.Format == "int64":
+			n.intRange, n.intMin, n.intMax = true, math.MinInt64, math.MaxInt64
+		case knownFormat(s.Format):
+			return nil, errUnsupported // a format kin-openapi checks and the fast path does not
+		}
+	}
+	if len(s.Properties) > 0 {
+		n.props = make(map[string]*node, len(s.Properties))
+		for name, ref := range s.Properties {
+			if ref.Value == nil {
+				return nil, errUnsupported
+			}
+			c, err := compile(ref.Value, seen)
+			if err != nil {
+				return nil, err
+			}
+			n.props[name] = c
+		}
+	}
+	n.required = s.Required
+	if has := s.AdditionalProperties.Has; has != nil && !*has {
+		n.forbidden = true
+	} else if ref := s.AdditionalProperties.Schema; ref != nil {
+		if ref.Value == nil {
+			return nil, errUnsupported
+		}
+		c, err := compile(ref.Value, seen)
+		if err != nil {
+			return nil, err
+		}
+		n.additions = c
+	}
+	n.minProps, n.maxProps = s.MinProps, s.MaxProps
+	if s.Items != nil {
+		if s.Items.Value == nil {
+			return nil, errUnsupported
+		}
+		c, err := compile(s.Items.Value, seen)
+		if err != nil {
+			return nil, err
+		}
+		n.items = c
+	}
+	n.minItems, n.maxItems = s.MinItems, s.MaxItems
+	return n, nil
+}
+
+func knownFormat(f string) bool {
+	_, s := openapi3.SchemaStringFormats[f]
+	_, n := openapi3.SchemaNumberFormats[f]
+	_, i := openapi3.SchemaIntegerFormats[f]
+	return s || n || i
+}
+
+func (n *node) permits(t uint8) bool { return n.types == 0 || n.types&t != 0 }
+
+// walker validates one body.
+type walker struct {
+	d        *jsontext.Decoder
+	maxDepth int
+	path     []string
+	errs     []FieldError
+}
+
+func (w *walker) fail(n *node, field string) {
+	w.errs = append(w.errs, FieldError{Pointer: pointer(w.path), Detail: describe(&openapi3.SchemaError{Schema: n.schema, SchemaField: field})})
+}
+
+// validateBody checks body in one pass: syntax (one JSON object, no
+// duplicate names, valid UTF-8, depth, nothing after it) and the schema. A
+// syntax error is returned alone, as checkJSON would; schema errors are
+// returned as field errors.
+func validateBody(body []byte, n *node, maxDepth int) ([]FieldError, error) {
+	d := jsontext.NewDecoder(bytes.NewReader(body))
+	if k := d.PeekKind(); k != '{' {
+		if k == 0 {
+			return nil, badRequest("", "the request body is not valid JSON")
+		}
+		return nil, badRequest("", "the request body must be a JSON object")
+	}
+	w := &walker{d: d, maxDepth: maxDepth}
+	if err := w.value(n); err != nil {
+		return nil, err
+	}
+	if _, err := d.ReadToken(); err != io.EOF {
+		return nil, badRequest("", "the request body has data after the JSON object")
+	}
+	return w.errs, nil
+}
+
+func (w *walker) read() (jsontext.Token, error) {
+	tok, err := w.d.ReadToken()
+	if err != nil {
+		return tok, syntaxProblem(err)
+	}
+	if w.d.StackDepth() > w.maxDepth {
+		return tok, badRequest(truncatePointer(string(w.d.StackPointer())),
+			"arrays and objects nest more than "+strconv.Itoa(w.maxDepth)+" levels deep")
+	}
+	return tok, nil
+}
+
+// value validates the next value against n (nil: anything).
+func (w *walker) value(n *node) error {
+	tok, err := w.read()
+	if err != nil {
+		return err
+	}
+	kind := tok.Kind()
+	if n == nil {
+		return w.skip(kind)
+	}
+	if kind == 'n' {
+		if !n.nullable {
+			w.fail(n, "nullable")
+		}
+		return nil
+	}
+	if n.empty {
+		return w.skip(kind)
+	}
+	switch kind {
+	case 't', 'f':
+		if !n.permits(tBoolean) {
+			w.fail(n, "type")
+		}
+	case '"':
+		w.str(n, tok.String())
+	case '0':
+		w.number(n, tok)
+	case '{':
+		return w.object(n)
+	case '[':
+		return w.array(n)
+	}
+	return nil
+}
+
+func (w *walker) str(n *node, s string) {
+	if !n.permits(tString) {
+		w.fail(n, "type")
+		return
+	}
+	if n.minLen != 0 || n.maxLen != nil {
+		l := uint64(utf8.RuneCountInString(s))
+		if n.minLen != 0 && l < n.minLen {
+			w.fail(n, "minLength")
+		}
+		if n.maxLen != nil && l > *n.maxLen {
+			w.fail(n, "maxLength")
+		}
+	}
+	if n.pattern != nil && !n.pattern.MatchString(s) {
+		w.fail(n, "pattern")
+	}
+}
+
+func (w *walker) number(n *node, tok jsontext.Token) {
+	v, err := strconv.ParseFloat(tok.String(), 64)
+	if err != nil {
+		w.fail(n, "type") // out of float64's range, as kin-openapi says
+		return
+	}
+	integer := n.types&tInteger != 0 && n.types&tNumber == 0
+	switch {
+	case integer:
+		if !big.NewFloat(v).IsInt() {
+			w.fail(n, "type")
+		}
+		if n.intRange && (v < n.intMin || v > n.intMax) {
+			w.fail(n, "format")
+		}
+	case !n.permits(tInteger) && !n.permits(tNumber):
+		w.fail(n, "type")
+		return
+	}
+	if n.min != nil && v < *n.min {
+		w.fail(n, "minimum")
+	}
+	if n.max != nil && v > *n.max {
+		w.fail(n, "maximum")
+	}
+}
+
+func (w *walker) object(n *node) error {
+	if !n.permits(tObject) {
+		w.fail(n, "type")
+		return w.skip('{')
+	}
+	var seen []string // required members seen
+	count := uint64(0)
+	unknown := 0
+	for w.d.PeekKind() != '}' {
+		tok, err := w.read()
+		if err != nil {
+			return err
+		}
+		name := tok.String()
+		count++
+		child, known := n.props[name]
+		if !known && n.forbidden {
+			unknown++
+		} else if !known {
+			child = n.additions
+		}
+		if len(n.required) > 0 && known {
+			seen = append(seen, name)
+		}
+		w.path = append(w.path, name)
+		err = w.value(child)
+		w.path = w.path[:len(w.path)-1]
+		if err != nil {
+			return err
+		}
+	}
+	if _, err := w.read(); err != nil { // '}'
+		return err
+	}
+	if n.minProps != 0 && count < n.minProps {
+		w.fail(n, "minProperties")
+	}
+	if n.maxProps != nil && count > *n.maxProps {
+		w.fail(n, "maxProperties")
+	}
+	for range unknown {
+		w.fail(n, "properties")
+	}
+	for _, r := range n.required {
+		if !slices.Contains(seen, r) {
+			w.path = append(w.path, r)
+			w.fail(n, "required")
+			w.path = w.path[:len(w.path)-1]
+		}
+	}
+	return nil
+}
+
+func (w *walker) array(n *node) error {
+	if !n.permits(tArray) {
+		w.fail(n, "type")
+		return w.skip('[')
+	}
+	count := uint64(0)
+	for w.d.PeekKind() != ']' {
+		w.path = append(w.path, strconv.FormatUint(count, 10))
+		err := w.value(n.items)
+		w.path = w.path[:len(w.path)-1]
+		if err != nil {
+			return err
+		}
+		count++
+	}
+	if _, err := w.read(); err != nil { // ']'
+		return err
+	}
+	if n.minItems != 0 && count < n.minItems {
+		w.fail(n, "minItems")
+	}
+	if n.maxItems != nil && count > *n.maxItems {
+		w.fail(n, "maxItems")
+	}
+	return nil
+}
+
+// skip reads the rest of a value whose first token had kind, checking its
+// syntax and depth.
+func (w *walker) skip(kind jsontext.Kind) error {
+	if kind != '{' && kind != '[' {
+		return nil
+	}
+	depth := w.d.StackDepth() - 1
+	for w.d.StackDepth() > depth {
+		if _, err := w.read(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// validateHeaders checks the operation's header parameters.
+func (f *fastOp) validateHeaders(h http.Header) []FieldError {
+	var errs []FieldError
+	for _, p := range f.headers {
+		values := h.Values(p.name)
+		if len(values) == 0 {
+			if p.required {
+				errs = append(errs, FieldError{Header: p.name, Detail: "is required"})
+			}
+			continue
+		}
+		w := &walker{}
+		w.str(p.node, values[0])
+		for _, e := range w.errs {
+			errs = append(errs, FieldError{Header: p.name, Detail: e.Detail})
+		}
+	}
+	return errs
+}
