@@ -38,12 +38,19 @@ func (Addon) Events(ctx context.Context, req gen.EventsRequestObject) (gen.Event
 	return sdk.EventAck{}, nil
 }
 
-var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
+// Kenarkit is (a): kenarkit's full server: key check, request id,
+// validation, the strict handler, the answer. Its request log is off, as
+// the peers have none; [KenarkitLogging] measures it on.
+func Kenarkit() http.Handler { return kenarkit(slog.New(slog.DiscardHandler)) }
 
-// Kenarkit is (a): kenarkit's full server: key check, validation, the
-// strict handler, the answer.
-func Kenarkit() http.Handler {
-	e, err := sdk.NewServer(sdk.ServerConfig{Spec: gen.GetSwagger, Keys: []string{Key}, Logger: quiet})
+// KenarkitLogging is (a) with its request log on, formatted as text (to
+// io.Discard).
+func KenarkitLogging() http.Handler {
+	return kenarkit(slog.New(slog.NewTextHandler(io.Discard, nil)))
+}
+
+func kenarkit(logger *slog.Logger) http.Handler {
+	e, err := sdk.NewServer(sdk.ServerConfig{Spec: gen.GetSwagger, Keys: []string{Key}, Logger: logger})
 	if err != nil {
 		panic(err)
 	}

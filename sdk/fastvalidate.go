@@ -13,6 +13,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/go-json-experiment/json"
 	"github.com/go-json-experiment/json/jsontext"
 )
 
@@ -216,12 +217,20 @@ func (n *node) permits(t uint8) bool { return n.types == 0 || n.types&t != 0 }
 type walker struct {
 	d        *jsontext.Decoder
 	maxDepth int
-	path     []string
-	errs     []FieldError
+	// path is where the walker is: member names and array indexes. The names
+	// alias the body, which the decoder reads in place (it parses a
+	// bytes.Buffer without copying) and nothing modifies.
+	path  [][]byte
+	names [][]byte // the member names of the objects being read, outermost first
+	errs  []FieldError
 }
 
 func (w *walker) fail(n *node, field string) {
-	w.errs = append(w.errs, FieldError{Pointer: pointer(w.path), Detail: describe(&openapi3.SchemaError{Schema: n.schema, SchemaField: field})})
+	segs := make([]string, len(w.path))
+	for i, p := range w.path {
+		segs[i] = string(p)
+	}
+	w.errs = append(w.errs, FieldError{Pointer: pointer(segs), Detail: describe(&openapi3.SchemaError{Schema: n.schema, SchemaField: field})})
 }
 
 // validateBody checks body in one pass: syntax (one JSON object, no
@@ -229,7 +238,9 @@ func (w *walker) fail(n *node, field string) {
 // syntax error is returned alone, as checkJSON would; schema errors are
 // returned as field errors.
 func validateBody(body []byte, n *node, maxDepth int) ([]FieldError, error) {
-	d := jsontext.NewDecoder(bytes.NewReader(body))
+	// The walker finds duplicate names itself, without the decoder's
+	// per-object allocations.
+	d := jsontext.NewDecoder(bytes.NewBuffer(body), jsontext.AllowDuplicateNames(true))
 	if k := d.PeekKind(); k != '{' {
 		if k == 0 {
 			return nil, badRequest("", "the request body is not valid JSON")
@@ -258,16 +269,31 @@ func (w *walker) read() (jsontext.Token, error) {
 	return tok, nil
 }
 
-// value validates the next value against n (nil: anything).
+// value validates the next value against n (nil: anything). Scalars are
+// read as raw bytes, which does not allocate; objects and arrays token by
+// token.
 func (w *walker) value(n *node) error {
-	tok, err := w.read()
+	switch kind := w.d.PeekKind(); kind {
+	case '{', '[':
+		if _, err := w.read(); err != nil {
+			return err
+		}
+		if n != nil && n.empty {
+			n = nil
+		}
+		if kind == '{' {
+			return w.object(n)
+		}
+		return w.array(n)
+	}
+	raw, err := w.d.ReadValue()
 	if err != nil {
-		return err
+		return syntaxProblem(err)
 	}
-	kind := tok.Kind()
 	if n == nil {
-		return w.skip(kind)
+		return nil
 	}
+	kind := raw.Kind()
 	if kind == 'n' {
 		if !n.nullable {
 			w.fail(n, "nullable")
@@ -275,7 +301,7 @@ func (w *walker) value(n *node) error {
 		return nil
 	}
 	if n.empty {
-		return w.skip(kind)
+		return nil
 	}
 	switch kind {
 	case 't', 'f':
@@ -283,24 +309,38 @@ func (w *walker) value(n *node) error {
 			w.fail(n, "type")
 		}
 	case '"':
-		w.str(n, tok.String())
+		w.str(n, raw)
 	case '0':
-		w.number(n, tok)
-	case '{':
-		return w.object(n)
-	case '[':
-		return w.array(n)
+		w.number(n, raw)
 	}
 	return nil
 }
 
-func (w *walker) str(n *node, s string) {
+// unquote returns the content of a JSON string, without allocating when it
+// has no escape.
+func unquote(raw jsontext.Value) []byte {
+	if bytes.IndexByte(raw, '\\') < 0 {
+		return raw[1 : len(raw)-1]
+	}
+	var s string
+	if err := json.Unmarshal(raw, &s); err != nil {
+		return nil // not reached: the decoder checked the string
+	}
+	return []byte(s)
+}
+
+func (w *walker) str(n *node, raw jsontext.Value) {
 	if !n.permits(tString) {
 		w.fail(n, "type")
 		return
 	}
+	w.text(n, unquote(raw))
+}
+
+// text checks the content of a string.
+func (w *walker) text(n *node, s []byte) {
 	if n.minLen != 0 || n.maxLen != nil {
-		l := uint64(utf8.RuneCountInString(s))
+		l := uint64(utf8.RuneCount(s))
 		if n.minLen != 0 && l < n.minLen {
 			w.fail(n, "minLength")
 		}
@@ -308,13 +348,13 @@ func (w *walker) str(n *node, s string) {
 			w.fail(n, "maxLength")
 		}
 	}
-	if n.pattern != nil && !n.pattern.MatchString(s) {
+	if n.pattern != nil && !n.pattern.Match(s) {
 		w.fail(n, "pattern")
 	}
 }
 
-func (w *walker) number(n *node, tok jsontext.Token) {
-	v, err := strconv.ParseFloat(tok.String(), 64)
+func (w *walker) number(n *node, raw jsontext.Value) {
+	v, err := strconv.ParseFloat(string(raw), 64)
 	if err != nil {
 		w.fail(n, "type") // out of float64's range, as kin-openapi says
 		return
@@ -340,29 +380,42 @@ func (w *walker) number(n *node, tok jsontext.Token) {
 	}
 }
 
+// object validates an object whose '{' was read; n nil: any members.
+// Duplicate names are found here (the decoder's own check is off): names
+// of one object are compared linearly, or through a map past 32 of them.
 func (w *walker) object(n *node) error {
-	if !n.permits(tObject) {
+	if n != nil && !n.permits(tObject) {
 		w.fail(n, "type")
-		return w.skip('{')
+		n = nil
 	}
+	mark := len(w.names)
+	defer func() { w.names = w.names[:mark] }()
+	var index map[string]struct{}
 	var seen []string // required members seen
 	count := uint64(0)
 	unknown := 0
 	for w.d.PeekKind() != '}' {
-		tok, err := w.read()
+		raw, err := w.d.ReadValue() // the name
 		if err != nil {
-			return err
+			return syntaxProblem(err)
 		}
-		name := tok.String()
+		name := unquote(raw)
+		if w.duplicate(mark, &index, name) {
+			return badRequest(truncatePointer(pointer(w.segments(name))), "this member name appears more than once")
+		}
 		count++
-		child, known := n.props[name]
-		if !known && n.forbidden {
-			unknown++
-		} else if !known {
-			child = n.additions
-		}
-		if len(n.required) > 0 && known {
-			seen = append(seen, name)
+		var child *node
+		if n != nil {
+			var known bool
+			child, known = n.props[string(name)]
+			switch {
+			case !known && n.forbidden:
+				unknown++
+			case !known:
+				child = n.additions
+			case len(n.required) > 0:
+				seen = append(seen, string(name))
+			}
 		}
 		w.path = append(w.path, name)
 		err = w.value(child)
@@ -373,6 +426,9 @@ func (w *walker) object(n *node) error {
 	}
 	if _, err := w.read(); err != nil { // '}'
 		return err
+	}
+	if n == nil {
+		return nil
 	}
 	if n.minProps != 0 && count < n.minProps {
 		w.fail(n, "minProperties")
@@ -385,7 +441,7 @@ func (w *walker) object(n *node) error {
 	}
 	for _, r := range n.required {
 		if !slices.Contains(seen, r) {
-			w.path = append(w.path, r)
+			w.path = append(w.path, []byte(r))
 			w.fail(n, "required")
 			w.path = w.path[:len(w.path)-1]
 		}
@@ -393,15 +449,55 @@ func (w *walker) object(n *node) error {
 	return nil
 }
 
+// duplicate reports whether name was seen in the current object (whose
+// names start at mark), and records it.
+func (w *walker) duplicate(mark int, index *map[string]struct{}, name []byte) bool {
+	const linear = 32
+	if *index != nil {
+		if _, ok := (*index)[string(name)]; ok {
+			return true
+		}
+		(*index)[string(name)] = struct{}{}
+		return false
+	}
+	for _, seen := range w.names[mark:] {
+		if bytes.Equal(seen, name) {
+			return true
+		}
+	}
+	w.names = append(w.names, name)
+	if len(w.names)-mark > linear {
+		*index = make(map[string]struct{}, 2*linear)
+		for _, seen := range w.names[mark:] {
+			(*index)[string(seen)] = struct{}{}
+		}
+	}
+	return false
+}
+
+// segments returns the path with name after it, as strings.
+func (w *walker) segments(name []byte) []string {
+	segs := make([]string, 0, len(w.path)+1)
+	for _, p := range w.path {
+		segs = append(segs, string(p))
+	}
+	return append(segs, string(name))
+}
+
+// array validates an array whose '[' was read; n nil: any items.
 func (w *walker) array(n *node) error {
-	if !n.permits(tArray) {
+	if n != nil && !n.permits(tArray) {
 		w.fail(n, "type")
-		return w.skip('[')
+		n = nil
+	}
+	var items *node
+	if n != nil {
+		items = n.items
 	}
 	count := uint64(0)
 	for w.d.PeekKind() != ']' {
-		w.path = append(w.path, strconv.FormatUint(count, 10))
-		err := w.value(n.items)
+		w.path = append(w.path, strconv.AppendUint(nil, count, 10))
+		err := w.value(items)
 		w.path = w.path[:len(w.path)-1]
 		if err != nil {
 			return err
@@ -411,26 +507,14 @@ func (w *walker) array(n *node) error {
 	if _, err := w.read(); err != nil { // ']'
 		return err
 	}
+	if n == nil {
+		return nil
+	}
 	if n.minItems != 0 && count < n.minItems {
 		w.fail(n, "minItems")
 	}
 	if n.maxItems != nil && count > *n.maxItems {
 		w.fail(n, "maxItems")
-	}
-	return nil
-}
-
-// skip reads the rest of a value whose first token had kind, checking its
-// syntax and depth.
-func (w *walker) skip(kind jsontext.Kind) error {
-	if kind != '{' && kind != '[' {
-		return nil
-	}
-	depth := w.d.StackDepth() - 1
-	for w.d.StackDepth() > depth {
-		if _, err := w.read(); err != nil {
-			return err
-		}
 	}
 	return nil
 }
@@ -447,7 +531,7 @@ func (f *fastOp) validateHeaders(h http.Header) []FieldError {
 			continue
 		}
 		w := &walker{}
-		w.str(p.node, values[0])
+		w.text(p.node, []byte(values[0]))
 		for _, e := range w.errs {
 			errs = append(errs, FieldError{Header: p.name, Detail: e.Detail})
 		}

@@ -85,9 +85,11 @@ func NewServer(cfg ServerConfig) (*echo.Echo, error) {
 	setTimeouts(e.Server)
 
 	v := newValidator(ValidatorConfig{Spec: spec, BodyLimit: cfg.BodyLimit})
+	e.Use(requestID())
+	if logger.Enabled(context.Background(), slog.LevelInfo) {
+		e.Use(requestLog(logger)) // not even timed when nothing would be logged
+	}
 	e.Use(
-		requestID(),
-		requestLog(logger),
 		middleware.RecoverWithConfig(middleware.RecoverConfig{
 			LogErrorFunc: func(c echo.Context, err error, stack []byte) error {
 				logger.LogAttrs(c.Request().Context(), slog.LevelError, "handler panicked",
@@ -147,9 +149,6 @@ func requestLog(logger *slog.Logger) echo.MiddlewareFunc {
 		LogLatency:   true,
 		LogRequestID: true,
 		LogValuesFunc: func(c echo.Context, v middleware.RequestLoggerValues) error {
-			if !logger.Enabled(c.Request().Context(), slog.LevelInfo) {
-				return nil
-			}
 			logger.LogAttrs(c.Request().Context(), slog.LevelInfo, "request",
 				slog.String("method", v.Method),
 				slog.String("route", v.RoutePath),

@@ -8,6 +8,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -319,21 +320,24 @@ func badRequest(pointer, detail string) error {
 // checkMediaType accepts a Content-Type whose media type is one of allowed
 // (parameters aside) and whose charset, if any, is UTF-8.
 func checkMediaType(contentType string, allowed []string) error {
-	unsupported := NewProblem(http.StatusUnsupportedMediaType,
-		"the request body must be "+strings.Join(allowed, " or ")+" (UTF-8)")
+	if contentType == "application/json" && slices.Contains(allowed, contentType) {
+		return nil // what Divar sends, without parsing
+	}
+	unsupported := func() error {
+		return NewProblem(http.StatusUnsupportedMediaType,
+			"the request body must be "+strings.Join(allowed, " or ")+" (UTF-8)")
+	}
 	mt, params, err := mime.ParseMediaType(contentType)
 	if err != nil {
-		return unsupported
+		return unsupported()
 	}
 	if cs, ok := params["charset"]; ok && !strings.EqualFold(cs, "utf-8") && !strings.EqualFold(cs, "utf8") {
-		return unsupported
+		return unsupported()
 	}
-	for _, a := range allowed {
-		if mt == a {
-			return nil
-		}
+	if slices.Contains(allowed, mt) {
+		return nil
 	}
-	return unsupported
+	return unsupported()
 }
 
 func isJSONMediaType(contentType string) bool {
