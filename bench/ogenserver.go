@@ -1,0 +1,49 @@
+package bench
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/go-faster/jx"
+	"github.com/kenarkit/kenarkit/bench/ogen"
+	"github.com/kenarkit/kenarkit/sdk"
+)
+
+// ogenAddon answers as Addon does, through ogen's types.
+type ogenAddon struct{}
+
+var _ ogen.Handler = ogenAddon{}
+
+func (ogenAddon) OpenServerLink(ctx context.Context, req *ogen.OpenServerLinkRequest, _ ogen.OpenServerLinkParams) (ogen.OpenServerLinkRes, error) {
+	return &ogen.OpenServerLinkResponse{URL: ogen.AbsoluteURL(LandingURL + string(req.PostToken.Value))}, nil
+}
+
+func (ogenAddon) DynamicAction(ctx context.Context, req *ogen.DynamicActionRequest, _ ogen.DynamicActionParams) (ogen.DynamicActionRes, error) {
+	return &ogen.DynamicActionResponse{
+		Action: ogen.NewOptAction(ogen.Action{OpenServerLink: ogen.NewOptOpenServerLinkAction(ogen.OpenServerLinkAction{
+			Data: ogen.ActionData{"step": jx.Raw(`"2"`)},
+		})}),
+		TextMessage: ogen.NewOptString("ok"),
+	}, nil
+}
+
+func (ogenAddon) Events(ctx context.Context, req *ogen.Event) (ogen.EventsRes, error) {
+	return &ogen.EventAck{}, nil
+}
+
+// ogenKey checks the identification key as kenarkit does.
+type ogenKey struct{}
+
+func (ogenKey) HandleDivarKey(ctx context.Context, _ ogen.OperationName, t ogen.DivarKey) (context.Context, error) {
+	return ctx, sdk.CheckKey(t.APIKey, Key)
+}
+
+// Ogen is (d): an ogen-generated server for the same spec (bench/ogen),
+// which checks the key and validates requests with generated code.
+func Ogen() http.Handler {
+	s, err := ogen.NewServer(ogenAddon{}, ogenKey{})
+	if err != nil {
+		panic(err)
+	}
+	return s
+}
