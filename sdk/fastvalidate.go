@@ -3,6 +3,7 @@ package sdk
 import (
 	"bytes"
 	"errors"
+	"hash/maphash"
 	"io"
 	"math"
 	"math/big"
@@ -10,6 +11,7 @@ import (
 	"regexp"
 	"slices"
 	"strconv"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -70,7 +72,8 @@ type fastOp struct {
 }
 
 type fastHeader struct {
-	name     string
+	name     string // as the spec spells it, for errors
+	key      string // canonical, for looking it up without allocating
 	required bool
 	node     *node
 }
@@ -94,7 +97,7 @@ func compileOperation(op *openapi3.Operation, item *openapi3.PathItem) *fastOp {
 		if err != nil || n.types != tString {
 			return nil
 		}
-		f.headers = append(f.headers, fastHeader{name: p.Name, required: p.Required, node: n})
+		f.headers = append(f.headers, fastHeader{name: p.Name, key: http.CanonicalHeaderKey(p.Name), required: p.Required, node: n})
 	}
 	if op.RequestBody != nil && op.RequestBody.Value != nil {
 		mt := op.RequestBody.Value.Content.Get("application/json")
@@ -213,9 +216,11 @@ func knownFormat(f string) bool {
 
 func (n *node) permits(t uint8) bool { return n.types == 0 || n.types&t != 0 }
 
-// walker validates one body.
+// walker validates one body. Walkers are recycled through walkers, with
+// their decoder's buffers and their stacks.
 type walker struct {
-	d        *jsontext.Decoder
+	d        jsontext.Decoder
+	in       bytes.Buffer // the body, which d reads in place
 	maxDepth int
 	// path is where the walker is: member names and array indexes. The names
 	// alias the body, which the decoder reads in place (it parses a
@@ -238,23 +243,38 @@ func (w *walker) fail(n *node, field string) {
 // syntax error is returned alone, as checkJSON would; schema errors are
 // returned as field errors.
 func validateBody(body []byte, n *node, maxDepth int) ([]FieldError, error) {
+	w := walkers.Get().(*walker)
+	defer w.release()
+	w.in = *bytes.NewBuffer(body)
 	// The walker finds duplicate names itself, without the decoder's
 	// per-object allocations.
-	d := jsontext.NewDecoder(bytes.NewBuffer(body), jsontext.AllowDuplicateNames(true))
-	if k := d.PeekKind(); k != '{' {
+	w.d.Reset(&w.in, jsontext.AllowDuplicateNames(true))
+	w.maxDepth = maxDepth
+	if k := w.d.PeekKind(); k != '{' {
 		if k == 0 {
 			return nil, badRequest("", "the request body is not valid JSON")
 		}
 		return nil, badRequest("", "the request body must be a JSON object")
 	}
-	w := &walker{d: d, maxDepth: maxDepth}
 	if err := w.value(n); err != nil {
 		return nil, err
 	}
-	if _, err := d.ReadToken(); err != io.EOF {
+	if _, err := w.d.ReadToken(); err != io.EOF {
 		return nil, badRequest("", "the request body has data after the JSON object")
 	}
 	return w.errs, nil
+}
+
+var walkers = sync.Pool{New: func() any { return new(walker) }}
+
+// release forgets the body (the stacks alias it) and recycles w.
+func (w *walker) release() {
+	clear(w.path[:cap(w.path)])
+	clear(w.names[:cap(w.names)])
+	w.path, w.names, w.errs = w.path[:0], w.names[:0], nil
+	w.in = bytes.Buffer{}
+	w.d.Reset(&w.in) // drops the decoder's reference to the body
+	walkers.Put(w)
 }
 
 func (w *walker) read() (jsontext.Token, error) {
@@ -339,18 +359,27 @@ func (w *walker) str(n *node, raw jsontext.Value) {
 
 // text checks the content of a string.
 func (w *walker) text(n *node, s []byte) {
+	failed, k := n.textFailures(s)
+	for _, field := range failed[:k] {
+		w.fail(n, field)
+	}
+}
+
+// textFailures returns the keywords of n that the string s breaks.
+func (n *node) textFailures(s []byte) (failed [3]string, k int) {
 	if n.minLen != 0 || n.maxLen != nil {
 		l := uint64(utf8.RuneCount(s))
 		if n.minLen != 0 && l < n.minLen {
-			w.fail(n, "minLength")
+			failed[k], k = "minLength", k+1
 		}
 		if n.maxLen != nil && l > *n.maxLen {
-			w.fail(n, "maxLength")
+			failed[k], k = "maxLength", k+1
 		}
 	}
 	if n.pattern != nil && !n.pattern.Match(s) {
-		w.fail(n, "pattern")
+		failed[k], k = "pattern", k+1
 	}
+	return failed, k
 }
 
 func (w *walker) number(n *node, raw jsontext.Value) {
@@ -390,7 +419,7 @@ func (w *walker) object(n *node) error {
 	}
 	mark := len(w.names)
 	defer func() { w.names = w.names[:mark] }()
-	var index map[string]struct{}
+	var index map[uint64]struct{}
 	var seen []string // required members seen
 	count := uint64(0)
 	unknown := 0
@@ -450,26 +479,37 @@ func (w *walker) object(n *node) error {
 }
 
 // duplicate reports whether name was seen in the current object (whose
-// names start at mark), and records it.
-func (w *walker) duplicate(mark int, index *map[string]struct{}, name []byte) bool {
+// names start at mark), and records it. Past 32 names, an index of their
+// hashes spares the linear search; a hash seen before is confirmed by
+// comparing the names themselves.
+func (w *walker) duplicate(mark int, index *map[uint64]struct{}, name []byte) bool {
 	const linear = 32
 	if *index != nil {
-		if _, ok := (*index)[string(name)]; ok {
+		h := maphash.Bytes(hashSeed, name)
+		if _, ok := (*index)[h]; ok && w.seen(mark, name) {
 			return true
 		}
-		(*index)[string(name)] = struct{}{}
-		return false
+		(*index)[h] = struct{}{}
+	} else if w.seen(mark, name) {
+		return true
 	}
+	w.names = append(w.names, name)
+	if *index == nil && len(w.names)-mark > linear {
+		*index = make(map[uint64]struct{}, 4*linear)
+		for _, seen := range w.names[mark:] {
+			(*index)[maphash.Bytes(hashSeed, seen)] = struct{}{}
+		}
+	}
+	return false
+}
+
+var hashSeed = maphash.MakeSeed()
+
+// seen reports whether name is one of the names from mark on.
+func (w *walker) seen(mark int, name []byte) bool {
 	for _, seen := range w.names[mark:] {
 		if bytes.Equal(seen, name) {
 			return true
-		}
-	}
-	w.names = append(w.names, name)
-	if len(w.names)-mark > linear {
-		*index = make(map[string]struct{}, 2*linear)
-		for _, seen := range w.names[mark:] {
-			(*index)[string(seen)] = struct{}{}
 		}
 	}
 	return false
@@ -523,17 +563,17 @@ func (w *walker) array(n *node) error {
 func (f *fastOp) validateHeaders(h http.Header) []FieldError {
 	var errs []FieldError
 	for _, p := range f.headers {
-		values := h.Values(p.name)
+		values := h[p.key]
 		if len(values) == 0 {
 			if p.required {
 				errs = append(errs, FieldError{Header: p.name, Detail: "is required"})
 			}
 			continue
 		}
-		w := &walker{}
-		w.text(p.node, []byte(values[0]))
-		for _, e := range w.errs {
-			errs = append(errs, FieldError{Header: p.name, Detail: e.Detail})
+		failed, k := p.node.textFailures([]byte(values[0]))
+		for _, field := range failed[:k] {
+			detail := describe(&openapi3.SchemaError{Schema: p.node.schema, SchemaField: field})
+			errs = append(errs, FieldError{Header: p.name, Detail: detail})
 		}
 	}
 	return errs

@@ -42,7 +42,10 @@ func verdict(v *validator, path, body string, header http.Header) string {
 	c := e.NewContext(r, httptest.NewRecorder())
 	c.SetPath(path)
 	op := v.ops[http.MethodPost+" "+path]
-	err := v.validate(c, op)
+	vb, err := v.validate(c, op)
+	if vb != nil {
+		vb.release(r)
+	}
 	if err == nil {
 		return "ok"
 	}

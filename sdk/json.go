@@ -20,6 +20,23 @@ type JSONSerializer struct{}
 
 var _ echo.JSONSerializer = JSONSerializer{}
 
+// decode reads body into i, straight from memory when the validator has
+// read and checked it and nothing has read it since.
+func decode(body io.Reader, i any) error {
+	if b, ok := body.(*validBody); ok && b.checked {
+		if data, ok := b.unread(); ok {
+			return json.Unmarshal(data, i, checked)
+		}
+	}
+	return json.UnmarshalRead(body, i)
+}
+
+// checked decodes a body the validator has checked: its member names and
+// UTF-8 need no second look. (Callback data is RawData, read as one value;
+// in a map, allowing duplicate names would cost an allocation a member, to
+// merge with an earlier one, which the few small maps of events can afford.)
+var checked = json.JoinOptions(jsontext.AllowDuplicateNames(true), jsontext.AllowInvalidUTF8(true))
+
 // Serialize writes i as JSON to the response.
 func (JSONSerializer) Serialize(c echo.Context, i any, indent string) error {
 	opts := []json.Options{json.Deterministic(true)}
@@ -32,7 +49,7 @@ func (JSONSerializer) Serialize(c echo.Context, i any, indent string) error {
 // Deserialize reads the request body into i. Errors are a 400 [Problem]
 // that names no value.
 func (JSONSerializer) Deserialize(c echo.Context, i any) error {
-	err := json.UnmarshalRead(c.Request().Body, i)
+	err := decode(c.Request().Body, i)
 	if err == nil {
 		return nil
 	}

@@ -82,12 +82,23 @@ func (v *validator) middleware(next echo.HandlerFunc) echo.HandlerFunc {
 			return next(c)
 		}
 		if op := v.ops[c.Request().Method+" "+c.Path()]; op != nil {
-			if err := v.validate(c, op); err != nil {
-				return err
-			}
+			return v.serve(c, op, next)
 		}
 		return next(c)
 	}
+}
+
+// serve validates the request to op and, if it is valid, calls next with
+// the body in memory; the body's buffer is recycled when next returns.
+func (v *validator) serve(c echo.Context, op *operation, next echo.HandlerFunc) error {
+	body, err := v.validate(c, op)
+	if body != nil {
+		defer body.release(c.Request())
+	}
+	if err != nil {
+		return err
+	}
+	return next(c)
 }
 
 type validator struct {
@@ -186,17 +197,26 @@ func echoPath(path string) string {
 	}
 }
 
-func (v *validator) validate(c echo.Context, op *operation) error {
+// validate validates the request to op. It returns the body it read, if
+// any, even with an error: the caller releases it.
+func (v *validator) validate(c echo.Context, op *operation) (*validBody, error) {
 	if op.fast != nil && !v.kinOnly {
 		return v.validateFast(c, op)
 	}
 	req := c.Request()
-	var body []byte
+	var body *validBody
 	if op.hasBody {
 		var err error
-		if body, err = v.readBody(req, op, true); err != nil {
-			return err
+		if body, err = v.readBody(req, op); err != nil {
+			return body, err
 		}
+		if isJSONMediaType(req.Header.Get(echo.HeaderContentType)) && len(body.buf) > 0 {
+			if err := checkJSON(body.buf, v.maxDepth); err != nil {
+				return body, err
+			}
+			body.checked = true
+		}
+		req.Body = body
 	}
 	input := &openapi3filter.RequestValidationInput{
 		Request:    req,
@@ -204,17 +224,15 @@ func (v *validator) validate(c echo.Context, op *operation) error {
 		Route:      op.route,
 		Options:    v.filterOpt,
 	}
-	if op.hasBody {
-		req.Body = io.NopCloser(bytes.NewReader(body))
-	}
 	err := openapi3filter.ValidateRequest(req.Context(), input)
 	if op.hasBody {
-		req.Body = io.NopCloser(bytes.NewReader(body))
+		body.rewind()
+		req.Body = body
 	}
 	if err != nil {
-		return requestProblem(err)
+		return body, requestProblem(err)
 	}
-	return nil
+	return body, nil
 }
 
 func pathParams(c echo.Context) map[string]string {
@@ -229,10 +247,10 @@ func pathParams(c echo.Context) map[string]string {
 	return params
 }
 
-// readBody checks the media type, reads at most the limit and checks the
-// JSON's syntax, in that order, so that nothing is read from a request
-// that is refused anyway.
-func (v *validator) readBody(req *http.Request, op *operation, checkSyntax bool) ([]byte, error) {
+// readBody checks the media type and reads at most the limit, in that
+// order, so that nothing is read from a request that is refused anyway. It
+// returns the body it read, if any, even with an error.
+func (v *validator) readBody(req *http.Request, op *operation) (*validBody, error) {
 	if req.ContentLength > v.limit {
 		return nil, tooLarge(v.limit)
 	}
@@ -241,66 +259,46 @@ func (v *validator) readBody(req *http.Request, op *operation, checkSyntax bool)
 			return nil, err
 		}
 	}
-	body, err := readAll(req.Body, req.ContentLength, v.limit)
-	if err != nil {
-		return nil, badRequest("", "the request body could not be read")
+	body := newBody()
+	if err := body.readFrom(req.Body, req.ContentLength, v.limit); err != nil {
+		return body, badRequest("", "the request body could not be read")
 	}
-	if int64(len(body)) > v.limit {
-		return nil, tooLarge(v.limit)
+	if int64(len(body.buf)) > v.limit {
+		return body, tooLarge(v.limit)
 	}
-	if len(body) == 0 {
-		if op.bodyRequired {
-			return nil, badRequest("", "a JSON body is required")
-		}
-		return body, nil
-	}
-	if checkSyntax && isJSONMediaType(req.Header.Get(echo.HeaderContentType)) {
-		if err := checkJSON(body, v.maxDepth); err != nil {
-			return nil, err
-		}
+	if len(body.buf) == 0 && op.bodyRequired {
+		return body, badRequest("", "a JSON body is required")
 	}
 	return body, nil
 }
 
-// readAll reads at most limit+1 bytes of r, in one allocation when the
-// length is announced.
-func readAll(r io.Reader, length, limit int64) ([]byte, error) {
-	if length <= 0 || length > limit {
-		return io.ReadAll(io.LimitReader(r, limit+1))
-	}
-	buf := make([]byte, length+1) // +1 to see a body longer than announced
-	n, err := io.ReadFull(r, buf)
-	if err == io.ErrUnexpectedEOF || err == io.EOF {
-		err = nil
-	}
-	return buf[:n], err
-}
-
 // validateFast is validate on the compiled path: the headers, then the
 // body's syntax and schema in one pass.
-func (v *validator) validateFast(c echo.Context, op *operation) error {
+func (v *validator) validateFast(c echo.Context, op *operation) (*validBody, error) {
 	req := c.Request()
 	errs := op.fast.validateHeaders(req.Header)
+	var body *validBody
 	if op.hasBody {
-		body, err := v.readBody(req, op, false)
-		if err != nil {
-			return err
+		var err error
+		if body, err = v.readBody(req, op); err != nil {
+			return body, err
 		}
-		req.Body = io.NopCloser(bytes.NewReader(body))
-		if len(body) > 0 && op.fast.body != nil {
-			bodyErrs, err := validateBody(body, op.fast.body, v.maxDepth)
+		if len(body.buf) > 0 {
+			bodyErrs, err := validateBody(body.buf, op.fast.body, v.maxDepth)
 			if err != nil {
-				return err
+				return body, err
 			}
+			body.checked = true
 			errs = append(errs, bodyErrs...)
 		}
+		req.Body = body
 	}
 	if len(errs) > 0 {
 		p := NewProblem(http.StatusBadRequest, "the request is invalid")
 		p.Errors = errs
-		return p
+		return body, p
 	}
-	return nil
+	return body, nil
 }
 
 func tooLarge(limit int64) error {
