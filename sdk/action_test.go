@@ -1,11 +1,13 @@
 package sdk_test
 
 import (
+	stdjson "encoding/json"
 	"errors"
 	"net/http/httptest"
 	"strings"
 	"testing"
 
+	"github.com/go-json-experiment/json"
 	"github.com/kenarkit/kenarkit/sdk"
 )
 
@@ -145,33 +147,123 @@ func TestRequestHelpers(t *testing.T) {
 		returnTo string
 		data     string // Data().String("k")
 	}{
-		{"seed", sdk.OpenServerLinkRequest{ReturnURL: "https://divar.ir/", ExtraData: sdk.Data{"k": "extra"}}, "https://divar.ir/", "extra"},
-		{"current docs", sdk.OpenServerLinkRequest{CompletionURL: "https://c.ir/", ProviderData: sdk.Data{"k": "provider"}}, "https://c.ir/", "provider"},
+		{"seed", sdk.OpenServerLinkRequest{ReturnURL: "https://divar.ir/", ExtraData: sdk.RawData(`{"k":"extra"}`)}, "https://divar.ir/", "extra"},
+		{"current docs", sdk.OpenServerLinkRequest{CompletionURL: "https://c.ir/", ProviderData: sdk.RawData(`{"k":"provider"}`)}, "https://c.ir/", "provider"},
 		{"both: seed names win", sdk.OpenServerLinkRequest{ReturnURL: "https://r.ir/", CompletionURL: "https://c.ir/",
-			ExtraData: sdk.Data{"k": "extra"}, ProviderData: sdk.Data{"k": "provider"}}, "https://r.ir/", "extra"},
+			ExtraData: sdk.RawData(`{"k":"extra"}`), ProviderData: sdk.RawData(`{"k":"provider"}`)}, "https://r.ir/", "extra"},
 		{"neither", sdk.OpenServerLinkRequest{}, sdk.CompletionURL, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if got := tc.req.ReturnTo(); got != tc.returnTo {
 				t.Errorf("ReturnTo = %q, want %q", got, tc.returnTo)
 			}
-			d := tc.req.Data()
-			if d == nil || d.String("k") != tc.data {
-				t.Errorf("Data = %v", d)
+			if d := tc.req.Data(); d.String("k") != tc.data {
+				t.Errorf("Data = %s", d)
 			}
 		})
 	}
-	var step struct {
+}
+
+func TestRawDataReading(t *testing.T) {
+	const seed = `{"your_key_1":"your value","n":2,"nested":{"answer":"no"},"esc\u0061ped":"x\u0079z","answer":"yes"}`
+	for _, tc := range []struct {
+		name, data, key, want string
+		has                   bool
+	}{
+		{"a string member", seed, "your_key_1", "your value", true},
+		{"the last member", seed, "answer", "yes", true},
+		{"a number reads as empty", seed, "n", "", true},
+		{"an object reads as empty", seed, "nested", "", true},
+		{"nested members are not top-level", seed, "missing", "", false},
+		{"escaped name and value", seed, "escaped", "xyz", true},
+		{"names match exactly", seed, "ANSWER", "", false},
+		{"empty data", "", "answer", "", false},
+		{"empty object", "{}", "answer", "", false},
+		{"not an object", `["answer"]`, "answer", "", false},
+		{"broken JSON", `{"answer":`, "answer", "", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			d := sdk.RawData(tc.data)
+			if got := d.String(tc.key); got != tc.want {
+				t.Errorf("String(%q) = %q, want %q", tc.key, got, tc.want)
+			}
+			if got := d.Has(tc.key); got != tc.has {
+				t.Errorf("Has(%q) = %v, want %v", tc.key, got, tc.has)
+			}
+		})
+	}
+}
+
+func TestRawDataDecoding(t *testing.T) {
+	type step struct {
 		Step int    `json:"step"`
 		Name string `json:"name"`
 	}
-	if err := (sdk.Data{"step": 2.0, "name": "x", "NAME": "y"}).Decode(&step); err != nil || step.Step != 2 || step.Name != "x" {
-		t.Errorf("Decode = %+v, %v", step, err)
+	for _, tc := range []struct {
+		name, data string
+		want       step
+		fails      bool
+	}{
+		{"names match exactly", `{"step":2,"name":"x","NAME":"y"}`, step{2, "x"}, false},
+		{"empty decodes as {}", ``, step{}, false},
+		{"a string for an int", `{"step":"two"}`, step{}, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var got step
+			err := sdk.RawData(tc.data).Decode(&got)
+			if (err != nil) != tc.fails || got != tc.want {
+				t.Errorf("Decode = %+v, %v; want %+v, fails %v", got, err, tc.want, tc.fails)
+			}
+		})
 	}
-	if err := (sdk.Data{"step": "two"}).Decode(&step); err == nil {
-		t.Error("Decode accepted a string for an int")
+	if m := sdk.RawData(nil).Map(); m == nil || len(m) != 0 {
+		t.Errorf("Map of empty data = %#v, want an empty Data", m)
 	}
-	if (sdk.Data{"n": 1.0}).String("n") != "" {
-		t.Error("String returned a number")
+	if m := sdk.RawData(`{"a":"b","n":1}`).Map(); m.String("a") != "b" || m["n"] != 1.0 {
+		t.Errorf("Map = %#v", m)
+	}
+}
+
+// RawData keeps what Divar sent, for both JSON packages.
+func TestRawDataJSON(t *testing.T) {
+	type body struct {
+		ExtraData sdk.RawData `json:"extra_data,omitempty"`
+	}
+	for _, tc := range []struct {
+		name, in, out string
+		fails         bool
+	}{
+		{"an object is kept", `{"extra_data":{"a":[1,{"b":null}]}}`, `{"extra_data":{"a":[1,{"b":null}]}}`, false},
+		{"null is empty", `{"extra_data":null}`, `{}`, false},
+		{"absent is empty", `{}`, `{}`, false},
+		{"a string is refused", `{"extra_data":"x"}`, ``, true},
+		{"an array is refused", `{"extra_data":[]}`, ``, true},
+	} {
+		for _, pkg := range []struct {
+			name      string
+			unmarshal func([]byte, any) error
+			marshal   func(any) ([]byte, error)
+		}{
+			{"json/v2", func(b []byte, v any) error { return json.Unmarshal(b, v) }, func(v any) ([]byte, error) { return json.Marshal(v) }},
+			{"encoding/json", stdjson.Unmarshal, stdjson.Marshal},
+		} {
+			t.Run(tc.name+"/"+pkg.name, func(t *testing.T) {
+				var b body
+				err := pkg.unmarshal([]byte(tc.in), &b)
+				if tc.fails {
+					if err == nil {
+						t.Fatalf("accepted %s as %s", tc.in, b.ExtraData)
+					}
+					return
+				}
+				if err != nil {
+					t.Fatal(err)
+				}
+				out, err := pkg.marshal(b)
+				if err != nil || string(out) != tc.out {
+					t.Errorf("round trip = %s, %v; want %s", out, err, tc.out)
+				}
+			})
+		}
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"unicode/utf8"
 
+	"github.com/go-json-experiment/json"
 	"github.com/kenarkit/kenarkit/gen"
 	"github.com/kenarkit/kenarkit/sdk"
 )
@@ -86,6 +87,31 @@ func FuzzRequest(f *testing.F) {
 		}
 		if len(body) > 8 && w.Code != http.StatusOK && strings.Contains(w.Body.String(), body) {
 			t.Fatalf("the answer repeats the body")
+		}
+	})
+}
+
+// FuzzRawData: reading a member in place agrees with decoding the whole
+// object, and nothing panics on any input.
+func FuzzRawData(f *testing.F) {
+	f.Add([]byte(`{"your_key_1":"your value","n":2,"nested":{"answer":"no"}}`), "your_key_1")
+	f.Add([]byte(`{"esc\u0061ped":"x\u0079z","a":[1,{"b":null}]}`), "escaped")
+	f.Add([]byte(`{"a":`), "a")
+	f.Add([]byte(`null`), "")
+	f.Fuzz(func(t *testing.T, data []byte, key string) {
+		d := sdk.RawData(data)
+		got, has := d.String(key), d.Has(key)
+		var m map[string]any
+		if err := json.Unmarshal(data, &m); err != nil || m == nil {
+			return // not an object: String and Has must only not panic
+		}
+		want, _ := m[key].(string)
+		_, wantHas := m[key]
+		if got != want || has != wantHas {
+			t.Errorf("String(%q) = %q, Has = %v; decoding gives %q, %v", key, got, has, want, wantHas)
+		}
+		if mm := d.Map(); len(mm) != len(m) {
+			t.Errorf("Map has %d members, want %d", len(mm), len(m))
 		}
 	})
 }

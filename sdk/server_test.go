@@ -184,7 +184,7 @@ func TestRequestsReachTheHandlerTyped(t *testing.T) {
 		t.Errorf("ReturnTo: %q, %q", seed.ReturnTo(), cur.ReturnTo())
 	}
 	if seed.Data().String("your_key_2") != "your value" || cur.Data().String("your_key_1") != "your value" {
-		t.Errorf("Data: %v, %v", seed.Data(), cur.Data())
+		t.Errorf("Data: %s, %s", seed.Data(), cur.Data())
 	}
 	if d := a.dyn[0]; d.Touchpoint != sdk.TouchpointChat || d.Data().String("your_key_1") != "your value" {
 		t.Errorf("dynamic action: %+v", d)
@@ -460,7 +460,7 @@ func TestExactNameBinding(t *testing.T) {
 		t.Fatalf("status %d: %s", w.Code, w.Body)
 	}
 	if got := a.osl[0]; got.PostToken != "" || len(got.Data()) != 0 {
-		t.Errorf("post_token %q, data %v reached the handler", got.PostToken, got.Data())
+		t.Errorf("post_token %q, data %s reached the handler", got.PostToken, got.Data())
 	}
 }
 

@@ -1,7 +1,5 @@
 package sdk
 
-import "github.com/go-json-experiment/json"
-
 // CompletionURL is the fixed address Divar's current documentation asks an
 // add-on to send the user to at the end of any flow, success or cancel. It
 // takes no parameters.
@@ -78,7 +76,8 @@ func upper(s string) string {
 }
 
 // Data is the free-form JSON object an add-on puts in an action's "data";
-// Divar echoes it back in the callback as extra_data (or provider_data).
+// Divar echoes it back in the callback as extra_data (or provider_data),
+// where the add-on reads it as [RawData].
 type Data map[string]any
 
 // String returns d[key] if it is a JSON string, and "" otherwise.
@@ -87,17 +86,7 @@ func (d Data) String(key string) string {
 	return s
 }
 
-// Decode stores d in the value pointed to by v, typically a struct with
-// json tags, matching names exactly. It fails when a member has the wrong
-// type for its field.
-func (d Data) Decode(v any) error {
-	b, err := json.Marshal(d)
-	if err != nil {
-		return err
-	}
-	return json.Unmarshal(b, v)
-}
-
+// OpenServerLinkRequest is the body of the init callback of open_server_link
 // OpenServerLinkRequest is the body of the init callback of open_server_link
 // (POST /divar/open-server-link). Nullable strings are empty when Divar sent
 // null or nothing.
@@ -108,14 +97,19 @@ type OpenServerLinkRequest struct {
 	PostToken      string   `json:"post_token,omitempty"`      // ≤ 10, nullable
 	ConversationID string   `json:"conversation_id,omitempty"` // ≤ 64, nullable
 	UserSide       UserSide `json:"user_side,omitempty"`       // ≤ 50, nullable
-	ExtraData      Data     `json:"extra_data,omitempty"`      // seed spelling
-	ProviderData   Data     `json:"provider_data,omitempty"`   // current documentation's spelling
+	ExtraData      RawData  `json:"extra_data,omitempty"`      // seed spelling
+	ProviderData   RawData  `json:"provider_data,omitempty"`   // current documentation's spelling
 	UserID         string   `json:"user_id,omitempty"`         // ≤ 64, nullable
 }
 
 // Data returns the action's data whichever name Divar sent it under:
-// extra_data, else provider_data. It is never nil.
-func (r *OpenServerLinkRequest) Data() Data { return pickData(r.ExtraData, r.ProviderData) }
+// extra_data, else provider_data; empty if Divar sent neither.
+func (r *OpenServerLinkRequest) Data() RawData {
+	if r.ExtraData != nil {
+		return r.ExtraData
+	}
+	return r.ProviderData
+}
 
 // ReturnTo returns where to send the user when the flow is over: the
 // request's return_url, else its completion_url, else [CompletionURL].
@@ -137,19 +131,9 @@ type DynamicActionRequest struct {
 	PostToken      string     `json:"post_token,omitempty"`      // ≤ 10, nullable
 	ConversationID string     `json:"conversation_id,omitempty"` // ≤ 64, nullable
 	UserSide       UserSide   `json:"user_side,omitempty"`       // ≤ 50, nullable
-	ExtraData      Data       `json:"extra_data,omitempty"`
+	ExtraData      RawData    `json:"extra_data,omitempty"`
 	UserID         string     `json:"user_id,omitempty"` // ≤ 64, nullable; current documentation only
 }
 
-// Data returns the action's data (extra_data). It is never nil.
-func (r *DynamicActionRequest) Data() Data { return pickData(r.ExtraData, nil) }
-
-func pickData(first, second Data) Data {
-	switch {
-	case first != nil:
-		return first
-	case second != nil:
-		return second
-	}
-	return Data{}
-}
+// Data returns the action's data (extra_data); empty if Divar sent none.
+func (r *DynamicActionRequest) Data() RawData { return r.ExtraData }

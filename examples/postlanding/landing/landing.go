@@ -90,7 +90,7 @@ func (a *Addon) OpenServerLink(ctx context.Context, req gen.OpenServerLinkReques
 		UserSide:       b.UserSide.Normalize(),
 		UserID:         b.UserID,
 		Source:         b.Source.Normalize(),
-		Data:           b.Data(),
+		Data:           b.Data().Map(),
 		ReturnTo:       b.ReturnTo(),
 	}, a.ttl)
 	if err != nil {
@@ -101,7 +101,7 @@ func (a *Addon) OpenServerLink(ctx context.Context, req gen.OpenServerLinkReques
 
 // DynamicAction starts the server-link flow from a chat button.
 func (a *Addon) DynamicAction(ctx context.Context, req gen.DynamicActionRequestObject) (gen.DynamicActionResponseObject, error) {
-	return sdk.Reply(sdk.OpenServerLink(req.Body.Data())).WithText("صفحهٔ آگهی را باز می‌کنیم."), nil
+	return sdk.Reply(sdk.OpenServerLink(req.Body.Data().Map())).WithText("صفحهٔ آگهی را باز می‌کنیم."), nil
 }
 
 // Events acknowledges the event webhooks; this add-on subscribes to none.
