@@ -32,9 +32,13 @@ func TestServersAnswer(t *testing.T) {
 				if w.Code != http.StatusOK {
 					t.Fatalf("%d %s", w.Code, w.Body)
 				}
-				want := `{"url":"` + LandingURL + `wZC44q5D"}`
+				value := "your value" // the seeds' your_key_1
+				if r.Name == "largeExtraData" {
+					value = "" // its data has no your_key_1
+				}
+				want := `{"url":"` + Landing("wZC44q5D", value) + `"}`
 				if r.Name == "dynamicAction" {
-					want = `{"action":{"open_server_link":{"data":{"step":"2"}}},"text_message":"ok"}`
+					want = `{"action":{"open_server_link":{"data":{"step":"2"}}},"text_message":"` + Text(value) + `"}`
 				}
 				if strings.TrimSpace(w.Body.String()) != want {
 					t.Errorf("answer %s, want %s", w.Body, want)

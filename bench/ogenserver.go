@@ -15,7 +15,7 @@ type ogenAddon struct{}
 var _ ogen.Handler = ogenAddon{}
 
 func (ogenAddon) OpenServerLink(ctx context.Context, req *ogen.OpenServerLinkRequest, _ ogen.OpenServerLinkParams) (ogen.OpenServerLinkRes, error) {
-	return &ogen.OpenServerLinkResponse{URL: ogen.AbsoluteURL(LandingURL + string(req.PostToken.Value))}, nil
+	return &ogen.OpenServerLinkResponse{URL: ogen.AbsoluteURL(Landing(string(req.PostToken.Value), ogenString(req.ExtraData.Value, DataKey)))}, nil
 }
 
 func (ogenAddon) DynamicAction(ctx context.Context, req *ogen.DynamicActionRequest, _ ogen.DynamicActionParams) (ogen.DynamicActionRes, error) {
@@ -23,7 +23,7 @@ func (ogenAddon) DynamicAction(ctx context.Context, req *ogen.DynamicActionReque
 		Action: ogen.NewOptAction(ogen.Action{OpenServerLink: ogen.NewOptOpenServerLinkAction(ogen.OpenServerLinkAction{
 			Data: ogen.ActionData{"step": jx.Raw(`"2"`)},
 		})}),
-		TextMessage: ogen.NewOptString("ok"),
+		TextMessage: ogen.NewOptString(Text(ogenString(req.ExtraData.Value, DataKey))),
 	}, nil
 }
 
@@ -32,6 +32,20 @@ func (ogenAddon) Events(ctx context.Context, req *ogen.Event) (ogen.EventsRes, e
 }
 
 // ogenKey checks the identification key as kenarkit does.
+// ogenString returns data[key] if it is a JSON string, as sdk's
+// RawData.String does.
+func ogenString(data ogen.Data, key string) string {
+	raw, ok := data[key]
+	if !ok {
+		return ""
+	}
+	s, err := jx.DecodeBytes(raw).Str()
+	if err != nil {
+		return ""
+	}
+	return s
+}
+
 type ogenKey struct{}
 
 func (ogenKey) HandleDivarKey(ctx context.Context, _ ogen.OperationName, t ogen.DivarKey) (context.Context, error) {

@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strings"
 
 	"github.com/getkin/kin-openapi/openapi3filter"
@@ -26,12 +27,25 @@ var _ gen.StrictServerInterface = Addon{}
 // LandingURL is what the init callback answers, plus the post token.
 const LandingURL = "https://addon.example/landing?post="
 
+// DataKey is the member of the callback's data every server's handlers
+// read and answer with, as an add-on reads its button's data.
+const DataKey = "your_key_1"
+
+// Landing is the init callback's answer for a post token and the value of
+// DataKey.
+func Landing(postToken, value string) string {
+	return LandingURL + postToken + "&k=" + url.QueryEscape(value)
+}
+
+// Text is the dynamic action's text_message for the value of DataKey.
+func Text(value string) string { return "ok " + value }
+
 func (Addon) OpenServerLink(ctx context.Context, req gen.OpenServerLinkRequestObject) (gen.OpenServerLinkResponseObject, error) {
-	return sdk.OpenURL(LandingURL + req.Body.PostToken), nil
+	return sdk.OpenURL(Landing(req.Body.PostToken, req.Body.Data().String(DataKey))), nil
 }
 
 func (Addon) DynamicAction(ctx context.Context, req gen.DynamicActionRequestObject) (gen.DynamicActionResponseObject, error) {
-	return sdk.Reply(sdk.OpenServerLink(sdk.Data{"step": "2"})).WithText("ok"), nil
+	return sdk.Reply(sdk.OpenServerLink(sdk.Data{"step": "2"})).WithText(Text(req.Body.Data().String(DataKey))), nil
 }
 
 func (Addon) Events(ctx context.Context, req gen.EventsRequestObject) (gen.EventsResponseObject, error) {
@@ -97,14 +111,14 @@ func Bare() http.Handler {
 		if !bareDecode(w, r, &req) {
 			return
 		}
-		bareAnswer(w, sdk.OpenURL(LandingURL+req.PostToken))
+		bareAnswer(w, sdk.OpenURL(Landing(req.PostToken, req.Data().String(DataKey))))
 	})
 	mux.HandleFunc("POST /divar/dynamic-action", func(w http.ResponseWriter, r *http.Request) {
 		var req sdk.DynamicActionRequest
 		if !bareDecode(w, r, &req) {
 			return
 		}
-		bareAnswer(w, sdk.Reply(sdk.OpenServerLink(sdk.Data{"step": "2"})).WithText("ok"))
+		bareAnswer(w, sdk.Reply(sdk.OpenServerLink(sdk.Data{"step": "2"})).WithText(Text(req.Data().String(DataKey))))
 	})
 	return mux
 }
@@ -123,7 +137,9 @@ func bareDecode(w http.ResponseWriter, r *http.Request, v any) bool {
 
 func bareAnswer(w http.ResponseWriter, v any) {
 	w.Header().Set("Content-Type", "application/json")
-	_ = json.NewEncoder(w).Encode(v)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false) // as Divar documents the answers: "&" stays "&"
+	_ = enc.Encode(v)
 }
 
 // Request is one benchmark request.
