@@ -153,12 +153,21 @@ func validateAnswer(kind Kind, body []byte) error {
 }
 
 // schemaErrors validates the answer against the spec's response for the
-// request's operation.
+// operation of the call's kind, wherever the add-on serves it
+// (Request.Path).
 func (c *Checker) schemaErrors(r *Request, resp *Response) []string {
 	req := r.HTTPRequest("")
+	req.URL.Path = r.kind.path()
+	return c.responseErrors(req, resp, "Divar's schema refuses it")
+}
+
+// responseErrors validates resp against the spec's responses for the
+// operation req was sent to: a status the operation declares, its media
+// type and its schema. why ends each schema error.
+func (c *Checker) responseErrors(req *http.Request, resp *Response, why string) []string {
 	route, params, err := c.router.FindRoute(req)
 	if err != nil {
-		return []string{"the spec has no operation POST " + r.path}
+		return []string{"the spec has no operation " + req.Method + " " + req.URL.Path}
 	}
 	in := &openapi3filter.ResponseValidationInput{
 		RequestValidationInput: &openapi3filter.RequestValidationInput{
@@ -176,10 +185,12 @@ func (c *Checker) schemaErrors(r *Request, resp *Response) []string {
 	}
 	var out []string
 	walk(err, func(se *openapi3.SchemaError) {
-		out = append(out, fmt.Sprintf("answer %s %s; Divar's schema refuses it", pointer(se.JSONPointer()), reason(se)))
+		out = append(out, fmt.Sprintf("answer %s %s; %s", pointer(se.JSONPointer()), reason(se), why))
 	})
 	if len(out) == 0 {
-		out = append(out, "the answer does not match the spec's response schema")
+		// Not the schema: an undeclared status or media type. kin-openapi's
+		// words name the status and the media type, no value of the body.
+		out = append(out, "the answer does not match the spec's responses: "+err.Error())
 	}
 	return out
 }

@@ -3,7 +3,9 @@ package divartest
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -139,15 +141,25 @@ func (d *Divar) decode(resp *Response, v any) {
 }
 
 // ValidateResponses returns an echo middleware for tests that checks every
-// answer the app gives to one of Divar's calls against the spec, failing tb
-// with what Divar would reject. Requests are validated by sdk.NewServer
-// already; with this, a test sees the responses checked too:
+// answer the app gives to an operation of spec, failing tb with what is
+// wrong. Requests are validated by sdk.NewServer already; with this, a test
+// sees the responses checked too:
 //
 //	e, _ := sdk.NewServer(…)
 //	e.Use(divartest.ValidateResponses(t, gen.GetSwagger))
 //
-// Calls whose path is not one of Divar's (see the Kind constants) pass
-// through unchecked.
+// Registered after sdk.NewServer, it sees only requests that passed the
+// key check and validation, so every answer is the handler's own:
+//
+//   - an answer to one of Divar's calls (see the Kind constants) that is not
+//     an error is checked as Divar checks it ([Checker.Check]: 200, JSON,
+//     the schema, one action kind, absolute URLs, the deadline);
+//   - any other answer to an operation of spec (an error, or an answer of
+//     the add-on's own endpoints) must be a response the operation
+//     declares, with its media type and schema.
+//
+// Requests to routes that are not in spec (a landing page, a health check)
+// pass through unchecked.
 func ValidateResponses(tb testing.TB, spec func() (*openapi3.T, error)) echo.MiddlewareFunc {
 	tb.Helper()
 	c, err := NewChecker(spec)
@@ -157,23 +169,25 @@ func ValidateResponses(tb testing.TB, spec func() (*openapi3.T, error)) echo.Mid
 	kinds := map[string]Kind{OpenServerLinkPath: KindOpenServerLink, DynamicActionPath: KindDynamicAction, EventsPath: KindEvent}
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(ctx echo.Context) error {
-			kind, ok := kinds[ctx.Request().URL.Path]
-			if !ok || ctx.Request().Method != http.MethodPost {
-				return next(ctx)
+			req := ctx.Request()
+			route, _, err := c.router.FindRoute(req)
+			if err != nil {
+				return next(ctx) // not an operation of the spec
 			}
 			rec := &recorder{ResponseWriter: ctx.Response().Writer}
 			ctx.Response().Writer = rec
 			start := time.Now()
-			err := next(ctx)
-			if err != nil {
+			if err := next(ctx); err != nil {
 				ctx.Error(err) // answer it now, so the answer is what is checked
 			}
-			if rec.status >= 400 && rec.status < 500 {
-				return nil // a refusal: the request was invalid, not the answer
-			}
-			r := &Request{kind: kind, path: ctx.Request().URL.Path, body: map[string]any{}}
 			resp := &Response{Status: rec.status, Header: rec.Header(), Body: rec.body.Bytes(), Elapsed: time.Since(start)}
-			if err := c.Check(r, resp); err != nil {
+			call := req.Method + " " + req.URL.Path
+			if kind, ok := kinds[route.Path]; ok && req.Method == http.MethodPost && (rec.status < 400 || rec.status >= 500) {
+				err = c.Check(&Request{kind: kind, path: req.URL.Path, body: map[string]any{}}, resp)
+			} else if problems := c.responseErrors(req, resp, "the spec refuses it"); len(problems) > 0 {
+				err = fmt.Errorf("%s: %s", call, strings.Join(problems, "; "))
+			}
+			if err != nil {
 				tb.Errorf("divartest: %v", err)
 			}
 			return nil

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/kenarkit/kenarkit/gen"
 	"github.com/kenarkit/kenarkit/sdk"
 	"github.com/kenarkit/kenarkit/sdk/divartest"
@@ -271,20 +272,78 @@ func TestRequestsAreDivarShaped(t *testing.T) {
 	}
 }
 
-func TestValidateResponsesCatchesABadHandler(t *testing.T) {
-	got := run(t, func(tb testing.TB) {
-		e := echo.New()
-		e.Use(divartest.ValidateResponses(tb, gen.GetSwagger))
-		e.POST(divartest.OpenServerLinkPath, func(c echo.Context) error {
-			return c.JSON(http.StatusOK, map[string]string{"url": "landing"})
+// withCustom is kenarkit's spec plus an operation of the add-on's own,
+// GET /custom, answering {"ok": boolean}.
+func withCustom() (*openapi3.T, error) {
+	doc, err := gen.GetSwagger()
+	if err != nil {
+		return nil, err
+	}
+	schema := openapi3.NewObjectSchema().WithProperty("ok", openapi3.NewBoolSchema())
+	schema.Required = []string{"ok"}
+	doc.Paths.Set("/custom", &openapi3.PathItem{Get: &openapi3.Operation{
+		OperationID: "custom",
+		Security:    &openapi3.SecurityRequirements{},
+		Responses: openapi3.NewResponses(openapi3.WithStatus(http.StatusOK,
+			&openapi3.ResponseRef{Value: openapi3.NewResponse().WithDescription("ok").WithJSONSchema(schema)})),
+	}})
+	return doc, nil
+}
+
+func TestValidateResponses(t *testing.T) {
+	const problem = `{"title":"Conflict","status":409}`
+	for _, tc := range []struct {
+		name    string
+		method  string
+		path    string
+		call    *divartest.Request // sent with divartest.Serve when set
+		answer  func(c echo.Context) error
+		reports string // "" when nothing is wrong
+	}{
+		{"a good answer", http.MethodPost, divartest.OpenServerLinkPath, divartest.OpenServerLink(),
+			func(c echo.Context) error {
+				return c.JSON(http.StatusOK, map[string]string{"url": "https://a.example/x"})
+			}, ""},
+		{"a relative url", http.MethodPost, divartest.OpenServerLinkPath, divartest.OpenServerLink(),
+			func(c echo.Context) error { return c.JSON(http.StatusOK, map[string]string{"url": "landing"}) },
+			"answer /url is not an absolute http(s) URL"},
+		{"a declared refusal", http.MethodPost, divartest.EventsPath, divartest.Event(sdk.EventNewMessage),
+			func(c echo.Context) error {
+				return c.Blob(http.StatusConflict, "application/problem+json", []byte(problem))
+			}, ""},
+		{"an undeclared status", http.MethodPost, divartest.DynamicActionPath, divartest.DynamicAction(),
+			func(c echo.Context) error {
+				return c.Blob(http.StatusNotFound, "application/problem+json", []byte(problem))
+			},
+			"POST /divar/dynamic-action: the answer does not match the spec's responses"},
+		{"a refusal that is not a problem", http.MethodPost, divartest.DynamicActionPath, divartest.DynamicAction(),
+			func(c echo.Context) error { return c.String(http.StatusBadRequest, "bad") },
+			"POST /divar/dynamic-action: the answer does not match the spec's responses"},
+		{"the add-on's own endpoint, good", http.MethodGet, "/custom", nil,
+			func(c echo.Context) error { return c.JSON(http.StatusOK, map[string]bool{"ok": true}) }, ""},
+		{"the add-on's own endpoint, wrong type", http.MethodGet, "/custom", nil,
+			func(c echo.Context) error { return c.JSON(http.StatusOK, map[string]string{"ok": "yes"}) },
+			"GET /custom: answer /ok has the wrong type; the spec refuses it"},
+		{"a route outside the spec", http.MethodGet, "/healthz", nil,
+			func(c echo.Context) error { return c.String(http.StatusOK, "<html>") }, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := run(t, func(tb testing.TB) {
+				e := echo.New()
+				e.Use(divartest.ValidateResponses(tb, withCustom))
+				e.Add(tc.method, tc.path, tc.answer)
+				if tc.call != nil {
+					divartest.Serve(e, tc.call)
+					return
+				}
+				e.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(tc.method, tc.path, nil))
+			})
+			switch {
+			case tc.reports == "" && got != "":
+				t.Errorf("reported %q", got)
+			case tc.reports != "" && (!strings.Contains(got, tc.reports) || strings.Count(got, "divartest:") != 1):
+				t.Errorf("reported %q, want one report with %q", got, tc.reports)
+			}
 		})
-		e.POST(divartest.DynamicActionPath, func(c echo.Context) error { return c.String(http.StatusBadRequest, "bad") })
-		e.GET("/healthz", func(c echo.Context) error { return c.String(http.StatusOK, "<html>") })
-		divartest.Serve(e, divartest.OpenServerLink())
-		divartest.Serve(e, divartest.DynamicAction()) // a refusal: not the answer's fault
-		e.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, "/healthz", nil))
-	})
-	if !strings.Contains(got, "answer /url is not an absolute http(s) URL") || strings.Count(got, "divartest:") != 1 {
-		t.Errorf("reported %q", got)
 	}
 }

@@ -30,6 +30,17 @@ const (
 	KindEvent          Kind = "event"
 )
 
+// path is where the spec describes the call.
+func (k Kind) path() string {
+	switch k {
+	case KindOpenServerLink:
+		return OpenServerLinkPath
+	case KindDynamicAction:
+		return DynamicActionPath
+	}
+	return EventsPath
+}
+
 // Request is one call of Divar's, built from a seed example and changed by
 // its setters, which return the Request so that calls chain. Build it with
 // [OpenServerLink], [DynamicAction] or [Event].
