@@ -30,6 +30,7 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -109,4 +110,21 @@ func runHelp(args []string, stdout io.Writer) error {
 		return fmt.Errorf("scaffold: no help for %q (commands: new, trigger): %w", args[0], errUsage)
 	}
 	return nil
+}
+
+// parseInterspersed parses the flags in args wherever they stand, before or
+// after the positional arguments (`scaffold new NAME --module M`), and
+// returns the positional ones.
+func parseInterspersed(fset *flag.FlagSet, args []string) ([]string, error) {
+	var positional []string
+	for {
+		if err := fset.Parse(args); err != nil {
+			return nil, err
+		}
+		if fset.NArg() == 0 {
+			return positional, nil
+		}
+		positional = append(positional, fset.Arg(0))
+		args = fset.Args()[1:]
+	}
 }

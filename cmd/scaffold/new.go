@@ -65,17 +65,18 @@ func runNew(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	modulePath := fset.String("module", "", "")
 	dir := fset.String("dir", "", "")
 	sdkDir := fset.String("sdk", "", "")
-	if err := fset.Parse(args); err != nil {
+	names, err := parseInterspersed(fset, args)
+	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			fmt.Fprint(stdout, newUsage)
 			return errHelpShown
 		}
 		return fmt.Errorf("scaffold: new: %v (run 'scaffold help new'): %w", err, errUsage)
 	}
-	if fset.NArg() != 1 {
+	if len(names) != 1 {
 		return fmt.Errorf("scaffold: new takes exactly one NAME (run 'scaffold help new'): %w", errUsage)
 	}
-	p, target, err := plan(fset.Arg(0), *modulePath, *dir, *sdkDir)
+	p, target, err := plan(names[0], *modulePath, *dir, *sdkDir)
 	if err != nil {
 		return err
 	}
@@ -285,6 +286,7 @@ Next steps:
 In the Kenar panel:
   "لینک درخواست دیوار برای گرفتن آدرس شروع"  (init callback)   = $PUBLIC_URL/divar/open-server-link
   "لینک درخواست دیوار برای دریافت اکشن پویا" (dynamic action) = $PUBLIC_URL/divar/dynamic-action
+  the events URL, if the add-on subscribes to events           = $PUBLIC_URL/divar/events
 
 Try it locally without Divar:
   go run %s/cmd/scaffold trigger open-server-link --url http://localhost:8080 --key "$KENAR_IDENTIFICATION_KEY"

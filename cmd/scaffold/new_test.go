@@ -52,6 +52,7 @@ func TestNewRefusesBadInput(t *testing.T) {
 		{"no name", []string{"new", "--sdk", root}, "exactly one NAME"},
 		{"two names", []string{"new", "--sdk", root, "a", "b"}, "exactly one NAME"},
 		{"an invalid module path", []string{"new", "--sdk", root, "--module", "github.com/you/My Addon", "myaddon"}, "invalid module path"},
+		{"flags after NAME are read", []string{"new", "myaddon", "--sdk", root, "--module", "github.com/you/My Addon"}, "invalid module path"},
 		{"a module path inside kenarkit", []string{"new", "--sdk", root, "--module", "github.com/kenarkit/kenarkit/x", "myaddon"}, "invalid module path"},
 		{"a target that is not empty", []string{"new", "--sdk", root, "--dir", nonEmpty, "myaddon"}, "exists and is not empty"},
 		{"an sdk that is not kenarkit", []string{"new", "--sdk", t.TempDir(), "myaddon"}, "has no go.mod"},

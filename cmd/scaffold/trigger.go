@@ -49,8 +49,8 @@ Flags:
   --type TYPE        the event type: NEW_MESSAGE (default), NEW_CHATBOT_MESSAGE,
                      USER_ACCESS_REVOCATION, POST_UPDATE, PAYMENT_TRANSACTION,
                      or any other (sent without payload)
-  --text TEXT        the text of a NEW_MESSAGE or NEW_CHATBOT_MESSAGE
-  --current          use the field names of Divar's current documentation
+  --text TEXT        the text of a NEW_MESSAGE or NEW_CHATBOT_MESSAGE event
+  --current          open-server-link: the field names of Divar's current documentation
                      (completion_url, provider_data, API-Version)
   --path PATH        the path to call (default Divar's path for the call)
   --body JSON        send this body instead (to see how the add-on refuses it)
@@ -83,13 +83,10 @@ type triggerFlags struct {
 	current                                          bool
 	timeout                                          time.Duration
 	data                                             dataFlag
+	set                                              map[string]bool // the flags given
 }
 
 func runTrigger(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	var kind string
-	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
-		kind, args = args[0], args[1:]
-	}
 	f := triggerFlags{data: dataFlag{}}
 	fset := flag.NewFlagSet("scaffold trigger", flag.ContinueOnError)
 	fset.SetOutput(io.Discard)
@@ -107,17 +104,23 @@ func runTrigger(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	fset.StringVar(&f.path, "path", "", "")
 	fset.StringVar(&f.body, "body", "", "")
 	fset.DurationVar(&f.timeout, "timeout", 5*time.Second, "")
-	if err := fset.Parse(args); err != nil {
+	calls, err := parseInterspersed(fset, args)
+	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			fmt.Fprint(stdout, triggerUsage)
 			return errHelpShown
 		}
 		return fmt.Errorf("scaffold: trigger: %v (run 'scaffold help trigger'): %w", err, errUsage)
 	}
-	if kind == "" && fset.NArg() > 0 {
-		kind = fset.Arg(0)
-	} else if fset.NArg() > 0 {
-		return fmt.Errorf("scaffold: trigger: unexpected %q (run 'scaffold help trigger'): %w", fset.Arg(0), errUsage)
+	f.set = map[string]bool{}
+	fset.Visit(func(fl *flag.Flag) { f.set[fl.Name] = true })
+	var kind string
+	switch len(calls) {
+	case 0:
+	case 1:
+		kind = calls[0]
+	default:
+		return fmt.Errorf("scaffold: trigger: unexpected %q (run 'scaffold help trigger'): %w", calls[1], errUsage)
 	}
 	req, err := f.request(kind)
 	if err != nil {
@@ -160,12 +163,21 @@ func (f triggerFlags) request(kind string) (*divartest.Request, error) {
 	default:
 		return nil, fmt.Errorf("scaffold: trigger: unknown call %q: use open-server-link, dynamic-action or event: %w", kind, errUsage)
 	}
+	// A flag that does not apply to the call is refused, not ignored.
+	isEvent := kind == string(divartest.KindEvent)
+	switch {
+	case len(f.data) > 0 && isEvent:
+		return nil, fmt.Errorf("scaffold: trigger: --data is for callbacks, not events: %w", errUsage)
+	case f.set["current"] && kind != string(divartest.KindOpenServerLink):
+		return nil, fmt.Errorf("scaffold: trigger: --current is for open-server-link, whose field names changed: %w", errUsage)
+	case f.set["type"] && !isEvent:
+		return nil, fmt.Errorf("scaffold: trigger: --type is for events: %w", errUsage)
+	case f.set["text"] && (!isEvent || (f.eventType != string(sdk.EventNewMessage) && f.eventType != string(sdk.EventNewChatbotMessage))):
+		return nil, fmt.Errorf("scaffold: trigger: --text is for NEW_MESSAGE and NEW_CHATBOT_MESSAGE events: %w", errUsage)
+	}
 	if len(f.data) > 0 {
-		if kind == string(divartest.KindEvent) {
-			return nil, fmt.Errorf("scaffold: trigger: --data is for callbacks, not events: %w", errUsage)
-		}
 		field := "extra_data"
-		if f.current {
+		if f.current { // open-server-link only, see above
 			field = "provider_data"
 		}
 		r.Set(field, map[string]any(f.data))

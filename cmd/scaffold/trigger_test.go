@@ -106,6 +106,13 @@ func TestTrigger(t *testing.T) {
 		{"bad data", []string{"dynamic-action", "--data", "novalue", "--key", "k"}, "", 2, nil, "--data wants KEY=VALUE"},
 		{"data on an event", []string{"event", "--data", "a=b", "--key", "k"}, "", 2, nil, "--data is for callbacks"},
 		{"bad path", []string{"event", "--path", "events", "--key", "k"}, "", 2, nil, "--path must start with /"},
+		{"current names carry the data in provider_data", []string{"open-server-link", "--current", "--data", "step=3", "--url", good, "--key", triggerKey}, "", 0,
+			[]string{`"provider_data": {`, "&step=3", "✓"}, ""},
+		{"a custom path is checked as its call", []string{"open-server-link", "--path", "/hooks/init", "--url", fixed(t, 200, "application/json", `{"url":"https://a.example/x"}`, 0), "--key", "k"}, "", 0,
+			[]string{"/hooks/init", "✓ Divar accepts this answer."}, ""},
+		{"current on a dynamic action", []string{"dynamic-action", "--current", "--key", "k"}, "", 2, nil, "--current is for open-server-link"},
+		{"type on a callback", []string{"dynamic-action", "--type", "POST_UPDATE", "--key", "k"}, "", 2, nil, "--type is for events"},
+		{"text on a revocation", []string{"event", "--type", "USER_ACCESS_REVOCATION", "--text", "hi", "--key", "k"}, "", 2, nil, "--text is for NEW_MESSAGE"},
 		{"help", []string{"-h"}, "", 0, []string{"Usage:", "scaffold trigger event"}, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
