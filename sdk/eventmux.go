@@ -2,12 +2,8 @@ package sdk
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"net/http"
-
-	"github.com/go-json-experiment/json"
 )
 
 // EventMux hands each event webhook to the handler for its type, once:
@@ -87,10 +83,13 @@ func (m *EventMux) handler(e *Event) func(context.Context) error {
 }
 
 // Key returns the identity of the event for deduplication: the message id
-// of a chat message, the transaction id and state of a payment (a state
-// change is a new event), the user of a revocation, and a digest of the
-// payload for a post update, which has no id. It is "" for an event of
-// unknown type, which is then never taken for a duplicate.
+// of a chat message, and the transaction id and state of a payment (a state
+// change is a new event). It is "" for the events that carry no identity
+// of their own (a post update, an access revocation, an event of unknown
+// type): those are never taken for duplicates, because the same payload may
+// legitimately come again (PUBLISH, RETIRE, then PUBLISH again; a second
+// revocation after access was granted anew). Their handlers should be
+// idempotent, as setting a state is.
 func (e *Event) Key() string {
 	switch e.Type {
 	case EventNewMessage, EventNewChatbotMessage:
@@ -100,18 +99,6 @@ func (e *Event) Key() string {
 	case EventPaymentTransaction:
 		if t := e.Payment(); t != nil && t.ID != "" {
 			return string(e.Type) + ":" + t.ID + ":" + t.State
-		}
-	case EventUserAccessRevocation:
-		if r := e.UserAccessRevocation; r != nil && r.UserID != "" {
-			return string(e.Type) + ":" + r.UserID
-		}
-	case EventPostUpdate:
-		if e.PostUpdate != nil {
-			b, err := json.Marshal(e.PostUpdate, json.Deterministic(true))
-			if err == nil {
-				sum := sha256.Sum256(b)
-				return string(e.Type) + ":" + hex.EncodeToString(sum[:16])
-			}
 		}
 	}
 	return ""

@@ -171,6 +171,18 @@ func encodeEventsResponse(response EventsRes, w http.ResponseWriter, span trace.
 
 		return nil
 
+	case *EventsConflict:
+		w.Header().Set("Content-Type", "application/problem+json")
+		w.WriteHeader(409)
+
+		e := new(jx.Encoder)
+		response.Encode(e)
+		if _, err := e.WriteTo(w); err != nil {
+			return errors.Wrap(err, "write")
+		}
+
+		return nil
+
 	case *EventsRequestEntityTooLarge:
 		w.Header().Set("Content-Type", "application/problem+json")
 		w.WriteHeader(413)

@@ -353,7 +353,8 @@ func (s *ConversationAdditional) init() ConversationAdditional {
 
 type ConversationID string
 
-// Free-form JSON chosen by the add-on: the `data` it put in the action, echoed back by Divar.
+// Free-form JSON chosen by the add-on: the `data` it put in the action, echoed back by Divar. In Go it
+// is kept as its bytes and read on demand (sdk.RawData).
 // Ref: #/components/schemas/Data
 type Data map[string]jx.Raw
 
@@ -671,6 +672,10 @@ type EventType string
 type EventsBadRequest Problem
 
 func (*EventsBadRequest) eventsRes() {}
+
+type EventsConflict Problem
+
+func (*EventsConflict) eventsRes() {}
 
 type EventsInternalServerError Problem
 

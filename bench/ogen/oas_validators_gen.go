@@ -911,6 +911,14 @@ func (s *EventsBadRequest) Validate() error {
 	return nil
 }
 
+func (s *EventsConflict) Validate() error {
+	alias := (*Problem)(s)
+	if err := alias.Validate(); err != nil {
+		return err
+	}
+	return nil
+}
+
 func (s *EventsInternalServerError) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
