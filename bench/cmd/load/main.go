@@ -10,7 +10,8 @@
 // server (a: sdk.NewServer and a strict handler, wired as `scaffold new`
 // wires an add-on) and the same strict server without validation (b), and
 // loads each in turn with the same requests. With -url it loads a running
-// add-on (a scaffolded one: `KENAR_IDENTIFICATION_KEY=K go run .`).
+// add-on instead of (a) (a scaffolded one: `KENAR_IDENTIFICATION_KEY=K go
+// run .`), then (b) in this process, as the baseline.
 //
 // Every answer must be 200, application/json and an answer Divar accepts
 // (sdk's Validate); anything else counts as an error, and the command exits
@@ -48,9 +49,11 @@ func main() {
 		fmt.Fprintln(os.Stderr, "load: -n and -c must be positive")
 		os.Exit(2)
 	}
-	targets := []target{{name: *url, url: *url}}
-	if *url == "" {
-		targets = []target{{name: "a=kenarkit", h: bench.Kenarkit()}, {name: "b=unvalidated", h: bench.Unvalidated()}}
+	// (b), the same strict server without validation, is always loaded
+	// after the add-on, in the same run, as the baseline.
+	targets := []target{{name: "a=kenarkit", h: bench.Kenarkit()}, {name: "b=unvalidated", h: bench.Unvalidated()}}
+	if *url != "" {
+		targets[0] = target{name: "add-on", url: *url}
 	}
 	fmt.Printf("%-16s %8s %10s %10s %10s %10s %7s\n", "server", "requests", "rps", "p50", "p99", "max", "errors")
 	failed := false
