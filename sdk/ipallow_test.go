@@ -73,3 +73,30 @@ func TestIPAllowlist(t *testing.T) {
 	}()
 	sdk.IPAllowlistWithConfig(sdk.IPAllowlistConfig{TrustedProxies: []string{"10.0.0.0/33"}})
 }
+
+// A Skipper limits the allowlist to the events, whose addresses Divar
+// documents; the callbacks then come from anywhere.
+func TestIPAllowlistOnlyForEvents(t *testing.T) {
+	e, err := sdk.NewServer(sdk.ServerConfig{Spec: gen.GetSwagger, Keys: []string{testKey}, Logger: discardLogger(),
+		IPAllowlist: &sdk.IPAllowlistConfig{Skipper: func(c echo.Context) bool { return c.Path() != "/divar/events" }}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	gen.RegisterHandlers(e, gen.NewStrictHandler(&addon{}, nil))
+	for _, tc := range []struct {
+		name, path, body, remote string
+		want                     int
+	}{
+		{"a callback from elsewhere", "/divar/dynamic-action", seedDynamicAction, "203.0.113.9:1", http.StatusOK},
+		{"an event from elsewhere", "/divar/events", `{"type":"SOMETHING_NEW"}`, "203.0.113.9:1", http.StatusForbidden},
+		{"an event from Divar", "/divar/events", `{"type":"SOMETHING_NEW"}`, "78.111.6.41:1", http.StatusOK},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := divarRequest(tc.path, tc.body)
+			r.RemoteAddr = tc.remote
+			if w := serve(e, r); w.Code != tc.want {
+				t.Errorf("status %d, want %d: %s", w.Code, tc.want, w.Body)
+			}
+		})
+	}
+}

@@ -36,8 +36,12 @@ type ServerConfig struct {
 	Logger *slog.Logger
 	// IPAllowlist, when set, refuses the spec's operations (403) to
 	// requests from outside its ranges (DivarIPRanges when Allowed is
-	// empty). Off by default: Divar may change its addresses. Its Skipper
-	// is ignored; routes outside the spec are never checked.
+	// empty). Off by default: Divar may change its addresses. Routes
+	// outside the spec are never checked; its Skipper may exempt more.
+	// Divar documents its addresses for event webhooks, so to check only
+	// those:
+	//
+	//	Skipper: func(c echo.Context) bool { return c.Path() != "/divar/events" }
 	IPAllowlist *IPAllowlistConfig
 }
 
@@ -102,7 +106,10 @@ func NewServer(cfg ServerConfig) (*echo.Echo, error) {
 	)
 	if cfg.IPAllowlist != nil {
 		allow := *cfg.IPAllowlist
-		allow.Skipper = func(c echo.Context) bool { return v.ops[c.Request().Method+" "+c.Path()] == nil }
+		exempt := allow.Skipper
+		allow.Skipper = func(c echo.Context) bool {
+			return v.ops[c.Request().Method+" "+c.Path()] == nil || (exempt != nil && exempt(c))
+		}
 		mw, err := ipAllowlist(allow)
 		if err != nil {
 			return nil, err
