@@ -50,7 +50,10 @@ func interceptDivar(t *testing.T, ctx context.Context) <-chan string {
 	paused := make(chan *fetch.EventRequestPaused, 8)
 	if err := chromedp.Listen(ctx, func(ev any) {
 		if e, ok := ev.(*fetch.EventRequestPaused); ok {
-			paused <- e // fulfilled below: a listener must not run commands
+			select { // fulfilled below: a listener must not run commands
+			case paused <- e:
+			case <-ctx.Done():
+			}
 		}
 	}); err != nil {
 		t.Fatal(err)
@@ -61,9 +64,19 @@ func interceptDivar(t *testing.T, ctx context.Context) <-chan string {
 		t.Fatal(err)
 	}
 	urls := make(chan string, 8)
-	go func() {
-		for e := range paused {
-			urls <- e.Request.URL
+	go func() { // ends with the browser
+		for {
+			var e *fetch.EventRequestPaused
+			select {
+			case e = <-paused:
+			case <-ctx.Done():
+				return
+			}
+			select {
+			case urls <- e.Request.URL:
+			case <-ctx.Done():
+				return
+			}
 			_, _ = chromedp.Call(ctx, fetch.FulfillRequest, fetch.FulfillRequestParams{
 				RequestID:       e.RequestID,
 				ResponseCode:    200,
