@@ -219,8 +219,7 @@ func (n *node) permits(t uint8) bool { return n.types == 0 || n.types&t != 0 }
 // walker validates one body. Walkers are recycled through walkers, with
 // their decoder's buffers and their stacks.
 type walker struct {
-	d        jsontext.Decoder
-	in       bytes.Buffer // the body, which d reads in place
+	inPlace  // the body
 	maxDepth int
 	// path is where the walker is: member names and array indexes. The names
 	// alias the body, which the decoder reads in place (it parses a
@@ -245,10 +244,9 @@ func (w *walker) fail(n *node, field string) {
 func validateBody(body []byte, n *node, maxDepth int) ([]FieldError, error) {
 	w := walkers.Get().(*walker)
 	defer w.release()
-	w.in = *bytes.NewBuffer(body)
 	// The walker finds duplicate names itself, without the decoder's
 	// per-object allocations.
-	w.d.Reset(&w.in, jsontext.AllowDuplicateNames(true))
+	w.load(body)
 	w.maxDepth = maxDepth
 	if k := w.d.PeekKind(); k != '{' {
 		if k == 0 {
@@ -272,8 +270,7 @@ func (w *walker) release() {
 	clear(w.path[:cap(w.path)])
 	clear(w.names[:cap(w.names)])
 	w.path, w.names, w.errs = w.path[:0], w.names[:0], nil
-	w.in = bytes.Buffer{}
-	w.d.Reset(&w.in) // drops the decoder's reference to the body
+	w.forget()
 	walkers.Put(w)
 }
 

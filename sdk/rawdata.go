@@ -112,10 +112,9 @@ func (d RawData) member(key string, f func(jsontext.Value)) {
 	if len(d) == 0 {
 		return
 	}
-	r := dataReaders.Get().(*dataReader)
-	defer r.release()
-	r.in = *bytes.NewBuffer(d)
-	r.d.Reset(&r.in, jsontext.AllowDuplicateNames(true))
+	r := dataReaders.Get().(*inPlace)
+	defer func() { r.forget(); dataReaders.Put(r) }()
+	r.load(d)
 	if tok, err := r.d.ReadToken(); err != nil || tok.Kind() != '{' {
 		return
 	}
@@ -137,16 +136,5 @@ func (d RawData) member(key string, f func(jsontext.Value)) {
 	}
 }
 
-// dataReader reads a RawData in place; recycled through dataReaders.
-type dataReader struct {
-	d  jsontext.Decoder
-	in bytes.Buffer
-}
-
-var dataReaders = sync.Pool{New: func() any { return new(dataReader) }}
-
-func (r *dataReader) release() {
-	r.in = bytes.Buffer{}
-	r.d.Reset(&r.in)
-	dataReaders.Put(r)
-}
+// dataReaders recycles the decoders that read RawData in place.
+var dataReaders = sync.Pool{New: func() any { return new(inPlace) }}
