@@ -83,7 +83,6 @@ type triggerFlags struct {
 	current                                          bool
 	timeout                                          time.Duration
 	data                                             dataFlag
-	set                                              map[string]bool // the flags given
 }
 
 func runTrigger(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -98,7 +97,7 @@ func runTrigger(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	fset.StringVar(&f.key, "key", firstKey(os.Getenv("KENAR_IDENTIFICATION_KEY")), "")
 	fset.Var(f.data, "data", "")
 	fset.StringVar(&f.postToken, "post-token", "", "")
-	fset.StringVar(&f.eventType, "type", string(sdk.EventNewMessage), "")
+	fset.StringVar(&f.eventType, "type", "", "") // NEW_MESSAGE for an event
 	fset.StringVar(&f.text, "text", "", "")
 	fset.BoolVar(&f.current, "current", false, "")
 	fset.StringVar(&f.path, "path", "", "")
@@ -112,8 +111,6 @@ func runTrigger(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		}
 		return fmt.Errorf("scaffold: trigger: %v (run 'scaffold help trigger'): %w", err, errUsage)
 	}
-	f.set = map[string]bool{}
-	fset.Visit(func(fl *flag.Flag) { f.set[fl.Name] = true })
 	var kind string
 	switch len(calls) {
 	case 0:
@@ -142,6 +139,14 @@ func firstKey(list string) string {
 	return ""
 }
 
+// event is the event type --type names, NEW_MESSAGE by default.
+func (f triggerFlags) event() sdk.EventType {
+	if f.eventType == "" {
+		return sdk.EventNewMessage
+	}
+	return sdk.EventType(f.eventType)
+}
+
 // request builds the call the flags describe.
 func (f triggerFlags) request(kind string) (*divartest.Request, error) {
 	var r *divartest.Request
@@ -154,7 +159,7 @@ func (f triggerFlags) request(kind string) (*divartest.Request, error) {
 	case string(divartest.KindDynamicAction):
 		r = divartest.DynamicAction()
 	case string(divartest.KindEvent):
-		r = divartest.Event(sdk.EventType(f.eventType))
+		r = divartest.Event(f.event())
 		if f.text != "" {
 			r.Message(map[string]any{"text": f.text})
 		}
@@ -168,11 +173,11 @@ func (f triggerFlags) request(kind string) (*divartest.Request, error) {
 	switch {
 	case len(f.data) > 0 && isEvent:
 		return nil, fmt.Errorf("scaffold: trigger: --data is for callbacks, not events: %w", errUsage)
-	case f.set["current"] && kind != string(divartest.KindOpenServerLink):
+	case f.current && kind != string(divartest.KindOpenServerLink):
 		return nil, fmt.Errorf("scaffold: trigger: --current is for open-server-link, whose field names changed: %w", errUsage)
-	case f.set["type"] && !isEvent:
+	case f.eventType != "" && !isEvent:
 		return nil, fmt.Errorf("scaffold: trigger: --type is for events: %w", errUsage)
-	case f.set["text"] && (!isEvent || (f.eventType != string(sdk.EventNewMessage) && f.eventType != string(sdk.EventNewChatbotMessage))):
+	case f.text != "" && (!isEvent || (f.event() != sdk.EventNewMessage && f.event() != sdk.EventNewChatbotMessage)):
 		return nil, fmt.Errorf("scaffold: trigger: --text is for NEW_MESSAGE and NEW_CHATBOT_MESSAGE events: %w", errUsage)
 	}
 	if len(f.data) > 0 {

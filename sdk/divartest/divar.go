@@ -166,7 +166,10 @@ func ValidateResponses(tb testing.TB, spec func() (*openapi3.T, error)) echo.Mid
 	if err != nil {
 		tb.Fatal(err)
 	}
-	kinds := map[string]Kind{OpenServerLinkPath: KindOpenServerLink, DynamicActionPath: KindDynamicAction, EventsPath: KindEvent}
+	kinds := map[string]Kind{} // by the path the spec describes them at
+	for _, k := range []Kind{KindOpenServerLink, KindDynamicAction, KindEvent} {
+		kinds[k.path()] = k
+	}
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(ctx echo.Context) error {
 			req := ctx.Request()
