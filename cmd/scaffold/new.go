@@ -28,8 +28,8 @@ import (
 
 const newUsage = `Usage: scaffold new [--module PATH] [--dir DIR] [--sdk PATH] NAME
 
-Writes a new Divar Kenar add-on named NAME, then runs 'go mod tidy' and
-'go generate ./...' in it. NAME starts with a letter and has only letters,
+Writes a new Divar Kenar add-on named NAME, then runs 'go mod tidy' in it.
+Its gen/ is generated already ('go generate ./...' there gives the same). NAME starts with a letter and has only letters,
 digits, '-' and '_'. The target directory must not exist or be empty.
 
 Flags:
@@ -44,6 +44,10 @@ Flags:
 const sdkModule = "github.com/kenarkit/kenarkit"
 
 // templates are the new project's files; a name's .tmpl suffix is dropped.
+// They are text/template templates with [[ ]] delimiters, except the
+// generated code (*.gen.go.tmpl), which is copied as it is: kenarkit's own
+// gen/server.gen.go, which `go generate` in gen/ copies here, and which the
+// new project's generator, from the same spec and config, writes again.
 //
 //go:embed all:templates
 var templates embed.FS
@@ -229,15 +233,20 @@ func render(p project) (map[string][]byte, error) {
 		if err != nil {
 			return err
 		}
+		out := strings.TrimSuffix(strings.TrimPrefix(name, "templates/"), ".tmpl")
+		if strings.HasSuffix(out, ".gen.go") {
+			files[out] = text
+			return nil
+		}
 		t, err := template.New(path.Base(name)).Delims("[[", "]]").Option("missingkey=error").Parse(string(text))
 		if err != nil {
 			return fmt.Errorf("template %s: %w", name, err)
 		}
-		var out bytes.Buffer
-		if err := t.Execute(&out, p); err != nil {
+		var buf bytes.Buffer
+		if err := t.Execute(&buf, p); err != nil {
 			return fmt.Errorf("template %s: %w", name, err)
 		}
-		files[strings.TrimSuffix(strings.TrimPrefix(name, "templates/"), ".tmpl")] = out.Bytes()
+		files[out] = buf.Bytes()
 		return nil
 	})
 	return files, err
@@ -249,13 +258,13 @@ const specHeader = `# Divar's callbacks to this add-on, from kenarkit. This file
 # openServerLink and dynamicAction: kenarkit's answers are bound to them.
 `
 
-// settle completes the module: go mod tidy (the generator's requirements),
-// go generate ./... (gen/server.gen.go), and go mod tidy again (what the
-// generated code imports).
+// settle completes the module: go mod tidy records the requirements of
+// what the files import (the generated code's and the generator's, pinned
+// by tools.go) in go.mod and go.sum.
 func settle(ctx context.Context, dir string, stderr io.Writer) error {
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Minute)
 	defer cancel()
-	for _, args := range [][]string{{"mod", "tidy"}, {"generate", "./..."}, {"mod", "tidy"}} {
+	for _, args := range [][]string{{"mod", "tidy"}} {
 		cmd := exec.CommandContext(ctx, "go", args...)
 		cmd.Dir = dir
 		var out bytes.Buffer
