@@ -181,6 +181,17 @@ func TestRawDataReading(t *testing.T) {
 		{"empty object", "{}", "answer", "", false},
 		{"not an object", `["answer"]`, "answer", "", false},
 		{"broken JSON", `{"answer":`, "answer", "", false},
+		{"quotes and brackets inside strings are skipped", `{"a":"x\"}]{[\\","b":{"c":"]}\"","d":[[{}],"["]},"answer":"yes"}`, "answer", "yes", true},
+		{"a value ending in escaped backslashes", `{"a":"\\\\","answer":"yes"}`, "answer", "yes", true},
+		{"whitespace everywhere", " \t\r\n{ \"a\" : [ 1 , 2 ] ,\n\"answer\"\t:\t\"yes\" } ", "answer", "yes", true},
+		{"scalars before it", `{"t":true,"f":false,"z":null,"n":-1.5e+3,"answer":"yes"}`, "answer", "yes", true},
+		{"the first of two members of one name", `{"answer":"yes","answer":"no"}`, "answer", "yes", true},
+		{"an escaped quote in a name", `{"an\"swer":"no","answer":"yes"}`, "answer", "yes", true},
+		{"a name is not read as a value", `{"x":"answer","answer":"yes"}`, "answer", "yes", true},
+		{"a persian value", `{"answer":"بله \u0628\u0644\u0647"}`, "answer", "بله بله", true},
+		{"an unclosed string", `{"a":"x,"answer":"yes"`, "answer", "", false},
+		{"an unclosed object", `{"a":{"b":[1,2},"answer":"yes"`, "answer", "", false},
+		{"a missing comma", `{"a":1 "answer":"yes"}`, "answer", "", false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			d := sdk.RawData(tc.data)

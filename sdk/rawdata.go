@@ -3,7 +3,6 @@ package sdk
 import (
 	"bytes"
 	"errors"
-	"sync"
 
 	"github.com/go-json-experiment/json"
 	"github.com/go-json-experiment/json/jsontext"
@@ -29,20 +28,17 @@ var errDataNotObject = errors.New("sdk: data must be a JSON object or null")
 // String returns the member key of d if it is a JSON string, and ""
 // otherwise (no such member, another type, or d is not valid JSON).
 func (d RawData) String(key string) string {
-	var s string
-	d.member(key, func(v jsontext.Value) {
-		if v.Kind() == '"' {
-			s = string(unquote(v))
-		}
-	})
-	return s
+	v, ok := d.member(key)
+	if !ok || v[0] != '"' {
+		return ""
+	}
+	return string(unquote(v))
 }
 
 // Has reports whether d has a member key, whatever its value.
 func (d RawData) Has(key string) bool {
-	found := false
-	d.member(key, func(jsontext.Value) { found = true })
-	return found
+	_, ok := d.member(key)
+	return ok
 }
 
 // Decode stores d in the value pointed to by v, typically a struct with
@@ -106,35 +102,129 @@ func (d *RawData) set(v jsontext.Value) error {
 	return nil
 }
 
-// member calls f with the value of d's top-level member key, if there is
-// one; the value is valid during the call only.
-func (d RawData) member(key string, f func(jsontext.Value)) {
-	if len(d) == 0 {
-		return
+// member returns the value of d's first top-level member named key.
+//
+// d is JSON a decoder has checked already (RawData comes from one), so
+// member only finds its way: it jumps from quote to quote and bracket to
+// bracket, and does not check again what it skips. On bytes that are not
+// valid JSON it never panics, and what it finds is unspecified. This is
+// what makes reading one member of a large extra_data cheap.
+func (d RawData) member(key string) (jsontext.Value, bool) {
+	i := skipSpace(d, 0)
+	if i >= len(d) || d[i] != '{' {
+		return nil, false
 	}
-	r := dataReaders.Get().(*inPlace)
-	defer func() { r.forget(); dataReaders.Put(r) }()
-	r.load(d)
-	if tok, err := r.d.ReadToken(); err != nil || tok.Kind() != '{' {
-		return
+	i = skipSpace(d, i+1)
+	for i < len(d) && d[i] == '"' {
+		nameEnd := stringEnd(d, i)
+		if nameEnd < 0 {
+			return nil, false
+		}
+		name := d[i:nameEnd]
+		i = skipSpace(d, nameEnd)
+		if i >= len(d) || d[i] != ':' {
+			return nil, false
+		}
+		i = skipSpace(d, i+1)
+		valueEnd := valueEnd(d, i)
+		if valueEnd < 0 {
+			return nil, false
+		}
+		if nameIs(name, key) {
+			return jsontext.Value(d[i:valueEnd]), true
+		}
+		i = skipSpace(d, valueEnd)
+		if i >= len(d) || d[i] != ',' {
+			return nil, false
+		}
+		i = skipSpace(d, i+1)
 	}
-	for r.d.PeekKind() == '"' {
-		name, err := r.d.ReadValue()
-		if err != nil {
-			return
+	return nil, false
+}
+
+// nameIs reports whether the quoted JSON string name is key.
+func nameIs(name []byte, key string) bool {
+	if bytes.IndexByte(name, '\\') < 0 {
+		return string(name[1:len(name)-1]) == key
+	}
+	var s string
+	return json.Unmarshal(name, &s) == nil && s == key
+}
+
+// skipSpace returns the index of the first byte at or after i that is not
+// JSON whitespace.
+func skipSpace(b []byte, i int) int {
+	for i < len(b) && (b[i] == ' ' || b[i] == '\n' || b[i] == '\r' || b[i] == '\t') {
+		i++
+	}
+	return i
+}
+
+// stringEnd returns the index just past the string that opens at b[i]
+// (a quote), or -1 if it is not closed.
+func stringEnd(b []byte, i int) int {
+	for j := i + 1; ; {
+		q := bytes.IndexByte(b[j:], '"')
+		if q < 0 {
+			return -1
 		}
-		if string(unquote(name)) != key {
-			if r.d.SkipValue() != nil {
-				return
-			}
-			continue
+		j += q
+		escapes := 0
+		for k := j - 1; k > i && b[k] == '\\'; k-- {
+			escapes++
 		}
-		if v, err := r.d.ReadValue(); err == nil {
-			f(v)
+		j++
+		if escapes%2 == 0 {
+			return j
 		}
-		return
 	}
 }
 
-// dataReaders recycles the decoders that read RawData in place.
-var dataReaders = sync.Pool{New: func() any { return new(inPlace) }}
+// valueEnd returns the index just past the value that starts at b[i], or
+// -1 if there is none.
+func valueEnd(b []byte, i int) int {
+	if i >= len(b) {
+		return -1
+	}
+	switch b[i] {
+	case '"':
+		return stringEnd(b, i)
+	case '{', '[':
+		depth := 0
+		for j := i; j < len(b); {
+			k := bytes.IndexAny(b[j:], `"{}[]`)
+			if k < 0 {
+				return -1
+			}
+			j += k
+			switch b[j] {
+			case '"':
+				if j = stringEnd(b, j); j < 0 {
+					return -1
+				}
+				continue
+			case '{', '[':
+				depth++
+			default:
+				if depth--; depth == 0 {
+					return j + 1
+				}
+			}
+			j++
+		}
+		return -1
+	default: // a number, true, false or null
+		j := i
+	scalar:
+		for ; j < len(b); j++ {
+			switch b[j] {
+			case ',', '}', ']', ' ', '\n', '\r', '\t':
+				break scalar
+			}
+		}
+		if j == i {
+			return -1
+		}
+		return j
+	}
+}
