@@ -75,7 +75,7 @@ func (JSONSerializer) Deserialize(c echo.Context, i any) error {
 // inPlace decodes a []byte without copying it (a jsontext.Decoder reads a
 // bytes.Buffer in place); it is meant to be recycled, with its decoder's
 // state. Duplicate names are the user's to find: the validator finds them
-// itself, and RawData, already checked, reads the first.
+// itself.
 type inPlace struct {
 	d  jsontext.Decoder
 	in bytes.Buffer

@@ -130,7 +130,7 @@ func (d RawData) member(key string) (jsontext.Value, bool) {
 		if valueEnd < 0 {
 			return nil, false
 		}
-		if nameIs(name, key) {
+		if string(unquote(jsontext.Value(name))) == key {
 			return jsontext.Value(d[i:valueEnd]), true
 		}
 		i = skipSpace(d, valueEnd)
@@ -142,23 +142,17 @@ func (d RawData) member(key string) (jsontext.Value, bool) {
 	return nil, false
 }
 
-// nameIs reports whether the quoted JSON string name is key.
-func nameIs(name []byte, key string) bool {
-	if bytes.IndexByte(name, '\\') < 0 {
-		return string(name[1:len(name)-1]) == key
-	}
-	var s string
-	return json.Unmarshal(name, &s) == nil && s == key
-}
-
 // skipSpace returns the index of the first byte at or after i that is not
 // JSON whitespace.
 func skipSpace(b []byte, i int) int {
-	for i < len(b) && (b[i] == ' ' || b[i] == '\n' || b[i] == '\r' || b[i] == '\t') {
+	for i < len(b) && isJSONSpace(b[i]) {
 		i++
 	}
 	return i
 }
+
+// isJSONSpace reports whether c is JSON whitespace.
+func isJSONSpace(c byte) bool { return c == ' ' || c == '\n' || c == '\r' || c == '\t' }
 
 // stringEnd returns the index just past the string that opens at b[i]
 // (a quote), or -1 if it is not closed.
@@ -215,12 +209,8 @@ func valueEnd(b []byte, i int) int {
 		return -1
 	default: // a number, true, false or null
 		j := i
-	scalar:
-		for ; j < len(b); j++ {
-			switch b[j] {
-			case ',', '}', ']', ' ', '\n', '\r', '\t':
-				break scalar
-			}
+		for j < len(b) && b[j] != ',' && b[j] != '}' && b[j] != ']' && !isJSONSpace(b[j]) {
+			j++
 		}
 		if j == i {
 			return -1

@@ -28,9 +28,10 @@ import (
 
 const newUsage = `Usage: scaffold new [--module PATH] [--dir DIR] [--sdk PATH] NAME
 
-Writes a new Divar Kenar add-on named NAME, then runs 'go mod tidy' in it.
-Its gen/ is generated already ('go generate ./...' there gives the same). NAME starts with a letter and has only letters,
-digits, '-' and '_'. The target directory must not exist or be empty.
+Writes a new Divar Kenar add-on named NAME, with its gen/ generated already
+('go generate ./...' there writes the same), then runs 'go mod tidy' in it.
+NAME starts with a letter and has only letters, digits, '-' and '_'. The
+target directory must not exist or be empty.
 
 Flags:
   --module PATH  the new module's path (default NAME), e.g. github.com/you/NAME
@@ -264,15 +265,13 @@ const specHeader = `# Divar's callbacks to this add-on, from kenarkit. This file
 func settle(ctx context.Context, dir string, stderr io.Writer) error {
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Minute)
 	defer cancel()
-	for _, args := range [][]string{{"mod", "tidy"}} {
-		cmd := exec.CommandContext(ctx, "go", args...)
-		cmd.Dir = dir
-		var out bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &out, &out
-		if err := cmd.Run(); err != nil {
-			stderr.Write(out.Bytes())
-			return fmt.Errorf("'go %s' failed in %s (%v): fix the cause and run it again there", strings.Join(args, " "), dir, err)
-		}
+	cmd := exec.CommandContext(ctx, "go", "mod", "tidy")
+	cmd.Dir = dir
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Run(); err != nil {
+		stderr.Write(out.Bytes())
+		return fmt.Errorf("'go mod tidy' failed in %s (%v): fix the cause and run it again there", dir, err)
 	}
 	return nil
 }
