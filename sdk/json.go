@@ -72,6 +72,28 @@ func (JSONSerializer) Deserialize(c echo.Context, i any) error {
 	return syntaxProblem(err)
 }
 
+// binder is the echo.Binder kenarkit's server installs. A body the
+// validator has read (its media type checked, in any letter case) is
+// decoded with [JSONSerializer]; anything else is left to echo's
+// DefaultBinder, whose media type check is case-sensitive.
+type binder struct{}
+
+func (binder) Bind(i any, c echo.Context) error {
+	b, ok := c.Request().Body.(*validBody)
+	if !ok {
+		return new(echo.DefaultBinder).Bind(i, c)
+	}
+	if len(c.ParamNames()) > 0 {
+		if err := new(echo.DefaultBinder).BindPathParams(c, i); err != nil {
+			return err
+		}
+	}
+	if len(b.buf) == 0 {
+		return nil // an optional body, absent
+	}
+	return JSONSerializer{}.Deserialize(c, i)
+}
+
 // inPlace decodes a []byte without copying it (a jsontext.Decoder reads a
 // bytes.Buffer in place); it is meant to be recycled, with its decoder's
 // state. Duplicate names are the user's to find: the validator finds them

@@ -1,6 +1,7 @@
 package sdk
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -25,6 +26,8 @@ type Problem struct {
 	Detail    string       `json:"detail,omitempty"`
 	RequestID string       `json:"request_id,omitempty"`
 	Errors    []FieldError `json:"errors,omitempty"`
+
+	schema bool // the errors are fields breaking the schema, not a malformed body
 }
 
 // FieldError is one failing field of a request: a JSON pointer into the
@@ -73,6 +76,10 @@ func (e FieldError) String() string {
 	return e.Detail
 }
 
+// StatusClientClosedRequest is the status logged for a request whose
+// client went away before the answer (nginx's 499).
+const StatusClientClosedRequest = 499
+
 // ProblemContentType is the media type of [Problem] answers.
 const ProblemContentType = "application/problem+json"
 
@@ -91,6 +98,11 @@ func ErrorHandler(logger *slog.Logger) echo.HTTPErrorHandler {
 			return
 		}
 		p := toProblem(err)
+		if errors.Is(err, context.Canceled) && c.Request().Context().Err() != nil {
+			// The client went away: nobody reads this answer, and it is no
+			// server error. The request log says so.
+			p = &Problem{Title: "Client Closed Request", Status: StatusClientClosedRequest}
+		}
 		p.RequestID = c.Response().Header().Get(echo.HeaderXRequestID)
 		if p.Status >= 500 {
 			logger.LogAttrs(c.Request().Context(), slog.LevelError, "request failed",

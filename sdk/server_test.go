@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os/signal"
 	"strings"
 	"sync"
 	"syscall"
@@ -568,8 +569,9 @@ func TestNewHTTPServerTimeouts(t *testing.T) {
 }
 
 // TestGracefulShutdown starts Serve on a loopback port, holds a request in
-// the handler, stops the server (context cancelled, or SIGTERM) and checks
-// the held request is answered and Serve returns nil.
+// the handler, stops the server (context cancelled, or SIGTERM caught by
+// the program's own signal.NotifyContext: the library installs no signal
+// handler) and checks the held request is answered and Serve returns nil.
 func TestGracefulShutdown(t *testing.T) {
 	for _, how := range []string{"context", "SIGTERM"} {
 		t.Run(how, func(t *testing.T) {
@@ -580,6 +582,11 @@ func TestGracefulShutdown(t *testing.T) {
 			}
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
+			if how == "SIGTERM" {
+				var stop context.CancelFunc
+				ctx, stop = signal.NotifyContext(ctx, syscall.SIGTERM)
+				defer stop()
+			}
 			served := make(chan error, 1)
 			go func() { served <- sdk.Serve(ctx, ln, newServer(t, a, nil)) }()
 

@@ -118,14 +118,27 @@ type operation struct {
 	bodyRequired bool     // … and requires it
 	mediaTypes   []string // the body's media types, lower case
 	fast         *fastOp  // the compiled validator; nil: kin-openapi validates
+	// webhook: the operation is marked x-kenarkit-webhook (Divar's event
+	// webhook): a body that breaks the schema is delivered with a warning,
+	// never refused, because Divar does not deliver a refused event again.
+	webhook bool
 }
 
 func newValidator(cfg ValidatorConfig) *validator {
+	v, err := compileValidator(cfg)
+	if err != nil {
+		panic(err.Error())
+	}
+	return v
+}
+
+// compileValidator validates cfg.Spec (once) and compiles its operations.
+func compileValidator(cfg ValidatorConfig) (*validator, error) {
 	if cfg.Spec == nil {
-		panic("sdk: Validator needs a Spec (the generated package's GetSwagger())")
+		return nil, errors.New("sdk: Validator needs a Spec (the generated package's GetSpec())")
 	}
 	if err := cfg.Spec.Validate(context.Background()); err != nil {
-		panic(fmt.Sprintf("sdk: Validator: the spec is invalid: %v", err))
+		return nil, fmt.Errorf("sdk: the spec is invalid: %w", err)
 	}
 	v := &validator{
 		skipper:  cfg.Skipper,
@@ -148,7 +161,7 @@ func newValidator(cfg ValidatorConfig) *validator {
 	if v.maxDepth <= 0 {
 		v.maxDepth = DefaultMaxDepth
 	}
-	return v
+	return v, nil
 }
 
 // operations indexes spec's operations by "METHOD route", where route is
@@ -168,6 +181,7 @@ func operations(spec *openapi3.T) map[string]*operation {
 				security = *op.Security
 			}
 			o.secured = len(security) > 0
+			o.webhook = op.Extensions["x-kenarkit-webhook"] == true
 			if op.RequestBody != nil && op.RequestBody.Value != nil {
 				o.hasBody = true
 				o.bodyRequired = op.RequestBody.Value.Required
@@ -252,6 +266,7 @@ func pathParams(c echo.Context) map[string]string {
 // returns the body it read, if any, even with an error.
 func (v *validator) readBody(req *http.Request, op *operation) (*validBody, error) {
 	if req.ContentLength > v.limit {
+		drain(req, req.ContentLength)
 		return nil, tooLarge(v.limit)
 	}
 	if req.ContentLength != 0 || req.Header.Get(echo.HeaderContentType) != "" {
@@ -264,6 +279,7 @@ func (v *validator) readBody(req *http.Request, op *operation) (*validBody, erro
 		return body, badRequest("", "the request body could not be read")
 	}
 	if int64(len(body.buf)) > v.limit {
+		drain(req, req.ContentLength-int64(len(body.buf)))
 		return body, tooLarge(v.limit)
 	}
 	if len(body.buf) == 0 && op.bodyRequired {
@@ -295,10 +311,27 @@ func (v *validator) validateFast(c echo.Context, op *operation) (*validBody, err
 	}
 	if len(errs) > 0 {
 		p := NewProblem(http.StatusBadRequest, "the request is invalid")
-		p.Errors = errs
+		p.Errors, p.schema = errs, true
 		return body, p
 	}
 	return body, nil
+}
+
+// MaxDrain is how much of a refused body the server reads and discards
+// before answering: a client that sends its whole body before it reads the
+// answer (many do) would otherwise see the connection reset instead of
+// the 413, as nginx's lingering close avoids. A body with more left than
+// this is not read at all; the connection is closed after the answer.
+const MaxDrain = 4 << 20
+
+// drain discards the rest of a refused body, rest bytes if known (≥ 0),
+// at most MaxDrain, and nothing when the client waits for "100 Continue"
+// before sending it.
+func drain(req *http.Request, rest int64) {
+	if req.Header.Get("Expect") != "" || rest > MaxDrain {
+		return
+	}
+	_, _ = io.CopyN(io.Discard, req.Body, MaxDrain)
 }
 
 func tooLarge(limit int64) error {
@@ -408,7 +441,7 @@ func truncatePointer(p string) string {
 // include the schema.
 func requestProblem(err error) error {
 	p := NewProblem(http.StatusBadRequest, "the request is invalid")
-	p.Errors = appendFieldErrors(nil, err, "")
+	p.Errors, p.schema = appendFieldErrors(nil, err, ""), true
 	if len(p.Errors) == 0 {
 		p.Errors = []FieldError{{Detail: "the request does not match the API"}}
 	}

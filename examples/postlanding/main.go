@@ -23,8 +23,10 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"os/signal"
 	"strconv"
 	"strings"
+	"syscall"
 
 	"github.com/kenarkit/kenarkit/examples/postlanding/landing"
 	"github.com/kenarkit/kenarkit/sdk"
@@ -32,7 +34,9 @@ import (
 
 func main() {
 	logger := slog.New(slog.NewTextHandler(os.Stderr, nil))
-	if err := run(context.Background(), logger); err != nil {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, logger); err != nil {
 		fmt.Fprintln(os.Stderr, "postlanding:", err)
 		os.Exit(1)
 	}
