@@ -484,12 +484,15 @@ func appendFieldErrors(out []FieldError, err error, header string) []FieldError 
 	return append(out, FieldError{Detail: "the request body is invalid"})
 }
 
+// pointerEscaper escapes a JSON pointer's segment (RFC 6901).
+var pointerEscaper = strings.NewReplacer("~", "~0", "/", "~1")
+
 // pointer renders path as an RFC 6901 JSON pointer.
 func pointer(path []string) string {
 	var b strings.Builder
 	for _, seg := range path {
 		b.WriteByte('/')
-		b.WriteString(strings.NewReplacer("~", "~0", "/", "~1").Replace(seg))
+		b.WriteString(pointerEscaper.Replace(seg))
 	}
 	return truncatePointer(b.String())
 }
