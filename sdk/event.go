@@ -34,6 +34,9 @@ type Event struct {
 	// PAYMENT_TRANSACTION's payload; use [Event.Payment].
 	Transaction        *PaymentTransaction `json:"transaction,omitempty"`
 	PaymentTransaction *PaymentTransaction `json:"payment_transaction,omitempty"`
+
+	raw      RawData // the event as sent: Raw
+	mismatch error   // members that did not fit their fields: Mismatch
 }
 
 // Payment returns a PAYMENT_TRANSACTION's payload whichever key carried

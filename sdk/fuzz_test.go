@@ -115,3 +115,24 @@ func FuzzRawData(f *testing.F) {
 		}
 	})
 }
+
+// FuzzEventDecode: an event decodes without panicking; any JSON object is
+// an event (never an error), its Raw is what was sent, and a member that
+// does not fit its type is named by Mismatch rather than refused.
+func FuzzEventDecode(f *testing.F) {
+	for _, s := range []string{seedEvent, `{}`, `{"type":7}`, `{"post_update":[1]}`, `{"new_message":{"sent_at":"x"}}`, `[1]`, `{"a":` + "\xff" + `}`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		var e sdk.Event
+		err := json.Unmarshal(b, &e)
+		var v map[string]any
+		isObject := json.Unmarshal(b, &v) == nil
+		if isObject && err != nil {
+			t.Fatalf("a JSON object was refused: %v", err)
+		}
+		if err == nil && string(e.Raw()) != strings.TrimSpace(string(b)) && json.Unmarshal(e.Raw(), &v) != nil {
+			t.Fatalf("Raw() = %q, not the object sent", e.Raw())
+		}
+	})
+}

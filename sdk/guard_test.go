@@ -487,3 +487,71 @@ func TestDrainBeforeShutdown(t *testing.T) {
 		t.Error("no call made during the drain")
 	}
 }
+
+// TestEventsAreNeverRefusedForAFieldVariance: an authenticated event that
+// is one JSON object is acknowledged and delivered, whatever its members
+// hold; what did not fit its type is named, logged, and readable raw.
+func TestEventsAreNeverRefusedForAFieldVariance(t *testing.T) {
+	tests := []struct {
+		name, body string
+		mismatch   string // pointer named by Event.Mismatch; "" when it all fits
+		raw        string // a member read back from Event.Raw
+	}{
+		{"seed", seedEvent, "", "type"},
+		{"sent_at a string", `{"type":"NEW_MESSAGE","new_message":{"id":"m1","sent_at":"yesterday","text":"hi"}}`, "/new_message/sent_at", "new_message"},
+		{"payload an array", `{"type":"POST_UPDATE","post_update":[1,2]}`, "/post_update", "post_update"},
+		{"metadata a string", `{"type":"NEW_MESSAGE","metadata":"k=v"}`, "/metadata", "metadata"},
+		{"unknown type and member", `{"type":"SOMETHING_NEW","something_new":{"x":1}}`, "", "something_new"},
+		{"type a number", `{"type":7}`, "/type", "type"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var got *sdk.Event
+			other := 0
+			mux := &sdk.EventMux{
+				NewMessage: func(ctx context.Context, e *sdk.Event, m *sdk.ChatMessage) error { got = e; return nil },
+				Other:      func(ctx context.Context, e *sdk.Event) error { got = e; other++; return nil },
+			}
+			a := &funcAddon{events: func(ctx context.Context, e *sdk.Event) error {
+				_, err := mux.Handle(ctx, e)
+				return err
+			}}
+			logs := &syncBuffer{}
+			e := newFuncServer(t, sdk.ServerConfig{}, logs)
+			gen.RegisterHandlers(e, gen.NewStrictHandler(a, nil))
+			w := serve(e, divarRequest("/divar/events", tt.body))
+			if w.Code != http.StatusOK || w.Body.String() != "{}" {
+				t.Fatalf("%d %s: an event was refused", w.Code, w.Body)
+			}
+			if got == nil {
+				t.Fatal("no handler received the event")
+			}
+			if !got.Raw().Has(tt.raw) {
+				t.Errorf("Raw() has no %q: %s", tt.raw, got.Raw())
+			}
+			if tt.mismatch == "" {
+				if got.Mismatch() != nil {
+					t.Errorf("Mismatch() = %v", got.Mismatch())
+				}
+				return
+			}
+			if err := got.Mismatch(); err == nil || !strings.Contains(err.Error(), tt.mismatch) {
+				t.Errorf("Mismatch() = %v, want it to name %s", err, tt.mismatch)
+			}
+			if other != 1 {
+				t.Errorf("a mismatched event went to a typed handler, not Other")
+			}
+			if !strings.Contains(logs.String(), "level=WARN") || !strings.Contains(logs.String(), "delivered anyway") {
+				t.Errorf("the variance is not logged:\n%s", logs)
+			}
+		})
+	}
+	// What is not an event envelope at all is still refused.
+	for body, want := range map[string]int{`[1]`: 400, `{"type":`: 400, `"x"`: 400} {
+		e := newFuncServer(t, sdk.ServerConfig{}, nil)
+		gen.RegisterHandlers(e, gen.NewStrictHandler(&funcAddon{}, nil))
+		if w := serve(e, divarRequest("/divar/events", body)); w.Code != want {
+			t.Errorf("%s: %d, want %d", body, w.Code, want)
+		}
+	}
+}
