@@ -37,11 +37,13 @@ type Action = sdk.Action
 // Example: {"your_key_1":"your value"}
 type ActionData = sdk.Data
 
-// ChatMessage A chat message. `type` says which content field is set: `text`, or one
-// of the `*_data` objects.
+// ChatMessage A chat message (kenar-docs docs/events/chat.md "Chat Message";
+// static/openapi-v3.json chatapiMessage). `type` says which content
+// field is set: `text`, or one of the `*_data` objects.
 type ChatMessage = sdk.ChatMessage
 
-// ContactData defines model for ContactData.
+// ContactData kenar-docs docs/events/chat.md "ContactData"; static/openapi-v3.json
+// MessageContactData.
 type ContactData = sdk.ContactData
 
 // Conversation defines model for Conversation.
@@ -65,16 +67,20 @@ type DynamicActionRequest = sdk.DynamicActionRequest
 // DynamicActionResponse The dynamic-action callback's answer; at least one of the two fields.
 type DynamicActionResponse = sdk.DynamicActionResponse
 
-// Event An event webhook's envelope: `type` names the payload key that is set.
-// PAYMENT_TRANSACTION's payload arrives as `transaction` (the reference)
-// or `payment_transaction` (the docs' example). Unknown types and fields
-// are accepted.
+// Event An event webhook's envelope: `type` names the payload key that is set
+// (kenar-docs docs/events/ReadMe.md; every field is audited in
+// docs/EVENTS-AUDIT.md). PAYMENT_TRANSACTION's payload arrives as
+// `transaction` (docs/events/ReadMe.md) or `payment_transaction`
+// (docs/events/payment.md's example); the metadata as `metadata`
+// (docs/events/ReadMe.md) or `meta_data` (docs/migrations/002). Unknown
+// types and fields are accepted.
 type Event = sdk.Event
 
 // EventAck The acknowledgement of an event; an empty object.
 type EventAck = sdk.EventAck
 
-// EventType Which event this is. Unknown values are accepted.
+// EventType Which event this is (kenar-docs docs/events/ReadMe.md). Unknown values
+// are accepted.
 //
 // Example: NEW_MESSAGE
 type EventType = sdk.EventType
@@ -82,16 +88,19 @@ type EventType = sdk.EventType
 // FieldError defines model for FieldError.
 type FieldError = sdk.FieldError
 
-// FileData defines model for FileData.
+// FileData kenar-docs docs/events/chat.md "FileData"; static/openapi-v3.json
+// MessageFileData.
 type FileData = sdk.FileData
 
 // GetDynamicActionAction Call the dynamic-action callback with `data` as extra_data and do what it answers.
 type GetDynamicActionAction = sdk.DataPayload
 
-// ImageData defines model for ImageData.
+// ImageData kenar-docs docs/events/chat.md "ImageData"; static/openapi-v3.json
+// MessageImageData.
 type ImageData = sdk.ImageData
 
-// LocationData defines model for LocationData.
+// LocationData kenar-docs docs/events/chat.md "LocationData"; static/openapi-v3.json
+// MessageLocationData.
 type LocationData = sdk.LocationData
 
 // OpenPostManagePageAction Open the post's management page (its owner only).
@@ -111,10 +120,14 @@ type OpenServerLinkRequest = sdk.OpenServerLinkRequest
 // OpenServerLinkResponse The init callback's answer.
 type OpenServerLinkResponse = sdk.OpenServerLinkResponse
 
-// PaymentTransaction defines model for PaymentTransaction.
+// PaymentTransaction A payment's change (kenar-docs docs/events/payment.md "Transaction";
+// static/openapi-v3.json paymentTransaction).
 type PaymentTransaction = sdk.PaymentTransaction
 
-// PostInfo defines model for PostInfo.
+// PostInfo A post, as kenar-docs docs/events/post.md "Post" lists it; that page
+// says it is the get-post answer, whose static/openapi-v3.json schema
+// (finderGetPostResponse) adds `state`, `last_modified_at` and
+// `business_data`.
 type PostInfo = sdk.PostInfo
 
 // PostToken The post's token, when there is one.
@@ -122,7 +135,7 @@ type PostInfo = sdk.PostInfo
 // Example: wZC44q5D
 type PostToken = string
 
-// PostUpdate defines model for PostUpdate.
+// PostUpdate kenar-docs docs/events/post.md "PostUpdate".
 type PostUpdate = sdk.PostUpdate
 
 // Problem An RFC 9457 problem document. It never repeats a submitted value.
@@ -130,6 +143,14 @@ type Problem = sdk.Problem
 
 // Sender defines model for Sender.
 type Sender = sdk.Sender
+
+// SizeBytes A size in bytes. kenar-docs docs/events/chat.md types it uint64 and
+// its examples give numbers; static/openapi-v3.json (Message*Data) gives
+// a string (`format: uint64`), as protobuf's JSON mapping writes a
+// uint64. Both are accepted: an integer, or a string of decimal digits.
+//
+// Example: 204800
+type SizeBytes = sdk.Int64
 
 // Source Where the user came from. Known values: `POST_ADDON` (a post add-on;
 // the seed's table misspells it `POST_ADODN`), `CHAT_MESSAGE_ACTION`
@@ -146,7 +167,7 @@ type Source = sdk.Source
 // Example: CHAT
 type Touchpoint = sdk.Touchpoint
 
-// UserAccessRevocation defines model for UserAccessRevocation.
+// UserAccessRevocation kenar-docs docs/events/auth.md "User Access Revocation".
 type UserAccessRevocation = sdk.UserAccessRevocation
 
 // UserID The clicking user's id, when the user is logged in to Divar.
@@ -161,10 +182,12 @@ type UserID = string
 // Example: SUPPLY
 type UserSide = sdk.UserSide
 
-// VideoData defines model for VideoData.
+// VideoData kenar-docs docs/events/chat.md "VideoData"; static/openapi-v3.json
+// MessageVideoData.
 type VideoData = sdk.VideoData
 
-// VoiceData defines model for VoiceData.
+// VoiceData kenar-docs docs/events/chat.md "VoiceData"; static/openapi-v3.json
+// MessageVoiceData.
 type VoiceData = sdk.VoiceData
 
 // ApiVersionDash defines model for ApiVersionDash.
@@ -907,110 +930,133 @@ func (sh *strictHandler) OpenServerLink(ctx echo.Context, params OpenServerLinkP
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7H3bbiPHmfCr1N8JMFLSpKjjjDT4EVASZ0aJTitSM3GGClnsLpIVdVe1q6pF0YYusoi9vvBT7M04XiCG",
-	"kQCL3OQ5KPtlFnXoE7spNkVlNtndC8MUWcevvvNpPrcc6geUICK4tfe5FUAGfSQQU3/VA/wWMY4pOYR8",
-	"KL9xEXcYDgSmxNqzWkMEOPQRuNGjbAA5OMQ3kD3jwAkZQ0QAlzqhj4iAchLgAfI8DsQQgSGCLmJVy7bQ",
-	"LfQDD1l71oZlW1gurX+0bItAX/5QPz+qmLNYtsWdIfKhPJAPb48RGYihtbe+Y1tiHMjRXDBMBtbdnZ26",
-	"wyVxEeMOZSh/kwPoeT3oXIM+ZT4UmQvJs3KE3PgmXN8CYAFWuhvd1So4gWTcJgzJaQgEjN5ixIHLaGBu",
-	"ycEIiyEI4yNwsEIGmNzutUk39W0Hk040g/b73VUbcCo3whwQuTxg6NMQM+RW26Q05DpvGxfNo7PTRSB3",
-	"Z1sM8YASjhQu7EP3An0aIi7kXw4lAhH1EQaBhx31umsBoz0P+T//HZdQ/Ty1208Z6lt71k/WEnxb07/y",
-	"tXM9S2+axzCmt5Ug8KEnHwi5gDIAQR8jz5XfY3IDPey+BF3EGGW8C+TlOZAQG4M+xB4mAz28at3Z1hER",
-	"iBHoNeToj30f6LoVStSpkPsSECqG8nSwR0OhkE3+EjIkL+Zi7niUI33sczj2KHRblB5DNkAf++A96o7l",
-	"oTy5OQNiCIkhDiYxEzoOCgQHK+vgBO+D3hi4qA9DT6yqw18SGIohZfgz5H7sk2MXEYH7Zg9wjdQ9fMy5",
-	"hDxlYMQoGUhWZIhP7vfu3btKPRRDOdWBAs3gf/IEKA0HdBsgR/Bqhtpy5KUgwsMgoEwg9wS5GLbUmP+e",
-	"NyVUgG56N7lLt6pYqFlKSYQep14o0OXFcR4cdQKg+R0MhQhW+Cq4vDiugjoHXRog0nExQ47oeJhcd20t",
-	"KYD8gSteOkI9UAGwTQgaAQF7L0GduIxiF0DiAnzWlL8SgEkFBgGQo28wGq1Oc0K5Nd9bWxvTkFVc6kNM",
-	"qg711zxIXEwGfG3dstPcb6O29cK2fEyiL17YVgCF5BDWnvXb98M3V+9FS/8XnF+9582rX+ytrb3/bbvN",
-	"137xk6ufq09XP/upNc1Fbeu2MqCVqbe3rbqjIfa5BV0Xy8/QO2c0QExgyW370ONo+rXeDaEwIHMp4mA0",
-	"RJr8Qo4YcDzsXPMqaNxCR3hjQImSQ3JJ9b4ciWqbnHvQQS7oIY5dBCAYYXeAxDMOXCig5qmO3KYXCiGl",
-	"n/yG8BFictJY7tYm7phAHzsVqC4BHCM59Sv48DZ9kXUF16lvgtSfn1sDJDpmyQ6M4fIQRr9G4lBP0HA0",
-	"0LyzrWkcm7dSGpuj6QHlouNDAgeoE0DNZB9a4yxA5JxycaKmnMMBmjqPWnCRlQrW0Jyl1J3kKk01/BiT",
-	"62iduxg1ae93yBHTqOleV83Q1A8V7EvupPVCSRjWAIth2FPUdI0IZNdYJB+4e601LrXQIRRwNoYLFuYQ",
-	"/BVDqCLFO/hl8+zUoDpyhhLZlW4GOUC3gsGOxNaM3vi5JYm9c43GnXVrT/0BbqAXIqvExdVJl7/2wRCK",
-	"E8S5eeny965rmvP13CroykN0AYdjSeTYGQIjEBJ9hyOxB7oC3YquIlJKUJvQvmIH3Z8p+HSBvjDXhElC",
-	"z4M9CSt9hCwRyg2gI9TEeQh2oMcqqN3ZcqrUemEZyj1Ij72zrT72UKk9X2EPRRtipT0k7B49hzVn3d2p",
-	"bL/obVW2epuwstvfRpVNZwOu92ruLnrRzzL89Y0XOX3XtrAvSb7MaY7kyOg4HtUCs9TMYzM4msyRVP3n",
-	"zWrqUXq86ECRF73vImFgsAiMoMQSImyACfCxwyhHDiUuBxwTR+srlwTfAhRQZ5ghpvXnG7tbG7u7Gzvr",
-	"W7VarWZb2iiy9ixMxM6WpZg69kPf2qvFgMREoIE+pcTL7Bu9QZ5H/1/2FXa2tzd3Ct5BGC1oSldp/Lpl",
-	"g6OT+uuGDV4dHTds8Pbs6KBhg+Ozg3rr6OzUBm+PDhtnkhwOzk5b9YPWSxCSa0JHRPMCDiBDRkuVCnVa",
-	"Z5DLZ4+3uVEkzdGtQITjnocqiEgAvI+mqqNZtiXPZtmWOpxlW9Hp5FfyeJZtmdNZV3e2dYNdREuhzls5",
-	"MsKbG4qdcrj6Vo7U00qwwjQPewKOmOIUczjiw+xJW7IZk3Vjuwh3giEl0yPzD1kKEqmzPwkkMkzy8aDI",
-	"cT+319uEG1uVdWfLrWyhF70K3OxvVGq9XeeF+xzt9LdhGe6ntBRBr9FcJi5VlJYaOJNYz8+aLbCiDVoI",
-	"5NKrkiz3z1pgRflBRGwGP+NG46RidQF6lTs8kl7N1P0zSYHlMCF5u6dFhaPDYptSQuQZB9i1Yy1fuwMo",
-	"QVk47PQ23W2n/7yyu7G7Xtnqw93Ki90NWNl1a8/RZq3mQjT1/DtbeRTLYcPSypszpBwRYzOYp97T6olW",
-	"TrAAQSikcFIDlMpot4lS91yt7vXGWgesgiMCXkdesGsUCKkJYsFBbywklhAXMARdQEmbuMiXf6/Il7uA",
-	"I3mRaQPxQWVxBmhmYofZ4wkQI2PTpFxt5d9gX9ryRgucZaVZBapfjI8dzV3KqnBHhxJiiUo+b24kvR7L",
-	"a2joDAOKtWfkoWmtZOSdbUn7uMTNLjli+kZqgrSQy0xpynFl+Ejh+z452miP7YKuhdZshHnGjQfgJYAC",
-	"eAhyoXwLBs3EiGqrRLm75tn65ez7xPaVimTHT2yqabtJ/g74UEoMQWNfSJZDTj5M/vP+D5MPk79OPky+",
-	"BZNvJh/A/Rf3X93//v5ff/xafvMfk2/k//4y+S7LKbdquzsZv9D6YxSJ4vdZ/t0bN5GLsLyhSQCSs8AI",
-	"9YaUyrdF5AZ5NEB7kdWp/eYSlIF2NitnqZAiOvEi1T85aZy2Oq2L+mmzfiDV22c8Hg8ZwzeSLXPQFQwS",
-	"rl+9C1aEcub3EUPEQattQhnoBnDsS6MmP9KlDn8GzEOuVsGl0Q3kOTXT14jXJhk1QfH6LNr5SEB3CYkW",
-	"zTcuCSgEdIZIYfzD4kLKEzTqSHHeoxlMfpDFppRws8LjZhbAdi7D1VNaqRkRww4D1zjB53HsSz1SEsey",
-	"O0f65UMzFSUo33nEuyUycN5h6MbY22UYeV1NukjmlKFuTYVPRM115/oRjBs6ki485A6QBKDkzNAQ+kv1",
-	"yQ/E2DiDqlbJK8mjPNGtWoUmwjvl2NLsSAwxB5gnJD5X/T9tvOucNJpNbXJPabelrIDsCvKvgzf11v5Z",
-	"K/XtZbNx0akfHDSazc5F421iyUsTonN5flhvyWEF7NC6mgFXBYzlAftKcr44eJnldi4SEHtZK9EPuQA9",
-	"JEW4T7kA6zVpYzDoqEh/1jysbWwVWAQmqlxorkTxVT3mGVdCxAZ9ysxXQEdls2+YjUuXMFAxEUUnuHh1",
-	"AHZ2a+va8DDDACZGI4iixz3qjrMHWEvpoVlTslYrkvRR5F2ijwHy1XxySj3VU7y78YMu5UOIwgi5GFgO",
-	"6AWOlxn4wfFnqKPsMTk+5zCcdhLelQGcuevyYJsRMVqM1x5Az3vItNIZHsa8zYQqlLLiUjBSWpQwCjXP",
-	"22JljKhUdCWHlPLLq3IBD5NK8ATATbzhSyHlEOHBUHSC22n82dywipzM5ZF4QdS0rRF2xbDsSUpgcgKh",
-	"5aGdiSAsxwWgwCLURm58S5eGcoJih9rDv1tLufsruwlnJKHfM09ByaDMUusvMmupP6cWKwHNDASWB+jM",
-	"+O1i3EEuo80mysUzDnQEWSlkARwgsIIFB3REEAOUeOPVPPFnvSKJmBr8xn1OfdKcFtPzTdM0b0itXoJD",
-	"6DD0U3GIgsD2csANwp6HHQXY/21wzIX2HynEMMGihOiy5WCicnR0yPDi+H+eBMvCdWnXawa0VdDKp492",
-	"GRIhI52QeV2pHLRJNwF59+WcFNrYReO3SVfC10PKeRutBroBozfYRUyvVwUNLIaI6axVqaj7cGzcNEXu",
-	"kuySMyIURSczmr9S/NNXrBamZ0mcqgQeFFJiVBjSeTtVV7n8MVtLjlGUrpWT8v88fuzM65TdKwFnYfCf",
-	"oSQVLDL2uHL1RYkBfY+OVAjpZtpDGj1IDPlS8OY0ZM5c30xTj/rH8cIX0/rT85BH++Ez3CP2vuc5rcGE",
-	"0ultU5xWTr9aHFxP5r4ucPctpc06khYZhl5ZJd+Qu7Lj+aJ759y8GrHnOjG4MC7UVOZJ4jXqNFv1VqNz",
-	"cHZyftxoNQ4f6drKr3jeOD08On1t2XN2y//6qn50POOni8ary9PDxqHKY4n8tMX3an1yLsefXRw2Lp7g",
-	"UpnlSsXwC7DtCVCYcnFE+nRJxIUCDSgbl8IfZwhFBxG5mpvKKu9R6iGohIuDRbml3EcYkDm0d7Fc0BGl",
-	"duxjxkVH6e58iNzCPLY6ARevDsDm5uYuENhHqgAnYFTQXth/xrWPz4dBINWYEcMq/q9GcgH9oDoPuySp",
-	"8o5KE+oMsetq0Z0HIw+DwMOIqdhNB3KOuYBkDuwXMjoWjyTG+PY0qNuKTpuXQcbMUveZm4Iy+s3B1tan",
-	"24f5K85NM0kFi5aiIXneMiqYgt7srKXL/eOj5hsbXDRaRxcNG5ydvj47On0NKAP1i4M3R28bi2Qo6dUe",
-	"m6QUz9aHsWzLnMayLXOYkqwvgfET4I0pJplFt7tb28+BqVOJbYMqOBJx8VqAoJAky8Oej4VAroZkgSVZ",
-	"EMaY9uenSr9KBTF0GCJ/+kZRmZhtYYF8Pj81OfbvJ68BGYNjy6hciIvOdNre5nXrxH3O/+Xm/LMa/M36",
-	"bQm+JXWHkGeW2aoV599i4U1J433ogkTZncuq8+JcJfPt9TxIrqfMg+2deT4TfZ74BmX8JgbPlsfYZpxh",
-	"/Xj2EhkhWaRpNo6PGxcqr/Hyk8bFAqxBz3wkZ4gnq10zylf2fG8uT+qncdpllFEBoMepypkBl83GxSI5",
-	"l2rBR546mrt/1jKB1XLcyzzfE+BBbK4+aDs7yn/BqF8Fv0pBZQ90Vcy3fnh4dtoFKzqp1eQ1vmyTqERY",
-	"Ck2JR6q0UFc6YxHPPTs87a7aoHvwph6HmTtap+22yQo0ZVcAE5UBGg3tgpVCd8tqUcC8TbKZMNmUWX2B",
-	"aft+gcTZeIHkSpZtFVzIfFsUCDdPsfybtjIJgbPe1YTpVEHEkI5I7mUVjG3QPfmkI2/VtdtEfj48elu/",
-	"kN+rD53zizP1R+OkfnqoBz6csNAmUbFe5PYjFJhYCPAU8F+CnS2d06pv9owDD/tYTD+dguTj7CYz1dxN",
-	"f1IXsmwrvpj8nNyr6M1SoF7+3QqzbZbi0As6l0ownsIzPs3VZ2Z9e9i5lgqIvM1U+rfmTpgDjw4GyFV5",
-	"09SkR2cTwl9/6h8+33E9tH0a/HLc/JTs//oFR61A7IRvxWefwtPW6S8v15EQR///EYnhsa8td4P9cIyY",
-	"FDcceR5iOSprXp6fH3/SBSv6dzuO5yD2Mm6x0CZKPBnDrtuUVti4u6q92hpFu2ClJ7fSC9xgjgVlOVZY",
-	"lBSYEsDqLNnrb881WGYJ5Ggxfb4i6omhtjwCJWVAHykFZOHouRiGfo9A7HXKblKCHJNrPwEI45Kof0wQ",
-	"lgFHfIVlwaGKCp2QYTFuqk4G6oyKsfwKjYsZVVy5k2+rYANkCtBV/WFc4PEruSsIIEFeLBg5Iq5ONWZw",
-	"pCerLgT7CDLEQDus1TadazRWH1BXE3FxixPTWCLi0pEVFmB5B3VJbBx1ptI1qSqzIoBYtvapx/GQh6Bn",
-	"FTZTeNNqnSvfPdcZ01EcT5dvc+DDayT5NjTw0ICMm8zoP9uEIQepFGoxRH61TdrkZ1qHBDpGo0NnetGK",
-	"6qUgJUM+qqvjkW0CTPeFVBV516hFe6mNo6huHOhN9Weo5s6QzYKKTzC1Oejm6/u78kQPbA9JVA8EoE7x",
-	"N+nPqtS5R8UwfxqVSMq7IA26bLJ7GsSAhz35dj0pcYB8kZV0CTa3tXqvM565DXQ+MUjyieUI7VLmq+qB",
-	"tAdBXh44kDGMeLbGrTSltEmKVOyIfLoZDO9GaZUrhEbk0gUBQ318q49zRHo0JC6QMgoxfWSwokN2NkgK",
-	"aWwQR9lWgYe57j9jtFn1/G2S6K+YgG5OBHZVknHGiJS4EIleG/SQA0OOouWg6/JoB3qDmHLeJuJb5/Rn",
-	"NGkVTxZRqymGIKckZiJDKN9FknJUD5Csugdy4XEfjgEXqniAsjZJR6ntoti5jmVngvMSAeNQurG5NCvo",
-	"Id2pJKV2tIm2dhQ5sFAM92Km0NZpLTq6Bo4xuW5bano7qukBOlOibSU2RJvIESIVgVccqaJM+xWOtJG/",
-	"FuFNxK4AQwFVmtLYVMN52EEmQGn44MlRK8cCFe2rC1QpG6yZSXxNjk0cTVpcZHhazAe4ZVummZa1Z61X",
-	"a9Va1NUCBtjaszarteqmpTquDJXsKeQvaS9vlu/qvSOmi01fFJjuihI3OpH8I9XfBIyGlCuLWREl5oXc",
-	"qgoOKOnjgerIJLhOgclJNQB5m7St6HEjL6XktQqHBkgIqdunEkgNl2tbbbJy/4cfv77/8oc/gsl3k+8n",
-	"f7r/avJh8ufJt2Dy3Y9fqz++B5NvJt9PPvz4tRry49eTD/e/lwM+/PDHyV/uvwT3f7v/Sn67WgV1xUjB",
-	"Rq2mE3tihtomggIW5hir5IDSNk4zWEs9kuYdR64EdDqDVj1Y0irufbHdlQxZK2zDdmcvME+1oLu7in2q",
-	"+9QdP9AtKeqSZLR+7chDOnTDQ9+HbBx1cNKOm8g8sC1dDFpUG1m23jabSzKr3NROftnIFaKmk0vSMZZ0",
-	"FWRk3adSJSJz5C5p3DQ3xaSoMPEu68SVCvB0R7iNWm1B+OsUn2OjOCevoBghVJQl2ZvyTsIIOdMPkjCD",
-	"fKufmX2f9CilKOWLCq37vyla+gLcfzH59v5LSV8fJn+afCu/lXSW0N39l/dfyA+Tv4DJN/f/Bn74oxwh",
-	"f9ZdsuI0iezlmgIyIWlwWgfTKTkLXXiqD9ASCHb3d4SEXPeMeOOpRybe+IGbTh1mobLNxyO7yWcpaI42",
-	"3W6LoFuh+thtabQv2iQmj7VUt0Q1ZX3+lEx/PDlpfXP+pOmOgGredpnNClrP3dnWdpnLZbsnKtjHr3yQ",
-	"0v8LWnvZloADKTCsREFQgYCMHj9P2svfUir+DNV+ll7fJuUU+6imuG2ZXS4vjtvWLF29qG9TuoTWVM8a",
-	"lJJ6qIs8fIOkShzV5fpU+awlryAOemksIrBxe6u+MB0QhpC4HnLBCmXAlMRS0JN6DHBDzYDT9bKmxi6u",
-	"mg2LNO24hNC12ySK1f4OOQK5e2Daj23AoRKFA8Swikh4RTpDQz/nMjKboFGqq1aCaJGmFR0LuSBV01ck",
-	"zdNlwNdIrpF0fcjW2E73tFKiv2SnlYzcTqV/GJ+EcrCbhLGyrauSLlGRjI9igGbR/bNWpjtUvoOTbsmU",
-	"9GEyE1XvosTflC6KvEsKiLOAr0cUAoxxJVExV7CdbvQr0b+gFnk1/TgzapXTaX3r2zV9GQW7jf66sw13",
-	"UeW5u9mrbKEdWHnh1PqV9d4G3HS30HZ/p2bFGXdzEt8icMxKMktAVFTseWfUtSSVJQMtyoWKPsWZT5l7",
-	"Z0urI66XZIVZHh4MhRVldlkCDRlUjHQax1KHNNkjdxm0iypWF5CWurz5yXTBBTatO9ezWpZqhjbFCNO8",
-	"zyTQgxH2POVSlASkyhYGUif8qEK8tvsxO7rWCVWZ/ka0xCUJynMSw62HVLWugR6T+AUIHb2MHbNDGnou",
-	"YEiwMfCgkMIAqnWVbHJoGBVtU4KkGDBLSQnwT6u4NNLOwpSeYjSStJIy7X79WM6JnBP36V0TXBsrrssQ",
-	"5wt7Jn74bvL9/e+l8QAm/67G/1kq6N/ffzX5a4FfwviZlVdC3m0PUH34EepJcjWdgSXATEdgW46Ybgos",
-	"B5A2mWoLXKSOZLPZ/zl9GMbvl3dj6OagujiI9h+uIco6ObLlPo8r0Hm0q2SWnyNXJfNA066oFiXjD9GH",
-	"WCwcXuhIsUv5jcCKD13lO8euSlNe/Uf3JKVLigqLgGKwZjJ/nga4KrK/iCpSXLjzd3FTRc8dv14WRDP7",
-	"ipd60iWuPNtZ0cpH7OKoiW6J9X+Oizny/2g6dJpzuM3wXaQi6EqIJLHz91eS1Zvgr/pt5j8GgQVHXl/l",
-	"+6h/RcSY+mquC1YgGYMh5cIG8pMICUGeKiHXmLmmZIo5XdE/bcJjt8M1KlZCSBKrLFRHqkm0Pbm9lH25",
-	"TOp0yDXjrqHZkGjiVEmtbbStu6u7/woAAP//",
+	"7H1bc+PG1eBf6UVSNZQDUtR1RlRtpSiJM6NEIykiNRN7MCGbQJPsCOiG0Q1RtEsP2YodP/hX5GVsb1Vc",
+	"3rhqKy/5HZT9Z7b6gitBEZQYb5zve5gaEejr6dPnfg4+NWzq+ZQgwpnR+NTwYQA9xFEgfzV9/BoFDFNy",
+	"BNlIPHEQswPsc0yJ0TA6IwQY9BC4Vq1MABk4wtcweMKAHQYBIhw41A49RDgUnQDzkesywEcIjBB0UFAz",
+	"TAPdQM93kdEwNg3TwGJo9dIwDQI98aJ5flzVazFMg9kj5EGxIA/enCAy5COjsbFrGnzii9aMB5gMjdtb",
+	"M7WHS+KggNk0QLM7OYSu24f2FRjQwIM8syGxVoaQE++EqV0AzEGlt9lbq4FXkEwsEiDRDQE/oDcYMeAE",
+	"1Ne7ZGCM+QiE8RIYqJAhJjcNi/RST7uYdKMedDDorZmAUTERZoCI4UGAPg5xgJyaRUpDrvu6ddE+Pjtd",
+	"BnK3phEg5lPCkMSFA+hcoI9DxLj4ZVPCEZF/Qt93sS1Pd90PaN9F3q/+yARUP03N9ssADYyG8Yv1BN/W",
+	"1Vu2fq56qUlnMSxQ0woQeNAVB4QcQAMAwQAj1xHPMbmGLnb2QQ8FAQ1YD4jNMyAgNgEDiF1Mhqp5zbg1",
+	"jWPCUUCg2xKtf+r9QMepUiJXhZx9QCgfidXBPg25RDbxJgyQ2JiDme1ShtSyz+HEpdDpUHoCgyH6qRfe",
+	"p85ELMoVkweAjyDRlyMQmAltG/mcgcoGeIUPQH8CHDSAocvX5OIvCQz5iAb4E+T81CvHDiIcD/Qc4ArJ",
+	"fXiYMQF5GoBxQMlQkCJ9+cR8b968qTZDPhJdbcjRHPonVoDScEA3PrI5q2Vu28z1khBhoe/TgCPnFXIw",
+	"7Mg2/3/OlFAOeunZxCy9miSheijJEfqMuiFHlxcns+BoEgD1ezDi3K+wNXB5cVIDTQZ61Eek6+AA2bzr",
+	"YnLVMxWnAOIFk7R0jPqgCqBFCBoDDvv7oEmcgGIHQOIAfNYWbwnApAp9H4jW1xiN1/KUUEzNGuvrExoG",
+	"VYd6EJOaTb11FxIHkyFb3zDMNPXbrG8/Mw0Pk+jBM9PwIRcUwmgYf3g7evnuLe+of/75u7es/e7XjfX1",
+	"t3+wLLb+61+8+5X8690HvzTyVNQ0bqpDWs2dvWk0bQWxTw3oOFj8Dd3zgPoo4FhQ2wF0Gcqf1psR5Bpk",
+	"DkUMjEdIXb+QoQDYLravWA20bqDN3QmgRPIhMaQ8X4Z4zSLnLrSRA/qIYQcBCMbYGSL+hAEHcqhoqi2m",
+	"6YecC+4nnhA2RoHoNBGzWcSZEOhhuwrlJoCtOac6BQ/epDeyIeGae+Knfn5qDBHv6iG7MIbLfRj9AvEj",
+	"1UHBUUPz1jTyOLZopDQ2R919ynjXgwQOUdeHisjeN8aZj8g5ZfyV7HIOhyi3HjngMiMVjKEoS6k9iVHa",
+	"svkJJlfROLcxatL+H5HN86jpXNV009SLKvYEdVJyobgYxhDzUdiXt+kKERhcYZ78wZwrJXHJgY4gh/Mx",
+	"nAfhDII/DxCqCvYOftM+O9WojuyRQHYpm0EG0A0PYFdga0Zu/NQQl717hSbdDaMhf4Br6IbIKLFxudLH",
+	"b/twBPkrxJg+6fL7bqo756m+oCJHrjrUZkLiZOvoWh6waFTzHGDJmYCeyjL2LcKEcG2vC1SBPq5eb9UE",
+	"9ZbDQh/rlms10BPb6wEGJ4J8YHsENKuxSCxKMcQboMfRDe/J+y8ICR1IQtP7QEK+BxQombryJHRd2Ben",
+	"oDaXvd5iAmhz2XER6h6qtvI8bk3RVcjTsAxNOEy3vTWNAXZRqTmfYxdFE2IplySMBD2FdXvD2a3uPOtv",
+	"V7f7W7C6N9hB1S17E270684eejbIspKNzWczkrRpYE8QkzKrORYto+W4VLHiUj1PdOOoM0NCqVjUq61a",
+	"qfa8C/ksU38TsZkIP8dQIAnhNbAAUQUcBGO3SK+DPcQ49HxQwYTvbq/1FEvn4kZLcDMwxNcIeNgOKEM2",
+	"JQ4DDBMbKaZzSfANQD61R6AiRQCOhihY2wdzUL+Sw32LRKsBEPQcyFGVY0/cBXlKUs/zA8ppPxw8YYoA",
+	"edD3hXg4DjBHTMglPNpGDRxQPgIwQFrqRU4DJOsSFya9E8VIxT0Vk4HKxfNDsLW1tSefO8jGHnQzHfIy",
+	"zcbTzb3tzb29zd2N7Xq9Xs8g3e62IHLohmex9yVyXfo/svi5u7OztVuAoVxLnjn5sPX7jgmOXzVftEzw",
+	"/PikZYLXZ8eHLROcnB02O8dnpyZ4fXzUOhPbODw77TQPO/sgJFeEjomivywDo6yuL4bPLm9rs0iCQjcc",
+	"EYb7LqoiEnpG423UVS7NMA2xNsM05OIM04hWJx6J5RmmoVdnvLs1jWvsIFrqUr0WLaMbdU2xXe4WvxYt",
+	"VbcS7CfNN1bAhVI0dCkutJjrJCNbxryLZxG9lVTrMmxC2SryCHjmq7U3hF6BCM/JvAxxQKhU9dNc0yIl",
+	"NrAWy6uxGrBTdDP8ESUoZy6ZRdNS55w6mZWcc4Y53nfQ94N+hus5/f4W3NyubtjbTnUbPetX4dZgs1rv",
+	"79nPnKdod7ADy3A9KfdyeoUWMm8h9HZkw7mk6Pys3QEVZSKBQAy9JojOwVkHVKRljceGlSdM6zCUr5nA",
+	"R4FFyuB2DE3LELxpkVCV7iH09hq4nKF7FokJX05FFdt5IOnTXQ/OBDErh3YJoqwW746Pik0iAkRPGMCO",
+	"GV9YZc2iBGVZwG5/y9mxB0+re5t7G9XtAdyrPtvbhNU9p/4UbdXrDkQ5XNvdnsXnGdR7tO5hjyhDRKu8",
+	"Gq8aSgZWEjDmwA85wIoaKb3VtIjUVhylrfQnSoWpgWMCXkRG3CvkcyFsCNGnP5FyBXFAgKADBPV0kCd+",
+	"V8TJXcCx2EheFrhX15kDmrnYoedYAWJkVPKUpbj8GRxQZxKpGvOMDEaBfhHjY1eRsrJ6wvGRgFiiUS7q",
+	"GwkCDyVsNLRHPsXKsHdft07S8tY0BKsrsbNLhgK1I9mBYQeV6dIW7crQkcLzXTnaKIfDkpaxznyEecK0",
+	"AWsfQA5cBBlPa7R8TJVXQFprF5mqypmnEtONkMm7XmISyKv94j1gI8E0OI3FmiyFnL6f/t+7P0/fT/8x",
+	"fT/9Bky/mr4Hd5/dfXH3p7v/9eOX4sn/nn4l/vt++m2WUm7X93YzZs2Nh0gtxefz+HNvXUcW7vJ2EgIk",
+	"4wZj1B9RKs4WkWvkUh81ItOGcvsIUPrKVyJt/VzIA8q2YZF59pULBJ1XqOY5+5HbKDKJwNDBHDkAEy1a",
+	"tl63TjvtavPy6LhT85y1Gjhvfviqddrpdi6ap+3modA+nrB4DTAI8LUg9cwiPR5AwhQq9UClcAVStun5",
+	"cOIJrTzdwSKZHrpJzXOexJr02r5W1zmUVl3IQC/6ke+fm1E00yYe1czDw0DSSrZer2+uxUJOpE4LXqXu",
+	"T1bPkxwre3nisZc79GTpYiP5o8uur8sQcaIL173e/JXaZc0T0pzyO2NerI1kr8GtaUTTLrfaThrwiegA",
+	"hvAaKVkIc8DCvujTR44JUgJDCcxsgEgjensmV/pureR2CBp3hVjWpxmKdC+rTOmleoSH9SzA44WMU3Xp",
+	"pHpEjDf0He2LW8R5L1VLQeQeO3OklNzXU1I06cKLeLC4Dox1A3StjXNlGHJTdrpI+pSh0oqarogqN+2r",
+	"BzBgaAvK4CJniAQABYeFmmDvy788n0+05bhmlNySWMqKdtUp1CvfSCu4Yit8hJkg9wuv4Vpe2bPILPVL",
+	"WPhp6033VavdVraqnC5TSufLjiB+Hb5sdg7OOqmnl+3WRbd5eNhqt7sXrdeJCUwojN3L86NmRzQrYFTG",
+	"uznQlyB7PPifCwYRR1pkuYKDOMRu1gDhhYyDPhICm0cZBxt1oVEG0JZhSVnLQ31zu0D/0yEwhcppFAyi",
+	"2jxhUmQwwYAG+hFQISRZMSwbRFPC9oEJL1rBxfNDsLtX31Bqpm4GMNHyXxTq0qfOJLuA9ZTWkTUc1OtF",
+	"cl0UJiTQRwP53eJLlzqqVZy7dq2s1g4ZDVvCCBk1LWOBjHyrM4EBM4cb2SoX4yHDn6Cu1PIXOmLwJ+hA",
+	"NixD7mPIPv6Q5jjTl6P/h9B171PbVfBbLxbjEp1bSpAOBWMpoXOtrLFZPb+Mgp5yPM9cAfHwXTlfsI6y",
+	"WgFwE3feaq9APG6JOxC3LXMJRggPR7zr38xSrhATvrUJMAHLLM+MXGIW0Z4/McIc02rxilVEptEwZH+l",
+	"pmNPMMaE8OlJpNe09D1+0O00jTF2+OhnDKIS9CXB28ffgYxjerXXID10iZuQbl6KI0COeajMaDGEHRqK",
+	"DpIFKxDv1VPwru4lECeh19c4ScmwzFAbzzJjyZ+5wUqcXgbijz/AuQFOy/EIMYwyzFDGnzCgQqykquDL",
+	"sBfMGaBjggJAiTtZm2UBWbtrIhoNP3KeUo+086LhYuNXmkOkRi/BJ1Sc1qr4REHk1+OA64d9F9sSsP/V",
+	"4DgT+/ZAUQYTzEsIMKZoTGQQq+x2eXHynyfHZOH6aOdOBrQ10JnNr+gFiIcB6YaB21Pe2F4C8t7+ghyT",
+	"2AjsWaQn4Osi6R6KRgM9P6DX2EGBGq8GWpiPUKDSOoRy6MGJNtoWmTKzQ87xgRatTGubUtlMb7FWGL8s",
+	"cKrqu5ALjlENkApsrTnSqYiD9WQZRfHMM+LOz8dTljmdsnMl4CyMYQtQEjcSGRiyISUDl46lk/o674OJ",
+	"DiSGfCl4MxoG9kKrYVu1+vfx8xXf9dXTkAd7+jLUI/bvzVJajQml479zlFZ0f7c8uFbmICswRC8ZVazt",
+	"7ioehtwTWZx4kYBlpCa8L7bYn1neWhmZGvp+l7nhsJhoxgE8ogmolJ46kRgXWuZsQZICDF02h25TxiNv",
+	"rFqO0M+A7DE34jUBYCrOVOpi+TBXGeXKAARKnp+vsxRsMuoaRZH2lCbRUDP11nJBrBYpjGIlqvmCCNZc",
+	"xCodxGGqDh7iKPQ7iU+tz0Slbm0KaAcIcuTcH1istyoDi3UHUywlipIFHHvIIkujQz7Ab7fIRKeZmrSQ",
+	"zkEJ6aZPOfMk24AM9DJ9e4l/j8OAI0cFLuvVNZJzm28eSNDI1I5m/WQ9QDRwUCDegNwLgsbi4t4XsjYL",
+	"obyLYvrN3Rc/fH33OZj+9Ydv7/7y45cy0GD6f+4+n34//a4BmgeHG5tbhbHEC4OxFEubBevl5fHRfB9p",
+	"AsNo+aWut4DAnES9hBzKRiboT3To6Lw7mAJYW3TZBwt970qaVZc7F4g6j8oCOTazDH3BhdwKKhvgvHV6",
+	"dHz6wrTIJjg8e3V+0uq0jkywBZ43j0/EX9vgovX88vSodbSWuceAU7qchyrlDOq2O81OqxtPOHuFigOy",
+	"Z0bQyzfMBaPPvlX7K3wVbVjGcfM5Hj3IZ8jKgAbxeTfm8T4XM84sctE6uzhqXYCKOkWwYQLoMhoDb81c",
+	"gmh3Jr5EcAbalwevjjuSH1y0TltvlgsYTYOi8+G5gIRc5QOOJ9d95pVaaNEbue5yUacF0ssKRCLK+DEZ",
+	"0KUFIcq4WRQ+EuEAZfpaihksQ2ECwHxfRQ75cIgsIrOmVBCnQK8h4lXRUcufJhiPKEPz7LZK4rRIZYCJ",
+	"g4IXiIupInFxTaFITxKmngl6LmS861EHD7DknpES3A8ZJogxrbeWELgyPZYPZom6a0BQJpnzQGaKRu+e",
+	"MPmiIARfPF4fIt7VEJ4v7hSC5UBPkIqCLbnZAhddcXh/3KOYmKDasAYuWs2TbksSoKJLm8luuV/cKHFx",
+	"0ntewZWxIUdDGkzy/spi2XgEeRcRAV8nlbPep9RFUGrmNublhnoYtmnrJZXGGB1XVrnvpkqZf2Hwk4PF",
+	"wmxeauUDHDDelQZUNpojujZzwmmp9DEQZ4/lg/jUphrAgRyJRvsgdz/UK5mxVlKsxawrM1e6I+w4yvwy",
+	"e5p5KrN4o3N1ssL7a5ElBPH7JDeFFrLFghWI6Vs3XIpUsRpw353NJ2ZcHpwct1/m5Z7y2Rmp/het18et",
+	"N92L1u9ScTfq10Wrc3yhxRgW+r6LUSDj87qQMcw4JAsu4lLm++WpUMxpV8O0O9Fq556t3M/CdJHxR4fb",
+	"2x/vHM1ucaEWkgoIXIUTMkuI1MCWUVvIoUS/MrZQCfz52VAKy0yg8MgEZ6cvzo5PXwilvXlx+PL4dWu+",
+	"sUet3CKWIYRTyzB1KvgYBkTzeX1RPDiRcViOg2Zj3hYkOKkVPu4WxRfFMA29Q8M09AZLyqHJsa8AlXUp",
+	"lXlkcm975ynQVVpiw38NHPO4dJOPIJcmnLDvYS50NQnMAjdRQVxcPkAsVfioVFScimubXX2rqEiSaWCO",
+	"PLY4fT4OGEtOAwYBnBjanooY7+ZTDLeuOq+cp+x31+ef1OFHGzcl2UPIMsNs1wsDQDjmKk0qme8AOiCx",
+	"ZC8UAaJLlwwgEw8bfReSq8VJozlDslpPvIMyTlGNZ4/H2HZcBeDh+aGRhyGLNO3WyUnrQuZgXn4otOX7",
+	"ozXKFqlQC25jBy1JcNR6Hkhv4s5yL/cYF15evmqexomnCwNU9KaA2lX5Uh2qvSDPOpkjLpJAB8XZzdJC",
+	"wUZ0DC7brYv71ZQc5OSeHgi4qO/BWUeHIJcjyxovV4DgcWRWQX4Vw58ggInKsyxdrgKEseXeIrMVKrRt",
+	"b37lCX2GH0itVdn0LFJgtQ+Lzfbzak+E5c32oKTVfrO+/WzGal8QDaaDyh59VrFD9F7vrC095AH1auC3",
+	"KRxugJ6MZG8eHZ2d9kBFZYFr4/G+RaIqjUKYFMRMVneLkn7ivmdHpwLivcOXzTh4vqtsXD2LVKCufCWw",
+	"RuBF1LQHKoUO/bXl077VBvIe5CWSv+MBki0ZplGwIf20KLxfH8Xjz7STSWqdd67a0C0rx4zomMycrISx",
+	"CXqvPuyKXfVMi4i/j45fNy/Ec/lH9/ziTP5ovWqeHqmGiyhdVC8tCiwhFOhoO+BK4O+D3W2Vl6129oQB",
+	"F3tRmlhydBKSD8ve0F313tRfckOGacQbE38n+yo6sxSoH39uhZlGq1CMYMhHivmJKYCaAySTlFGSloyE",
+	"KMFvCre7GijOLYLgYvtKUGGxm1w1BEXoMAMuHQ5lYingVFcLyNZHePGxd/R013HRzqn/m0n7Y3Lw+2cM",
+	"dXy+G77mn3wMTzunv7ncQJwf/88H1EmIA0NmdnAQTlAgmAlDrouCmQvbvjw/P/mwByrqvRkHH6JgPy6Y",
+	"axEplmge1muHvu9OemsqBEthew9U+mIqNcA1ZpjTYMn8KrWW7PZ3FtoE5omC0WBqfUUXMYba4xEoKTC0",
+	"2sjoeNwSYdFx29VmyTwwup6PQq9PIHa7Zacqcf0TMK/gyOLiTis+smjcMkcWtf03OLIy4I9B9ljwy0J1",
+	"dhhgPmnLurtypZJw/hZNFgQVzRYBNoVsL8ulypp2cT2X34pZgQ8JcmMZgiHiKM9fAMeqs6yZe4BggAJg",
+	"hfX6ln2FJvIPpH1zxQW5dRnkiAtFVhMfiz3ITWLt5dTVE5MKWUYEEMNUAW5xcOJ90DMKS/++7HTOZSCd",
+	"tvpFQbWq2CgDHrxCgi9BDY8oHEqXRFc/LRIgG8WBCzWLWOQDJW4DFTCp4ljVoFVZ+TdyoWZDrFVwsEWA",
+	"rhWcqnna0xJkIx0vokOs46jrVDXh2swasolp8Qpyk4PebDXanljRPdNDEpX/AVCFCukseamL9Skfza5G",
+	"Xf4eSIMuW9uCZQKO4oIBYi2cquqG0TzMVJqQSoxnJlBp5yBJOxctlD9eFha0iLL4ic0DGwYBRixbP6v0",
+	"TbFI6qqY0fXpZTC8F+XVVgiNrksP+AEa4Bu1nGPSpyFxgODBSNdzABUVP2uCpG6OCeKQ1zXpo1dCgxL8",
+	"5fFL44gW9TEBvRkW35O56JkShbLChxYtTNBHNgwZioaTfnk9A71GgfSCJeJJQe0L6Rzn0YcRAgSZDLdS",
+	"2DmC4lzEVY7rZsSjNsBMrLoHJ4IVEDmoRdIh42ZRILsKLM9EygsEjOPatXqqSEEfqbraKbHKIkoxlNch",
+	"CPmoERMFS+WYqFBXcILJlaqTBqyohA9o6qDRRN2yiGjBU+HwKTZYYQgpXhjhTUSuQIB8KiXByHnoYhvp",
+	"aGFNB1WISpYEyrsvN1CjwXBdd2Lrom1iGFbsIkPTYjrADNPQn34wGsZGrV6rRzWYoY+NhrFVq9e2DFkf",
+	"fCR5TyF9SXt6snRXzR0RXayreMN0De+4LLegH6lq3CrAxCJamcaskFrVwCElAzyU3w/gTOWjzHA1WYnG",
+	"MqLDjbwKgtZKHBoizoXuksrpBVFMsEUqd3/+8cu7z3/4Gky/nX43/dvdF9P3079PvwHTb3/8Uv74Dky/",
+	"mn43ff/jl7LJj19O39/9STR4/8PX0+/vPgd3/7z7Qjxdq4GmJKRgs15XWTYxQbUIpyAIZwiroIBsRMdp",
+	"AmvIQ1K049gRgE4nNcsDSz5s8rZYuEmarBd+NOTWXKKf/GDK7bvYB3JAnck9tf2jmv6RrVEa3pHy/rLQ",
+	"82Awib43oGxckfpjGqr2W1EptLLl9bKJHfOqy5nJm82ZunPpTI+0mzZd9CwyhKTyFiJ16zb5zMDCfI+i",
+	"OmS3WaeLEIPz3y/ZrNeXhL/KtznR4nNyCpIQQnmzBHmTVncYIWf6QBJiMFuYfu5XClQrKSjN1hAz7v4p",
+	"79Jn4O6z6Td3n4v79X76t+k34qm4Z8m9u/v87jPxx/R7MP3q7i/gh69FC/FafdMhzlnIbq7NYcDFHczL",
+	"YCo/ZqkN56rWPwLBbv+FkBDjnhF3kjtk4k7u2WluMUtVaXs4suvkkoJPeeQ/DkHQDZdfXdlWaF80SXw9",
+	"1lPf9pFdNhZ3yXzNRXTa2FrcKf/9Gtlvp8xkBR9KuTWNnTKby37rR8I+PuXDlPxf8CEK0+BwKBiGkQgI",
+	"0r+VkeMXcXvxLiXizxHt58n1Fikn2EdJK5ahZ7m8OLGMebJ60bcA0hXz9BdDNEoJOdRBLr5GQiSOyvB5",
+	"VJr3Ba0gNtrXGhHYvLmRD3Ss7AgSx0UOqNAAKKGZU9AXcgxwQkWA075eXYopri4XFknacaUpx7RIFFvx",
+	"R2RLb1je5K/BIbN2fRRg6bxxi2SGljrOx/Bsgsapb0AkiBZJWtGykANSRZ2KuHm6AN0VEmMkRV6zpdjy",
+	"30mQrL9kFecM305FkGmbhPRF6ByOsp9DSL48EPH4yLuuBz0462S+ODBb3F4Vs08q2OuOsup7Ym9KV8W6",
+	"TerMLQR8QQmsOD1rTnXF9GfrxPUoKGm3VvLw5lTDS+elRdlUudyk8lk68rh2duro2Xa9XkWbe/3q9oaz",
+	"XYVPN3ar29u7uzs72xLURhx3uSBLIzqBeXkEyakUFRhLnU6TScOdJOHsOHdYcc6itDIU+9djN31Fu+mT",
+	"lDgzPp9555IDepKNaHiTKnQcSfPTR2GoszCyqWzGZl3crHp1s97Z2GpsbDbqux8Z/2kHlomYzBwSZSqt",
+	"Jo6STsM4V6Ux4oxJJLrh4uGIG1E0ucHRKICS2ebpUGqROiLwNkOaorJ2S0hUqlLiyvSFJSZt2lfzPsKm",
+	"mF6OWab5o654AMbYdaXZWRBZWWdiKPSGn1TQq+/9lN+oaxKVDaDFj7iGhLSuxXDrI1nST0MvEPgFCB3v",
+	"x8b7EQ1dBwSIBxPgQi4EBijHlfKLTcOo/iMlSJAUPZSQEn62wm0rbVBOybJaak0LsnkT/U9lwJox9K/e",
+	"fMWUQus4AWJsaevVD99Ov7v7k1AwwfSvsv3fhRL33d0X038U2K60L0JarsTeGoCqxY9RX1xX/a1DATD9",
+	"jUNTtMh/5lA0IBbJfeiwSGTNlh/4edq5tG141tSlCnCrai50cH/Rl6whLFuf5WEVVR5sTptnC5spa3LP",
+	"dxyi4iEZm5laxHIhIYXGNrOUbRFUPOhI/wp2ZFTi2r+7tTFdA6awaksM1kwg3WqAK6NblhFFiiut/EtM",
+	"mdFxx6eXBdHcL6WWOtJHbHm+Qasz69WNPWvqKwn/bdxawP+P8+71GaPsHPtWKspCMpEkvuLtO0HqdYCA",
+	"fDf389aYM+QOZMyb/C66NgfJvg6oQDIBI5WXTSaAh4QgV2ZzKsxclzxFr67oY+0sNk1doWIhhCT+7EJx",
+	"pJZEZCS7F7xvJjsm7ZbPmPRo1m2eGN5SY2tp6/bd7f8LAAD//w==",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,
