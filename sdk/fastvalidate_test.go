@@ -135,6 +135,11 @@ var differentialCorpus = []struct{ path, body string }{
 	{"/divar/events", `{"type":7,"metadata":"x"}`},
 	{"/divar/events", `{"type":"X","x":` + strings.Repeat(`[`, 70) + strings.Repeat(`]`, 70) + `}`},
 	{"/divar/events", `{"user_access_revocation":{"user_id":"` + strings.Repeat("u", 65) + `"}}`},
+	{"/divar/events", `{"type":"NEW_MESSAGE","new_message":{"sent_at":"2024-10-20T13:12:06.14Z","file_data":{"size_bytes":"1048576"},"video_data":{"size_bytes":{}},"voice_data":{"size_bytes":null}}}`},
+	{"/divar/events", `{"type":"NEW_MESSAGE","new_message":{"sent_at":"` + strings.Repeat("9", 65) + `","image_data":{"size_bytes":"` + strings.Repeat("1", 33) + `"}}}`},
+	{"/divar/events", `{"type":"PAYMENT_TRANSACTION","payment_transaction":{"cost_rials":"100000","extra_details":"x","state":2,"type":"TRANSACTION_TYPE_RENEW","app_slug":"a","created_at":"2024-10-20T13:12:06Z"}}`},
+	{"/divar/events", `{"type":"PAYMENT_TRANSACTION","transaction":{"cost_rials":true,"extra_details":{"a":1},"state":null,"type":[]}}`},
+	{"/divar/events", `{"type":"POST_UPDATE","meta_data":{"k":"v"},"post_update":{"post":{"state":"PUBLISHED","business_data":{"business_type":7},"last_modified_at":1}}}`},
 }
 
 func TestFastPathMatchesKin(t *testing.T) {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"log/slog"
 	"net/http"
 
 	"github.com/go-json-experiment/json"
@@ -75,11 +76,12 @@ func (JSONSerializer) Deserialize(c echo.Context, i any) error {
 // binder is the echo.Binder kenarkit's server installs. A body the
 // validator has read (its media type checked, in any letter case) is
 // decoded with [JSONSerializer]; anything else is left to echo's
-// DefaultBinder, whose media type check is case-sensitive.
-type binder struct{}
+// DefaultBinder, whose media type check is case-sensitive. A value decoded
+// leniently (an [Event]) whose members did not all fit is logged.
+type binder struct{ logger *slog.Logger }
 
-func (binder) Bind(i any, c echo.Context) error {
-	b, ok := c.Request().Body.(*validBody)
+func (b binder) Bind(i any, c echo.Context) error {
+	body, ok := c.Request().Body.(*validBody)
 	if !ok {
 		return new(echo.DefaultBinder).Bind(i, c)
 	}
@@ -88,10 +90,19 @@ func (binder) Bind(i any, c echo.Context) error {
 			return err
 		}
 	}
-	if len(b.buf) == 0 {
+	if len(body.buf) == 0 {
 		return nil // an optional body, absent
 	}
-	return JSONSerializer{}.Deserialize(c, i)
+	if err := (JSONSerializer{}).Deserialize(c, i); err != nil {
+		return err
+	}
+	if m, ok := i.(interface{ Mismatch() error }); ok && m.Mismatch() != nil {
+		b.logger.LogAttrs(c.Request().Context(), slog.LevelWarn, "delivered with members left unset: they do not fit their types (see Event.Raw)",
+			slog.String("request_id", c.Response().Header().Get(echo.HeaderXRequestID)),
+			slog.String("route", c.Path()),
+			slog.String("mismatch", m.Mismatch().Error()))
+	}
+	return nil
 }
 
 // inPlace decodes a []byte without copying it (a jsontext.Decoder reads a

@@ -126,7 +126,7 @@ func NewServer(cfg ServerConfig) (*echo.Echo, error) {
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.JSONSerializer = JSONSerializer{}
-	e.Binder = binder{}
+	e.Binder = binder{logger}
 	e.HTTPErrorHandler = ErrorHandler(logger)
 	e.Logger.SetOutput(io.Discard)
 	setTimeouts(e.Server)
