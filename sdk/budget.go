@@ -39,40 +39,26 @@ func runWithin(c echo.Context, deadline time.Time, budget time.Duration, logger 
 
 	res := c.Response()
 	w := held.Get().(*heldWriter)
-	w.orig = res.Writer
+	w.orig, w.route, w.head, w.budget, w.logger, w.logCtx = res.Writer, c.Path(), req.Method == http.MethodHead, budget, logger, req.Context()
 	res.Writer = w
-	// The deadline's callback may run after the request: it reads nothing
-	// of c, only of w (under its lock) and these.
-	route, head := c.Path(), req.Method == http.MethodHead
-	expire := func() {
-		w.expire(head, func(requestID string) {
-			logger.LogAttrs(context.WithoutCancel(ctx), slog.LevelWarn, "handler over its budget: answered 503; its answer will be discarded",
-				slog.String("request_id", requestID),
-				slog.String("route", route),
-				slog.Duration("budget", budget))
-		})
-	}
-	stop := context.AfterFunc(ctx, func() {
-		if ctx.Err() == context.DeadlineExceeded {
-			expire()
-		}
-	})
+	w.timer.Reset(time.Until(deadline))
 	finished := false
 	defer func() {
-		stop()
-		late := w.finish(ctx)
-		if late {
-			expire() // if the deadline's callback has not yet
+		stopped := w.timer.Stop()
+		if w.finish(ctx) {
+			w.expire() // unless the timer already did
 			res.Writer, res.Status, res.Committed = w.orig, http.StatusServiceUnavailable, true
 			if finished {
 				err = nil // the 503 was the answer
 			}
-			return // not recycled: the deadline's callback may still hold it
+			return // not recycled: the timer's call may still hold it
 		}
 		res.Writer = w.orig
 		w.flush()
-		w.reset()
-		held.Put(w)
+		if stopped { // else the timer's call has started: it finds done set, and w is left to it
+			w.reset()
+			held.Put(w)
+		}
 	}()
 	err = next(c)
 	finished = true
@@ -80,19 +66,34 @@ func runWithin(c echo.Context, deadline time.Time, budget time.Duration, logger 
 }
 
 // heldWriter holds a handler's answer until the handler returns within its
-// budget, or drops it.
+// budget, or drops it. Its timer answers 503 at the deadline; it and the
+// writer are recycled together.
 type heldWriter struct {
 	orig   http.ResponseWriter
 	header http.Header
 	status int
 	body   bytes.Buffer
+	timer  *time.Timer // calls expire
+
+	// For expire, which may run after the request: nothing of the echo
+	// context is read there.
+	route  string
+	head   bool
+	budget time.Duration
+	logger *slog.Logger
+	logCtx context.Context
 
 	mu   sync.Mutex
 	done bool // the handler returned in time: the deadline writes nothing
 	sent bool // the 503 was written
 }
 
-var held = sync.Pool{New: func() any { return &heldWriter{header: http.Header{}} }}
+var held = sync.Pool{New: func() any {
+	w := &heldWriter{header: http.Header{}}
+	w.timer = time.AfterFunc(time.Hour, w.expire)
+	w.timer.Stop()
+	return w
+}}
 
 func (w *heldWriter) Header() http.Header { return w.header }
 
@@ -112,9 +113,9 @@ func (w *heldWriter) Write(p []byte) (int, error) {
 // Unwrap lets http.ResponseController reach the connection (deadlines).
 func (w *heldWriter) Unwrap() http.ResponseWriter { return w.orig }
 
-// expire answers 503 on the original writer, unless the handler has
-// already returned in time or the 503 was sent; log is called first.
-func (w *heldWriter) expire(head bool, log func(requestID string)) {
+// expire logs and answers 503 on the original writer, unless the handler
+// has already returned in time or the 503 was sent.
+func (w *heldWriter) expire() {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if w.done || w.sent {
@@ -123,7 +124,10 @@ func (w *heldWriter) expire(head bool, log func(requestID string)) {
 	w.sent = true
 	p := NewProblem(http.StatusServiceUnavailable, "the add-on did not answer in time")
 	p.RequestID = w.orig.Header().Get(echo.HeaderXRequestID)
-	log(p.RequestID)
+	w.logger.LogAttrs(w.logCtx, slog.LevelWarn, "handler over its budget: answered 503; its answer will be discarded",
+		slog.String("request_id", p.RequestID),
+		slog.String("route", w.route),
+		slog.Duration("budget", w.budget))
 	b, _ := json.Marshal(p, json.Deterministic(true))
 	h := w.orig.Header()
 	h.Set(echo.HeaderContentType, ProblemContentType)
@@ -131,7 +135,7 @@ func (w *heldWriter) expire(head bool, log func(requestID string)) {
 	h.Set(echo.HeaderContentLength, strconv.Itoa(len(b)))
 	h.Set(echo.HeaderConnection, "close") // the handler still holds the connection
 	w.orig.WriteHeader(http.StatusServiceUnavailable)
-	if !head {
+	if !w.head {
 		_, _ = w.orig.Write(b)
 	}
 	_ = http.NewResponseController(w.orig).Flush()
@@ -165,7 +169,7 @@ func (w *heldWriter) flush() {
 }
 
 func (w *heldWriter) reset() {
-	w.orig = nil
+	w.orig, w.logger, w.logCtx = nil, nil, nil
 	clear(w.header)
 	w.status = 0
 	w.body.Reset()
