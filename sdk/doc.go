@@ -20,10 +20,12 @@
 // [NewServer] returns an echo server for the strict-server interface that
 // oapi-codegen generates from kenarkit's OpenAPI document (package gen, or
 // the add-on's own gen/ made by `scaffold new`): it checks the
-// identification key Divar sends in Authorization ([CheckKey], [KeyAuth]),
-// validates every request against the document ([Validator]), answers every
-// error as an RFC 9457 [Problem] naming each failing field by JSON pointer,
-// and is served with timeouts and graceful shutdown by [Serve].
+// identification key Divar sends in Authorization ([CheckKey]), validates
+// every request against the document, runs the handler within Divar's
+// budget, answers every error as an RFC 9457 [Problem] naming each failing
+// field by JSON pointer, and is served with timeouts, a drain and a
+// graceful shutdown by [Serve]. However its operations are mounted, none
+// is served unchecked ([CheckRoutes]).
 //
 // A [Sealer] carries a callback's context to the page the add-on opens, in
 // an encrypted, expiring token, so that no server-side store is needed.

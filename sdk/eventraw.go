@@ -3,6 +3,7 @@ package sdk
 import (
 	"errors"
 	"fmt"
+	"github.com/kenarkit/kenarkit/internal/validate"
 	"slices"
 	"strings"
 
@@ -99,7 +100,7 @@ func (e *Event) decodeMembers(raw jsontext.Value, opts json.Options) error {
 func pointerTo(name string, err error) string {
 	var se *json.SemanticError
 	if errors.As(err, &se) && se.JSONPointer != "" {
-		return truncatePointer(string(se.JSONPointer))
+		return validate.TruncatePointer(string(se.JSONPointer))
 	}
-	return "/" + pointerEscaper.Replace(name)
+	return validate.Pointer([]string{name})
 }

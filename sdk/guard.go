@@ -3,6 +3,7 @@ package sdk
 import (
 	"errors"
 	"fmt"
+	"github.com/kenarkit/kenarkit/internal/validate"
 	"log/slog"
 	"net/http"
 	"runtime"
@@ -20,7 +21,7 @@ import (
 // whose route is one of the spec's operations mounted where the guard does
 // not look for it is refused (fail closed), never passed through.
 type guard struct {
-	v        *validator
+	v        *validate.Validator
 	keys     keySet
 	ip       *ipCheck
 	ipSkip   func(echo.Context) bool
@@ -54,28 +55,28 @@ func (g *guard) middleware(next echo.HandlerFunc) echo.HandlerFunc {
 		if g.ip != nil && !(g.ipSkip != nil && g.ipSkip(c)) && !g.ip.allows(req) {
 			return NewProblem(http.StatusForbidden, "requests are accepted from Divar's addresses only")
 		}
-		if op.secured {
+		if op.Secured() {
 			if err := checkRequestKey(g.keys, req); err != nil {
 				return unauthorized(c, err)
 			}
 		}
 		start := time.Now()
-		body, err := g.v.validate(c, op)
+		body, err := g.v.Validate(c, op)
 		if body != nil {
-			defer body.release(req)
+			defer body.Release(req)
 		}
 		if err != nil {
-			if !op.webhook || !isSchemaProblem(err) {
-				return err
+			if p, ok := err.(*validate.Problem); !ok || !op.Webhook() || !p.IsSchema() {
+				return fromValidate(err)
 			}
 			// A refused event is lost: deliver it, and say what did not match.
 			g.logger.LogAttrs(req.Context(), slog.LevelWarn, "event does not match the spec; delivered anyway",
 				slog.String("request_id", c.Response().Header().Get(echo.HeaderXRequestID)),
 				slog.String("route", c.Path()),
-				slog.String("mismatch", err.(*Problem).fieldList()))
+				slog.String("mismatch", err.Error()))
 		}
 		budget := g.budget
-		if op.webhook {
+		if op.Webhook() {
 			budget = g.events
 		}
 		if budget <= 0 {
@@ -86,7 +87,7 @@ func (g *guard) middleware(next echo.HandlerFunc) echo.HandlerFunc {
 }
 
 // lookup returns the spec's operation for the request's route, if any.
-func (g *guard) lookup(c echo.Context) *operation {
+func (g *guard) lookup(c echo.Context) *validate.Operation {
 	path := c.Path()
 	if g.base != "" {
 		if !strings.HasPrefix(path, g.base) {
@@ -94,7 +95,7 @@ func (g *guard) lookup(c echo.Context) *operation {
 		}
 		path = path[len(g.base):]
 	}
-	return g.v.ops[c.Request().Method+" "+path]
+	return g.v.Lookup(c.Request().Method, path)
 }
 
 // mounted returns an error when the request's route, which is not where the
@@ -139,7 +140,7 @@ func routeName(e *echo.Echo, method, path string) string {
 // are served (BasePath + the spec's path) is one of them: its handler is a
 // generated operation wrapper, or its path ends with an operation's path.
 func (g *guard) checkRoute(method, path, name string) error {
-	if g.v.ops[method+" "+strings.TrimPrefix(path, g.base)] != nil && strings.HasPrefix(path, g.base) {
+	if strings.HasPrefix(path, g.base) && g.v.Lookup(method, path[len(g.base):]) != nil {
 		return nil
 	}
 	for _, op := range g.specOps {
@@ -204,22 +205,4 @@ func CheckRoutes(h http.Handler) error {
 		return nil
 	}
 	return g.(*guard).checkRoutes(e)
-}
-
-// isSchemaProblem reports whether err is a 400 for fields that break the
-// schema, as opposed to a body that is not JSON at all.
-func isSchemaProblem(err error) bool {
-	p, ok := err.(*Problem)
-	return ok && p.schema
-}
-
-func (p *Problem) fieldList() string {
-	var b strings.Builder
-	for i, e := range p.Errors {
-		if i > 0 {
-			b.WriteString("; ")
-		}
-		b.WriteString(e.String())
-	}
-	return b.String()
 }

@@ -1,46 +1,27 @@
 package sdk
 
 import (
-	"bytes"
-	"errors"
-	"io"
 	"log/slog"
-	"net/http"
+
+	"github.com/kenarkit/kenarkit/internal/validate"
 
 	"github.com/go-json-experiment/json"
 	"github.com/go-json-experiment/json/jsontext"
 	"github.com/labstack/echo/v4"
 )
 
-// JSONSerializer is the echo.JSONSerializer kenarkit's server installs. It
+// jsonSerializer is the echo.JSONSerializer kenarkit's server installs. It
 // decodes with the semantics of Go's JSON v2: member names match exactly
 // (echo's default, encoding/json, would bind "POST_TOKEN" to post_token
 // after validation passed over it), a duplicated name, invalid UTF-8 or data
 // after the value are errors. It encodes compactly, without HTML escaping
 // and with sorted map keys, as [MarshalAnswer] does.
-type JSONSerializer struct{}
+type jsonSerializer struct{}
 
-var _ echo.JSONSerializer = JSONSerializer{}
-
-// decode reads body into i, straight from memory when the validator has
-// read and checked it and nothing has read it since.
-func decode(body io.Reader, i any) error {
-	if b, ok := body.(*validBody); ok && b.checked {
-		if data, ok := b.unread(); ok {
-			return json.Unmarshal(data, i, checked)
-		}
-	}
-	return json.UnmarshalRead(body, i)
-}
-
-// checked decodes a body the validator has checked: its member names and
-// UTF-8 need no second look. (Callback data is RawData, read as one value;
-// in a map, allowing duplicate names would cost an allocation a member, to
-// merge with an earlier one, which the few small maps of events can afford.)
-var checked = json.JoinOptions(jsontext.AllowDuplicateNames(true), jsontext.AllowInvalidUTF8(true))
+var _ echo.JSONSerializer = jsonSerializer{}
 
 // Serialize writes i as JSON to the response.
-func (JSONSerializer) Serialize(c echo.Context, i any, indent string) error {
+func (jsonSerializer) Serialize(c echo.Context, i any, indent string) error {
 	opts := []json.Options{json.Deterministic(true)}
 	if indent != "" {
 		opts = append(opts, jsontext.WithIndent(indent))
@@ -48,40 +29,31 @@ func (JSONSerializer) Serialize(c echo.Context, i any, indent string) error {
 	return json.MarshalWrite(c.Response(), i, opts...)
 }
 
-// Deserialize reads the request body into i. Errors are a 400 [Problem]
-// that names no value.
-func (JSONSerializer) Deserialize(c echo.Context, i any) error {
-	err := decode(c.Request().Body, i)
-	if err == nil {
+// Deserialize reads the request body into i: a body the validator read
+// decodes itself (from memory, its syntax checked once). Errors are a 400
+// [Problem] that names no value.
+func (jsonSerializer) Deserialize(c echo.Context, i any) error {
+	if b, ok := c.Request().Body.(*validate.Body); ok {
+		if err := b.Decode(i); err != nil {
+			return fromValidate(err)
+		}
 		return nil
 	}
-	var p *Problem
-	if errors.As(err, &p) {
-		return p
+	if err := json.UnmarshalRead(c.Request().Body, i); err != nil {
+		return fromValidate(validate.DecodeError(err))
 	}
-	if errors.Is(err, io.ErrUnexpectedEOF) {
-		return badRequest("", "the request body is not valid JSON")
-	}
-	var se *json.SemanticError
-	if errors.As(err, &se) && se.JSONPointer != "" {
-		return badRequest(truncatePointer(string(se.JSONPointer)), "has the wrong type")
-	}
-	var mbe *http.MaxBytesError
-	if errors.As(err, &mbe) {
-		return tooLarge(mbe.Limit)
-	}
-	return syntaxProblem(err)
+	return nil
 }
 
 // binder is the echo.Binder kenarkit's server installs. A body the
 // validator has read (its media type checked, in any letter case) is
-// decoded with [JSONSerializer]; anything else is left to echo's
+// decoded by the body itself; anything else is left to echo's
 // DefaultBinder, whose media type check is case-sensitive. A value decoded
 // leniently (an [Event]) whose members did not all fit is logged.
 type binder struct{ logger *slog.Logger }
 
 func (b binder) Bind(i any, c echo.Context) error {
-	body, ok := c.Request().Body.(*validBody)
+	body, ok := c.Request().Body.(*validate.Body)
 	if !ok {
 		return new(echo.DefaultBinder).Bind(i, c)
 	}
@@ -90,11 +62,11 @@ func (b binder) Bind(i any, c echo.Context) error {
 			return err
 		}
 	}
-	if len(body.buf) == 0 {
+	if body.Empty() {
 		return nil // an optional body, absent
 	}
-	if err := (JSONSerializer{}).Deserialize(c, i); err != nil {
-		return err
+	if err := body.Decode(i); err != nil {
+		return fromValidate(err)
 	}
 	if m, ok := i.(interface{ Mismatch() error }); ok && m.Mismatch() != nil {
 		b.logger.LogAttrs(c.Request().Context(), slog.LevelWarn, "delivered with members left unset: they do not fit their types (see Event.Raw)",
@@ -103,25 +75,4 @@ func (b binder) Bind(i any, c echo.Context) error {
 			slog.String("mismatch", m.Mismatch().Error()))
 	}
 	return nil
-}
-
-// inPlace decodes a []byte without copying it (a jsontext.Decoder reads a
-// bytes.Buffer in place); it is meant to be recycled, with its decoder's
-// state. Duplicate names are the user's to find: the validator finds them
-// itself.
-type inPlace struct {
-	d  jsontext.Decoder
-	in bytes.Buffer
-}
-
-// load points the decoder at b.
-func (r *inPlace) load(b []byte) {
-	r.in = *bytes.NewBuffer(b)
-	r.d.Reset(&r.in, jsontext.AllowDuplicateNames(true))
-}
-
-// forget drops the decoder's reference to the bytes it read.
-func (r *inPlace) forget() {
-	r.in = bytes.Buffer{}
-	r.d.Reset(&r.in)
 }

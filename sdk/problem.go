@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/kenarkit/kenarkit/internal/validate"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -26,8 +27,6 @@ type Problem struct {
 	Detail    string       `json:"detail,omitempty"`
 	RequestID string       `json:"request_id,omitempty"`
 	Errors    []FieldError `json:"errors,omitempty"`
-
-	schema bool // the errors are fields breaking the schema, not a malformed body
 }
 
 // FieldError is one failing field of a request: a JSON pointer into the
@@ -83,13 +82,13 @@ const StatusClientClosedRequest = 499
 // ProblemContentType is the media type of [Problem] answers.
 const ProblemContentType = "application/problem+json"
 
-// ErrorHandler is an echo.HTTPErrorHandler that answers every error as a
+// errorHandler is the echo.HTTPErrorHandler that answers every error as a
 // [Problem]: a *Problem as it is; an *echo.HTTPError with its status and a
 // fixed text (echo's own messages can carry parser internals); anything
 // else as 500 with no detail. Errors of 500 and above are logged to logger
 // (slog.Default() if nil) with the request id, method and route, never
 // with the request's values.
-func ErrorHandler(logger *slog.Logger) echo.HTTPErrorHandler {
+func errorHandler(logger *slog.Logger) echo.HTTPErrorHandler {
 	if logger == nil {
 		logger = slog.Default()
 	}
@@ -117,6 +116,22 @@ func ErrorHandler(logger *slog.Logger) echo.HTTPErrorHandler {
 		}
 		_ = writeProblem(c.Response(), c.Request().Method, p)
 	}
+}
+
+// fromValidate turns the validator's refusal into the Problem answered.
+func fromValidate(err error) error {
+	vp, ok := err.(*validate.Problem)
+	if !ok {
+		return err
+	}
+	p := &Problem{Title: vp.Title, Status: vp.Status, Detail: vp.Detail}
+	if len(vp.Errors) > 0 {
+		p.Errors = make([]FieldError, len(vp.Errors))
+		for i, e := range vp.Errors {
+			p.Errors[i] = FieldError(e)
+		}
+	}
+	return p
 }
 
 func toProblem(err error) *Problem {

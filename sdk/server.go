@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"github.com/kenarkit/kenarkit/internal/validate"
 	"io"
 	"log/slog"
 	"net"
@@ -70,7 +71,7 @@ type ServerConfig struct {
 //
 // For every operation of the spec it checks the identification key (when the
 // operation is secured) before reading the body, then validates the request
-// with [Validator], then runs the handler within its budget
+// against the spec, then runs the handler within its budget
 // ([ServerConfig.HandlerTimeout]); routes that are not in the spec (a landing
 // page, a health check) pass through. An event webhook whose body breaks the
 // schema is delivered all the same, with a warning in the log: a refused
@@ -102,7 +103,7 @@ func NewServer(cfg ServerConfig) (*echo.Echo, error) {
 	if logger == nil {
 		logger = slog.Default()
 	}
-	v, err := compileValidator(ValidatorConfig{Spec: spec, BodyLimit: cfg.BodyLimit})
+	v, err := validate.Compile(validate.ValidatorConfig{Spec: spec, BodyLimit: cfg.BodyLimit})
 	if err != nil {
 		return nil, err
 	}
@@ -125,9 +126,9 @@ func NewServer(cfg ServerConfig) (*echo.Echo, error) {
 
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
-	e.JSONSerializer = JSONSerializer{}
+	e.JSONSerializer = jsonSerializer{}
 	e.Binder = binder{logger}
-	e.HTTPErrorHandler = ErrorHandler(logger)
+	e.HTTPErrorHandler = errorHandler(logger)
 	e.Logger.SetOutput(io.Discard)
 	setTimeouts(e.Server)
 
@@ -167,7 +168,7 @@ func specRoutes(spec *openapi3.T) []specRoute {
 	}
 	for path, item := range spec.Paths.Map() {
 		for method, op := range item.Operations() {
-			r := specRoute{method: method, path: echoPath(path), id: op.OperationID}
+			r := specRoute{method: method, path: validate.EchoPath(path), id: op.OperationID}
 			if op.OperationID != "" {
 				r.handler = ".(*ServerInterfaceWrapper)." + upperFirst(op.OperationID) + "-fm"
 			}
@@ -228,6 +229,9 @@ func requestLog(logger *slog.Logger) echo.MiddlewareFunc {
 		},
 	})
 }
+
+// DefaultBodyLimit is the largest request body the server reads: 1 MiB.
+const DefaultBodyLimit = validate.DefaultBodyLimit
 
 // Server timeouts set by [NewHTTPServer]. Divar expects an answer well
 // within 2 s; these bound what a slow or hostile client can hold.

@@ -36,5 +36,5 @@ func ExampleChecker_Check() {
 		Body: []byte(`{"action":{"open_direct_link":"/pay"},"text_message":"x"}`)}
 	fmt.Println(checker.Check(divartest.DynamicAction(), answer))
 	// Output:
-	// Divar would reject the answer: POST /divar/dynamic-action: answer /action/open_direct_link has the wrong length; Divar's schema refuses it; answer /action/open_direct_link is not an absolute http(s) URL; Divar's schema refuses it; /action/open_direct_link must be an absolute http(s) URL of 8 to 2048 characters
+	// Divar would reject the answer: POST /divar/dynamic-action: answer /action/open_direct_link must have at least 8 characters; Divar's schema refuses it; answer /action/open_direct_link is not an absolute http(s) URL; Divar's schema refuses it; /action/open_direct_link must be an absolute http(s) URL of 8 to 2048 characters
 }

@@ -1,4 +1,4 @@
-package sdk
+package validate
 
 import (
 	"bytes"
@@ -17,7 +17,6 @@ import (
 	"github.com/getkin/kin-openapi/routers"
 	"github.com/go-json-experiment/json/jsontext"
 	"github.com/labstack/echo/v4"
-	"github.com/labstack/echo/v4/middleware"
 )
 
 // DefaultBodyLimit is the largest request body the server reads: 1 MiB.
@@ -26,12 +25,10 @@ const DefaultBodyLimit = 1 << 20
 // DefaultMaxDepth is how deeply a request body's arrays and objects may nest.
 const DefaultMaxDepth = 64
 
-// ValidatorConfig configures [ValidatorWithConfig].
+// ValidatorConfig configures [Compile].
 type ValidatorConfig struct {
-	// Skipper skips validation for a request when it returns true.
-	Skipper middleware.Skipper
-	// Spec is the OpenAPI document requests are validated against, usually
-	// the generated package's GetSwagger(). Required.
+	// Spec is the OpenAPI document requests are validated against.
+	// Required.
 	Spec *openapi3.T
 	// BodyLimit is the largest body read, in bytes; DefaultBodyLimit if 0.
 	BodyLimit int64
@@ -39,71 +36,34 @@ type ValidatorConfig struct {
 	MaxDepth int
 }
 
-// DefaultValidatorConfig is the configuration [Validator] starts from.
-var DefaultValidatorConfig = ValidatorConfig{
-	Skipper:   middleware.DefaultSkipper,
-	BodyLimit: DefaultBodyLimit,
-	MaxDepth:  DefaultMaxDepth,
-}
+// Validator validates requests to the operations of one spec: the media
+// type, the size and syntax of the body, the headers and the schema, on
+// the compiled fast path where the operation allows it and with
+// kin-openapi otherwise. It is safe for concurrent use.
+type Validator = validator
 
-// Validator returns a middleware that validates each request to an
-// operation of spec before the handler sees it, and answers a [Problem]
-// otherwise:
-//
-//   - 413 when the body is over 1 MiB, chunked or not;
-//   - 415 when the body is not one of the operation's media types;
-//   - 400 when the body is empty but required, is not JSON, has trailing
-//     data, a duplicated member name, invalid UTF-8, nests over 64 levels,
-//     or is not an object;
-//   - 400 listing every field that breaks the schema, by JSON pointer, and
-//     every invalid header, by name.
-//
-// Requests to routes that are not in spec pass through. It panics when spec
-// is nil or invalid. Register the strict handlers on the same echo instance
-// after it: validation finds the operation by echo's route path.
-//
-// Handlers then decode the body with [JSONSerializer], which matches member
-// names exactly, so a "POST_TOKEN" member cannot stand in for "post_token".
-func Validator(spec *openapi3.T) echo.MiddlewareFunc {
-	cfg := DefaultValidatorConfig
-	cfg.Spec = spec
-	return ValidatorWithConfig(cfg)
-}
+// Operation is one operation of the spec, as the validator knows it.
+type Operation = operation
 
-// ValidatorWithConfig returns a [Validator] with the given configuration.
-// It panics when cfg.Spec is nil or invalid.
-func ValidatorWithConfig(cfg ValidatorConfig) echo.MiddlewareFunc {
-	return newValidator(cfg).middleware
-}
+// Secured reports whether the operation requires the identification key.
+func (o *Operation) Secured() bool { return o.secured }
 
-func (v *validator) middleware(next echo.HandlerFunc) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		if v.skipper(c) {
-			return next(c)
-		}
-		if op := v.ops[c.Request().Method+" "+c.Path()]; op != nil {
-			return v.serve(c, op, next)
-		}
-		return next(c)
-	}
-}
+// Webhook reports whether the operation is marked x-kenarkit-webhook.
+func (o *Operation) Webhook() bool { return o.webhook }
 
-// serve validates the request to op and, if it is valid, calls next with
-// the body in memory; the body's buffer is recycled when next returns.
-func (v *validator) serve(c echo.Context, op *operation, next echo.HandlerFunc) error {
-	body, err := v.validate(c, op)
-	if body != nil {
-		defer body.release(c.Request())
-	}
-	if err != nil {
-		return err
-	}
-	return next(c)
-}
+// Compile validates cfg.Spec (once) and compiles its operations.
+func Compile(cfg ValidatorConfig) (*Validator, error) { return compileValidator(cfg) }
+
+// Lookup returns the operation at method and path (the spec's path in
+// echo's form, /a/:b), or nil.
+func (v *validator) Lookup(method, path string) *Operation { return v.ops[method+" "+path] }
+
+// Validate validates the request c to op. It returns the body it read, if
+// any, even with an error: the caller releases it once the request is
+// over. The request's Body is then that *Body, which decodes itself.
+func (v *validator) Validate(c echo.Context, op *Operation) (*Body, error) { return v.validate(c, op) }
 
 type validator struct {
-	kinOnly   bool // validate with kin-openapi only (the differential test's reference)
-	skipper   middleware.Skipper
 	limit     int64
 	maxDepth  int
 	ops       map[string]*operation // "METHOD /echo/:path"
@@ -141,19 +101,15 @@ func compileValidator(cfg ValidatorConfig) (*validator, error) {
 		return nil, fmt.Errorf("sdk: the spec is invalid: %w", err)
 	}
 	v := &validator{
-		skipper:  cfg.Skipper,
 		limit:    cfg.BodyLimit,
 		maxDepth: cfg.MaxDepth,
 		ops:      operations(cfg.Spec),
 		filterOpt: &openapi3filter.Options{
 			MultiError: true,
-			// The identification key is checked by KeyAuth, before the body
+			// The identification key is checked by the server, before the body
 			// is read; kin-openapi only validates the request's shape.
 			AuthenticationFunc: openapi3filter.NoopAuthenticationFunc,
 		},
-	}
-	if v.skipper == nil {
-		v.skipper = middleware.DefaultSkipper
 	}
 	if v.limit <= 0 {
 		v.limit = DefaultBodyLimit
@@ -196,6 +152,9 @@ func operations(spec *openapi3.T) map[string]*operation {
 	return ops
 }
 
+// EchoPath turns /a/{b}/c into echo's /a/:b/c.
+func EchoPath(path string) string { return echoPath(path) }
+
 // echoPath turns /a/{b}/c into echo's /a/:b/c.
 func echoPath(path string) string {
 	var b strings.Builder
@@ -214,7 +173,7 @@ func echoPath(path string) string {
 // validate validates the request to op. It returns the body it read, if
 // any, even with an error: the caller releases it.
 func (v *validator) validate(c echo.Context, op *operation) (*validBody, error) {
-	if op.fast != nil && !v.kinOnly {
+	if op.fast != nil {
 		return v.validateFast(c, op)
 	}
 	req := c.Request()
@@ -317,29 +276,29 @@ func (v *validator) validateFast(c echo.Context, op *operation) (*validBody, err
 	return body, nil
 }
 
-// MaxDrain is how much of a refused body the server reads and discards
+// maxDrain is how much of a refused body the server reads and discards
 // before answering: a client that sends its whole body before it reads the
 // answer (many do) would otherwise see the connection reset instead of
 // the 413, as nginx's lingering close avoids. A body with more left than
 // this is not read at all; the connection is closed after the answer.
-const MaxDrain = 4 << 20
+const maxDrain = 4 << 20
 
 // drain discards the rest of a refused body, rest bytes if known (≥ 0),
-// at most MaxDrain, and nothing when the client waits for "100 Continue"
+// at most maxDrain, and nothing when the client waits for "100 Continue"
 // before sending it.
 func drain(req *http.Request, rest int64) {
-	if req.Header.Get("Expect") != "" || rest > MaxDrain {
+	if req.Header.Get("Expect") != "" || rest > maxDrain {
 		return
 	}
-	_, _ = io.CopyN(io.Discard, req.Body, MaxDrain)
+	_, _ = io.CopyN(io.Discard, req.Body, maxDrain)
 }
 
-func tooLarge(limit int64) error {
+func tooLarge(limit int64) *Problem {
 	return NewProblem(http.StatusRequestEntityTooLarge,
 		"the request body is larger than "+strconv.FormatInt(limit, 10)+" bytes")
 }
 
-func badRequest(pointer, detail string) error {
+func badRequest(pointer, detail string) *Problem {
 	p := NewProblem(http.StatusBadRequest, "the request is invalid")
 	p.Errors = []FieldError{{Pointer: pointer, Detail: detail}}
 	if pointer == "" {
@@ -405,7 +364,7 @@ func checkJSON(body []byte, maxDepth int) error {
 	return nil
 }
 
-func syntaxProblem(err error) error {
+func syntaxProblem(err error) *Problem {
 	var se *jsontext.SyntacticError
 	if errors.As(err, &se) {
 		pointer := truncatePointer(string(se.JSONPointer))
@@ -421,6 +380,9 @@ func syntaxProblem(err error) error {
 	}
 	return badRequest("", "the request body is not valid JSON")
 }
+
+// TruncatePointer keeps a JSON pointer short (see truncatePointer).
+func TruncatePointer(p string) string { return truncatePointer(p) }
 
 // truncatePointer keeps a JSON pointer short: its segments are names sent
 // by the client, and a problem must not echo a megabyte back.
@@ -439,7 +401,7 @@ func truncatePointer(p string) string {
 // requestProblem turns kin-openapi's errors into one 400 Problem listing
 // every failing field. The texts are kenarkit's own: kin-openapi's can
 // include the schema.
-func requestProblem(err error) error {
+func requestProblem(err error) *Problem {
 	p := NewProblem(http.StatusBadRequest, "the request is invalid")
 	p.Errors, p.schema = appendFieldErrors(nil, err, ""), true
 	if len(p.Errors) == 0 {
@@ -487,6 +449,9 @@ func appendFieldErrors(out []FieldError, err error, header string) []FieldError 
 // pointerEscaper escapes a JSON pointer's segment (RFC 6901).
 var pointerEscaper = strings.NewReplacer("~", "~0", "/", "~1")
 
+// Pointer renders path as an RFC 6901 JSON pointer, shortened when long.
+func Pointer(path []string) string { return pointer(path) }
+
 // pointer renders path as an RFC 6901 JSON pointer.
 func pointer(path []string) string {
 	var b strings.Builder
@@ -496,6 +461,10 @@ func pointer(path []string) string {
 	}
 	return truncatePointer(b.String())
 }
+
+// Describe says what is wrong with a field, from the schema keyword that
+// failed, never with the submitted value.
+func Describe(se *openapi3.SchemaError) string { return describe(se) }
 
 // describe says what is wrong with a field, from the schema keyword that
 // failed, never with the submitted value.

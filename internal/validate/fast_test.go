@@ -1,4 +1,4 @@
-package sdk
+package validate
 
 import (
 	"fmt"
@@ -27,8 +27,7 @@ func pair(t testing.TB) (fast, kin *validator) {
 		t.Fatal(err)
 	}
 	fast = newValidator(ValidatorConfig{Spec: spec})
-	kin = newValidator(ValidatorConfig{Spec: spec})
-	kin.kinOnly = true
+	kin = kinOnly(newValidator(ValidatorConfig{Spec: spec}))
 	return fast, kin
 }
 

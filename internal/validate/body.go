@@ -1,4 +1,4 @@
-package sdk
+package validate
 
 import (
 	"bytes"
@@ -6,10 +6,13 @@ import (
 	"net/http"
 	"slices"
 	"sync"
+
+	"github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
 )
 
 // validBody is a request body the validator has read: the handler reads it
-// from memory, and [JSONSerializer] decodes it without checking its syntax
+// from memory, and Decode decodes it without checking its syntax
 // a second time when the validator did. Its buffer is recycled when the
 // request ends.
 type validBody struct {
@@ -19,6 +22,44 @@ type validBody struct {
 	// invalid UTF-8 and no nesting over the limit.
 	checked bool
 }
+
+// Body is a request body the validator has read; the request's Body is
+// it while the request lasts, and it decodes itself.
+type Body = validBody
+
+// Decode decodes the body into v with the semantics of Go's JSON v2
+// (member names matched exactly; a duplicated name, invalid UTF-8 or data
+// after the value are errors), straight from memory and without checking
+// its syntax again when the validator has checked it and nothing has read
+// it since. Errors are a [Problem] that names no value.
+func (b *validBody) Decode(v any) error {
+	if err := b.decode(v); err != nil {
+		return DecodeError(err)
+	}
+	return nil
+}
+
+func (b *validBody) decode(v any) error {
+	if b.checked {
+		if data, ok := b.unread(); ok {
+			return json.Unmarshal(data, v, checkedOptions)
+		}
+	}
+	return json.UnmarshalRead(b, v)
+}
+
+// checkedOptions decode a body the validator has checked: its member names
+// and UTF-8 need no second look. (Callback data is RawData, read as one
+// value; in a map, allowing duplicate names would cost an allocation a
+// member, to merge with an earlier one, which the few small maps of events
+// can afford.)
+var checkedOptions = json.JoinOptions(jsontext.AllowDuplicateNames(true), jsontext.AllowInvalidUTF8(true))
+
+// Empty reports whether the request had no body.
+func (b *validBody) Empty() bool { return len(b.buf) == 0 }
+
+// Release recycles b once the request r is over.
+func (b *validBody) Release(r *http.Request) { b.release(r) }
 
 // Close does nothing: the body is in memory.
 func (*validBody) Close() error { return nil }

@@ -1,4 +1,4 @@
-package sdk
+package validate
 
 import (
 	"bytes"
@@ -15,8 +15,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/getkin/kin-openapi/openapi3"
-	"github.com/go-json-experiment/json"
 	"github.com/go-json-experiment/json/jsontext"
+	"github.com/kenarkit/kenarkit/internal/jsonscan"
 )
 
 // The fast path: a validator compiled from the spec when the server is
@@ -333,25 +333,12 @@ func (w *walker) value(n *node) error {
 	return nil
 }
 
-// unquote returns the content of a JSON string, without allocating when it
-// has no escape.
-func unquote(raw jsontext.Value) []byte {
-	if bytes.IndexByte(raw, '\\') < 0 {
-		return raw[1 : len(raw)-1]
-	}
-	var s string
-	if err := json.Unmarshal(raw, &s); err != nil {
-		return nil // not reached: the decoder checked the string
-	}
-	return []byte(s)
-}
-
 func (w *walker) str(n *node, raw jsontext.Value) {
 	if !n.permits(tString) {
 		w.fail(n, "type")
 		return
 	}
-	w.text(n, unquote(raw))
+	w.text(n, jsonscan.Unquote(raw))
 }
 
 // text checks the content of a string.
@@ -425,7 +412,7 @@ func (w *walker) object(n *node) error {
 		if err != nil {
 			return syntaxProblem(err)
 		}
-		name := unquote(raw)
+		name := jsonscan.Unquote(raw)
 		if w.duplicate(mark, &index, name) {
 			return badRequest(truncatePointer(pointer(w.segments(name))), "this member name appears more than once")
 		}
