@@ -32,20 +32,20 @@ const (
 // echo context and the request body are never used after the request.
 func runWithin(c echo.Context, deadline time.Time, budget time.Duration, logger *slog.Logger, next echo.HandlerFunc) (err error) {
 	req := c.Request()
-	ctx, cancel := context.WithDeadline(req.Context(), deadline)
-	defer cancel()
+	ctx := &budgetCtx{Context: req.Context(), deadline: deadline}
+	defer ctx.release()
 	c.SetRequest(req.WithContext(ctx))
 	defer c.SetRequest(req)
 
 	res := c.Response()
 	w := held.Get().(*heldWriter)
-	w.orig, w.route, w.head, w.budget, w.logger, w.logCtx = res.Writer, c.Path(), req.Method == http.MethodHead, budget, logger, req.Context()
+	w.orig, w.ctx, w.route, w.head, w.budget, w.logger = res.Writer, ctx, c.Path(), req.Method == http.MethodHead, budget, logger
 	res.Writer = w
 	w.timer.Reset(time.Until(deadline))
 	finished := false
 	defer func() {
 		stopped := w.timer.Stop()
-		if w.finish(ctx) {
+		if w.finish() {
 			w.expire() // unless the timer already did
 			res.Writer, res.Status, res.Committed = w.orig, http.StatusServiceUnavailable, true
 			if finished {
@@ -65,6 +65,78 @@ func runWithin(c echo.Context, deadline time.Time, budget time.Duration, logger 
 	return err
 }
 
+// budgetCtx is the handler's context: its parent's, with the deadline. It
+// ends at the deadline, when the heldWriter's timer (one timer a request,
+// recycled) cancels it, or when its parent ends (the client went away). It
+// registers with its parent only once someone waits on Done, which a
+// handler that answers at once never does.
+type budgetCtx struct {
+	context.Context // the parent, for Value
+	deadline        time.Time
+
+	mu         sync.Mutex
+	done       chan struct{} // made on the first Done
+	err        error         // DeadlineExceeded, or the parent's
+	stopParent func() bool   // the registration with the parent, if any
+}
+
+func (c *budgetCtx) Deadline() (time.Time, bool) { return c.deadline, true }
+
+func (c *budgetCtx) Done() <-chan struct{} {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.done == nil {
+		c.done = make(chan struct{})
+		if c.err == nil {
+			c.err = c.Context.Err()
+		}
+		if c.err != nil {
+			close(c.done)
+		} else if c.Context.Done() != nil {
+			c.stopParent = context.AfterFunc(c.Context, func() { c.cancel(c.Context.Err()) })
+		}
+	}
+	return c.done
+}
+
+func (c *budgetCtx) Err() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.err == nil {
+		c.err = c.Context.Err()
+		if c.err != nil && c.done != nil {
+			close(c.done)
+		}
+	}
+	return c.err
+}
+
+// cancel ends c with err, unless it has ended.
+func (c *budgetCtx) cancel(err error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.err != nil {
+		return
+	}
+	c.err = err
+	if c.done != nil {
+		close(c.done)
+	}
+}
+
+// release drops the registration with the parent once the request is over
+// (the parent then ends too: net/http cancels it).
+func (c *budgetCtx) release() {
+	c.mu.Lock()
+	stop := c.stopParent
+	c.mu.Unlock()
+	if stop != nil {
+		stop()
+	}
+}
+
+func (c *budgetCtx) String() string { return "sdk.budgetCtx" }
+
 // heldWriter holds a handler's answer until the handler returns within its
 // budget, or drops it. Its timer answers 503 at the deadline; it and the
 // writer are recycled together.
@@ -77,11 +149,11 @@ type heldWriter struct {
 
 	// For expire, which may run after the request: nothing of the echo
 	// context is read there.
+	ctx    *budgetCtx // ended by the timer
 	route  string
 	head   bool
 	budget time.Duration
 	logger *slog.Logger
-	logCtx context.Context
 
 	mu   sync.Mutex
 	done bool // the handler returned in time: the deadline writes nothing
@@ -90,7 +162,7 @@ type heldWriter struct {
 
 var held = sync.Pool{New: func() any {
 	w := &heldWriter{header: http.Header{}}
-	w.timer = time.AfterFunc(time.Hour, w.expire)
+	w.timer = time.AfterFunc(time.Hour, w.deadline)
 	w.timer.Stop()
 	return w
 }}
@@ -113,6 +185,12 @@ func (w *heldWriter) Write(p []byte) (int, error) {
 // Unwrap lets http.ResponseController reach the connection (deadlines).
 func (w *heldWriter) Unwrap() http.ResponseWriter { return w.orig }
 
+// deadline ends the handler's context and answers 503.
+func (w *heldWriter) deadline() {
+	w.ctx.cancel(context.DeadlineExceeded)
+	w.expire()
+}
+
 // expire logs and answers 503 on the original writer, unless the handler
 // has already returned in time or the 503 was sent.
 func (w *heldWriter) expire() {
@@ -124,7 +202,7 @@ func (w *heldWriter) expire() {
 	w.sent = true
 	p := NewProblem(http.StatusServiceUnavailable, "the add-on did not answer in time")
 	p.RequestID = w.orig.Header().Get(echo.HeaderXRequestID)
-	w.logger.LogAttrs(w.logCtx, slog.LevelWarn, "handler over its budget: answered 503; its answer will be discarded",
+	w.logger.LogAttrs(w.ctx.Context, slog.LevelWarn, "handler over its budget: answered 503; its answer will be discarded",
 		slog.String("request_id", p.RequestID),
 		slog.String("route", w.route),
 		slog.Duration("budget", w.budget))
@@ -143,10 +221,10 @@ func (w *heldWriter) expire() {
 
 // finish marks the handler as returned and reports whether it was late:
 // the 503 was sent, or the deadline has passed.
-func (w *heldWriter) finish(ctx context.Context) (late bool) {
+func (w *heldWriter) finish() (late bool) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if w.sent || ctx.Err() == context.DeadlineExceeded {
+	if w.sent || !time.Now().Before(w.ctx.deadline) {
 		return true
 	}
 	w.done = true
@@ -169,7 +247,7 @@ func (w *heldWriter) flush() {
 }
 
 func (w *heldWriter) reset() {
-	w.orig, w.logger, w.logCtx = nil, nil, nil
+	w.orig, w.ctx, w.logger = nil, nil, nil
 	clear(w.header)
 	w.status = 0
 	w.body.Reset()

@@ -293,10 +293,14 @@ func TestClientCancelIsNotAServerError(t *testing.T) {
 // ends; the late answer is discarded and the event is logged.
 func TestHandlerBudget(t *testing.T) {
 	release := make(chan struct{})
-	deadlines := make(chan time.Time, 2)
+	remaining := make(chan time.Duration, 2)
 	slow := func(ctx context.Context) {
-		d, _ := ctx.Deadline()
-		deadlines <- d
+		d, ok := ctx.Deadline()
+		if !ok {
+			remaining <- time.Duration(1 << 62) // no deadline at all
+		} else {
+			remaining <- time.Until(d)
+		}
 		<-release // ignores its context, as a careless handler would
 	}
 	a := &funcAddon{
@@ -340,9 +344,8 @@ func TestHandlerBudget(t *testing.T) {
 			}
 			// The answer came while the handler was still blocked: it is
 			// only released when the test ends.
-			d := <-deadlines
-			if d.IsZero() || d.Sub(start) > tt.budget+50*time.Millisecond {
-				t.Errorf("handler deadline %v after the start, want about %v", d.Sub(start), tt.budget)
+			if left := <-remaining; left > tt.budget {
+				t.Errorf("the handler's context leaves it %v, want a deadline within the budget of %v", left, tt.budget)
 			}
 			if took < tt.budget {
 				t.Errorf("answered after %v, before the budget of %v", took, tt.budget)
@@ -553,5 +556,33 @@ func TestEventsAreNeverRefusedForAFieldVariance(t *testing.T) {
 		if w := serve(e, divarRequest("/divar/events", body)); w.Code != want {
 			t.Errorf("%s: %d, want %d", body, w.Code, want)
 		}
+	}
+}
+
+// TestBudgetContext: the handler's context ends at the deadline with
+// DeadlineExceeded, and with the client (its parent) otherwise.
+func TestBudgetContext(t *testing.T) {
+	got := make(chan error, 1)
+	a := &funcAddon{osl: func(ctx context.Context) (gen.OpenServerLinkResponseObject, error) {
+		<-ctx.Done()
+		got <- ctx.Err()
+		return nil, ctx.Err()
+	}}
+	e := newFuncServer(t, sdk.ServerConfig{HandlerTimeout: 50 * time.Millisecond}, nil)
+	gen.RegisterHandlers(e, gen.NewStrictHandler(a, nil))
+	if w := serve(e, divarRequest("/divar/open-server-link", seedOpenServerLink)); w.Code != http.StatusServiceUnavailable {
+		t.Errorf("status %d, want 503", w.Code)
+	}
+	if err := <-got; !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("at the deadline: %v", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	r := divarRequest("/divar/open-server-link", seedOpenServerLink).WithContext(ctx)
+	e = newFuncServer(t, sdk.ServerConfig{HandlerTimeout: time.Hour}, nil)
+	gen.RegisterHandlers(e, gen.NewStrictHandler(a, nil))
+	go func() { time.Sleep(20 * time.Millisecond); cancel() }()
+	serve(e, r)
+	if err := <-got; !errors.Is(err, context.Canceled) {
+		t.Errorf("when the client goes: %v", err)
 	}
 }
