@@ -126,6 +126,14 @@ func NewOAuth(tb testing.TB, clients ...OAuthClient) *OAuth {
 	return o
 }
 
+// Register adds or replaces a client: for an add-on whose redirect
+// address is known only once its test server runs.
+func (o *OAuth) Register(c OAuthClient) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.clients[c.ID] = c
+}
+
 // AuthURL is the consent page's address, as consent.Config.AuthURL.
 func (o *OAuth) AuthURL() string { return o.URL + "/oauth2/auth" }
 
