@@ -47,6 +47,7 @@ func (failingStore) Get(context.Context, string) (string, error) { return "", er
 func (failingStore) Put(context.Context, string, string, time.Duration) error {
 	return errDown
 }
+func (failingStore) Delete(context.Context, string) error { return errDown }
 
 type failingStates struct{}
 

@@ -49,12 +49,13 @@ func (r record) token() *oauth2.Token {
 }
 
 // ttl is how long the store keeps r: as long as its refresh token lasts,
-// or its access token when it has no refresh token.
+// or a day past its access token's expiry when it has no refresh token
+// (so that the error then says why).
 func (m *Manager) ttl(r record) time.Duration {
 	if r.Refresh != "" {
 		return m.cfg.RefreshTokenTTL
 	}
-	return max(r.expiry().Sub(m.now()), time.Minute)
+	return max(r.expiry().Sub(m.now()), 0) + 24*time.Hour
 }
 
 func (m *Manager) seal(r record) (string, error) {
