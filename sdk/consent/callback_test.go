@@ -221,7 +221,9 @@ func TestCallbackRefusals(t *testing.T) {
 		{
 			name: "OnGrant fails",
 			edit: func(c *consent.Config) {
-				c.OnGrant = func(http.ResponseWriter, *http.Request, *consent.Grant) error { return errors.New("post add-on not created") }
+				c.OnGrant = func(http.ResponseWriter, *http.Request, *consent.Grant) error {
+					return errors.New("post add-on not created")
+				}
 			},
 			visit:  func(t *testing.T, f *fixture, b *browser) string { return f.consentRedirect(b, user) },
 			status: http.StatusInternalServerError, want: consent.ErrGrantHandler, page: "could not finish",

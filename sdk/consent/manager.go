@@ -102,7 +102,8 @@ type Config struct {
 	// OnRefresh runs after each refresh, on the replica that refreshed,
 	// with the user's new token source: re-create the user's event
 	// subscriptions there (idempotently), as they lapse with the old
-	// token. It runs in the background; an error is logged and the call
+	// token. The consent itself does not call it: subscribe in OnGrant.
+	// It runs in the background; an error is logged and the call
 	// retried with exponential backoff ([Config.OnRefreshRetry]), and the
 	// last failure is logged at error level. [Manager.Close] stops it.
 	OnRefresh func(ctx context.Context, userID string, ts oauth2.TokenSource) error

@@ -225,8 +225,11 @@ func (m *Manager) refreshLocked(ctx context.Context, user string) (*oauth2.Token
 		return nil, &ReconsentError{UserID: user, Reason: "no refresh token"}
 	}
 	// Once asked, Divar rotates the pair: finish and save whatever the
-	// caller's context does.
-	xctx := context.WithValue(context.WithoutCancel(ctx), oauth2.HTTPClient, m.cfg.HTTPClient)
+	// caller's context does, but within the lock's life, so that no other
+	// replica takes the lock while this refresh may still land.
+	xctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), m.cfg.LockTTL*2/3)
+	defer cancel()
+	xctx = context.WithValue(xctx, oauth2.HTTPClient, m.cfg.HTTPClient)
 	tok, err := m.oauth.TokenSource(xctx, &oauth2.Token{RefreshToken: r.Refresh}).Token()
 	if err != nil {
 		var re *oauth2.RetrieveError
