@@ -268,13 +268,22 @@ func TestCallbackRefusals(t *testing.T) {
 
 func TestCallbackMethod(t *testing.T) {
 	f := newFixture(t, nil)
-	resp, err := http.Post(f.addon.URL+"/callback", "text/plain", nil)
-	if err != nil {
-		t.Fatal(err)
+	b := newBrowser(t)
+	cb := f.consentRedirect(b, user)
+	for _, method := range []string{http.MethodPost, http.MethodHead} {
+		r, _ := http.NewRequest(method, cb, nil)
+		resp, err := b.follow.Do(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusMethodNotAllowed || resp.Header.Get("Allow") != "GET" {
+			t.Errorf("%s: %s, Allow %q", method, resp.Status, resp.Header.Get("Allow"))
+		}
 	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusMethodNotAllowed || resp.Header.Get("Allow") != "GET, HEAD" {
-		t.Errorf("POST: %s, Allow %q", resp.Status, resp.Header.Get("Allow"))
+	// Neither spent the state or the code.
+	if status, _ := b.get(cb); status != http.StatusOK {
+		t.Errorf("GET after POST and HEAD: %d", status)
 	}
 }
 

@@ -360,8 +360,9 @@ func browserHash(nonce string) string {
 // [Config.OnGrant]; a failure goes to [Config.OnError] as a
 // [*CallbackError] and is logged (without the code or the state).
 func (m *Manager) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if r.Method != http.MethodGet && r.Method != http.MethodHead {
-		w.Header().Set("Allow", "GET, HEAD")
+	// GET only: a HEAD must not spend the state and the code.
+	if r.Method != http.MethodGet {
+		w.Header().Set("Allow", "GET")
 		m.fail(w, r, &CallbackError{Err: ErrNoCode, Status: http.StatusMethodNotAllowed, Detail: "method " + r.Method})
 		return
 	}

@@ -190,6 +190,9 @@ func (m *Manager) token(ctx context.Context, user string) (*oauth2.Token, error)
 			return tok, err
 		}
 		if !errors.Is(err, ErrLocked) {
+			if ctx.Err() != nil {
+				return nil, fmt.Errorf("consent: refreshing: %w", ctx.Err())
+			}
 			return nil, &StoreError{Op: "lock", Err: err}
 		}
 		// Another replica is refreshing: wait for its token.
