@@ -26,7 +26,7 @@ import (
 // a temporary directory, stopped at the end of the test. The test is
 // skipped when redis-server is not installed, unless KENARKIT_REDIS is 1
 // (as in CI), when that is a failure.
-func tokensRedis(t *testing.T) *redis.Client {
+func tokensRedis(t testing.TB) *redis.Client {
 	t.Helper()
 	bin, err := exec.LookPath("redis-server")
 	if err != nil {
@@ -306,5 +306,29 @@ func TestRedisDown(t *testing.T) {
 	}
 	if err := m.UserAccessRevocation(ctx, &sdk.Event{}, &sdk.UserAccessRevocation{UserID: "u"}); !errors.Is(err, consent.ErrStoreUnavailable) {
 		t.Errorf("revocation: %v", err)
+	}
+}
+
+// BenchmarkTokenOnRedis is the cost a token adds to each API call on
+// Redis: a GET over a unix socket and an AES-GCM open.
+func BenchmarkTokenOnRedis(b *testing.B) {
+	rdb := tokensRedis(b)
+	sealer, _ := sdk.NewSealer()
+	m, err := consent.New(consent.Config{ClientID: "app", ClientSecret: "s", RedirectURL: "https://addon.example/cb", Sealer: sealer,
+		Tokens: redisstore.NewTokens(rdb, redisstore.TokensConfig{})})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer m.Close()
+	ctx := context.Background()
+	if err := m.Save(ctx, "u", &oauth2.Token{AccessToken: "ory_at_x", RefreshToken: "ory_rt_y", ExpiresIn: 3600}); err != nil {
+		b.Fatal(err)
+	}
+	ts := m.TokenSource(ctx, "u")
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := ts.Token(); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
