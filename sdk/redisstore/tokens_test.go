@@ -274,7 +274,7 @@ func TestReplicasRefreshOnceOnRedis(t *testing.T) {
 // TestRedisDown: with Redis unreachable, every operation returns an
 // error (consent.ErrStoreUnavailable through the Manager), never panics.
 func TestRedisDown(t *testing.T) {
-	rdb := redis.NewClient(&redis.Options{Network: "unix", Addr: filepath.Join(t.TempDir(), "none.sock"), MaxRetries: -1})
+	rdb := redis.NewClient(&redis.Options{Network: "unix", Addr: filepath.Join(t.TempDir(), "none.sock"), MaxRetries: -1, DialerRetries: 1})
 	defer rdb.Close()
 	ctx := context.Background()
 	s := redisstore.NewTokens(rdb, redisstore.TokensConfig{})
