@@ -460,7 +460,10 @@ func (m *Manager) callback(w http.ResponseWriter, r *http.Request) *CallbackErro
 func exchangeError(err error) *CallbackError {
 	var re *oauth2.RetrieveError
 	if errors.As(err, &re) {
-		detail := fmt.Sprintf("token endpoint answered %s", re.Response.Status)
+		code, detail := 0, "token endpoint refused"
+		if re.Response != nil {
+			code, detail = re.Response.StatusCode, "token endpoint answered "+re.Response.Status
+		}
 		if re.ErrorCode != "" {
 			detail += ": " + clip(re.ErrorCode) + " " + clip(re.ErrorDescription)
 		}
@@ -469,7 +472,7 @@ func exchangeError(err error) *CallbackError {
 			return &CallbackError{Err: ErrCodeRejected, Status: http.StatusBadRequest, Detail: detail}
 		case re.ErrorCode == "invalid_client" || re.ErrorCode == "unauthorized_client":
 			return &CallbackError{Err: ErrClientRejected, Status: http.StatusInternalServerError, Detail: detail}
-		case re.Response.StatusCode >= 500 || re.Response.StatusCode == http.StatusTooManyRequests:
+		case code >= 500 || code == http.StatusTooManyRequests:
 			return &CallbackError{Err: ErrDivarUnavailable, Status: http.StatusBadGateway, Detail: detail}
 		}
 		return &CallbackError{Err: ErrDivarRefused, Status: http.StatusBadGateway, Detail: detail}
