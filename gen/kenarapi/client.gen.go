@@ -5,15 +5,19 @@ package kenarapi
 
 import (
 	"bytes"
+	"compress/flate"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
+	"path"
 	"strings"
 	"time"
 
+	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/oapi-codegen/runtime"
 )
 
@@ -3170,4 +3174,204 @@ func ParseSendConversationMessageResponse(rsp *http.Response) (*SendConversation
 	}
 
 	return response, nil
+}
+
+// Base64 encoded, compressed with deflate, json marshaled OpenAPI spec.
+// Stored as a slice of fixed-width chunks rather than one concatenated
+// const string: with thousands of chunks the chained `+` fold is several
+// times slower for the Go compiler than parsing a slice literal.
+var swaggerSpec = []string{
+	"3D3bchvJdb/SNXaVSGdw4U1agg8uiIQlxhLJANDKjoYeNGYaQJsz3ZPuBklExaqtVLby4u/YdfLm8nu+",
+	"Q4rf9ktSfZn7DDCEqKwrD14RQF9On/s5fU77o+XRMKIEEcGt3kcrggyGSCCmPp1ScosYhwJTcn4mv/ER",
+	"9xiO5BdWzxovEPAyY55xgP22ZVvoHoZRgKye9Xx64B95sxet4/3jvdbhDB63vjneh61jv/sCHXS7PkTQ",
+	"si0sl4ugWFi2RWAoZ2YXdrFv2RZD/7LEDPlWT7Alsi3uLVAIJVghvH+DyFwsrN7zQ9sKMYk/7tmWWEVy",
+	"PS4YJnPr4cG2rigXY3qDSPWRIsrFMw6EHJE/zfyf/Rc0JKNqiNWEpnDudTfB+aBXQly8pD5GiiIvqXiL",
+	"OIdzJD95lAhEhPwTRlGAPYWszh85VSdL9/0lQzOrZ/2ik1K7o3/lncySyZ4p9PobHlHCixCMzNZPDIVa",
+	"VkGSp4z8/gSIAssBLMAd5IAjIgAmbevBtgaMUfZkkI0EFEteBdEZvoXsGQdI7mcDCF5ROg8QGF6dAq5m",
+	"9cBhtwswuYUB9oGhpg0Ou3uAUECZQ6bQB/2rc3CDVoAyzXNywAEIMeeYzEGEmPqTEjmAezRCcsAhIFQ4",
+	"ZEaXxLfB4d4+uMNiATzqI3AMGPJwhBGRfMyQZClPAm2Dw/1jwKBAIMAhFsh3yE4IV8CDjK3AEAm2avVn",
+	"ArFdGxzd34P4iPSOgBnEwZKhtiN5fIGgb7REZlZZnkbIo8SXwgTuIBZgimaUIcDkHHm6HQW1hIoycNQ9",
+	"2JUCVyvYJRGRRDGEksP7nt62CMX7BRT6LMCniIO7BSKKlZYcMeAF2LvhJwDdQ08EK0AJAhGjEWJiBbDk",
+	"LdF2iNQMHIYI0OkfkScAR+xWLoX9ORLcBp7cY7oUghIOIPGBvyIwxF4LKqAcAgm/Q4yDHZ96vGPmdfSv",
+	"vPOrduifAOj7lHB9jF2N6RDeX2lglA7YU2qj8E2U+fjRmiPhms1dmGBkHY+fQQGv4Cqg0JcCRCNEXB8z",
+	"5Ak3wORGTk+V4EKIiPc6nRVdspZPQ4hJ26NhJ4DEx2TOO3sa6phw+93Db2ypKgVikhh/+LB4ff1BjPX/",
+	"oqvrD3x0/etep/PhD47DO7/+xfU/qL+uf/VLq0RyA5xU0W4ICZwjNzLacN0BpcYvHlCtse1kRX2WYKcx",
+	"ch+SE2k2kgvmlXqec08XUPSvzuU/L6kYIeKboS+pv2oDZa4Y5QjAgFOpBX0OJo7aw7F6wLHGg9+NHWty",
+	"4hAJN4xw6/agLTUgWEAutRBfegswwyjwNb/leckw9Eb1rYa9YlhhKEQ+hq6ILWyWF46eV5BUoHvhhikK",
+	"MhMOu8fPq0x4aqU+5Kdfr0VwbLPySJaiCyNcRvLQWL52CS9F72SzrqqCS2HtJazQmzkdoYngTiFTSkJg",
+	"ESAABQgpF+DwWKoeBj3ptZUBbaYAjOKUQMrFi0Q43uxT5Qii1rDjva/XHf29OqOC1PexHA+DrHabwYCj",
+	"aq6UCGnGmBLF0lKgEBKBPVf6bRt5emRGX6nBxTNmQKg/nxKIEm372lYYjn3GY6vRS2h6ABi944DOMt+Y",
+	"QQ7R9kMu0ZHmi7tZXuTt0LdBuruyRPrjkN6dOCTL68mo3SrRlyDIf7FAYUMFMKR3Sv7h/bmedJCgBjIG",
+	"VyUsqj3q8SfXk1FJnUpqBFp61BJsISbmw94GQONNq2DNbFBBaz0TLImPGIA50oOdEjV2v1yCPRjFE4qa",
+	"d60Q2xb2qo+gPSf5K5ChDthRX5x7lHD5nwsYol0boPa8DV5fvh208/a/QhnqrVwdN8n9IoY8KNKQqeBo",
+	"J7+DGdWAbN6jQECDxRQ9lZTMSNJGk5wZW7TLJRo+1iKuM4YbiMiQh7D0TbYy3dKD2G5uAd/r7HEFmtcb",
+	"5mpU11vnR/gStqVDNTl2RlkIhdWzMBEH+6nziYlAc8SqjXjWvSvpKh8KWD7WbxhCLbkZ+MfR5YURL+Qt",
+	"ZGgyhd6NjJZkdAJ9v0UJgByge8GgK1drWyUYCphXe1ah/SwFwijWNT5H5ieX0TvteKB7kVik/W4343iA",
+	"JQkQ5w5B9xEkPpwGCOzIM6g4U0ZR3gJ5N8gH05UO4gMZntoyitVfyUBLsVWlMUqXlZ/M0aaUBggqpbeA",
+	"3PXxLfZ1EFoeIGEvemlHRwfPH+nZyFU243Yrp6aA8Y1hRZ6aT+zeFIGpOvMgjMSqwl4QgOQvQAe8Nph8",
+	"fJhUsK1tDW5hsITN+BElYxN2RNBbAI6UYk/Ycu+bDFfaDsHExx4UlLkRYh4iQtrdrpSwvW63itNylmmj",
+	"GatYvVKThPAeh8vQ6u11deJPf+qWdUx20QqmrbYXAZqJTQRPsT1CibMQYt8P0FZTGZ4vttm0wGkK9ASQ",
+	"eNnrTeyylYjlmag57F9BwAqgrD9vjLuSfTHc73o0oBtjIY2yUzW0WiPufbO1AhzcIiKaiDEiIjUouUh2",
+	"/9AGfDnVXx4d2yCAUxSAvSMVtcQRrsp56CPFKQzt24EdShAweSqAiUNyOw8R9N+idugDvlDBFUGVlmaj",
+	"JXmcggjhHJUTBDVSLM9bJMlRlctisFQYe3RclVypGLh/uE1Av47sW4qjYYbNkmiY68mFMAag9myj5TTD",
+	"zEXeVgvwIZpjLhArTRjqjH/ZQTUbI06XzIv5o/omKr4ToMyYVRkCwSBI8tfPuBrHm4Rdel/99UcLEWmD",
+	"PlgXg/fu28Fo1H81cC8v3KvL0diyLfmP++7qrD8eZNCTjVEErPZvh0gsGUE+wASgW8RWQO0L6EwBzTMY",
+	"2uzOZkCuItIrRpfROZlRGciXFWSlmHQrTiN1LSrd0XWbprr09LUAblaOcznUxWRGEw25L+l+AFSio72F",
+	"rooTJI0yJXlc1idL9jckS/Rmm5CxlcrIo6jxgb6C7ihAUnXac6n8TyGjS46Cav7McUMDE7HOnjxGoyfr",
+	"bIR7M9vqtTwzPmFd9TUHy0iGxsgHM8y4KNx+qTHt0N/96rxdpsXDY/J/9SxdRNZWbF1G4aPO8xXYuwKi",
+	"qtNfUV6Rt5lh4iP2Cgn5c32aZrrkmCDO3diM1Pxc4WxVS0cyI7Zwj7+T8aBAc8pWjfbzFlC4iMBpgPxq",
+	"JvWwaLZUtSXNlKOoKzpug+kKxDBWBtU+1tf9jXZVMulGy2mA+QL5LhS56NWHArUEDlGTjC53owUlyF1g",
+	"39dpzjI6AsiFG1Ifz/CX7cYFFBW52at3L9+cj14PzmwwHHx7PnjvDgf/ZIOr/u/fDi7G+sNwMD4fDs7A",
+	"juZSyaKDezGSC56AkDIEVEUEDdFuE5eKL6MowIi5ihkg55gLSDawRVUmeK/biEElvH3fr87UK4fRpA13",
+	"1Ch+yhAUKJn17f5L6q8q9C2hwiRPN2dMjeaoV3JNVsnD/lu0aiknCsygJziAU7oUyl1UZ5JOr86TagMS",
+	"g5D8oZOjxpKUkGbsTWNrYZT4o0xEvEedmqxNEqtChDqOeIxRzyxUBcTIowxtNudcDqsL0Y+y2TWAsFgg",
+	"5pA0+eWq2WAnzrDtSv812ew2+T1J172oDMIfe+dV2qGIyRcVDPi0kX4RB1+cBtR02CqzUxXyHz1VyB+z",
+	"0VaOTsJcG72TmFmf2K9JAag8GwqQJyhrICVmZJ2g5G5HvvxS92fMSlVyU7f7ZOyUonw7jsoQYjNrpOR9",
+	"ar7KglF9zuz0ZpazxlXMceUFDBFX9lF7iHGWRTPqMw6kYbT1ZQnUY1oh5DdAHhrMGA0dggnHPipPUzWl",
+	"0g4riwekv3SPihWMSWLVaPLyyZML1jX1s2BK/RXYmasS2mHk6UkAE1VKi71OoXxtt6omy0dVTtF8eHWq",
+	"C2N3DpJiXMjmy1DdQB6pO0hTSPsiW2/rI4KRb4NjVfuKfBAxVc6KdS3t3nOwJHApFkjSFQqknY+Nt8iS",
+	"ggLiIO+OlNCWdzZs63EFcmUqmJxxA9VmRja5990ibq+61Hq0Oqm7hsiccktt8gUqIU3MN1JGGYKUtEl2",
+	"napzjpuRcg0dN9QNbkPGR9cJ1lFx/DOSsDH9xnXEW0+5d7yqTl7HovK3Mil0WE2W4VTPzGD8YL/KE82M",
+	"z+uYTTOLKmfJEWvmJjzUnDTODxU09WOSLDqPWHcOXV2+8SSNshPVfnOlT7R9/B5jha9JmyVj6nNnUbxE",
+	"o3g2IcVDRRBbAjEVuzx8lyT2D3oAkrgRQnVwZHsn9BBwg4kPbtDKVjWoNNLi65C8fNY5E3EvhIbFuBaU",
+	"oMuZ1fvQTDCTIL6xHm44o7LYZ9OkYsXzRrBKfvHGGfnAbNPwwtXt5uHl6otNcyquezZNqUmnP1wnfHka",
+	"R8Rr7J6KmtuhbkY0t5yjd6eng9HIvRqev+0Pf2/ZyTejwenlxZn+7n1/eHF+8SozKv4mO2owHF4OkzHX",
+	"VYLPkbdkWKxG8mBaZvsR/i1aVWd5YRQ940krmHTLlTv+W0QgAxEkKDCSortepOvake7wDVrxOO2lehJ1",
+	"Z1balfi7Vv/qvCX3TUVfw/FgW5f9pVRdVQCZq2XoeYjz+BJatdlBDiZyHmX4XxVD9MBLBBli4KfvfpjE",
+	"BepUesbZ4ABcKn3RmkpPWzeycQAZAnMGiUA+gNwhk4v+20HbWXa7Bx721b9o0gMTdRndPzu7vHBPh4P+",
+	"OB6TprzMWN0iSFRQNEUBvQOI+DLCAZN25r59Ik9RG1xobTMLTAU8zB721EQZuS/fsSDTGaWO3vZleNPG",
+	"TH/c78j/qu7QGUN80WRG3FCqcaU6cl/3x+7Ly7H7bjQYJnf2o8HFmdWz3iCdMNWspPvRaFpsHtcLSE5R",
+	"6yicnl5efDsYjvrj88uLUW7Fdq48wRoh4sdrKdQVWzFV5Kl656gueajbZDjoFxeXbNJwwdG7q6s354Oh",
+	"23/zZg30VRDDIChscLdALMUMwNwUKOiUfpM95WHiA2y1fmY1BXh8ik3ol4jJbtaOSzZyUpJfRN8FSNtt",
+	"7ggoySFYcdX5WV4DYF11ryp0YRQl465eX14M8kOViwW055mOuxyNRzmoMpAoMLiEo66kJbPGq8G4sF88",
+	"iM5mASbI1dpKRf1GzuI27thpay53WddIfa97gDGZ0bi5GOprNqNpb6SuvsHCsq1lbpc5FovlVDVJxmOS",
+	"P8oJHdVVD4OAA2jUvyFWCG+Q6qRViZMegEJAbxF3oMofoMKIUtO+bvVRvpf8o5VRBdyOa3CmSE7TVUza",
+	"T2OxJCqGhXIdheW40dooa12GR8UCMaA7RVVKJE7paPhzZey2QxQD4VjZtlcwDNoOcchrSPxWCDEREBPk",
+	"a+sXL6UuJz3go1sUSAcY+NRTmRuotxQL5BBFwRZmGq0taYAAQxHlWFC26gEseI2qN80susfZISH0Fpig",
+	"lkSDKmLP0OYEyP31awh+bF1UQ4xcPvmN7zpEYlIkvZm690dZxTZ4n6gEcUeBjzmcM4RsLV/x2XQnp0Pu",
+	"JAmLEHO40h3G6sou3acN3uBQgrITqJCE26puyCEeXSr6Sq9oyfiusrpymmOpZJgC27HiWmqld3Pu1K/a",
+	"oa95YVPvmaLnQNV8eUodQsawAbKBiyPNdOKwTDQeCUK+lIVMYi72GBSDQaHWMxZJrdMGp4oBQ+gjqbwc",
+	"Ag0/B5yaZveMrlFeUM7T0b5IvZMDYsCkLtXTlZFOJceAWO8N9dd1+EtLocvnkQ8Ouwe2PEHat68a5s1F",
+	"qPINOtIMvR2ouIlQo4G1d5Vc7ssYSj2NoL8vPVZg4jneA5OPjkqmOlbvp+9+sJ049ehYPcf66bsfHOth",
+	"ol2kAHuIcJRRgm/PxyX9JxlYm6E2ZfOOmcQ7cmwadut8sGEHOaUVBVCoNhnJMzuaukxkzNeSI75r2ZZk",
+	"Qa0899rddjfu0oYRtnrWQbvbPrBUB7pOB3Vu9zq59Ts61OxIRdf5qBjgQTvFAaqqMhiikN4ibmobDSyx",
+	"fTRqOeZOY1zBVUJkyVhnZ+7lhXs2eDMYDyaKZJqJtLFyyEhhqwcy6qxGfU30Lb97pmBNrvmlG66XB42O",
+	"GwfYqYJTfXe5NblCYvpATE0Yng7ppA+tPFwX3hHZ73af7IkO3YhS9UKHOoDf1kZ2BpdBbcNCAlxHPx+i",
+	"QrhlGEK2ShbKaLGs46IoLKMrOOeq1VAj61ouUUa+Up5TKjo51dn5WOgof+jExjrO9lQ9rkGUZow9/ESl",
+	"FiIATJRvIP/M7mIrLSfHMxQFK+1AXAzeu9LnlUGG8US1f/CMg0nO38S+VAIpX4NJEp1k/dhJ9pWCuDpf",
+	"P1RASbByiFT4EVYK/6Rk65TCDrB0QJTnLLWdQyb1cdCkJ0+qNbVW5di8DpM8+qFp55AFVF0ANiBSkEGc",
+	"wm2DC4kzH4URlbyZiCPPyWNqCeV/plSUbOGJQ+qE1vSQuuUnByZVgih/z7wS8VgxLLzjpGUxflloVS8R",
+	"mceHcs8EVYvyeqkqPvCznUCanIo6dJxN+XD9YGc/JVmND+vC5WuJhVTAVXgFS55y7FVMqeT/LIEz8i4n",
+	"bZR25S51PpqMeiPpFpBJv5LJfQUmS+NGlWHRKVjt4timwdIhZqtYIYA5FVpDzHWCOWuT6mRXsrDyR9ZJ",
+	"3JMJDNhxrE8/fvrLp79++vHzv4PP//23P3368fP3Dvn8/ae/fvqvz//2tz99/h58+vPn/wD/859q4J8/",
+	"/cWxdk/A4+Vsv4Ggjam6rCmJW22yDPtAhkj4VmoamroEO1gAH89m0ieTIQyMojRhl39ELL5yafiMWIPC",
+	"7/9v0v6k8q1s3lJTuYk861C5k21hWSfCcZSdBEByw4p2G7DjowDfKncf8uyIXYdQBjK9OCZalwFEFgoQ",
+	"QGkkIQcBJXP5rwoxtQUUDpGxuwqHpK7oATgT6jkKkyXJJgTgHGKijXbc4qOqYblDVHN6vqknr0UG3w4u",
+	"xiN3OHh1PhoPhu7o3cvR6fD8anx+eSGtO0EOibuAdAJ4sjZLWJPktWMXYENibmKDST5/NFmnnAxxkyjN",
+	"zn0t2UJ+aYJg863y7mXYVa2CHDJR9yzcrW0Sq1REOj9W7kAryfLTONClfaqeAvw5PPhEgrZ34ptpkSZ5",
+	"6obZ4FLOsqiLyrm3NI6Q9p6SUiY0o570jDoFpe+QS6Fs5X1uVnJfDTQO6qPRCoFRu8yRcDdLwW8UXK7p",
+	"CankefPb32uUqe/PHyrztTqB/qVRZj9N1hRjSk3WDUSXDNNKCgMqST7S3twjlGJCY+WZ6Iz72tgmpXRS",
+	"xlBJ7jeYpyOsr0i4dJMa6uVvE76WmlmvFGIuSuo3VRbxbkHTZGdszxuzhYo5alkh77fuaP9UBsozyky5",
+	"aBTtAkh8WwcYk/TaZ2Lrux6HmMuenBegxg0H4+H54NvB5MSkNCfmdmkiVVx2rXXcp/OmMfs1VTGS4nUq",
+	"xrj0X5Xb1jHaV2aw87P8/VwFm23BWfvNEqbVXnBfJ0R51U0VQ1EAPUzmmbwVgizAiGXuKLGwHWLet4zH",
+	"qrdYjTMExB32EAgQvDWutvmVLwNRSFKZ3Ku+iUyZs3GBgfLHJzU3m5O26VKC8ZmzCSfIV8RbMErokger",
+	"XtrdlCSqCBXJQ0lQAEo8tE46MmRw9d+p11quqKpX2SaHXGoVW+Oapm1oX2qun96dTWH7e3Fj+56HIoH8",
+	"k+y7XpindwV8QZkIVjou+3oqYn2BQP2FfUGLmNt7yoz8ljPjDRLjRZ3ydPlwge6FHYfA9drOjhPj2a1O",
+	"HDKlYgE49hEHHJmrWrWifnAK++bC947Ej3IWrnd0lJDJo7mX/Xfj1zoABrn4V46urQDRGqiAiGIIvKmK",
+	"5wtC6LVZvh6ADonTKCrBrpUwjCIEGdef2qCfvkWuqDANqNJuCgXqsUGH7FAGIJgG0LsJZIzsKyTv5i9B",
+	"4xfOJ8ndJDiemHe5mz2BDNa8gOwQ1RmjayD0g3VSF/Mm6czqm/Am2f/qdw1rM5NVz1M+/V3Ak2jCKlD/",
+	"j5Vx3SuTNf/fAl8xv9CoxGuLorxHVsRVp0QzNx0wjgc2XHSsuYmRO6in0asy5UmlTflyX5e24rkpoens",
+	"d/ePWt3D1v4L5fPLgYhJ+xjhpFxLpdDLlQat7BjF4Ab+UvojbZbndqb5jWcqDFI/LvZZ22mu3tizB7u4",
+	"8ttMnZ7SDs8KdYFSy9Tc1mbWV/gur66ydbnkL89MMumh8rRxpqjLhJoZZyRb25UuZqKAh+uH/w0AAP//",
+}
+
+// decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,
+// after base64-decoding and flate-decompressing the embedded blob.
+func decodeSpec() ([]byte, error) {
+	encoded := strings.Join(swaggerSpec, "")
+	compressed, err := base64.StdEncoding.DecodeString(encoded)
+	if err != nil {
+		return nil, fmt.Errorf("error base64 decoding spec: %w", err)
+	}
+	zr := flate.NewReader(bytes.NewReader(compressed))
+	var buf bytes.Buffer
+	if _, err := buf.ReadFrom(zr); err != nil {
+		return nil, fmt.Errorf("read flate: %w", err)
+	}
+	if err := zr.Close(); err != nil {
+		return nil, fmt.Errorf("close flate reader: %w", err)
+	}
+
+	return buf.Bytes(), nil
+}
+
+var rawSpec = decodeSpecCached()
+
+// a naive cache of the decoded OpenAPI spec
+func decodeSpecCached() func() ([]byte, error) {
+	data, err := decodeSpec()
+	return func() ([]byte, error) {
+		return data, err
+	}
+}
+
+// Constructs a synthetic filesystem for resolving external references when loading openapi specifications.
+func PathToRawSpec(pathToFile string) map[string]func() ([]byte, error) {
+	res := make(map[string]func() ([]byte, error))
+	if len(pathToFile) > 0 {
+		res[pathToFile] = rawSpec
+	}
+
+	return res
+}
+
+// GetSpec returns the OpenAPI specification corresponding to the generated
+// code in this file. External references in the spec are resolved through
+// PathToRawSpec; externally-referenced files must be embedded in their
+// corresponding Go packages (via the import-mapping feature). URL-based
+// external refs are not supported.
+func GetSpec() (swagger *openapi3.T, err error) {
+	resolvePath := PathToRawSpec("")
+
+	loader := openapi3.NewLoader()
+	loader.IsExternalRefsAllowed = true
+	loader.ReadFromURIFunc = func(loader *openapi3.Loader, url *url.URL) ([]byte, error) {
+		pathToFile := url.String()
+		pathToFile = path.Clean(pathToFile)
+		getSpec, ok := resolvePath[pathToFile]
+		if !ok {
+			err1 := fmt.Errorf("path not found: %s", pathToFile)
+			return nil, err1
+		}
+		return getSpec()
+	}
+	var specData []byte
+	specData, err = rawSpec()
+	if err != nil {
+		return
+	}
+	swagger, err = loader.LoadFromData(specData)
+	if err != nil {
+		return
+	}
+	return
+}
+
+// GetSpecJSON returns the raw JSON bytes of the embedded OpenAPI
+// specification: decompressed but not unmarshaled. External references
+// are not resolved here; the bytes are the spec exactly as embedded by
+// codegen. The result is cached at package init time, so repeated calls
+// are cheap.
+func GetSpecJSON() ([]byte, error) {
+	return rawSpec()
+}
+
+// GetSwagger returns the OpenAPI specification corresponding to the
+// generated code in this file.
+//
+// Deprecated: GetSwagger predates kin-openapi renaming openapi3.Swagger
+// to openapi3.T. Use [GetSpec] instead. This wrapper is retained for
+// backwards compatibility.
+func GetSwagger() (*openapi3.T, error) {
+	return GetSpec()
 }

@@ -2,7 +2,8 @@
 // HTTP client and models of the part of Divar's open-platform API an add-on
 // calls. Use it through sdk.Client, which adds the API key, the user's OAuth
 // token, timeouts, safe retries, typed errors and checks of every widget and
-// button before sending. Do not edit client.gen.go; edit the spec and run
+// button before sending; sdk/divartest checks requests against its embedded
+// spec (GetSwagger). Do not edit client.gen.go; edit the spec and run
 // `go generate ./...`.
 package kenarapi
 
