@@ -161,6 +161,19 @@ func TestClientOperations(t *testing.T) {
 			t.Fatal(u, err)
 		}
 	})
+	t.Run("rate reported", func(t *testing.T) {
+		if r := c.Rate(); r != (sdk.Rate{}) {
+			t.Errorf("Rate before Divar reported one: %+v", r)
+		}
+		api.ReportRate(60, 59)
+		defer api.ReportRate(0, 0)
+		if err := c.DeletePostAddons(ctx, post); err != nil {
+			t.Fatal(err)
+		}
+		if r := c.Rate(); r.Limit != 60 || r.Remaining != 59 {
+			t.Errorf("Rate = %+v", r)
+		}
+	})
 	t.Run("getPost and listUserPosts", func(t *testing.T) {
 		published := time.Date(2026, 11, 1, 10, 0, 0, 0, time.UTC)
 		api.AddPost("owner", sdk.Post{Token: post, Category: "apartment-sell", City: "tehran", State: "PUBLISHED",

@@ -61,6 +61,7 @@ type API struct {
 	messages      map[string][]sdk.ConversationMessage
 	bot           map[string][]sdk.BotMessage
 	subs          []Subscription
+	rate          [2]int // limit, remaining reported in X-RateLimit-*; 0 limit: none
 }
 
 type apiPost struct {
@@ -216,6 +217,15 @@ func (a *API) Conversation(conversationID, postToken string) {
 	a.conversations[conversationID] = postToken
 }
 
+// ReportRate makes every answer carry X-RateLimit-Limit and
+// X-RateLimit-Remaining, which Divar does not document (sdk.Client.Rate
+// reads them should Divar send them).
+func (a *API) ReportRate(limit, remaining int) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.rate = [2]int{limit, remaining}
+}
+
 // FailNext makes the next n calls (of f.Operation's, if set) answer f.
 func (a *API) FailNext(n int, f Fault) {
 	a.mu.Lock()
@@ -339,7 +349,12 @@ func (a *API) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	a.mu.Lock()
 	a.calls = append(a.calls, Call{Operation: opID, Method: r.Method, Path: r.URL.Path, Status: status})
+	rate := a.rate
 	a.mu.Unlock()
+	if rate[0] > 0 {
+		w.Header().Set("X-RateLimit-Limit", strconv.Itoa(rate[0]))
+		w.Header().Set("X-RateLimit-Remaining", strconv.Itoa(rate[1]))
+	}
 	if r.Context().Err() != nil {
 		return // the caller gave up
 	}
