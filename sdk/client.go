@@ -265,8 +265,9 @@ func (c *Client) SendBotMessageToUser(ctx context.Context, user oauth2.TokenSour
 // EVENTS_REGISTER_SUBSCRIPTION, scope CHAT_POST_CONVERSATIONS_READ.<post>,
 // CHAT_SUPPLIER_ALL_CONVERSATIONS_READ or USER_POSTS_GET). The
 // subscription lasts as long as the user's token: subscribe again after a
-// refresh. Subscribing twice to the same thing leaves one subscription, so
-// it is retried like an idempotent call.
+// refresh. Divar does not say whether subscribing twice makes two
+// subscriptions, so, like a message, it is retried only after a 429 or a
+// connection never made.
 func (c *Client) Subscribe(ctx context.Context, user oauth2.TokenSource, s EventSubscription) error {
 	const op = "createEventSubscription"
 	if err := s.Validate(); err != nil {
@@ -276,7 +277,7 @@ func (c *Client) Subscribe(ctx context.Context, user oauth2.TokenSource, s Event
 	if err != nil {
 		return fmt.Errorf("sdk: %s: %w", op, err)
 	}
-	rsp, err := c.do(ctx, request{op: op, idempotent: true, user: user, needsUser: true}, func(ctx context.Context, e ...kenarapi.RequestEditorFn) (*http.Response, error) {
+	rsp, err := c.do(ctx, request{op: op, user: user, needsUser: true}, func(ctx context.Context, e ...kenarapi.RequestEditorFn) (*http.Response, error) {
 		return c.api.CreateEventSubscriptionWithBody(ctx, "application/json", bytes.NewReader(body), e...)
 	})
 	if err != nil {

@@ -348,6 +348,15 @@ func TestClientRetries(t *testing.T) {
 			t.Errorf("%d calls, want 1", n)
 		}
 	})
+	t.Run("a 5xx on a subscription is not retried", func(t *testing.T) {
+		api.Token("read", "USER_POSTS_GET")
+		c, _ := newClient(t, api, sdk.ClientConfig{})
+		api.FailNext(1, divartest.ServerError(500).On("createEventSubscription"))
+		err := c.Subscribe(ctx, user("read"), sdk.EventSubscription{EventType: sdk.SubscribePostUpdates})
+		if !errors.Is(err, sdk.ErrDivarUnavailable) || api.CallsTo("createEventSubscription") != 1 {
+			t.Fatalf("err = %v after %d calls", err, api.CallsTo("createEventSubscription"))
+		}
+	})
 	t.Run("a 5xx on an idempotent call is retried", func(t *testing.T) {
 		before := api.CallsTo("createPostAddon")
 		c, _ := newClient(t, api, sdk.ClientConfig{})
