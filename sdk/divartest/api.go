@@ -425,7 +425,7 @@ func (a *API) handle(r *http.Request, body []byte) (string, any, *divarError) {
 			return opID, nil, refusal(http.StatusUnauthorized, 16, "the access token is unknown, expired or revoked: Divar refuses it")
 		}
 		c.token = tok
-		if op.scopes != nil {
+		if op.scopes != nil && !op.optional { // an optional token is only checked to be valid
 			if e := a.checkScope(opID, op.scopes, scopes, c); e != nil {
 				return opID, nil, e
 			}
