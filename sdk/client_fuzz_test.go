@@ -96,3 +96,29 @@ func TestRetryAfterAndRate(t *testing.T) {
 		t.Errorf("rate = %+v", r)
 	}
 }
+
+// The wait before a retry grows exponentially from MinBackoff, is jittered
+// within its upper half, and never exceeds MaxBackoff.
+func TestBackoffIsBoundedAndJittered(t *testing.T) {
+	c, err := NewClient(ClientConfig{APIKey: "k", MinBackoff: 100 * time.Millisecond, MaxBackoff: 2 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for attempt := 1; attempt <= 70; attempt++ {
+		want := 2 * time.Second
+		if attempt <= 5 {
+			want = 100 * time.Millisecond << (attempt - 1) // 100ms … 1.6s
+		}
+		seen := map[time.Duration]bool{}
+		for range 50 {
+			d := c.backoff(attempt)
+			if d < want/2 || d > want {
+				t.Fatalf("attempt %d: %v outside [%v, %v]", attempt, d, want/2, want)
+			}
+			seen[d] = true
+		}
+		if len(seen) < 2 {
+			t.Errorf("attempt %d: no jitter", attempt)
+		}
+	}
+}
