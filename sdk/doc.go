@@ -27,8 +27,18 @@
 // graceful shutdown by [Serve]. However its operations are mounted, none
 // is served unchecked ([CheckRoutes]).
 //
+// The other direction, the calls an add-on makes to Divar, goes through
+// [Client] ([NewClient]): post add-ons built from typed widgets ([Addon],
+// [TitleRow], [ButtonBar], …), messages in users' conversations
+// ([ChatText]) and from the app's chat bot ([BotText]), whose buttons carry
+// the same actions, event subscriptions, the user and posts. Every request
+// is checked against Divar's documented limits before it is sent; calls
+// have timeouts, retry only where safe, and fail with errors.Is-able
+// [*APIError]s.
+//
 // A [Sealer] carries a callback's context to the page the add-on opens, in
 // an encrypted, expiring token, so that no server-side store is needed.
 //
-// The package sdk/divartest plays Divar in tests.
+// The package sdk/divartest plays Divar in tests: its calls to the add-on,
+// and its API for the client (divartest.NewAPI).
 package sdk

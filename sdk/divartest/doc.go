@@ -13,6 +13,13 @@
 // DynamicAction, and Event for each documented event type. Their setters
 // change one field; Set and Without reach any field, unknown ones included.
 //
+// [NewAPI] plays the other side, Divar's open-platform API, for an
+// sdk.Client: it checks each call's API key, permission, OAuth token and
+// scope, body and limits as Divar does, refuses with Divar's status and
+// error body, records what it accepted ([API.PostAddons], [API.Messages],
+// [API.BotMessages], [API.Subscriptions]), and can be told to answer 429,
+// 412, 5xx or slowly ([API.FailNext]).
+//
 // [Check] is the verdict without a testing.TB, as `scaffold trigger`
 // prints it; [ValidateResponses] wraps an echo app so that every answer it
 // gives in a test is checked against the spec.
