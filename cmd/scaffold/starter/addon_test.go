@@ -10,9 +10,11 @@ import (
 	"testing"
 
 	"github.com/kenarkit/kenarkit/sdk"
+	"github.com/kenarkit/kenarkit/sdk/addonenv"
 	"github.com/kenarkit/kenarkit/sdk/divartest"
+	"github.com/labstack/echo/v4"
 
-	"[[.Module]]/gen"
+	"github.com/kenarkit/kenarkit/cmd/scaffold/starter/gen"
 )
 
 // startAddon serves the add-on, wired as main wires it, on a loopback port,
@@ -20,16 +22,10 @@ import (
 // returns the server and a fake Divar that calls it.
 func startAddon(t *testing.T) (*httptest.Server, *divartest.Divar) {
 	t.Helper()
-	srv := httptest.NewUnstartedServer(nil)
-	e, err := newServer(config{Keys: []string{divartest.Key}, PublicURL: "http://" + srv.Listener.Addr().String()}, slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
-	e.Use(divartest.ValidateResponses(t, gen.GetSwagger))
-	srv.Config.Handler = e
-	srv.Start()
-	t.Cleanup(srv.Close)
-	return srv, divartest.Dial(t, gen.GetSwagger, srv.URL)
+	return divartest.Start(t, gen.GetSpec, func(publicURL string) (*echo.Echo, error) {
+		cfg := config{Env: addonenv.Env{Keys: []string{divartest.Key}, PublicURL: publicURL}}
+		return newServer(cfg, slog.New(slog.DiscardHandler))
+	})
 }
 
 func TestOpenServerLinkLandsOnThePage(t *testing.T) {
