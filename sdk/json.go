@@ -22,15 +22,35 @@ type JSONSerializer struct{}
 var _ echo.JSONSerializer = JSONSerializer{}
 
 // decode reads body into i, straight from memory when the validator has
-// read and checked it and nothing has read it since.
+// read and checked it and nothing has read it since. A request type that
+// keeps its body (see [rawKeeper]) gets a copy of the bytes it was decoded
+// from.
 func decode(body io.Reader, i any) error {
+	k, keep := i.(rawKeeper)
 	if b, ok := body.(*validBody); ok && b.checked {
 		if data, ok := b.unread(); ok {
+			if keep {
+				data = bytes.Clone(data) // the pooled buffer outlives no request
+				k.keepRaw(data)
+			}
 			return json.Unmarshal(data, i, checked)
 		}
 	}
+	if keep {
+		data, err := io.ReadAll(body)
+		if err != nil {
+			return err
+		}
+		k.keepRaw(data)
+		return json.Unmarshal(data, i)
+	}
 	return json.UnmarshalRead(body, i)
 }
+
+// rawKeeper is a request body type that keeps the whole body it was
+// decoded from, for [OpenServerLinkRequest.Raw] and
+// [DynamicActionRequest.Raw].
+type rawKeeper interface{ keepRaw(body []byte) }
 
 // checked decodes a body the validator has checked: its member names and
 // UTF-8 need no second look. (Callback data is RawData, read as one value;
