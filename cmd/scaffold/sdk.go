@@ -139,4 +139,3 @@ func versionLine(b build) string {
 	}
 	return fmt.Sprintf("scaffold %s (%s, %s/%s)\n", v, runtime.Version(), runtime.GOOS, runtime.GOARCH)
 }
-
