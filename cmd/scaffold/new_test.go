@@ -194,6 +194,27 @@ func TestScaffoldEndToEnd(t *testing.T) {
 		t.Error("go generate ./... in the new project changed its files")
 	}
 
+	t.Run("the pinned scaffold writes a second add-on that builds", func(t *testing.T) {
+		second := filepath.Join(filepath.Dir(dir), "second")
+		out := goCmd(t, dir, "run", sdkModule+"/cmd/scaffold", "new", "--dir", second, "second")
+		if !strings.Contains(out, "kenarkit: "+root) || !strings.Contains(out, "replace directive") {
+			t.Errorf("the scaffold did not say it chose the checkout %s:\n%s", root, out)
+		}
+		goCmd(t, second, "build", "./...")
+	})
+
+	t.Run("an added request field, a public and a secured endpoint", func(t *testing.T) {
+		extend(t, dir)
+		goCmd(t, dir, "generate", "./...")
+		goCmd(t, dir, "vet", "./...")
+		out := goCmd(t, dir, "test", "-v", "-run", "Extended", ".")
+		for _, want := range []string{"--- PASS: TestExtendedRequestFieldIsRead", "--- PASS: TestExtendedEndpoints/public,_no_key", "--- PASS: TestExtendedEndpoints/secured,_no_key"} {
+			if !strings.Contains(out, want) {
+				t.Errorf("the extended add-on's tests lack %q:\n%s", want, out)
+			}
+		}
+	})
+
 	port := startBinary(t, filepath.Join(dir, "bin", "myaddon"))
 	addr := "127.0.0.1:" + port
 	for _, tc := range []struct {
@@ -240,7 +261,7 @@ const seedInit = `{"return_url":"https://divar.ir/","source":"POST_ADDON","post_
 
 const seedDynamic = `{"touchpoint":"CHAT","post_token":"wZC44q5D","conversation_id":"6b3d5cf7-9291-4fa9-892a-9d07e300daea","user_side":"SUPPLY","extra_data":{"your_key_1":"your value","your_key_2":"your value"}}`
 
-func goCmd(t *testing.T, dir string, args ...string) {
+func goCmd(t *testing.T, dir string, args ...string) string {
 	t.Helper()
 	cmd := exec.Command("go", args...)
 	cmd.Dir = dir
@@ -248,7 +269,135 @@ func goCmd(t *testing.T, dir string, args ...string) {
 	if err != nil {
 		t.Fatalf("go %s: %v\n%s", strings.Join(args, " "), err, out)
 	}
+	return string(out)
 }
+
+// extend does to a scaffolded add-on what its README says: a field added
+// to the dynamic-action request and read through Raw, a public endpoint
+// (security: []) and a secured one, with a test of each.
+func extend(t *testing.T, dir string) {
+	t.Helper()
+	edit(t, filepath.Join(dir, "api", "openapi.yaml"),
+		"          $ref: '#/components/schemas/UserID'\n      additionalProperties: true\n    Source:",
+		"          $ref: '#/components/schemas/UserID'\n        coupon:\n          type: string\n          maxLength: 8\n      additionalProperties: true\n    Source:")
+	edit(t, filepath.Join(dir, "api", "openapi.yaml"), "\ncomponents:\n", "\n"+extraPaths+"components:\n")
+	edit(t, filepath.Join(dir, "addon.go"), "\treturn sdk.TextMessage(\"درخواست شما دریافت شد.\"), nil",
+		"\tif coupon := req.Body.Raw().String(\"coupon\"); coupon != \"\" {\n\t\treturn sdk.TextMessage(\"coupon \" + coupon), nil\n\t}\n\treturn sdk.TextMessage(\"درخواست شما دریافت شد.\"), nil")
+	for name, text := range map[string]string{"extended.go": extendedGo, "extended_test.go": extendedTest} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func edit(t *testing.T, file, old, new string) {
+	t.Helper()
+	data, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Count(string(data), old) != 1 {
+		t.Fatalf("%s: %q is not there once", file, old)
+	}
+	if err := os.WriteFile(file, []byte(strings.Replace(string(data), old, new, 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+const extraPaths = `  /public/ping:
+    get:
+      operationId: publicPing
+      summary: A public endpoint, for browsers.
+      security: []
+      responses:
+        '200':
+          description: Pong.
+          content:
+            text/plain:
+              schema:
+                type: string
+  /admin/stats:
+    get:
+      operationId: adminStats
+      summary: A secured endpoint, behind the identification key.
+      responses:
+        '200':
+          description: Stats.
+          content:
+            application/json:
+              schema:
+                type: object
+                properties:
+                  calls:
+                    type: integer
+        '401':
+          $ref: '#/components/responses/Unauthorized'
+`
+
+const extendedGo = `package main
+
+import (
+	"context"
+
+	"example.com/myaddon/gen"
+)
+
+func (a *Addon) PublicPing(ctx context.Context, req gen.PublicPingRequestObject) (gen.PublicPingResponseObject, error) {
+	return gen.PublicPing200TextResponse("pong"), nil
+}
+
+func (a *Addon) AdminStats(ctx context.Context, req gen.AdminStatsRequestObject) (gen.AdminStatsResponseObject, error) {
+	calls := 1
+	return gen.AdminStats200JSONResponse{Calls: &calls}, nil
+}
+`
+
+const extendedTest = `package main
+
+import (
+	"net/http"
+	"testing"
+
+	"github.com/kenarkit/kenarkit/sdk/divartest"
+)
+
+func TestExtendedRequestFieldIsRead(t *testing.T) {
+	_, divar := startAddon(t)
+	answer := divar.DynamicAction(divartest.DynamicAction().Set("coupon", "SPRING"))
+	if answer.TextMessage != "coupon SPRING" {
+		t.Errorf("answer %+v, want the coupon read", answer)
+	}
+	divar.Refused(divartest.DynamicAction().Set("coupon", "TOO-LONG-A-COUPON"), http.StatusBadRequest)
+}
+
+func TestExtendedEndpoints(t *testing.T) {
+	srv, _ := startAddon(t)
+	for _, tc := range []struct {
+		name, path, key string
+		status          int
+	}{
+		{"public, no key", "/public/ping", "", http.StatusOK},
+		{"secured, no key", "/admin/stats", "", http.StatusUnauthorized},
+		{"secured, a wrong key", "/admin/stats", "wrong", http.StatusUnauthorized},
+		{"secured, the key", "/admin/stats", divartest.Key, http.StatusOK},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			req, _ := http.NewRequest(http.MethodGet, srv.URL+tc.path, nil)
+			if tc.key != "" {
+				req.Header.Set("Authorization", tc.key)
+			}
+			res, err := srv.Client().Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res.Body.Close()
+			if res.StatusCode != tc.status {
+				t.Errorf("status %d, want %d", res.StatusCode, tc.status)
+			}
+		})
+	}
+}
+`
 
 // startBinary runs the add-on on a free loopback port and returns its
 // port once it serves; it is stopped with SIGTERM at the end of the test,

@@ -68,7 +68,7 @@ func chooseSDK(sdkDir string, b build) (sdkChoice, error) {
 	}
 	m := b.sdk
 	switch {
-	case m != nil && m.Replace != nil && m.Replace.Version != "":
+	case m != nil && m.Replace != nil && m.Replace.Version != "" && m.Replace.Version != "(devel)":
 		return sdkChoice{Version: m.Version, Replace: m.Replace.Path, ReplaceVersion: m.Replace.Version,
 			Why: fmt.Sprintf("%s, replaced by %s %s, as in the module this scaffold was built from", m.Version, m.Replace.Path, m.Replace.Version)}, nil
 	case m != nil && m.Replace != nil:
@@ -127,8 +127,8 @@ func versionLine(b build) string {
 		v = b.sdk.Version
 		if b.sdk.Replace != nil {
 			v += " => " + b.sdk.Replace.Path
-			if b.sdk.Replace.Version != "" {
-				v += " " + b.sdk.Replace.Version
+			if rv := b.sdk.Replace.Version; rv != "" && rv != "(devel)" {
+				v += " " + rv
 			}
 		}
 	}

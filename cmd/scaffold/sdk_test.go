@@ -31,7 +31,7 @@ func TestChooseSDK(t *testing.T) {
 	}{
 		{name: "go run …/cmd/scaffold@v1.2.0: the release", b: build{sdk: mod("v1.2.0", nil), isMain: true, sourceDir: cache}, wantVersion: "v1.2.0"},
 		{name: "an add-on's pinned tool on a release: the release", b: build{sdk: mod("v1.2.0", nil), sourceDir: cache}, wantVersion: "v1.2.0"},
-		{name: "an add-on's pinned tool replaced by a checkout: the checkout", b: build{sdk: mod(zeroVersion, &debug.Module{Path: root})}, wantVersion: zeroVersion, wantReplace: root},
+		{name: "an add-on's pinned tool replaced by a checkout: the checkout", b: build{sdk: mod(zeroVersion, &debug.Module{Path: root, Version: "(devel)"})}, wantVersion: zeroVersion, wantReplace: root},
 		{name: "a relative replace: the directory compiled from", b: build{sdk: mod(zeroVersion, &debug.Module{Path: "../kenarkit"}), sourceDir: root}, wantVersion: zeroVersion, wantReplace: root},
 		{name: "go run ./cmd/scaffold in a checkout: the checkout", b: build{sdk: mod("(devel)", nil), isMain: true, sourceDir: root}, wantVersion: zeroVersion, wantReplace: root},
 		{name: "go install in a checkout (a +dirty pseudo-version): the checkout", b: build{sdk: mod("v0.0.0-20261127100000-abcdefabcdef+dirty", nil), isMain: true, sourceDir: root}, wantVersion: zeroVersion, wantReplace: root},
