@@ -28,7 +28,7 @@ type Divar struct {
 }
 
 // New returns a Divar calling h in-process and checking answers against
-// the document spec returns (the add-on's generated GetSwagger).
+// the document spec returns (the add-on's generated GetSpec).
 func New(tb testing.TB, spec func() (*openapi3.T, error), h http.Handler) *Divar {
 	tb.Helper()
 	c, err := NewChecker(spec)
@@ -150,7 +150,7 @@ func (d *Divar) decode(resp *Response, v any) {
 // sees the responses checked too:
 //
 //	e, _ := sdk.NewServer(…)
-//	e.Use(divartest.ValidateResponses(t, gen.GetSwagger))
+//	e.Use(divartest.ValidateResponses(t, gen.GetSpec))
 //
 // Registered after sdk.NewServer, it sees only requests that passed the
 // key check and validation, so every answer is the handler's own:
