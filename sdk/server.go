@@ -22,7 +22,7 @@ import (
 // ServerConfig configures [NewServer].
 type ServerConfig struct {
 	// Spec returns the OpenAPI document the server validates against: pass
-	// the generated package's GetSwagger. Required.
+	// the generated package's GetSpec. Required.
 	Spec func() (*openapi3.T, error)
 	// Keys are the add-on's identification keys from the Kenar panel;
 	// several while a key is rotated. Required: a server without a key
@@ -48,7 +48,7 @@ type ServerConfig struct {
 // NewServer returns an echo server, ready to serve (it is an http.Handler),
 // for the strict-server implementation registered on it afterwards:
 //
-//	e, err := sdk.NewServer(sdk.ServerConfig{Spec: gen.GetSwagger, Keys: keys})
+//	e, err := sdk.NewServer(sdk.ServerConfig{Spec: gen.GetSpec, Keys: keys})
 //	if err != nil { … }
 //	gen.RegisterHandlers(e, gen.NewStrictHandler(addon, nil))
 //	err = sdk.ListenAndServe(ctx, ":8080", e)
@@ -67,7 +67,7 @@ func NewServer(cfg ServerConfig) (*echo.Echo, error) {
 		return nil, err
 	}
 	if cfg.Spec == nil {
-		return nil, errors.New("sdk: ServerConfig.Spec is required (pass the generated package's GetSwagger)")
+		return nil, errors.New("sdk: ServerConfig.Spec is required (pass the generated package's GetSpec)")
 	}
 	spec, err := cfg.Spec()
 	if err != nil {

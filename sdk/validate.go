@@ -31,7 +31,7 @@ type ValidatorConfig struct {
 	// Skipper skips validation for a request when it returns true.
 	Skipper middleware.Skipper
 	// Spec is the OpenAPI document requests are validated against, usually
-	// the generated package's GetSwagger(). Required.
+	// the generated package's GetSpec(). Required.
 	Spec *openapi3.T
 	// BodyLimit is the largest body read, in bytes; DefaultBodyLimit if 0.
 	BodyLimit int64
@@ -122,7 +122,7 @@ type operation struct {
 
 func newValidator(cfg ValidatorConfig) *validator {
 	if cfg.Spec == nil {
-		panic("sdk: Validator needs a Spec (the generated package's GetSwagger())")
+		panic("sdk: Validator needs a Spec (the generated package's GetSpec())")
 	}
 	if err := cfg.Spec.Validate(context.Background()); err != nil {
 		panic(fmt.Sprintf("sdk: Validator: the spec is invalid: %v", err))
