@@ -137,6 +137,26 @@ func uncommented(yaml []byte) []byte {
 	return yaml
 }
 
+// The README a new add-on gets tells what a newcomer needs first.
+func TestRenderedREADME(t *testing.T) {
+	files, err := render(project{Name: "myaddon", Module: "example.com/myaddon", GoVersion: "1.26", SDK: sdkChoice{Version: "v1.0.0"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	readme := string(files["README.md"])
+	for _, want := range []string{
+		"# myaddon\n",
+		"cloudflared tunnel --url http://localhost:8080", "ngrok http 8080", "export PUBLIC_URL=https://",
+		"$PUBLIC_URL/divar/open-server-link", "$PUBLIC_URL/divar/dynamic-action", "$PUBLIC_URL/divar/events",
+		"trigger open-server-link", "trigger dynamic-action", "trigger event",
+		"security: []", "req.Body.Raw().String(",
+	} {
+		if !strings.Contains(readme, want) {
+			t.Errorf("README.md lacks %q", want)
+		}
+	}
+}
+
 func TestRenderedGoIsFormatted(t *testing.T) {
 	files, err := render(project{Name: "myaddon", Module: "example.com/myaddon", GoVersion: "1.26", SDK: sdkChoice{Version: "v1.0.0"}})
 	if err != nil {
@@ -175,7 +195,9 @@ func TestScaffoldEndToEnd(t *testing.T) {
 		t.Fatalf("scaffold new: exit %d\n%s\n%s", code, stdout, stderr)
 	}
 	scaffolded := time.Since(start)
-	for _, want := range []string{"Next steps:", "cd ", "KENAR_IDENTIFICATION_KEY", "/divar/open-server-link", "/divar/dynamic-action", "go test ./..."} {
+	for _, want := range []string{"scaffold: kenarkit: " + root + ", the checkout --sdk names", "Next steps:", "cd ", "KENAR_IDENTIFICATION_KEY",
+		"/divar/open-server-link", "/divar/dynamic-action", "/divar/events", "go test ./...",
+		"trigger open-server-link", "trigger dynamic-action", "trigger event"} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("the next-steps message lacks %q:\n%s", want, stdout)
 		}
@@ -280,7 +302,7 @@ func extend(t *testing.T, dir string) {
 	edit(t, filepath.Join(dir, "api", "openapi.yaml"),
 		"          $ref: '#/components/schemas/UserID'\n      additionalProperties: true\n    Source:",
 		"          $ref: '#/components/schemas/UserID'\n        coupon:\n          type: string\n          maxLength: 8\n      additionalProperties: true\n    Source:")
-	edit(t, filepath.Join(dir, "api", "openapi.yaml"), "\ncomponents:\n", "\n"+extraPaths+"components:\n")
+	edit(t, filepath.Join(dir, "api", "openapi.yaml"), "\ncomponents:\n", "\n"+readmePaths(t, dir)+"components:\n")
 	edit(t, filepath.Join(dir, "addon.go"), "\treturn sdk.TextMessage(\"درخواست شما دریافت شد.\"), nil",
 		"\tif coupon := req.Body.Raw().String(\"coupon\"); coupon != \"\" {\n\t\treturn sdk.TextMessage(\"coupon \" + coupon), nil\n\t}\n\treturn sdk.TextMessage(\"درخواست شما دریافت شد.\"), nil")
 	for name, text := range map[string]string{"extended.go": extendedGo, "extended_test.go": extendedTest} {
@@ -304,35 +326,23 @@ func edit(t *testing.T, file, old, new string) {
 	}
 }
 
-const extraPaths = `  /public/ping:
-    get:
-      operationId: publicPing
-      summary: A public endpoint, for browsers.
-      security: []
-      responses:
-        '200':
-          description: Pong.
-          content:
-            text/plain:
-              schema:
-                type: string
-  /admin/stats:
-    get:
-      operationId: adminStats
-      summary: A secured endpoint, behind the identification key.
-      responses:
-        '200':
-          description: Stats.
-          content:
-            application/json:
-              schema:
-                type: object
-                properties:
-                  calls:
-                    type: integer
-        '401':
-          $ref: '#/components/responses/Unauthorized'
-`
+// readmePaths returns the paths the README's "add an endpoint" section
+// shows (a public endpoint and a secured one), so that what it teaches is
+// what the test builds.
+func readmePaths(t *testing.T, dir string) string {
+	t.Helper()
+	readme, err := os.ReadFile(filepath.Join(dir, "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, section, _ := strings.Cut(string(readme), "## Add an endpoint")
+	_, block, ok := strings.Cut(section, "```yaml\npaths:\n")
+	block, _, ok2 := strings.Cut(block, "```")
+	if !ok || !ok2 || !strings.Contains(block, "security: []") {
+		t.Fatalf("the README's \"add an endpoint\" section shows no paths with security: []")
+	}
+	return block
+}
 
 const extendedGo = `package main
 
