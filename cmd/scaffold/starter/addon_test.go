@@ -43,18 +43,13 @@ func TestOpenServerLinkLandsOnThePage(t *testing.T) {
 			if !strings.HasPrefix(answer.URL, srv.URL+landingPath+"?s=") {
 				t.Fatalf("url %q is not the landing page under PUBLIC_URL", answer.URL)
 			}
-			res, err := srv.Client().Get(answer.URL)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer res.Body.Close()
-			html, _ := io.ReadAll(res.Body)
-			if res.StatusCode != http.StatusOK {
-				t.Fatalf("landing page status %d", res.StatusCode)
+			status, html := get(t, srv, answer.URL)
+			if status != http.StatusOK {
+				t.Fatalf("landing page status %d", status)
 			}
 			for _, want := range []string{"wZC44q5D", "SUPPLY", "6b3d5cf7-9291-4fa9-892a-9d07e300daea", "your value",
 				`href="` + tc.returnTo + `"`, `dir="rtl"`} {
-				if !strings.Contains(string(html), want) {
+				if !strings.Contains(html, want) {
 					t.Errorf("landing page lacks %s", want)
 				}
 			}
@@ -108,13 +103,8 @@ func TestLandingRefusesBadLinks(t *testing.T) {
 		{"a forged session", "?s=" + url.QueryEscape("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"), http.StatusBadRequest},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			res, err := srv.Client().Get(srv.URL + landingPath + tc.query)
-			if err != nil {
-				t.Fatal(err)
-			}
-			res.Body.Close()
-			if res.StatusCode != tc.status {
-				t.Fatalf("status %d, want %d", res.StatusCode, tc.status)
+			if status, _ := get(t, srv, srv.URL+landingPath+tc.query); status != tc.status {
+				t.Fatalf("status %d, want %d", status, tc.status)
 			}
 		})
 	}
@@ -122,12 +112,22 @@ func TestLandingRefusesBadLinks(t *testing.T) {
 
 func TestHealthz(t *testing.T) {
 	srv, _ := startAddon(t)
-	res, err := srv.Client().Get(srv.URL + "/healthz")
+	if status, body := get(t, srv, srv.URL+"/healthz"); status != http.StatusOK || body != "ok" {
+		t.Fatalf("status %d, body %q", status, body)
+	}
+}
+
+// get fetches u from the test server, as a browser would.
+func get(t *testing.T, srv *httptest.Server, u string) (status int, body string) {
+	t.Helper()
+	res, err := srv.Client().Get(u)
 	if err != nil {
 		t.Fatal(err)
 	}
-	res.Body.Close()
-	if res.StatusCode != http.StatusOK {
-		t.Fatalf("status %d", res.StatusCode)
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	if err != nil {
+		t.Fatal(err)
 	}
+	return res.StatusCode, string(b)
 }
