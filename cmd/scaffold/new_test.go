@@ -429,6 +429,11 @@ func startBinary(t *testing.T, bin string) string {
 	for lines.Scan() {
 		if m := addrRE.FindStringSubmatch(lines.Text()); m != nil {
 			port = m[1]
+			for _, want := range []string{"init_callback=", "dynamic_action=", "events=http://localhost:" + port + "/divar/events"} {
+				if !strings.Contains(lines.Text(), want) {
+					t.Errorf("the serving log lacks %s: %s", want, lines.Text())
+				}
+			}
 			break
 		}
 	}
@@ -437,19 +442,28 @@ func startBinary(t *testing.T, bin string) string {
 		cmd.Wait()
 		t.Fatal("the add-on never said where it serves")
 	}
-	go io.Copy(io.Discard, stderr)
+	var rest bytes.Buffer
+	copied := make(chan struct{})
+	go func() {
+		for lines.Scan() {
+			rest.WriteString(lines.Text() + "\n")
+		}
+		close(copied)
+	}()
 	t.Cleanup(func() {
 		cmd.Process.Signal(syscall.SIGTERM)
-		done := make(chan error, 1)
-		go func() { done <- cmd.Wait() }()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("the add-on did not exit cleanly on SIGTERM: %v", err)
-			}
+		select { // its stderr closes when it exits; only then may Wait run
+		case <-copied:
 		case <-time.After(30 * time.Second):
 			cmd.Process.Kill()
+			<-copied
 			t.Error("the add-on did not stop on SIGTERM")
+		}
+		if err := cmd.Wait(); err != nil {
+			t.Errorf("the add-on did not exit cleanly on SIGTERM: %v", err)
+		}
+		if !strings.Contains(rest.String(), "shut down") {
+			t.Errorf("the shutdown is not logged:\n%s", &rest)
 		}
 	})
 	return port
