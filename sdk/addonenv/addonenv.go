@@ -57,13 +57,14 @@ type Env struct {
 	PublicURL string   // no trailing slash; "" until Listen fills it
 }
 
-// Errors of [Load], wrapped with the variable's name and what to do.
+// The errors of [Load] about the keys, wrapped with what to do. Compare
+// with errors.Is.
 var (
 	// ErrNoKey: KENAR_IDENTIFICATION_KEY is unset or empty.
-	ErrNoKey = errors.New("is not set")
+	ErrNoKey = errors.New(KeyVar + " is not set")
 	// ErrOnlySeparators: KENAR_IDENTIFICATION_KEY holds commas and spaces
 	// and no key.
-	ErrOnlySeparators = errors.New("holds only separators (commas, spaces) and no key")
+	ErrOnlySeparators = errors.New(KeyVar + " holds only separators (commas, spaces) and no key")
 )
 
 // Load reads the configuration through getenv (os.Getenv, or a map's
@@ -77,7 +78,7 @@ func Load(getenv func(string) string) (Env, error) {
 		if strings.TrimSpace(raw) != "" {
 			cause = ErrOnlySeparators
 		}
-		return Env{}, fmt.Errorf("%s %w: copy the identification key from the Kenar panel (several keys, comma-separated, while rotating one)", KeyVar, cause)
+		return Env{}, fmt.Errorf("%w: copy the identification key from the Kenar panel (several keys, comma-separated, while rotating one)", cause)
 	}
 	if env.Port == "" {
 		env.Port = DefaultPort
