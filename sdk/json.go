@@ -32,6 +32,7 @@ func decode(body io.Reader, i any) error {
 			if keep {
 				data = bytes.Clone(data) // the pooled buffer outlives no request
 				k.keepRaw(data)
+				return json.Unmarshal(data, i, checkedOwned)
 			}
 			return json.Unmarshal(data, i, checked)
 		}
@@ -42,10 +43,25 @@ func decode(body io.Reader, i any) error {
 			return err
 		}
 		k.keepRaw(data)
-		return json.Unmarshal(data, i)
+		return json.Unmarshal(data, i, owned)
 	}
 	return json.UnmarshalRead(body, i)
 }
+
+// owned decodes a body the request keeps a copy of: its [RawData] members
+// (extra_data, provider_data) are views of that copy rather than copies of
+// their own, so keeping the body costs one copy in all. (json.Unmarshal
+// reads its input in place; TestRawDataSharesTheKeptBody pins it.)
+var (
+	owned = json.WithUnmarshalers(json.UnmarshalFromFunc(func(dec *jsontext.Decoder, d *RawData) error {
+		v, err := dec.ReadValue()
+		if err != nil {
+			return err
+		}
+		return d.view(v)
+	}))
+	checkedOwned = json.JoinOptions(checked, owned)
+)
 
 // rawKeeper is a request body type that keeps the whole body it was
 // decoded from, for [OpenServerLinkRequest.Raw] and

@@ -37,3 +37,18 @@ func TestRawReadsFieldsTheTypesLack(t *testing.T) {
 		t.Errorf("the typed fields are still read: %s", a.dyn[0].Data())
 	}
 }
+
+// The kept body costs one copy: the data members are views of it, not
+// copies of their own.
+func TestRawDataSharesTheKeptBody(t *testing.T) {
+	a := &addon{}
+	serve(newServer(t, a, nil), divarRequest("/divar/dynamic-action", `{"touchpoint":"CHAT","extra_data":{"k":"v"}}`))
+	raw, data := a.dyn[0].Raw(), a.dyn[0].Data()
+	at := strings.Index(string(raw), string(data))
+	if at < 0 || len(data) == 0 || &raw[at] != &data[0] {
+		t.Errorf("extra_data %s is a copy, not a view of the kept body %s", data, raw)
+	}
+	if cap(data) != len(data) {
+		t.Errorf("extra_data's capacity %d reaches past it (%d bytes): an append would write into the body", cap(data), len(data))
+	}
+}
