@@ -23,6 +23,18 @@
 // release, `go run github.com/kenarkit/kenarkit/cmd/scaffold@latest new
 // myaddon` requires that release.
 //
+// The starter is a package tree of kenarkit's own module, not a module of
+// its own, and not text/template files: kenarkit's CI builds, vets,
+// staticchecks and tests it with everything else (`go test ./...`), and
+// `go generate ./...` keeps its gen/ current with its api/openapi.yaml. A
+// directory holding a go.mod could not be embedded, and a starter module
+// would have to require a released kenarkit to build in CI; so the scaffold
+// writes the go.mod (requiring the kenarkit it was built from) and, as
+// gonew does, rewrites the starter's module path in every import, found by
+// parsing each file. Its name is replaced in four places only (the command's
+// doc, the README's title, the page title, .gitignore), each checked by a
+// test.
+//
 // `scaffold trigger` sends a callback exactly as Divar does to a running
 // add-on and says whether Divar would accept the answer; see
 // `scaffold help trigger`.
