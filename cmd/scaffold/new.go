@@ -334,7 +334,6 @@ func nextSteps(target string) string {
 			rel = r
 		}
 	}
-	const trigger = "go run " + sdkModule + "/cmd/scaffold trigger"
 	return fmt.Sprintf(`
 Next steps:
   cd %s
@@ -349,8 +348,19 @@ In the Kenar panel:
   the events URL, if the add-on subscribes to events           = $PUBLIC_URL/divar/events
 
 Try each callback without Divar, against the running add-on (--url $PUBLIC_URL for the tunnel):
-  %s open-server-link                                    # init callback
-  %s dynamic-action --data answer=yes                    # dynamic action
-  %s event --type NEW_CHATBOT_MESSAGE --text "/start"    # an event
-`, rel, trigger, trigger, trigger)
+%s`, rel, triggers())
+}
+
+// triggers lists a trigger of each of Divar's calls, comments aligned.
+func triggers() string {
+	const trigger = "go run " + sdkModule + "/cmd/scaffold trigger "
+	var b strings.Builder
+	for _, t := range [][2]string{
+		{"open-server-link", "the init callback"},
+		{"dynamic-action --data answer=yes", "the dynamic action"},
+		{`event --type NEW_CHATBOT_MESSAGE --text "/start"`, "an event"},
+	} {
+		fmt.Fprintf(&b, "  %-*s  # %s\n", len(trigger)+48, trigger+t[0], t[1])
+	}
+	return b.String()
 }
