@@ -37,14 +37,19 @@ func (echoAddon) Events(ctx context.Context, req gen.EventsRequestObject) (gen.E
 	return sdk.EventAck{}, nil
 }
 
-func addonURL(t *testing.T) string {
+// echoServer is echoAddon behind kenarkit's server, with triggerKey.
+func echoServer(t *testing.T) http.Handler {
 	e, err := sdk.NewServer(sdk.ServerConfig{Spec: gen.GetSpec, Keys: []string{triggerKey},
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		t.Fatal(err)
 	}
 	gen.RegisterHandlers(e, gen.NewStrictHandler(echoAddon{}, nil))
-	srv := httptest.NewServer(e)
+	return e
+}
+
+func addonURL(t *testing.T) string {
+	srv := httptest.NewServer(echoServer(t))
 	t.Cleanup(srv.Close)
 	return srv.URL
 }
@@ -52,13 +57,7 @@ func addonURL(t *testing.T) string {
 // tlsAddon serves the add-on over https, as a tunnel does, and returns its
 // URL and a file holding the certificate to trust.
 func tlsAddon(t *testing.T) (string, string) {
-	e, err := sdk.NewServer(sdk.ServerConfig{Spec: gen.GetSpec, Keys: []string{triggerKey},
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	gen.RegisterHandlers(e, gen.NewStrictHandler(echoAddon{}, nil))
-	srv := httptest.NewUnstartedServer(e)
+	srv := httptest.NewUnstartedServer(echoServer(t))
 	srv.Config.ErrorLog = log.New(io.Discard, "", 0) // the untrusting client's handshake
 	srv.StartTLS()
 	t.Cleanup(srv.Close)
