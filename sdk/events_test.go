@@ -26,7 +26,7 @@ func (a *muxAddon) Events(ctx context.Context, req gen.EventsRequestObject) (gen
 
 func newMuxServer(t testing.TB, mux *sdk.EventMux) http.Handler {
 	t.Helper()
-	e, err := sdk.NewServer(sdk.ServerConfig{Spec: gen.GetSwagger, Keys: []string{testKey}, Logger: discardLogger()})
+	e, err := sdk.NewServer(sdk.ServerConfig{Spec: gen.GetSpec, Keys: []string{testKey}, Logger: discardLogger()})
 	if err != nil {
 		t.Fatal(err)
 	}

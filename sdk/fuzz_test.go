@@ -66,7 +66,7 @@ func FuzzRequest(f *testing.F) {
 			f.Add(uint8(op), seed)
 		}
 	}
-	e, err := sdk.NewServer(sdk.ServerConfig{Spec: gen.GetSwagger, Keys: []string{testKey}, Logger: discardLogger()})
+	e, err := sdk.NewServer(sdk.ServerConfig{Spec: gen.GetSpec, Keys: []string{testKey}, Logger: discardLogger()})
 	if err != nil {
 		f.Fatal(err)
 	}

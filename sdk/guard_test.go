@@ -55,7 +55,7 @@ func (a *funcAddon) Events(ctx context.Context, req gen.EventsRequestObject) (ge
 func newFuncServer(t testing.TB, cfg sdk.ServerConfig, logs io.Writer) *echo.Echo {
 	t.Helper()
 	if cfg.Spec == nil {
-		cfg.Spec = gen.GetSwagger
+		cfg.Spec = gen.GetSpec
 	}
 	if cfg.Keys == nil {
 		cfg.Keys = []string{testKey}
@@ -171,7 +171,7 @@ func TestNoMountingServesAnOperationUnchecked(t *testing.T) {
 
 func TestBasePathMustBeAPrefix(t *testing.T) {
 	for _, bp := range []string{"v1", "/v1/"} {
-		if _, err := sdk.NewServer(sdk.ServerConfig{Spec: gen.GetSwagger, Keys: []string{testKey}, BasePath: bp}); err == nil {
+		if _, err := sdk.NewServer(sdk.ServerConfig{Spec: gen.GetSpec, Keys: []string{testKey}, BasePath: bp}); err == nil {
 			t.Errorf("BasePath %q accepted", bp)
 		}
 	}

@@ -1,6 +1,7 @@
 package sdk
 
 import (
+	"io"
 	"log/slog"
 
 	"github.com/kenarkit/kenarkit/internal/validate"
@@ -29,21 +30,61 @@ func (jsonSerializer) Serialize(c echo.Context, i any, indent string) error {
 	return json.MarshalWrite(c.Response(), i, opts...)
 }
 
-// Deserialize reads the request body into i: a body the validator read
-// decodes itself (from memory, its syntax checked once). Errors are a 400
-// [Problem] that names no value.
+// Deserialize reads the request body into i. Errors are a 400 [Problem]
+// that names no value.
 func (jsonSerializer) Deserialize(c echo.Context, i any) error {
-	if b, ok := c.Request().Body.(*validate.Body); ok {
-		if err := b.Decode(i); err != nil {
+	return decodeBody(c.Request().Body, i)
+}
+
+// decodeBody decodes body into i: a body the validator read decodes
+// itself, from memory, its syntax checked once. A request type that keeps
+// its body (see [rawKeeper]) gets a copy of the bytes it was decoded from,
+// and its [RawData] members are views of that copy.
+func decodeBody(body io.Reader, i any) error {
+	k, keep := i.(rawKeeper)
+	var opts []json.Options
+	if keep {
+		opts = append(opts, owned)
+	}
+	if b, ok := body.(*validate.Body); ok {
+		kept, err := b.Decode(i, keep, opts...)
+		if err != nil {
 			return fromValidate(err)
+		}
+		if keep {
+			k.keepRaw(kept)
 		}
 		return nil
 	}
-	if err := json.UnmarshalRead(c.Request().Body, i); err != nil {
+	data, err := io.ReadAll(body) // a route the validator does not read
+	if err == nil {
+		err = json.Unmarshal(data, i, opts...)
+	}
+	if err != nil {
 		return fromValidate(validate.DecodeError(err))
+	}
+	if keep {
+		k.keepRaw(data)
 	}
 	return nil
 }
+
+// owned decodes a body the request keeps a copy of: its [RawData] members
+// (extra_data, provider_data) are views of that copy rather than copies of
+// their own, so keeping the body costs one copy in all. (json.Unmarshal
+// reads its input in place; TestRawDataSharesTheKeptBody pins it.)
+var owned = json.WithUnmarshalers(json.UnmarshalFromFunc(func(dec *jsontext.Decoder, d *RawData) error {
+	v, err := dec.ReadValue()
+	if err != nil {
+		return err
+	}
+	return d.view(v)
+}))
+
+// rawKeeper is a request body type that keeps the whole body it was
+// decoded from, for [OpenServerLinkRequest.Raw] and
+// [DynamicActionRequest.Raw].
+type rawKeeper interface{ keepRaw(body []byte) }
 
 // binder is the echo.Binder kenarkit's server installs. A body the
 // validator has read (its media type checked, in any letter case) is
@@ -65,8 +106,8 @@ func (b binder) Bind(i any, c echo.Context) error {
 	if body.Empty() {
 		return nil // an optional body, absent
 	}
-	if err := body.Decode(i); err != nil {
-		return fromValidate(err)
+	if err := decodeBody(body, i); err != nil {
+		return err
 	}
 	if m, ok := i.(interface{ Mismatch() error }); ok && m.Mismatch() != nil {
 		b.logger.LogAttrs(c.Request().Context(), slog.LevelWarn, "delivered with members left unset: they do not fit their types (see Event.Raw)",

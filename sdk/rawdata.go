@@ -91,6 +91,16 @@ func (d *RawData) UnmarshalJSON(b []byte) error {
 	return d.set(jsontext.Value(bytes.TrimSpace(b)))
 }
 
+// view is set without the copy: d shares v's bytes, capped so that an
+// append to d cannot write into what follows.
+func (d *RawData) view(v jsontext.Value) error {
+	if v.Kind() == '{' {
+		*d = RawData(v[:len(v):len(v)])
+		return nil
+	}
+	return d.set(v)
+}
+
 func (d *RawData) set(v jsontext.Value) error {
 	switch v.Kind() {
 	case 'n':

@@ -104,7 +104,7 @@ func newServer(t testing.TB, a *addon, logs io.Writer, keys ...string) *echo.Ech
 		logs = io.Discard
 	}
 	e, err := sdk.NewServer(sdk.ServerConfig{
-		Spec:   gen.GetSwagger,
+		Spec:   gen.GetSpec,
 		Keys:   keys,
 		Logger: slog.New(slog.NewTextHandler(logs, nil)),
 	})
@@ -288,7 +288,7 @@ func TestCheckKey(t *testing.T) {
 
 func TestNoKeyRefusesToBuild(t *testing.T) {
 	for _, keys := range [][]string{nil, {}, {""}, {"k", "  "}} {
-		_, err := sdk.NewServer(sdk.ServerConfig{Spec: gen.GetSwagger, Keys: keys})
+		_, err := sdk.NewServer(sdk.ServerConfig{Spec: gen.GetSpec, Keys: keys})
 		if !errors.Is(err, sdk.ErrNoKeys) {
 			t.Errorf("NewServer(keys %q) = %v, want ErrNoKeys", keys, err)
 		}

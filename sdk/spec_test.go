@@ -45,7 +45,7 @@ var specTypes = map[string]any{
 // the schema's properties: a property added to api/openapi.yaml without its
 // Go field, or a field without its property, fails here.
 func TestStructsMatchTheSpec(t *testing.T) {
-	spec, err := gen.GetSwagger()
+	spec, err := gen.GetSpec()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -29,23 +29,32 @@ type Body = validBody
 
 // Decode decodes the body into v with the semantics of Go's JSON v2
 // (member names matched exactly; a duplicated name, invalid UTF-8 or data
-// after the value are errors), straight from memory and without checking
-// its syntax again when the validator has checked it and nothing has read
-// it since. Errors are a [Problem] that names no value.
-func (b *validBody) Decode(v any) error {
-	if err := b.decode(v); err != nil {
-		return DecodeError(err)
-	}
-	return nil
-}
-
-func (b *validBody) decode(v any) error {
-	if b.checked {
-		if data, ok := b.unread(); ok {
-			return json.Unmarshal(data, v, checkedOptions)
+// after the value are errors) and opts, straight from memory and without
+// checking its syntax again when the validator has checked it and nothing
+// has read it since. With keep, v is decoded from a copy of the body,
+// which Decode returns: values decoded as views of their input may then
+// outlive the request. Errors are a [Problem] that names no value.
+func (b *validBody) Decode(v any, keep bool, opts ...json.Options) (kept []byte, err error) {
+	data, unread := b.unread()
+	if !unread {
+		if data, err = io.ReadAll(b); err != nil {
+			return nil, DecodeError(err)
 		}
 	}
-	return json.UnmarshalRead(b, v)
+	o := json.JoinOptions(opts...)
+	if unread && b.checked {
+		o = json.JoinOptions(checkedOptions, o)
+	}
+	if keep {
+		data = bytes.Clone(data) // the pooled buffer outlives no request
+	}
+	if err := json.Unmarshal(data, v, o); err != nil {
+		return nil, DecodeError(err)
+	}
+	if keep {
+		return data, nil
+	}
+	return nil, nil
 }
 
 // checkedOptions decode a body the validator has checked: its member names

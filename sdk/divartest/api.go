@@ -133,7 +133,7 @@ func (f Fault) On(op string) Fault {
 // [API.Token].
 func NewAPI(tb testing.TB) *API {
 	tb.Helper()
-	doc, err := kenarapi.GetSwagger()
+	doc, err := kenarapi.GetSpec()
 	if err != nil {
 		tb.Fatalf("divartest: loading api/kenar-api.yaml: %v", err)
 	}

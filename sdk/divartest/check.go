@@ -46,7 +46,7 @@ type Checker struct {
 }
 
 // NewChecker returns a Checker for the document spec returns: pass the
-// generated package's GetSwagger.
+// generated package's GetSpec.
 func NewChecker(spec func() (*openapi3.T, error)) (*Checker, error) {
 	doc, err := spec()
 	if err != nil {

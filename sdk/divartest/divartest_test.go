@@ -47,11 +47,11 @@ func (a *goodAddon) Events(ctx context.Context, req gen.EventsRequestObject) (ge
 }
 
 func newGoodServer(t testing.TB, a *goodAddon) *echo.Echo {
-	e, err := sdk.NewServer(sdk.ServerConfig{Spec: gen.GetSwagger, Keys: []string{divartest.Key}, Logger: discard()})
+	e, err := sdk.NewServer(sdk.ServerConfig{Spec: gen.GetSpec, Keys: []string{divartest.Key}, Logger: discard()})
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.Use(divartest.ValidateResponses(t, gen.GetSwagger))
+	e.Use(divartest.ValidateResponses(t, gen.GetSpec))
 	gen.RegisterHandlers(e, gen.NewStrictHandler(a, nil))
 	return e
 }
@@ -59,8 +59,8 @@ func newGoodServer(t testing.TB, a *goodAddon) *echo.Echo {
 func TestACorrectAddonPasses(t *testing.T) {
 	a := &goodAddon{}
 	for name, divar := range map[string]*divartest.Divar{
-		"in-process": divartest.New(t, gen.GetSwagger, newGoodServer(t, a)),
-		"over HTTP":  divartest.Dial(t, gen.GetSwagger, httptest.NewServer(newGoodServer(t, a)).URL),
+		"in-process": divartest.New(t, gen.GetSpec, newGoodServer(t, a)),
+		"over HTTP":  divartest.Dial(t, gen.GetSpec, httptest.NewServer(newGoodServer(t, a)).URL),
 	} {
 		t.Run(name, func(t *testing.T) {
 			a.seen = nil
@@ -186,7 +186,7 @@ func TestWrongAnswersAreCaught(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			h := badAddon(tc.status, tc.ctype, tc.body, tc.delay)
 			got := run(t, func(tb testing.TB) {
-				d := divartest.New(tb, gen.GetSwagger, h)
+				d := divartest.New(tb, gen.GetSpec, h)
 				if tc.deadline > 0 {
 					d.SetDeadline(tc.deadline)
 				}
@@ -228,7 +228,7 @@ func TestSendErrors(t *testing.T) {
 		!strings.Contains(err.Error(), "did not answer in time") {
 		t.Errorf("timeout: %v", err)
 	}
-	got := run(t, func(tb testing.TB) { divartest.Dial(tb, gen.GetSwagger, closed).Do(divartest.DynamicAction()) })
+	got := run(t, func(tb testing.TB) { divartest.Dial(tb, gen.GetSpec, closed).Do(divartest.DynamicAction()) })
 	if !strings.Contains(got, "cannot reach") {
 		t.Errorf("Dial to a closed port reported %q", got)
 	}
@@ -275,7 +275,7 @@ func TestRequestsAreDivarShaped(t *testing.T) {
 // withCustom is kenarkit's spec plus an operation of the add-on's own,
 // GET /custom, answering {"ok": boolean}.
 func withCustom() (*openapi3.T, error) {
-	doc, err := gen.GetSwagger()
+	doc, err := gen.GetSpec()
 	if err != nil {
 		return nil, err
 	}

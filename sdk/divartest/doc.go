@@ -5,7 +5,7 @@
 // it: status, content type, the response schema of the add-on's OpenAPI
 // document, one action kind, absolute http(s) URLs, and time.
 //
-//	divar := divartest.New(t, gen.GetSwagger, handler) // handler built with divartest.Key
+//	divar := divartest.New(t, gen.GetSpec, handler) // handler built with divartest.Key
 //	answer := divar.OpenServerLink(divartest.OpenServerLink().PostToken("gZd7omnS"))
 //	// answer.URL is what Divar opens; a wrong answer has already failed t
 //
@@ -20,7 +20,9 @@
 // [API.BotMessages], [API.Subscriptions]), and can be told to answer 429,
 // 412, 5xx or slowly ([API.FailNext]).
 //
-// [Check] is the verdict without a testing.TB, as `scaffold trigger`
-// prints it; [ValidateResponses] wraps an echo app so that every answer it
-// gives in a test is checked against the spec.
+// [Checker.Check] is the verdict without a testing.TB, as `scaffold
+// trigger` prints it; [ValidateResponses] wraps an echo app so that every
+// answer it gives in a test is checked against the spec, and reports an
+// answer the sdk refused to send with its reason; [Start] serves an add-on
+// on a loopback port with both, as an add-on's own tests do.
 package divartest

@@ -1,4 +1,4 @@
-// Command [[.Name]] is a Divar Kenar add-on: it answers Divar's callbacks
+// Command starter is a Divar Kenar add-on: it answers Divar's callbacks
 // (api/openapi.yaml) and serves the page users land on.
 //
 // Configuration, from the environment:
@@ -16,93 +16,74 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
-	"net/url"
 	"os"
 	"os/signal"
-	"strconv"
-	"strings"
+	"path/filepath"
 	"syscall"
 
 	"github.com/kenarkit/kenarkit/sdk"
+	"github.com/kenarkit/kenarkit/sdk/addonenv"
 	"github.com/labstack/echo/v4"
 
-	"[[.Module]]/gen"
+	"github.com/kenarkit/kenarkit/cmd/scaffold/starter/gen"
 )
 
 func main() {
-	logger := slog.New(slog.NewTextHandler(os.Stderr, nil))
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if err := run(ctx, os.Getenv, logger); err != nil {
-		fmt.Fprintln(os.Stderr, "[[.Name]]:", err)
+	logger := slog.New(slog.NewTextHandler(os.Stderr, nil))
+	err := run(ctx, os.Getenv, logger)
+	stop()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "%s: %v\n", filepath.Base(os.Args[0]), err)
 		os.Exit(1)
 	}
 }
 
-// run serves until SIGINT or SIGTERM, then finishes in-flight requests.
+// run serves until ctx is done (SIGINT or SIGTERM), then finishes in-flight
+// requests.
 func run(ctx context.Context, getenv func(string) string, logger *slog.Logger) error {
 	cfg, err := loadConfig(getenv)
 	if err != nil {
 		return err
 	}
-	ln, err := net.Listen("tcp", ":"+cfg.Port)
+	ln, err := cfg.Listen()
 	if err != nil {
 		return err
-	}
-	if cfg.PublicURL == "" {
-		cfg.PublicURL = "http://localhost:" + strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
 	}
 	e, err := newServer(cfg, logger)
 	if err != nil {
 		ln.Close()
 		return err
 	}
-	logger.Info("serving", "addr", ln.Addr().String(), "public_url", cfg.PublicURL,
-		"init_callback", cfg.PublicURL+"/divar/open-server-link",
-		"dynamic_action", cfg.PublicURL+"/divar/dynamic-action")
-	return sdk.Serve(ctx, ln, e)
+	return cfg.Serve(ctx, ln, e, logger, slog.String("landing", cfg.PublicURL+landingPath))
 }
 
-// config is the add-on's configuration.
+// config is the add-on's configuration: kenarkit's environment (keys,
+// port, public URL) and the landing page's session keys.
 type config struct {
-	Keys        []string // identification keys
-	Port        string
-	PublicURL   string   // no trailing slash; "": http://localhost:<port>
+	addonenv.Env
 	SessionKeys [][]byte // nil: one random key
 }
 
 func loadConfig(getenv func(string) string) (config, error) {
-	cfg := config{Keys: sdk.SplitKeys(getenv("KENAR_IDENTIFICATION_KEY")), Port: getenv("PORT")}
-	if len(cfg.Keys) == 0 {
-		return config{}, errors.New("KENAR_IDENTIFICATION_KEY is not set: copy the identification key from the Kenar panel (several keys, comma-separated, while rotating one)")
-	}
-	if cfg.Port == "" {
-		cfg.Port = "8080"
-	}
-	if n, err := strconv.Atoi(cfg.Port); err != nil || n < 0 || n > 65535 {
-		return config{}, errors.New("PORT must be a port number")
-	}
-	cfg.PublicURL = strings.TrimRight(getenv("PUBLIC_URL"), "/")
-	if u, err := url.Parse(cfg.PublicURL); cfg.PublicURL != "" && (err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.RawQuery != "" || u.Fragment != "") {
-		return config{}, errors.New("PUBLIC_URL must be an absolute http(s) URL with no query, such as https://addon.example.com")
+	env, err := addonenv.Load(getenv)
+	if err != nil {
+		return config{}, err
 	}
 	keys, err := sdk.ParseSealerKeys(getenv("SESSION_KEYS"))
 	if err != nil {
 		return config{}, fmt.Errorf("SESSION_KEYS: %w", err)
 	}
-	cfg.SessionKeys = keys
-	return cfg, nil
+	return config{Env: env, SessionKeys: keys}, nil
 }
 
 // newServer wires the add-on: Divar's callbacks, validated and behind the
 // identification key, the landing page and a health check.
 func newServer(cfg config, logger *slog.Logger) (*echo.Echo, error) {
-	e, err := sdk.NewServer(sdk.ServerConfig{Spec: gen.GetSwagger, Keys: cfg.Keys, Logger: logger})
+	e, err := sdk.NewServer(sdk.ServerConfig{Spec: gen.GetSpec, Keys: cfg.Keys, Logger: logger})
 	if err != nil {
 		return nil, err
 	}

@@ -6,7 +6,7 @@ import (
 
 	"github.com/kenarkit/kenarkit/sdk"
 
-	"[[.Module]]/gen"
+	"github.com/kenarkit/kenarkit/cmd/scaffold/starter/gen"
 )
 
 // Addon answers Divar's callbacks. Each method already returns an answer

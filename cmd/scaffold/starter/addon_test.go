@@ -10,9 +10,11 @@ import (
 	"testing"
 
 	"github.com/kenarkit/kenarkit/sdk"
+	"github.com/kenarkit/kenarkit/sdk/addonenv"
 	"github.com/kenarkit/kenarkit/sdk/divartest"
+	"github.com/labstack/echo/v4"
 
-	"[[.Module]]/gen"
+	"github.com/kenarkit/kenarkit/cmd/scaffold/starter/gen"
 )
 
 // startAddon serves the add-on, wired as main wires it, on a loopback port,
@@ -20,16 +22,10 @@ import (
 // returns the server and a fake Divar that calls it.
 func startAddon(t *testing.T) (*httptest.Server, *divartest.Divar) {
 	t.Helper()
-	srv := httptest.NewUnstartedServer(nil)
-	e, err := newServer(config{Keys: []string{divartest.Key}, PublicURL: "http://" + srv.Listener.Addr().String()}, slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
-	e.Use(divartest.ValidateResponses(t, gen.GetSwagger))
-	srv.Config.Handler = e
-	srv.Start()
-	t.Cleanup(srv.Close)
-	return srv, divartest.Dial(t, gen.GetSwagger, srv.URL)
+	return divartest.Start(t, gen.GetSpec, func(publicURL string) (*echo.Echo, error) {
+		cfg := config{Env: addonenv.Env{Keys: []string{divartest.Key}, PublicURL: publicURL}}
+		return newServer(cfg, slog.New(slog.DiscardHandler))
+	})
 }
 
 func TestOpenServerLinkLandsOnThePage(t *testing.T) {
@@ -47,18 +43,13 @@ func TestOpenServerLinkLandsOnThePage(t *testing.T) {
 			if !strings.HasPrefix(answer.URL, srv.URL+landingPath+"?s=") {
 				t.Fatalf("url %q is not the landing page under PUBLIC_URL", answer.URL)
 			}
-			res, err := srv.Client().Get(answer.URL)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer res.Body.Close()
-			html, _ := io.ReadAll(res.Body)
-			if res.StatusCode != http.StatusOK {
-				t.Fatalf("landing page status %d", res.StatusCode)
+			status, html := get(t, srv, answer.URL)
+			if status != http.StatusOK {
+				t.Fatalf("landing page status %d", status)
 			}
 			for _, want := range []string{"wZC44q5D", "SUPPLY", "6b3d5cf7-9291-4fa9-892a-9d07e300daea", "your value",
 				`href="` + tc.returnTo + `"`, `dir="rtl"`} {
-				if !strings.Contains(string(html), want) {
+				if !strings.Contains(html, want) {
 					t.Errorf("landing page lacks %s", want)
 				}
 			}
@@ -112,13 +103,8 @@ func TestLandingRefusesBadLinks(t *testing.T) {
 		{"a forged session", "?s=" + url.QueryEscape("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"), http.StatusBadRequest},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			res, err := srv.Client().Get(srv.URL + landingPath + tc.query)
-			if err != nil {
-				t.Fatal(err)
-			}
-			res.Body.Close()
-			if res.StatusCode != tc.status {
-				t.Fatalf("status %d, want %d", res.StatusCode, tc.status)
+			if status, _ := get(t, srv, srv.URL+landingPath+tc.query); status != tc.status {
+				t.Fatalf("status %d, want %d", status, tc.status)
 			}
 		})
 	}
@@ -126,12 +112,22 @@ func TestLandingRefusesBadLinks(t *testing.T) {
 
 func TestHealthz(t *testing.T) {
 	srv, _ := startAddon(t)
-	res, err := srv.Client().Get(srv.URL + "/healthz")
+	if status, body := get(t, srv, srv.URL+"/healthz"); status != http.StatusOK || body != "ok" {
+		t.Fatalf("status %d, body %q", status, body)
+	}
+}
+
+// get fetches u from the test server, as a browser would.
+func get(t *testing.T, srv *httptest.Server, u string) (status int, body string) {
+	t.Helper()
+	res, err := srv.Client().Get(u)
 	if err != nil {
 		t.Fatal(err)
 	}
-	res.Body.Close()
-	if res.StatusCode != http.StatusOK {
-		t.Fatalf("status %d", res.StatusCode)
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	if err != nil {
+		t.Fatal(err)
 	}
+	return res.StatusCode, string(b)
 }
