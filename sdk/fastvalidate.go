@@ -53,16 +53,31 @@ type node struct {
 	intMax   float64
 	intRange bool
 
-	props     map[string]*node
-	required  []string
-	forbidden bool  // additionalProperties: false
-	additions *node // additionalProperties: a schema
-	minProps  uint64
-	maxProps  *uint64
+	props    map[string]member
+	required []string // distinct (the spec's validation refuses repeats)
+	// undeclared are the required names that props does not declare, with
+	// their indexes in required: members looked up by name when met.
+	undeclared []requiredName
+	forbidden  bool  // additionalProperties: false
+	additions  *node // additionalProperties: a schema
+	minProps   uint64
+	maxProps   *uint64
 
 	items    *node
 	minItems uint64
 	maxItems *uint64
+}
+
+// member is a declared property: its schema, and its index in required
+// (-1: optional).
+type member struct {
+	node     *node
+	required int
+}
+
+type requiredName struct {
+	name  string
+	index int
 }
 
 // fastOp is an operation the fast path validates.
@@ -167,7 +182,7 @@ func compile(s *openapi3.Schema, seen map[*openapi3.Schema]*node) (*node, error)
 		}
 	}
 	if len(s.Properties) > 0 {
-		n.props = make(map[string]*node, len(s.Properties))
+		n.props = make(map[string]member, len(s.Properties))
 		for name, ref := range s.Properties {
 			if ref.Value == nil {
 				return nil, errUnsupported
@@ -176,10 +191,18 @@ func compile(s *openapi3.Schema, seen map[*openapi3.Schema]*node) (*node, error)
 			if err != nil {
 				return nil, err
 			}
-			n.props[name] = c
+			n.props[name] = member{node: c, required: slices.Index(s.Required, name)}
 		}
 	}
 	n.required = s.Required
+	for i, name := range s.Required {
+		if slices.Index(s.Required, name) != i {
+			return nil, errUnsupported // a repeat: not reached, the spec is validated
+		}
+		if _, ok := n.props[name]; !ok {
+			n.undeclared = append(n.undeclared, requiredName{name, i})
+		}
+	}
 	if has := s.AdditionalProperties.Has; has != nil && !*has {
 		n.forbidden = true
 	} else if ref := s.AdditionalProperties.Schema; ref != nil {
@@ -417,7 +440,10 @@ func (w *walker) object(n *node) error {
 	mark := len(w.names)
 	defer func() { w.names = w.names[:mark] }()
 	var index map[uint64]struct{}
-	var seen []string // required members seen
+	var present requiredSet
+	if n != nil {
+		present.init(len(n.required))
+	}
 	count := uint64(0)
 	unknown := 0
 	for w.d.PeekKind() != '}' {
@@ -432,15 +458,25 @@ func (w *walker) object(n *node) error {
 		count++
 		var child *node
 		if n != nil {
-			var known bool
-			child, known = n.props[string(name)]
+			m, known := n.props[string(name)]
 			switch {
-			case !known && n.forbidden:
+			case known:
+				child = m.node
+				if m.required >= 0 {
+					present.add(m.required)
+				}
+			case n.forbidden:
 				unknown++
-			case !known:
+			default:
 				child = n.additions
-			case len(n.required) > 0:
-				seen = append(seen, string(name))
+			}
+			if !known {
+				for _, r := range n.undeclared {
+					if r.name == string(name) {
+						present.add(r.index)
+						break
+					}
+				}
 			}
 		}
 		w.path = append(w.path, name)
@@ -465,14 +501,42 @@ func (w *walker) object(n *node) error {
 	for range unknown {
 		w.fail(n, "properties")
 	}
-	for _, r := range n.required {
-		if !slices.Contains(seen, r) {
+	for i, r := range n.required {
+		if !present.has(i) {
 			w.path = append(w.path, []byte(r))
 			w.fail(n, "required")
 			w.path = w.path[:len(w.path)-1]
 		}
 	}
 	return nil
+}
+
+// requiredSet records which of an object's required members are present,
+// by index; past 64 of them, it allocates.
+type requiredSet struct {
+	bits uint64
+	more []bool
+}
+
+func (s *requiredSet) init(n int) {
+	if n > 64 {
+		s.more = make([]bool, n)
+	}
+}
+
+func (s *requiredSet) add(i int) {
+	if s.more != nil {
+		s.more[i] = true
+	} else {
+		s.bits |= 1 << i
+	}
+}
+
+func (s *requiredSet) has(i int) bool {
+	if s.more != nil {
+		return s.more[i]
+	}
+	return s.bits&(1<<i) != 0
 }
 
 // duplicate reports whether name was seen in the current object (whose
