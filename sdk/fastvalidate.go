@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"unicode/utf8"
 
@@ -163,7 +164,7 @@ func compile(s *openapi3.Schema, seen map[*openapi3.Schema]*node) (*node, error)
 	}
 	n.minLen, n.maxLen = s.MinLength, s.MaxLength
 	if s.Pattern != "" {
-		re, err := regexp.Compile(s.Pattern)
+		re, err := regexp.Compile(kinPattern(s.Pattern))
 		if err != nil {
 			return nil, errUnsupported
 		}
@@ -229,6 +230,18 @@ func compile(s *openapi3.Schema, seen map[*openapi3.Schema]*node) (*node, error)
 	n.minItems, n.maxItems = s.MinItems, s.MaxItems
 	return n, nil
 }
+
+// kinPattern is the Go expression kin-openapi compiles for a schema's
+// pattern: it rewrites \uXXXX (upper-case hex) as \x{XXXX}, even after a
+// backslash, so the fast path does too.
+func kinPattern(p string) string {
+	if !strings.Contains(p, `\u`) {
+		return p
+	}
+	return kinCodepoints.ReplaceAllString(p, `\x{${code}}`)
+}
+
+var kinCodepoints = regexp.MustCompile(`(\\u)(?P<code>[0-9A-F]{4})`)
 
 func knownFormat(f string) bool {
 	_, s := openapi3.SchemaStringFormats[f]

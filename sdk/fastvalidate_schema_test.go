@@ -62,6 +62,8 @@ var schemaCases = []struct {
 	{"required name escaped in the body", `{"type":"object","required":["a/b"]}`, `{"a\/b":1}`, "ok"},
 	{"required names past 64", `{"type":"object","required":[` + quotedNames(70) + `]}`, `{` + manyNames(69, false) + `}`, `"/k69: is required"`},
 	{"required names past 64, all present", `{"type":"object","required":[` + quotedNames(70) + `]}`, `{` + manyNames(70, false) + `}`, "ok"},
+	{"pattern with \\u after a backslash, as kin-openapi rewrites it", `{"type":"object","properties":{"a":{"type":"string","pattern":"\\\\u0041"}}}`, `{"a":"\\u0041"}`, `"/a: is not in the expected format"`},
+	{"pattern with \\u", `{"type":"object","properties":{"a":{"type":"string","pattern":"^\\u0041$"}}}`, `{"a":"A"}`, "ok"},
 }
 
 // quotedNames returns n names "k0","k1",….
