@@ -15,7 +15,14 @@ import (
 // falls back to kin-openapi, and the verdicts agree trivially.
 
 // draw reads choices from a byte string; past its end, every choice is 0.
-type draw struct{ b []byte }
+// With root set, schemas may refer to it (#/components/schemas/S), so that
+// it is recursive.
+type draw struct {
+	b    []byte
+	root map[string]any
+}
+
+const rootRef = "#/components/schemas/S"
 
 func (d *draw) byte() byte {
 	if len(d.b) == 0 {
@@ -47,6 +54,9 @@ func genSchema(d *draw, depth int) map[string]any {
 	kinds := []string{"object", "array", "string", "integer", "number", "boolean", "empty", "untyped", "composite"}
 	if depth <= 0 {
 		kinds = kinds[2:8]
+	}
+	if d.root != nil && depth < 3 && d.chance(6) {
+		return map[string]any{"$ref": rootRef}
 	}
 	kind := pick(d, kinds...)
 	switch kind {
@@ -210,6 +220,9 @@ var (
 // genValue returns JSON text for a value that mostly fits s (nil: any),
 // with a wrong type or a broken limit now and then.
 func genValue(d *draw, s map[string]any, depth int) string {
+	if s["$ref"] != nil {
+		s = d.root
+	}
 	t, _ := s["type"].(string)
 	if t == "" || d.chance(5) {
 		t = pick(d, "object", "array", "string", "integer", "number", "boolean", "null")
@@ -272,10 +285,18 @@ func genValue(d *draw, s map[string]any, depth int) string {
 }
 
 // genCase returns a schema and a body drawn from b. The body is a JSON
-// object most of the time, as the validator requires.
-func genCase(b []byte) (schema, body string) {
-	d := &draw{b}
+// object most of the time, as the validator requires. With recursive, the
+// schema is components/schemas/S and may refer to itself.
+func genCase(b []byte) (schema, body string, recursive bool) {
+	d := &draw{b: b}
+	recursive = d.chance(4)
+	if recursive {
+		d.root = map[string]any{}
+	}
 	s := genSchema(d, 3)
+	if s["$ref"] != nil {
+		s = map[string]any{}
+	}
 	if !d.chance(6) {
 		s["type"] = "object"
 		delete(s, "items")
@@ -283,12 +304,15 @@ func genCase(b []byte) (schema, body string) {
 			genObject(d, s, 2)
 		}
 	}
+	if recursive {
+		d.root = s
+	}
 	js, _ := stdjson.Marshal(s)
 	body = genValue(d, s, 4)
 	if !strings.HasPrefix(body, "{") && !d.chance(4) {
 		body = `{"a":` + body + `}`
 	}
-	return string(js), body
+	return string(js), body, recursive
 }
 
 // checkGenerated runs one generated case through both validators. It
@@ -296,8 +320,12 @@ func genCase(b []byte) (schema, body string) {
 // the spec's own validation refuses (no add-on could serve it).
 func checkGenerated(t *testing.T, b []byte) (compiledFast, valid bool) {
 	t.Helper()
-	schema, body := genCase(b)
-	fast, kin, err := schemaPair(schema)
+	schema, body, recursive := genCase(b)
+	pair := schemaPair
+	if recursive {
+		pair = schemaPairRef
+	}
+	fast, kin, err := pair(schema)
 	if err != nil {
 		return false, false
 	}

@@ -17,9 +17,14 @@ import (
 const schemaPath = "/x"
 
 // schemaSpec returns an OpenAPI 3.0.3 document whose one operation, POST
-// /x, takes a required JSON body of the given schema (JSON text).
-func schemaSpec(schema string) (*openapi3.T, error) {
-	doc := `{"openapi":"3.0.3","info":{"title":"t","version":"1"},"paths":{"` + schemaPath + `":{"post":{` +
+// /x, takes a required JSON body of the given schema (JSON text), and
+// whose components name the given schemas (a JSON object, or "").
+func schemaSpec(schema, components string) (*openapi3.T, error) {
+	if components == "" {
+		components = "{}"
+	}
+	doc := `{"openapi":"3.0.3","info":{"title":"t","version":"1"},"components":{"schemas":` + components + `},` +
+		`"paths":{"` + schemaPath + `":{"post":{` +
 		`"requestBody":{"required":true,"content":{"application/json":{"schema":` + schema + `}}},` +
 		`"responses":{"200":{"description":"ok"}}}}}}`
 	spec, err := openapi3.NewLoader().LoadFromData([]byte(doc))
@@ -32,9 +37,18 @@ func schemaSpec(schema string) (*openapi3.T, error) {
 	return spec, nil
 }
 
-// schemaPair returns the fast and the kin-only validator of schemaSpec(schema).
+// schemaPair returns the fast and the kin-only validator of a body schema.
 func schemaPair(schema string) (fast, kin *validator, err error) {
-	spec, err := schemaSpec(schema)
+	return specPair(schemaSpec(schema, ""))
+}
+
+// schemaPairRef is schemaPair with the schema in components, as S, so that
+// it can refer to itself as #/components/schemas/S.
+func schemaPairRef(schema string) (fast, kin *validator, err error) {
+	return specPair(schemaSpec(`{"$ref":"#/components/schemas/S"}`, `{"S":`+schema+`}`))
+}
+
+func specPair(spec *openapi3.T, err error) (fast, kin *validator, _ error) {
 	if err != nil {
 		return nil, nil, err
 	}
