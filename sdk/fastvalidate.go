@@ -26,8 +26,10 @@ import (
 // reports (the same fields, by the same JSON pointers, in kenarkit's
 // words). An operation whose schemas use a keyword the compiler does not
 // implement is validated by kin-openapi, so correctness never depends on
-// the fast path; the differential test and FuzzFastPathMatchesKin hold the
-// two to the same verdicts.
+// the fast path. The two are held to the same verdicts on kenarkit's spec
+// (the differential test, FuzzFastPathMatchesKin), on generated OpenAPI 3.0
+// schemas such as an add-on's (FuzzFastPathMatchesKinSchemas), and on the
+// official JSON-Schema-Test-Suite (TestJSONSchemaTestSuite).
 
 // Type bits of a compiled schema; 0 permits every type.
 const (
