@@ -4,6 +4,7 @@ import (
 	stdjson "encoding/json"
 	"math/rand/v2"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -212,9 +213,9 @@ func genEnum(d *draw, s map[string]any) {
 }
 
 var (
-	genStrings = []string{`""`, `"a"`, `"ab"`, `"abc"`, `"b"`, `"ب"`, `"😀😀"`, `"1"`, `"\u0041"`, `"a\/b"`, `"2024-01-02"`, `"aabc"`, `"\\u0041"`}
+	genStrings = []string{`""`, `"a"`, `"ab"`, `"abc"`, `"b"`, `"ب"`, `"😀😀"`, `"1"`, `"\u0041"`, `"a\/b"`, `"2024-01-02"`, `"aabc"`, `"\\u0041"`, `"a\nb"`, `"\"\\"`, `"\ud83d\ude00"`, `"ab\u0000"`}
 	genNumbers = []string{`0`, `1`, `-1`, `2`, `1.5`, `2.0`, `-0`, `0.1`, `0.30000000000000004`, `2147483648`, `-2147483649`,
-		`9223372036854775807`, `1e400`, `1e-400`, `12345678901234567890`, `2.5`, `3`}
+		`9223372036854775807`, `1e400`, `1e-400`, `12345678901234567890`, `2.5`, `3`, `1E2`, `-0.0`, `1e-7`, `4294967296`, `-2147483648`, `2147483647.5`}
 )
 
 // genValue returns JSON text for a value that mostly fits s (nil: any),
@@ -261,6 +262,9 @@ func genValue(d *draw, s map[string]any, depth int) string {
 				child, _ = s["additionalProperties"].(map[string]any)
 			}
 			q, _ := stdjson.Marshal(name)
+			if c := q[1]; c < 0x80 && d.chance(4) { // the same name, escaped
+				q = append([]byte(`"\u00`+strconv.FormatUint(uint64(c), 16)), q[2:]...)
+			}
 			b.Write(q)
 			b.WriteByte(':')
 			b.WriteString(genValue(d, child, depth-1))
