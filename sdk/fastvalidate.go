@@ -429,7 +429,9 @@ func (w *walker) number(n *node, raw jsontext.Value) {
 		if !big.NewFloat(v).IsInt() {
 			w.fail(n, "type")
 		}
-		if n.intRange && (v < n.intMin || v > n.intMax) {
+		// kin-openapi checks the range of the value truncated to an
+		// integer (2147483647.5 is a valid int32, though not an integer).
+		if t := math.Trunc(v); n.intRange && (t < n.intMin || t > n.intMax) {
 			w.fail(n, "format")
 		}
 	case !n.permits(tInteger) && !n.permits(tNumber):

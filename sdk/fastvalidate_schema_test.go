@@ -78,6 +78,8 @@ var schemaCases = []struct {
 	{"required names past 64, all present", `{"type":"object","required":[` + quotedNames(70) + `]}`, `{` + manyNames(70, false) + `}`, "ok"},
 	{"pattern with \\u after a backslash, as kin-openapi rewrites it", `{"type":"object","properties":{"a":{"type":"string","pattern":"\\\\u0041"}}}`, `{"a":"\\u0041"}`, `"/a: is not in the expected format"`},
 	{"pattern with \\u", `{"type":"object","properties":{"a":{"type":"string","pattern":"^\\u0041$"}}}`, `{"a":"A"}`, "ok"},
+	{"int32 range of a fraction, truncated as kin-openapi does", `{"type":"object","properties":{"a":{"type":"integer","format":"int32"}}}`, `{"a":2147483647.5}`, `["/a: must be an integer"]`},
+	{"int32 range of a fraction past it", `{"type":"object","properties":{"a":{"type":"integer","format":"int32"}}}`, `{"a":-2147483649.5}`, `"/a: must be a valid int32"`},
 }
 
 // quotedNames returns n names "k0","k1",….
