@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"unicode/utf8"
 
@@ -25,8 +26,10 @@ import (
 // reports (the same fields, by the same JSON pointers, in kenarkit's
 // words). An operation whose schemas use a keyword the compiler does not
 // implement is validated by kin-openapi, so correctness never depends on
-// the fast path; the differential test and FuzzFastPathMatchesKin hold the
-// two to the same verdicts.
+// the fast path. The two are held to the same verdicts on kenarkit's spec
+// (the differential test, FuzzFastPathMatchesKin), on generated OpenAPI 3.0
+// schemas such as an add-on's (FuzzFastPathMatchesKinSchemas), and on the
+// official JSON-Schema-Test-Suite (TestJSONSchemaTestSuite).
 
 // Type bits of a compiled schema; 0 permits every type.
 const (
@@ -53,16 +56,31 @@ type node struct {
 	intMax   float64
 	intRange bool
 
-	props     map[string]*node
-	required  []string
-	forbidden bool  // additionalProperties: false
-	additions *node // additionalProperties: a schema
-	minProps  uint64
-	maxProps  *uint64
+	props    map[string]member
+	required []string // distinct (the spec's validation refuses repeats)
+	// undeclared are the required names that props does not declare, with
+	// their indexes in required: members looked up by name when met.
+	undeclared []requiredName
+	forbidden  bool  // additionalProperties: false
+	additions  *node // additionalProperties: a schema
+	minProps   uint64
+	maxProps   *uint64
 
 	items    *node
 	minItems uint64
 	maxItems *uint64
+}
+
+// member is a declared property: its schema, and its index in required
+// (-1: optional).
+type member struct {
+	node     *node
+	required int
+}
+
+type requiredName struct {
+	name  string
+	index int
 }
 
 // fastOp is an operation the fast path validates.
@@ -148,7 +166,7 @@ func compile(s *openapi3.Schema, seen map[*openapi3.Schema]*node) (*node, error)
 	}
 	n.minLen, n.maxLen = s.MinLength, s.MaxLength
 	if s.Pattern != "" {
-		re, err := regexp.Compile(s.Pattern)
+		re, err := regexp.Compile(kinPattern(s.Pattern))
 		if err != nil {
 			return nil, errUnsupported
 		}
@@ -167,7 +185,7 @@ func compile(s *openapi3.Schema, seen map[*openapi3.Schema]*node) (*node, error)
 		}
 	}
 	if len(s.Properties) > 0 {
-		n.props = make(map[string]*node, len(s.Properties))
+		n.props = make(map[string]member, len(s.Properties))
 		for name, ref := range s.Properties {
 			if ref.Value == nil {
 				return nil, errUnsupported
@@ -176,10 +194,18 @@ func compile(s *openapi3.Schema, seen map[*openapi3.Schema]*node) (*node, error)
 			if err != nil {
 				return nil, err
 			}
-			n.props[name] = c
+			n.props[name] = member{node: c, required: slices.Index(s.Required, name)}
 		}
 	}
 	n.required = s.Required
+	for i, name := range s.Required {
+		if slices.Index(s.Required, name) != i {
+			return nil, errUnsupported // a repeat: not reached, the spec is validated
+		}
+		if _, ok := n.props[name]; !ok {
+			n.undeclared = append(n.undeclared, requiredName{name, i})
+		}
+	}
 	if has := s.AdditionalProperties.Has; has != nil && !*has {
 		n.forbidden = true
 	} else if ref := s.AdditionalProperties.Schema; ref != nil {
@@ -206,6 +232,18 @@ func compile(s *openapi3.Schema, seen map[*openapi3.Schema]*node) (*node, error)
 	n.minItems, n.maxItems = s.MinItems, s.MaxItems
 	return n, nil
 }
+
+// kinPattern is the Go expression kin-openapi compiles for a schema's
+// pattern: it rewrites \uXXXX (upper-case hex) as \x{XXXX}, even after a
+// backslash, so the fast path does too.
+func kinPattern(p string) string {
+	if !strings.Contains(p, `\u`) {
+		return p
+	}
+	return kinCodepoints.ReplaceAllString(p, `\x{${code}}`)
+}
+
+var kinCodepoints = regexp.MustCompile(`(\\u)(?P<code>[0-9A-F]{4})`)
 
 func knownFormat(f string) bool {
 	_, s := openapi3.SchemaStringFormats[f]
@@ -378,7 +416,9 @@ func (w *walker) number(n *node, raw jsontext.Value) {
 		if !big.NewFloat(v).IsInt() {
 			w.fail(n, "type")
 		}
-		if n.intRange && (v < n.intMin || v > n.intMax) {
+		// kin-openapi checks the range of the value truncated to an
+		// integer (2147483647.5 is a valid int32, though not an integer).
+		if t := math.Trunc(v); n.intRange && (t < n.intMin || t > n.intMax) {
 			w.fail(n, "format")
 		}
 	case !n.permits(tInteger) && !n.permits(tNumber):
@@ -404,7 +444,10 @@ func (w *walker) object(n *node) error {
 	mark := len(w.names)
 	defer func() { w.names = w.names[:mark] }()
 	var index map[uint64]struct{}
-	var seen []string // required members seen
+	var present requiredSet
+	if n != nil {
+		present.init(len(n.required))
+	}
 	count := uint64(0)
 	unknown := 0
 	for w.d.PeekKind() != '}' {
@@ -419,15 +462,25 @@ func (w *walker) object(n *node) error {
 		count++
 		var child *node
 		if n != nil {
-			var known bool
-			child, known = n.props[string(name)]
+			m, known := n.props[string(name)]
 			switch {
-			case !known && n.forbidden:
+			case known:
+				child = m.node
+				if m.required >= 0 {
+					present.add(m.required)
+				}
+			case n.forbidden:
 				unknown++
-			case !known:
+			default:
 				child = n.additions
-			case len(n.required) > 0:
-				seen = append(seen, string(name))
+			}
+			if !known {
+				for _, r := range n.undeclared {
+					if r.name == string(name) {
+						present.add(r.index)
+						break
+					}
+				}
 			}
 		}
 		w.path = append(w.path, name)
@@ -452,14 +505,42 @@ func (w *walker) object(n *node) error {
 	for range unknown {
 		w.fail(n, "properties")
 	}
-	for _, r := range n.required {
-		if !slices.Contains(seen, r) {
+	for i, r := range n.required {
+		if !present.has(i) {
 			w.path = append(w.path, []byte(r))
 			w.fail(n, "required")
 			w.path = w.path[:len(w.path)-1]
 		}
 	}
 	return nil
+}
+
+// requiredSet records which of an object's required members are present,
+// by index; past 64 of them, it allocates.
+type requiredSet struct {
+	bits uint64
+	more []bool
+}
+
+func (s *requiredSet) init(n int) {
+	if n > 64 {
+		s.more = make([]bool, n)
+	}
+}
+
+func (s *requiredSet) add(i int) {
+	if s.more != nil {
+		s.more[i] = true
+	} else {
+		s.bits |= 1 << i
+	}
+}
+
+func (s *requiredSet) has(i int) bool {
+	if s.more != nil {
+		return s.more[i]
+	}
+	return s.bits&(1<<i) != 0
 }
 
 // duplicate reports whether name was seen in the current object (whose
