@@ -6,7 +6,6 @@ import (
 	"hash/maphash"
 	"io"
 	"math"
-	"math/big"
 	"net/http"
 	"regexp"
 	"slices"
@@ -413,7 +412,7 @@ func (w *walker) number(n *node, raw jsontext.Value) {
 	integer := n.types&tInteger != 0 && n.types&tNumber == 0
 	switch {
 	case integer:
-		if !big.NewFloat(v).IsInt() {
+		if v != math.Trunc(v) { // finite: ParseFloat refused what is not
 			w.fail(n, "type")
 		}
 		// kin-openapi checks the range of the value truncated to an

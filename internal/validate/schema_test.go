@@ -1,4 +1,4 @@
-package sdk
+package validate
 
 import (
 	"context"
@@ -53,8 +53,7 @@ func specPair(spec *openapi3.T, err error) (fast, kin *validator, _ error) {
 		return nil, nil, err
 	}
 	fast = newValidator(ValidatorConfig{Spec: spec})
-	kin = newValidator(ValidatorConfig{Spec: spec})
-	kin.kinOnly = true
+	kin = kinOnly(newValidator(ValidatorConfig{Spec: spec}))
 	return fast, kin, nil
 }
 

@@ -1,4 +1,4 @@
-package sdk
+package validate
 
 import (
 	"bytes"
