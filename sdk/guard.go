@@ -32,7 +32,6 @@ type guard struct {
 	mounts   sync.Map // "METHOD route" → error: nil, or why the route is refused
 	specOps  []specRoute
 	problem  *Problem // answered for a misrouted operation
-	warnOnce sync.Map // route → struct{}: misrouting logged once per route
 }
 
 // specRoute is one operation of the spec as the generated code registers it.

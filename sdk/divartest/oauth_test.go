@@ -192,7 +192,7 @@ func TestFakeOAuthRefresh(t *testing.T) {
 	o := newFakeOAuth(t)
 	code := codeFor(t, o, "POST_ADDON_CREATE.AZTH74V2 offline_access")
 	_, first := postToken(t, o, exchangeForm(code), false)
-	at1, rt1 := first["access_token"].(string), first["refresh_token"].(string)
+	at1 := first["access_token"].(string)
 	if scopes, ok := o.Scopes(at1); !ok || strings.Join(scopes, " ") != "POST_ADDON_CREATE.AZTH74V2 offline_access" {
 		t.Fatalf("Scopes = %v %v", scopes, ok)
 	}
@@ -205,7 +205,7 @@ func TestFakeOAuthRefresh(t *testing.T) {
 	}
 
 	_, first = postToken(t, o, exchangeForm(codeFor(t, o, "POST_ADDON_CREATE.AZTH74V2 offline_access")), false)
-	at1, rt1 = first["access_token"].(string), first["refresh_token"].(string)
+	at1, rt1 := first["access_token"].(string), first["refresh_token"].(string)
 	o.Advance(time.Hour)
 	if _, ok := o.Scopes(at1); ok {
 		t.Error("an expired access token is valid")
