@@ -21,17 +21,17 @@ import (
 // whose route is one of the spec's operations mounted where the guard does
 // not look for it is refused (fail closed), never passed through.
 type guard struct {
-	v        *validate.Validator
-	keys     keySet
-	ip       *ipCheck
-	ipSkip   func(echo.Context) bool
-	base     string // ServerConfig.BasePath
-	budget   time.Duration
-	events   time.Duration
-	logger   *slog.Logger
-	mounts   sync.Map // "METHOD route" → error: nil, or why the route is refused
-	specOps  []specRoute
-	problem  *Problem // answered for a misrouted operation
+	v       *validate.Validator
+	keys    keySet
+	ip      *ipCheck
+	ipSkip  func(echo.Context) bool
+	base    string // ServerConfig.BasePath
+	budget  time.Duration
+	events  time.Duration
+	logger  *slog.Logger
+	mounts  sync.Map // "METHOD route" → error: nil, or why the route is refused
+	specOps []specRoute
+	problem *Problem // answered for a misrouted operation
 }
 
 // specRoute is one operation of the spec as the generated code registers it.
