@@ -3,16 +3,38 @@ package main
 import (
 	"context"
 	"html/template"
+	"log/slog"
 	"net/http"
+	"sync"
 
 	"github.com/kenarkit/kenarkit/gen"
 	"github.com/kenarkit/kenarkit/sdk"
 	"github.com/labstack/echo/v4"
 )
 
-// Addon answers the chat buttons.
+// Addon is the seed's scenario: it asks the yes/no question in chat, and
+// answers the buttons' taps.
 type Addon struct {
-	PublicURL string // no trailing slash
+	publicURL string      // no trailing slash
+	client    *sdk.Client // Divar's API; nil without KENAR_API_KEY
+	logger    *slog.Logger
+	keys      []string      // the identification keys, for /ask
+	events    *sdk.EventMux // hands each event to its handler, once
+	noClient  sync.Once     // logs once that nothing can be sent
+}
+
+// NewAddon returns the add-on, serving under publicURL. It sends through
+// client; with a nil client it answers Divar's calls all the same, and
+// logs once, when it first has something to send, why it cannot.
+func NewAddon(publicURL string, keys []string, client *sdk.Client, logger *slog.Logger) *Addon {
+	a := &Addon{publicURL: publicURL, client: client, logger: logger, keys: keys}
+	a.events = &sdk.EventMux{
+		NewChatbotMessage: a.chatbotMessage,
+		// One replica: dedupe in memory. With several, share the
+		// deduper (sdk/redisdedupe).
+		Dedupe: sdk.NewMemoryDeduper(sdk.MemoryDeduperConfig{}),
+	}
+	return a
 }
 
 var _ gen.StrictServerInterface = (*Addon)(nil)
@@ -24,9 +46,9 @@ const (
 	TextUnknown = "متوجه نشدیم؛ لطفاً یکی از دکمه‌های «بله» یا «خیر» را بزنید."
 )
 
-// ConfirmMessage is the chat message with the two buttons, to send through
-// Divar's chat API (ChatBotSendMessage): each button asks Divar to call the
-// dynamic-action callback with its answer.
+// ConfirmMessage is the chat message with the two buttons the add-on sends
+// through Divar's chat-bot API (sdk.Client.SendBotMessage): each button asks
+// Divar to call the dynamic-action callback with its answer.
 func ConfirmMessage() sdk.BotMessage {
 	return sdk.BotText("آیا مایلید ادامه دهید؟", sdk.Row(
 		sdk.Button("بله", sdk.GetDynamicAction(sdk.Data{"answer": "yes"})),
@@ -49,16 +71,19 @@ func (a *Addon) DynamicAction(ctx context.Context, req gen.DynamicActionRequestO
 // OpenServerLink answers the init callback that "yes" starts: the welcome
 // page, naming the post when there is one.
 func (a *Addon) OpenServerLink(ctx context.Context, req gen.OpenServerLinkRequestObject) (gen.OpenServerLinkResponseObject, error) {
-	u := a.PublicURL + "/welcome"
+	u := a.publicURL + "/welcome"
 	if req.Body.PostToken != "" {
 		u += "?post=" + req.Body.PostToken // a post token is [A-Za-z0-9], at most 10 characters
 	}
 	return sdk.OpenURL(u), nil
 }
 
-// Events acknowledges the event webhooks; this add-on subscribes to none.
+// Events receives the event webhooks: a chat-bot message (which arrives
+// without a subscription) goes to chatbotMessage, once however often Divar
+// delivers it; every other event is acknowledged and dropped. A handler's
+// error answers 500, and Divar delivers the event again.
 func (a *Addon) Events(ctx context.Context, req gen.EventsRequestObject) (gen.EventsResponseObject, error) {
-	return sdk.EventAck{}, nil
+	return a.events.Handle(ctx, req.Body)
 }
 
 var welcome = template.Must(template.New("welcome").Parse(`<!doctype html>

@@ -10,6 +10,7 @@ import (
 
 	"github.com/kenarkit/kenarkit/gen"
 	"github.com/kenarkit/kenarkit/sdk"
+	"github.com/kenarkit/kenarkit/sdk/addonenv"
 	"github.com/kenarkit/kenarkit/sdk/divartest"
 	"github.com/labstack/echo/v4"
 )
@@ -17,7 +18,7 @@ import (
 func start(t *testing.T) (*httptest.Server, *divartest.Divar) {
 	t.Helper()
 	return divartest.Start(t, gen.GetSpec, func(publicURL string) (*echo.Echo, error) {
-		return newServer([]string{divartest.Key}, publicURL, slog.New(slog.DiscardHandler))
+		return newServer(config{Env: addonenv.Env{Keys: []string{divartest.Key}, PublicURL: publicURL}}, slog.New(slog.DiscardHandler))
 	})
 }
 

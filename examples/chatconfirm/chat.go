@@ -1,0 +1,108 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+
+	"github.com/kenarkit/kenarkit/sdk"
+	"github.com/labstack/echo/v4"
+)
+
+// errNoClient: the add-on has no API key, so it cannot send.
+var errNoClient = errors.New(APIKeyVar + " is not set: the add-on cannot send chat messages (set the API key from the Kenar panel)")
+
+// chatbotMessage asks the question when a user starts the chat bot: Divar
+// sends "/start …" as the first message from whichever touchpoint opened it.
+// Other messages are acknowledged and not answered.
+//
+// It returns an error, so that Divar delivers the event again, only when a
+// later delivery may succeed: Divar's rate limit outlasted the retries, Divar
+// failed (5xx), or could not be reached. The client never sends a chat
+// message twice within one delivery.
+func (a *Addon) chatbotMessage(ctx context.Context, e *sdk.Event, m *sdk.ChatMessage) error {
+	if _, ok := sdk.ParseStart(m.Text); !ok {
+		return nil
+	}
+	if m.Conversation == nil || m.Conversation.ID == "" {
+		a.logger.LogAttrs(ctx, slog.LevelWarn, "chat bot started without a conversation id: nothing to answer",
+			slog.String("message_id", m.ID))
+		return nil
+	}
+	conversation := m.Conversation.ID
+	err := a.ask(ctx, conversation)
+	switch {
+	case err == nil, errors.Is(err, errNoClient):
+		return nil // errNoClient is logged once, by ask
+	case redeliver(err):
+		return fmt.Errorf("asking in conversation %s, Divar will deliver the start again: %w", conversation, err)
+	case errors.Is(err, sdk.ErrRecipientBlocked):
+		a.logger.LogAttrs(ctx, slog.LevelInfo, "the user blocked the chat bot: the question was not delivered",
+			slog.String("conversation_id", conversation))
+	default: // a refusal another delivery would meet again
+		a.logger.LogAttrs(ctx, slog.LevelError, "Divar refused the question: check the API key and its CHAT_BOT_SEND_MESSAGE permission in the Kenar panel",
+			slog.String("conversation_id", conversation), slog.String("error", err.Error()))
+	}
+	return nil
+}
+
+// redeliver reports whether err is a failure a later delivery may not meet:
+// a 429 still in force, a 5xx, a timeout or a connection lost. A message
+// refused before sending, or refused by Divar for what it is, would be
+// refused again.
+func redeliver(err error) bool {
+	if errors.Is(err, sdk.ErrInvalidAnswer) {
+		return false
+	}
+	var refused *sdk.APIError
+	if errors.As(err, &refused) {
+		return refused.StatusCode == http.StatusTooManyRequests || refused.StatusCode == http.StatusRequestTimeout ||
+			refused.StatusCode >= 500
+	}
+	return true
+}
+
+// ask sends ConfirmMessage into the chat-bot conversation.
+func (a *Addon) ask(ctx context.Context, conversation string) error {
+	if a.client == nil {
+		a.noClient.Do(func() {
+			a.logger.LogAttrs(ctx, slog.LevelWarn, "not sending the yes/no question (logged once)",
+				slog.String("reason", errNoClient.Error()), slog.String("conversation_id", conversation))
+		})
+		return errNoClient
+	}
+	if _, err := a.client.SendBotMessage(ctx, conversation, ConfirmMessage()); err != nil {
+		return err
+	}
+	a.logger.LogAttrs(ctx, slog.LevelInfo, "asked the yes/no question", slog.String("conversation_id", conversation))
+	return nil
+}
+
+// Ask serves POST /ask?conversation_id=…: it sends the question into a
+// chat-bot conversation, as a /start does. It is the operator's, so it takes
+// the identification key in Authorization, as Divar's calls do. It answers
+// {"conversation_id":…} once Divar has the message.
+func (a *Addon) Ask(c echo.Context) error {
+	if err := sdk.CheckKey(c.Request().Header.Get(echo.HeaderAuthorization), a.keys...); err != nil {
+		c.Response().Header().Set(echo.HeaderWWWAuthenticate, sdk.WWWAuthenticate)
+		return sdk.NewProblem(http.StatusUnauthorized, "send the identification key in Authorization, as Divar does")
+	}
+	conversation := c.QueryParam("conversation_id")
+	if conversation == "" {
+		return sdk.NewProblem(http.StatusBadRequest, "conversation_id is missing: POST /ask?conversation_id=<a chat-bot conversation id>")
+	}
+	err := a.ask(c.Request().Context(), conversation)
+	switch {
+	case err == nil:
+		return c.JSON(http.StatusOK, map[string]string{"conversation_id": conversation})
+	case errors.Is(err, errNoClient):
+		return sdk.NewProblem(http.StatusServiceUnavailable, errNoClient.Error())
+	case errors.Is(err, sdk.ErrInvalidAnswer):
+		return sdk.NewProblem(http.StatusBadRequest, "conversation_id is not a conversation id Divar accepts")
+	case errors.Is(err, sdk.ErrRecipientBlocked):
+		return sdk.NewProblem(http.StatusConflict, "the user blocked the chat bot: the question was not delivered")
+	}
+	return sdk.NewProblem(http.StatusBadGateway, "Divar did not take the message: "+err.Error())
+}
