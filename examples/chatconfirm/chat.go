@@ -6,10 +6,18 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"time"
 
 	"github.com/kenarkit/kenarkit/sdk"
 	"github.com/labstack/echo/v4"
 )
+
+// askTimeout bounds sending the question within one delivery of a start,
+// so that Divar has the event's answer well within the 2 s its standards
+// allow (kenar-docs docs/misc/standards.md): a Retry-After longer than what
+// is left, or a slow Divar, ends the attempt, and the event is answered 500
+// for Divar to deliver again.
+const askTimeout = 1500 * time.Millisecond
 
 // errNoClient: the add-on has no API key, so it cannot send.
 var errNoClient = errors.New(APIKeyVar + " is not set: the add-on cannot send chat messages (set the API key from the Kenar panel)")
@@ -20,8 +28,9 @@ var errNoClient = errors.New(APIKeyVar + " is not set: the add-on cannot send ch
 //
 // It returns an error, so that Divar delivers the event again, only when a
 // later delivery may succeed: Divar's rate limit outlasted the retries, Divar
-// failed (5xx), or could not be reached. The client never sends a chat
-// message twice within one delivery.
+// failed (5xx), was too slow, or could not be reached. The client never
+// sends a chat message twice within one delivery; a message Divar took but
+// did not acknowledge may be sent again by the next delivery.
 func (a *Addon) chatbotMessage(ctx context.Context, e *sdk.Event, m *sdk.ChatMessage) error {
 	if _, ok := sdk.ParseStart(m.Text); !ok {
 		return nil
@@ -32,6 +41,8 @@ func (a *Addon) chatbotMessage(ctx context.Context, e *sdk.Event, m *sdk.ChatMes
 		return nil
 	}
 	conversation := m.Conversation.ID
+	ctx, cancel := context.WithTimeout(ctx, askTimeout)
+	defer cancel()
 	err := a.ask(ctx, conversation)
 	switch {
 	case err == nil, errors.Is(err, errNoClient):
