@@ -52,6 +52,9 @@ func (a *Addon) chatbotMessage(ctx context.Context, e *sdk.Event, m *sdk.ChatMes
 	case errors.Is(err, sdk.ErrRecipientBlocked):
 		a.logger.LogAttrs(ctx, slog.LevelInfo, "the user blocked the chat bot: the question was not delivered",
 			slog.String("conversation_id", conversation))
+	case errors.Is(err, sdk.ErrMalformedAnswer):
+		a.logger.LogAttrs(ctx, slog.LevelWarn, "Divar took the question but its answer could not be read: not sending it again",
+			slog.String("conversation_id", conversation), slog.String("error", err.Error()))
 	default: // a refusal another delivery would meet again
 		a.logger.LogAttrs(ctx, slog.LevelError, "Divar refused the question: check the API key and its CHAT_BOT_SEND_MESSAGE permission in the Kenar panel",
 			slog.String("conversation_id", conversation), slog.String("error", err.Error()))
@@ -62,9 +65,10 @@ func (a *Addon) chatbotMessage(ctx context.Context, e *sdk.Event, m *sdk.ChatMes
 // redeliver reports whether err is a failure a later delivery may not meet:
 // a 429 still in force, a 5xx, a timeout or a connection lost. A message
 // refused before sending, or refused by Divar for what it is, would be
-// refused again.
+// refused again; one Divar accepted with an answer that could not be read
+// (ErrMalformedAnswer, after a 2xx) was sent, and must not be sent again.
 func redeliver(err error) bool {
-	if errors.Is(err, sdk.ErrInvalidAnswer) {
+	if errors.Is(err, sdk.ErrInvalidAnswer) || errors.Is(err, sdk.ErrMalformedAnswer) {
 		return false
 	}
 	var refused *sdk.APIError

@@ -59,12 +59,14 @@ type chatOptions struct {
 	// hold, when set, keeps each chat-bot message at the wire, after
 	// signalling arrived, until hold is closed.
 	hold, arrived chan struct{}
+	// answer, when set, is what the wire answers (200) instead of Divar.
+	answer string
 }
 
 func startChat(t *testing.T, o chatOptions) *chat {
 	t.Helper()
 	c := &chat{api: divartest.NewAPI(t), logs: &logs{}}
-	c.wire = newWire(t, c.api.URL(), o.hold, o.arrived)
+	c.wire = newWire(t, c.api.URL(), o)
 	cfg := config{APIKey: divartest.APIKey, APIURL: c.wire.url}
 	if o.noAPIKey {
 		cfg.APIKey = ""
@@ -266,6 +268,19 @@ func TestDivarsAPIFailing(t *testing.T) {
 	}
 }
 
+func TestDivarsAnswerUnreadable(t *testing.T) {
+	// Divar took the message (200) but its answer is not JSON: it was sent,
+	// so the event is acknowledged rather than delivered again.
+	c := startChat(t, chatOptions{answer: "<html>"})
+	c.divar.Event(startEvent("m-1"))
+	if n := len(c.wire.bodies(botPath)); n != 1 {
+		t.Errorf("%d chat-bot messages sent, want 1", n)
+	}
+	if len(c.logs.matching("could not be read")) != 1 {
+		t.Errorf("no line of the log says so:\n%s", c.logs)
+	}
+}
+
 func TestDuplicateDeliveryAsksOnce(t *testing.T) {
 	c := startChat(t, chatOptions{})
 	c.divar.Event(startEvent("m-1"))
@@ -361,17 +376,18 @@ func TestAsk(t *testing.T) {
 type wire struct {
 	url           string
 	hold, arrived chan struct{}
+	answer        string
 
 	mu   sync.Mutex
 	sent map[string][]string // path → bodies
 }
 
-func newWire(t *testing.T, apiURL string, hold, arrived chan struct{}) *wire {
+func newWire(t *testing.T, apiURL string, o chatOptions) *wire {
 	target, err := url.Parse(apiURL)
 	if err != nil {
 		t.Fatal(err)
 	}
-	w := &wire{hold: hold, arrived: arrived, sent: map[string][]string{}}
+	w := &wire{hold: o.hold, arrived: o.arrived, answer: o.answer, sent: map[string][]string{}}
 	proxy := httputil.NewSingleHostReverseProxy(target)
 	proxy.ErrorLog = log.New(io.Discard, "", 0) // the add-on giving up on a slow Divar is expected
 	srv := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
@@ -389,6 +405,11 @@ func newWire(t *testing.T, apiURL string, hold, arrived chan struct{}) *wire {
 			default: // a later message: the test has its signal already
 			}
 			<-w.hold
+		}
+		if w.answer != "" {
+			rw.Header().Set("Content-Type", "application/json")
+			io.WriteString(rw, w.answer)
+			return
 		}
 		r.Body = io.NopCloser(bytes.NewReader(body))
 		proxy.ServeHTTP(rw, r)
