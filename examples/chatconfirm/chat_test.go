@@ -181,6 +181,7 @@ func TestChatBotMessagesOtherThanStart(t *testing.T) {
 		{"a start with an empty conversation id", map[string]any{"conversation": map[string]any{"id": "", "type": "BOT"}}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			c := startChat(t, chatOptions{})
 			c.divar.Event(divartest.Event(sdk.EventNewChatbotMessage).Message(tc.message)) // acknowledged
 			if calls := c.api.Calls(); len(calls) != 0 {
@@ -232,6 +233,7 @@ func TestDivarsAPIFailing(t *testing.T) {
 			http.StatusInternalServerError, 1, 0, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			c := startChat(t, chatOptions{redelivery: tc.status != http.StatusOK})
 			tc.fail(c.api)
 			resp := c.divar.Do(startEvent("m-1"))
@@ -338,6 +340,7 @@ func TestAsk(t *testing.T) {
 		{"Divar failing", false, func(a *divartest.API) { a.FailNext(1, divartest.ServerError(503)) }, divartest.Key, "conversation_id=" + conversation, http.StatusBadGateway, 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			c := startChat(t, chatOptions{noAPIKey: tc.noAPIKey})
 			if tc.fail != nil {
 				tc.fail(c.api)
