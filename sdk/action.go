@@ -83,6 +83,10 @@ func orEmpty(d Data) Data {
 	return d
 }
 
+// ErrInvalidAnswer: an action or an answer that Divar would reject.
+// Compare with errors.Is.
+var ErrInvalidAnswer = errors.New("sdk: answer Divar would reject")
+
 func invalid(format string, args ...any) error {
 	return fmt.Errorf("%w: "+format, append([]any{ErrInvalidAnswer}, args...)...)
 }

@@ -25,8 +25,9 @@
 // error as an RFC 9457 [Problem] naming each failing field by JSON pointer,
 // and is served with timeouts and graceful shutdown by [Serve].
 //
-// A [Sealer] carries a callback's context to the page the add-on opens, in
-// an encrypted, expiring token, so that no server-side store is needed.
-//
-// The package sdk/divartest plays Divar in tests.
+// The state that outlives a request has its own packages: sdk/session
+// carries a callback's context to the page the add-on opens, sdk/dedupe
+// makes an event delivered twice run once ([EventMux.Dedupe]), and
+// sdk/redisstore keeps both in Redis for several replicas. The package
+// sdk/divartest plays Divar in tests.
 package sdk

@@ -28,6 +28,7 @@ import (
 
 	"github.com/kenarkit/kenarkit/examples/postlanding/landing"
 	"github.com/kenarkit/kenarkit/sdk"
+	"github.com/kenarkit/kenarkit/sdk/session"
 )
 
 func main() {
@@ -44,7 +45,7 @@ func run(ctx context.Context, logger *slog.Logger) error {
 		return errors.New("KENAR_IDENTIFICATION_KEY is not set: copy the identification key from the Kenar panel")
 	}
 	var err error
-	if cfg.SessionKeys, err = sdk.ParseSealerKeys(os.Getenv("SESSION_KEYS")); err != nil {
+	if cfg.SessionKeys, err = session.ParseKeys(os.Getenv("SESSION_KEYS")); err != nil {
 		return fmt.Errorf("SESSION_KEYS: %w", err)
 	}
 	if len(cfg.SessionKeys) == 0 {

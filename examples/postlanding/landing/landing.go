@@ -17,6 +17,7 @@ import (
 
 	"github.com/kenarkit/kenarkit/gen"
 	"github.com/kenarkit/kenarkit/sdk"
+	"github.com/kenarkit/kenarkit/sdk/session"
 	"github.com/labstack/echo/v4"
 )
 
@@ -44,7 +45,7 @@ func NewServer(cfg Config) (*echo.Echo, error) {
 	if cfg.TTL <= 0 {
 		cfg.TTL = DefaultTTL
 	}
-	sessions, err := sdk.NewSealer(cfg.SessionKeys...)
+	sessions, err := session.NewSealer(cfg.SessionKeys...)
 	if err != nil {
 		return nil, err
 	}
@@ -62,7 +63,7 @@ func NewServer(cfg Config) (*echo.Echo, error) {
 // Addon answers Divar's callbacks and serves the landing page.
 type Addon struct {
 	publicURL string
-	sessions  *sdk.Sealer
+	sessions  *session.Sealer
 	ttl       time.Duration
 }
 
@@ -135,7 +136,7 @@ func (a *Addon) Landing(c echo.Context) error {
 	switch {
 	case err == nil:
 		v.Data = sortedData(s.Data)
-	case errors.Is(err, sdk.ErrTokenExpired):
+	case errors.Is(err, session.ErrExpired):
 		v.Problem, status = ProblemExpired, http.StatusGone
 		v.Session.ReturnTo = sdk.CompletionURL
 	default:

@@ -14,9 +14,10 @@ import (
 	"github.com/kenarkit/kenarkit/gen"
 	"github.com/kenarkit/kenarkit/sdk"
 	"github.com/kenarkit/kenarkit/sdk/divartest"
+	"github.com/kenarkit/kenarkit/sdk/session"
 )
 
-var key = make([]byte, sdk.SealerKeySize)
+var key = make([]byte, session.KeySize)
 
 func start(t *testing.T, ttl time.Duration, sessionKeys ...[]byte) (*httptest.Server, *divartest.Divar) {
 	t.Helper()

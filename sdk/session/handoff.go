@@ -1,0 +1,173 @@
+// Package session hands a Divar callback's context (post, conversation,
+// user, the action's data) to the page the add-on opens, and keeps it
+// from being read, forged or replayed after it expires.
+//
+// A [Handoff] answers the init callback with a URL carrying the context:
+// sealed into the URL itself ([Sealer]: AES-256-GCM, with an expiry) when it
+// fits the 2048 characters Divar accepts, so that any replica with the same
+// keys serves the page; otherwise sealed the same way into a [Store] under a
+// random 128-bit id that the URL carries instead: in memory by default
+// ([MemoryStore]), in Redis for several replicas (sdk/redisstore).
+//
+//	h, err := session.New(session.Config{Keys: keys}) // keys: session.ParseKeys(os.Getenv("SESSION_KEYS"))
+//	u, err := h.URL(ctx, "https://addon.example/landing", ctx)   // in the init callback
+//	err = h.Open(ctx, r.URL.Query().Get(session.Param), &ctx)    // in the landing page
+package session
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/go-json-experiment/json"
+)
+
+// Param is the query parameter [Handoff.URL] puts its token in.
+const Param = "s"
+
+// Defaults of [Config].
+const (
+	// DefaultTTL is how long a landing URL stays valid.
+	DefaultTTL = 30 * time.Minute
+	// DefaultMaxURLLength is the longest URL Divar accepts as an init
+	// callback's answer (its url, ≤ 2048 characters).
+	DefaultMaxURLLength = 2048
+)
+
+// idLen is the length of a stored context's random id: 128 bits.
+const idLen = 16
+
+// Config configures [New]. Zero fields take the defaults.
+type Config struct {
+	// Keys seal the contexts, newest first, each [KeySize] bytes (see
+	// [ParseKeys]); give every replica the same. None: one random key,
+	// so links break on restart and across replicas.
+	Keys [][]byte
+	// TTL is how long a URL stays valid; DefaultTTL if 0.
+	TTL time.Duration
+	// MaxURLLength is the longest URL [Handoff.URL] answers with the
+	// context sealed in it; a longer one is made short by keeping the
+	// context in Store. DefaultMaxURLLength if 0.
+	MaxURLLength int
+	// Store keeps the contexts too long for a URL; a [MemoryStore] if nil.
+	Store Store
+}
+
+// Handoff carries a context from a callback to the page it opens, within a
+// URL length budget. It is safe for concurrent use.
+type Handoff struct {
+	sealer *Sealer
+	store  Store
+	ttl    time.Duration
+	maxURL int
+}
+
+// New returns a Handoff; it fails only for a bad key ([ErrKey]).
+func New(cfg Config) (*Handoff, error) {
+	s, err := NewSealer(cfg.Keys...)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.TTL <= 0 {
+		cfg.TTL = DefaultTTL
+	}
+	if cfg.MaxURLLength <= 0 {
+		cfg.MaxURLLength = DefaultMaxURLLength
+	}
+	if cfg.Store == nil {
+		cfg.Store = NewMemoryStore(MemoryStoreConfig{})
+	}
+	return &Handoff{sealer: s, store: cfg.Store, ttl: cfg.TTL, maxURL: cfg.MaxURLLength}, nil
+}
+
+var buffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// URL returns base with a token carrying v, encoded as JSON, added as the
+// query parameter [Param], at most [Config.MaxURLLength] long: v sealed in
+// the token when that fits, else kept in the Store under an id the token
+// carries. [Handoff.Open] reads the token back until the TTL has passed.
+// It fails when v does not encode, when the Store fails, and with
+// [ErrTooLong] when base leaves no room even for an id.
+func (h *Handoff) URL(ctx context.Context, base string, v any) (string, error) {
+	sep := "?" + Param + "="
+	if strings.Contains(base, "?") {
+		sep = "&" + Param + "="
+	}
+	room := len(base) + len(sep)
+	if room+tokenEncoding.EncodedLen(1+idLen) > h.maxURL {
+		return "", ErrTooLong
+	}
+	b := buffers.Get().(*bytes.Buffer)
+	defer release(b)
+	b.Reset()
+	b.Write(zeroRoom[:])
+	if err := json.MarshalWrite(b, v, json.Deterministic(true)); err != nil {
+		return "", fmt.Errorf("session: %w", err)
+	}
+	b.Grow(tagLen)
+	if room+tokenEncoding.EncodedLen(b.Len()+tagLen) <= h.maxURL {
+		return join(base, sep, h.sealer.seal(b.Bytes(), h.ttl, nil)), nil
+	}
+	var ref [1 + idLen]byte
+	ref[0] = versionStored
+	id := ref[1:]
+	rand.Read(id)
+	value := make([]byte, b.Len(), b.Len()+tagLen) // the Store keeps it
+	copy(value, b.Bytes())
+	value = h.sealer.seal(value, h.ttl, id)
+	if err := h.store.Put(ctx, tokenEncoding.EncodeToString(id), value, h.ttl); err != nil {
+		return "", fmt.Errorf("session: store: %w", err)
+	}
+	return join(base, sep, ref[:]), nil
+}
+
+// zeroRoom is the space a seal writes its header, nonce and expiry in.
+var zeroRoom [headLen + nonceLen + expiryLen]byte
+
+func join(base, sep string, raw []byte) string {
+	u := make([]byte, 0, len(base)+len(sep)+tokenEncoding.EncodedLen(len(raw)))
+	u = append(append(u, base...), sep...)
+	return string(tokenEncoding.AppendEncode(u, raw))
+}
+
+func release(b *bytes.Buffer) {
+	if b.Cap() <= 64<<10 {
+		buffers.Put(b)
+	}
+}
+
+// Open reads the token of a URL made by [Handoff.URL] into v. It returns
+// [ErrInvalid] for anything that is not such a token (empty, too long,
+// tampered with, made with an unknown key), [ErrExpired] once its TTL has
+// passed or its context is no longer stored, and a wrapped error when the
+// Store fails; an error never repeats the token or its content. v is
+// untouched unless Open succeeds.
+func (h *Handoff) Open(ctx context.Context, token string, v any) error {
+	if token == "" || len(token) > h.maxURL {
+		return ErrInvalid
+	}
+	raw, err := tokenEncoding.DecodeString(token)
+	if err != nil || len(raw) == 0 {
+		return ErrInvalid
+	}
+	if raw[0] != versionStored {
+		return h.sealer.open(raw, nil, v)
+	}
+	if len(raw) != 1+idLen {
+		return ErrInvalid
+	}
+	id := raw[1:]
+	value, err := h.store.Get(ctx, tokenEncoding.EncodeToString(id))
+	switch {
+	case errors.Is(err, ErrNotFound):
+		return ErrExpired
+	case err != nil:
+		return fmt.Errorf("session: store: %w", err)
+	}
+	return h.sealer.open(value, id, v)
+}
