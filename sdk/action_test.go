@@ -152,6 +152,16 @@ func TestRequestHelpers(t *testing.T) {
 		{"both: seed names win", sdk.OpenServerLinkRequest{ReturnURL: "https://r.ir/", CompletionURL: "https://c.ir/",
 			ExtraData: sdk.RawData(`{"k":"extra"}`), ProviderData: sdk.RawData(`{"k":"provider"}`)}, "https://r.ir/", "extra"},
 		{"neither", sdk.OpenServerLinkRequest{}, sdk.CompletionURL, ""},
+		{"upper-case scheme", sdk.OpenServerLinkRequest{ReturnURL: "HTTPS://divar.ir/x"}, "HTTPS://divar.ir/x", ""},
+		{"relative return_url: completion_url", sdk.OpenServerLinkRequest{ReturnURL: "/back", CompletionURL: "https://c.ir/"}, "https://c.ir/", ""},
+		{"javascript: the fixed address", sdk.OpenServerLinkRequest{ReturnURL: "javascript:alert(1)"}, sdk.CompletionURL, ""},
+		{"another scheme", sdk.OpenServerLinkRequest{ReturnURL: "divar://post/x"}, sdk.CompletionURL, ""},
+		{"no host", sdk.OpenServerLinkRequest{ReturnURL: "https:///path"}, sdk.CompletionURL, ""},
+		{"only a scheme", sdk.OpenServerLinkRequest{ReturnURL: "http://"}, sdk.CompletionURL, ""},
+		{"white space", sdk.OpenServerLinkRequest{ReturnURL: "https://divar.ir/a b"}, sdk.CompletionURL, ""},
+		{"a control character", sdk.OpenServerLinkRequest{ReturnURL: "https://divar.ir/\x00"}, sdk.CompletionURL, ""},
+		{"a bad escape", sdk.OpenServerLinkRequest{ReturnURL: "https://divar.ir/%zz"}, sdk.CompletionURL, ""},
+		{"both bad", sdk.OpenServerLinkRequest{ReturnURL: "x", CompletionURL: "y"}, sdk.CompletionURL, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if got := tc.req.ReturnTo(); got != tc.returnTo {
