@@ -3,6 +3,7 @@ package sdk_test
 import (
 	stdjson "encoding/json"
 	"errors"
+	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -162,6 +163,10 @@ func TestRequestHelpers(t *testing.T) {
 		{"a control character", sdk.OpenServerLinkRequest{ReturnURL: "https://divar.ir/\x00"}, sdk.CompletionURL, ""},
 		{"a bad escape", sdk.OpenServerLinkRequest{ReturnURL: "https://divar.ir/%zz"}, sdk.CompletionURL, ""},
 		{"both bad", sdk.OpenServerLinkRequest{ReturnURL: "x", CompletionURL: "y"}, sdk.CompletionURL, ""},
+		{"a bad port", sdk.OpenServerLinkRequest{ReturnURL: "https://divar.ir:x/"}, sdk.CompletionURL, ""},
+		{"a port", sdk.OpenServerLinkRequest{ReturnURL: "https://divar.ir:443/a?b=%20"}, "https://divar.ir:443/a?b=%20", ""},
+		{"a bad IPv6 host", sdk.OpenServerLinkRequest{ReturnURL: "https://[::1/"}, sdk.CompletionURL, ""},
+		{"a Persian path", sdk.OpenServerLinkRequest{ReturnURL: "https://divar.ir/آگهی"}, "https://divar.ir/آگهی", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if got := tc.req.ReturnTo(); got != tc.returnTo {
@@ -285,6 +290,30 @@ func TestRawDataJSON(t *testing.T) {
 					t.Errorf("round trip = %s, %v; want %s", out, err, tc.out)
 				}
 			})
+		}
+	}
+}
+
+// TestOpenURLAnswerIsMarshalAnswer: the init callback's answer, written
+// without the JSON encoder when its URL needs no escaping, is byte for byte
+// what MarshalAnswer writes, for every character a URL may hold.
+func TestOpenURLAnswerIsMarshalAnswer(t *testing.T) {
+	var urls []string
+	for c := rune(0x21); c < 0x80; c++ {
+		urls = append(urls, "https://divar.ir/"+string(c)+"x")
+	}
+	urls = append(urls, "https://divar.ir/?q=آگهی", "https://divar.ir/\u2028", "https://divar.ir/"+strings.Repeat("a", 2000))
+	for _, u := range urls {
+		want, err := sdk.MarshalAnswer(sdk.OpenURL(u))
+		if err != nil {
+			t.Fatal(err)
+		}
+		w := httptest.NewRecorder()
+		if err := sdk.OpenURL(u).VisitOpenServerLinkResponse(w); err != nil {
+			t.Fatalf("%q: %v", u, err)
+		}
+		if w.Body.String() != string(want) || w.Code != http.StatusOK || w.Header().Get("Content-Type") != "application/json" {
+			t.Errorf("%q: wrote %d %q %s, want %s", u, w.Code, w.Header().Get("Content-Type"), w.Body, want)
 		}
 	}
 }

@@ -131,7 +131,7 @@ func (r *OpenServerLinkRequest) ReturnTo() string {
 }
 
 // absoluteHTTP reports whether s is an absolute http or https URL with a
-// host and no white space or control character.
+// host and no white space or control character, that url.Parse accepts.
 func absoluteHTTP(s string) bool {
 	rest, ok := cutPrefixFold(s, "https://")
 	if !ok {
@@ -140,10 +140,17 @@ func absoluteHTTP(s string) bool {
 	if !ok || rest == "" || strings.ContainsAny(rest[:1], "/?#") {
 		return false
 	}
+	plain := true // nothing url.Parse could refuse: no escape, user, IPv6 host or port
 	for i := 0; i < len(rest); i++ {
-		if c := rest[i]; c <= ' ' || c == 0x7f {
+		switch c := rest[i]; {
+		case c <= ' ' || c == 0x7f:
 			return false
+		case c == '%' || c == '@' || c == '[' || c == ']' || c == ':' || c >= 0x80:
+			plain = false
 		}
+	}
+	if plain {
+		return true
 	}
 	u, err := url.Parse(s)
 	return err == nil && u.Host != ""

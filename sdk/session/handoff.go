@@ -15,11 +15,12 @@
 package session
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
+	"encoding"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -85,40 +86,44 @@ func New(cfg Config) (*Handoff, error) {
 	return &Handoff{sealer: s, store: cfg.Store, ttl: cfg.TTL, maxURL: cfg.MaxURLLength}, nil
 }
 
-var buffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+// buffers holds the scratch space of [Handoff.URL].
+var buffers = sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b }}
 
-// URL returns base with a token carrying v, encoded as JSON, added as the
-// query parameter [Param], at most [Config.MaxURLLength] long: v sealed in
-// the token when that fits, else kept in the Store under an id the token
-// carries. [Handoff.Open] reads the token back until the TTL has passed.
-// It fails when v does not encode, when the Store fails, and with
-// [ErrTooLong] when base leaves no room even for an id.
+// URL returns base with a token carrying v added as the query parameter
+// [Param], at most [Config.MaxURLLength] long: v sealed in the token when
+// that fits, else kept in the Store under an id the token carries.
+// [Handoff.Open] reads the token back until the TTL has passed. v is
+// encoded by its AppendBinary method when it has one
+// ([encoding.BinaryAppender], as [Landing] does), else as JSON. URL fails
+// when v does not encode, when the Store fails, and with [ErrTooLong] when
+// base leaves no room even for an id.
 func (h *Handoff) URL(ctx context.Context, base string, v any) (string, error) {
 	sep := "?" + Param + "="
-	if strings.Contains(base, "?") {
+	if strings.IndexByte(base, '?') >= 0 {
 		sep = "&" + Param + "="
 	}
 	room := len(base) + len(sep)
 	if room+tokenEncoding.EncodedLen(1+idLen) > h.maxURL {
 		return "", ErrTooLong
 	}
-	b := buffers.Get().(*bytes.Buffer)
-	defer release(b)
-	b.Reset()
-	b.Write(zeroRoom[:])
-	if err := json.MarshalWrite(b, v, json.Deterministic(true)); err != nil {
+	bp := buffers.Get().(*[]byte)
+	defer release(bp)
+	b, err := encode(append((*bp)[:0], zeroRoom[:]...), v)
+	*bp = b
+	if err != nil {
 		return "", fmt.Errorf("session: %w", err)
 	}
-	b.Grow(tagLen)
-	if room+tokenEncoding.EncodedLen(b.Len()+tagLen) <= h.maxURL {
-		return join(base, sep, h.sealer.seal(b.Bytes(), h.ttl, nil)), nil
+	if room+tokenEncoding.EncodedLen(len(b)+tagLen) <= h.maxURL {
+		b = slices.Grow(b, tagLen)
+		*bp = b
+		return join(base, sep, h.sealer.seal(b, h.ttl, nil)), nil
 	}
 	var ref [1 + idLen]byte
 	ref[0] = versionStored
 	id := ref[1:]
 	rand.Read(id)
-	value := make([]byte, b.Len(), b.Len()+tagLen) // the Store keeps it
-	copy(value, b.Bytes())
+	value := make([]byte, len(b), len(b)+tagLen) // the Store keeps it
+	copy(value, b)
 	value = h.sealer.seal(value, h.ttl, id)
 	if err := h.store.Put(ctx, tokenEncoding.EncodeToString(id), value, h.ttl); err != nil {
 		return "", fmt.Errorf("session: store: %w", err)
@@ -129,15 +134,48 @@ func (h *Handoff) URL(ctx context.Context, base string, v any) (string, error) {
 // zeroRoom is the space a seal writes its header, nonce and expiry in.
 var zeroRoom [headLen + nonceLen + expiryLen]byte
 
-func join(base, sep string, raw []byte) string {
-	u := make([]byte, 0, len(base)+len(sep)+tokenEncoding.EncodedLen(len(raw)))
-	u = append(append(u, base...), sep...)
-	return string(tokenEncoding.AppendEncode(u, raw))
+// encode appends v to b: by its AppendBinary method, or as JSON.
+func encode(b []byte, v any) ([]byte, error) {
+	if a, ok := v.(encoding.BinaryAppender); ok {
+		return a.AppendBinary(b)
+	}
+	w := appender{b}
+	err := json.MarshalWrite(&w, v, json.Deterministic(true))
+	return w.b, err
 }
 
-func release(b *bytes.Buffer) {
-	if b.Cap() <= 64<<10 {
-		buffers.Put(b)
+// decode reads b, made by encode, into v.
+func decode(b []byte, v any) error {
+	if u, ok := v.(encoding.BinaryUnmarshaler); ok {
+		if _, ok := v.(encoding.BinaryAppender); ok {
+			return u.UnmarshalBinary(b)
+		}
+	}
+	return json.Unmarshal(b, v)
+}
+
+type appender struct{ b []byte }
+
+func (a *appender) Write(p []byte) (int, error) {
+	a.b = append(a.b, p...)
+	return len(p), nil
+}
+
+// join returns base+sep+raw in base64, encoded in raw's spare capacity and
+// copied once.
+func join(base, sep string, raw []byte) string {
+	enc := tokenEncoding.AppendEncode(raw[len(raw):], raw)
+	var u strings.Builder
+	u.Grow(len(base) + len(sep) + len(enc))
+	u.WriteString(base)
+	u.WriteString(sep)
+	u.Write(enc)
+	return u.String()
+}
+
+func release(bp *[]byte) {
+	if cap(*bp) <= 64<<10 {
+		buffers.Put(bp)
 	}
 }
 

@@ -9,10 +9,9 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
-
-	"github.com/go-json-experiment/json"
 )
 
 // The errors of a [Sealer] and of a [Handoff]. Compare with errors.Is; an
@@ -106,23 +105,23 @@ func NewSealer(keys ...[]byte) (*Sealer, error) {
 	return s, nil
 }
 
-// Seal returns a token carrying v, encoded as JSON, that [Sealer.Open]
-// accepts until ttl has passed. It fails when v does not encode, when ttl is
-// not positive, or when the token would be longer than [MaxTokenLength]
-// ([ErrTooLong]): keep what a URL carries small, or use a [Handoff].
+// Seal returns a token carrying v that [Sealer.Open] accepts until ttl has
+// passed: v encoded by its AppendBinary method when it has one, else as
+// JSON. It fails when v does not encode, when ttl is not positive, or when
+// the token would be longer than [MaxTokenLength] ([ErrTooLong]): keep what
+// a URL carries small, or use a [Handoff].
 func (s *Sealer) Seal(v any, ttl time.Duration) (string, error) {
 	if ttl <= 0 {
 		return "", fmt.Errorf("session: seal: the TTL must be positive, got %v", ttl)
 	}
-	payload, err := json.Marshal(v, json.Deterministic(true))
+	buf, err := encode(make([]byte, headLen+nonceLen+expiryLen, 256), v)
 	if err != nil {
 		return "", fmt.Errorf("session: seal: %w", err)
 	}
-	if tokenEncoding.EncodedLen(overhead+len(payload)) > MaxTokenLength {
+	if tokenEncoding.EncodedLen(len(buf)+tagLen) > MaxTokenLength {
 		return "", ErrTooLong
 	}
-	buf := make([]byte, headLen+nonceLen+expiryLen, overhead+len(payload))
-	buf = s.seal(append(buf, payload...), ttl, nil)
+	buf = s.seal(slices.Grow(buf, tagLen), ttl, nil)
 	return tokenEncoding.EncodeToString(buf), nil
 }
 
@@ -181,7 +180,7 @@ func (s *Sealer) open(raw, bind []byte, v any) error {
 		if s.now().UnixMilli() >= expires {
 			return ErrExpired
 		}
-		if err := json.Unmarshal(plain[expiryLen:], v); err != nil {
+		if err := decode(plain[expiryLen:], v); err != nil {
 			// Sealed by us, so the payload is JSON; it does not fit v.
 			return fmt.Errorf("%w: its content does not fit %T", ErrInvalid, v)
 		}
