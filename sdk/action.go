@@ -131,7 +131,10 @@ func (a Action) validateAt(at string) error {
 // characters, as the spec's AbsoluteURL pattern
 // ^[hH][tT][tT][pP][sS]?://[^\s/?#]+[^\s]*$ requires.
 func checkURL(pointer, u string) error {
-	n := utf8.RuneCountInString(u)
+	n := len(u) // a rune takes 1 to 4 bytes: 32 to 2048 bytes are 8 to 2048 runes
+	if n < 32 || n > 2048 {
+		n = utf8.RuneCountInString(u)
+	}
 	if n < 8 || n > 2048 {
 		return invalid("%s must be an absolute http(s) URL of 8 to 2048 characters", pointer)
 	}
@@ -147,7 +150,7 @@ func checkURL(pointer, u string) error {
 		return invalid("%s must be an absolute http(s) URL with a host", pointer)
 	}
 	for i := host; i < len(rest); i++ {
-		if isSpace(rest[i]) {
+		if rest[i] <= ' ' && isSpace(rest[i]) {
 			return invalid("%s must not contain white space", pointer)
 		}
 	}
@@ -205,7 +208,32 @@ func (r OpenServerLinkResponse) Validate() error { return checkURL("/url", r.URL
 // An answer Divar would reject is not sent: the error reaches the server's
 // error handler, which answers 500.
 func (r OpenServerLinkResponse) VisitOpenServerLinkResponse(w http.ResponseWriter) error {
-	return writeAnswer(w, r.Validate(), r)
+	if err := r.Validate(); err != nil {
+		return err
+	}
+	b, ok := appendURLAnswer(make([]byte, 0, len(r.URL)+len(`{"url":""}`)), r.URL)
+	if !ok {
+		return writeAnswer(w, nil, r)
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusOK)
+	_, err := w.Write(b)
+	return err
+}
+
+// appendURLAnswer appends {"url":u} to b, byte for byte as [MarshalAnswer]
+// writes it, when u is printable ASCII with no quote or backslash (any URL
+// in practice): nothing to escape, so it is cheap for a long URL. Otherwise
+// it reports false.
+func appendURLAnswer(b []byte, u string) ([]byte, bool) {
+	for i := 0; i < len(u); i++ {
+		if c := u[i]; c < ' ' || c > '~' || c == '"' || c == '\\' {
+			return b, false
+		}
+	}
+	b = append(b, `{"url":"`...)
+	b = append(b, u...)
+	return append(b, `"}`...), true
 }
 
 // DynamicActionResponse is the dynamic-action callback's answer: an action,
