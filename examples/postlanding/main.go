@@ -2,8 +2,9 @@
 // flow: the init callback answers a landing URL that carries the callback's
 // context (post, conversation, user, extra_data) in a sealed, expiring
 // token; the landing page (Persian, RTL, phone-sized) shows it and sends the
-// user back to Divar through the completion address. No server-side store:
-// any replica with the same SESSION_KEYS serves the page.
+// user back to Divar through the completion address. Any replica with the
+// same SESSION_KEYS serves the page, unless the context was too long for a
+// URL: this command keeps those in memory (see landing.Config.SessionStore).
 //
 // Run it (from the repository root):
 //
