@@ -57,11 +57,17 @@ func (l Landing) AppendBinary(b []byte) ([]byte, error) {
 		returnTo = ""
 	}
 	b = append(b, landingFormat)
-	for _, f := range [...]string{l.PostToken, l.ConversationID, string(l.UserSide), l.UserID, string(l.Source), string(l.Data), returnTo} {
-		b = binary.AppendUvarint(b, uint64(len(f)))
-		b = append(b, f...)
-	}
-	return b, nil
+	b = appendField(b, l.PostToken)
+	b = appendField(b, l.ConversationID)
+	b = appendField(b, string(l.UserSide))
+	b = appendField(b, l.UserID)
+	b = appendField(b, string(l.Source))
+	b = append(binary.AppendUvarint(b, uint64(len(l.Data))), l.Data...)
+	return appendField(b, returnTo), nil
+}
+
+func appendField(b []byte, f string) []byte {
+	return append(binary.AppendUvarint(b, uint64(len(f))), f...)
 }
 
 // UnmarshalBinary implements [encoding.BinaryUnmarshaler] for what
