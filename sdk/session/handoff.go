@@ -7,11 +7,19 @@
 // fits the 2048 characters Divar accepts, so that any replica with the same
 // keys serves the page; otherwise sealed the same way into a [Store] under a
 // random 128-bit id that the URL carries instead: in memory by default
-// ([MemoryStore]), in Redis for several replicas (sdk/redisstore).
+// ([MemoryStore]), in Redis for several replicas. Either way a link expires
+// with its TTL, checked again when it is opened, and one altered anywhere
+// (in the URL or in the store) is refused.
 //
 //	h, err := session.New(session.Config{Keys: keys}) // keys: session.ParseKeys(os.Getenv("SESSION_KEYS"))
-//	u, err := h.URL(ctx, "https://addon.example/landing", ctx)   // in the init callback
-//	err = h.Open(ctx, r.URL.Query().Get(session.Param), &ctx)    // in the landing page
+//	// in the init callback:
+//	u, err := h.URL(ctx, "https://addon.example/landing", session.LandingOf(req.Body))
+//	return sdk.OpenURL(u), err
+//	// in the landing page:
+//	var l session.Landing
+//	err := h.Open(r.Context(), r.URL.Query().Get(session.Param), &l)
+//
+// Redis-backed stores for several replicas are in sdk/redisstore.
 package session
 
 import (
