@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 	"unicode/utf8"
 
 	"github.com/go-json-experiment/json"
@@ -149,13 +150,16 @@ func checkURL(pointer, u string) error {
 	if host == 0 {
 		return invalid("%s must be an absolute http(s) URL with a host", pointer)
 	}
-	for i := host; i < len(rest); i++ {
-		if rest[i] <= ' ' && isSpace(rest[i]) {
+	for i := 0; i < len(spaces); i++ { // five vectorised scans beat one byte loop on a long URL
+		if strings.IndexByte(rest[host:], spaces[i]) >= 0 {
 			return invalid("%s must not contain white space", pointer)
 		}
 	}
 	return nil
 }
+
+// spaces are the bytes isSpace reports.
+const spaces = " \t\n\f\r"
 
 func cutScheme(u string) (string, bool) {
 	for _, scheme := range []string{"https://", "http://"} {
@@ -226,14 +230,35 @@ func (r OpenServerLinkResponse) VisitOpenServerLinkResponse(w http.ResponseWrite
 // in practice): nothing to escape, so it is cheap for a long URL. Otherwise
 // it reports false.
 func appendURLAnswer(b []byte, u string) ([]byte, bool) {
-	for i := 0; i < len(u); i++ {
-		if c := u[i]; c < ' ' || c > '~' || c == '"' || c == '\\' {
-			return b, false
-		}
+	if !plainASCII(u) {
+		return b, false
 	}
 	b = append(b, `{"url":"`...)
 	b = append(b, u...)
 	return append(b, `"}`...), true
+}
+
+// plainASCII reports whether s is printable ASCII (' ' to '~') with no '"'
+// or '\\': a JSON string's content as it is. It looks at 8 bytes at a time.
+func plainASCII(s string) bool {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	zero := func(x uint64) uint64 { return (x - ones) & ^x & highs } // a byte of x is 0
+	i := 0
+	for ; i+8 <= len(s); i += 8 {
+		x := uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
+			uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
+		below := (x - ones*' ') & ^x & highs        // a byte < ' '
+		above := ((x + ones*(127-'~')) | x) & highs // a byte > '~'
+		if below|above|zero(x^(ones*'"'))|zero(x^(ones*'\\')) != 0 {
+			return false
+		}
+	}
+	for ; i < len(s); i++ {
+		if c := s[i]; c < ' ' || c > '~' || c == '"' || c == '\\' {
+			return false
+		}
+	}
+	return true
 }
 
 // DynamicActionResponse is the dynamic-action callback's answer: an action,
