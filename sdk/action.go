@@ -245,8 +245,9 @@ func plainASCII(s string) bool {
 	zero := func(x uint64) uint64 { return (x - ones) & ^x & highs } // a byte of x is 0
 	i := 0
 	for ; i+8 <= len(s); i += 8 {
-		x := uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
-			uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
+		w := s[i : i+8] // one bounds check; the compiler makes one load of the eight
+		x := uint64(w[0]) | uint64(w[1])<<8 | uint64(w[2])<<16 | uint64(w[3])<<24 |
+			uint64(w[4])<<32 | uint64(w[5])<<40 | uint64(w[6])<<48 | uint64(w[7])<<56
 		below := (x - ones*' ') & ^x & highs        // a byte < ' '
 		above := ((x + ones*(127-'~')) | x) & highs // a byte > '~'
 		if below|above|zero(x^(ones*'"'))|zero(x^(ones*'\\')) != 0 {

@@ -172,7 +172,7 @@ func (a *appender) Write(p []byte) (int, error) {
 // join returns base+sep+raw in base64, encoded in raw's spare capacity and
 // copied once.
 func join(base, sep string, raw []byte) string {
-	enc := tokenEncoding.AppendEncode(raw[len(raw):], raw)
+	enc := appendBase64(raw[len(raw):], raw)
 	var u strings.Builder
 	u.Grow(len(base) + len(sep) + len(enc))
 	u.WriteString(base)
