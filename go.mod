@@ -10,6 +10,7 @@ require (
 	github.com/oapi-codegen/runtime v1.8.0
 	github.com/redis/go-redis/v9 v9.23.0
 	golang.org/x/mod v0.38.0
+	golang.org/x/oauth2 v0.38.0
 )
 
 require (

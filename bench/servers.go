@@ -64,7 +64,7 @@ func KenarkitLogging() http.Handler {
 }
 
 func kenarkit(logger *slog.Logger) http.Handler {
-	e, err := sdk.NewServer(sdk.ServerConfig{Spec: gen.GetSwagger, Keys: []string{Key}, Logger: logger})
+	e, err := sdk.NewServer(sdk.ServerConfig{Spec: gen.GetSpec, Keys: []string{Key}, Logger: logger})
 	if err != nil {
 		panic(err)
 	}
@@ -84,7 +84,7 @@ func Unvalidated() http.Handler {
 // request validator on kin-openapi, with the key checked by kin's
 // AuthenticationFunc, then the same strict server.
 func Stock() http.Handler {
-	spec, err := gen.GetSwagger()
+	spec, err := gen.GetSpec()
 	if err != nil {
 		panic(err)
 	}

@@ -112,7 +112,7 @@ func TestLandingPageInABrowser(t *testing.T) {
 
 	// A real init callback, over HTTP, with the current documentation's
 	// names: the return button then leads to the completion address.
-	divar := divartest.Dial(t, gen.GetSwagger, srv.URL)
+	divar := divartest.Dial(t, gen.GetSpec, srv.URL)
 	answer := divar.OpenServerLink(divartest.OpenServerLink().CurrentNames().
 		Set("provider_data", map[string]any{"plan": "طلایی", "months": 3}))
 	if t.Failed() {

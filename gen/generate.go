@@ -2,11 +2,6 @@
 // server interfaces, the strict-server adapter, the models and the embedded
 // spec of Divar's add-on callbacks. Do not edit server.gen.go; edit the spec
 // and run `go generate ./...`.
-//
-// The second directive gives `scaffold new` the same file, so that a new
-// add-on, whose spec and generator config start as kenarkit's own, starts
-// with its gen/ already generated instead of building the generator first.
 package gen
 
 //go:generate go run github.com/oapi-codegen/oapi-codegen/v2/cmd/oapi-codegen --config=cfg.yaml ../api/openapi.yaml
-//go:generate cp server.gen.go ../cmd/scaffold/templates/gen/server.gen.go.tmpl

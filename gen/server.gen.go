@@ -37,11 +37,13 @@ type Action = sdk.Action
 // Example: {"your_key_1":"your value"}
 type ActionData = sdk.Data
 
-// ChatMessage A chat message. `type` says which content field is set: `text`, or one
-// of the `*_data` objects.
+// ChatMessage A chat message (kenar-docs docs/events/chat.md "Chat Message";
+// static/openapi-v3.json chatapiMessage). `type` says which content
+// field is set: `text`, or one of the `*_data` objects.
 type ChatMessage = sdk.ChatMessage
 
-// ContactData defines model for ContactData.
+// ContactData kenar-docs docs/events/chat.md "ContactData"; static/openapi-v3.json
+// MessageContactData.
 type ContactData = sdk.ContactData
 
 // Conversation defines model for Conversation.
@@ -65,16 +67,20 @@ type DynamicActionRequest = sdk.DynamicActionRequest
 // DynamicActionResponse The dynamic-action callback's answer; at least one of the two fields.
 type DynamicActionResponse = sdk.DynamicActionResponse
 
-// Event An event webhook's envelope: `type` names the payload key that is set.
-// PAYMENT_TRANSACTION's payload arrives as `transaction` (the reference)
-// or `payment_transaction` (the docs' example). Unknown types and fields
-// are accepted.
+// Event An event webhook's envelope: `type` names the payload key that is set
+// (kenar-docs docs/events/ReadMe.md; every field is audited in
+// docs/EVENTS-AUDIT.md). PAYMENT_TRANSACTION's payload arrives as
+// `transaction` (docs/events/ReadMe.md) or `payment_transaction`
+// (docs/events/payment.md's example); the metadata as `metadata`
+// (docs/events/ReadMe.md) or `meta_data` (docs/migrations/002). Unknown
+// types and fields are accepted.
 type Event = sdk.Event
 
 // EventAck The acknowledgement of an event; an empty object.
 type EventAck = sdk.EventAck
 
-// EventType Which event this is. Unknown values are accepted.
+// EventType Which event this is (kenar-docs docs/events/ReadMe.md). Unknown values
+// are accepted.
 //
 // Example: NEW_MESSAGE
 type EventType = sdk.EventType
@@ -82,16 +88,19 @@ type EventType = sdk.EventType
 // FieldError defines model for FieldError.
 type FieldError = sdk.FieldError
 
-// FileData defines model for FileData.
+// FileData kenar-docs docs/events/chat.md "FileData"; static/openapi-v3.json
+// MessageFileData.
 type FileData = sdk.FileData
 
 // GetDynamicActionAction Call the dynamic-action callback with `data` as extra_data and do what it answers.
 type GetDynamicActionAction = sdk.DataPayload
 
-// ImageData defines model for ImageData.
+// ImageData kenar-docs docs/events/chat.md "ImageData"; static/openapi-v3.json
+// MessageImageData.
 type ImageData = sdk.ImageData
 
-// LocationData defines model for LocationData.
+// LocationData kenar-docs docs/events/chat.md "LocationData"; static/openapi-v3.json
+// MessageLocationData.
 type LocationData = sdk.LocationData
 
 // OpenPostManagePageAction Open the post's management page (its owner only).
@@ -111,10 +120,14 @@ type OpenServerLinkRequest = sdk.OpenServerLinkRequest
 // OpenServerLinkResponse The init callback's answer.
 type OpenServerLinkResponse = sdk.OpenServerLinkResponse
 
-// PaymentTransaction defines model for PaymentTransaction.
+// PaymentTransaction A payment's change (kenar-docs docs/events/payment.md "Transaction";
+// static/openapi-v3.json paymentTransaction).
 type PaymentTransaction = sdk.PaymentTransaction
 
-// PostInfo defines model for PostInfo.
+// PostInfo A post, as kenar-docs docs/events/post.md "Post" lists it; that page
+// says it is the get-post answer, whose static/openapi-v3.json schema
+// (finderGetPostResponse) adds `state`, `last_modified_at` and
+// `business_data`.
 type PostInfo = sdk.PostInfo
 
 // PostToken The post's token, when there is one.
@@ -122,7 +135,7 @@ type PostInfo = sdk.PostInfo
 // Example: wZC44q5D
 type PostToken = string
 
-// PostUpdate defines model for PostUpdate.
+// PostUpdate kenar-docs docs/events/post.md "PostUpdate".
 type PostUpdate = sdk.PostUpdate
 
 // Problem An RFC 9457 problem document. It never repeats a submitted value.
@@ -130,6 +143,14 @@ type Problem = sdk.Problem
 
 // Sender defines model for Sender.
 type Sender = sdk.Sender
+
+// SizeBytes A size in bytes. kenar-docs docs/events/chat.md types it uint64 and
+// its examples give numbers; static/openapi-v3.json (Message*Data) gives
+// a string (`format: uint64`), as protobuf's JSON mapping writes a
+// uint64. Both are accepted: an integer, or a string of decimal digits.
+//
+// Example: 204800
+type SizeBytes = sdk.Int64
 
 // Source Where the user came from. Known values: `POST_ADDON` (a post add-on;
 // the seed's table misspells it `POST_ADODN`), `CHAT_MESSAGE_ACTION`
@@ -146,7 +167,7 @@ type Source = sdk.Source
 // Example: CHAT
 type Touchpoint = sdk.Touchpoint
 
-// UserAccessRevocation defines model for UserAccessRevocation.
+// UserAccessRevocation kenar-docs docs/events/auth.md "User Access Revocation".
 type UserAccessRevocation = sdk.UserAccessRevocation
 
 // UserID The clicking user's id, when the user is logged in to Divar.
@@ -161,10 +182,12 @@ type UserID = string
 // Example: SUPPLY
 type UserSide = sdk.UserSide
 
-// VideoData defines model for VideoData.
+// VideoData kenar-docs docs/events/chat.md "VideoData"; static/openapi-v3.json
+// MessageVideoData.
 type VideoData = sdk.VideoData
 
-// VoiceData defines model for VoiceData.
+// VoiceData kenar-docs docs/events/chat.md "VoiceData"; static/openapi-v3.json
+// MessageVoiceData.
 type VoiceData = sdk.VoiceData
 
 // ApiVersionDash defines model for ApiVersionDash.
@@ -907,110 +930,134 @@ func (sh *strictHandler) OpenServerLink(ctx echo.Context, params OpenServerLinkP
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7H3bbiPHmfCr1N8JMFLSpKjjjDT4EVASZ0aJTitSM3GGClnsLpIVdVe1q6pF0YYusoi9vvBT7M04XiCG",
-	"kQCL3OQ5KPtlFnXoE7spNkVlNtndC8MUWcevvvNpPrcc6geUICK4tfe5FUAGfSQQU3/VA/wWMY4pOYR8",
-	"KL9xEXcYDgSmxNqzWkMEOPQRuNGjbAA5OMQ3kD3jwAkZQ0QAlzqhj4iAchLgAfI8DsQQgSGCLmJVy7bQ",
-	"LfQDD1l71oZlW1gurX+0bItAX/5QPz+qmLNYtsWdIfKhPJAPb48RGYihtbe+Y1tiHMjRXDBMBtbdnZ26",
-	"wyVxEeMOZSh/kwPoeT3oXIM+ZT4UmQvJs3KE3PgmXN8CYAFWuhvd1So4gWTcJgzJaQgEjN5ixIHLaGBu",
-	"ycEIiyEI4yNwsEIGmNzutUk39W0Hk040g/b73VUbcCo3whwQuTxg6NMQM+RW26Q05DpvGxfNo7PTRSB3",
-	"Z1sM8YASjhQu7EP3An0aIi7kXw4lAhH1EQaBhx31umsBoz0P+T//HZdQ/Ty1208Z6lt71k/WEnxb07/y",
-	"tXM9S2+axzCmt5Ug8KEnHwi5gDIAQR8jz5XfY3IDPey+BF3EGGW8C+TlOZAQG4M+xB4mAz28at3Z1hER",
-	"iBHoNeToj30f6LoVStSpkPsSECqG8nSwR0OhkE3+EjIkL+Zi7niUI33sczj2KHRblB5DNkAf++A96o7l",
-	"oTy5OQNiCIkhDiYxEzoOCgQHK+vgBO+D3hi4qA9DT6yqw18SGIohZfgz5H7sk2MXEYH7Zg9wjdQ9fMy5",
-	"hDxlYMQoGUhWZIhP7vfu3btKPRRDOdWBAs3gf/IEKA0HdBsgR/Bqhtpy5KUgwsMgoEwg9wS5GLbUmP+e",
-	"NyVUgG56N7lLt6pYqFlKSYQep14o0OXFcR4cdQKg+R0MhQhW+Cq4vDiugjoHXRog0nExQ47oeJhcd20t",
-	"KYD8gSteOkI9UAGwTQgaAQF7L0GduIxiF0DiAnzWlL8SgEkFBgGQo28wGq1Oc0K5Nd9bWxvTkFVc6kNM",
-	"qg711zxIXEwGfG3dstPcb6O29cK2fEyiL17YVgCF5BDWnvXb98M3V+9FS/8XnF+9582rX+ytrb3/bbvN",
-	"137xk6ufq09XP/upNc1Fbeu2MqCVqbe3rbqjIfa5BV0Xy8/QO2c0QExgyW370ONo+rXeDaEwIHMp4mA0",
-	"RJr8Qo4YcDzsXPMqaNxCR3hjQImSQ3JJ9b4ciWqbnHvQQS7oIY5dBCAYYXeAxDMOXCig5qmO3KYXCiGl",
-	"n/yG8BFictJY7tYm7phAHzsVqC4BHCM59Sv48DZ9kXUF16lvgtSfn1sDJDpmyQ6M4fIQRr9G4lBP0HA0",
-	"0LyzrWkcm7dSGpuj6QHlouNDAgeoE0DNZB9a4yxA5JxycaKmnMMBmjqPWnCRlQrW0Jyl1J3kKk01/BiT",
-	"62iduxg1ae93yBHTqOleV83Q1A8V7EvupPVCSRjWAIth2FPUdI0IZNdYJB+4e601LrXQIRRwNoYLFuYQ",
-	"/BVDqCLFO/hl8+zUoDpyhhLZlW4GOUC3gsGOxNaM3vi5JYm9c43GnXVrT/0BbqAXIqvExdVJl7/2wRCK",
-	"E8S5eeny965rmvP13CroykN0AYdjSeTYGQIjEBJ9hyOxB7oC3YquIlJKUJvQvmIH3Z8p+HSBvjDXhElC",
-	"z4M9CSt9hCwRyg2gI9TEeQh2oMcqqN3ZcqrUemEZyj1Ij72zrT72UKk9X2EPRRtipT0k7B49hzVn3d2p",
-	"bL/obVW2epuwstvfRpVNZwOu92ruLnrRzzL89Y0XOX3XtrAvSb7MaY7kyOg4HtUCs9TMYzM4msyRVP3n",
-	"zWrqUXq86ECRF73vImFgsAiMoMQSImyACfCxwyhHDiUuBxwTR+srlwTfAhRQZ5ghpvXnG7tbG7u7Gzvr",
-	"W7VarWZb2iiy9ixMxM6WpZg69kPf2qvFgMREoIE+pcTL7Bu9QZ5H/1/2FXa2tzd3Ct5BGC1oSldp/Lpl",
-	"g6OT+uuGDV4dHTds8Pbs6KBhg+Ozg3rr6OzUBm+PDhtnkhwOzk5b9YPWSxCSa0JHRPMCDiBDRkuVCnVa",
-	"Z5DLZ4+3uVEkzdGtQITjnocqiEgAvI+mqqNZtiXPZtmWOpxlW9Hp5FfyeJZtmdNZV3e2dYNdREuhzls5",
-	"MsKbG4qdcrj6Vo7U00qwwjQPewKOmOIUczjiw+xJW7IZk3Vjuwh3giEl0yPzD1kKEqmzPwkkMkzy8aDI",
-	"cT+319uEG1uVdWfLrWyhF70K3OxvVGq9XeeF+xzt9LdhGe6ntBRBr9FcJi5VlJYaOJNYz8+aLbCiDVoI",
-	"5NKrkiz3z1pgRflBRGwGP+NG46RidQF6lTs8kl7N1P0zSYHlMCF5u6dFhaPDYptSQuQZB9i1Yy1fuwMo",
-	"QVk47PQ23W2n/7yyu7G7Xtnqw93Ki90NWNl1a8/RZq3mQjT1/DtbeRTLYcPSypszpBwRYzOYp97T6olW",
-	"TrAAQSikcFIDlMpot4lS91yt7vXGWgesgiMCXkdesGsUCKkJYsFBbywklhAXMARdQEmbuMiXf6/Il7uA",
-	"I3mRaQPxQWVxBmhmYofZ4wkQI2PTpFxt5d9gX9ryRgucZaVZBapfjI8dzV3KqnBHhxJiiUo+b24kvR7L",
-	"a2joDAOKtWfkoWmtZOSdbUn7uMTNLjli+kZqgrSQy0xpynFl+Ejh+z452miP7YKuhdZshHnGjQfgJYAC",
-	"eAhyoXwLBs3EiGqrRLm75tn65ez7xPaVimTHT2yqabtJ/g74UEoMQWNfSJZDTj5M/vP+D5MPk79OPky+",
-	"BZNvJh/A/Rf3X93//v5ff/xafvMfk2/k//4y+S7LKbdquzsZv9D6YxSJ4vdZ/t0bN5GLsLyhSQCSs8AI",
-	"9YaUyrdF5AZ5NEB7kdWp/eYSlIF2NitnqZAiOvEi1T85aZy2Oq2L+mmzfiDV22c8Hg8ZwzeSLXPQFQwS",
-	"rl+9C1aEcub3EUPEQattQhnoBnDsS6MmP9KlDn8GzEOuVsGl0Q3kOTXT14jXJhk1QfH6LNr5SEB3CYkW",
-	"zTcuCSgEdIZIYfzD4kLKEzTqSHHeoxlMfpDFppRws8LjZhbAdi7D1VNaqRkRww4D1zjB53HsSz1SEsey",
-	"O0f65UMzFSUo33nEuyUycN5h6MbY22UYeV1NukjmlKFuTYVPRM115/oRjBs6ki485A6QBKDkzNAQ+kv1",
-	"yQ/E2DiDqlbJK8mjPNGtWoUmwjvl2NLsSAwxB5gnJD5X/T9tvOucNJpNbXJPabelrIDsCvKvgzf11v5Z",
-	"K/XtZbNx0akfHDSazc5F421iyUsTonN5flhvyWEF7NC6mgFXBYzlAftKcr44eJnldi4SEHtZK9EPuQA9",
-	"JEW4T7kA6zVpYzDoqEh/1jysbWwVWAQmqlxorkTxVT3mGVdCxAZ9ysxXQEdls2+YjUuXMFAxEUUnuHh1",
-	"AHZ2a+va8DDDACZGI4iixz3qjrMHWEvpoVlTslYrkvRR5F2ijwHy1XxySj3VU7y78YMu5UOIwgi5GFgO",
-	"6AWOlxn4wfFnqKPsMTk+5zCcdhLelQGcuevyYJsRMVqM1x5Az3vItNIZHsa8zYQqlLLiUjBSWpQwCjXP",
-	"22JljKhUdCWHlPLLq3IBD5NK8ATATbzhSyHlEOHBUHSC22n82dywipzM5ZF4QdS0rRF2xbDsSUpgcgKh",
-	"5aGdiSAsxwWgwCLURm58S5eGcoJih9rDv1tLufsruwlnJKHfM09ByaDMUusvMmupP6cWKwHNDASWB+jM",
-	"+O1i3EEuo80mysUzDnQEWSlkARwgsIIFB3REEAOUeOPVPPFnvSKJmBr8xn1OfdKcFtPzTdM0b0itXoJD",
-	"6DD0U3GIgsD2csANwp6HHQXY/21wzIX2HynEMMGihOiy5WCicnR0yPDi+H+eBMvCdWnXawa0VdDKp492",
-	"GRIhI52QeV2pHLRJNwF59+WcFNrYReO3SVfC10PKeRutBroBozfYRUyvVwUNLIaI6axVqaj7cGzcNEXu",
-	"kuySMyIURSczmr9S/NNXrBamZ0mcqgQeFFJiVBjSeTtVV7n8MVtLjlGUrpWT8v88fuzM65TdKwFnYfCf",
-	"oSQVLDL2uHL1RYkBfY+OVAjpZtpDGj1IDPlS8OY0ZM5c30xTj/rH8cIX0/rT85BH++Ez3CP2vuc5rcGE",
-	"0ultU5xWTr9aHFxP5r4ucPctpc06khYZhl5ZJd+Qu7Lj+aJ759y8GrHnOjG4MC7UVOZJ4jXqNFv1VqNz",
-	"cHZyftxoNQ4f6drKr3jeOD08On1t2XN2y//6qn50POOni8ary9PDxqHKY4n8tMX3an1yLsefXRw2Lp7g",
-	"UpnlSsXwC7DtCVCYcnFE+nRJxIUCDSgbl8IfZwhFBxG5mpvKKu9R6iGohIuDRbml3EcYkDm0d7Fc0BGl",
-	"duxjxkVH6e58iNzCPLY6ARevDsDm5uYuENhHqgAnYFTQXth/xrWPz4dBINWYEcMq/q9GcgH9oDoPuySp",
-	"8o5KE+oMsetq0Z0HIw+DwMOIqdhNB3KOuYBkDuwXMjoWjyTG+PY0qNuKTpuXQcbMUveZm4Iy+s3B1tan",
-	"24f5K85NM0kFi5aiIXneMiqYgt7srKXL/eOj5hsbXDRaRxcNG5ydvj47On0NKAP1i4M3R28bi2Qo6dUe",
-	"m6QUz9aHsWzLnMayLXOYkqwvgfET4I0pJplFt7tb28+BqVOJbYMqOBJx8VqAoJAky8Oej4VAroZkgSVZ",
-	"EMaY9uenSr9KBTF0GCJ/+kZRmZhtYYF8Pj81OfbvJ68BGYNjy6hciIvOdNre5nXrxH3O/+Xm/LMa/M36",
-	"bQm+JXWHkGeW2aoV599i4U1J433ogkTZncuq8+JcJfPt9TxIrqfMg+2deT4TfZ74BmX8JgbPlsfYZpxh",
-	"/Xj2EhkhWaRpNo6PGxcqr/Hyk8bFAqxBz3wkZ4gnq10zylf2fG8uT+qncdpllFEBoMepypkBl83GxSI5",
-	"l2rBR546mrt/1jKB1XLcyzzfE+BBbK4+aDs7yn/BqF8Fv0pBZQ90Vcy3fnh4dtoFKzqp1eQ1vmyTqERY",
-	"Ck2JR6q0UFc6YxHPPTs87a7aoHvwph6HmTtap+22yQo0ZVcAE5UBGg3tgpVCd8tqUcC8TbKZMNmUWX2B",
-	"aft+gcTZeIHkSpZtFVzIfFsUCDdPsfybtjIJgbPe1YTpVEHEkI5I7mUVjG3QPfmkI2/VtdtEfj48elu/",
-	"kN+rD53zizP1R+OkfnqoBz6csNAmUbFe5PYjFJhYCPAU8F+CnS2d06pv9owDD/tYTD+dguTj7CYz1dxN",
-	"f1IXsmwrvpj8nNyr6M1SoF7+3QqzbZbi0As6l0ownsIzPs3VZ2Z9e9i5lgqIvM1U+rfmTpgDjw4GyFV5",
-	"09SkR2cTwl9/6h8+33E9tH0a/HLc/JTs//oFR61A7IRvxWefwtPW6S8v15EQR///EYnhsa8td4P9cIyY",
-	"FDcceR5iOSprXp6fH3/SBSv6dzuO5yD2Mm6x0CZKPBnDrtuUVti4u6q92hpFu2ClJ7fSC9xgjgVlOVZY",
-	"lBSYEsDqLNnrb881WGYJ5Ggxfb4i6omhtjwCJWVAHykFZOHouRiGfo9A7HXKblKCHJNrPwEI45Kof0wQ",
-	"lgFHfIVlwaGKCp2QYTFuqk4G6oyKsfwKjYsZVVy5k2+rYANkCtBV/WFc4PEruSsIIEFeLBg5Iq5ONWZw",
-	"pCerLgT7CDLEQDus1TadazRWH1BXE3FxixPTWCLi0pEVFmB5B3VJbBx1ptI1qSqzIoBYtvapx/GQh6Bn",
-	"FTZTeNNqnSvfPdcZ01EcT5dvc+DDayT5NjTw0ICMm8zoP9uEIQepFGoxRH61TdrkZ1qHBDpGo0NnetGK",
-	"6qUgJUM+qqvjkW0CTPeFVBV516hFe6mNo6huHOhN9Weo5s6QzYKKTzC1Oejm6/u78kQPbA9JVA8EoE7x",
-	"N+nPqtS5R8UwfxqVSMq7IA26bLJ7GsSAhz35dj0pcYB8kZV0CTa3tXqvM565DXQ+MUjyieUI7VLmq+qB",
-	"tAdBXh44kDGMeLbGrTSltEmKVOyIfLoZDO9GaZUrhEbk0gUBQ318q49zRHo0JC6QMgoxfWSwokN2NkgK",
-	"aWwQR9lWgYe57j9jtFn1/G2S6K+YgG5OBHZVknHGiJS4EIleG/SQA0OOouWg6/JoB3qDmHLeJuJb5/Rn",
-	"NGkVTxZRqymGIKckZiJDKN9FknJUD5Csugdy4XEfjgEXqniAsjZJR6ntoti5jmVngvMSAeNQurG5NCvo",
-	"Id2pJKV2tIm2dhQ5sFAM92Km0NZpLTq6Bo4xuW5bano7qukBOlOibSU2RJvIESIVgVccqaJM+xWOtJG/",
-	"FuFNxK4AQwFVmtLYVMN52EEmQGn44MlRK8cCFe2rC1QpG6yZSXxNjk0cTVpcZHhazAe4ZVummZa1Z61X",
-	"a9Va1NUCBtjaszarteqmpTquDJXsKeQvaS9vlu/qvSOmi01fFJjuihI3OpH8I9XfBIyGlCuLWREl5oXc",
-	"qgoOKOnjgerIJLhOgclJNQB5m7St6HEjL6XktQqHBkgIqdunEkgNl2tbbbJy/4cfv77/8oc/gsl3k+8n",
-	"f7r/avJh8ufJt2Dy3Y9fqz++B5NvJt9PPvz4tRry49eTD/e/lwM+/PDHyV/uvwT3f7v/Sn67WgV1xUjB",
-	"Rq2mE3tihtomggIW5hir5IDSNk4zWEs9kuYdR64EdDqDVj1Y0irufbHdlQxZK2zDdmcvME+1oLu7in2q",
-	"+9QdP9AtKeqSZLR+7chDOnTDQ9+HbBx1cNKOm8g8sC1dDFpUG1m23jabSzKr3NROftnIFaKmk0vSMZZ0",
-	"FWRk3adSJSJz5C5p3DQ3xaSoMPEu68SVCvB0R7iNWm1B+OsUn2OjOCevoBghVJQl2ZvyTsIIOdMPkjCD",
-	"fKufmX2f9CilKOWLCq37vyla+gLcfzH59v5LSV8fJn+afCu/lXSW0N39l/dfyA+Tv4DJN/f/Bn74oxwh",
-	"f9ZdsuI0iezlmgIyIWlwWgfTKTkLXXiqD9ASCHb3d4SEXPeMeOOpRybe+IGbTh1mobLNxyO7yWcpaI42",
-	"3W6LoFuh+thtabQv2iQmj7VUt0Q1ZX3+lEx/PDlpfXP+pOmOgGredpnNClrP3dnWdpnLZbsnKtjHr3yQ",
-	"0v8LWnvZloADKTCsREFQgYCMHj9P2svfUir+DNV+ll7fJuUU+6imuG2ZXS4vjtvWLF29qG9TuoTWVM8a",
-	"lJJ6qIs8fIOkShzV5fpU+awlryAOemksIrBxe6u+MB0QhpC4HnLBCmXAlMRS0JN6DHBDzYDT9bKmxi6u",
-	"mg2LNO24hNC12ySK1f4OOQK5e2Daj23AoRKFA8Swikh4RTpDQz/nMjKboFGqq1aCaJGmFR0LuSBV01ck",
-	"zdNlwNdIrpF0fcjW2E73tFKiv2SnlYzcTqV/GJ+EcrCbhLGyrauSLlGRjI9igGbR/bNWpjtUvoOTbsmU",
-	"9GEyE1XvosTflC6KvEsKiLOAr0cUAoxxJVExV7CdbvQr0b+gFnk1/TgzapXTaX3r2zV9GQW7jf66sw13",
-	"UeW5u9mrbKEdWHnh1PqV9d4G3HS30HZ/p2bFGXdzEt8icMxKMktAVFTseWfUtSSVJQMtyoWKPsWZT5l7",
-	"Z0urI66XZIVZHh4MhRVldlkCDRlUjHQax1KHNNkjdxm0iypWF5CWurz5yXTBBTatO9ezWpZqhjbFCNO8",
-	"zyTQgxH2POVSlASkyhYGUif8qEK8tvsxO7rWCVWZ/ka0xCUJynMSw62HVLWugR6T+AUIHb2MHbNDGnou",
-	"YEiwMfCgkMIAqnWVbHJoGBVtU4KkGDBLSQnwT6u4NNLOwpSeYjSStJIy7X79WM6JnBP36V0TXBsrrssQ",
-	"5wt7Jn74bvL9/e+l8QAm/67G/1kq6N/ffzX5a4FfwviZlVdC3m0PUH34EepJcjWdgSXATEdgW46Ybgos",
-	"B5A2mWoLXKSOZLPZ/zl9GMbvl3dj6OagujiI9h+uIco6ObLlPo8r0Hm0q2SWnyNXJfNA066oFiXjD9GH",
-	"WCwcXuhIsUv5jcCKD13lO8euSlNe/Uf3JKVLigqLgGKwZjJ/nga4KrK/iCpSXLjzd3FTRc8dv14WRDP7",
-	"ipd60iWuPNtZ0cpH7OKoiW6J9X+Oizny/2g6dJpzuM3wXaQi6EqIJLHz91eS1Zvgr/pt5j8GgQVHXl/l",
-	"+6h/RcSY+mquC1YgGYMh5cIG8pMICUGeKiHXmLmmZIo5XdE/bcJjt8M1KlZCSBKrLFRHqkm0Pbm9lH25",
-	"TOp0yDXjrqHZkGjiVEmtbbStu6u7/woAAP//",
+	"7D3bcuPGlb/Si6RqJAekqOuMqNpKURJnRrZuIamZ2IMJ2QSaZEdAN4xuiKJdeshW7PjBX5GXsb1VcXnj",
+	"qq285Dso+2e2+oIrQRGUFG+c3YepEYG+nj597ufgU8Omnk8JIpwZ9U8NHwbQQxwF8lfDx69QwDAlh5CN",
+	"xBMHMTvAPseUGHWjM0KAQQ+BK9XKBJCBQ3wFgycM2GEQIMKBQ+3QQ4RD0QkwH7kuA3yEwAhBBwVVwzTQ",
+	"NfR8Fxl1Y8MwDSyGVi8N0yDQEy8a50cVvRbDNJg9Qh4UC/Lg9TEiQz4y6us7psEnvmjNeIDJ0Li5MVN7",
+	"uCAOCphNAzS7kwPoun1oX4IBDTzIMxsSa2UIOfFOmNoFwBys9DZ6q1VwAsnEIgES3RDwA3qNEQNOQH29",
+	"SwbGmI9AGC+BgRUyxOS6bpFe6mkXk27Ugw4GvVUTMComwgwQMTwI0MchDpBTtUhpyHVfNVvto7PTZSB3",
+	"YxoBYj4lDElc2IdOC30cIsbFL5sSjoj8E/q+i215umt+QPsu8n71eyag+mlqtl8GaGDUjV+sJfi2pt6y",
+	"tXPVS006i2GBmlaAwIOuOCDkABoACAYYuY54jskVdLGzB3ooCGjAekBsngEBsQkYQOxiMlTNq8aNaRwR",
+	"jgIC3aZo/VPvBzpOhRK5KuTsAUL5SKwO9mnIJbKJN2GAxMYczGyXMqSWfQ4nLoVOh9JjGAzRT73wPnUm",
+	"YlGumDwAfASJvhyBwExo28jnDKysgxO8D/oT4KABDF2+Khd/QWDIRzTAnyDnp145dhDheKDnAJdI7sPD",
+	"jAnI0wCMA0qGghTpyyfme/36daUR8pHoakOO5tA/sQKUhgO69pHNWTVz22aul4QIC32fBhw5J8jBsCPb",
+	"/O+cKaEc9NKziVl6VUlC9VCSI/QZdUOOLlrHs+BoEAD1ezDi3F9hq+CidVwFDQZ61Eek6+AA2bzrYnLZ",
+	"MxWnAOIFk7R0jPqgAqBFCBoDDvt7oEGcgGIHQOIAfNYWbwnApAJ9H4jWVxiNV/OUUEzN6mtrExoGFYd6",
+	"EJOqTb01FxIHkyFbWzfMNPXbqG09Mw0Pk+jBM9PwIRcUwqgbv3szevn2De+of/752zes/fbX9bW1N7+z",
+	"LLb261+8/ZX86+17vzTyVNQ0ritDWsmdvWk0bAWxTw3oOFj8Dd3zgPoo4FhQ2wF0Gcqf1usR5BpkDkUM",
+	"jEdIXb+QoQDYLrYvWRU0r6HN3QmgRPIhMaQ8X4Z41SLnLrSRA/qIYQcBCMbYGSL+hAEHcqhoqi2m6Yec",
+	"C+4nnhA2RoHoNBGzWcSZEOhhuwLlJoCtOac6BQ9epzeyLuGae+Knfn5qDBHv6iG7MIbLXRj9AvFD1UHB",
+	"UUPzxjTyOLZopDQ2R919ynjXgwQOUdeHisjeNcaZj8g5ZfxEdjmHQ5RbjxxwmZEKxlCUpdSexCht2fwY",
+	"k8tonJsYNWn/98jmedR0Lqu6aepFBXuCOim5UFwMY4j5KOzL23SJCAwuMU/+YM6lkrjkQIeQw/kYzoNw",
+	"BsGfBwhVBHsH77fPTjWqI3skkF3KZpABdM0D2BXYmpEbPzXEZe9eokl33ajLH+AKuiEySmxcrvTh2z4Y",
+	"QX6CGNMnXX7fDXXnPNUXrMiRKw61mZA42Rq6kgcsGlU9B1hyJqCnsow9izAhXNtrAlWgjytXm1VBveWw",
+	"0Me65WoV9MT2eoDBiSAf2B4BzWosEotSDPE66HF0zXvy/gtCQgeS0PTek5DvAQVKpq48CV0X9sUpqM1l",
+	"r7eYANpcdlyEugeqrTyPG1N0FfI0LEMTDtJtb0xjgF1Uas7n2EXRhFjKJQkjQU9hzV53dirbz/pbla3+",
+	"JqzsDrZRZdPegOv9mrOLng2yrGR949mMJG0a2BPEpMxqjkTLaDkuVay4VM9j3TjqzJBQKhb1aqtWqj3v",
+	"Qj7L1F9HbCbCzzEUSEJ4FSxAVAEHwdgt0utgDzEOPR+sYMJ3tlZ7iqVzcaMluBkY4isEPGwHlCGbEocB",
+	"homNFNO5IPgaIJ/aI7AiRQCOhihY3QNzUH8lh/sWiVYDIOg5kKMKx564C/KUpJ7nB5TTfjh4whQB8qDv",
+	"C/FwHGCOmJBLeLSNKtinfARggLTUi5w6SNYlLkx6J4qRinsqJgMrrecHYHNzc1c+d5CNPehmOuRlmvWn",
+	"G7tbG7u7GzvrW7VarZZBup0tQeTQNc9i70vkuvTfsvi5s729uVOAoVxLnjn5sPnbjgmOThovmiZ4fnTc",
+	"NMGrs6ODpgmOzw4anaOzUxO8OjpsnoltHJyddhoHnT0QkktCx0TRX5aBUVbXF8Nnl7e5USRBoWuOCMN9",
+	"F1UQCT2j/ibqKpdmmIZYm2EacnGGaUSrE4/E8gzT0Ksz3t6YxhV2EC11qV6JltGNuqLYLneLX4mWqlsJ",
+	"9pPmG4/AhVI0dCkutJjrJCNbxryLZxG9lVTrMmxC2SryCHjmq7XXhV6BCM/JvAxxQKhU9dNc0yIlNrAa",
+	"y6uxGrBddDP8ESUoZy6ZRdNS55w6mUc55wxzvOug7wb9DNdz+v1NuLFVWbe3nMoWetavwM3BRqXW37Wf",
+	"OU/RzmAbluF6Uu7l9BItZN5C6O3IhnNJ0flZuwNWlIkEAjH0qiA6+2cdsCItazw2rDxhWoehfNUEPgos",
+	"Uga3Y2hahuBNi4SqdA+ht1fBxQzds0hM+HIqqtjOPUmf7rp/JohZObRLEOVx8e7osNgkIkD0hAHsmPGF",
+	"VdYsSlCWBez0N51te/C0sruxu17ZGsDdyrPdDVjZdWpP0Wat5kCUw7WdrVl8nkG9B+se9ogyRLTKq/Gq",
+	"rmRgJQFjDvyQA6yokdJbTYtIbcVR2kp/olSYKjgi4EVkxL1EPhfChhB9+hMpVxAHBAg6QFBPB3ni94o4",
+	"uRYci43kZYE7dZ05oJmLHXqOR0CMjEqeshSXP4N96kwiVWOekcEo0C9ifOwqUlZWTzg6FBBLNMpFfSNB",
+	"4L6EjYb2yKdYGfbu6tZJWt6YhmB1JXZ2wVCgdiQ7MOygMl3aol0ZOlJ4vo+ONsrhsKRlrDMfYZ4wbcDa",
+	"A5ADF0HG0xotH1PlFZDW2kWmqnLmqcR0I2TyrpeYBPJqv3gP2EgwDU5jsSZLIafvpv99+8fpu+nfpu+m",
+	"34DpV9N34Paz2y9u/3D7Hz9+KZ785/Qr8d/302+zlHKrtruTMWuu30dqKT6fh5978yqycJe3kxAgGTcY",
+	"o/6IUnG2iFwhl/qoHpk2lNtHgNJXvhJp6+dCHlC2DYvMs6+0EHROUNVz9iK3UWQSgaGDOXIAJlq0bL5q",
+	"nnbalcbF4VGn6jmrVXDe+PCkedrpdlqN03bjQGgfT1i8BhgE+EqQemaRHg8gYQqVemClcAVStun5cOIJ",
+	"rTzdwSKZHrpJ1XOexJr06p5W1zmUVl3IQC/6ke+fm1E00yYe1czDw0DSSrZWq22sxkJOpE4LXqXuT1bP",
+	"kxwre3nisZc79GTpYiP5o8uur8sQcaIL173a+JXaZdUT0pzyO2NerI1kr8GNaUTTLrfaThrwiegAhvAK",
+	"KVkIc8DCvujTR44JUgJDCcysg0gjenMmV/p2teR2CBp3hVjWpxmKdCerTOmleoT79SzA44WMU3XppHpE",
+	"jDf0He2LW8R5L1RLQeQeOnOklNzVU1I06cKLeLC4Dox1A3SljXNlGHJDdmolfcpQaUVNH4kqN+zLezBg",
+	"aAvK4CJniAQABYeFmmDvyb88n0+05bhqlNySWMoj7apTqFe+llZwxVb4CDNB7hdew9W8smeRWeqXsPDT",
+	"5uvuSbPdVraqnC5TSufLjiB+HbxsdPbPOqmnF+1mq9s4OGi2291W81ViAhMKY/fi/LDREc0KGJXxdg70",
+	"JcgeDv7ngkHEkRZZruAgDrGbNUB4IeOgj4TA5lHGwXpNaJQBtGVYUtbyUNvYKtD/dAhMoXIaBYOoNk+Y",
+	"FBlMMKCBfgRUCElWDMsG0ZSwfWDCi1bQen4AdnZr60rN1M0AJlr+i0Jd+tSZZBewltI6soaDWq1IrovC",
+	"hAT6aCC/XXzpUkf1GOeuXSuPa4eMhi1hhIyalrFARr7VmcCAmcONbJWL8ZDhT1BXavkLHTH4E7QvG5Yh",
+	"9zFkH35Ic5zpy9H/A+i6d6ntKvitF4txic4tJUiHgrGU0LlW1tisnl9GQU85nmeugHj4tpwvWEdZPQJw",
+	"E3fe416BeNwSdyBuW+YSjBAejnjXv56lXCEmfHMDYAKWWZ4ZucQsoj1/YoQ5ptXiFauITKNuyP5KTcee",
+	"YIwJ4dOTSK9p6Xt8r9tpGmPs8NHPGEQl6EuCtw+/AxnH9ONeg/TQJW5CunkpjgA55qEyo8UQdmgoOkgW",
+	"rEC8W0vBu7KbQJyEXl/jJCXDMkOtP8uMJX/mBitxehmIP/wA5wY4LccjxDDKMEMZf8KACrGSqoIvw14w",
+	"Z4COCQoAJe5kdZYFZO2uiWg0/Mh5Sj3SzouGi41faQ6RGr0En1BxWo/FJwoivx4GXD/su9iWgP2/BseZ",
+	"2Ld7ijKYYF5CgDFFYyKDWGW3i9bxv54ck4Xrg507GdBWQWc2v6IXIB4GpBsGbk95Y3sJyHt7C3JMYiOw",
+	"Z5GegK+LpHsoGg30/IBeYQcFarwqaGI+QoFK6xDKoQcn2mhbZMrMDjnHB1q0Mq1tSmUzvcVqYfyywKmK",
+	"70IuOEYlQCqwtepIpyIO1pJlFMUzz4g7Px9PWeZ0ys6VgLMwhi1ASdxIZGDIhpQMXDqWTuqrvA8mOpAY",
+	"8qXgzWgY2Authm3V6p/Hz1d81x+fhtzb05ehHrF/b5bSakwoHf+do7Si+9vlwfVoDrICQ/SSUcXa7q7i",
+	"YcgdkcWJFwlYRmrCu2KL/ZnlrZaRqaHvd5kbDouJZhzAI5qAldJTJxLjQsucLUhSgKHL5tBtynjkjVXL",
+	"EfoZkD3mRrwmAEzFmUpdLB/mKqNcGYBAyfPzdZaCTUZdoyjSntIk6mqm3mouiNUihVGsRDVfEMGai1il",
+	"gzhM1cFDHIV+J/GptZmo1M0NAe0AQY6cuwOL9VZlYLHuYIqlRFGygGMPWWRpdMgH+O0Umeg0U5MW0jko",
+	"Id30KWeeZBuQgV6mby/x73EYcOSowGW9unpybvPNAwkamdrRrJ+sBYgGDgrEG5B7QdBYXNy7QtZmIZR3",
+	"UUy/uf3ih69vPwfTP//w7e2ffvxSBhpM/+v28+n30+/qoLF/sL6xWRhLvDAYS7G0WbBeXBwdzveRJjCM",
+	"ll/qegsIzEnUS8ihbGSC/kSHjs67gymAtUWXPbDQ966kWXW5c4Go86gskGMzy9AXXMitYGUdnDdPD49O",
+	"X5gW2QAHZyfnx81O89AEm+B54+hY/LUFWs3nF6eHzcPVzD0GnNLlPFQpZ1C33Wl0mt14wtkrVByQPTOC",
+	"Xr5hLhh99q3aX+GraMMyjpvP8ehBPkNWBjSIz7s+j/e5mHFmkVbzrHXYbIEVdYpg3QTQZTQG3qq5BNHu",
+	"THyJ4Ay0L/ZPjjqSH7Sap83XywWMpkHR+fBcQEKu8h7Hk+s+80ottOiNXHe5qNMC6eURRCLK+BEZ0KUF",
+	"Icq4WRQ+EuEAZfpaihksQ2ECwHxPRQ75cIgsIrOmVBCnQK8h4hXRUcufJhiPKEPz7LZK4rTIygATBwUv",
+	"EBdTReLiqkKRniRMPRP0XMh416MOHmDJPSMluB8yTBBjWm8tIXBleiwfzBJ114CgTDLngcwUjd49YfJF",
+	"QQi+eLw2RLyrITxf3CkEy76eIBUFW3KzBS664vD+uEcxMZlzmucB8nDonUOC3PQi22E/+iljwi1ycUcy",
+	"TO6Kt5qN425T0rl7hgkcNMSFzo7z/tl+2zCNk0brg2bn/LghE2Tazdaro4OmeHHebLXPThvH5a51erOP",
+	"cKFtyNGQBpO8N7VYch9B3kVEnL6TyqjvU+oiKO0GNublhrrfXdC2VSpNRTrqbeUuOiI1koWhWQ4WC7N5",
+	"qZUPcMB4V5p32WiOYN3Iic6lkttAnNuWDzFUm6oDB3IkGu2B3HVQr2Q+XUmhG7OuzKvpjrDjKOPQ7Gnm",
+	"aeDijc7VGAupi0WWUBPukisVWsgWC1Ygpm9ecynwxUrKEiTi/GL/+Kj9Mi+Vlc8dSfVvNV8dNV93W83f",
+	"pKKC1K9Ws3PU0kIWC33fxSiQ0YNdyBhmHJIFF3Ep58LyMcmxHPA4IkUnWu3cs5X7WZjMMv7oYGvr4+3D",
+	"2S0u1JFS4YqP4SLNEiI1sGVUF/JP0a+MpVYCf36ulsIyEyg8MsHZ6Yuzo9MXgAag0Tp4efSqOd8UpVZu",
+	"EcsQHNQyTJ2oPoYB0VKIvigenMgoMcdBsxF5C9Kv1Aofdovii2KYht6hYRp6gyWl5OTYHwGVdaGXeWRy",
+	"d2v7KdA1ZGK3RBUc8biwlI8glwamsO9hLjRJCcwCJ1ZB1F4+fC1VlqlUzJ6KuptdfbOohJNpYI48tji5",
+	"Pw5nS04DBgGcGNraixjv5hMgNy87J85T9pur809q8KP165LsIWSZYbZqheEpHHOVxJXMtw8dkNjZF4oA",
+	"0aVLBpBpkfW+C8nl4pTWnJlbrSfeQRmXrcazh2NsO65RcP/s1cj/kUWadvP4uNmSGaIXHwpd/u5YkrIl",
+	"NNSC29hBSxIctZ570pu4s9zLHaaPlxcnjdM4LXZh+IzeFFC7Kl9IRLUX5FmnmsQlHOigOPda2k/YiI7B",
+	"RbvZKgLdXJFH7umegIv67p91dIB0ObKs8fIREDyOGyvI/mL4EwQwUVmgpYtpgDD2K1hktn6GtjzOr4uh",
+	"z/A9qVMri6NFCnwKYbFTYV5ljLC8UwGU9Cls1LaezfgUCmLVdMjbg88qdtfe6Tu2pf8+oF4VfJDC4Tro",
+	"yTj7xuHh2WkPrKgcdW3a3rNIVENSCJOCmMnac1FKUtz37PBUQLx38LIRh/Z3lQWuZ5EVqOtyCawReBE1",
+	"7YGVwnCD1eWT0tUG8v7tJVLT4wGSLRmmUbAh/bQo+UAfxcPPtJNJuZ13rtoML+vajOiYzJyshLEJeicf",
+	"dsWueqZFxN+HR68aLfFc/tE9b53JH82TxumhariI0kXV3KKwF0KBjgUErgT+HtjZUlnjamdPGHCxFyWx",
+	"JUcnIXlPo5Hqqvem/pIbMkwj3pj4O9lX0ZmlQP3wcyvMg3oMxQiGfKSYn5gCqDlAMkkZJWnJOI0S/KZw",
+	"u48DxbklGlxsXwoqLHaTq9WgCB1mwKXDoUx7BZzqWgbZ6g0vPvYOn+44Lto+9d+ftD8m+799xlDH5zvh",
+	"K/7Jx/C0c/r+xTri/Ojf71HFIQ5bmdnBfjhBgWAmDLkuCmYubPvi/Pz4wx5YUe/NODQSBXtxOV+LSLFE",
+	"87BeO/R9d9JbVQFiCtt7YKUvplIDXGGGOQ2WzP5Sa8luf3uhTWCeKBgNptZXdBFjqD0cgZLyR48btx2P",
+	"WyJoO277uDk894z956PQ6xOI3W7ZqUpc/wTMj3BkcempRz6yaNwyRxa1/Sc4sjLgj0H2UPDLMnp2GGA+",
+	"acuqwHKlknB+gCYLQp5mSxSbQraXxVxlxb242swHYlbgQ4LcWIZgiDjKLxnAseosK/ruIxigAFhhrbZp",
+	"X6KJ/ANpz2FxuXBdpDniQpHVxMdiD3KTWPtgdW3HpH6XEQHEMFX4XRw6eRf0jMLCxC87nXMZ5qetflHI",
+	"ryqFyoAHL5HgS1DDIwrW0gXb1U+LBMhGcVhF1SIWeU+J20CFc6ooWzVoRdYljhy82QBwFbpsEaArGacq",
+	"sva0BFlPR7PoAPA4JjxV67g6s4Zs2ly8gtzkoDdbK7cnVnTH9JBExYkAVIFMOodf6mJ9ykezq1GXvwfS",
+	"oMtW3mCZcKi4nIFYC6eq9mI0DzOVJqTS9pkJVFI8SJLiRQsVLSDLHlpEWfzE5oENgwAjlq3uVfqmWCR1",
+	"Vczo+vQyGN6Lsn5XCI2uSw/4ARrga7WcI9KnIXGA4MFIV5sAKyq61wRJVR8TxAG5qzKCQAkNSvCXxy+N",
+	"I1rUxwT0Zlh8T2bKZwooyvojWrQwQR/ZMGQoGk5GDegZ6BUKpBcsEU8KKnNI1z2PPtsQIMhkMJjCzhEU",
+	"5yKuclzVIx61DmYi6T04EayAyEEtkg5oN4vC7FXYeyaOXyBgHHWv1VNFCvpIVf1OiVUWUYqhvA5ByEf1",
+	"mChYKgNGBeKCY0wuVRU3YEUFhkBDh7Qm6pZFRAueCtZPscEVhpDihRHeROQKBMinUhKMnIcutpGOZdZ0",
+	"UAXQZEmgvPtyA1UaDNd0J7Ym2iaGYcUuMjQtpgPMMA39YQqjbqxXa9VaVCEa+tioG5vVWnXTkNXLR5L3",
+	"FNKXtKcnS3fV3BHRxbrGOExXGI+Lhgv6kaoVrsJfLKKVacwKqVUVHFAywEP5dQPOVLbMDFeTdXIsIzrc",
+	"yKsgaK3EoSHiXOguqYxjEEUsW2Tl9o8/fnn7+Q9fg+m30++mf7n9Yvpu+tfpN2D67Y9fyh/fgelX0++m",
+	"7378Ujb58cvpu9s/iAbvfvh6+v3t5+D277dfiKerVdCQhBRs1GoqBygmqBbhFAThDGEVFJCN6DhNYA15",
+	"SIp2HDkC0OmUa3lgyWdX3hQLN0mTtcJPmtyYS/STn3O5eRv7QPapM7njywPRFwciW6M0vCPl/WWh58Fg",
+	"En0NQdm4IvXHNFRluqJCbWWL/2XTTubVvjOTNxszVfHSeShpN226JFtkCEllVUTq1k3yEYSF2ShFVdJu",
+	"sk4XIQbnv66yUastCX+VDXSsxefkFCQhhPJmCfImre4wQs70gSTEYLZs/txvKKhWUlCarXBm3P5d3qXP",
+	"wO1n029uPxf36930L9NvxFNxz5J7d/v57Wfij+n3YPrV7Z/AD1+LFuK1+uJEnFGR3Vybw4CLO5iXwVT2",
+	"zlIbztXUfwCC3fwDISHGPSPuJHfIxJ3csdPcYpaqIXd/ZNepLwUfGsl/uoKgay6/CbOl0L5okvh6rKW+",
+	"PCS7rC/ukvnWjOi0vrm4U/7rOrLfdpnJCj7jcmMa22U2l/0SkYR9fMoHKfm/4DMZpsHhUDAMIxEQpH8r",
+	"I8cv4vbiXUrEnyPaz5PrLVJOsI9SaixDz3LROraMebJ60ZcK0vX89PdMNEoJOdRBLr5CQiSOigR6VJr3",
+	"Ba0gNtrTGhHYuL6WD3Qk7wgSx0UOWKEBUEIzp6Av5BjghIoAp329ulBUXPsuLJK04zpYjmmRKLbi98iW",
+	"3rC8yV+DQ+YU+yjA0nnjFskMTXWcD+HZBI1TX6hIEC2StKJlIQekSk4VcfN0ebxLJMZIStBmC8Xlv+Ig",
+	"WX/JGtMZvp2KINM2CemL0BkmZT/WkHwXIeLxkXddD7p/1sl8D2G29L4qtZ/U19cdZU36xN6Urtl1k1TB",
+	"Wwj4ggJdcfLYnNqP6Y/qietRUHBvteThzanVl86ai3K9cplT5XOI5HFtb9fQs61arYI2dvuVrXVnqwKf",
+	"ru9UtrZ2dra3tySojTjuckEOSXQC87IcklMpKn+WOp0Gk4Y7ScLZUe6w4oxKaWUo9q/HbvoV7aZPEvbM",
+	"+HzmnUsO6EmupOFNKtBxJM1PH4WhzsLIJtoZGzVxs2qVjVpnfbO+vlGv7Xxk/KsdWCZiMnNIlKmknzhK",
+	"Og3jXA3JiDMmkeiGi4cjbkTR5AZHowBKZpunQ6lF6ojAmwxpioruLSFRqTqOj6YvLDFpw76c94k4xfRy",
+	"zDLNH3U9BjDGrivNzoLIyioYQ6E3/KSCXm33p/yCXoOobAAtfsQVLqR1LYZbH8mCgxp6gcAvQOh4Lzbe",
+	"j2joOiBAPJgAF3IhMEA5rpRfbBpG1SkpQYKk6KGElPCzFW6baYNySpbVUqv0bEYmt0rUTN2FRMTNG+9/",
+	"KtPWjAvg8Q1bTKm6jhMgxpa2a/3w7fS72z8I1RNM/yzb/1Wod9/dfjH9W4FVS3sppE1L7K0OqFr8GPXF",
+	"RdbfaBQA099mNEWL/OcZRQNikdwHGouE2WzZhJ+nBUxbjWeNYKpwuKpCQwd3F6vJmsiydWXuVwnm3oa2",
+	"eVaymXIsd3x/Iip6krGmqUUsFyxSaIYzS1kdwYoHHel5wY6MV1z9Z7dDpmvXFFabicGaCbF7HODKuJdl",
+	"hJTiCjH/ECNndNzx6WVBNPcLr6WO9AFbnm/q6sz6e2Ofm/q6w/+bvRZIBkd5x/uMuXaO5SsVfyGZSBJ5",
+	"8eatIPU6dEC+m/tZbswZcgcyGk5+z10bimRfB6xAMgEjlU9OJoCHhCBX5nkqzFyTPEWvrugj8yw2Wl2i",
+	"YiGEJJ7uQnGkmsRqJLsXvG8mbybtsM8Y+2jWoZ6Y5FJjazns5u3N/wQAAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -110,7 +110,11 @@ func (a Action) validateAt(at string) error {
 	if a.GetDynamicAction != nil {
 		kinds++
 	}
-	for name, p := range map[string]*PostPayload{"open_post_page": a.OpenPostPage, "open_post_manage_page": a.OpenPostManagePage} {
+	for _, k := range [...]struct {
+		name string
+		p    *PostPayload
+	}{{"open_post_page", a.OpenPostPage}, {"open_post_manage_page", a.OpenPostManagePage}} {
+		name, p := k.name, k.p
 		if p == nil {
 			continue
 		}
@@ -321,9 +325,9 @@ func (r DynamicActionResponse) VisitDynamicActionResponse(w http.ResponseWriter)
 // HTML escaping (a URL's & stays &).
 func MarshalAnswer(v any) ([]byte, error) { return json.Marshal(v, json.Deterministic(true)) }
 
-func writeAnswer(w http.ResponseWriter, invalid error, v any) error {
-	if invalid != nil {
-		return invalid
+func writeAnswer(w http.ResponseWriter, rejected error, v any) error {
+	if rejected != nil {
+		return rejected
 	}
 	b, err := MarshalAnswer(v)
 	if err != nil {

@@ -1,6 +1,7 @@
 package sdk
 
 import (
+	"errors"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -58,8 +59,13 @@ func ParseStart(text string) (StartCommand, bool) {
 }
 
 // BotMessage is a message a chat bot sends through Divar's chat API
-// (ChatBotSendMessage): a text, optionally media, and a grid of buttons,
-// each carrying the same [Action]s as widgets do.
+// ([Client.SendBotMessage], [Client.SendBotMessageToUser]): a text,
+// optionally media, and a grid of buttons, each carrying the same
+// [Action]s as widgets do (kenar-docs docs/chat/chatbot_conversations.md).
+//
+// UserID is not part of Divar's request body (ChatAPIChatBotSendMessageBody):
+// [Client.SendBotMessageToUser] takes the user in its path and does not
+// send it.
 type BotMessage struct {
 	UserID      string      `json:"user_id,omitempty"`
 	TextMessage string      `json:"text_message"`
@@ -67,7 +73,8 @@ type BotMessage struct {
 	Buttons     *ButtonGrid `json:"buttons,omitempty"`
 }
 
-// ButtonGrid is a chat message's buttons, in rows.
+// ButtonGrid is a chat message's buttons: at most 3 rows of at most 3
+// buttons (kenar-docs docs/chat/users_conversations.md, ButtonGrid).
 type ButtonGrid struct {
 	Rows []ButtonRow `json:"rows"`
 }
@@ -77,18 +84,44 @@ type ButtonRow struct {
 	Buttons []ChatButton `json:"buttons"`
 }
 
-// ChatButton is a button under a chat message.
+// ChatButton is a button under a chat message. Icon names one of Divar's
+// icons ("HOME"); IconName is its deprecated spelling, kept for reading
+// older messages. The members are in the order of Divar's examples.
 type ChatButton struct {
 	Action   Action `json:"action"`
-	Caption  string `json:"caption"`
 	IconName string `json:"icon_name,omitempty"`
+	Icon     string `json:"icon,omitempty"`
+	Caption  string `json:"caption"`
 }
+
+// The limits of a [ButtonGrid] (docs/chat/users_conversations.md).
+const (
+	MaxButtonRows = 3
+	MaxRowButtons = 3
+	maxCaption    = 256
+	maxChatText   = 4096
+	maxMediaToken = 256
+)
 
 // Button returns a button showing caption that runs a.
 func Button(caption string, a Action) ChatButton { return ChatButton{Action: a, Caption: caption} }
 
-// Row returns a row of buttons.
+// WithIcon returns b showing one of Divar's icons by name ("HOME").
+func (b ChatButton) WithIcon(name string) ChatButton {
+	b.Icon = name
+	return b
+}
+
+// Row returns a row of at most 3 buttons.
 func Row(buttons ...ChatButton) ButtonRow { return ButtonRow{Buttons: buttons} }
+
+// Grid returns the rows as a grid, or nil for none.
+func Grid(rows ...ButtonRow) *ButtonGrid {
+	if len(rows) == 0 {
+		return nil
+	}
+	return &ButtonGrid{Rows: rows}
+}
 
 // BotText returns a bot message with text and, optionally, rows of
 // buttons:
@@ -98,31 +131,46 @@ func Row(buttons ...ChatButton) ButtonRow { return ButtonRow{Buttons: buttons} }
 //		sdk.Button("خیر", sdk.GetDynamicAction(sdk.Data{"answer": "no"})),
 //	))
 func BotText(text string, rows ...ButtonRow) BotMessage {
-	m := BotMessage{TextMessage: text}
-	if len(rows) > 0 {
-		m.Buttons = &ButtonGrid{Rows: rows}
-	}
-	return m
+	return BotMessage{TextMessage: text, Buttons: Grid(rows...)}
 }
 
-// Validate reports whether every button has a caption and a valid action.
+// Validate reports every limit of Divar's that m breaks, each naming the
+// field by JSON pointer, joined in one error that is [ErrInvalidAnswer]: a
+// text or media, at most 3 rows of 1 to 3 buttons, each with a caption and
+// a valid action.
 func (m BotMessage) Validate() error {
+	var c checker
 	if m.TextMessage == "" && m.MediaToken == "" {
-		return invalid("a bot message needs a text_message or media")
+		c.add("", "a bot message needs a text_message or media")
 	}
-	if m.Buttons == nil {
-		return nil
+	c.text("/text_message", m.TextMessage, 0, maxChatText)
+	c.text("/media_token", m.MediaToken, 0, maxMediaToken)
+	c.grid("/buttons", m.Buttons)
+	return errors.Join(c.errs...)
+}
+
+// grid checks a button grid found at the pointer at.
+func (c *checker) grid(at string, g *ButtonGrid) {
+	if g == nil {
+		return
 	}
-	for i, r := range m.Buttons.Rows {
+	if len(g.Rows) > MaxButtonRows {
+		c.add(at+"/rows", "has %d rows, Divar takes at most %d", len(g.Rows), MaxButtonRows)
+	}
+	for i, r := range g.Rows {
+		row := at + "/rows/" + strconv.Itoa(i) + "/buttons"
+		switch n := len(r.Buttons); {
+		case n == 0:
+			c.add(row, "a row needs at least one button")
+		case n > MaxRowButtons:
+			c.add(row, "has %d buttons, Divar takes at most %d a row", n, MaxRowButtons)
+		}
 		for j, b := range r.Buttons {
-			at := "/buttons/rows/" + strconv.Itoa(i) + "/buttons/" + strconv.Itoa(j)
-			if b.Caption == "" {
-				return invalid("%s/caption is empty", at)
-			}
-			if err := b.Action.validateAt(at + "/action"); err != nil {
-				return err
-			}
+			p := row + "/" + strconv.Itoa(j)
+			c.text(p+"/caption", b.Caption, 1, maxCaption)
+			c.icon(p+"/icon", b.Icon)
+			c.icon(p+"/icon_name", b.IconName)
+			c.action(p+"/action", &b.Action)
 		}
 	}
-	return nil
 }

@@ -20,14 +20,28 @@
 // [NewServer] returns an echo server for the strict-server interface that
 // oapi-codegen generates from kenarkit's OpenAPI document (package gen, or
 // the add-on's own gen/ made by `scaffold new`): it checks the
-// identification key Divar sends in Authorization ([CheckKey], [KeyAuth]),
-// validates every request against the document ([Validator]), answers every
-// error as an RFC 9457 [Problem] naming each failing field by JSON pointer,
-// and is served with timeouts and graceful shutdown by [Serve].
+// identification key Divar sends in Authorization ([CheckKey]), validates
+// every request against the document, runs the handler within Divar's
+// budget, answers every error as an RFC 9457 [Problem] naming each failing
+// field by JSON pointer, and is served with timeouts, a drain and a
+// graceful shutdown by [Serve]. However its operations are mounted, none
+// is served unchecked ([CheckRoutes]).
+//
+// The other direction, the calls an add-on makes to Divar, goes through
+// [Client] ([NewClient]): post add-ons built from typed widgets ([Addon],
+// [TitleRow], [ButtonBar], …), messages in users' conversations
+// ([ChatText]) and from the app's chat bot ([BotText]), whose buttons carry
+// the same actions, event subscriptions, the user and posts. Every request
+// is checked against Divar's documented limits before it is sent; calls
+// have timeouts, retry only where safe, and fail with errors.Is-able
+// [*APIError]s.
 //
 // The state that outlives a request has its own packages: sdk/session
 // carries a callback's context to the page the add-on opens, sdk/dedupe
 // makes an event delivered twice run once ([EventMux.Dedupe]), and
-// sdk/redisstore keeps both in Redis for several replicas. The package
-// sdk/divartest plays Divar in tests.
+// sdk/redisstore keeps them (and OAuth tokens) in Redis for several
+// replicas.
+//
+// The package sdk/divartest plays Divar in tests: its calls to the add-on,
+// and its API for the client (divartest.NewAPI).
 package sdk

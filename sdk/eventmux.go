@@ -100,7 +100,7 @@ func (e *Event) Key() string {
 		}
 	case EventPaymentTransaction:
 		if t := e.Payment(); t != nil && t.ID != "" {
-			return string(e.Type) + ":" + t.ID + ":" + t.State
+			return string(e.Type) + ":" + t.ID + ":" + string(t.State)
 		}
 	}
 	return ""

@@ -27,7 +27,7 @@ func (a *muxAddon) Events(ctx context.Context, req gen.EventsRequestObject) (gen
 
 func newMuxServer(t testing.TB, mux *sdk.EventMux) http.Handler {
 	t.Helper()
-	e, err := sdk.NewServer(sdk.ServerConfig{Spec: gen.GetSwagger, Keys: []string{testKey}, Logger: discardLogger()})
+	e, err := sdk.NewServer(sdk.ServerConfig{Spec: gen.GetSpec, Keys: []string{testKey}, Logger: discardLogger()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -53,7 +53,7 @@ func recorder(got *[]string) *sdk.EventMux {
 			return rec("post " + u.Type + " " + u.Post.Token)
 		},
 		PaymentTransaction: func(ctx context.Context, e *sdk.Event, t *sdk.PaymentTransaction) error {
-			return rec("pay " + t.ID + " " + t.State)
+			return rec("pay " + t.ID + " " + string(t.State))
 		},
 	}
 }
@@ -74,7 +74,7 @@ func TestEventsReachTheirHandler(t *testing.T) {
 		{"chat bot message", `{"type":"NEW_CHATBOT_MESSAGE","new_chatbot_message":{"id":"b1","conversation":{"id":"c","type":"BOT"},"type":"TEXT","text":"/start MY_DIVAR"}}`, "bot BOT /start MY_DIVAR"},
 		{"revocation", `{"type":"USER_ACCESS_REVOCATION","user_access_revocation":{"user_id":"u1"}}`, "revoke u1"},
 		{"post update", `{"type":"POST_UPDATE","post_update":{"type":"PUBLISH","post":{"token":"gZd7omnS","category":"light","city":"tehran","district":"d","is_phone_hidden":true,"supplier_chat_assistant_enabled":false,"chat_enabled":true,"first_published_at":"2024-10-20T13:12:06Z","data":{"price":1}}}}`, "post PUBLISH gZd7omnS"},
-		{"payment as transaction", `{"type":"PAYMENT_TRANSACTION","transaction":{"id":"t1","cost_rials":1500000,"extra_details":{"a":1},"state":"TRANSACTION_STATE_COMPLETED","type":"TRANSACTION_TYPE_REORDER"}}`, "pay t1 TRANSACTION_STATE_COMPLETED"},
+		{"payment as transaction", `{"type":"PAYMENT_TRANSACTION","transaction":{"id":"t1","cost_rials":1500000,"extra_details":"reorder gZd7omnS","state":"TRANSACTION_STATE_COMPLETED","type":"TRANSACTION_TYPE_REORDER"}}`, "pay t1 TRANSACTION_STATE_COMPLETED"},
 		{"payment as payment_transaction", `{"type":"PAYMENT_TRANSACTION","payment_transaction":{"id":"t2","state":"TRANSACTION_STATE_PENDING"}}`, "pay t2 TRANSACTION_STATE_PENDING"},
 		{"unknown fields everywhere", `{"type":"NEW_MESSAGE","v":2,"new_message":{"id":"m9","x":{"y":1},"type":"STICKER","sender":{"side":"SELLER","type":"USER","z":1}}}`, "message STICKER m9 0001-01-01T00:00:00Z"},
 		{"unknown type", `{"type":"SOMETHING_NEW","something_new":{"a":1}}`, ""},

@@ -67,7 +67,7 @@ func (exampleAddon) Events(ctx context.Context, req gen.EventsRequestObject) (ge
 }
 
 func ExampleNewServer() {
-	e, err := sdk.NewServer(sdk.ServerConfig{Spec: gen.GetSwagger, Keys: []string{"my-key"}, Logger: discardLogger()})
+	e, err := sdk.NewServer(sdk.ServerConfig{Spec: gen.GetSpec, Keys: []string{"my-key"}, Logger: discardLogger()})
 	if err != nil {
 		panic(err)
 	}

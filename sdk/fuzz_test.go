@@ -66,7 +66,7 @@ func FuzzRequest(f *testing.F) {
 			f.Add(uint8(op), seed)
 		}
 	}
-	e, err := sdk.NewServer(sdk.ServerConfig{Spec: gen.GetSwagger, Keys: []string{testKey}, Logger: discardLogger()})
+	e, err := sdk.NewServer(sdk.ServerConfig{Spec: gen.GetSpec, Keys: []string{testKey}, Logger: discardLogger()})
 	if err != nil {
 		f.Fatal(err)
 	}
@@ -112,6 +112,27 @@ func FuzzRawData(f *testing.F) {
 		}
 		if mm := d.Map(); len(mm) != len(m) {
 			t.Errorf("Map has %d members, want %d", len(mm), len(m))
+		}
+	})
+}
+
+// FuzzEventDecode: an event decodes without panicking; any JSON object is
+// an event (never an error), its Raw is what was sent, and a member that
+// does not fit its type is named by Mismatch rather than refused.
+func FuzzEventDecode(f *testing.F) {
+	for _, s := range []string{seedEvent, `{}`, `{"type":7}`, `{"post_update":[1]}`, `{"new_message":{"sent_at":"x"}}`, `[1]`, `{"a":` + "\xff" + `}`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		var e sdk.Event
+		err := json.Unmarshal(b, &e)
+		var v map[string]any
+		isObject := json.Unmarshal(b, &v) == nil
+		if isObject && err != nil {
+			t.Fatalf("a JSON object was refused: %v", err)
+		}
+		if err == nil && string(e.Raw()) != strings.TrimSpace(string(b)) && json.Unmarshal(e.Raw(), &v) != nil {
+			t.Fatalf("Raw() = %q, not the object sent", e.Raw())
 		}
 	})
 }

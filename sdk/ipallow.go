@@ -16,7 +16,7 @@ import (
 // must refuse everyone else, and watch Divar's announcements when it is on.
 var DivarIPRanges = []string{"78.111.6.41/32", "78.111.6.42/32", "78.111.6.43/32", "31.214.250.128/27"}
 
-// IPAllowlistConfig configures [IPAllowlistWithConfig].
+// IPAllowlistConfig configures [ServerConfig.IPAllowlist].
 type IPAllowlistConfig struct {
 	// Skipper skips the check for a request when it returns true.
 	Skipper middleware.Skipper
@@ -29,42 +29,6 @@ type IPAllowlistConfig struct {
 	// they go: the client is the right-most address that is not a trusted
 	// proxy. Empty: X-Forwarded-For is never trusted.
 	TrustedProxies []string
-}
-
-// DefaultIPAllowlistConfig is the configuration [IPAllowlist] starts from.
-var DefaultIPAllowlistConfig = IPAllowlistConfig{Skipper: middleware.DefaultSkipper}
-
-// IPAllowlist returns a middleware that answers 403 to requests from
-// outside Divar's documented ranges, trusting no proxy header. It is not
-// part of [NewServer]'s defaults: set [ServerConfig.IPAllowlist].
-func IPAllowlist() echo.MiddlewareFunc { return IPAllowlistWithConfig(DefaultIPAllowlistConfig) }
-
-// IPAllowlistWithConfig returns an [IPAllowlist] with the given
-// configuration. It panics when an address does not parse.
-func IPAllowlistWithConfig(cfg IPAllowlistConfig) echo.MiddlewareFunc {
-	mw, err := ipAllowlist(cfg)
-	if err != nil {
-		panic(err)
-	}
-	return mw
-}
-
-func ipAllowlist(cfg IPAllowlistConfig) (echo.MiddlewareFunc, error) {
-	check, err := newIPCheck(cfg)
-	if err != nil {
-		return nil, err
-	}
-	if cfg.Skipper == nil {
-		cfg.Skipper = middleware.DefaultSkipper
-	}
-	return func(next echo.HandlerFunc) echo.HandlerFunc {
-		return func(c echo.Context) error {
-			if cfg.Skipper(c) || check.allows(c.Request()) {
-				return next(c)
-			}
-			return NewProblem(http.StatusForbidden, "requests are accepted from Divar's addresses only")
-		}
-	}, nil
 }
 
 type ipCheck struct{ allowed, proxies []netip.Prefix }

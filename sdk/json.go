@@ -1,45 +1,28 @@
 package sdk
 
 import (
-	"bytes"
-	"errors"
 	"io"
-	"net/http"
+	"log/slog"
+
+	"github.com/kenarkit/kenarkit/internal/validate"
 
 	"github.com/go-json-experiment/json"
 	"github.com/go-json-experiment/json/jsontext"
 	"github.com/labstack/echo/v4"
 )
 
-// JSONSerializer is the echo.JSONSerializer kenarkit's server installs. It
+// jsonSerializer is the echo.JSONSerializer kenarkit's server installs. It
 // decodes with the semantics of Go's JSON v2: member names match exactly
 // (echo's default, encoding/json, would bind "POST_TOKEN" to post_token
 // after validation passed over it), a duplicated name, invalid UTF-8 or data
 // after the value are errors. It encodes compactly, without HTML escaping
 // and with sorted map keys, as [MarshalAnswer] does.
-type JSONSerializer struct{}
+type jsonSerializer struct{}
 
-var _ echo.JSONSerializer = JSONSerializer{}
-
-// decode reads body into i, straight from memory when the validator has
-// read and checked it and nothing has read it since.
-func decode(body io.Reader, i any) error {
-	if b, ok := body.(*validBody); ok && b.checked {
-		if data, ok := b.unread(); ok {
-			return json.Unmarshal(data, i, checked)
-		}
-	}
-	return json.UnmarshalRead(body, i)
-}
-
-// checked decodes a body the validator has checked: its member names and
-// UTF-8 need no second look. (Callback data is RawData, read as one value;
-// in a map, allowing duplicate names would cost an allocation a member, to
-// merge with an earlier one, which the few small maps of events can afford.)
-var checked = json.JoinOptions(jsontext.AllowDuplicateNames(true), jsontext.AllowInvalidUTF8(true))
+var _ echo.JSONSerializer = jsonSerializer{}
 
 // Serialize writes i as JSON to the response.
-func (JSONSerializer) Serialize(c echo.Context, i any, indent string) error {
+func (jsonSerializer) Serialize(c echo.Context, i any, indent string) error {
 	opts := []json.Options{json.Deterministic(true)}
 	if indent != "" {
 		opts = append(opts, jsontext.WithIndent(indent))
@@ -49,46 +32,88 @@ func (JSONSerializer) Serialize(c echo.Context, i any, indent string) error {
 
 // Deserialize reads the request body into i. Errors are a 400 [Problem]
 // that names no value.
-func (JSONSerializer) Deserialize(c echo.Context, i any) error {
-	err := decode(c.Request().Body, i)
-	if err == nil {
+func (jsonSerializer) Deserialize(c echo.Context, i any) error {
+	return decodeBody(c.Request().Body, i)
+}
+
+// decodeBody decodes body into i: a body the validator read decodes
+// itself, from memory, its syntax checked once. A request type that keeps
+// its body (see [rawKeeper]) gets a copy of the bytes it was decoded from,
+// and its [RawData] members are views of that copy.
+func decodeBody(body io.Reader, i any) error {
+	k, keep := i.(rawKeeper)
+	var opts []json.Options
+	if keep {
+		opts = append(opts, owned)
+	}
+	if b, ok := body.(*validate.Body); ok {
+		kept, err := b.Decode(i, keep, opts...)
+		if err != nil {
+			return fromValidate(err)
+		}
+		if keep {
+			k.keepRaw(kept)
+		}
 		return nil
 	}
-	var p *Problem
-	if errors.As(err, &p) {
-		return p
+	data, err := io.ReadAll(body) // a route the validator does not read
+	if err == nil {
+		err = json.Unmarshal(data, i, opts...)
 	}
-	if errors.Is(err, io.ErrUnexpectedEOF) {
-		return badRequest("", "the request body is not valid JSON")
+	if err != nil {
+		return fromValidate(validate.DecodeError(err))
 	}
-	var se *json.SemanticError
-	if errors.As(err, &se) && se.JSONPointer != "" {
-		return badRequest(truncatePointer(string(se.JSONPointer)), "has the wrong type")
+	if keep {
+		k.keepRaw(data)
 	}
-	var mbe *http.MaxBytesError
-	if errors.As(err, &mbe) {
-		return tooLarge(mbe.Limit)
-	}
-	return syntaxProblem(err)
+	return nil
 }
 
-// inPlace decodes a []byte without copying it (a jsontext.Decoder reads a
-// bytes.Buffer in place); it is meant to be recycled, with its decoder's
-// state. Duplicate names are the user's to find: the validator finds them
-// itself.
-type inPlace struct {
-	d  jsontext.Decoder
-	in bytes.Buffer
-}
+// owned decodes a body the request keeps a copy of: its [RawData] members
+// (extra_data, provider_data) are views of that copy rather than copies of
+// their own, so keeping the body costs one copy in all. (json.Unmarshal
+// reads its input in place; TestRawDataSharesTheKeptBody pins it.)
+var owned = json.WithUnmarshalers(json.UnmarshalFromFunc(func(dec *jsontext.Decoder, d *RawData) error {
+	v, err := dec.ReadValue()
+	if err != nil {
+		return err
+	}
+	return d.view(v)
+}))
 
-// load points the decoder at b.
-func (r *inPlace) load(b []byte) {
-	r.in = *bytes.NewBuffer(b)
-	r.d.Reset(&r.in, jsontext.AllowDuplicateNames(true))
-}
+// rawKeeper is a request body type that keeps the whole body it was
+// decoded from, for [OpenServerLinkRequest.Raw] and
+// [DynamicActionRequest.Raw].
+type rawKeeper interface{ keepRaw(body []byte) }
 
-// forget drops the decoder's reference to the bytes it read.
-func (r *inPlace) forget() {
-	r.in = bytes.Buffer{}
-	r.d.Reset(&r.in)
+// binder is the echo.Binder kenarkit's server installs. A body the
+// validator has read (its media type checked, in any letter case) is
+// decoded by the body itself; anything else is left to echo's
+// DefaultBinder, whose media type check is case-sensitive. A value decoded
+// leniently (an [Event]) whose members did not all fit is logged.
+type binder struct{ logger *slog.Logger }
+
+func (b binder) Bind(i any, c echo.Context) error {
+	body, ok := c.Request().Body.(*validate.Body)
+	if !ok {
+		return new(echo.DefaultBinder).Bind(i, c)
+	}
+	if len(c.ParamNames()) > 0 {
+		if err := new(echo.DefaultBinder).BindPathParams(c, i); err != nil {
+			return err
+		}
+	}
+	if body.Empty() {
+		return nil // an optional body, absent
+	}
+	if err := decodeBody(body, i); err != nil {
+		return err
+	}
+	if m, ok := i.(interface{ Mismatch() error }); ok && m.Mismatch() != nil {
+		b.logger.LogAttrs(c.Request().Context(), slog.LevelWarn, "delivered with members left unset: they do not fit their types (see Event.Raw)",
+			slog.String("request_id", c.Response().Header().Get(echo.HeaderXRequestID)),
+			slog.String("route", c.Path()),
+			slog.String("mismatch", m.Mismatch().Error()))
+	}
+	return nil
 }

@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"github.com/labstack/echo/v4"
-	"github.com/labstack/echo/v4/middleware"
 )
 
 // The errors of the identification key. Compare with errors.Is.
@@ -80,50 +79,6 @@ func SplitKeys(list string) []string {
 		}
 	}
 	return keys
-}
-
-// KeyAuthConfig configures [KeyAuthWithConfig].
-type KeyAuthConfig struct {
-	// Skipper skips the check for a request when it returns true.
-	Skipper middleware.Skipper
-	// Keys are the add-on's identification keys; at least one, none empty.
-	Keys []string
-}
-
-// DefaultKeyAuthConfig is the configuration [KeyAuth] starts from.
-var DefaultKeyAuthConfig = KeyAuthConfig{Skipper: middleware.DefaultSkipper}
-
-// KeyAuth returns a middleware that answers 401, with a WWW-Authenticate
-// header, to any request whose Authorization header is not one of keys.
-// It panics when no key is given, or an empty one. The check runs before the
-// body is read; the key is never logged nor answered back.
-func KeyAuth(keys ...string) echo.MiddlewareFunc {
-	cfg := DefaultKeyAuthConfig
-	cfg.Keys = keys
-	return KeyAuthWithConfig(cfg)
-}
-
-// KeyAuthWithConfig returns a [KeyAuth] middleware with the given
-// configuration. It panics when cfg has no key, or an empty one.
-func KeyAuthWithConfig(cfg KeyAuthConfig) echo.MiddlewareFunc {
-	if err := checkKeysConfig(cfg.Keys); err != nil {
-		panic(err)
-	}
-	if cfg.Skipper == nil {
-		cfg.Skipper = DefaultKeyAuthConfig.Skipper
-	}
-	keys := newKeySet(cfg.Keys)
-	return func(next echo.HandlerFunc) echo.HandlerFunc {
-		return func(c echo.Context) error {
-			if cfg.Skipper(c) {
-				return next(c)
-			}
-			if err := checkRequestKey(keys, c.Request()); err != nil {
-				return unauthorized(c, err)
-			}
-			return next(c)
-		}
-	}
 }
 
 func checkKeysConfig(keys []string) error {

@@ -1,8 +1,10 @@
 package sdk
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"github.com/kenarkit/kenarkit/internal/validate"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -73,16 +75,20 @@ func (e FieldError) String() string {
 	return e.Detail
 }
 
+// StatusClientClosedRequest is the status logged for a request whose
+// client went away before the answer (nginx's 499).
+const StatusClientClosedRequest = 499
+
 // ProblemContentType is the media type of [Problem] answers.
 const ProblemContentType = "application/problem+json"
 
-// ErrorHandler is an echo.HTTPErrorHandler that answers every error as a
+// errorHandler is the echo.HTTPErrorHandler that answers every error as a
 // [Problem]: a *Problem as it is; an *echo.HTTPError with its status and a
 // fixed text (echo's own messages can carry parser internals); anything
 // else as 500 with no detail. Errors of 500 and above are logged to logger
 // (slog.Default() if nil) with the request id, method and route, never
 // with the request's values.
-func ErrorHandler(logger *slog.Logger) echo.HTTPErrorHandler {
+func errorHandler(logger *slog.Logger) echo.HTTPErrorHandler {
 	if logger == nil {
 		logger = slog.Default()
 	}
@@ -91,6 +97,11 @@ func ErrorHandler(logger *slog.Logger) echo.HTTPErrorHandler {
 			return
 		}
 		p := toProblem(err)
+		if errors.Is(err, context.Canceled) && c.Request().Context().Err() != nil {
+			// The client went away: nobody reads this answer, and it is no
+			// server error. The request log says so.
+			p = &Problem{Title: "Client Closed Request", Status: StatusClientClosedRequest}
+		}
 		p.RequestID = c.Response().Header().Get(echo.HeaderXRequestID)
 		if p.Status >= 500 {
 			logger.LogAttrs(c.Request().Context(), slog.LevelError, "request failed",
@@ -105,6 +116,22 @@ func ErrorHandler(logger *slog.Logger) echo.HTTPErrorHandler {
 		}
 		_ = writeProblem(c.Response(), c.Request().Method, p)
 	}
+}
+
+// fromValidate turns the validator's refusal into the Problem answered.
+func fromValidate(err error) error {
+	vp, ok := err.(*validate.Problem)
+	if !ok {
+		return err
+	}
+	p := &Problem{Title: vp.Title, Status: vp.Status, Detail: vp.Detail}
+	if len(vp.Errors) > 0 {
+		p.Errors = make([]FieldError, len(vp.Errors))
+		for i, e := range vp.Errors {
+			p.Errors[i] = FieldError(e)
+		}
+	}
+	return p
 }
 
 func toProblem(err error) *Problem {

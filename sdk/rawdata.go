@@ -3,6 +3,7 @@ package sdk
 import (
 	"bytes"
 	"errors"
+	"github.com/kenarkit/kenarkit/internal/jsonscan"
 
 	"github.com/go-json-experiment/json"
 	"github.com/go-json-experiment/json/jsontext"
@@ -32,7 +33,7 @@ func (d RawData) String(key string) string {
 	if !ok || v[0] != '"' {
 		return ""
 	}
-	return string(unquote(v))
+	return string(jsonscan.Unquote(v))
 }
 
 // Has reports whether d has a member key, whatever its value.
@@ -90,6 +91,16 @@ func (d *RawData) UnmarshalJSON(b []byte) error {
 	return d.set(jsontext.Value(bytes.TrimSpace(b)))
 }
 
+// view is set without the copy: d shares v's bytes, capped so that an
+// append to d cannot write into what follows.
+func (d *RawData) view(v jsontext.Value) error {
+	if v.Kind() == '{' {
+		*d = RawData(v[:len(v):len(v)])
+		return nil
+	}
+	return d.set(v)
+}
+
 func (d *RawData) set(v jsontext.Value) error {
 	switch v.Kind() {
 	case 'n':
@@ -130,7 +141,7 @@ func (d RawData) member(key string) (jsontext.Value, bool) {
 		if valueEnd < 0 {
 			return nil, false
 		}
-		if string(unquote(jsontext.Value(name))) == key {
+		if string(jsonscan.Unquote(jsontext.Value(name))) == key {
 			return jsontext.Value(d[i:valueEnd]), true
 		}
 		i = skipSpace(d, valueEnd)
@@ -145,14 +156,11 @@ func (d RawData) member(key string) (jsontext.Value, bool) {
 // skipSpace returns the index of the first byte at or after i that is not
 // JSON whitespace.
 func skipSpace(b []byte, i int) int {
-	for i < len(b) && isJSONSpace(b[i]) {
+	for i < len(b) && jsonscan.IsSpace(b[i]) {
 		i++
 	}
 	return i
 }
-
-// isJSONSpace reports whether c is JSON whitespace.
-func isJSONSpace(c byte) bool { return c == ' ' || c == '\n' || c == '\r' || c == '\t' }
 
 // stringEnd returns the index just past the string that opens at b[i]
 // (a quote), or -1 if it is not closed.
@@ -209,7 +217,7 @@ func valueEnd(b []byte, i int) int {
 		return -1
 	default: // a number, true, false or null
 		j := i
-		for j < len(b) && b[j] != ',' && b[j] != '}' && b[j] != ']' && !isJSONSpace(b[j]) {
+		for j < len(b) && b[j] != ',' && b[j] != '}' && b[j] != ']' && !jsonscan.IsSpace(b[j]) {
 			j++
 		}
 		if j == i {

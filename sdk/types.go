@@ -92,7 +92,6 @@ func (d Data) String(key string) string {
 }
 
 // OpenServerLinkRequest is the body of the init callback of open_server_link
-// OpenServerLinkRequest is the body of the init callback of open_server_link
 // (POST /divar/open-server-link). Nullable strings are empty when Divar sent
 // null or nothing.
 type OpenServerLinkRequest struct {
@@ -105,7 +104,24 @@ type OpenServerLinkRequest struct {
 	ExtraData      RawData  `json:"extra_data,omitempty"`      // seed spelling
 	ProviderData   RawData  `json:"provider_data,omitempty"`   // current documentation's spelling
 	UserID         string   `json:"user_id,omitempty"`         // ≤ 64, nullable
+
+	raw RawData // the whole body, see Raw
 }
+
+// Raw returns the whole body Divar sent, as the add-on's spec validated
+// it: the way to read a field the add-on adds to this request's schema in
+// its own api/openapi.yaml, which this type does not have:
+//
+//	coupon := req.Body.Raw().String("coupon")
+//
+//	var ext struct{ Coupon string `json:"coupon"` }
+//	err := req.Body.Raw().Decode(&ext)
+//
+// It is the add-on's own copy, safe to keep after the request. It is
+// empty when the body was not decoded by kenarkit's server.
+func (r *OpenServerLinkRequest) Raw() RawData { return r.raw }
+
+func (r *OpenServerLinkRequest) keepRaw(body []byte) { r.raw = body }
 
 // Data returns the action's data whichever name Divar sent it under:
 // extra_data, else provider_data; empty if Divar sent neither.
@@ -173,7 +189,16 @@ type DynamicActionRequest struct {
 	UserSide       UserSide   `json:"user_side,omitempty"`       // ≤ 50, nullable
 	ExtraData      RawData    `json:"extra_data,omitempty"`
 	UserID         string     `json:"user_id,omitempty"` // ≤ 64, nullable; current documentation only
+
+	raw RawData // the whole body, see Raw
 }
+
+// Raw returns the whole body Divar sent, as the add-on's spec validated
+// it, to read the fields the add-on adds to the request's schema in its
+// own api/openapi.yaml; see [OpenServerLinkRequest.Raw].
+func (r *DynamicActionRequest) Raw() RawData { return r.raw }
+
+func (r *DynamicActionRequest) keepRaw(body []byte) { r.raw = body }
 
 // Data returns the action's data (extra_data); empty if Divar sent none.
 func (r *DynamicActionRequest) Data() RawData { return r.ExtraData }

@@ -285,9 +285,9 @@ func (s *ChatMessage) encodeFields(e *jx.Encoder) {
 		}
 	}
 	{
-		if s.SentAt.Set {
+		if len(s.SentAt) != 0 {
 			e.FieldStart("sent_at")
-			s.SentAt.Encode(e)
+			e.Raw(s.SentAt)
 		}
 	}
 	{
@@ -407,8 +407,9 @@ func (s *ChatMessage) Decode(d *jx.Decoder) error {
 			}
 		case "sent_at":
 			if err := func() error {
-				s.SentAt.Reset()
-				if err := s.SentAt.Decode(d); err != nil {
+				v, err := d.RawAppend(nil)
+				s.SentAt = jx.Raw(v)
+				if err != nil {
 					return err
 				}
 				return nil
@@ -1497,6 +1498,12 @@ func (s *Event) encodeFields(e *jx.Encoder) {
 		}
 	}
 	{
+		if s.MetaData.Set {
+			e.FieldStart("meta_data")
+			s.MetaData.Encode(e)
+		}
+	}
+	{
 		if s.NewMessage.Set {
 			e.FieldStart("new_message")
 			s.NewMessage.Encode(e)
@@ -1541,15 +1548,16 @@ func (s *Event) encodeFields(e *jx.Encoder) {
 	}
 }
 
-var jsonFieldsNameOfEvent = [8]string{
+var jsonFieldsNameOfEvent = [9]string{
 	0: "type",
 	1: "metadata",
-	2: "new_message",
-	3: "new_chatbot_message",
-	4: "user_access_revocation",
-	5: "post_update",
-	6: "transaction",
-	7: "payment_transaction",
+	2: "meta_data",
+	3: "new_message",
+	4: "new_chatbot_message",
+	5: "user_access_revocation",
+	6: "post_update",
+	7: "transaction",
+	8: "payment_transaction",
 }
 
 // Decode decodes Event from json.
@@ -1580,6 +1588,16 @@ func (s *Event) Decode(d *jx.Decoder) error {
 				return nil
 			}(); err != nil {
 				return errors.Wrap(err, "decode field \"metadata\"")
+			}
+		case "meta_data":
+			if err := func() error {
+				s.MetaData.Reset()
+				if err := s.MetaData.Decode(d); err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"meta_data\"")
 			}
 		case "new_message":
 			if err := func() error {
@@ -1774,6 +1792,64 @@ func (s EventAdditional) MarshalJSON() ([]byte, error) {
 
 // UnmarshalJSON implements stdjson.Unmarshaler.
 func (s *EventAdditional) UnmarshalJSON(data []byte) error {
+	d := jx.DecodeBytes(data)
+	return s.Decode(d)
+}
+
+// Encode implements json.Marshaler.
+func (s EventMetaData) Encode(e *jx.Encoder) {
+	e.ObjStart()
+	s.encodeFields(e)
+	e.ObjEnd()
+}
+
+// encodeFields implements json.Marshaler.
+func (s EventMetaData) encodeFields(e *jx.Encoder) {
+	for k, elem := range s {
+		e.FieldStart(k)
+
+		if len(elem) != 0 {
+			e.Raw(elem)
+		}
+	}
+}
+
+// Decode decodes EventMetaData from json.
+func (s *EventMetaData) Decode(d *jx.Decoder) error {
+	if s == nil {
+		return errors.New("invalid: unable to decode EventMetaData to nil")
+	}
+	m := s.init()
+	if err := d.ObjBytes(func(d *jx.Decoder, k []byte) error {
+		var elem jx.Raw
+		if err := func() error {
+			v, err := d.RawAppend(nil)
+			elem = jx.Raw(v)
+			if err != nil {
+				return err
+			}
+			return nil
+		}(); err != nil {
+			return errors.Wrapf(err, "decode field %q", k)
+		}
+		m[string(k)] = elem
+		return nil
+	}); err != nil {
+		return errors.Wrap(err, "decode EventMetaData")
+	}
+
+	return nil
+}
+
+// MarshalJSON implements stdjson.Marshaler.
+func (s EventMetaData) MarshalJSON() ([]byte, error) {
+	e := jx.Encoder{}
+	s.Encode(&e)
+	return e.Bytes(), nil
+}
+
+// UnmarshalJSON implements stdjson.Unmarshaler.
+func (s *EventMetaData) UnmarshalJSON(data []byte) error {
 	d := jx.DecodeBytes(data)
 	return s.Decode(d)
 }
@@ -2218,10 +2294,8 @@ func (s *FileData) encodeFields(e *jx.Encoder) {
 		}
 	}
 	{
-		if s.SizeBytes.Set {
-			e.FieldStart("size_bytes")
-			s.SizeBytes.Encode(e)
-		}
+		e.FieldStart("size_bytes")
+		s.SizeBytes.Encode(e)
 	}
 	for k, elem := range s.AdditionalProps {
 		e.FieldStart(k)
@@ -2269,7 +2343,6 @@ func (s *FileData) Decode(d *jx.Decoder) error {
 			}
 		case "size_bytes":
 			if err := func() error {
-				s.SizeBytes.Reset()
 				if err := s.SizeBytes.Decode(d); err != nil {
 					return err
 				}
@@ -2480,10 +2553,8 @@ func (s *ImageData) encodeFields(e *jx.Encoder) {
 		}
 	}
 	{
-		if s.SizeBytes.Set {
-			e.FieldStart("size_bytes")
-			s.SizeBytes.Encode(e)
-		}
+		e.FieldStart("size_bytes")
+		s.SizeBytes.Encode(e)
 	}
 	{
 		if s.HeightPx.Set {
@@ -2534,7 +2605,6 @@ func (s *ImageData) Decode(d *jx.Decoder) error {
 			}
 		case "size_bytes":
 			if err := func() error {
-				s.SizeBytes.Reset()
 				if err := s.SizeBytes.Decode(d); err != nil {
 					return err
 				}
@@ -3822,41 +3892,6 @@ func (s *OptGetDynamicActionAction) UnmarshalJSON(data []byte) error {
 	return s.Decode(d)
 }
 
-// Encode encodes int32 as json.
-func (o OptInt32) Encode(e *jx.Encoder) {
-	if !o.Set {
-		return
-	}
-	e.Int32(int32(o.Value))
-}
-
-// Decode decodes int32 from json.
-func (o *OptInt32) Decode(d *jx.Decoder) error {
-	if o == nil {
-		return errors.New("invalid: unable to decode OptInt32 to nil")
-	}
-	o.Set = true
-	v, err := d.Int32()
-	if err != nil {
-		return err
-	}
-	o.Value = int32(v)
-	return nil
-}
-
-// MarshalJSON implements stdjson.Marshaler.
-func (s OptInt32) MarshalJSON() ([]byte, error) {
-	e := jx.Encoder{}
-	s.Encode(&e)
-	return e.Bytes(), nil
-}
-
-// UnmarshalJSON implements stdjson.Unmarshaler.
-func (s *OptInt32) UnmarshalJSON(data []byte) error {
-	d := jx.DecodeBytes(data)
-	return s.Decode(d)
-}
-
 // Encode encodes int64 as json.
 func (o OptInt64) Encode(e *jx.Encoder) {
 	if !o.Set {
@@ -4138,6 +4173,56 @@ func (s *OptNilData) UnmarshalJSON(data []byte) error {
 	return s.Decode(d)
 }
 
+// Encode encodes EventMetaData as json.
+func (o OptNilEventMetaData) Encode(e *jx.Encoder) {
+	if !o.Set {
+		return
+	}
+	if o.Null {
+		e.Null()
+		return
+	}
+	o.Value.Encode(e)
+}
+
+// Decode decodes EventMetaData from json.
+func (o *OptNilEventMetaData) Decode(d *jx.Decoder) error {
+	if o == nil {
+		return errors.New("invalid: unable to decode OptNilEventMetaData to nil")
+	}
+	if d.Next() == jx.Null {
+		if err := d.Null(); err != nil {
+			return err
+		}
+
+		var v EventMetaData
+		o.Value = v
+		o.Set = true
+		o.Null = true
+		return nil
+	}
+	o.Set = true
+	o.Null = false
+	o.Value = make(EventMetaData)
+	if err := o.Value.Decode(d); err != nil {
+		return err
+	}
+	return nil
+}
+
+// MarshalJSON implements stdjson.Marshaler.
+func (s OptNilEventMetaData) MarshalJSON() ([]byte, error) {
+	e := jx.Encoder{}
+	s.Encode(&e)
+	return e.Bytes(), nil
+}
+
+// UnmarshalJSON implements stdjson.Unmarshaler.
+func (s *OptNilEventMetaData) UnmarshalJSON(data []byte) error {
+	d := jx.DecodeBytes(data)
+	return s.Decode(d)
+}
+
 // Encode encodes EventMetadata as json.
 func (o OptNilEventMetadata) Encode(e *jx.Encoder) {
 	if !o.Set {
@@ -4384,56 +4469,6 @@ func (s *OptNilPaymentTransaction) UnmarshalJSON(data []byte) error {
 	return s.Decode(d)
 }
 
-// Encode encodes PaymentTransactionExtraDetails as json.
-func (o OptNilPaymentTransactionExtraDetails) Encode(e *jx.Encoder) {
-	if !o.Set {
-		return
-	}
-	if o.Null {
-		e.Null()
-		return
-	}
-	o.Value.Encode(e)
-}
-
-// Decode decodes PaymentTransactionExtraDetails from json.
-func (o *OptNilPaymentTransactionExtraDetails) Decode(d *jx.Decoder) error {
-	if o == nil {
-		return errors.New("invalid: unable to decode OptNilPaymentTransactionExtraDetails to nil")
-	}
-	if d.Next() == jx.Null {
-		if err := d.Null(); err != nil {
-			return err
-		}
-
-		var v PaymentTransactionExtraDetails
-		o.Value = v
-		o.Set = true
-		o.Null = true
-		return nil
-	}
-	o.Set = true
-	o.Null = false
-	o.Value = make(PaymentTransactionExtraDetails)
-	if err := o.Value.Decode(d); err != nil {
-		return err
-	}
-	return nil
-}
-
-// MarshalJSON implements stdjson.Marshaler.
-func (s OptNilPaymentTransactionExtraDetails) MarshalJSON() ([]byte, error) {
-	e := jx.Encoder{}
-	s.Encode(&e)
-	return e.Bytes(), nil
-}
-
-// UnmarshalJSON implements stdjson.Unmarshaler.
-func (s *OptNilPaymentTransactionExtraDetails) UnmarshalJSON(data []byte) error {
-	d := jx.DecodeBytes(data)
-	return s.Decode(d)
-}
-
 // Encode encodes PostInfo as json.
 func (o OptNilPostInfo) Encode(e *jx.Encoder) {
 	if !o.Set {
@@ -4479,6 +4514,55 @@ func (s OptNilPostInfo) MarshalJSON() ([]byte, error) {
 
 // UnmarshalJSON implements stdjson.Unmarshaler.
 func (s *OptNilPostInfo) UnmarshalJSON(data []byte) error {
+	d := jx.DecodeBytes(data)
+	return s.Decode(d)
+}
+
+// Encode encodes PostInfoBusinessData as json.
+func (o OptNilPostInfoBusinessData) Encode(e *jx.Encoder) {
+	if !o.Set {
+		return
+	}
+	if o.Null {
+		e.Null()
+		return
+	}
+	o.Value.Encode(e)
+}
+
+// Decode decodes PostInfoBusinessData from json.
+func (o *OptNilPostInfoBusinessData) Decode(d *jx.Decoder) error {
+	if o == nil {
+		return errors.New("invalid: unable to decode OptNilPostInfoBusinessData to nil")
+	}
+	if d.Next() == jx.Null {
+		if err := d.Null(); err != nil {
+			return err
+		}
+
+		var v PostInfoBusinessData
+		o.Value = v
+		o.Set = true
+		o.Null = true
+		return nil
+	}
+	o.Set = true
+	o.Null = false
+	if err := o.Value.Decode(d); err != nil {
+		return err
+	}
+	return nil
+}
+
+// MarshalJSON implements stdjson.Marshaler.
+func (s OptNilPostInfoBusinessData) MarshalJSON() ([]byte, error) {
+	e := jx.Encoder{}
+	s.Encode(&e)
+	return e.Bytes(), nil
+}
+
+// UnmarshalJSON implements stdjson.Unmarshaler.
+func (s *OptNilPostInfoBusinessData) UnmarshalJSON(data []byte) error {
 	d := jx.DecodeBytes(data)
 	return s.Decode(d)
 }
@@ -4676,6 +4760,57 @@ func (s OptNilSender) MarshalJSON() ([]byte, error) {
 
 // UnmarshalJSON implements stdjson.Unmarshaler.
 func (s *OptNilSender) UnmarshalJSON(data []byte) error {
+	d := jx.DecodeBytes(data)
+	return s.Decode(d)
+}
+
+// Encode encodes string as json.
+func (o OptNilString) Encode(e *jx.Encoder) {
+	if !o.Set {
+		return
+	}
+	if o.Null {
+		e.Null()
+		return
+	}
+	e.Str(string(o.Value))
+}
+
+// Decode decodes string from json.
+func (o *OptNilString) Decode(d *jx.Decoder) error {
+	if o == nil {
+		return errors.New("invalid: unable to decode OptNilString to nil")
+	}
+	if d.Next() == jx.Null {
+		if err := d.Null(); err != nil {
+			return err
+		}
+
+		var v string
+		o.Value = v
+		o.Set = true
+		o.Null = true
+		return nil
+	}
+	o.Set = true
+	o.Null = false
+	v, err := d.Str()
+	if err != nil {
+		return err
+	}
+	o.Value = string(v)
+	return nil
+}
+
+// MarshalJSON implements stdjson.Marshaler.
+func (s OptNilString) MarshalJSON() ([]byte, error) {
+	e := jx.Encoder{}
+	s.Encode(&e)
+	return e.Bytes(), nil
+}
+
+// UnmarshalJSON implements stdjson.Unmarshaler.
+func (s *OptNilString) UnmarshalJSON(data []byte) error {
 	d := jx.DecodeBytes(data)
 	return s.Decode(d)
 }
@@ -5141,9 +5276,9 @@ func (s *PaymentTransaction) encodeFields(e *jx.Encoder) {
 		}
 	}
 	{
-		if s.CostRials.Set {
+		if len(s.CostRials) != 0 {
 			e.FieldStart("cost_rials")
-			s.CostRials.Encode(e)
+			e.Raw(s.CostRials)
 		}
 	}
 	{
@@ -5153,15 +5288,27 @@ func (s *PaymentTransaction) encodeFields(e *jx.Encoder) {
 		}
 	}
 	{
-		if s.State.Set {
+		if len(s.State) != 0 {
 			e.FieldStart("state")
-			s.State.Encode(e)
+			e.Raw(s.State)
 		}
 	}
 	{
-		if s.Type.Set {
+		if len(s.Type) != 0 {
 			e.FieldStart("type")
-			s.Type.Encode(e)
+			e.Raw(s.Type)
+		}
+	}
+	{
+		if s.AppSlug.Set {
+			e.FieldStart("app_slug")
+			s.AppSlug.Encode(e)
+		}
+	}
+	{
+		if s.CreatedAt.Set {
+			e.FieldStart("created_at")
+			s.CreatedAt.Encode(e)
 		}
 	}
 	for k, elem := range s.AdditionalProps {
@@ -5173,12 +5320,14 @@ func (s *PaymentTransaction) encodeFields(e *jx.Encoder) {
 	}
 }
 
-var jsonFieldsNameOfPaymentTransaction = [5]string{
+var jsonFieldsNameOfPaymentTransaction = [7]string{
 	0: "id",
 	1: "cost_rials",
 	2: "extra_details",
 	3: "state",
 	4: "type",
+	5: "app_slug",
+	6: "created_at",
 }
 
 // Decode decodes PaymentTransaction from json.
@@ -5202,8 +5351,9 @@ func (s *PaymentTransaction) Decode(d *jx.Decoder) error {
 			}
 		case "cost_rials":
 			if err := func() error {
-				s.CostRials.Reset()
-				if err := s.CostRials.Decode(d); err != nil {
+				v, err := d.RawAppend(nil)
+				s.CostRials = jx.Raw(v)
+				if err != nil {
 					return err
 				}
 				return nil
@@ -5222,8 +5372,9 @@ func (s *PaymentTransaction) Decode(d *jx.Decoder) error {
 			}
 		case "state":
 			if err := func() error {
-				s.State.Reset()
-				if err := s.State.Decode(d); err != nil {
+				v, err := d.RawAppend(nil)
+				s.State = jx.Raw(v)
+				if err != nil {
 					return err
 				}
 				return nil
@@ -5232,13 +5383,34 @@ func (s *PaymentTransaction) Decode(d *jx.Decoder) error {
 			}
 		case "type":
 			if err := func() error {
-				s.Type.Reset()
-				if err := s.Type.Decode(d); err != nil {
+				v, err := d.RawAppend(nil)
+				s.Type = jx.Raw(v)
+				if err != nil {
 					return err
 				}
 				return nil
 			}(); err != nil {
 				return errors.Wrap(err, "decode field \"type\"")
+			}
+		case "app_slug":
+			if err := func() error {
+				s.AppSlug.Reset()
+				if err := s.AppSlug.Decode(d); err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"app_slug\"")
+			}
+		case "created_at":
+			if err := func() error {
+				s.CreatedAt.Reset()
+				if err := s.CreatedAt.Decode(d); err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"created_at\"")
 			}
 		default:
 			var elem jx.Raw
@@ -5334,64 +5506,6 @@ func (s *PaymentTransactionAdditional) UnmarshalJSON(data []byte) error {
 }
 
 // Encode implements json.Marshaler.
-func (s PaymentTransactionExtraDetails) Encode(e *jx.Encoder) {
-	e.ObjStart()
-	s.encodeFields(e)
-	e.ObjEnd()
-}
-
-// encodeFields implements json.Marshaler.
-func (s PaymentTransactionExtraDetails) encodeFields(e *jx.Encoder) {
-	for k, elem := range s {
-		e.FieldStart(k)
-
-		if len(elem) != 0 {
-			e.Raw(elem)
-		}
-	}
-}
-
-// Decode decodes PaymentTransactionExtraDetails from json.
-func (s *PaymentTransactionExtraDetails) Decode(d *jx.Decoder) error {
-	if s == nil {
-		return errors.New("invalid: unable to decode PaymentTransactionExtraDetails to nil")
-	}
-	m := s.init()
-	if err := d.ObjBytes(func(d *jx.Decoder, k []byte) error {
-		var elem jx.Raw
-		if err := func() error {
-			v, err := d.RawAppend(nil)
-			elem = jx.Raw(v)
-			if err != nil {
-				return err
-			}
-			return nil
-		}(); err != nil {
-			return errors.Wrapf(err, "decode field %q", k)
-		}
-		m[string(k)] = elem
-		return nil
-	}); err != nil {
-		return errors.Wrap(err, "decode PaymentTransactionExtraDetails")
-	}
-
-	return nil
-}
-
-// MarshalJSON implements stdjson.Marshaler.
-func (s PaymentTransactionExtraDetails) MarshalJSON() ([]byte, error) {
-	e := jx.Encoder{}
-	s.Encode(&e)
-	return e.Bytes(), nil
-}
-
-// UnmarshalJSON implements stdjson.Unmarshaler.
-func (s *PaymentTransactionExtraDetails) UnmarshalJSON(data []byte) error {
-	d := jx.DecodeBytes(data)
-	return s.Decode(d)
-}
-
-// Encode implements json.Marshaler.
 func (s *PostInfo) Encode(e *jx.Encoder) {
 	e.ObjStart()
 	s.encodeFields(e)
@@ -5449,6 +5563,24 @@ func (s *PostInfo) encodeFields(e *jx.Encoder) {
 		}
 	}
 	{
+		if s.LastModifiedAt.Set {
+			e.FieldStart("last_modified_at")
+			s.LastModifiedAt.Encode(e)
+		}
+	}
+	{
+		if s.State.Set {
+			e.FieldStart("state")
+			s.State.Encode(e)
+		}
+	}
+	{
+		if s.BusinessData.Set {
+			e.FieldStart("business_data")
+			s.BusinessData.Encode(e)
+		}
+	}
+	{
 		if s.Data.Set {
 			e.FieldStart("data")
 			s.Data.Encode(e)
@@ -5463,16 +5595,19 @@ func (s *PostInfo) encodeFields(e *jx.Encoder) {
 	}
 }
 
-var jsonFieldsNameOfPostInfo = [9]string{
-	0: "token",
-	1: "category",
-	2: "city",
-	3: "district",
-	4: "is_phone_hidden",
-	5: "supplier_chat_assistant_enabled",
-	6: "chat_enabled",
-	7: "first_published_at",
-	8: "data",
+var jsonFieldsNameOfPostInfo = [12]string{
+	0:  "token",
+	1:  "category",
+	2:  "city",
+	3:  "district",
+	4:  "is_phone_hidden",
+	5:  "supplier_chat_assistant_enabled",
+	6:  "chat_enabled",
+	7:  "first_published_at",
+	8:  "last_modified_at",
+	9:  "state",
+	10: "business_data",
+	11: "data",
 }
 
 // Decode decodes PostInfo from json.
@@ -5563,6 +5698,36 @@ func (s *PostInfo) Decode(d *jx.Decoder) error {
 				return nil
 			}(); err != nil {
 				return errors.Wrap(err, "decode field \"first_published_at\"")
+			}
+		case "last_modified_at":
+			if err := func() error {
+				s.LastModifiedAt.Reset()
+				if err := s.LastModifiedAt.Decode(d); err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"last_modified_at\"")
+			}
+		case "state":
+			if err := func() error {
+				s.State.Reset()
+				if err := s.State.Decode(d); err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"state\"")
+			}
+		case "business_data":
+			if err := func() error {
+				s.BusinessData.Reset()
+				if err := s.BusinessData.Decode(d); err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"business_data\"")
 			}
 		case "data":
 			if err := func() error {
@@ -5663,6 +5828,163 @@ func (s PostInfoAdditional) MarshalJSON() ([]byte, error) {
 
 // UnmarshalJSON implements stdjson.Unmarshaler.
 func (s *PostInfoAdditional) UnmarshalJSON(data []byte) error {
+	d := jx.DecodeBytes(data)
+	return s.Decode(d)
+}
+
+// Encode implements json.Marshaler.
+func (s *PostInfoBusinessData) Encode(e *jx.Encoder) {
+	e.ObjStart()
+	s.encodeFields(e)
+	e.ObjEnd()
+}
+
+// encodeFields encodes fields.
+func (s *PostInfoBusinessData) encodeFields(e *jx.Encoder) {
+	{
+		if s.BusinessName.Set {
+			e.FieldStart("business_name")
+			s.BusinessName.Encode(e)
+		}
+	}
+	{
+		if s.BusinessType.Set {
+			e.FieldStart("business_type")
+			s.BusinessType.Encode(e)
+		}
+	}
+	for k, elem := range s.AdditionalProps {
+		e.FieldStart(k)
+
+		if len(elem) != 0 {
+			e.Raw(elem)
+		}
+	}
+}
+
+var jsonFieldsNameOfPostInfoBusinessData = [2]string{
+	0: "business_name",
+	1: "business_type",
+}
+
+// Decode decodes PostInfoBusinessData from json.
+func (s *PostInfoBusinessData) Decode(d *jx.Decoder) error {
+	if s == nil {
+		return errors.New("invalid: unable to decode PostInfoBusinessData to nil")
+	}
+	s.AdditionalProps = map[string]jx.Raw{}
+
+	if err := d.ObjBytes(func(d *jx.Decoder, k []byte) error {
+		switch string(k) {
+		case "business_name":
+			if err := func() error {
+				s.BusinessName.Reset()
+				if err := s.BusinessName.Decode(d); err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"business_name\"")
+			}
+		case "business_type":
+			if err := func() error {
+				s.BusinessType.Reset()
+				if err := s.BusinessType.Decode(d); err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"business_type\"")
+			}
+		default:
+			var elem jx.Raw
+			if err := func() error {
+				v, err := d.RawAppend(nil)
+				elem = jx.Raw(v)
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrapf(err, "decode field %q", k)
+			}
+			s.AdditionalProps[string(k)] = elem
+		}
+		return nil
+	}); err != nil {
+		return errors.Wrap(err, "decode PostInfoBusinessData")
+	}
+
+	return nil
+}
+
+// MarshalJSON implements stdjson.Marshaler.
+func (s *PostInfoBusinessData) MarshalJSON() ([]byte, error) {
+	e := jx.Encoder{}
+	s.Encode(&e)
+	return e.Bytes(), nil
+}
+
+// UnmarshalJSON implements stdjson.Unmarshaler.
+func (s *PostInfoBusinessData) UnmarshalJSON(data []byte) error {
+	d := jx.DecodeBytes(data)
+	return s.Decode(d)
+}
+
+// Encode implements json.Marshaler.
+func (s PostInfoBusinessDataAdditional) Encode(e *jx.Encoder) {
+	e.ObjStart()
+	s.encodeFields(e)
+	e.ObjEnd()
+}
+
+// encodeFields implements json.Marshaler.
+func (s PostInfoBusinessDataAdditional) encodeFields(e *jx.Encoder) {
+	for k, elem := range s {
+		e.FieldStart(k)
+
+		if len(elem) != 0 {
+			e.Raw(elem)
+		}
+	}
+}
+
+// Decode decodes PostInfoBusinessDataAdditional from json.
+func (s *PostInfoBusinessDataAdditional) Decode(d *jx.Decoder) error {
+	if s == nil {
+		return errors.New("invalid: unable to decode PostInfoBusinessDataAdditional to nil")
+	}
+	m := s.init()
+	if err := d.ObjBytes(func(d *jx.Decoder, k []byte) error {
+		var elem jx.Raw
+		if err := func() error {
+			v, err := d.RawAppend(nil)
+			elem = jx.Raw(v)
+			if err != nil {
+				return err
+			}
+			return nil
+		}(); err != nil {
+			return errors.Wrapf(err, "decode field %q", k)
+		}
+		m[string(k)] = elem
+		return nil
+	}); err != nil {
+		return errors.Wrap(err, "decode PostInfoBusinessDataAdditional")
+	}
+
+	return nil
+}
+
+// MarshalJSON implements stdjson.Marshaler.
+func (s PostInfoBusinessDataAdditional) MarshalJSON() ([]byte, error) {
+	e := jx.Encoder{}
+	s.Encode(&e)
+	return e.Bytes(), nil
+}
+
+// UnmarshalJSON implements stdjson.Unmarshaler.
+func (s *PostInfoBusinessDataAdditional) UnmarshalJSON(data []byte) error {
 	d := jx.DecodeBytes(data)
 	return s.Decode(d)
 }
@@ -6271,6 +6593,48 @@ func (s *SenderAdditional) UnmarshalJSON(data []byte) error {
 	return s.Decode(d)
 }
 
+// Encode encodes SizeBytes as json.
+func (s SizeBytes) Encode(e *jx.Encoder) {
+	unwrapped := jx.Raw(s)
+
+	if len(unwrapped) != 0 {
+		e.Raw(unwrapped)
+	}
+}
+
+// Decode decodes SizeBytes from json.
+func (s *SizeBytes) Decode(d *jx.Decoder) error {
+	if s == nil {
+		return errors.New("invalid: unable to decode SizeBytes to nil")
+	}
+	var unwrapped jx.Raw
+	if err := func() error {
+		v, err := d.RawAppend(nil)
+		unwrapped = jx.Raw(v)
+		if err != nil {
+			return err
+		}
+		return nil
+	}(); err != nil {
+		return errors.Wrap(err, "alias")
+	}
+	*s = SizeBytes(unwrapped)
+	return nil
+}
+
+// MarshalJSON implements stdjson.Marshaler.
+func (s SizeBytes) MarshalJSON() ([]byte, error) {
+	e := jx.Encoder{}
+	s.Encode(&e)
+	return e.Bytes(), nil
+}
+
+// UnmarshalJSON implements stdjson.Unmarshaler.
+func (s *SizeBytes) UnmarshalJSON(data []byte) error {
+	d := jx.DecodeBytes(data)
+	return s.Decode(d)
+}
+
 // Encode encodes Source as json.
 func (s Source) Encode(e *jx.Encoder) {
 	unwrapped := string(s)
@@ -6593,10 +6957,8 @@ func (s *VideoData) encodeFields(e *jx.Encoder) {
 		}
 	}
 	{
-		if s.SizeBytes.Set {
-			e.FieldStart("size_bytes")
-			s.SizeBytes.Encode(e)
-		}
+		e.FieldStart("size_bytes")
+		s.SizeBytes.Encode(e)
 	}
 	for k, elem := range s.AdditionalProps {
 		e.FieldStart(k)
@@ -6644,7 +7006,6 @@ func (s *VideoData) Decode(d *jx.Decoder) error {
 			}
 		case "size_bytes":
 			if err := func() error {
-				s.SizeBytes.Reset()
 				if err := s.SizeBytes.Decode(d); err != nil {
 					return err
 				}
@@ -6761,10 +7122,8 @@ func (s *VoiceData) encodeFields(e *jx.Encoder) {
 		}
 	}
 	{
-		if s.SizeBytes.Set {
-			e.FieldStart("size_bytes")
-			s.SizeBytes.Encode(e)
-		}
+		e.FieldStart("size_bytes")
+		s.SizeBytes.Encode(e)
 	}
 	for k, elem := range s.AdditionalProps {
 		e.FieldStart(k)
@@ -6801,7 +7160,6 @@ func (s *VoiceData) Decode(d *jx.Decoder) error {
 			}
 		case "size_bytes":
 			if err := func() error {
-				s.SizeBytes.Reset()
 				if err := s.SizeBytes.Decode(d); err != nil {
 					return err
 				}

@@ -82,7 +82,8 @@ func (s *ActionData) init() ActionData {
 	return m
 }
 
-// A chat message. `type` says which content field is set: `text`, or one of the `*_data` objects.
+// A chat message (kenar-docs docs/events/chat.md "Chat Message"; static/openapi-v3.json
+// chatapiMessage). `type` says which content field is set: `text`, or one of the `*_data` objects.
 // Ref: #/components/schemas/ChatMessage
 type ChatMessage struct {
 	ID           OptString          `json:"id"`
@@ -90,8 +91,11 @@ type ChatMessage struct {
 	Sender       OptNilSender       `json:"sender"`
 	// TEXT, IMAGE, FILE, VOICE, LOCATION, VIDEO or CONTACT; unknown values are accepted.
 	Type OptString `json:"type"`
-	// When the message was sent, in microseconds since the Unix epoch.
-	SentAt          OptInt64           `json:"sent_at"`
+	// When the message was sent. kenar-docs docs/events/chat.md types it `Timestamp (int64)` and its
+	// examples give microseconds since the Unix epoch (an integer); static/openapi-v3.json
+	// (chatapiMessage) types it a `date-time` string, as protobuf's JSON mapping writes a timestamp. Both
+	// are accepted: an integer of microseconds, or a string (RFC 3339, or decimal microseconds).
+	SentAt          jx.Raw             `json:"sent_at"`
 	Text            OptString          `json:"text"`
 	ImageData       OptNilImageData    `json:"image_data"`
 	FileData        OptNilFileData     `json:"file_data"`
@@ -123,7 +127,7 @@ func (s *ChatMessage) GetType() OptString {
 }
 
 // GetSentAt returns the value of SentAt.
-func (s *ChatMessage) GetSentAt() OptInt64 {
+func (s *ChatMessage) GetSentAt() jx.Raw {
 	return s.SentAt
 }
 
@@ -188,7 +192,7 @@ func (s *ChatMessage) SetType(val OptString) {
 }
 
 // SetSentAt sets the value of SentAt.
-func (s *ChatMessage) SetSentAt(val OptInt64) {
+func (s *ChatMessage) SetSentAt(val jx.Raw) {
 	s.SentAt = val
 }
 
@@ -243,8 +247,10 @@ func (s *ChatMessageAdditional) init() ChatMessageAdditional {
 	return m
 }
 
+// Kenar-docs docs/events/chat.md "ContactData"; static/openapi-v3.json MessageContactData.
 // Ref: #/components/schemas/ContactData
 type ContactData struct {
+	// Optional: absent when the user set no name (kenar-docs docs/events/chat.md "ContactData").
 	Name            OptString `json:"name"`
 	Phone           OptString `json:"phone"`
 	AdditionalProps ContactDataAdditional
@@ -294,7 +300,8 @@ func (s *ContactDataAdditional) init() ContactDataAdditional {
 // Ref: #/components/schemas/Conversation
 type Conversation struct {
 	ID OptString `json:"id"`
-	// POST (about a post) or BOT (with the add-on's chat bot); unknown values are accepted.
+	// POST (about a post) or BOT (with the add-on's chat bot), per kenar-docs docs/events/chat.md
+	// "Conversation" and static/openapi-v3.json chatapiConversationType. Unknown values are accepted.
 	Type            OptString       `json:"type"`
 	PostToken       OptNilPostToken `json:"post_token"`
 	AdditionalProps ConversationAdditional
@@ -531,14 +538,19 @@ type DynamicActionUnsupportedMediaType Problem
 
 func (*DynamicActionUnsupportedMediaType) dynamicActionRes() {}
 
-// An event webhook's envelope: `type` names the payload key that is set. PAYMENT_TRANSACTION's payload
-// arrives as `transaction` (the reference) or `payment_transaction` (the docs' example). Unknown types
-// and fields are accepted.
+// An event webhook's envelope: `type` names the payload key that is set (kenar-docs
+// docs/events/ReadMe.md; every field is audited in docs/EVENTS-AUDIT.md). PAYMENT_TRANSACTION's
+// payload arrives as `transaction` (docs/events/ReadMe.md) or `payment_transaction`
+// (docs/events/payment.md's example); the metadata as `metadata` (docs/events/ReadMe.md) or
+// `meta_data` (docs/migrations/002). Unknown types and fields are accepted.
 // Ref: #/components/schemas/Event
 type Event struct {
 	Type OptEventType `json:"type"`
-	// Free-form metadata Divar attaches.
-	Metadata             OptNilEventMetadata        `json:"metadata"`
+	// The metadata the add-on gave when it subscribed, echoed back (kenar-docs docs/events/ReadMe.md:
+	// Optional[Object]).
+	Metadata OptNilEventMetadata `json:"metadata"`
+	// `metadata` as kenar-docs docs/migrations/002_send_message_v2+events.md spells it.
+	MetaData             OptNilEventMetaData        `json:"meta_data"`
 	NewMessage           OptNilChatMessage          `json:"new_message"`
 	NewChatbotMessage    OptNilChatMessage          `json:"new_chatbot_message"`
 	UserAccessRevocation OptNilUserAccessRevocation `json:"user_access_revocation"`
@@ -556,6 +568,11 @@ func (s *Event) GetType() OptEventType {
 // GetMetadata returns the value of Metadata.
 func (s *Event) GetMetadata() OptNilEventMetadata {
 	return s.Metadata
+}
+
+// GetMetaData returns the value of MetaData.
+func (s *Event) GetMetaData() OptNilEventMetaData {
+	return s.MetaData
 }
 
 // GetNewMessage returns the value of NewMessage.
@@ -601,6 +618,11 @@ func (s *Event) SetType(val OptEventType) {
 // SetMetadata sets the value of Metadata.
 func (s *Event) SetMetadata(val OptNilEventMetadata) {
 	s.Metadata = val
+}
+
+// SetMetaData sets the value of MetaData.
+func (s *Event) SetMetaData(val OptNilEventMetaData) {
+	s.MetaData = val
 }
 
 // SetNewMessage sets the value of NewMessage.
@@ -655,7 +677,20 @@ func (s *EventAdditional) init() EventAdditional {
 	return m
 }
 
-// Free-form metadata Divar attaches.
+// `metadata` as kenar-docs docs/migrations/002_send_message_v2+events.md spells it.
+type EventMetaData map[string]jx.Raw
+
+func (s *EventMetaData) init() EventMetaData {
+	m := *s
+	if m == nil {
+		m = map[string]jx.Raw{}
+		*s = m
+	}
+	return m
+}
+
+// The metadata the add-on gave when it subscribed, echoed back (kenar-docs docs/events/ReadMe.md:
+// Optional[Object]).
 type EventMetadata map[string]jx.Raw
 
 func (s *EventMetadata) init() EventMetadata {
@@ -728,11 +763,12 @@ func (s *FieldError) SetDetail(val string) {
 	s.Detail = val
 }
 
+// Kenar-docs docs/events/chat.md "FileData"; static/openapi-v3.json MessageFileData.
 // Ref: #/components/schemas/FileData
 type FileData struct {
 	Link            OptString `json:"link"`
 	Name            OptString `json:"name"`
-	SizeBytes       OptInt64  `json:"size_bytes"`
+	SizeBytes       SizeBytes `json:"size_bytes"`
 	AdditionalProps FileDataAdditional
 }
 
@@ -747,7 +783,7 @@ func (s *FileData) GetName() OptString {
 }
 
 // GetSizeBytes returns the value of SizeBytes.
-func (s *FileData) GetSizeBytes() OptInt64 {
+func (s *FileData) GetSizeBytes() SizeBytes {
 	return s.SizeBytes
 }
 
@@ -767,7 +803,7 @@ func (s *FileData) SetName(val OptString) {
 }
 
 // SetSizeBytes sets the value of SizeBytes.
-func (s *FileData) SetSizeBytes(val OptInt64) {
+func (s *FileData) SetSizeBytes(val SizeBytes) {
 	s.SizeBytes = val
 }
 
@@ -803,12 +839,17 @@ func (s *GetDynamicActionAction) SetData(val ActionData) {
 	s.Data = val
 }
 
+// Kenar-docs docs/events/chat.md "ImageData"; static/openapi-v3.json MessageImageData.
 // Ref: #/components/schemas/ImageData
 type ImageData struct {
-	Link            OptString `json:"link"`
-	SizeBytes       OptInt64  `json:"size_bytes"`
-	HeightPx        OptInt32  `json:"height_px"`
-	WidthPx         OptInt32  `json:"width_px"`
+	Link      OptString `json:"link"`
+	SizeBytes SizeBytes `json:"size_bytes"`
+	// Uint32 in kenar-docs docs/events/chat.md "ImageData", integer (int64) in static/openapi-v3.json
+	// MessageImageData.
+	HeightPx OptInt64 `json:"height_px"`
+	// Uint32 in kenar-docs docs/events/chat.md "ImageData", integer (int64) in static/openapi-v3.json
+	// MessageImageData.
+	WidthPx         OptInt64 `json:"width_px"`
 	AdditionalProps ImageDataAdditional
 }
 
@@ -818,17 +859,17 @@ func (s *ImageData) GetLink() OptString {
 }
 
 // GetSizeBytes returns the value of SizeBytes.
-func (s *ImageData) GetSizeBytes() OptInt64 {
+func (s *ImageData) GetSizeBytes() SizeBytes {
 	return s.SizeBytes
 }
 
 // GetHeightPx returns the value of HeightPx.
-func (s *ImageData) GetHeightPx() OptInt32 {
+func (s *ImageData) GetHeightPx() OptInt64 {
 	return s.HeightPx
 }
 
 // GetWidthPx returns the value of WidthPx.
-func (s *ImageData) GetWidthPx() OptInt32 {
+func (s *ImageData) GetWidthPx() OptInt64 {
 	return s.WidthPx
 }
 
@@ -843,17 +884,17 @@ func (s *ImageData) SetLink(val OptString) {
 }
 
 // SetSizeBytes sets the value of SizeBytes.
-func (s *ImageData) SetSizeBytes(val OptInt64) {
+func (s *ImageData) SetSizeBytes(val SizeBytes) {
 	s.SizeBytes = val
 }
 
 // SetHeightPx sets the value of HeightPx.
-func (s *ImageData) SetHeightPx(val OptInt32) {
+func (s *ImageData) SetHeightPx(val OptInt64) {
 	s.HeightPx = val
 }
 
 // SetWidthPx sets the value of WidthPx.
-func (s *ImageData) SetWidthPx(val OptInt32) {
+func (s *ImageData) SetWidthPx(val OptInt64) {
 	s.WidthPx = val
 }
 
@@ -873,6 +914,7 @@ func (s *ImageDataAdditional) init() ImageDataAdditional {
 	return m
 }
 
+// Kenar-docs docs/events/chat.md "LocationData"; static/openapi-v3.json MessageLocationData.
 // Ref: #/components/schemas/LocationData
 type LocationData struct {
 	Latitude        OptFloat64 `json:"latitude"`
@@ -1408,52 +1450,6 @@ func (o OptGetDynamicActionAction) Or(d GetDynamicActionAction) GetDynamicAction
 	return d
 }
 
-// NewOptInt32 returns new OptInt32 with value set to v.
-func NewOptInt32(v int32) OptInt32 {
-	return OptInt32{
-		Value: v,
-		Set:   true,
-	}
-}
-
-// OptInt32 is optional int32.
-type OptInt32 struct {
-	Value int32
-	Set   bool
-}
-
-// IsSet returns true if OptInt32 was set.
-func (o OptInt32) IsSet() bool { return o.Set }
-
-// Reset unsets value.
-func (o *OptInt32) Reset() {
-	var v int32
-	o.Value = v
-	o.Set = false
-}
-
-// SetTo sets value to v.
-func (o *OptInt32) SetTo(v int32) {
-	o.Set = true
-	o.Value = v
-}
-
-// Get returns value and boolean that denotes whether value was set.
-func (o OptInt32) Get() (v int32, ok bool) {
-	if !o.Set {
-		return v, false
-	}
-	return o.Value, true
-}
-
-// Or returns value if set, or given parameter if does not.
-func (o OptInt32) Or(d int32) int32 {
-	if v, ok := o.Get(); ok {
-		return v
-	}
-	return d
-}
-
 // NewOptInt64 returns new OptInt64 with value set to v.
 func NewOptInt64(v int64) OptInt64 {
 	return OptInt64{
@@ -1840,6 +1836,74 @@ func (o OptNilData) Or(d Data) Data {
 	return d
 }
 
+// NewOptNilEventMetaData returns new OptNilEventMetaData with value set to v.
+func NewOptNilEventMetaData(v EventMetaData) OptNilEventMetaData {
+	return OptNilEventMetaData{
+		Value: v,
+		Set:   true,
+	}
+}
+
+// OptNilEventMetaData is optional nullable EventMetaData.
+type OptNilEventMetaData struct {
+	Value EventMetaData
+	Set   bool
+	Null  bool
+}
+
+// IsSet returns true if OptNilEventMetaData was set.
+func (o OptNilEventMetaData) IsSet() bool { return o.Set }
+
+// Reset unsets value.
+func (o *OptNilEventMetaData) Reset() {
+	var v EventMetaData
+	o.Value = v
+	o.Set = false
+	o.Null = false
+}
+
+// SetTo sets value to v.
+func (o *OptNilEventMetaData) SetTo(v EventMetaData) {
+	o.Set = true
+	o.Null = false
+	o.Value = v
+}
+
+// IsNull returns true if value is Null.
+func (o OptNilEventMetaData) IsNull() bool { return o.Null }
+
+// SetToNull sets value to null.
+func (o *OptNilEventMetaData) SetToNull() {
+	o.Set = true
+	o.Null = true
+	var v EventMetaData
+	o.Value = v
+}
+
+// IsEmpty returns true if the field was omitted from the payload (not Set and not Null).
+func (o OptNilEventMetaData) IsEmpty() bool {
+	return !o.Set && !o.Null
+}
+
+// Get returns value and boolean that denotes whether value was set.
+func (o OptNilEventMetaData) Get() (v EventMetaData, ok bool) {
+	if o.Null {
+		return v, false
+	}
+	if !o.Set {
+		return v, false
+	}
+	return o.Value, true
+}
+
+// Or returns value if set, or given parameter if does not.
+func (o OptNilEventMetaData) Or(d EventMetaData) EventMetaData {
+	if v, ok := o.Get(); ok {
+		return v
+	}
+	return d
+}
+
 // NewOptNilEventMetadata returns new OptNilEventMetadata with value set to v.
 func NewOptNilEventMetadata(v EventMetadata) OptNilEventMetadata {
 	return OptNilEventMetadata{
@@ -2180,74 +2244,6 @@ func (o OptNilPaymentTransaction) Or(d PaymentTransaction) PaymentTransaction {
 	return d
 }
 
-// NewOptNilPaymentTransactionExtraDetails returns new OptNilPaymentTransactionExtraDetails with value set to v.
-func NewOptNilPaymentTransactionExtraDetails(v PaymentTransactionExtraDetails) OptNilPaymentTransactionExtraDetails {
-	return OptNilPaymentTransactionExtraDetails{
-		Value: v,
-		Set:   true,
-	}
-}
-
-// OptNilPaymentTransactionExtraDetails is optional nullable PaymentTransactionExtraDetails.
-type OptNilPaymentTransactionExtraDetails struct {
-	Value PaymentTransactionExtraDetails
-	Set   bool
-	Null  bool
-}
-
-// IsSet returns true if OptNilPaymentTransactionExtraDetails was set.
-func (o OptNilPaymentTransactionExtraDetails) IsSet() bool { return o.Set }
-
-// Reset unsets value.
-func (o *OptNilPaymentTransactionExtraDetails) Reset() {
-	var v PaymentTransactionExtraDetails
-	o.Value = v
-	o.Set = false
-	o.Null = false
-}
-
-// SetTo sets value to v.
-func (o *OptNilPaymentTransactionExtraDetails) SetTo(v PaymentTransactionExtraDetails) {
-	o.Set = true
-	o.Null = false
-	o.Value = v
-}
-
-// IsNull returns true if value is Null.
-func (o OptNilPaymentTransactionExtraDetails) IsNull() bool { return o.Null }
-
-// SetToNull sets value to null.
-func (o *OptNilPaymentTransactionExtraDetails) SetToNull() {
-	o.Set = true
-	o.Null = true
-	var v PaymentTransactionExtraDetails
-	o.Value = v
-}
-
-// IsEmpty returns true if the field was omitted from the payload (not Set and not Null).
-func (o OptNilPaymentTransactionExtraDetails) IsEmpty() bool {
-	return !o.Set && !o.Null
-}
-
-// Get returns value and boolean that denotes whether value was set.
-func (o OptNilPaymentTransactionExtraDetails) Get() (v PaymentTransactionExtraDetails, ok bool) {
-	if o.Null {
-		return v, false
-	}
-	if !o.Set {
-		return v, false
-	}
-	return o.Value, true
-}
-
-// Or returns value if set, or given parameter if does not.
-func (o OptNilPaymentTransactionExtraDetails) Or(d PaymentTransactionExtraDetails) PaymentTransactionExtraDetails {
-	if v, ok := o.Get(); ok {
-		return v
-	}
-	return d
-}
-
 // NewOptNilPostInfo returns new OptNilPostInfo with value set to v.
 func NewOptNilPostInfo(v PostInfo) OptNilPostInfo {
 	return OptNilPostInfo{
@@ -2310,6 +2306,74 @@ func (o OptNilPostInfo) Get() (v PostInfo, ok bool) {
 
 // Or returns value if set, or given parameter if does not.
 func (o OptNilPostInfo) Or(d PostInfo) PostInfo {
+	if v, ok := o.Get(); ok {
+		return v
+	}
+	return d
+}
+
+// NewOptNilPostInfoBusinessData returns new OptNilPostInfoBusinessData with value set to v.
+func NewOptNilPostInfoBusinessData(v PostInfoBusinessData) OptNilPostInfoBusinessData {
+	return OptNilPostInfoBusinessData{
+		Value: v,
+		Set:   true,
+	}
+}
+
+// OptNilPostInfoBusinessData is optional nullable PostInfoBusinessData.
+type OptNilPostInfoBusinessData struct {
+	Value PostInfoBusinessData
+	Set   bool
+	Null  bool
+}
+
+// IsSet returns true if OptNilPostInfoBusinessData was set.
+func (o OptNilPostInfoBusinessData) IsSet() bool { return o.Set }
+
+// Reset unsets value.
+func (o *OptNilPostInfoBusinessData) Reset() {
+	var v PostInfoBusinessData
+	o.Value = v
+	o.Set = false
+	o.Null = false
+}
+
+// SetTo sets value to v.
+func (o *OptNilPostInfoBusinessData) SetTo(v PostInfoBusinessData) {
+	o.Set = true
+	o.Null = false
+	o.Value = v
+}
+
+// IsNull returns true if value is Null.
+func (o OptNilPostInfoBusinessData) IsNull() bool { return o.Null }
+
+// SetToNull sets value to null.
+func (o *OptNilPostInfoBusinessData) SetToNull() {
+	o.Set = true
+	o.Null = true
+	var v PostInfoBusinessData
+	o.Value = v
+}
+
+// IsEmpty returns true if the field was omitted from the payload (not Set and not Null).
+func (o OptNilPostInfoBusinessData) IsEmpty() bool {
+	return !o.Set && !o.Null
+}
+
+// Get returns value and boolean that denotes whether value was set.
+func (o OptNilPostInfoBusinessData) Get() (v PostInfoBusinessData, ok bool) {
+	if o.Null {
+		return v, false
+	}
+	if !o.Set {
+		return v, false
+	}
+	return o.Value, true
+}
+
+// Or returns value if set, or given parameter if does not.
+func (o OptNilPostInfoBusinessData) Or(d PostInfoBusinessData) PostInfoBusinessData {
 	if v, ok := o.Get(); ok {
 		return v
 	}
@@ -2582,6 +2646,74 @@ func (o OptNilSender) Get() (v Sender, ok bool) {
 
 // Or returns value if set, or given parameter if does not.
 func (o OptNilSender) Or(d Sender) Sender {
+	if v, ok := o.Get(); ok {
+		return v
+	}
+	return d
+}
+
+// NewOptNilString returns new OptNilString with value set to v.
+func NewOptNilString(v string) OptNilString {
+	return OptNilString{
+		Value: v,
+		Set:   true,
+	}
+}
+
+// OptNilString is optional nullable string.
+type OptNilString struct {
+	Value string
+	Set   bool
+	Null  bool
+}
+
+// IsSet returns true if OptNilString was set.
+func (o OptNilString) IsSet() bool { return o.Set }
+
+// Reset unsets value.
+func (o *OptNilString) Reset() {
+	var v string
+	o.Value = v
+	o.Set = false
+	o.Null = false
+}
+
+// SetTo sets value to v.
+func (o *OptNilString) SetTo(v string) {
+	o.Set = true
+	o.Null = false
+	o.Value = v
+}
+
+// IsNull returns true if value is Null.
+func (o OptNilString) IsNull() bool { return o.Null }
+
+// SetToNull sets value to null.
+func (o *OptNilString) SetToNull() {
+	o.Set = true
+	o.Null = true
+	var v string
+	o.Value = v
+}
+
+// IsEmpty returns true if the field was omitted from the payload (not Set and not Null).
+func (o OptNilString) IsEmpty() bool {
+	return !o.Set && !o.Null
+}
+
+// Get returns value and boolean that denotes whether value was set.
+func (o OptNilString) Get() (v string, ok bool) {
+	if o.Null {
+		return v, false
+	}
+	if !o.Set {
+		return v, false
+	}
+	return o.Value, true
+}
+
+// Or returns value if set, or given parameter if does not.
+func (o OptNilString) Or(d string) string {
 	if v, ok := o.Get(); ok {
 		return v
 	}
@@ -3204,13 +3336,32 @@ func (o OptTouchpoint) Or(d Touchpoint) Touchpoint {
 	return d
 }
 
+// A payment's change (kenar-docs docs/events/payment.md "Transaction"; static/openapi-v3.json
+// paymentTransaction).
 // Ref: #/components/schemas/PaymentTransaction
 type PaymentTransaction struct {
-	ID              OptString                            `json:"id"`
-	CostRials       OptInt64                             `json:"cost_rials"`
-	ExtraDetails    OptNilPaymentTransactionExtraDetails `json:"extra_details"`
-	State           OptString                            `json:"state"`
-	Type            OptString                            `json:"type"`
+	// The UUID the add-on gave when it started the payment.
+	ID OptString `json:"id"`
+	// The cost to the add-on, in rials. kenar-docs docs/events/payment.md types it int64 and its example
+	// gives a number; static/openapi-v3.json paymentTransaction gives a string (`format: int64`), as
+	// protobuf's JSON mapping writes an int64. Both are accepted: an integer, or a string of decimal
+	// digits.
+	CostRials jx.Raw `json:"cost_rials"`
+	// The text the add-on sent as `extra_details` when it started the payment: a string in kenar-docs
+	// docs/events/payment.md, docs/payment/reorder.md, docs/payment/renew.md and static/openapi-v3.json
+	// paymentTransaction.
+	ExtraDetails OptNilString `json:"extra_details"`
+	// The payment's state, by name (static/openapi-v3.json TransactionState; docs/events/payment.md's
+	// example). The numbers docs/events/payment.md "Transaction States" gives them (1 PENDING, 2
+	// COMPLETED, 3 FAILED, 4 REFUNDED) are accepted too. Unknown values are accepted.
+	State jx.Raw `json:"state"`
+	// What the payment was for, by name: docs/events/payment.md lists REORDER (number 1, also accepted),
+	// static/openapi-v3.json paymentTransactionType adds SUBMIT and RENEW. Unknown values are accepted.
+	Type jx.Raw `json:"type"`
+	// The add-on's slug (static/openapi-v3.json paymentTransaction only).
+	AppSlug OptString `json:"app_slug"`
+	// When the payment was created, an RFC 3339 time (static/openapi-v3.json paymentTransaction only).
+	CreatedAt       OptString `json:"created_at"`
 	AdditionalProps PaymentTransactionAdditional
 }
 
@@ -3220,23 +3371,33 @@ func (s *PaymentTransaction) GetID() OptString {
 }
 
 // GetCostRials returns the value of CostRials.
-func (s *PaymentTransaction) GetCostRials() OptInt64 {
+func (s *PaymentTransaction) GetCostRials() jx.Raw {
 	return s.CostRials
 }
 
 // GetExtraDetails returns the value of ExtraDetails.
-func (s *PaymentTransaction) GetExtraDetails() OptNilPaymentTransactionExtraDetails {
+func (s *PaymentTransaction) GetExtraDetails() OptNilString {
 	return s.ExtraDetails
 }
 
 // GetState returns the value of State.
-func (s *PaymentTransaction) GetState() OptString {
+func (s *PaymentTransaction) GetState() jx.Raw {
 	return s.State
 }
 
 // GetType returns the value of Type.
-func (s *PaymentTransaction) GetType() OptString {
+func (s *PaymentTransaction) GetType() jx.Raw {
 	return s.Type
+}
+
+// GetAppSlug returns the value of AppSlug.
+func (s *PaymentTransaction) GetAppSlug() OptString {
+	return s.AppSlug
+}
+
+// GetCreatedAt returns the value of CreatedAt.
+func (s *PaymentTransaction) GetCreatedAt() OptString {
+	return s.CreatedAt
 }
 
 // GetAdditionalProps returns the value of AdditionalProps.
@@ -3250,23 +3411,33 @@ func (s *PaymentTransaction) SetID(val OptString) {
 }
 
 // SetCostRials sets the value of CostRials.
-func (s *PaymentTransaction) SetCostRials(val OptInt64) {
+func (s *PaymentTransaction) SetCostRials(val jx.Raw) {
 	s.CostRials = val
 }
 
 // SetExtraDetails sets the value of ExtraDetails.
-func (s *PaymentTransaction) SetExtraDetails(val OptNilPaymentTransactionExtraDetails) {
+func (s *PaymentTransaction) SetExtraDetails(val OptNilString) {
 	s.ExtraDetails = val
 }
 
 // SetState sets the value of State.
-func (s *PaymentTransaction) SetState(val OptString) {
+func (s *PaymentTransaction) SetState(val jx.Raw) {
 	s.State = val
 }
 
 // SetType sets the value of Type.
-func (s *PaymentTransaction) SetType(val OptString) {
+func (s *PaymentTransaction) SetType(val jx.Raw) {
 	s.Type = val
+}
+
+// SetAppSlug sets the value of AppSlug.
+func (s *PaymentTransaction) SetAppSlug(val OptString) {
+	s.AppSlug = val
+}
+
+// SetCreatedAt sets the value of CreatedAt.
+func (s *PaymentTransaction) SetCreatedAt(val OptString) {
+	s.CreatedAt = val
 }
 
 // SetAdditionalProps sets the value of AdditionalProps.
@@ -3285,17 +3456,9 @@ func (s *PaymentTransactionAdditional) init() PaymentTransactionAdditional {
 	return m
 }
 
-type PaymentTransactionExtraDetails map[string]jx.Raw
-
-func (s *PaymentTransactionExtraDetails) init() PaymentTransactionExtraDetails {
-	m := *s
-	if m == nil {
-		m = map[string]jx.Raw{}
-		*s = m
-	}
-	return m
-}
-
+// A post, as kenar-docs docs/events/post.md "Post" lists it; that page says it is the get-post answer,
+// whose static/openapi-v3.json schema (finderGetPostResponse) adds `state`, `last_modified_at` and
+// `business_data`.
 // Ref: #/components/schemas/PostInfo
 type PostInfo struct {
 	Token                        OptString `json:"token"`
@@ -3305,10 +3468,19 @@ type PostInfo struct {
 	IsPhoneHidden                OptBool   `json:"is_phone_hidden"`
 	SupplierChatAssistantEnabled OptBool   `json:"supplier_chat_assistant_enabled"`
 	ChatEnabled                  OptBool   `json:"chat_enabled"`
-	// An RFC 3339 time, as protobuf's JSON mapping writes a timestamp.
-	FirstPublishedAt OptString          `json:"first_published_at"`
-	Data             OptNilPostInfoData `json:"data"`
-	AdditionalProps  PostInfoAdditional
+	// An RFC 3339 time, as protobuf's JSON mapping writes a timestamp (docs/events/post.md: datetime;
+	// openapi-v3.json: date-time).
+	FirstPublishedAt OptString `json:"first_published_at"`
+	// An RFC 3339 time (static/openapi-v3.json finderGetPostResponse only).
+	LastModifiedAt OptString `json:"last_modified_at"`
+	// The post's state (static/openapi-v3.json finderPostExtState only). Unknown values are accepted.
+	State OptString `json:"state"`
+	// The business that posted, for a business's post (kenar-docs docs/post/get_post.md;
+	// static/openapi-v3.json finderGetPostResponseBusinessData).
+	BusinessData OptNilPostInfoBusinessData `json:"business_data"`
+	// The post's other fields (docs/events/post.md "Post").
+	Data            OptNilPostInfoData `json:"data"`
+	AdditionalProps PostInfoAdditional
 }
 
 // GetToken returns the value of Token.
@@ -3349,6 +3521,21 @@ func (s *PostInfo) GetChatEnabled() OptBool {
 // GetFirstPublishedAt returns the value of FirstPublishedAt.
 func (s *PostInfo) GetFirstPublishedAt() OptString {
 	return s.FirstPublishedAt
+}
+
+// GetLastModifiedAt returns the value of LastModifiedAt.
+func (s *PostInfo) GetLastModifiedAt() OptString {
+	return s.LastModifiedAt
+}
+
+// GetState returns the value of State.
+func (s *PostInfo) GetState() OptString {
+	return s.State
+}
+
+// GetBusinessData returns the value of BusinessData.
+func (s *PostInfo) GetBusinessData() OptNilPostInfoBusinessData {
+	return s.BusinessData
 }
 
 // GetData returns the value of Data.
@@ -3401,6 +3588,21 @@ func (s *PostInfo) SetFirstPublishedAt(val OptString) {
 	s.FirstPublishedAt = val
 }
 
+// SetLastModifiedAt sets the value of LastModifiedAt.
+func (s *PostInfo) SetLastModifiedAt(val OptString) {
+	s.LastModifiedAt = val
+}
+
+// SetState sets the value of State.
+func (s *PostInfo) SetState(val OptString) {
+	s.State = val
+}
+
+// SetBusinessData sets the value of BusinessData.
+func (s *PostInfo) SetBusinessData(val OptNilPostInfoBusinessData) {
+	s.BusinessData = val
+}
+
 // SetData sets the value of Data.
 func (s *PostInfo) SetData(val OptNilPostInfoData) {
 	s.Data = val
@@ -3422,6 +3624,57 @@ func (s *PostInfoAdditional) init() PostInfoAdditional {
 	return m
 }
 
+// The business that posted, for a business's post (kenar-docs docs/post/get_post.md;
+// static/openapi-v3.json finderGetPostResponseBusinessData).
+type PostInfoBusinessData struct {
+	BusinessName OptString `json:"business_name"`
+	// Static/openapi-v3.json PremiumPanelBusinessDataSubBusinessType. Unknown values are accepted.
+	BusinessType    OptString `json:"business_type"`
+	AdditionalProps PostInfoBusinessDataAdditional
+}
+
+// GetBusinessName returns the value of BusinessName.
+func (s *PostInfoBusinessData) GetBusinessName() OptString {
+	return s.BusinessName
+}
+
+// GetBusinessType returns the value of BusinessType.
+func (s *PostInfoBusinessData) GetBusinessType() OptString {
+	return s.BusinessType
+}
+
+// GetAdditionalProps returns the value of AdditionalProps.
+func (s *PostInfoBusinessData) GetAdditionalProps() PostInfoBusinessDataAdditional {
+	return s.AdditionalProps
+}
+
+// SetBusinessName sets the value of BusinessName.
+func (s *PostInfoBusinessData) SetBusinessName(val OptString) {
+	s.BusinessName = val
+}
+
+// SetBusinessType sets the value of BusinessType.
+func (s *PostInfoBusinessData) SetBusinessType(val OptString) {
+	s.BusinessType = val
+}
+
+// SetAdditionalProps sets the value of AdditionalProps.
+func (s *PostInfoBusinessData) SetAdditionalProps(val PostInfoBusinessDataAdditional) {
+	s.AdditionalProps = val
+}
+
+type PostInfoBusinessDataAdditional map[string]jx.Raw
+
+func (s *PostInfoBusinessDataAdditional) init() PostInfoBusinessDataAdditional {
+	m := *s
+	if m == nil {
+		m = map[string]jx.Raw{}
+		*s = m
+	}
+	return m
+}
+
+// The post's other fields (docs/events/post.md "Post").
 type PostInfoData map[string]jx.Raw
 
 func (s *PostInfoData) init() PostInfoData {
@@ -3435,9 +3688,11 @@ func (s *PostInfoData) init() PostInfoData {
 
 type PostToken string
 
+// Kenar-docs docs/events/post.md "PostUpdate".
 // Ref: #/components/schemas/PostUpdate
 type PostUpdate struct {
-	// PUBLISH, RETIRE, ONGOING or ARCHIVE; unknown values are accepted.
+	// PUBLISH, RETIRE, ONGOING or ARCHIVE (kenar-docs docs/events/post.md "Type", which warns that values
+	// may be added). Unknown values are accepted.
 	Type            OptString      `json:"type"`
 	Post            OptNilPostInfo `json:"post"`
 	AdditionalProps PostUpdateAdditional
@@ -3558,9 +3813,12 @@ func (s *Problem) SetErrors(val []FieldError) {
 
 // Ref: #/components/schemas/Sender
 type Sender struct {
-	// SELLER or BUYER; unknown values are accepted.
+	// SELLER or BUYER (kenar-docs docs/events/chat.md; static/openapi-v3.json chatapiMessageSenderSide).
+	// Unknown values are accepted.
 	Side OptString `json:"side"`
-	// HUMAN or BOT (the docs also show USER); unknown values are accepted.
+	// HUMAN or BOT (kenar-docs docs/events/chat.md "Message Sender"; static/openapi-v3.json
+	// chatapiMessageSenderType); the examples of docs/events/chat.md also show USER. Unknown values are
+	// accepted.
 	Type            OptString `json:"type"`
 	AdditionalProps SenderAdditional
 }
@@ -3606,6 +3864,8 @@ func (s *SenderAdditional) init() SenderAdditional {
 	return m
 }
 
+type SizeBytes jx.Raw
+
 type Source string
 
 type Touchpoint string
@@ -3640,6 +3900,7 @@ func (*UnauthorizedHeaders) dynamicActionRes()  {}
 func (*UnauthorizedHeaders) eventsRes()         {}
 func (*UnauthorizedHeaders) openServerLinkRes() {}
 
+// Kenar-docs docs/events/auth.md "User Access Revocation".
 // Ref: #/components/schemas/UserAccessRevocation
 type UserAccessRevocation struct {
 	UserID          OptNilUserID `json:"user_id"`
@@ -3681,11 +3942,12 @@ type UserID string
 
 type UserSide string
 
+// Kenar-docs docs/events/chat.md "VideoData"; static/openapi-v3.json MessageVideoData.
 // Ref: #/components/schemas/VideoData
 type VideoData struct {
 	Link            OptString `json:"link"`
 	ThumbnailLink   OptString `json:"thumbnail_link"`
-	SizeBytes       OptInt64  `json:"size_bytes"`
+	SizeBytes       SizeBytes `json:"size_bytes"`
 	AdditionalProps VideoDataAdditional
 }
 
@@ -3700,7 +3962,7 @@ func (s *VideoData) GetThumbnailLink() OptString {
 }
 
 // GetSizeBytes returns the value of SizeBytes.
-func (s *VideoData) GetSizeBytes() OptInt64 {
+func (s *VideoData) GetSizeBytes() SizeBytes {
 	return s.SizeBytes
 }
 
@@ -3720,7 +3982,7 @@ func (s *VideoData) SetThumbnailLink(val OptString) {
 }
 
 // SetSizeBytes sets the value of SizeBytes.
-func (s *VideoData) SetSizeBytes(val OptInt64) {
+func (s *VideoData) SetSizeBytes(val SizeBytes) {
 	s.SizeBytes = val
 }
 
@@ -3740,10 +4002,11 @@ func (s *VideoDataAdditional) init() VideoDataAdditional {
 	return m
 }
 
+// Kenar-docs docs/events/chat.md "VoiceData"; static/openapi-v3.json MessageVoiceData.
 // Ref: #/components/schemas/VoiceData
 type VoiceData struct {
 	Link            OptString `json:"link"`
-	SizeBytes       OptInt64  `json:"size_bytes"`
+	SizeBytes       SizeBytes `json:"size_bytes"`
 	AdditionalProps VoiceDataAdditional
 }
 
@@ -3753,7 +4016,7 @@ func (s *VoiceData) GetLink() OptString {
 }
 
 // GetSizeBytes returns the value of SizeBytes.
-func (s *VoiceData) GetSizeBytes() OptInt64 {
+func (s *VoiceData) GetSizeBytes() SizeBytes {
 	return s.SizeBytes
 }
 
@@ -3768,7 +4031,7 @@ func (s *VoiceData) SetLink(val OptString) {
 }
 
 // SetSizeBytes sets the value of SizeBytes.
-func (s *VoiceData) SetSizeBytes(val OptInt64) {
+func (s *VoiceData) SetSizeBytes(val SizeBytes) {
 	s.SizeBytes = val
 }
 

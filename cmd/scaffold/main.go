@@ -5,19 +5,35 @@
 //
 //	scaffold new [--module PATH] [--dir DIR] [--sdk PATH] NAME
 //	scaffold trigger KIND [flags]
+//	scaffold version
 //	scaffold help [COMMAND]
 //
-// `scaffold new myaddon` writes ./myaddon: a module with Divar's callbacks in
+// `scaffold new myaddon` writes ./myaddon, a copy of the starter add-on in
+// cmd/scaffold/starter under the module path myaddon: Divar's callbacks in
 // api/openapi.yaml, the server generated from it in gen/, a handler where
 // every callback already answers what Divar accepts, a Persian landing page,
-// tests, and a README. It then runs `go mod tidy` and `go generate ./...` in
-// the new module, so the project builds and tests green at once:
+// tests, and a README. It then runs `go mod tidy` in the new module, so the
+// project builds and tests green at once. From a checkout of kenarkit:
 //
-//	go run github.com/kenarkit/kenarkit/cmd/scaffold@latest new myaddon
+//	go run ./cmd/scaffold new myaddon
 //	cd myaddon && KENAR_IDENTIFICATION_KEY=dev-key go run .
 //
-// From a checkout of kenarkit, `go run ./cmd/scaffold new myaddon` builds the
-// new add-on against that checkout (as --sdk would).
+// The new add-on requires the kenarkit the scaffold was built from: a
+// replace directive to the checkout here; once kenarkit has a tagged
+// release, `go run github.com/kenarkit/kenarkit/cmd/scaffold@latest new
+// myaddon` requires that release.
+//
+// The starter is a package tree of kenarkit's own module, not a module of
+// its own, and not text/template files: kenarkit's CI builds, vets,
+// staticchecks and tests it with everything else (`go test ./...`), and
+// `go generate ./...` keeps its gen/ current with its api/openapi.yaml. A
+// directory holding a go.mod could not be embedded, and a starter module
+// would have to require a released kenarkit to build in CI; so the scaffold
+// writes the go.mod (requiring the kenarkit it was built from) and, as
+// gonew does, rewrites the starter's module path in every import, found by
+// parsing each file. Its name is replaced in four places only (the command's
+// doc, the README's title, the page title, .gitignore), each checked by a
+// test.
 //
 // `scaffold trigger` sends a callback exactly as Divar does to a running
 // add-on and says whether Divar would accept the answer; see
@@ -44,6 +60,7 @@ const usage = `scaffold writes a ready-to-fill Divar Kenar add-on in Go.
 Usage:
   scaffold new [--module PATH] [--dir DIR] [--sdk PATH] NAME
   scaffold trigger KIND [flags]
+  scaffold version
   scaffold help [COMMAND]
 
 Commands:
@@ -51,6 +68,7 @@ Commands:
            callbacks at once
   trigger  send a callback to a running add-on, as Divar does, and check
            the answer
+  version  print the kenarkit version this scaffold was built from
   help     show this text, or a command's
 
 Run 'scaffold help new' or 'scaffold help trigger' for a command's flags.
@@ -75,6 +93,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = runNew(ctx, rest, stdout, stderr)
 	case "trigger":
 		err = runTrigger(ctx, rest, stdout, stderr)
+	case "version", "-version", "--version":
+		fmt.Fprint(stdout, versionLine(readBuild()))
 	case "help", "-h", "-help", "--help":
 		err = runHelp(rest, stdout)
 	default:

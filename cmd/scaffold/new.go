@@ -7,6 +7,9 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"go/format"
+	"go/parser"
+	"go/token"
 	"io"
 	"io/fs"
 	"os"
@@ -15,51 +18,58 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
-	"runtime/debug"
+	"strconv"
 	"strings"
-	"text/template"
 	"time"
 
 	"golang.org/x/mod/modfile"
 	"golang.org/x/mod/module"
-
-	"github.com/kenarkit/kenarkit/api"
 )
 
 const newUsage = `Usage: scaffold new [--module PATH] [--dir DIR] [--sdk PATH] NAME
 
-Writes a new Divar Kenar add-on named NAME, with its gen/ generated already
-('go generate ./...' there writes the same), then runs 'go mod tidy' in it.
-NAME starts with a letter and has only letters, digits, '-' and '_'. The
-target directory must not exist or be empty.
+Writes a new Divar Kenar add-on named NAME: a copy of kenarkit's starter
+add-on (cmd/scaffold/starter) under its own module path, then runs
+'go mod tidy' in it. NAME starts with a letter and has only letters, digits,
+'-' and '_'. The target directory must not exist or be empty; on any failure
+nothing is left behind.
+
+The new go.mod requires the kenarkit this scaffold was built from: its
+release version, or, when it was built from a local checkout (go run
+./cmd/scaffold, or an add-on whose go.mod replaces kenarkit with a
+directory), a replace directive to that checkout. It says which.
 
 Flags:
   --module PATH  the new module's path (default NAME), e.g. github.com/you/NAME
   --dir DIR      where to write it (default ./NAME)
-  --sdk PATH     build against the kenarkit checkout at PATH: the new go.mod
-                 gets a replace directive to it. Implied when scaffold itself
-                 runs from a checkout (go run ./cmd/scaffold).
+  --sdk PATH     build against the kenarkit checkout at PATH (a replace
+                 directive), whatever this scaffold was built from
 `
 
 // sdkModule is kenarkit's module path.
 const sdkModule = "github.com/kenarkit/kenarkit"
 
-// templates are the new project's files; a name's .tmpl suffix is dropped.
-// They are text/template templates with [[ ]] delimiters, except the
-// generated code (*.gen.go.tmpl), which is copied as it is: kenarkit's own
-// gen/server.gen.go, which `go generate` in gen/ copies here, and which the
-// new project's generator, from the same spec and config, writes again.
-//
-//go:embed all:templates
-var templates embed.FS
+// starterModule is the import path of the starter add-on in kenarkit; a
+// new add-on's module path takes its place.
+const starterModule = sdkModule + "/cmd/scaffold/starter"
 
-// project is what the templates are filled with.
+// starterFS holds the starter add-on, cmd/scaffold/starter: a package tree
+// of kenarkit's own module, so that kenarkit's CI builds, vets, lints and
+// tests it as it is, and `go generate ./...` keeps its gen/ current. It has
+// no go.mod of its own (a directory holding one cannot be embedded, and a
+// second module would have to require a released kenarkit): `scaffold new`
+// writes the new add-on's go.mod and rewrites the starter's import path to
+// the add-on's module path in every import, as gonew does.
+//
+//go:embed all:starter
+var starterFS embed.FS
+
+// project is what a new add-on is made of.
 type project struct {
-	Name       string // the add-on's name, also its binary's
-	Module     string // its module path
-	GoVersion  string // the go directive
-	SDKVersion string // the kenarkit version required
-	SDKReplace string // a local kenarkit checkout, or ""
+	Name      string // the add-on's name, also its binary's
+	Module    string // its module path
+	GoVersion string // the go directive
+	SDK       sdkChoice
 }
 
 var validName = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_-]{0,63}$`)
@@ -85,14 +95,12 @@ func runNew(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if err != nil {
 		return err
 	}
-	if err := write(target, p); err != nil {
+	fmt.Fprintf(stdout, "scaffold: kenarkit: %s\n", p.SDK.Why)
+	if err := write(ctx, target, p, stderr); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "scaffold: wrote %s (module %s)\n", target, p.Module)
-	if err := settle(ctx, target, stderr); err != nil {
-		return fmt.Errorf("scaffold: the files are written, but %w", err)
-	}
-	fmt.Fprint(stdout, nextSteps(target, p))
+	fmt.Fprint(stdout, nextSteps(target))
 	return nil
 }
 
@@ -119,34 +127,11 @@ func plan(name, modulePath, dir, sdkDir string) (project, string, error) {
 	} else if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return project{}, "", fmt.Errorf("scaffold: cannot use %s as the target: %w", target, errUsage)
 	}
-	p := project{Name: name, Module: modulePath, GoVersion: goVersion()}
-	if sdkDir == "" {
-		if v := ownVersion(); v != "" {
-			p.SDKVersion = v
-			return p, target, nil
-		}
-		// Running from a checkout (go run ./cmd/scaffold): build against it.
-		if sdkDir, err = findCheckout(); err != nil {
-			return project{}, "", fmt.Errorf("scaffold: this scaffold was built from source: pass --sdk PATH (a kenarkit checkout): %w", errUsage)
-		}
-	}
-	abs, err := checkCheckout(sdkDir)
+	choice, err := chooseSDK(sdkDir, readBuild())
 	if err != nil {
 		return project{}, "", err
 	}
-	p.SDKVersion = "v0.0.0-00010101000000-000000000000"
-	p.SDKReplace = abs
-	return p, target, nil
-}
-
-// ownVersion is the kenarkit version this binary was built from, when it was
-// installed as a module (go run …/cmd/scaffold@v1.2.3); "" from a checkout.
-func ownVersion() string {
-	bi, ok := debug.ReadBuildInfo()
-	if !ok || bi.Main.Path != sdkModule || bi.Main.Version == "" || bi.Main.Version == "(devel)" {
-		return ""
-	}
-	return bi.Main.Version
+	return project{Name: name, Module: modulePath, GoVersion: goVersion(), SDK: choice}, target, nil
 }
 
 // goVersion is the language version of the go directive: the running
@@ -159,58 +144,36 @@ func goVersion() string {
 	return "1.26"
 }
 
-// findCheckout walks up from the working directory to kenarkit's go.mod.
-func findCheckout() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		if _, err := checkCheckout(dir); err == nil {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", errors.New("no kenarkit checkout above the working directory")
-		}
-		dir = parent
-	}
-}
-
-// checkCheckout returns dir's absolute path if it holds kenarkit's go.mod.
-func checkCheckout(dir string) (string, error) {
-	abs, err := filepath.Abs(dir)
-	if err != nil {
-		return "", fmt.Errorf("scaffold: invalid --sdk %q: %w", dir, errUsage)
-	}
-	data, err := os.ReadFile(filepath.Join(abs, "go.mod"))
-	if err != nil {
-		return "", fmt.Errorf("scaffold: --sdk %s has no go.mod: %w", abs, errUsage)
-	}
-	if modfile.ModulePath(data) != sdkModule {
-		return "", fmt.Errorf("scaffold: --sdk %s is not a kenarkit checkout (module %s): %w", abs, sdkModule, errUsage)
-	}
-	return abs, nil
-}
-
-// write renders every template into target. On failure it removes what it
-// wrote, so a failed run leaves nothing behind.
-func write(target string, p project) (err error) {
+// write writes the add-on into a fresh directory beside target, settles
+// its module there (go mod tidy), and only then renames it to target. On
+// any failure it removes everything it created, so a failed run leaves
+// nothing behind and can simply be run again.
+func write(ctx context.Context, target string, p project, stderr io.Writer) (err error) {
 	files, err := render(p)
 	if err != nil {
 		return fmt.Errorf("scaffold: %w", err)
 	}
-	created := false
-	if _, statErr := os.Stat(target); errors.Is(statErr, fs.ErrNotExist) {
-		created = true
+	parent := filepath.Dir(target)
+	created, err := mkdirAllNew(parent)
+	if err != nil {
+		return fmt.Errorf("scaffold: %w", err)
+	}
+	tmp, err := os.MkdirTemp(parent, "."+filepath.Base(target)+".scaffold-")
+	if err != nil {
+		removeCreated(created)
+		return fmt.Errorf("scaffold: %w", err)
 	}
 	defer func() {
-		if err != nil && created {
-			os.RemoveAll(target)
+		if err != nil {
+			os.RemoveAll(tmp)
+			removeCreated(created)
 		}
 	}()
+	if err := os.Chmod(tmp, 0o755); err != nil {
+		return fmt.Errorf("scaffold: %w", err)
+	}
 	for name, data := range files {
-		full := filepath.Join(target, filepath.FromSlash(name))
+		full := filepath.Join(tmp, filepath.FromSlash(name))
 		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
 			return fmt.Errorf("scaffold: %w", err)
 		}
@@ -218,46 +181,134 @@ func write(target string, p project) (err error) {
 			return fmt.Errorf("scaffold: %w", err)
 		}
 	}
+	if err := settle(ctx, tmp, stderr); err != nil {
+		return fmt.Errorf("scaffold: %w; nothing was written", err)
+	}
+	if err := os.Remove(target); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("scaffold: %s: %w", target, err) // not empty after all: keep it
+	}
+	if err := os.Rename(tmp, target); err != nil {
+		return fmt.Errorf("scaffold: %w", err)
+	}
 	return nil
 }
 
-// render returns the new project's files by slash-separated path.
-func render(p project) (map[string][]byte, error) {
-	files := map[string][]byte{
-		"api/openapi.yaml": append([]byte(specHeader), api.OpenAPI...),
+// mkdirAllNew creates dir and its missing parents, returning the topmost
+// directory it created ("" if dir existed).
+func mkdirAllNew(dir string) (string, error) {
+	top := ""
+	for d := dir; ; d = filepath.Dir(d) {
+		if _, err := os.Stat(d); err == nil || filepath.Dir(d) == d {
+			break
+		}
+		top = d
 	}
-	err := fs.WalkDir(templates, "templates", func(name string, d fs.DirEntry, err error) error {
+	return top, os.MkdirAll(dir, 0o755)
+}
+
+func removeCreated(top string) {
+	if top != "" {
+		os.RemoveAll(top)
+	}
+}
+
+// The starter's name, replaced by the new add-on's in exactly these places
+// (each must be found once: a starter edited past them fails a test).
+var nameSpots = map[string]string{
+	"main.go":      "// Command starter is",
+	"README.md":    "# starter\n",
+	"landing.html": "<title>starter</title>",
+	".gitignore":   "/starter\n",
+}
+
+// render returns the new add-on's files by slash-separated path: the
+// starter's, with its import path rewritten, its name replaced, and a
+// go.mod.
+func render(p project) (map[string][]byte, error) {
+	files := map[string][]byte{}
+	err := fs.WalkDir(starterFS, "starter", func(name string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
 		}
-		text, err := templates.ReadFile(name)
+		rel := strings.TrimPrefix(name, "starter/")
+		if rel == "starter" || strings.HasPrefix(rel, "bin/") {
+			return nil // a binary built in the starter
+		}
+		data, err := starterFS.ReadFile(name)
 		if err != nil {
 			return err
 		}
-		out := strings.TrimSuffix(strings.TrimPrefix(name, "templates/"), ".tmpl")
-		if strings.HasSuffix(out, ".gen.go") {
-			files[out] = text
-			return nil
+		if spot, ok := nameSpots[rel]; ok {
+			if bytes.Count(data, []byte(spot)) != 1 {
+				return fmt.Errorf("starter/%s: %q is not there once", rel, spot)
+			}
+			data = bytes.Replace(data, []byte(spot), []byte(strings.Replace(spot, "starter", p.Name, 1)), 1)
 		}
-		t, err := template.New(path.Base(name)).Delims("[[", "]]").Option("missingkey=error").Parse(string(text))
-		if err != nil {
-			return fmt.Errorf("template %s: %w", name, err)
+		if path.Ext(rel) == ".go" {
+			if data, err = rewriteImports(rel, data, starterModule, p.Module); err != nil {
+				return err
+			}
 		}
-		var buf bytes.Buffer
-		if err := t.Execute(&buf, p); err != nil {
-			return fmt.Errorf("template %s: %w", name, err)
-		}
-		files[out] = buf.Bytes()
+		files[rel] = data
 		return nil
 	})
-	return files, err
+	if err != nil {
+		return nil, err
+	}
+	if files["go.mod"], err = goMod(p); err != nil {
+		return nil, err
+	}
+	return files, nil
 }
 
-const specHeader = `# Divar's callbacks to this add-on, from kenarkit. This file is yours: add
-# your own endpoints under paths (and their schemas under components), then
-# run 'go generate ./...' to regenerate gen/. Keep the operationIds
-# openServerLink and dynamicAction: kenarkit's answers are bound to them.
-`
+// rewriteImports changes every import of from, or of a package under it,
+// to the same under to, as gonew does: only import paths change, found by
+// parsing the file, and the result is gofmt-ed.
+func rewriteImports(name string, src []byte, from, to string) ([]byte, error) {
+	fset := token.NewFileSet()
+	f, err := parser.ParseFile(fset, name, src, parser.ImportsOnly|parser.ParseComments)
+	if err != nil {
+		return nil, err
+	}
+	var out bytes.Buffer
+	last := 0
+	for _, imp := range f.Imports {
+		p, err := strconv.Unquote(imp.Path.Value)
+		if err != nil || (p != from && !strings.HasPrefix(p, from+"/")) {
+			continue
+		}
+		start, end := fset.Position(imp.Path.Pos()).Offset, fset.Position(imp.Path.End()).Offset
+		out.Write(src[last:start])
+		out.WriteString(strconv.Quote(to + strings.TrimPrefix(p, from)))
+		last = end
+	}
+	if last == 0 {
+		return src, nil
+	}
+	out.Write(src[last:])
+	return format.Source(out.Bytes())
+}
+
+// goMod is the new add-on's go.mod: its module path, and the kenarkit
+// chosen; `go mod tidy` adds the rest.
+func goMod(p project) ([]byte, error) {
+	f := new(modfile.File)
+	if err := f.AddModuleStmt(p.Module); err != nil {
+		return nil, err
+	}
+	if err := f.AddGoStmt(p.GoVersion); err != nil {
+		return nil, err
+	}
+	if err := f.AddRequire(sdkModule, p.SDK.Version); err != nil {
+		return nil, err
+	}
+	if p.SDK.Replace != "" {
+		if err := f.AddReplace(sdkModule, "", p.SDK.Replace, p.SDK.ReplaceVersion); err != nil {
+			return nil, err
+		}
+	}
+	return f.Format()
+}
 
 // settle completes the module: go mod tidy records the requirements of
 // what the files import (the generated code's and the generator's, pinned
@@ -271,12 +322,12 @@ func settle(ctx context.Context, dir string, stderr io.Writer) error {
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Run(); err != nil {
 		stderr.Write(out.Bytes())
-		return fmt.Errorf("'go mod tidy' failed in %s (%v): fix the cause and run it again there", dir, err)
+		return fmt.Errorf("'go mod tidy' failed (%v)", err)
 	}
 	return nil
 }
 
-func nextSteps(target string, p project) string {
+func nextSteps(target string) string {
 	rel := target
 	if wd, err := os.Getwd(); err == nil {
 		if r, err := filepath.Rel(wd, target); err == nil && !strings.HasPrefix(r, "..") {
@@ -287,7 +338,7 @@ func nextSteps(target string, p project) string {
 Next steps:
   cd %s
   export KENAR_IDENTIFICATION_KEY=...   # the identification key from the Kenar panel
-  export PUBLIC_URL=https://...         # where Divar and users reach this add-on
+  export PUBLIC_URL=https://...         # where Divar and users reach this add-on (a tunnel: see README.md)
   go run .                              # serves on :8080 (PORT to change)
   go test ./...                         # proves the answers are what Divar accepts
 
@@ -296,7 +347,20 @@ In the Kenar panel:
   "لینک درخواست دیوار برای دریافت اکشن پویا" (dynamic action) = $PUBLIC_URL/divar/dynamic-action
   the events URL, if the add-on subscribes to events           = $PUBLIC_URL/divar/events
 
-Try it locally without Divar:
-  go run %s/cmd/scaffold trigger open-server-link --url http://localhost:8080 --key "$KENAR_IDENTIFICATION_KEY"
-`, rel, sdkModule)
+Try each callback without Divar, against the running add-on (--url $PUBLIC_URL for the tunnel):
+%s`, rel, triggers())
+}
+
+// triggers lists a trigger of each of Divar's calls, comments aligned.
+func triggers() string {
+	const trigger = "go run " + sdkModule + "/cmd/scaffold trigger "
+	var b strings.Builder
+	for _, t := range [][2]string{
+		{"open-server-link", "the init callback"},
+		{"dynamic-action --data answer=yes", "the dynamic action"},
+		{`event --type NEW_CHATBOT_MESSAGE --text "/start"`, "an event"},
+	} {
+		fmt.Fprintf(&b, "  %-*s  # %s\n", len(trigger)+48, trigger+t[0], t[1])
+	}
+	return b.String()
 }

@@ -105,40 +105,60 @@ func TestHelp(t *testing.T) {
 	}
 }
 
-// The new project's generator config is kenarkit's own, so both generate
-// the same code from the same spec.
-func TestGeneratorConfigIsKenarkits(t *testing.T) {
-	ours, err := os.ReadFile(filepath.Join(repoRoot(t), "gen", "cfg.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	theirs, err := templates.ReadFile("templates/gen/cfg.yaml.tmpl")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Equal(ours, theirs) {
-		t.Error("templates/gen/cfg.yaml.tmpl differs from gen/cfg.yaml")
+// The starter's spec and generator config are kenarkit's own, so that
+// both generate the same code and a new add-on starts from Divar's
+// callbacks as kenarkit knows them.
+func TestStarterSpecAndConfigAreKenarkits(t *testing.T) {
+	root := repoRoot(t)
+	for _, tc := range []struct{ ours, starters string }{
+		{"api/openapi.yaml", "starter/api/openapi.yaml"},
+		{"gen/cfg.yaml", "starter/gen/cfg.yaml"},
+	} {
+		ours, err := os.ReadFile(filepath.Join(root, tc.ours))
+		if err != nil {
+			t.Fatal(err)
+		}
+		theirs, err := starterFS.ReadFile(tc.starters)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(uncommented(ours), uncommented(theirs)) {
+			t.Errorf("cmd/scaffold/%s differs from %s (past its opening comment): copy %s over it", tc.starters, tc.ours, tc.ours)
+		}
 	}
 }
 
-// The new project's gen/server.gen.go is kenarkit's: 'go generate ./...'
-// copies it into the templates; this fails when the copy is stale.
-func TestGeneratedCodeIsKenarkits(t *testing.T) {
-	ours, err := os.ReadFile(filepath.Join(repoRoot(t), "gen", "server.gen.go"))
+// uncommented is yaml past its opening comment lines: the starter's spec
+// opens with one for its new owner.
+func uncommented(yaml []byte) []byte {
+	for bytes.HasPrefix(yaml, []byte("#")) {
+		_, yaml, _ = bytes.Cut(yaml, []byte("\n"))
+	}
+	return yaml
+}
+
+// The README a new add-on gets tells what a newcomer needs first.
+func TestRenderedREADME(t *testing.T) {
+	files, err := render(project{Name: "myaddon", Module: "example.com/myaddon", GoVersion: "1.26", SDK: sdkChoice{Version: "v1.0.0"}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	files, err := render(project{Name: "myaddon", Module: "example.com/myaddon", GoVersion: "1.26", SDKVersion: "v1.0.0"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Equal(ours, files["gen/server.gen.go"]) {
-		t.Error("the new project's gen/server.gen.go differs from gen/server.gen.go: run 'go generate ./...' in kenarkit")
+	readme := string(files["README.md"])
+	for _, want := range []string{
+		"# myaddon\n",
+		"cloudflared tunnel --url http://localhost:8080", "ngrok http 8080", "export PUBLIC_URL=https://",
+		"$PUBLIC_URL/divar/open-server-link", "$PUBLIC_URL/divar/dynamic-action", "$PUBLIC_URL/divar/events",
+		"trigger open-server-link", "trigger dynamic-action", "trigger event",
+		"security: []", "req.Body.Raw().String(",
+	} {
+		if !strings.Contains(readme, want) {
+			t.Errorf("README.md lacks %q", want)
+		}
 	}
 }
 
 func TestRenderedGoIsFormatted(t *testing.T) {
-	files, err := render(project{Name: "myaddon", Module: "example.com/myaddon", GoVersion: "1.26", SDKVersion: "v1.0.0"})
+	files, err := render(project{Name: "myaddon", Module: "example.com/myaddon", GoVersion: "1.26", SDK: sdkChoice{Version: "v1.0.0"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -175,7 +195,9 @@ func TestScaffoldEndToEnd(t *testing.T) {
 		t.Fatalf("scaffold new: exit %d\n%s\n%s", code, stdout, stderr)
 	}
 	scaffolded := time.Since(start)
-	for _, want := range []string{"Next steps:", "cd ", "KENAR_IDENTIFICATION_KEY", "/divar/open-server-link", "/divar/dynamic-action", "go test ./..."} {
+	for _, want := range []string{"scaffold: kenarkit: " + root + ", the checkout --sdk names", "Next steps:", "cd ", "KENAR_IDENTIFICATION_KEY",
+		"/divar/open-server-link", "/divar/dynamic-action", "/divar/events", "go test ./...",
+		"trigger open-server-link", "trigger dynamic-action", "trigger event"} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("the next-steps message lacks %q:\n%s", want, stdout)
 		}
@@ -193,6 +215,27 @@ func TestScaffoldEndToEnd(t *testing.T) {
 	if after := snapshot(t, dir); !equalSnapshots(before, after) {
 		t.Error("go generate ./... in the new project changed its files")
 	}
+
+	t.Run("the pinned scaffold writes a second add-on that builds", func(t *testing.T) {
+		second := filepath.Join(filepath.Dir(dir), "second")
+		out := goCmd(t, dir, "run", sdkModule+"/cmd/scaffold", "new", "--dir", second, "second")
+		if !strings.Contains(out, "kenarkit: "+root) || !strings.Contains(out, "replace directive") {
+			t.Errorf("the scaffold did not say it chose the checkout %s:\n%s", root, out)
+		}
+		goCmd(t, second, "build", "./...")
+	})
+
+	t.Run("an added request field, a public and a secured endpoint", func(t *testing.T) {
+		extend(t, dir)
+		goCmd(t, dir, "generate", "./...")
+		goCmd(t, dir, "vet", "./...")
+		out := goCmd(t, dir, "test", "-v", "-run", "Extended", ".")
+		for _, want := range []string{"--- PASS: TestExtendedRequestFieldIsRead", "--- PASS: TestExtendedEndpoints/public,_no_key", "--- PASS: TestExtendedEndpoints/secured,_no_key"} {
+			if !strings.Contains(out, want) {
+				t.Errorf("the extended add-on's tests lack %q:\n%s", want, out)
+			}
+		}
+	})
 
 	port := startBinary(t, filepath.Join(dir, "bin", "myaddon"))
 	addr := "127.0.0.1:" + port
@@ -240,7 +283,7 @@ const seedInit = `{"return_url":"https://divar.ir/","source":"POST_ADDON","post_
 
 const seedDynamic = `{"touchpoint":"CHAT","post_token":"wZC44q5D","conversation_id":"6b3d5cf7-9291-4fa9-892a-9d07e300daea","user_side":"SUPPLY","extra_data":{"your_key_1":"your value","your_key_2":"your value"}}`
 
-func goCmd(t *testing.T, dir string, args ...string) {
+func goCmd(t *testing.T, dir string, args ...string) string {
 	t.Helper()
 	cmd := exec.Command("go", args...)
 	cmd.Dir = dir
@@ -248,7 +291,123 @@ func goCmd(t *testing.T, dir string, args ...string) {
 	if err != nil {
 		t.Fatalf("go %s: %v\n%s", strings.Join(args, " "), err, out)
 	}
+	return string(out)
 }
+
+// extend does to a scaffolded add-on what its README says: a field added
+// to the dynamic-action request and read through Raw, a public endpoint
+// (security: []) and a secured one, with a test of each.
+func extend(t *testing.T, dir string) {
+	t.Helper()
+	edit(t, filepath.Join(dir, "api", "openapi.yaml"),
+		"          $ref: '#/components/schemas/UserID'\n      additionalProperties: true\n    Source:",
+		"          $ref: '#/components/schemas/UserID'\n        coupon:\n          type: string\n          maxLength: 8\n      additionalProperties: true\n    Source:")
+	edit(t, filepath.Join(dir, "api", "openapi.yaml"), "\ncomponents:\n", "\n"+readmePaths(t, dir)+"components:\n")
+	edit(t, filepath.Join(dir, "addon.go"), "\treturn sdk.TextMessage(\"درخواست شما دریافت شد.\"), nil",
+		"\tif coupon := req.Body.Raw().String(\"coupon\"); coupon != \"\" {\n\t\treturn sdk.TextMessage(\"coupon \" + coupon), nil\n\t}\n\treturn sdk.TextMessage(\"درخواست شما دریافت شد.\"), nil")
+	for name, text := range map[string]string{"extended.go": extendedGo, "extended_test.go": extendedTest} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func edit(t *testing.T, file, old, new string) {
+	t.Helper()
+	data, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Count(string(data), old) != 1 {
+		t.Fatalf("%s: %q is not there once", file, old)
+	}
+	if err := os.WriteFile(file, []byte(strings.Replace(string(data), old, new, 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// readmePaths returns the paths the README's "add an endpoint" section
+// shows (a public endpoint and a secured one), so that what it teaches is
+// what the test builds.
+func readmePaths(t *testing.T, dir string) string {
+	t.Helper()
+	readme, err := os.ReadFile(filepath.Join(dir, "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, section, _ := strings.Cut(string(readme), "## Add an endpoint")
+	_, block, ok := strings.Cut(section, "```yaml\npaths:\n")
+	block, _, ok2 := strings.Cut(block, "```")
+	if !ok || !ok2 || !strings.Contains(block, "security: []") {
+		t.Fatalf("the README's \"add an endpoint\" section shows no paths with security: []")
+	}
+	return block
+}
+
+const extendedGo = `package main
+
+import (
+	"context"
+
+	"example.com/myaddon/gen"
+)
+
+func (a *Addon) PublicPing(ctx context.Context, req gen.PublicPingRequestObject) (gen.PublicPingResponseObject, error) {
+	return gen.PublicPing200TextResponse("pong"), nil
+}
+
+func (a *Addon) AdminStats(ctx context.Context, req gen.AdminStatsRequestObject) (gen.AdminStatsResponseObject, error) {
+	calls := 1
+	return gen.AdminStats200JSONResponse{Calls: &calls}, nil
+}
+`
+
+const extendedTest = `package main
+
+import (
+	"net/http"
+	"testing"
+
+	"github.com/kenarkit/kenarkit/sdk/divartest"
+)
+
+func TestExtendedRequestFieldIsRead(t *testing.T) {
+	_, divar := startAddon(t)
+	answer := divar.DynamicAction(divartest.DynamicAction().Set("coupon", "SPRING"))
+	if answer.TextMessage != "coupon SPRING" {
+		t.Errorf("answer %+v, want the coupon read", answer)
+	}
+	divar.Refused(divartest.DynamicAction().Set("coupon", "TOO-LONG-A-COUPON"), http.StatusBadRequest)
+}
+
+func TestExtendedEndpoints(t *testing.T) {
+	srv, _ := startAddon(t)
+	for _, tc := range []struct {
+		name, path, key string
+		status          int
+	}{
+		{"public, no key", "/public/ping", "", http.StatusOK},
+		{"secured, no key", "/admin/stats", "", http.StatusUnauthorized},
+		{"secured, a wrong key", "/admin/stats", "wrong", http.StatusUnauthorized},
+		{"secured, the key", "/admin/stats", divartest.Key, http.StatusOK},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			req, _ := http.NewRequest(http.MethodGet, srv.URL+tc.path, nil)
+			if tc.key != "" {
+				req.Header.Set("Authorization", tc.key)
+			}
+			res, err := srv.Client().Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res.Body.Close()
+			if res.StatusCode != tc.status {
+				t.Errorf("status %d, want %d", res.StatusCode, tc.status)
+			}
+		})
+	}
+}
+`
 
 // startBinary runs the add-on on a free loopback port and returns its
 // port once it serves; it is stopped with SIGTERM at the end of the test,
@@ -270,6 +429,11 @@ func startBinary(t *testing.T, bin string) string {
 	for lines.Scan() {
 		if m := addrRE.FindStringSubmatch(lines.Text()); m != nil {
 			port = m[1]
+			for _, want := range []string{"init_callback=", "dynamic_action=", "events=http://localhost:" + port + "/divar/events"} {
+				if !strings.Contains(lines.Text(), want) {
+					t.Errorf("the serving log lacks %s: %s", want, lines.Text())
+				}
+			}
 			break
 		}
 	}
@@ -278,19 +442,28 @@ func startBinary(t *testing.T, bin string) string {
 		cmd.Wait()
 		t.Fatal("the add-on never said where it serves")
 	}
-	go io.Copy(io.Discard, stderr)
+	var rest bytes.Buffer
+	copied := make(chan struct{})
+	go func() {
+		for lines.Scan() {
+			rest.WriteString(lines.Text() + "\n")
+		}
+		close(copied)
+	}()
 	t.Cleanup(func() {
 		cmd.Process.Signal(syscall.SIGTERM)
-		done := make(chan error, 1)
-		go func() { done <- cmd.Wait() }()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("the add-on did not exit cleanly on SIGTERM: %v", err)
-			}
+		select { // its stderr closes when it exits; only then may Wait run
+		case <-copied:
 		case <-time.After(30 * time.Second):
 			cmd.Process.Kill()
+			<-copied
 			t.Error("the add-on did not stop on SIGTERM")
+		}
+		if err := cmd.Wait(); err != nil {
+			t.Errorf("the add-on did not exit cleanly on SIGTERM: %v", err)
+		}
+		if !strings.Contains(rest.String(), "shut down") {
+			t.Errorf("the shutdown is not logged:\n%s", &rest)
 		}
 	})
 	return port

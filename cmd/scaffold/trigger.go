@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"flag"
 	"fmt"
@@ -32,29 +34,34 @@ Divar does, prints the request, the answer and a verdict: whether Divar would
 accept the answer, and why not.
 
 Usage:
-  scaffold trigger open-server-link [flags]   the init callback of open_server_link
-  scaffold trigger dynamic-action [flags]     the dynamic-action callback
-  scaffold trigger event [--type TYPE] [flags] an event webhook
+  scaffold trigger open-server-link [flags]      the init callback of open_server_link
+  scaffold trigger dynamic-action [flags]        the dynamic-action callback
+  scaffold trigger event [--type TYPE] [flags]   an event webhook
 
 The body is the seed's example (Divar's documented example for events),
 changed by the flags.
 
 Flags:
   --url URL          the add-on's base URL (default http://localhost:$PORT, PORT
-                     defaulting to 8080)
+                     defaulting to 8080); an https tunnel's URL (cloudflared,
+                     ngrok) is called and checked the same way
   --key KEY          the identification key (default $KENAR_IDENTIFICATION_KEY;
                      the first one when it lists several)
   --data K=V         set extra_data[K] to the string V; repeat for more keys
   --post-token T     set post_token
-  --type TYPE        the event type: NEW_MESSAGE (default), NEW_CHATBOT_MESSAGE,
-                     USER_ACCESS_REVOCATION, POST_UPDATE, PAYMENT_TRANSACTION,
-                     or any other (sent without payload)
+  --type TYPE        the event type, in any case: NEW_MESSAGE (default),
+                     NEW_CHATBOT_MESSAGE, USER_ACCESS_REVOCATION, POST_UPDATE,
+                     PAYMENT_TRANSACTION
+  --custom-type T    an event type kenarkit does not know, sent as it is and
+                     without payload
   --text TEXT        the text of a NEW_MESSAGE or NEW_CHATBOT_MESSAGE event
-  --current          open-server-link: the field names of Divar's current documentation
-                     (completion_url, provider_data, API-Version)
+  --current          open-server-link: the field names of Divar's current
+                     documentation (completion_url, provider_data, API-Version)
   --path PATH        the path to call (default Divar's path for the call)
   --body JSON        send this body instead (to see how the add-on refuses it)
   --timeout D        give up after D (default 5s; Divar itself waits about 2s)
+  --cacert FILE      trust the certificates in FILE (PEM) for an https URL, as
+                     well as the system's
 
 Exit status: 0 when Divar would accept the answer; 1 when it would not, or
 when the add-on cannot be reached, times out or answers something that is not
@@ -79,10 +86,10 @@ func (d dataFlag) Set(s string) error {
 }
 
 type triggerFlags struct {
-	url, key, postToken, eventType, text, path, body string
-	current                                          bool
-	timeout                                          time.Duration
-	data                                             dataFlag
+	url, key, postToken, eventType, customType, text, path, body, caCert string
+	current                                                              bool
+	timeout                                                              time.Duration
+	data                                                                 dataFlag
 }
 
 func runTrigger(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -98,6 +105,8 @@ func runTrigger(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	fset.Var(f.data, "data", "")
 	fset.StringVar(&f.postToken, "post-token", "", "")
 	fset.StringVar(&f.eventType, "type", "", "") // NEW_MESSAGE for an event
+	fset.StringVar(&f.customType, "custom-type", "", "")
+	fset.StringVar(&f.caCert, "cacert", "", "")
 	fset.StringVar(&f.text, "text", "", "")
 	fset.BoolVar(&f.current, "current", false, "")
 	fset.StringVar(&f.path, "path", "", "")
@@ -129,7 +138,33 @@ func runTrigger(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if f.timeout <= 0 {
 		return fmt.Errorf("scaffold: trigger: --timeout must be positive: %w", errUsage)
 	}
-	return trigger(ctx, req, f, stdout)
+	client, err := f.client()
+	if err != nil {
+		return err
+	}
+	return trigger(ctx, client, req, f, stdout)
+}
+
+// client is the HTTP client the call goes through: the system's trusted
+// certificates, and --cacert's.
+func (f triggerFlags) client() (*http.Client, error) {
+	if f.caCert == "" {
+		return &http.Client{}, nil
+	}
+	pemBytes, err := os.ReadFile(f.caCert)
+	if err != nil {
+		return nil, fmt.Errorf("scaffold: trigger: --cacert: %v: %w", err, errUsage)
+	}
+	pool, err := x509.SystemCertPool()
+	if err != nil {
+		pool = x509.NewCertPool()
+	}
+	if !pool.AppendCertsFromPEM(pemBytes) {
+		return nil, fmt.Errorf("scaffold: trigger: --cacert %s holds no PEM certificate: %w", f.caCert, errUsage)
+	}
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.TLSClientConfig = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
+	return &http.Client{Transport: tr}, nil
 }
 
 func firstKey(list string) string {
@@ -139,12 +174,77 @@ func firstKey(list string) string {
 	return ""
 }
 
-// event is the event type --type names, NEW_MESSAGE by default.
+// event is the event type --type names (a known type, in any case) or
+// --custom-type, NEW_MESSAGE by default.
 func (f triggerFlags) event() sdk.EventType {
-	if f.eventType == "" {
+	switch {
+	case f.customType != "":
+		return sdk.EventType(f.customType)
+	case f.eventType == "":
 		return sdk.EventNewMessage
 	}
-	return sdk.EventType(f.eventType)
+	for _, t := range divartest.EventTypes {
+		if strings.EqualFold(string(t), f.eventType) {
+			return t
+		}
+	}
+	return sdk.EventType(f.eventType) // refused by checkEventType
+}
+
+// checkEventType refuses a --type kenarkit does not know: a typo would
+// send an event no handler expects, and pass.
+func (f triggerFlags) checkEventType() error {
+	if f.eventType != "" && f.customType != "" {
+		return fmt.Errorf("scaffold: trigger: either --type or --custom-type, not both: %w", errUsage)
+	}
+	if f.eventType == "" || slices.Contains(divartest.EventTypes, f.event()) {
+		return nil
+	}
+	hint := fmt.Sprintf("known types: %s", joinTypes(divartest.EventTypes))
+	if near := nearestType(f.eventType); near != "" {
+		hint = fmt.Sprintf("did you mean %s?", near)
+	}
+	return fmt.Errorf("scaffold: trigger: unknown event type %q: %s (a type kenarkit does not know yet: --custom-type %s): %w", f.eventType, hint, f.eventType, errUsage)
+}
+
+func joinTypes(types []sdk.EventType) string {
+	s := make([]string, len(types))
+	for i, t := range types {
+		s[i] = string(t)
+	}
+	return strings.Join(s, ", ")
+}
+
+// nearestType is the known event type within a few edits of name, or "".
+func nearestType(name string) sdk.EventType {
+	best, bestDist := sdk.EventType(""), 4
+	for _, t := range divartest.EventTypes {
+		if d := editDistance(strings.ToUpper(name), string(t)); d < bestDist {
+			best, bestDist = t, d
+		}
+	}
+	return best
+}
+
+// editDistance is the Levenshtein distance between a and b, in bytes.
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
 }
 
 // request builds the call the flags describe.
@@ -159,6 +259,9 @@ func (f triggerFlags) request(kind string) (*divartest.Request, error) {
 	case string(divartest.KindDynamicAction):
 		r = divartest.DynamicAction()
 	case string(divartest.KindEvent):
+		if err := f.checkEventType(); err != nil {
+			return nil, err
+		}
 		r = divartest.Event(f.event())
 		if f.text != "" {
 			r.Message(map[string]any{"text": f.text})
@@ -175,8 +278,8 @@ func (f triggerFlags) request(kind string) (*divartest.Request, error) {
 		return nil, fmt.Errorf("scaffold: trigger: --data is for callbacks, not events: %w", errUsage)
 	case f.current && kind != string(divartest.KindOpenServerLink):
 		return nil, fmt.Errorf("scaffold: trigger: --current is for open-server-link, whose field names changed: %w", errUsage)
-	case f.eventType != "" && !isEvent:
-		return nil, fmt.Errorf("scaffold: trigger: --type is for events: %w", errUsage)
+	case (f.eventType != "" || f.customType != "") && !isEvent:
+		return nil, fmt.Errorf("scaffold: trigger: --type and --custom-type are for events: %w", errUsage)
 	case f.text != "" && (!isEvent || (f.event() != sdk.EventNewMessage && f.event() != sdk.EventNewChatbotMessage)):
 		return nil, fmt.Errorf("scaffold: trigger: --text is for NEW_MESSAGE and NEW_CHATBOT_MESSAGE events: %w", errUsage)
 	}
@@ -203,7 +306,7 @@ func (f triggerFlags) request(kind string) (*divartest.Request, error) {
 }
 
 // trigger sends the call, prints both sides and the verdict.
-func trigger(ctx context.Context, r *divartest.Request, f triggerFlags, stdout io.Writer) error {
+func trigger(ctx context.Context, client *http.Client, r *divartest.Request, f triggerFlags, stdout io.Writer) error {
 	hr := r.HTTPRequest(strings.TrimRight(f.url, "/"))
 	fmt.Fprintf(stdout, "→ POST %s\n", hr.URL)
 	for _, h := range slices.Sorted(maps.Keys(hr.Header)) {
@@ -217,7 +320,11 @@ func trigger(ctx context.Context, r *divartest.Request, f triggerFlags, stdout i
 
 	ctx, cancel := context.WithTimeout(ctx, f.timeout)
 	defer cancel()
-	resp, err := divartest.Send(ctx, &http.Client{}, f.url, r)
+	resp, err := divartest.Send(ctx, client, f.url, r)
+	var certErr *tls.CertificateVerificationError
+	if errors.As(err, &certErr) {
+		return fmt.Errorf("scaffold: trigger: %s's certificate is not trusted (%v): a tunnel's is; for your own, pass --cacert FILE", f.url, certErr.Err)
+	}
 	if err != nil {
 		return errors.New("scaffold: trigger: " + strings.TrimPrefix(err.Error(), "divartest: "))
 	}
@@ -227,7 +334,7 @@ func trigger(ctx context.Context, r *divartest.Request, f triggerFlags, stdout i
 	}
 	fmt.Fprintf(stdout, "  %s\n", indentJSON(resp.Body))
 
-	checker, err := divartest.NewChecker(gen.GetSwagger)
+	checker, err := divartest.NewChecker(gen.GetSpec)
 	if err != nil {
 		return fmt.Errorf("scaffold: trigger: %w", err)
 	}

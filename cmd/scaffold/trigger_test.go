@@ -3,11 +3,15 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/pem"
 	"io"
+	"log"
 	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -33,16 +37,36 @@ func (echoAddon) Events(ctx context.Context, req gen.EventsRequestObject) (gen.E
 	return sdk.EventAck{}, nil
 }
 
-func addonURL(t *testing.T) string {
-	e, err := sdk.NewServer(sdk.ServerConfig{Spec: gen.GetSwagger, Keys: []string{triggerKey},
+// echoServer is echoAddon behind kenarkit's server, with triggerKey.
+func echoServer(t *testing.T) http.Handler {
+	e, err := sdk.NewServer(sdk.ServerConfig{Spec: gen.GetSpec, Keys: []string{triggerKey},
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		t.Fatal(err)
 	}
 	gen.RegisterHandlers(e, gen.NewStrictHandler(echoAddon{}, nil))
-	srv := httptest.NewServer(e)
+	return e
+}
+
+func addonURL(t *testing.T) string {
+	srv := httptest.NewServer(echoServer(t))
 	t.Cleanup(srv.Close)
 	return srv.URL
+}
+
+// tlsAddon serves the add-on over https, as a tunnel does, and returns its
+// URL and a file holding the certificate to trust.
+func tlsAddon(t *testing.T) (string, string) {
+	srv := httptest.NewUnstartedServer(echoServer(t))
+	srv.Config.ErrorLog = log.New(io.Discard, "", 0) // the untrusting client's handshake
+	srv.StartTLS()
+	t.Cleanup(srv.Close)
+	ca := filepath.Join(t.TempDir(), "ca.pem")
+	pemBytes := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw})
+	if err := os.WriteFile(ca, pemBytes, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return srv.URL, ca
 }
 
 func fixed(t *testing.T, status int, contentType, body string, delay time.Duration) string {
@@ -63,6 +87,7 @@ func fixed(t *testing.T, status int, contentType, body string, delay time.Durati
 
 func TestTrigger(t *testing.T) {
 	good := addonURL(t)
+	tlsURL, caFile := tlsAddon(t)
 	ln, _ := net.Listen("tcp", "127.0.0.1:0")
 	closed := "http://" + ln.Addr().String()
 	ln.Close()
@@ -90,7 +115,21 @@ func TestTrigger(t *testing.T) {
 		{"revocation", []string{"event", "--type", "USER_ACCESS_REVOCATION", "--url", good, "--key", triggerKey}, "", 0, []string{"✓"}, ""},
 		{"post update", []string{"event", "--type", "POST_UPDATE", "--url", good, "--key", triggerKey}, "", 0, []string{"✓"}, ""},
 		{"payment", []string{"event", "--type", "PAYMENT_TRANSACTION", "--url", good, "--key", triggerKey}, "", 0, []string{"✓"}, ""},
-		{"unknown event type", []string{"event", "--type", "SOMETHING_NEW", "--url", good, "--key", triggerKey}, "", 0, []string{"✓"}, ""},
+		{"a known type in the wrong case is that type", []string{"event", "--type", "post_update", "--url", good, "--key", triggerKey}, "", 0,
+			[]string{`"type": "POST_UPDATE"`, "✓"}, ""},
+		{"a misspelt type is refused", []string{"event", "--type", "POST_UPDTE", "--url", good, "--key", triggerKey}, "", 2,
+			nil, `unknown event type "POST_UPDTE": did you mean POST_UPDATE?`},
+		{"an unknown type is refused", []string{"event", "--type", "SOMETHING_NEW", "--url", good, "--key", triggerKey}, "", 2,
+			nil, "--custom-type SOMETHING_NEW"},
+		{"a new type needs --custom-type", []string{"event", "--custom-type", "SOMETHING_NEW", "--url", good, "--key", triggerKey}, "", 0,
+			[]string{`"type": "SOMETHING_NEW"`, "✓"}, ""},
+		{"--type and --custom-type", []string{"event", "--type", "POST_UPDATE", "--custom-type", "X", "--key", "k"}, "", 2, nil, "either --type or --custom-type"},
+		{"an https tunnel, its CA trusted", []string{"dynamic-action", "--url", tlsURL, "--cacert", caFile, "--key", triggerKey}, "", 0,
+			[]string{"→ POST " + tlsURL + "/divar/dynamic-action", "← 200 OK", "✓ Divar accepts this answer."}, ""},
+		{"an https server not trusted", []string{"dynamic-action", "--url", tlsURL, "--key", triggerKey}, "", 1,
+			nil, "certificate is not trusted"},
+		{"a --cacert that is no certificate", []string{"dynamic-action", "--url", tlsURL, "--cacert", filepath.Join(t.TempDir(), "none.pem"), "--key", "k"}, "", 2,
+			nil, "--cacert"},
 		{"a bad body is refused", []string{"dynamic-action", "--url", good, "--key", triggerKey, "--body", `{"post_token":12}`}, "", 1,
 			[]string{"← 400 Bad Request", "/post_token: must be a string or null"}, "Divar would reject"},
 		{"relative url", []string{"open-server-link", "--url", fixed(t, 200, "application/json", `{"url":"/landing"}`, 0), "--key", "k"}, "", 1,
@@ -111,7 +150,7 @@ func TestTrigger(t *testing.T) {
 		{"a custom path is checked as its call", []string{"open-server-link", "--path", "/hooks/init", "--url", fixed(t, 200, "application/json", `{"url":"https://a.example/x"}`, 0), "--key", "k"}, "", 0,
 			[]string{"/hooks/init", "✓ Divar accepts this answer."}, ""},
 		{"current on a dynamic action", []string{"dynamic-action", "--current", "--key", "k"}, "", 2, nil, "--current is for open-server-link"},
-		{"type on a callback", []string{"dynamic-action", "--type", "POST_UPDATE", "--key", "k"}, "", 2, nil, "--type is for events"},
+		{"type on a callback", []string{"dynamic-action", "--type", "POST_UPDATE", "--key", "k"}, "", 2, nil, "--type and --custom-type are for events"},
 		{"text on a revocation", []string{"event", "--type", "USER_ACCESS_REVOCATION", "--text", "hi", "--key", "k"}, "", 2, nil, "--text is for NEW_MESSAGE"},
 		{"help", []string{"-h"}, "", 0, []string{"Usage:", "scaffold trigger event"}, ""},
 	} {
@@ -137,5 +176,27 @@ func TestTrigger(t *testing.T) {
 				t.Error("the key is printed")
 			}
 		})
+	}
+}
+
+// Each usage line's description starts in the same column.
+func TestTriggerHelpIsAligned(t *testing.T) {
+	col := -1
+	for _, line := range strings.Split(triggerUsage, "\n") {
+		if !strings.HasPrefix(line, "  scaffold trigger ") {
+			continue
+		}
+		i := strings.Index(line, "   ")
+		for i >= 0 && i < len(line) && line[i] == ' ' {
+			i++
+		}
+		if col == -1 {
+			col = i
+		} else if i != col {
+			t.Errorf("%q: the description starts at column %d, not %d", line, i, col)
+		}
+	}
+	if col == -1 {
+		t.Fatal("no usage lines")
 	}
 }

@@ -11,20 +11,14 @@ import (
 	"github.com/kenarkit/kenarkit/gen"
 	"github.com/kenarkit/kenarkit/sdk"
 	"github.com/kenarkit/kenarkit/sdk/divartest"
+	"github.com/labstack/echo/v4"
 )
 
 func start(t *testing.T) (*httptest.Server, *divartest.Divar) {
 	t.Helper()
-	srv := httptest.NewUnstartedServer(nil)
-	e, err := newServer([]string{divartest.Key}, "http://"+srv.Listener.Addr().String(), slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
-	e.Use(divartest.ValidateResponses(t, gen.GetSwagger))
-	srv.Config.Handler = e
-	srv.Start()
-	t.Cleanup(srv.Close)
-	return srv, divartest.Dial(t, gen.GetSwagger, srv.URL)
+	return divartest.Start(t, gen.GetSpec, func(publicURL string) (*echo.Echo, error) {
+		return newServer([]string{divartest.Key}, publicURL, slog.New(slog.DiscardHandler))
+	})
 }
 
 func TestButtonAnswers(t *testing.T) {

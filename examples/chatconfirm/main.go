@@ -24,57 +24,50 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
 	"os"
-	"strconv"
-	"strings"
+	"os/signal"
+	"syscall"
 
 	"github.com/kenarkit/kenarkit/gen"
 	"github.com/kenarkit/kenarkit/sdk"
+	"github.com/kenarkit/kenarkit/sdk/addonenv"
 	"github.com/labstack/echo/v4"
 )
 
 func main() {
-	logger := slog.New(slog.NewTextHandler(os.Stderr, nil))
-	if err := run(context.Background(), logger); err != nil {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, slog.New(slog.NewTextHandler(os.Stderr, nil)))
+	stop()
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "chatconfirm:", err)
 		os.Exit(1)
 	}
 }
 
+// run serves until ctx is done, then finishes in-flight requests.
 func run(ctx context.Context, logger *slog.Logger) error {
-	keys := sdk.SplitKeys(os.Getenv("KENAR_IDENTIFICATION_KEY"))
-	if len(keys) == 0 {
-		return errors.New("KENAR_IDENTIFICATION_KEY is not set: copy the identification key from the Kenar panel")
-	}
-	port := os.Getenv("PORT")
-	if port == "" {
-		port = "8080"
-	}
-	ln, err := net.Listen("tcp", ":"+port)
+	env, err := addonenv.Load(os.Getenv)
 	if err != nil {
 		return err
 	}
-	publicURL := strings.TrimRight(os.Getenv("PUBLIC_URL"), "/")
-	if publicURL == "" {
-		publicURL = "http://localhost:" + strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
+	ln, err := env.Listen()
+	if err != nil {
+		return err
 	}
-	e, err := newServer(keys, publicURL, logger)
+	e, err := newServer(env.Keys, env.PublicURL, logger)
 	if err != nil {
 		ln.Close()
 		return err
 	}
-	logger.Info("serving", "addr", ln.Addr().String(), "buttons", publicURL+"/buttons")
-	return sdk.Serve(ctx, ln, e)
+	return env.Serve(ctx, ln, e, logger, slog.String("buttons", env.PublicURL+"/buttons"))
 }
 
 // newServer wires the add-on behind kenarkit's validating server.
 func newServer(keys []string, publicURL string, logger *slog.Logger) (*echo.Echo, error) {
-	e, err := sdk.NewServer(sdk.ServerConfig{Spec: gen.GetSwagger, Keys: keys, Logger: logger})
+	e, err := sdk.NewServer(sdk.ServerConfig{Spec: gen.GetSpec, Keys: keys, Logger: logger})
 	if err != nil {
 		return nil, err
 	}

@@ -19,56 +19,49 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"os"
-	"strconv"
-	"strings"
+	"os/signal"
+	"syscall"
 
 	"github.com/kenarkit/kenarkit/examples/postlanding/landing"
-	"github.com/kenarkit/kenarkit/sdk"
+	"github.com/kenarkit/kenarkit/sdk/addonenv"
 	"github.com/kenarkit/kenarkit/sdk/session"
 )
 
 func main() {
-	logger := slog.New(slog.NewTextHandler(os.Stderr, nil))
-	if err := run(context.Background(), logger); err != nil {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, slog.New(slog.NewTextHandler(os.Stderr, nil)))
+	stop()
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "postlanding:", err)
 		os.Exit(1)
 	}
 }
 
+// run serves until ctx is done, then finishes in-flight requests.
 func run(ctx context.Context, logger *slog.Logger) error {
-	cfg := landing.Config{Keys: sdk.SplitKeys(os.Getenv("KENAR_IDENTIFICATION_KEY")), Logger: logger}
-	if len(cfg.Keys) == 0 {
-		return errors.New("KENAR_IDENTIFICATION_KEY is not set: copy the identification key from the Kenar panel")
+	env, err := addonenv.Load(os.Getenv)
+	if err != nil {
+		return err
 	}
-	var err error
+	cfg := landing.Config{Keys: env.Keys, Logger: logger}
 	if cfg.SessionKeys, err = session.ParseKeys(os.Getenv("SESSION_KEYS")); err != nil {
 		return fmt.Errorf("SESSION_KEYS: %w", err)
 	}
 	if len(cfg.SessionKeys) == 0 {
 		logger.Warn("SESSION_KEYS is not set: landing links break on restart and across replicas")
 	}
-	port := os.Getenv("PORT")
-	if port == "" {
-		port = "8080"
-	}
-	ln, err := net.Listen("tcp", ":"+port)
+	ln, err := env.Listen()
 	if err != nil {
 		return err
 	}
-	cfg.PublicURL = strings.TrimRight(os.Getenv("PUBLIC_URL"), "/")
-	if cfg.PublicURL == "" {
-		cfg.PublicURL = "http://localhost:" + strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
-	}
+	cfg.PublicURL = env.PublicURL
 	e, err := landing.NewServer(cfg)
 	if err != nil {
 		ln.Close()
 		return err
 	}
-	logger.Info("serving", "addr", ln.Addr().String(), "init_callback", cfg.PublicURL+"/divar/open-server-link")
-	return sdk.Serve(ctx, ln, e)
+	return env.Serve(ctx, ln, e, logger)
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/kenarkit/kenarkit/internal/validate"
 	"io"
 	"mime"
 	"net/http"
@@ -45,7 +46,7 @@ type Checker struct {
 }
 
 // NewChecker returns a Checker for the document spec returns: pass the
-// generated package's GetSwagger.
+// generated package's GetSpec.
 func NewChecker(spec func() (*openapi3.T, error)) (*Checker, error) {
 	doc, err := spec()
 	if err != nil {
@@ -214,26 +215,20 @@ func pointer(path []string) string {
 	if len(path) == 0 {
 		return "body"
 	}
-	return "/" + strings.Join(path, "/")
+	return validate.Pointer(path)
 }
 
-// reason words a schema error without the value.
+// reason words a schema error without the value, as the server words a
+// request's, with Divar's reading of the answer schema's two constraints
+// that stand for a rule.
 func reason(se *openapi3.SchemaError) string {
 	switch se.SchemaField {
 	case "pattern":
 		return "is not an absolute http(s) URL"
-	case "required":
-		return "lacks a required member"
-	case "additionalProperties", "properties":
-		return "has a member the schema does not allow"
 	case "maxProperties", "minProperties":
 		return "must set exactly one action kind"
-	case "maxLength", "minLength":
-		return "has the wrong length"
-	case "type":
-		return "has the wrong type"
 	}
-	return "breaks the schema (" + se.SchemaField + ")"
+	return validate.Describe(se)
 }
 
 // Serve sends r to h in-process and returns the answer.

@@ -3,6 +3,7 @@ package divartest
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -27,7 +28,7 @@ type Divar struct {
 }
 
 // New returns a Divar calling h in-process and checking answers against
-// the document spec returns (the add-on's generated GetSwagger).
+// the document spec returns (the add-on's generated GetSpec).
 func New(tb testing.TB, spec func() (*openapi3.T, error), h http.Handler) *Divar {
 	tb.Helper()
 	c, err := NewChecker(spec)
@@ -74,6 +75,9 @@ func (d *Divar) Do(r *Request) *Response {
 func (d *Divar) Call(r *Request) *Response {
 	d.tb.Helper()
 	resp := d.Do(r)
+	if resp.Header.Get(reportedHeader) != "" {
+		return resp // reported, with its reason, by ValidateResponses
+	}
 	if err := d.checker.Check(r, resp); err != nil {
 		d.tb.Errorf("divartest: %v", err)
 	}
@@ -146,7 +150,7 @@ func (d *Divar) decode(resp *Response, v any) {
 // sees the responses checked too:
 //
 //	e, _ := sdk.NewServer(…)
-//	e.Use(divartest.ValidateResponses(t, gen.GetSwagger))
+//	e.Use(divartest.ValidateResponses(t, gen.GetSpec))
 //
 // Registered after sdk.NewServer, it sees only requests that passed the
 // key check and validation, so every answer is the handler's own:
@@ -180,12 +184,26 @@ func ValidateResponses(tb testing.TB, spec func() (*openapi3.T, error)) echo.Mid
 			rec := &recorder{ResponseWriter: ctx.Response().Writer}
 			ctx.Response().Writer = rec
 			start := time.Now()
-			if err := next(ctx); err != nil {
-				ctx.Error(err) // answer it now, so the answer is what is checked
+			kind, isCall := kinds[route.Path]
+			isCall = isCall && req.Method == http.MethodPost
+			call := req.Method + " " + req.URL.Path
+			handlerErr := next(ctx)
+			if isCall && serverError(handlerErr) {
+				// The reason is in the error, which the server only logs:
+				// report it here, once (the Divar that sent the call reads
+				// the header and does not report the 500 again).
+				err = fmt.Errorf("%w: %s: %s; the add-on answers 500 and Divar shows the user an error", ErrRejected, call, handlerFailure(handlerErr))
+				rec.Header().Set(reportedHeader, "1")
+				tb.Errorf("divartest: %v", err)
+			}
+			if handlerErr != nil {
+				ctx.Error(handlerErr) // answer it now, so the answer is what is checked
 			}
 			resp := &Response{Status: rec.status, Header: rec.Header(), Body: rec.body.Bytes(), Elapsed: time.Since(start)}
-			call := req.Method + " " + req.URL.Path
-			if kind, ok := kinds[route.Path]; ok && req.Method == http.MethodPost && (rec.status < 400 || rec.status >= 500) {
+			if rec.Header().Get(reportedHeader) != "" {
+				return nil
+			}
+			if isCall && (rec.status < 400 || rec.status >= 500) {
 				err = c.Check(&Request{kind: kind, path: req.URL.Path, body: map[string]any{}}, resp)
 			} else if problems := c.responseErrors(req, resp, "the spec refuses it"); len(problems) > 0 {
 				err = fmt.Errorf("%s: %s", call, strings.Join(problems, "; "))
@@ -196,6 +214,35 @@ func ValidateResponses(tb testing.TB, spec func() (*openapi3.T, error)) echo.Mid
 			return nil
 		}
 	}
+}
+
+// reportedHeader marks, in a test, an answer whose failure
+// [ValidateResponses] has reported already.
+const reportedHeader = "Divartest-Reported"
+
+// serverError reports whether err, returned by a handler, is answered 5xx.
+func serverError(err error) bool {
+	if err == nil {
+		return false
+	}
+	var p *sdk.Problem
+	if errors.As(err, &p) {
+		return p.Status >= 500
+	}
+	var he *echo.HTTPError
+	if errors.As(err, &he) {
+		return he.Code >= 500
+	}
+	return true
+}
+
+// handlerFailure says why a handler failed: the field and the rule of an
+// answer the sdk refused to send, or the handler's error.
+func handlerFailure(err error) string {
+	if errors.Is(err, sdk.ErrInvalidAnswer) {
+		return "the handler's answer is invalid: " + strings.TrimPrefix(err.Error(), sdk.ErrInvalidAnswer.Error()+": ")
+	}
+	return "the handler failed: " + err.Error()
 }
 
 type recorder struct {

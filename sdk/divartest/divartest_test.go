@@ -47,11 +47,11 @@ func (a *goodAddon) Events(ctx context.Context, req gen.EventsRequestObject) (ge
 }
 
 func newGoodServer(t testing.TB, a *goodAddon) *echo.Echo {
-	e, err := sdk.NewServer(sdk.ServerConfig{Spec: gen.GetSwagger, Keys: []string{divartest.Key}, Logger: discard()})
+	e, err := sdk.NewServer(sdk.ServerConfig{Spec: gen.GetSpec, Keys: []string{divartest.Key}, Logger: discard()})
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.Use(divartest.ValidateResponses(t, gen.GetSwagger))
+	e.Use(divartest.ValidateResponses(t, gen.GetSpec))
 	gen.RegisterHandlers(e, gen.NewStrictHandler(a, nil))
 	return e
 }
@@ -59,8 +59,8 @@ func newGoodServer(t testing.TB, a *goodAddon) *echo.Echo {
 func TestACorrectAddonPasses(t *testing.T) {
 	a := &goodAddon{}
 	for name, divar := range map[string]*divartest.Divar{
-		"in-process": divartest.New(t, gen.GetSwagger, newGoodServer(t, a)),
-		"over HTTP":  divartest.Dial(t, gen.GetSwagger, httptest.NewServer(newGoodServer(t, a)).URL),
+		"in-process": divartest.New(t, gen.GetSpec, newGoodServer(t, a)),
+		"over HTTP":  divartest.Dial(t, gen.GetSpec, httptest.NewServer(newGoodServer(t, a)).URL),
 	} {
 		t.Run(name, func(t *testing.T) {
 			a.seen = nil
@@ -158,7 +158,7 @@ func TestWrongAnswersAreCaught(t *testing.T) {
 		{"404", divartest.DynamicAction, 404, "text/plain", `404 page not found`, 0, 0,
 			[]string{"answered 404, not 200; Divar shows the user an error"}},
 		{"missing url", divartest.OpenServerLink, 200, js, `{}`, 0, 0,
-			[]string{"answer /url lacks a required member", "/url must be an absolute http(s) URL of 8 to 2048 characters"}},
+			[]string{"answer /url is required", "/url must be an absolute http(s) URL of 8 to 2048 characters"}},
 		{"relative url", divartest.OpenServerLink, 200, js, `{"url":"/landing?s=1"}`, 0, 0,
 			[]string{"answer /url is not an absolute http(s) URL; Divar's schema refuses it", "/url must be an absolute http(s) URL"}},
 		{"other scheme", divartest.OpenServerLink, 200, js, `{"url":"javascript:alert(1)"}`, 0, 0,
@@ -171,7 +171,7 @@ func TestWrongAnswersAreCaught(t *testing.T) {
 		{"empty answer", divartest.DynamicAction, 200, js, `{}`, 0, 0,
 			[]string{"a dynamic-action answer needs an action, a text_message, or both"}},
 		{"unknown member", divartest.OpenServerLink, 200, js, `{"url":"https://addon.example/","redirect":"x"}`, 0, 0,
-			[]string{"answer body has a member the schema does not allow"}},
+			[]string{"answer body has a member that is not allowed"}},
 		{"wrong content type", divartest.OpenServerLink, 200, "text/html", `{"url":"https://addon.example/"}`, 0, 0,
 			[]string{`answered Content-Type "text/html", not application/json; Divar does not read the answer`}},
 		{"not JSON", divartest.OpenServerLink, 200, js, `<html>`, 0, 0,
@@ -186,7 +186,7 @@ func TestWrongAnswersAreCaught(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			h := badAddon(tc.status, tc.ctype, tc.body, tc.delay)
 			got := run(t, func(tb testing.TB) {
-				d := divartest.New(tb, gen.GetSwagger, h)
+				d := divartest.New(tb, gen.GetSpec, h)
 				if tc.deadline > 0 {
 					d.SetDeadline(tc.deadline)
 				}
@@ -228,7 +228,7 @@ func TestSendErrors(t *testing.T) {
 		!strings.Contains(err.Error(), "did not answer in time") {
 		t.Errorf("timeout: %v", err)
 	}
-	got := run(t, func(tb testing.TB) { divartest.Dial(tb, gen.GetSwagger, closed).Do(divartest.DynamicAction()) })
+	got := run(t, func(tb testing.TB) { divartest.Dial(tb, gen.GetSpec, closed).Do(divartest.DynamicAction()) })
 	if !strings.Contains(got, "cannot reach") {
 		t.Errorf("Dial to a closed port reported %q", got)
 	}
@@ -275,7 +275,7 @@ func TestRequestsAreDivarShaped(t *testing.T) {
 // withCustom is kenarkit's spec plus an operation of the add-on's own,
 // GET /custom, answering {"ok": boolean}.
 func withCustom() (*openapi3.T, error) {
-	doc, err := gen.GetSwagger()
+	doc, err := gen.GetSpec()
 	if err != nil {
 		return nil, err
 	}
@@ -323,7 +323,7 @@ func TestValidateResponses(t *testing.T) {
 			func(c echo.Context) error { return c.JSON(http.StatusOK, map[string]bool{"ok": true}) }, ""},
 		{"the add-on's own endpoint, wrong type", http.MethodGet, "/custom", nil,
 			func(c echo.Context) error { return c.JSON(http.StatusOK, map[string]string{"ok": "yes"}) },
-			"GET /custom: answer /ok has the wrong type; the spec refuses it"},
+			"GET /custom: answer /ok must be a boolean; the spec refuses it"},
 		{"a route outside the spec", http.MethodGet, "/healthz", nil,
 			func(c echo.Context) error { return c.String(http.StatusOK, "<html>") }, ""},
 	} {

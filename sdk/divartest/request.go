@@ -115,7 +115,8 @@ func Event(t sdk.EventType) *Request {
 	case sdk.EventPaymentTransaction:
 		body["payment_transaction"] = map[string]any{
 			"id": "2f1c5a9e-7d3b-4e6a-8c0f-1b2a3d4e5f60", "cost_rials": int64(1500000),
-			"state": sdk.TransactionCompleted, "type": "TRANSACTION_TYPE_REORDER",
+			"extra_details": "reorder gZd7omnS", // a string (kenar-docs docs/events/payment.md)
+			"state":         sdk.TransactionCompleted, "type": sdk.TransactionReorder,
 		}
 	}
 	return &Request{kind: KindEvent, path: EventsPath, key: Key, body: body}

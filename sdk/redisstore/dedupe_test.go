@@ -115,7 +115,7 @@ func TestConcurrentDuplicatesAcrossReplicas(t *testing.T) {
 	}
 	var urls []string
 	for range 2 {
-		e, err := sdk.NewServer(sdk.ServerConfig{Spec: gen.GetSwagger, Keys: []string{"k"}})
+		e, err := sdk.NewServer(sdk.ServerConfig{Spec: gen.GetSpec, Keys: []string{"k"}})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -27,7 +27,7 @@ func BenchmarkInitCallback(b *testing.B) {
 		b.Fatal(err)
 	}
 	// The same server answering a fixed URL: the floor of the hand-off.
-	fixed, err := sdk.NewServer(sdk.ServerConfig{Spec: gen.GetSwagger, Keys: []string{divartest.Key}, Logger: slog.New(slog.DiscardHandler)})
+	fixed, err := sdk.NewServer(sdk.ServerConfig{Spec: gen.GetSpec, Keys: []string{divartest.Key}, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -51,7 +51,7 @@ func NewServer(cfg Config) (*echo.Echo, error) {
 	if err != nil {
 		return nil, err
 	}
-	e, err := sdk.NewServer(sdk.ServerConfig{Spec: gen.GetSwagger, Keys: cfg.Keys, Logger: cfg.Logger})
+	e, err := sdk.NewServer(sdk.ServerConfig{Spec: gen.GetSpec, Keys: cfg.Keys, Logger: cfg.Logger})
 	if err != nil {
 		return nil, err
 	}

@@ -34,11 +34,11 @@ func startWith(t *testing.T, cfg landing.Config) (*httptest.Server, *divartest.D
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.Use(divartest.ValidateResponses(t, gen.GetSwagger))
+	e.Use(divartest.ValidateResponses(t, gen.GetSpec))
 	srv.Config.Handler = e
 	srv.Start()
 	t.Cleanup(srv.Close)
-	return srv, divartest.Dial(t, gen.GetSwagger, srv.URL)
+	return srv, divartest.Dial(t, gen.GetSpec, srv.URL)
 }
 
 func get(t *testing.T, u string) (*http.Response, string) {

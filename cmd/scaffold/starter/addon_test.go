@@ -1,0 +1,136 @@
+package main
+
+import (
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/kenarkit/kenarkit/sdk"
+	"github.com/kenarkit/kenarkit/sdk/addonenv"
+	"github.com/kenarkit/kenarkit/sdk/divartest"
+	"github.com/labstack/echo/v4"
+
+	"github.com/kenarkit/kenarkit/cmd/scaffold/starter/gen"
+)
+
+// startAddon serves the add-on, wired as main wires it, on a loopback port,
+// with every answer to Divar's calls checked against api/openapi.yaml; it
+// returns the server and a fake Divar that calls it.
+func startAddon(t *testing.T) (*httptest.Server, *divartest.Divar) {
+	t.Helper()
+	return divartest.Start(t, gen.GetSpec, func(publicURL string) (*echo.Echo, error) {
+		cfg := config{Env: addonenv.Env{Keys: []string{divartest.Key}, PublicURL: publicURL}}
+		return newServer(cfg, slog.New(slog.DiscardHandler))
+	})
+}
+
+func TestOpenServerLinkLandsOnThePage(t *testing.T) {
+	srv, divar := startAddon(t)
+	for _, tc := range []struct {
+		name     string
+		call     *divartest.Request
+		returnTo string
+	}{
+		{"the seed's example", divartest.OpenServerLink(), "https://divar.ir/"},
+		{"the current documentation's names", divartest.OpenServerLink().CurrentNames(), sdk.CompletionURL},
+		// Too long to seal into a 2048-character URL: kept server-side.
+		{"a 1.6 KB return_url", divartest.OpenServerLink().ReturnURL("https://divar.ir/" + strings.Repeat("r", 1600)), "https://divar.ir/" + strings.Repeat("r", 1600)},
+		{"a 100 KB extra_data", divartest.OpenServerLink().Set("extra_data", map[string]any{"your_key_1": "your value", "big": strings.Repeat("x", 100_000)}), "https://divar.ir/"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			answer := divar.OpenServerLink(tc.call) // fails the test unless Divar accepts the answer
+			if !strings.HasPrefix(answer.URL, srv.URL+landingPath+"?s=") {
+				t.Fatalf("url %q is not the landing page under PUBLIC_URL", answer.URL)
+			}
+			status, html := get(t, srv, answer.URL)
+			if status != http.StatusOK {
+				t.Fatalf("landing page status %d", status)
+			}
+			for _, want := range []string{"wZC44q5D", "SUPPLY", "6b3d5cf7-9291-4fa9-892a-9d07e300daea", "your value",
+				`href="` + tc.returnTo + `"`, `dir="rtl"`} {
+				if !strings.Contains(html, want) {
+					t.Errorf("landing page lacks %s", want)
+				}
+			}
+		})
+	}
+}
+
+func TestDynamicActionAnswers(t *testing.T) {
+	_, divar := startAddon(t)
+	answer := divar.DynamicAction(divartest.DynamicAction().Data(sdk.Data{"answer": "yes"}))
+	if answer.Action == nil && answer.TextMessage == "" {
+		t.Fatalf("empty answer %+v", answer)
+	}
+}
+
+func TestEventsAreAcknowledged(t *testing.T) {
+	_, divar := startAddon(t)
+	for _, typ := range append(divartest.EventTypes, "SOMETHING_NEW") {
+		t.Run(string(typ), func(t *testing.T) {
+			divar.Event(divartest.Event(typ))
+			divar.Event(divartest.Event(typ)) // Divar may deliver an event twice
+		})
+	}
+}
+
+func TestCallbacksRefuse(t *testing.T) {
+	_, divar := startAddon(t)
+	for _, tc := range []struct {
+		name   string
+		call   *divartest.Request
+		status int
+	}{
+		{"a wrong key", divartest.OpenServerLink().Key("not-the-key"), http.StatusUnauthorized},
+		{"no key", divartest.DynamicAction().Key(""), http.StatusUnauthorized},
+		{"a post token over 10 characters", divartest.OpenServerLink().PostToken("12345678901"), http.StatusBadRequest},
+		{"a body that is not JSON", divartest.DynamicAction().Body(`{"touchpoint":`), http.StatusBadRequest},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			divar.Refused(tc.call, tc.status)
+		})
+	}
+}
+
+func TestLandingRefusesBadLinks(t *testing.T) {
+	srv, _ := startAddon(t)
+	for _, tc := range []struct {
+		name, query string
+		status      int
+	}{
+		{"no session", "", http.StatusBadRequest},
+		{"a forged session", "?s=" + url.QueryEscape("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"), http.StatusBadRequest},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if status, _ := get(t, srv, srv.URL+landingPath+tc.query); status != tc.status {
+				t.Fatalf("status %d, want %d", status, tc.status)
+			}
+		})
+	}
+}
+
+func TestHealthz(t *testing.T) {
+	srv, _ := startAddon(t)
+	if status, body := get(t, srv, srv.URL+"/healthz"); status != http.StatusOK || body != "ok" {
+		t.Fatalf("status %d, body %q", status, body)
+	}
+}
+
+// get fetches u from the test server, as a browser would.
+func get(t *testing.T, srv *httptest.Server, u string) (status int, body string) {
+	t.Helper()
+	res, err := srv.Client().Get(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res.StatusCode, string(b)
+}

@@ -1,0 +1,644 @@
+package validate
+
+import (
+	"bytes"
+	"errors"
+	"hash/maphash"
+	"io"
+	"math"
+	"net/http"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"unicode/utf8"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/go-json-experiment/json/jsontext"
+	"github.com/kenarkit/kenarkit/internal/jsonscan"
+)
+
+// The fast path: a validator compiled from the spec when the server is
+// built, which checks a request body's syntax and schema in one pass over
+// its tokens, with no intermediate value, and reports what kin-openapi
+// reports (the same fields, by the same JSON pointers, in kenarkit's
+// words). An operation whose schemas use a keyword the compiler does not
+// implement is validated by kin-openapi, so correctness never depends on
+// the fast path. The two are held to the same verdicts on kenarkit's spec
+// (the differential test, FuzzFastPathMatchesKin), on generated OpenAPI 3.0
+// schemas such as an add-on's (FuzzFastPathMatchesKinSchemas), and on the
+// official JSON-Schema-Test-Suite (TestJSONSchemaTestSuite).
+
+// Type bits of a compiled schema; 0 permits every type.
+const (
+	tString uint8 = 1 << iota
+	tNumber
+	tInteger
+	tBoolean
+	tObject
+	tArray
+)
+
+type node struct {
+	schema   *openapi3.Schema // for the texts of errors
+	types    uint8
+	nullable bool
+	empty    bool // the schema {}: anything but null (unless nullable)
+
+	minLen  uint64
+	maxLen  *uint64
+	pattern *regexp.Regexp
+
+	min, max *float64
+	intMin   float64 // integer format range, when intRange
+	intMax   float64
+	intRange bool
+
+	props    map[string]member
+	required []string // distinct (the spec's validation refuses repeats)
+	// undeclared are the required names that props does not declare, with
+	// their indexes in required: members looked up by name when met.
+	undeclared []requiredName
+	forbidden  bool  // additionalProperties: false
+	additions  *node // additionalProperties: a schema
+	minProps   uint64
+	maxProps   *uint64
+
+	items    *node
+	minItems uint64
+	maxItems *uint64
+}
+
+// member is a declared property: its schema, and its index in required
+// (-1: optional).
+type member struct {
+	node     *node
+	required int
+}
+
+type requiredName struct {
+	name  string
+	index int
+}
+
+// fastOp is an operation the fast path validates.
+type fastOp struct {
+	body    *node
+	headers []fastHeader
+}
+
+type fastHeader struct {
+	name     string // as the spec spells it, for errors
+	key      string // canonical, for looking it up without allocating
+	required bool
+	node     *node
+}
+
+// errUnsupported stops the compiler: the operation falls back to kin.
+var errUnsupported = errors.New("unsupported by the fast path")
+
+// compileOperation returns the fast path of op, or nil when some schema or
+// parameter of op needs kin-openapi.
+func compileOperation(op *openapi3.Operation, item *openapi3.PathItem) *fastOp {
+	f := &fastOp{}
+	params := append(openapi3.Parameters{}, item.Parameters...)
+	params = append(params, op.Parameters...)
+	for _, ref := range params {
+		p := ref.Value
+		if p == nil || p.In != openapi3.ParameterInHeader || p.Content != nil || p.Schema == nil || p.Schema.Value == nil ||
+			(p.Style != "" && p.Style != openapi3.SerializationSimple) {
+			return nil
+		}
+		n, err := compile(p.Schema.Value, map[*openapi3.Schema]*node{})
+		if err != nil || n.types != tString {
+			return nil
+		}
+		f.headers = append(f.headers, fastHeader{name: p.Name, key: http.CanonicalHeaderKey(p.Name), required: p.Required, node: n})
+	}
+	if op.RequestBody != nil && op.RequestBody.Value != nil {
+		mt := op.RequestBody.Value.Content.Get("application/json")
+		if mt == nil || len(op.RequestBody.Value.Content) != 1 || mt.Schema == nil || mt.Schema.Value == nil {
+			return nil
+		}
+		n, err := compile(mt.Schema.Value, map[*openapi3.Schema]*node{})
+		if err != nil {
+			return nil
+		}
+		f.body = n
+	}
+	return f
+}
+
+// compile turns s into a node, or fails with errUnsupported for anything
+// it does not implement exactly as kin-openapi does.
+func compile(s *openapi3.Schema, seen map[*openapi3.Schema]*node) (*node, error) {
+	if n, ok := seen[s]; ok {
+		return n, nil
+	}
+	if len(s.OneOf) > 0 || len(s.AnyOf) > 0 || len(s.AllOf) > 0 || s.Not != nil || s.Discriminator != nil ||
+		s.UniqueItems || s.MultipleOf != nil || s.ExclusiveMin.IsSet() || s.ExclusiveMax.IsSet() ||
+		len(s.Enum) > 0 || s.Default != nil || s.ReadOnly || s.WriteOnly || s.Always != nil || s.Const != nil {
+		return nil, errUnsupported
+	}
+	n := &node{schema: s, nullable: s.Nullable, empty: s.IsEmpty()}
+	seen[s] = n
+	if s.Type != nil {
+		for _, t := range *s.Type {
+			switch t {
+			case openapi3.TypeString:
+				n.types |= tString
+			case openapi3.TypeNumber:
+				n.types |= tNumber
+			case openapi3.TypeInteger:
+				n.types |= tInteger
+			case openapi3.TypeBoolean:
+				n.types |= tBoolean
+			case openapi3.TypeObject:
+				n.types |= tObject
+			case openapi3.TypeArray:
+				n.types |= tArray
+			default:
+				return nil, errUnsupported // "null" and friends: 3.1
+			}
+		}
+	}
+	n.minLen, n.maxLen = s.MinLength, s.MaxLength
+	if s.Pattern != "" {
+		re, err := regexp.Compile(kinPattern(s.Pattern))
+		if err != nil {
+			return nil, errUnsupported
+		}
+		n.pattern = re
+	}
+	n.min, n.max = s.Min, s.Max
+	if s.Format != "" {
+		integerOnly := n.types&tInteger != 0 && n.types&tNumber == 0
+		switch {
+		case integerOnly && s.Format == "int32":
+			n.intRange, n.intMin, n.intMax = true, math.MinInt32, math.MaxInt32
+		case integerOnly && s.Format == "int64":
+			n.intRange, n.intMin, n.intMax = true, math.MinInt64, math.MaxInt64
+		case knownFormat(s.Format):
+			return nil, errUnsupported // a format kin-openapi checks and the fast path does not
+		}
+	}
+	if len(s.Properties) > 0 {
+		n.props = make(map[string]member, len(s.Properties))
+		for name, ref := range s.Properties {
+			if ref.Value == nil {
+				return nil, errUnsupported
+			}
+			c, err := compile(ref.Value, seen)
+			if err != nil {
+				return nil, err
+			}
+			n.props[name] = member{node: c, required: slices.Index(s.Required, name)}
+		}
+	}
+	n.required = s.Required
+	for i, name := range s.Required {
+		if slices.Index(s.Required, name) != i {
+			return nil, errUnsupported // a repeat: not reached, the spec is validated
+		}
+		if _, ok := n.props[name]; !ok {
+			n.undeclared = append(n.undeclared, requiredName{name, i})
+		}
+	}
+	if has := s.AdditionalProperties.Has; has != nil && !*has {
+		n.forbidden = true
+	} else if ref := s.AdditionalProperties.Schema; ref != nil {
+		if ref.Value == nil {
+			return nil, errUnsupported
+		}
+		c, err := compile(ref.Value, seen)
+		if err != nil {
+			return nil, err
+		}
+		n.additions = c
+	}
+	n.minProps, n.maxProps = s.MinProps, s.MaxProps
+	if s.Items != nil {
+		if s.Items.Value == nil {
+			return nil, errUnsupported
+		}
+		c, err := compile(s.Items.Value, seen)
+		if err != nil {
+			return nil, err
+		}
+		n.items = c
+	}
+	n.minItems, n.maxItems = s.MinItems, s.MaxItems
+	return n, nil
+}
+
+// kinPattern is the Go expression kin-openapi compiles for a schema's
+// pattern: it rewrites \uXXXX (upper-case hex) as \x{XXXX}, even after a
+// backslash, so the fast path does too.
+func kinPattern(p string) string {
+	if !strings.Contains(p, `\u`) {
+		return p
+	}
+	return kinCodepoints.ReplaceAllString(p, `\x{${code}}`)
+}
+
+var kinCodepoints = regexp.MustCompile(`(\\u)(?P<code>[0-9A-F]{4})`)
+
+func knownFormat(f string) bool {
+	_, s := openapi3.SchemaStringFormats[f]
+	_, n := openapi3.SchemaNumberFormats[f]
+	_, i := openapi3.SchemaIntegerFormats[f]
+	return s || n || i
+}
+
+func (n *node) permits(t uint8) bool { return n.types == 0 || n.types&t != 0 }
+
+// walker validates one body. Walkers are recycled through walkers, with
+// their decoder's buffers and their stacks.
+type walker struct {
+	inPlace  // the body
+	maxDepth int
+	// path is where the walker is: member names and array indexes. The names
+	// alias the body, which the decoder reads in place (it parses a
+	// bytes.Buffer without copying) and nothing modifies.
+	path  [][]byte
+	names [][]byte // the member names of the objects being read, outermost first
+	errs  []FieldError
+}
+
+func (w *walker) fail(n *node, field string) {
+	segs := make([]string, len(w.path))
+	for i, p := range w.path {
+		segs[i] = string(p)
+	}
+	w.errs = append(w.errs, FieldError{Pointer: pointer(segs), Detail: describe(&openapi3.SchemaError{Schema: n.schema, SchemaField: field})})
+}
+
+// validateBody checks body in one pass: syntax (one JSON object, no
+// duplicate names, valid UTF-8, depth, nothing after it) and the schema. A
+// syntax error is returned alone, as checkJSON would; schema errors are
+// returned as field errors.
+func validateBody(body []byte, n *node, maxDepth int) ([]FieldError, error) {
+	w := walkers.Get().(*walker)
+	defer w.release()
+	// The walker finds duplicate names itself, without the decoder's
+	// per-object allocations.
+	w.load(body)
+	w.maxDepth = maxDepth
+	if k := w.d.PeekKind(); k != '{' {
+		if k == 0 {
+			return nil, badRequest("", "the request body is not valid JSON")
+		}
+		return nil, badRequest("", "the request body must be a JSON object")
+	}
+	if err := w.value(n); err != nil {
+		return nil, err
+	}
+	if _, err := w.d.ReadToken(); err != io.EOF {
+		return nil, badRequest("", "the request body has data after the JSON object")
+	}
+	return w.errs, nil
+}
+
+var walkers = sync.Pool{New: func() any { return new(walker) }}
+
+// release forgets the body (the stacks alias it) and recycles w.
+func (w *walker) release() {
+	clear(w.path[:cap(w.path)])
+	clear(w.names[:cap(w.names)])
+	w.path, w.names, w.errs = w.path[:0], w.names[:0], nil
+	w.forget()
+	walkers.Put(w)
+}
+
+func (w *walker) read() (jsontext.Token, error) {
+	tok, err := w.d.ReadToken()
+	if err != nil {
+		return tok, syntaxProblem(err)
+	}
+	if w.d.StackDepth() > w.maxDepth {
+		return tok, badRequest(truncatePointer(string(w.d.StackPointer())),
+			"arrays and objects nest more than "+strconv.Itoa(w.maxDepth)+" levels deep")
+	}
+	return tok, nil
+}
+
+// value validates the next value against n (nil: anything). Scalars are
+// read as raw bytes, which does not allocate; objects and arrays token by
+// token.
+func (w *walker) value(n *node) error {
+	switch kind := w.d.PeekKind(); kind {
+	case '{', '[':
+		if _, err := w.read(); err != nil {
+			return err
+		}
+		if n != nil && n.empty {
+			n = nil
+		}
+		if kind == '{' {
+			return w.object(n)
+		}
+		return w.array(n)
+	}
+	raw, err := w.d.ReadValue()
+	if err != nil {
+		return syntaxProblem(err)
+	}
+	if n == nil {
+		return nil
+	}
+	kind := raw.Kind()
+	if kind == 'n' {
+		if !n.nullable {
+			w.fail(n, "nullable")
+		}
+		return nil
+	}
+	if n.empty {
+		return nil
+	}
+	switch kind {
+	case 't', 'f':
+		if !n.permits(tBoolean) {
+			w.fail(n, "type")
+		}
+	case '"':
+		w.str(n, raw)
+	case '0':
+		w.number(n, raw)
+	}
+	return nil
+}
+
+func (w *walker) str(n *node, raw jsontext.Value) {
+	if !n.permits(tString) {
+		w.fail(n, "type")
+		return
+	}
+	w.text(n, jsonscan.Unquote(raw))
+}
+
+// text checks the content of a string.
+func (w *walker) text(n *node, s []byte) {
+	failed, k := n.textFailures(s)
+	for _, field := range failed[:k] {
+		w.fail(n, field)
+	}
+}
+
+// textFailures returns the keywords of n that the string s breaks.
+func (n *node) textFailures(s []byte) (failed [3]string, k int) {
+	if n.minLen != 0 || n.maxLen != nil {
+		l := uint64(utf8.RuneCount(s))
+		if n.minLen != 0 && l < n.minLen {
+			failed[k], k = "minLength", k+1
+		}
+		if n.maxLen != nil && l > *n.maxLen {
+			failed[k], k = "maxLength", k+1
+		}
+	}
+	if n.pattern != nil && !n.pattern.Match(s) {
+		failed[k], k = "pattern", k+1
+	}
+	return failed, k
+}
+
+func (w *walker) number(n *node, raw jsontext.Value) {
+	v, err := strconv.ParseFloat(string(raw), 64)
+	if err != nil {
+		w.fail(n, "type") // out of float64's range, as kin-openapi says
+		return
+	}
+	integer := n.types&tInteger != 0 && n.types&tNumber == 0
+	switch {
+	case integer:
+		if v != math.Trunc(v) { // finite: ParseFloat refused what is not
+			w.fail(n, "type")
+		}
+		// kin-openapi checks the range of the value truncated to an
+		// integer (2147483647.5 is a valid int32, though not an integer).
+		if t := math.Trunc(v); n.intRange && (t < n.intMin || t > n.intMax) {
+			w.fail(n, "format")
+		}
+	case !n.permits(tInteger) && !n.permits(tNumber):
+		w.fail(n, "type")
+		return
+	}
+	if n.min != nil && v < *n.min {
+		w.fail(n, "minimum")
+	}
+	if n.max != nil && v > *n.max {
+		w.fail(n, "maximum")
+	}
+}
+
+// object validates an object whose '{' was read; n nil: any members.
+// Duplicate names are found here (the decoder's own check is off): names
+// of one object are compared linearly, or through a map past 32 of them.
+func (w *walker) object(n *node) error {
+	if n != nil && !n.permits(tObject) {
+		w.fail(n, "type")
+		n = nil
+	}
+	mark := len(w.names)
+	defer func() { w.names = w.names[:mark] }()
+	var index map[uint64]struct{}
+	var present requiredSet
+	if n != nil {
+		present.init(len(n.required))
+	}
+	count := uint64(0)
+	unknown := 0
+	for w.d.PeekKind() != '}' {
+		raw, err := w.d.ReadValue() // the name
+		if err != nil {
+			return syntaxProblem(err)
+		}
+		name := jsonscan.Unquote(raw)
+		if w.duplicate(mark, &index, name) {
+			return badRequest(truncatePointer(pointer(w.segments(name))), "this member name appears more than once")
+		}
+		count++
+		var child *node
+		if n != nil {
+			m, known := n.props[string(name)]
+			switch {
+			case known:
+				child = m.node
+				if m.required >= 0 {
+					present.add(m.required)
+				}
+			case n.forbidden:
+				unknown++
+			default:
+				child = n.additions
+			}
+			if !known {
+				for _, r := range n.undeclared {
+					if r.name == string(name) {
+						present.add(r.index)
+						break
+					}
+				}
+			}
+		}
+		w.path = append(w.path, name)
+		err = w.value(child)
+		w.path = w.path[:len(w.path)-1]
+		if err != nil {
+			return err
+		}
+	}
+	if _, err := w.read(); err != nil { // '}'
+		return err
+	}
+	if n == nil {
+		return nil
+	}
+	if n.minProps != 0 && count < n.minProps {
+		w.fail(n, "minProperties")
+	}
+	if n.maxProps != nil && count > *n.maxProps {
+		w.fail(n, "maxProperties")
+	}
+	for range unknown {
+		w.fail(n, "properties")
+	}
+	for i, r := range n.required {
+		if !present.has(i) {
+			w.path = append(w.path, []byte(r))
+			w.fail(n, "required")
+			w.path = w.path[:len(w.path)-1]
+		}
+	}
+	return nil
+}
+
+// requiredSet records which of an object's required members are present,
+// by index; past 64 of them, it allocates.
+type requiredSet struct {
+	bits uint64
+	more []bool
+}
+
+func (s *requiredSet) init(n int) {
+	if n > 64 {
+		s.more = make([]bool, n)
+	}
+}
+
+func (s *requiredSet) add(i int) {
+	if s.more != nil {
+		s.more[i] = true
+	} else {
+		s.bits |= 1 << i
+	}
+}
+
+func (s *requiredSet) has(i int) bool {
+	if s.more != nil {
+		return s.more[i]
+	}
+	return s.bits&(1<<i) != 0
+}
+
+// duplicate reports whether name was seen in the current object (whose
+// names start at mark), and records it. Past 32 names, an index of their
+// hashes spares the linear search; a hash seen before is confirmed by
+// comparing the names themselves.
+func (w *walker) duplicate(mark int, index *map[uint64]struct{}, name []byte) bool {
+	const linear = 32
+	if *index != nil {
+		h := maphash.Bytes(hashSeed, name)
+		if _, ok := (*index)[h]; ok && w.seen(mark, name) {
+			return true
+		}
+		(*index)[h] = struct{}{}
+	} else if w.seen(mark, name) {
+		return true
+	}
+	w.names = append(w.names, name)
+	if *index == nil && len(w.names)-mark > linear {
+		*index = make(map[uint64]struct{}, 4*linear)
+		for _, seen := range w.names[mark:] {
+			(*index)[maphash.Bytes(hashSeed, seen)] = struct{}{}
+		}
+	}
+	return false
+}
+
+var hashSeed = maphash.MakeSeed()
+
+// seen reports whether name is one of the names from mark on.
+func (w *walker) seen(mark int, name []byte) bool {
+	for _, seen := range w.names[mark:] {
+		if bytes.Equal(seen, name) {
+			return true
+		}
+	}
+	return false
+}
+
+// segments returns the path with name after it, as strings.
+func (w *walker) segments(name []byte) []string {
+	segs := make([]string, 0, len(w.path)+1)
+	for _, p := range w.path {
+		segs = append(segs, string(p))
+	}
+	return append(segs, string(name))
+}
+
+// array validates an array whose '[' was read; n nil: any items.
+func (w *walker) array(n *node) error {
+	if n != nil && !n.permits(tArray) {
+		w.fail(n, "type")
+		n = nil
+	}
+	var items *node
+	if n != nil {
+		items = n.items
+	}
+	count := uint64(0)
+	for w.d.PeekKind() != ']' {
+		w.path = append(w.path, strconv.AppendUint(nil, count, 10))
+		err := w.value(items)
+		w.path = w.path[:len(w.path)-1]
+		if err != nil {
+			return err
+		}
+		count++
+	}
+	if _, err := w.read(); err != nil { // ']'
+		return err
+	}
+	if n == nil {
+		return nil
+	}
+	if n.minItems != 0 && count < n.minItems {
+		w.fail(n, "minItems")
+	}
+	if n.maxItems != nil && count > *n.maxItems {
+		w.fail(n, "maxItems")
+	}
+	return nil
+}
+
+// validateHeaders checks the operation's header parameters.
+func (f *fastOp) validateHeaders(h http.Header) []FieldError {
+	var errs []FieldError
+	for _, p := range f.headers {
+		values := h[p.key]
+		if len(values) == 0 {
+			if p.required {
+				errs = append(errs, FieldError{Header: p.name, Detail: "is required"})
+			}
+			continue
+		}
+		failed, k := p.node.textFailures([]byte(values[0]))
+		for _, field := range failed[:k] {
+			detail := describe(&openapi3.SchemaError{Schema: p.node.schema, SchemaField: field})
+			errs = append(errs, FieldError{Header: p.name, Detail: detail})
+		}
+	}
+	return errs
+}

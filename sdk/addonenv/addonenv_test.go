@@ -1,0 +1,149 @@
+package addonenv_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"log/slog"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/kenarkit/kenarkit/sdk/addonenv"
+)
+
+func env(kv ...string) func(string) string {
+	m := map[string]string{}
+	for i := 0; i+1 < len(kv); i += 2 {
+		m[kv[i]] = kv[i+1]
+	}
+	return func(k string) string { return m[k] }
+}
+
+func TestLoad(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		getenv  func(string) string
+		wantErr string // "" when Load must succeed
+		want    addonenv.Env
+	}{
+		{name: "no key refuses to start", getenv: env(), wantErr: "KENAR_IDENTIFICATION_KEY is not set"},
+		{name: "only separators say so", getenv: env("KENAR_IDENTIFICATION_KEY", " , ,"), wantErr: "KENAR_IDENTIFICATION_KEY holds only separators"},
+		{name: "defaults", getenv: env("KENAR_IDENTIFICATION_KEY", "k"), want: addonenv.Env{Keys: []string{"k"}, Port: "8080"}},
+		{name: "several keys while rotating", getenv: env("KENAR_IDENTIFICATION_KEY", "new, old"), want: addonenv.Env{Keys: []string{"new", "old"}, Port: "8080"}},
+		{name: "public URL loses its trailing slash", getenv: env("KENAR_IDENTIFICATION_KEY", "k", "PUBLIC_URL", "https://addon.example.com/", "PORT", "9000"),
+			want: addonenv.Env{Keys: []string{"k"}, Port: "9000", PublicURL: "https://addon.example.com"}},
+		{name: "port must be a number", getenv: env("KENAR_IDENTIFICATION_KEY", "k", "PORT", "http"), wantErr: "PORT must be a port number"},
+		{name: "port must be in range", getenv: env("KENAR_IDENTIFICATION_KEY", "k", "PORT", "70000"), wantErr: "PORT must be a port number"},
+		{name: "public URL must be absolute", getenv: env("KENAR_IDENTIFICATION_KEY", "k", "PUBLIC_URL", "addon.example.com"), wantErr: "PUBLIC_URL must be"},
+		{name: "public URL takes no query", getenv: env("KENAR_IDENTIFICATION_KEY", "k", "PUBLIC_URL", "https://a.example/?x=1"), wantErr: "PUBLIC_URL must be"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := addonenv.Load(tc.getenv)
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("err = %v, want one containing %q", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if strings.Join(got.Keys, "|") != strings.Join(tc.want.Keys, "|") || got.Port != tc.want.Port || got.PublicURL != tc.want.PublicURL {
+				t.Errorf("got %+v, want %+v", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestLoadErrorsNeverShowTheKey(t *testing.T) {
+	_, err := addonenv.Load(env("KENAR_IDENTIFICATION_KEY", "secret-key", "PORT", "x"))
+	if err == nil || strings.Contains(err.Error(), "secret-key") {
+		t.Fatalf("err = %v", err)
+	}
+	if _, err := addonenv.Load(env("KENAR_IDENTIFICATION_KEY", ",")); !errors.Is(err, addonenv.ErrOnlySeparators) {
+		t.Errorf("err = %v, want ErrOnlySeparators", err)
+	}
+	if _, err := addonenv.Load(env()); !errors.Is(err, addonenv.ErrNoKey) {
+		t.Errorf("err = %v, want ErrNoKey", err)
+	}
+}
+
+func TestListenFillsThePublicURL(t *testing.T) {
+	e := addonenv.Env{Keys: []string{"k"}, Port: "0"}
+	ln, err := e.Listen()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	port := ln.Addr().(*net.TCPAddr).Port
+	if want := "http://localhost:" + itoa(port); e.PublicURL != want {
+		t.Errorf("public URL %q, want %q", e.PublicURL, want)
+	}
+	kept := addonenv.Env{Keys: []string{"k"}, Port: "0", PublicURL: "https://addon.example.com"}
+	ln2, err := kept.Listen()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln2.Close()
+	if kept.PublicURL != "https://addon.example.com" {
+		t.Errorf("PUBLIC_URL overwritten: %q", kept.PublicURL)
+	}
+}
+
+func TestListenOnAPortInUseNamesPORT(t *testing.T) {
+	busy, err := net.Listen("tcp", ":0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	e := addonenv.Env{Keys: []string{"k"}, Port: itoa(busy.Addr().(*net.TCPAddr).Port)}
+	ln, err := e.Listen()
+	if err == nil {
+		ln.Close()
+		t.Fatal("listened on a port in use")
+	}
+	if !strings.Contains(err.Error(), "set PORT to another port") || !strings.Contains(err.Error(), "in use") {
+		t.Errorf("err = %v, want one naming PORT", err)
+	}
+}
+
+func TestServeLogsTheCallbacksAndTheShutdown(t *testing.T) {
+	e := addonenv.Env{Keys: []string{"k"}, Port: "0", PublicURL: "https://addon.example.com"}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var logs bytes.Buffer
+	logger := slog.New(slog.NewTextHandler(&logs, nil))
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- e.Serve(ctx, ln, http.NotFoundHandler(), logger, slog.String("landing", "https://addon.example.com/landing"))
+	}()
+	res, err := http.Get("http://" + ln.Addr().String() + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"init_callback=https://addon.example.com/divar/open-server-link",
+		"dynamic_action=https://addon.example.com/divar/dynamic-action",
+		"events=https://addon.example.com/divar/events",
+		"landing=https://addon.example.com/landing",
+		"addr=127.0.0.1:",
+		"shut down",
+	} {
+		if !strings.Contains(logs.String(), want) {
+			t.Errorf("the log lacks %q:\n%s", want, logs.String())
+		}
+	}
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }

@@ -1,0 +1,39 @@
+package consent_test
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"testing"
+	"time"
+
+	"github.com/kenarkit/kenarkit/sdk/consent"
+	"github.com/kenarkit/kenarkit/sdk/session"
+	"golang.org/x/oauth2"
+)
+
+func discardLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
+
+// BenchmarkToken is the cost a token adds to each API call: a store read
+// and an AES-GCM open, on the memory store.
+func BenchmarkToken(b *testing.B) {
+	sealer, _ := session.NewSealer()
+	m, err := consent.New(consent.Config{ClientID: "app", ClientSecret: "s", RedirectURL: "https://addon.example/cb", Sealer: sealer, Logger: discardLogger()})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer m.Close()
+	ctx := context.Background()
+	tok := &oauth2.Token{AccessToken: "ory_at_mAODvjM21UayVFDtP_KxsCDVwwpb5pwHoNks3vCIeJ8.Gx2sCv2jT4VIbbZDHDIRRwhi45AwV-St1W-gDNdxUUw",
+		RefreshToken: "ory_rt_R9MRLXX9vY_AHmzvxTNrw80MdkgQ9xIC9WVbYDBvuyE.LpFjcEWK34WnI5DMj6CTObMFhvQ8N663ji3qj910M14", ExpiresIn: int64(time.Hour / time.Second)}
+	if err := m.Save(ctx, "u", tok); err != nil {
+		b.Fatal(err)
+	}
+	ts := m.TokenSource(ctx, "u")
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := ts.Token(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -1,0 +1,37 @@
+// Package consent gets a Divar user's consent for an add-on to act for them
+// and keeps the tokens it yields usable: Divar's OAuth 2.0 authorization
+// code flow (docs/oauth/ReadMe.md in divar-ir/kenar-docs), on
+// golang.org/x/oauth2.
+//
+// A [Manager] does the three parts:
+//
+//   - Asking: [Manager.Redirect] sends the user to Divar's consent page for
+//     typed scopes ([PostAddonCreate], [OfflineAccess], ...), with a state
+//     that is sealed, expiring, single use and bound to the browser by a
+//     cookie, so a forged, replayed or stolen redirect is refused.
+//   - Coming back: the Manager is the http.Handler of the redirect address.
+//     It exchanges the code, stores the token and hands the grant to
+//     [Config.OnGrant]; every failure (declined, bad state, used code,
+//     Divar down, store down) gets a short Persian and English page with a
+//     4xx or 5xx that says what to do.
+//   - Lasting: [Manager.TokenSource] reads the user's token from a
+//     [TokenStore] shared by the replicas (sealed at rest with the session
+//     keys), refreshes it before it expires, once across replicas, and
+//     calls [Config.OnRefresh] so the add-on renews its event
+//     subscriptions, which lapse with the token they were made with. A
+//     refused refresh is [ErrReconsent]: ask the user again.
+//
+// Wiring, with echo:
+//
+//	consents, err := consent.New(consent.Config{
+//		ClientID: slug, ClientSecret: secret,
+//		RedirectURL: publicURL + "/divar/oauth/callback",
+//		Sealer: sealer, Tokens: redisstore.NewTokens(rdb, redisstore.TokensConfig{}),
+//		OnGrant: finish, OnRefresh: resubscribe,
+//	})
+//	e.GET("/divar/oauth/callback", echo.WrapHandler(consents))
+//	events.UserAccessRevocation = consents.UserAccessRevocation
+//
+// Tokens, codes and the client secret never appear in a log line, an error
+// or a page.
+package consent

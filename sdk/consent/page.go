@@ -1,0 +1,96 @@
+package consent
+
+import (
+	"errors"
+	"html/template"
+	"net/http"
+)
+
+// page is a short bilingual page: what happened and what to do.
+type page struct {
+	Title, Fa, En string
+}
+
+var (
+	pageGranted = page{"اجازه ثبت شد · Access granted",
+		"اجازه ثبت شد. می‌توانید به دیوار برگردید.",
+		"Access granted. You can go back to Divar."}
+	pages = []struct {
+		err error
+		p   page
+	}{
+		{ErrDenied, page{"اجازه داده نشد · Access declined",
+			"شما اجازه ندادید. برای ادامه، از صفحهٔ آگهی در دیوار دوباره شروع کنید و اجازه را تأیید کنید.",
+			"You declined. To continue, start again from the post in Divar and allow access."}},
+		{ErrStateExpired, page{"زمان درخواست گذشته است · Request expired",
+			"زمان این درخواست گذشته است. از صفحهٔ آگهی در دیوار دوباره شروع کنید.",
+			"This request has expired. Start again from the post in Divar."}},
+		{ErrStateReplayed, page{"این پیوند قبلاً استفاده شده · Link already used",
+			"این پیوند قبلاً استفاده شده است. از صفحهٔ آگهی در دیوار دوباره شروع کنید.",
+			"This link was already used. Start again from the post in Divar."}},
+		{ErrStateForeign, page{"مرورگر دیگر · Another browser",
+			"این درخواست در مرورگر دیگری شروع شده یا کوکی‌ها خاموش‌اند. در همین مرورگر از صفحهٔ آگهی دوباره شروع کنید.",
+			"This request was started in another browser, or cookies are off. Start again from the post, in this browser."}},
+		{ErrStateInvalid, page{"پیوند نامعتبر · Invalid link",
+			"این پیوند معتبر نیست. از صفحهٔ آگهی در دیوار دوباره شروع کنید.",
+			"This link is not valid. Start again from the post in Divar."}},
+		{ErrCodeRejected, page{"کد اجازه پذیرفته نشد · Code refused",
+			"کد اجازه منقضی شده یا قبلاً استفاده شده است. از صفحهٔ آگهی در دیوار دوباره شروع کنید.",
+			"The authorization code has expired or was already used. Start again from the post in Divar."}},
+		{ErrNoCode, page{"پاسخ ناقص · Incomplete answer",
+			"پاسخ دیوار ناقص بود. از صفحهٔ آگهی در دیوار دوباره شروع کنید.",
+			"Divar's answer was incomplete. Start again from the post in Divar."}},
+		{ErrDivarUnavailable, page{"دیوار در دسترس نیست · Divar unavailable",
+			"الان به دیوار دسترسی نداریم. چند دقیقهٔ دیگر از صفحهٔ آگهی دوباره تلاش کنید.",
+			"Divar cannot be reached right now. Try again from the post in a few minutes."}},
+		{ErrStoreUnavailable, page{"ذخیره ممکن نشد · Could not save",
+			"افزونه الان نمی‌تواند اجازهٔ شما را ذخیره کند. چند دقیقهٔ دیگر دوباره تلاش کنید.",
+			"The add-on cannot save your consent right now. Try again in a few minutes."}},
+		{ErrDivarRefused, page{"دیوار درخواست را نپذیرفت · Divar refused",
+			"دیوار این درخواست را نپذیرفت. بعداً دوباره تلاش کنید؛ اگر تکرار شد، به پشتیبانی افزونه خبر دهید.",
+			"Divar refused this request. Try again later; if it happens again, tell the add-on's support."}},
+		{ErrClientRejected, page{"تنظیمات افزونه نادرست است · Add-on misconfigured",
+			"تنظیمات افزونه نادرست است. به پشتیبانی افزونه خبر دهید.",
+			"The add-on is misconfigured. Please tell the add-on's support."}},
+	}
+	pageFailed = page{"کار تمام نشد · Could not finish",
+		"افزونه نتوانست کار را تمام کند. دوباره تلاش کنید؛ اگر تکرار شد، به پشتیبانی افزونه خبر دهید.",
+		"The add-on could not finish. Try again; if it happens again, tell the add-on's support."}
+)
+
+var pageTemplate = template.Must(template.New("page").Parse(`<!doctype html>
+<html lang="fa" dir="rtl"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="robots" content="noindex">
+<title>{{.Title}}</title>
+<style>body{font-family:Vazirmatn,Tahoma,sans-serif;max-width:32rem;margin:3rem auto;padding:0 1rem;line-height:1.7;color:#222}p[lang=en]{direction:ltr;text-align:left;color:#555}</style>
+</head><body>
+<h1>{{.Title}}</h1>
+<p>{{.Fa}}</p>
+<p lang="en" dir="ltr">{{.En}}</p>
+</body></html>
+`))
+
+// ErrorPage is [Config.OnError]'s default: a short page in Persian and
+// English saying what happened and what to do, answered with err.Status.
+// It never shows err.Detail.
+func ErrorPage(w http.ResponseWriter, r *http.Request, err *CallbackError) {
+	p := pageFailed
+	for _, c := range pages {
+		if errors.Is(err, c.err) {
+			p = c.p
+			break
+		}
+	}
+	writePage(w, err.Status, p)
+}
+
+func writePage(w http.ResponseWriter, status int, p page) {
+	h := w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Cache-Control", "no-store")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'")
+	w.WriteHeader(status)
+	_ = pageTemplate.Execute(w, p)
+}

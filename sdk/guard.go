@@ -1,0 +1,207 @@
+package sdk
+
+import (
+	"errors"
+	"fmt"
+	"github.com/kenarkit/kenarkit/internal/validate"
+	"log/slog"
+	"net/http"
+	"runtime"
+	"strings"
+	"sync"
+	"time"
+	"weak"
+
+	"github.com/labstack/echo/v4"
+)
+
+// guard is the one middleware through which every request to a [NewServer]
+// passes: it finds the request's operation once, then runs the IP check,
+// the key check, validation and the handler's budget for it. A request
+// whose route is one of the spec's operations mounted where the guard does
+// not look for it is refused (fail closed), never passed through.
+type guard struct {
+	v       *validate.Validator
+	keys    keySet
+	ip      *ipCheck
+	ipSkip  func(echo.Context) bool
+	base    string // ServerConfig.BasePath
+	budget  time.Duration
+	events  time.Duration
+	logger  *slog.Logger
+	mounts  sync.Map // "METHOD route" → error: nil, or why the route is refused
+	specOps []specRoute
+	problem *Problem // answered for a misrouted operation
+}
+
+// specRoute is one operation of the spec as the generated code registers it.
+type specRoute struct {
+	method, path string // path in echo's form, without the base path
+	handler      string // the generated wrapper's method: ".(*ServerInterfaceWrapper).OpenServerLink-fm"
+	id           string // operationId
+}
+
+func (g *guard) middleware(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		op := g.lookup(c)
+		if op == nil {
+			if err := g.mounted(c); err != nil {
+				return err
+			}
+			return next(c)
+		}
+		req := c.Request()
+		if g.ip != nil && !(g.ipSkip != nil && g.ipSkip(c)) && !g.ip.allows(req) {
+			return NewProblem(http.StatusForbidden, "requests are accepted from Divar's addresses only")
+		}
+		if op.Secured() {
+			if err := checkRequestKey(g.keys, req); err != nil {
+				return unauthorized(c, err)
+			}
+		}
+		start := time.Now()
+		body, err := g.v.Validate(c, op)
+		if body != nil {
+			defer body.Release(req)
+		}
+		if err != nil {
+			if p, ok := err.(*validate.Problem); !ok || !op.Webhook() || !p.IsSchema() {
+				return fromValidate(err)
+			}
+			// A refused event is lost: deliver it, and say what did not match.
+			g.logger.LogAttrs(req.Context(), slog.LevelWarn, "event does not match the spec; delivered anyway",
+				slog.String("request_id", c.Response().Header().Get(echo.HeaderXRequestID)),
+				slog.String("route", c.Path()),
+				slog.String("mismatch", err.Error()))
+		}
+		budget := g.budget
+		if op.Webhook() {
+			budget = g.events
+		}
+		if budget <= 0 {
+			return next(c)
+		}
+		return runWithin(c, start.Add(budget), budget, g.logger, next)
+	}
+}
+
+// lookup returns the spec's operation for the request's route, if any.
+func (g *guard) lookup(c echo.Context) *validate.Operation {
+	path := c.Path()
+	if g.base != "" {
+		if !strings.HasPrefix(path, g.base) {
+			return nil
+		}
+		path = path[len(g.base):]
+	}
+	return g.v.Lookup(c.Request().Method, path)
+}
+
+// mounted returns an error when the request's route, which is not where the
+// guard looks for the spec's operations, is one of them all the same. The
+// verdict is computed once per route.
+func (g *guard) mounted(c echo.Context) error {
+	path := c.Path()
+	if path == "" {
+		return nil // no route: echo answers 404
+	}
+	key := c.Request().Method + " " + path
+	if v, ok := g.mounts.Load(key); ok {
+		if v == nil {
+			return nil
+		}
+		return g.problem
+	}
+	err := g.checkRoute(c.Request().Method, path, routeName(c.Echo(), c.Request().Method, path))
+	if err == nil {
+		g.mounts.Store(key, nil)
+		return nil
+	}
+	g.mounts.Store(key, err)
+	g.logger.LogAttrs(c.Request().Context(), slog.LevelError, "refusing a spec operation routed where the server does not check it",
+		slog.String("route", path), slog.String("error", err.Error()))
+	return g.problem
+}
+
+func routeName(e *echo.Echo, method, path string) string {
+	if e == nil {
+		return ""
+	}
+	for _, r := range e.Routes() {
+		if r.Method == method && r.Path == path {
+			return r.Name
+		}
+	}
+	return ""
+}
+
+// checkRoute says whether a route that is not where the spec's operations
+// are served (BasePath + the spec's path) is one of them: its handler is a
+// generated operation wrapper, or its path ends with an operation's path.
+func (g *guard) checkRoute(method, path, name string) error {
+	if strings.HasPrefix(path, g.base) && g.v.Lookup(method, path[len(g.base):]) != nil {
+		return nil
+	}
+	for _, op := range g.specOps {
+		byName := name != "" && strings.HasSuffix(name, op.handler)
+		byPath := method == op.method && strings.HasSuffix(path, op.path)
+		if !byName && !byPath {
+			continue
+		}
+		want := g.base + op.path
+		base := "ServerConfig.BasePath is empty"
+		if g.base != "" {
+			base = fmt.Sprintf("ServerConfig.BasePath is %q", g.base)
+		}
+		if prefix, ok := strings.CutSuffix(path, op.path); ok && method == op.method {
+			return fmt.Errorf("%w: %s %s is the spec's operation %q mounted under %q, but %s, so the server would serve it unchecked: set ServerConfig.BasePath to %q (or register it at %s)",
+				ErrUncheckedRoute, method, path, op.id, prefix, base, prefix, want)
+		}
+		return fmt.Errorf("%w: %s %s is served by the spec's operation %q, which the server checks only at %s %s",
+			ErrUncheckedRoute, method, path, op.id, op.method, want)
+	}
+	return nil
+}
+
+// checkRoutes checks every route of e.
+func (g *guard) checkRoutes(e *echo.Echo) error {
+	var errs []error
+	for _, r := range e.Routes() {
+		if err := g.checkRoute(r.Method, r.Path, r.Name); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// ErrUncheckedRoute: a spec operation's handler is registered at a route
+// where the server does not check the key or validate the request (under a
+// prefix other than [ServerConfig.BasePath], or at another path). [Serve]
+// and [CheckRoutes] return it; a request to such a route is answered 500.
+var ErrUncheckedRoute = errors.New("sdk: a spec operation is routed where the server does not check it")
+
+// guards finds the guard of a server made by NewServer, for CheckRoutes.
+var guards sync.Map // weak.Pointer[echo.Echo] → *guard
+
+func registerGuard(e *echo.Echo, g *guard) {
+	k := weak.Make(e)
+	guards.Store(k, g)
+	runtime.AddCleanup(e, func(k weak.Pointer[echo.Echo]) { guards.Delete(k) }, k)
+}
+
+// CheckRoutes returns an error wrapping [ErrUncheckedRoute] for each of the
+// spec's operations that is registered on h where the server built by
+// [NewServer] does not check it. [Serve] calls it before it accepts a
+// connection; call it yourself when serving h otherwise. It returns nil for
+// a handler that [NewServer] did not build.
+func CheckRoutes(h http.Handler) error {
+	e, ok := h.(*echo.Echo)
+	if !ok {
+		return nil
+	}
+	g, ok := guards.Load(weak.Make(e))
+	if !ok {
+		return nil
+	}
+	return g.(*guard).checkRoutes(e)
+}

@@ -1,0 +1,161 @@
+package redisstore
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/kenarkit/kenarkit/sdk/consent"
+	"github.com/redis/go-redis/v9"
+)
+
+// TokensConfig configures [Tokens] and [UsedStates]. Zero fields take the
+// defaults.
+type TokensConfig struct {
+	// Prefix is put before every key; "kenarkit:consent:" by default.
+	Prefix string
+}
+
+func (c TokensConfig) prefix() string {
+	if c.Prefix == "" {
+		return "kenarkit:consent:"
+	}
+	return c.Prefix
+}
+
+// Tokens is a [consent.TokenStore] on Redis, shared by the replicas: each
+// user's sealed token is one key (prefix "token:" user id) expiring with
+// its refresh token, and the refresh lock another ("lock:" user id), set
+// with NX and a TTL so a replica that dies holding it lets go. Swap and
+// unlock are Lua scripts, atomic. The values are sealed by the
+// consent.Manager: Redis never holds a token in the clear. It is safe for
+// concurrent use.
+type Tokens struct {
+	rdb    redis.UniversalClient
+	prefix string
+}
+
+var _ consent.TokenStore = (*Tokens)(nil)
+
+// NewTokens returns a token store keeping its keys in rdb.
+func NewTokens(rdb redis.UniversalClient, cfg TokensConfig) *Tokens {
+	return &Tokens{rdb: rdb, prefix: cfg.prefix()}
+}
+
+func (t *Tokens) key(user string) string  { return t.prefix + "token:" + user }
+func (t *Tokens) lock(user string) string { return t.prefix + "lock:" + user }
+
+// Get implements [consent.TokenStore].
+func (t *Tokens) Get(ctx context.Context, user string) (string, error) {
+	v, err := t.rdb.Get(ctx, t.key(user)).Result()
+	if errors.Is(err, redis.Nil) {
+		return "", consent.ErrNoToken
+	}
+	if err != nil {
+		return "", fmt.Errorf("redisstore: get token: %w", err)
+	}
+	return v, nil
+}
+
+// Put implements [consent.TokenStore].
+func (t *Tokens) Put(ctx context.Context, user, value string, ttl time.Duration) error {
+	if err := t.rdb.Set(ctx, t.key(user), value, ttl).Err(); err != nil {
+		return fmt.Errorf("redisstore: put token: %w", err)
+	}
+	return nil
+}
+
+// swap sets KEYS[1] to ARGV[2] (deletes it when ARGV[2] is empty) if it
+// holds ARGV[1] (is absent when ARGV[1] is empty).
+var swap = redis.NewScript(`
+local v = redis.call('GET', KEYS[1])
+if (v or '') ~= ARGV[1] then return 0 end
+if ARGV[2] == '' then
+  redis.call('DEL', KEYS[1])
+else
+  redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
+end
+return 1`)
+
+// Swap implements [consent.TokenStore].
+func (t *Tokens) Swap(ctx context.Context, user, old, new string, ttl time.Duration) (bool, error) {
+	ms := max(ttl.Milliseconds(), 1)
+	n, err := swap.Run(ctx, t.rdb, []string{t.key(user)}, old, new, ms).Int()
+	if err != nil {
+		return false, fmt.Errorf("redisstore: swap token: %w", err)
+	}
+	return n == 1, nil
+}
+
+// Delete implements [consent.TokenStore].
+func (t *Tokens) Delete(ctx context.Context, user string) error {
+	if err := t.rdb.Del(ctx, t.key(user)).Err(); err != nil {
+		return fmt.Errorf("redisstore: delete token: %w", err)
+	}
+	return nil
+}
+
+// unlock deletes KEYS[1] if it still holds this lock's owner.
+var unlock = redis.NewScript(`
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  return redis.call('DEL', KEYS[1])
+end
+return 0`)
+
+// Lock implements [consent.TokenStore].
+func (t *Tokens) Lock(ctx context.Context, user string, ttl time.Duration) (func(context.Context) error, error) {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	owner := base64.RawURLEncoding.EncodeToString(b[:])
+	key := t.lock(user)
+	ok, err := t.rdb.SetNX(ctx, key, owner, ttl).Result()
+	if err != nil {
+		return nil, fmt.Errorf("redisstore: lock: %w", err)
+	}
+	if !ok {
+		return nil, consent.ErrLocked
+	}
+	return func(ctx context.Context) error {
+		if err := unlock.Run(ctx, t.rdb, []string{key}, owner).Err(); err != nil {
+			return fmt.Errorf("redisstore: unlock: %w", err)
+		}
+		return nil
+	}, nil
+}
+
+// UsedStates is [consent.UsedStates] on Redis: a state's id is a key set
+// with NX until the state expires, so a state comes back once whichever
+// replica it reaches. It is safe for concurrent use.
+type UsedStates struct {
+	rdb    redis.UniversalClient
+	prefix string
+	now    func() time.Time
+}
+
+var _ consent.UsedStates = (*UsedStates)(nil)
+
+// NewUsedStates returns used states keeping their keys in rdb (prefix
+// "state:"). now is the clock the expiries are counted on (the
+// consent.Manager's); nil means time.Now.
+func NewUsedStates(rdb redis.UniversalClient, cfg TokensConfig, now func() time.Time) *UsedStates {
+	if now == nil {
+		now = time.Now
+	}
+	return &UsedStates{rdb: rdb, prefix: cfg.prefix() + "state:", now: now}
+}
+
+// Use implements [consent.UsedStates].
+func (u *UsedStates) Use(ctx context.Context, id string, expires time.Time) error {
+	ttl := max(expires.Sub(u.now()), time.Millisecond)
+	ok, err := u.rdb.SetNX(ctx, u.prefix+id, 1, ttl).Result()
+	if err != nil {
+		return fmt.Errorf("redisstore: use state: %w", err)
+	}
+	if !ok {
+		return consent.ErrStateUsed
+	}
+	return nil
+}

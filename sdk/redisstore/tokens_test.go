@@ -1,0 +1,335 @@
+package redisstore_test
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/kenarkit/kenarkit/sdk"
+	"github.com/kenarkit/kenarkit/sdk/consent"
+	"github.com/kenarkit/kenarkit/sdk/divartest"
+	"github.com/kenarkit/kenarkit/sdk/redisstore"
+	"github.com/kenarkit/kenarkit/sdk/session"
+	"github.com/redis/go-redis/v9"
+	"golang.org/x/oauth2"
+)
+
+// tokensRedis returns a client of a fresh redis-server on a unix socket in
+// a temporary directory, stopped at the end of the test. The test is
+// skipped when redis-server is not installed, unless KENARKIT_REDIS is 1
+// (as in CI), when that is a failure.
+func tokensRedis(t testing.TB) *redis.Client {
+	t.Helper()
+	bin, err := exec.LookPath("redis-server")
+	if err != nil {
+		if os.Getenv("KENARKIT_REDIS") == "1" {
+			t.Fatal("redis-server is not installed (apt-get install redis-server)")
+		}
+		t.Skip("redis-server is not installed; set KENARKIT_REDIS=1 to make this a failure")
+	}
+	dir := t.TempDir()
+	sock := filepath.Join(dir, "redis.sock")
+	cmd := exec.Command(bin, "--port", "0", "--unixsocket", sock, "--save", "", "--appendonly", "no", "--dir", dir)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	rdb := redis.NewClient(&redis.Options{Network: "unix", Addr: sock})
+	t.Cleanup(func() { rdb.Close() })
+	for i := 0; ; i++ {
+		if rdb.Ping(context.Background()).Err() == nil {
+			return rdb
+		}
+		if i == 200 {
+			t.Fatal("redis-server did not start")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func TestTokensProtocol(t *testing.T) {
+	ctx := context.Background()
+	rdb := tokensRedis(t)
+	s := redisstore.NewTokens(rdb, redisstore.TokensConfig{})
+
+	if _, err := s.Get(ctx, "u"); !errors.Is(err, consent.ErrNoToken) {
+		t.Errorf("Get of nothing: %v", err)
+	}
+	if ok, err := s.Swap(ctx, "u", "x", "a", time.Hour); ok || err != nil {
+		t.Errorf("Swap from a value not there: %v %v", ok, err)
+	}
+	if ok, err := s.Swap(ctx, "u", "", "a", time.Hour); !ok || err != nil {
+		t.Errorf("Swap from absent: %v %v", ok, err)
+	}
+	if v, err := s.Get(ctx, "u"); v != "a" || err != nil {
+		t.Errorf("Get = %q %v", v, err)
+	}
+	if ttl := rdb.PTTL(ctx, "kenarkit:consent:token:u").Val(); ttl <= 0 || ttl > time.Hour {
+		t.Errorf("TTL %v", ttl)
+	}
+	if ok, _ := s.Swap(ctx, "u", "stale", "b", time.Hour); ok {
+		t.Error("Swap from a stale value succeeded")
+	}
+	if ok, _ := s.Swap(ctx, "u", "a", "b", 2*time.Hour); !ok {
+		t.Error("Swap from the current value failed")
+	}
+	if ok, _ := s.Swap(ctx, "u", "b", "", 0); !ok || rdb.Exists(ctx, "kenarkit:consent:token:u").Val() != 0 {
+		t.Error("Swap to nothing did not delete")
+	}
+	if err := s.Put(ctx, "u", "c", time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Delete(ctx, "u"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Get(ctx, "u"); !errors.Is(err, consent.ErrNoToken) {
+		t.Errorf("after Delete: %v", err)
+	}
+
+	unlock, err := s.Lock(ctx, "u", time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Lock(ctx, "u", time.Minute); !errors.Is(err, consent.ErrLocked) {
+		t.Errorf("second Lock: %v", err)
+	}
+	if err := unlock(ctx); err != nil {
+		t.Fatal(err)
+	}
+	stale, err := s.Lock(ctx, "u", time.Minute)
+	if err != nil {
+		t.Fatalf("Lock after unlock: %v", err)
+	}
+	// The lock lapses (its TTL set short here rather than waited for);
+	// the late unlock leaves the next holder's lock alone.
+	rdb.PExpire(ctx, "kenarkit:consent:lock:u", time.Millisecond)
+	for rdb.Exists(ctx, "kenarkit:consent:lock:u").Val() == 1 {
+		time.Sleep(time.Millisecond)
+	}
+	if _, err := s.Lock(ctx, "u", time.Minute); err != nil {
+		t.Fatalf("Lock after lapse: %v", err)
+	}
+	_ = stale(ctx)
+	if _, err := s.Lock(ctx, "u", time.Minute); !errors.Is(err, consent.ErrLocked) {
+		t.Errorf("a lapsed lock's unlock released the next holder: %v", err)
+	}
+}
+
+func TestUsedStates(t *testing.T) {
+	ctx := context.Background()
+	rdb := tokensRedis(t)
+	now := time.Now()
+	u := redisstore.NewUsedStates(rdb, redisstore.TokensConfig{Prefix: "app:"}, func() time.Time { return now })
+	if err := u.Use(ctx, "s1", now.Add(10*time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	if err := u.Use(ctx, "s1", now.Add(10*time.Minute)); !errors.Is(err, consent.ErrStateUsed) {
+		t.Errorf("replay: %v", err)
+	}
+	if ttl := rdb.PTTL(ctx, "app:state:s1").Val(); ttl <= 9*time.Minute || ttl > 10*time.Minute {
+		t.Errorf("TTL %v", ttl)
+	}
+	if err := u.Use(ctx, "s2", now.Add(-time.Minute)); err != nil {
+		t.Errorf("an expired state's id: %v", err)
+	}
+}
+
+const tokensUser = "awoDdf1ecd2wac"
+
+// consentedToken gets a token with a refresh token from the fake, as a
+// consent would, for client.
+func consentedToken(t *testing.T, o *divartest.OAuth, client oauth2.Config) *oauth2.Token {
+	t.Helper()
+	noFollow := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := noFollow.Get(client.AuthCodeURL("state-0123456789"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	loc, _ := url.Parse(resp.Header.Get("Location"))
+	tok, err := client.Exchange(context.Background(), loc.Query().Get("code"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tok
+}
+
+// lockWatch reports when a replica finds the lock taken.
+type lockWatch struct {
+	*redisstore.Tokens
+	locked chan struct{}
+}
+
+func (w *lockWatch) Lock(ctx context.Context, user string, ttl time.Duration) (func(context.Context) error, error) {
+	unlock, err := w.Tokens.Lock(ctx, user, ttl)
+	if errors.Is(err, consent.ErrLocked) {
+		select {
+		case w.locked <- struct{}{}:
+		default:
+		}
+	}
+	return unlock, err
+}
+
+// TestReplicasRefreshOnceOnRedis: two replicas, four callers each,
+// sharing a real Redis, refresh one user at the same moment: Divar is
+// asked once, every caller gets the new token, OnRefresh runs once.
+func TestReplicasRefreshOnceOnRedis(t *testing.T) {
+	rdb := tokensRedis(t)
+	const redirect = "http://127.0.0.1:9/callback"
+	o := divartest.NewOAuth(t, divartest.OAuthClient{ID: "app", Secret: "s", RedirectURIs: []string{redirect}})
+	sealer, _ := session.NewSealer()
+	var hooks atomic.Int32
+	var replicas []*consent.Manager
+	locked := make(chan struct{}, 1)
+	for range 2 {
+		m, err := consent.New(consent.Config{
+			ClientID: "app", ClientSecret: "s", RedirectURL: redirect,
+			AuthURL: o.AuthURL(), TokenURL: o.TokenURL(), Now: o.Now, Sealer: sealer,
+			Tokens:     &lockWatch{Tokens: redisstore.NewTokens(rdb, redisstore.TokensConfig{}), locked: locked},
+			UsedStates: redisstore.NewUsedStates(rdb, redisstore.TokensConfig{}, o.Now),
+			OnRefresh:  func(context.Context, string, oauth2.TokenSource) error { hooks.Add(1); return nil },
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		replicas = append(replicas, m)
+	}
+	client := oauth2.Config{ClientID: "app", ClientSecret: "s", RedirectURL: redirect, Scopes: []string{"POST_ADDON_CREATE.AZTH74V2", "offline_access"},
+		Endpoint: oauth2.Endpoint{AuthURL: o.AuthURL(), TokenURL: o.TokenURL(), AuthStyle: oauth2.AuthStyleInParams}}
+	ctx := context.Background()
+	first := consentedToken(t, o, client)
+	if err := replicas[0].Save(ctx, tokensUser, first); err != nil {
+		t.Fatal(err)
+	}
+	if v := rdb.Get(ctx, "kenarkit:consent:token:"+tokensUser).Val(); v == "" || strings.Contains(v, "ory_") {
+		t.Fatal("the token is not in Redis, or is there in the clear")
+	}
+
+	o.BeforeToken(func(grant string) {
+		if grant == "refresh_token" {
+			<-locked // hold the refresh until another caller waits on the lock
+		}
+	})
+	o.Advance(time.Hour - time.Minute)
+	tokens := make(chan string, 8)
+	var wg sync.WaitGroup
+	for _, m := range replicas {
+		for range 4 {
+			wg.Go(func() {
+				tok, err := m.TokenSource(ctx, tokensUser).Token()
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				tokens <- tok.AccessToken
+			})
+		}
+	}
+	wg.Wait()
+	close(tokens)
+	var got []string
+	for tok := range tokens {
+		got = append(got, tok)
+	}
+	for _, tok := range got {
+		if tok != got[0] || tok == first.AccessToken {
+			t.Fatal("callers got different or old tokens")
+		}
+	}
+	if _, ok := o.Scopes(got[0]); !ok {
+		t.Error("the token is not valid at Divar")
+	}
+	if n := o.Issued("refresh_token"); n != 1 {
+		t.Errorf("Divar was asked %d times", n)
+	}
+	for _, m := range replicas {
+		m.Close()
+	}
+	if n := hooks.Load(); n != 1 {
+		t.Errorf("OnRefresh ran %d times", n)
+	}
+	if rdb.Exists(ctx, "kenarkit:consent:lock:"+tokensUser).Val() != 0 {
+		t.Error("the lock was left behind")
+	}
+
+	// The revocation event deletes the tokens from Redis.
+	mux := &sdk.EventMux{UserAccessRevocation: replicas[1].UserAccessRevocation}
+	if _, err := mux.Handle(ctx, &sdk.Event{Type: sdk.EventUserAccessRevocation, UserAccessRevocation: &sdk.UserAccessRevocation{UserID: tokensUser}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := replicas[0].TokenSource(ctx, tokensUser).Token(); !errors.Is(err, consent.ErrReconsent) {
+		t.Errorf("after revocation: %v", err)
+	}
+}
+
+// TestRedisDown: with Redis unreachable, every operation returns an
+// error (consent.ErrStoreUnavailable through the Manager), never panics.
+func TestRedisDown(t *testing.T) {
+	rdb := redis.NewClient(&redis.Options{Network: "unix", Addr: filepath.Join(t.TempDir(), "none.sock"), MaxRetries: -1, DialerRetries: 1})
+	defer rdb.Close()
+	ctx := context.Background()
+	s := redisstore.NewTokens(rdb, redisstore.TokensConfig{})
+	if _, err := s.Get(ctx, "u"); err == nil || errors.Is(err, consent.ErrNoToken) {
+		t.Errorf("Get: %v", err)
+	}
+	if err := s.Put(ctx, "u", "v", time.Minute); err == nil {
+		t.Error("Put: no error")
+	}
+	if _, err := s.Swap(ctx, "u", "", "v", time.Minute); err == nil {
+		t.Error("Swap: no error")
+	}
+	if _, err := s.Lock(ctx, "u", time.Minute); err == nil || errors.Is(err, consent.ErrLocked) {
+		t.Errorf("Lock: %v", err)
+	}
+	if err := redisstore.NewUsedStates(rdb, redisstore.TokensConfig{}, nil).Use(ctx, "s", time.Now().Add(time.Minute)); err == nil || errors.Is(err, consent.ErrStateUsed) {
+		t.Errorf("Use: %v", err)
+	}
+	sealer, _ := session.NewSealer()
+	m, err := consent.New(consent.Config{ClientID: "app", ClientSecret: "s", RedirectURL: "https://addon.example/cb", Sealer: sealer, Tokens: s})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	_, err = m.TokenSource(ctx, "u").Token()
+	var se *consent.StoreError
+	if !errors.Is(err, consent.ErrStoreUnavailable) || !errors.As(err, &se) {
+		t.Errorf("Token: %v", err)
+	}
+	if err := m.UserAccessRevocation(ctx, &sdk.Event{}, &sdk.UserAccessRevocation{UserID: "u"}); !errors.Is(err, consent.ErrStoreUnavailable) {
+		t.Errorf("revocation: %v", err)
+	}
+}
+
+// BenchmarkTokenOnRedis is the cost a token adds to each API call on
+// Redis: a GET over a unix socket and an AES-GCM open.
+func BenchmarkTokenOnRedis(b *testing.B) {
+	rdb := tokensRedis(b)
+	sealer, _ := session.NewSealer()
+	m, err := consent.New(consent.Config{ClientID: "app", ClientSecret: "s", RedirectURL: "https://addon.example/cb", Sealer: sealer,
+		Tokens: redisstore.NewTokens(rdb, redisstore.TokensConfig{})})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer m.Close()
+	ctx := context.Background()
+	if err := m.Save(ctx, "u", &oauth2.Token{AccessToken: "ory_at_x", RefreshToken: "ory_rt_y", ExpiresIn: 3600}); err != nil {
+		b.Fatal(err)
+	}
+	ts := m.TokenSource(ctx, "u")
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := ts.Token(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

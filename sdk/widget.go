@@ -1,0 +1,696 @@
+package sdk
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+)
+
+// PostAddon is what an add-on attaches to a post: its widgets, top to
+// bottom, and optionally semantic facts about the post and notes for Divar.
+// Send it with [Client.CreatePostAddon]; build it with [Addon]:
+//
+//	sdk.Addon(
+//		sdk.TitleRow("بازدید کارشناس"),
+//		sdk.ButtonBar("رزرو بازدید", sdk.OpenServerLink(sdk.Data{"step": "book"})),
+//	)
+//
+// Its JSON is Divar's request body (kenar-docs docs/widgets/ReadMe.md).
+type PostAddon struct {
+	Widgets  []Widget          `json:"widgets"`
+	Semantic map[string]string `json:"semantic,omitempty"`
+	Notes    string            `json:"notes,omitempty"`
+}
+
+// Addon returns a post add-on showing widgets, top to bottom.
+func Addon(widgets ...Widget) PostAddon { return PostAddon{Widgets: widgets} }
+
+// WithSemantic returns a with semantic facts about the post
+// (kenar-docs docs/semantic/semantic_data.md).
+func (a PostAddon) WithSemantic(facts map[string]string) PostAddon {
+	a.Semantic = facts
+	return a
+}
+
+// WithNotes returns a with notes for Divar.
+func (a PostAddon) WithNotes(notes string) PostAddon {
+	a.Notes = notes
+	return a
+}
+
+// Validate reports every limit of Divar's that a breaks, each naming the
+// field by JSON pointer (/widgets/2/button_bar/title), joined in one error
+// that is [ErrInvalidAnswer].
+func (a PostAddon) Validate() error {
+	var errs []error
+	if len(a.Widgets) == 0 {
+		errs = append(errs, refuse("/widgets", "an add-on needs at least one widget"))
+	}
+	for i, w := range a.Widgets {
+		errs = w.problems("/widgets/"+strconv.Itoa(i), errs)
+	}
+	for k, v := range a.Semantic {
+		if k == "" {
+			errs = append(errs, refuse("/semantic", "a key is empty"))
+		}
+		if utf8.RuneCountInString(v) > maxSemanticValue {
+			errs = append(errs, refuse("/semantic/"+escapePointer(k), "longer than %d characters", maxSemanticValue))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+const maxSemanticValue = 4096
+
+// WidgetColor is one of the colours Divar's widgets take
+// (kenar-docs docs/widgets/color.md).
+type WidgetColor string
+
+// The colours Divar documents.
+const (
+	ColorSuccessPrimary   WidgetColor = "SUCCESS_PRIMARY"
+	ColorSuccessSecondary WidgetColor = "SUCCESS_SECONDARY"
+	ColorWarningPrimary   WidgetColor = "WARNING_PRIMARY"
+	ColorWarningSecondary WidgetColor = "WARNING_SECONDARY"
+	ColorErrorPrimary     WidgetColor = "ERROR_PRIMARY"
+)
+
+// Valid reports whether Divar documents c.
+func (c WidgetColor) Valid() bool {
+	switch c {
+	case ColorSuccessPrimary, ColorSuccessSecondary, ColorWarningPrimary, ColorWarningSecondary, ColorErrorPrimary:
+		return true
+	}
+	return false
+}
+
+// Widget is one widget of a post add-on: exactly one kind's data, and
+// optionally semantic paths naming fields of that data. Build one with
+// [TitleRow], [SubtitleRow], [DescriptionRow], [ButtonBar], [SelectorRow],
+// [PercentageScoreRow], [DescriptiveScoreRow], [EventRow], [EvaluationRow],
+// [GroupInfoRow] or [ImageCarouselRow], then refine it with the With
+// methods; a With method that does not apply to the widget's kind makes
+// Validate fail, rather than being dropped in silence.
+type Widget struct {
+	TitleRow         *TitleRowData         `json:"title_row,omitempty"`
+	SubtitleRow      *SubtitleRowData      `json:"subtitle_row,omitempty"`
+	DescriptionRow   *DescriptionRowData   `json:"description_row,omitempty"`
+	ButtonBar        *ButtonBarData        `json:"button_bar,omitempty"`
+	SelectorRow      *SelectorRowData      `json:"selector_row,omitempty"`
+	ScoreRow         *ScoreRowData         `json:"score_row,omitempty"`
+	EventRow         *EventRowData         `json:"event_row,omitempty"`
+	EvaluationRow    *EvaluationRowData    `json:"evaluation_row,omitempty"`
+	GroupInfoRow     *GroupInfoRowData     `json:"group_info_row,omitempty"`
+	ImageCarouselRow *ImageCarouselRowData `json:"image_carousel_row,omitempty"`
+	// SemanticPaths names fields of the widget's data for Divar: a key for
+	// the information, and the field-mask path to it from inside the
+	// widget's data, without array indexes ("action.open_direct_link").
+	SemanticPaths map[string]string `json:"semantic_paths,omitempty"`
+
+	misuse []string // With methods that did not apply to the kind
+}
+
+// TitleRowData is a title_row (kenar-docs docs/widgets/title_row.md):
+// text of at most 49 characters.
+type TitleRowData struct {
+	Text       string `json:"text"`
+	HasDivider bool   `json:"has_divider"`
+}
+
+// SubtitleRowData is a subtitle_row (docs/widgets/subtitle_row.md): text of
+// at most 200 characters.
+type SubtitleRowData struct {
+	Text       string `json:"text"`
+	HasDivider bool   `json:"has_divider"`
+}
+
+// DescriptionRowData is a description_row (docs/widgets/description_row.md):
+// text of at most 200 characters unless expandable, which shows the start
+// of the text until the user taps it.
+type DescriptionRowData struct {
+	Text       string `json:"text"`
+	HasDivider bool   `json:"has_divider"`
+	Expandable bool   `json:"expandable"`
+}
+
+// ButtonBarData is a button_bar (docs/widgets/button_bar.md): a wide
+// button whose title has at most 49 characters.
+type ButtonBarData struct {
+	Title  string `json:"title"`
+	Action Action `json:"action"`
+}
+
+// SelectorRowData is a selector_row (docs/widgets/selector_row.md): a row
+// whose title has at most 200 characters, with an optional action.
+type SelectorRowData struct {
+	Title      string  `json:"title"`
+	ImageID    string  `json:"image_id,omitempty"`
+	HasDivider bool    `json:"has_divider"`
+	IconName   string  `json:"icon_name,omitempty"`
+	Action     *Action `json:"action,omitempty"`
+}
+
+// ScoreRowData is a score_row (docs/widgets/score_row.md): a title of at
+// most 25 characters and either a percentage (0 to 100) or a descriptive
+// score of at most 17 characters, with an optional action.
+type ScoreRowData struct {
+	Title            string      `json:"title"`
+	PercentageScore  *int        `json:"percentage_score,omitempty"`
+	DescriptiveScore string      `json:"descriptive_score,omitempty"`
+	ScoreColor       WidgetColor `json:"score_color,omitempty"`
+	HasDivider       bool        `json:"has_divider"`
+	IconName         string      `json:"icon_name,omitempty"`
+	Action           *Action     `json:"action,omitempty"`
+}
+
+// EventRowData is an event_row (docs/widgets/event_row.md): title of at
+// most 24 characters, subtitle 59, label 15. Divar's schema (addonsEventRow)
+// gives it no action, although one example in docs/widgets/ReadMe.md shows
+// one; kenarkit does not send one.
+type EventRowData struct {
+	Title      string `json:"title"`
+	Subtitle   string `json:"subtitle,omitempty"`
+	Label      string `json:"label,omitempty"`
+	ImageID    string `json:"image_id,omitempty"`
+	HasDivider bool   `json:"has_divider"`
+	IconName   string `json:"icon_name,omitempty"`
+}
+
+// EvaluationRowData is an evaluation_row (docs/widgets/evaluation_row.md):
+// three sections of at most 18 characters each and an indicator at a
+// percentage (0 to 100) of the width.
+type EvaluationRowData struct {
+	Left                EvaluationSection `json:"left"`
+	Middle              EvaluationSection `json:"middle"`
+	Right               EvaluationSection `json:"right"`
+	IndicatorText       string            `json:"indicator_text,omitempty"`
+	IndicatorPercentage int               `json:"indicator_percentage"`
+	IconName            string            `json:"icon_name,omitempty"`
+}
+
+// EvaluationSection is one of an evaluation row's three sections.
+type EvaluationSection struct {
+	Text         string      `json:"text"`
+	SectionColor WidgetColor `json:"section_color,omitempty"`
+}
+
+// GroupInfoRowData is a group_info_row (docs/widgets/group_info_row.md): 2
+// or 3 items, each a title of at most 50 characters over a value of at most
+// 100.
+type GroupInfoRowData struct {
+	Items      []GroupInfoItem `json:"items"`
+	HasDivider bool            `json:"has_divider"`
+}
+
+// GroupInfoItem is one item of a group info row.
+type GroupInfoItem struct {
+	Title string `json:"title"`
+	Value string `json:"value"`
+}
+
+// ImageCarouselRowData is an image_carousel_row
+// (docs/widgets/image_carousel_row.md): images, each uploaded first
+// (docs/widgets/image.md), with a description.
+type ImageCarouselRowData struct {
+	Items      []CarouselImage `json:"items"`
+	HasDivider bool            `json:"has_divider"`
+}
+
+// CarouselImage is one image of an image carousel row.
+type CarouselImage struct {
+	ImageID     string `json:"image_id"`
+	Description string `json:"description,omitempty"`
+}
+
+// TitleRow returns a title_row showing text.
+func TitleRow(text string) Widget { return Widget{TitleRow: &TitleRowData{Text: text}} }
+
+// SubtitleRow returns a subtitle_row showing text.
+func SubtitleRow(text string) Widget { return Widget{SubtitleRow: &SubtitleRowData{Text: text}} }
+
+// DescriptionRow returns a description_row showing text; see
+// [Widget.Expandable] for a longer text.
+func DescriptionRow(text string) Widget {
+	return Widget{DescriptionRow: &DescriptionRowData{Text: text}}
+}
+
+// ButtonBar returns a button_bar: a wide button showing title that runs a.
+func ButtonBar(title string, a Action) Widget {
+	return Widget{ButtonBar: &ButtonBarData{Title: title, Action: a}}
+}
+
+// SelectorRow returns a selector_row showing title; give it an action with
+// [Widget.WithAction].
+func SelectorRow(title string) Widget { return Widget{SelectorRow: &SelectorRowData{Title: title}} }
+
+// PercentageScoreRow returns a score_row showing title and a score of
+// percent (0 to 100).
+func PercentageScoreRow(title string, percent int) Widget {
+	return Widget{ScoreRow: &ScoreRowData{Title: title, PercentageScore: &percent}}
+}
+
+// DescriptiveScoreRow returns a score_row showing title and a short
+// descriptive score.
+func DescriptiveScoreRow(title, score string) Widget {
+	return Widget{ScoreRow: &ScoreRowData{Title: title, DescriptiveScore: score}}
+}
+
+// EventRow returns an event_row showing title over subtitle (which may be
+// empty).
+func EventRow(title, subtitle string) Widget {
+	return Widget{EventRow: &EventRowData{Title: title, Subtitle: subtitle}}
+}
+
+// EvaluationRow returns an evaluation_row of three sections with an
+// indicator showing text at percent (0 to 100) of the width, from the left.
+func EvaluationRow(indicatorText string, percent int, left, middle, right EvaluationSection) Widget {
+	return Widget{EvaluationRow: &EvaluationRowData{
+		Left: left, Middle: middle, Right: right,
+		IndicatorText: indicatorText, IndicatorPercentage: percent,
+	}}
+}
+
+// Section returns an evaluation row's section showing text on color.
+func Section(text string, color WidgetColor) EvaluationSection {
+	return EvaluationSection{Text: text, SectionColor: color}
+}
+
+// GroupInfoRow returns a group_info_row of 2 or 3 items.
+func GroupInfoRow(items ...GroupInfoItem) Widget {
+	return Widget{GroupInfoRow: &GroupInfoRowData{Items: items}}
+}
+
+// Info returns a group info row's item: title over value.
+func Info(title, value string) GroupInfoItem { return GroupInfoItem{Title: title, Value: value} }
+
+// ImageCarouselRow returns an image_carousel_row of images.
+func ImageCarouselRow(images ...CarouselImage) Widget {
+	return Widget{ImageCarouselRow: &ImageCarouselRowData{Items: images}}
+}
+
+// Image returns a carousel image: an uploaded image's id and a description.
+func Image(imageID, description string) CarouselImage {
+	return CarouselImage{ImageID: imageID, Description: description}
+}
+
+// WithDivider returns w with a dividing line under it. Every kind but
+// button_bar and evaluation_row has one.
+func (w Widget) WithDivider() Widget {
+	switch {
+	case w.TitleRow != nil:
+		w.TitleRow = ptr(*w.TitleRow)
+		w.TitleRow.HasDivider = true
+	case w.SubtitleRow != nil:
+		w.SubtitleRow = ptr(*w.SubtitleRow)
+		w.SubtitleRow.HasDivider = true
+	case w.DescriptionRow != nil:
+		w.DescriptionRow = ptr(*w.DescriptionRow)
+		w.DescriptionRow.HasDivider = true
+	case w.SelectorRow != nil:
+		w.SelectorRow = ptr(*w.SelectorRow)
+		w.SelectorRow.HasDivider = true
+	case w.ScoreRow != nil:
+		w.ScoreRow = ptr(*w.ScoreRow)
+		w.ScoreRow.HasDivider = true
+	case w.EventRow != nil:
+		w.EventRow = ptr(*w.EventRow)
+		w.EventRow.HasDivider = true
+	case w.GroupInfoRow != nil:
+		w.GroupInfoRow = ptr(*w.GroupInfoRow)
+		w.GroupInfoRow.HasDivider = true
+	case w.ImageCarouselRow != nil:
+		w.ImageCarouselRow = ptr(*w.ImageCarouselRow)
+		w.ImageCarouselRow.HasDivider = true
+	default:
+		return w.misused("has_divider")
+	}
+	return w
+}
+
+// WithAction returns w running a when tapped: selector_row and score_row
+// (a button_bar takes its action in [ButtonBar]).
+func (w Widget) WithAction(a Action) Widget {
+	switch {
+	case w.SelectorRow != nil:
+		w.SelectorRow = ptr(*w.SelectorRow)
+		w.SelectorRow.Action = &a
+	case w.ScoreRow != nil:
+		w.ScoreRow = ptr(*w.ScoreRow)
+		w.ScoreRow.Action = &a
+	case w.ButtonBar != nil:
+		w.ButtonBar = ptr(*w.ButtonBar)
+		w.ButtonBar.Action = a
+	default:
+		return w.misused("action")
+	}
+	return w
+}
+
+// WithIcon returns w showing one of Divar's icons by name ("ADD",
+// "HISTORY"): selector_row, score_row, event_row and evaluation_row.
+func (w Widget) WithIcon(name string) Widget {
+	switch {
+	case w.SelectorRow != nil:
+		w.SelectorRow = ptr(*w.SelectorRow)
+		w.SelectorRow.IconName = name
+	case w.ScoreRow != nil:
+		w.ScoreRow = ptr(*w.ScoreRow)
+		w.ScoreRow.IconName = name
+	case w.EventRow != nil:
+		w.EventRow = ptr(*w.EventRow)
+		w.EventRow.IconName = name
+	case w.EvaluationRow != nil:
+		w.EvaluationRow = ptr(*w.EvaluationRow)
+		w.EvaluationRow.IconName = name
+	default:
+		return w.misused("icon_name")
+	}
+	return w
+}
+
+// WithImage returns w showing an uploaded image (docs/widgets/image.md), or
+// the app's logo for "logo": selector_row and event_row.
+func (w Widget) WithImage(imageID string) Widget {
+	switch {
+	case w.SelectorRow != nil:
+		w.SelectorRow = ptr(*w.SelectorRow)
+		w.SelectorRow.ImageID = imageID
+	case w.EventRow != nil:
+		w.EventRow = ptr(*w.EventRow)
+		w.EventRow.ImageID = imageID
+	default:
+		return w.misused("image_id")
+	}
+	return w
+}
+
+// WithLabel returns an event_row with a label in its corner.
+func (w Widget) WithLabel(label string) Widget {
+	if w.EventRow == nil {
+		return w.misused("label")
+	}
+	w.EventRow = ptr(*w.EventRow)
+	w.EventRow.Label = label
+	return w
+}
+
+// WithColor returns a score_row whose score shows in c.
+func (w Widget) WithColor(c WidgetColor) Widget {
+	if w.ScoreRow == nil {
+		return w.misused("score_color")
+	}
+	w.ScoreRow = ptr(*w.ScoreRow)
+	w.ScoreRow.ScoreColor = c
+	return w
+}
+
+// Expandable returns a description_row whose text shows folded until the
+// user taps it; its text may then exceed 200 characters.
+func (w Widget) Expandable() Widget {
+	if w.DescriptionRow == nil {
+		return w.misused("expandable")
+	}
+	w.DescriptionRow = ptr(*w.DescriptionRow)
+	w.DescriptionRow.Expandable = true
+	return w
+}
+
+// WithSemanticPath returns w naming one field of its data for Divar: key
+// for the information, path from inside the widget's data ("text",
+// "action.open_direct_link").
+func (w Widget) WithSemanticPath(key, path string) Widget {
+	m := make(map[string]string, len(w.SemanticPaths)+1)
+	for k, v := range w.SemanticPaths {
+		m[k] = v
+	}
+	m[key] = path
+	w.SemanticPaths = m
+	return w
+}
+
+func (w Widget) misused(field string) Widget {
+	w.misuse = append(w.misuse[:len(w.misuse):len(w.misuse)], field)
+	return w
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// Kind returns the JSON name of w's kind ("title_row"), or "" when w sets
+// none or more than one.
+func (w Widget) Kind() string {
+	kinds := w.kinds()
+	if len(kinds) != 1 {
+		return ""
+	}
+	return kinds[0]
+}
+
+func (w Widget) kinds() []string {
+	var k []string
+	for _, c := range []struct {
+		set  bool
+		name string
+	}{
+		{w.TitleRow != nil, "title_row"},
+		{w.SubtitleRow != nil, "subtitle_row"},
+		{w.DescriptionRow != nil, "description_row"},
+		{w.ButtonBar != nil, "button_bar"},
+		{w.SelectorRow != nil, "selector_row"},
+		{w.ScoreRow != nil, "score_row"},
+		{w.EventRow != nil, "event_row"},
+		{w.EvaluationRow != nil, "evaluation_row"},
+		{w.GroupInfoRow != nil, "group_info_row"},
+		{w.ImageCarouselRow != nil, "image_carousel_row"},
+	} {
+		if c.set {
+			k = append(k, c.name)
+		}
+	}
+	return k
+}
+
+// Validate reports every limit of Divar's that w breaks, each naming the
+// field by JSON pointer from the widget (/button_bar/title), joined in one
+// error that is [ErrInvalidAnswer]. [PostAddon.Validate] names them from
+// the add-on (/widgets/2/button_bar/title).
+func (w Widget) Validate() error { return errors.Join(w.problems("", nil)...) }
+
+// problems appends to errs what is wrong with w, found at the pointer at.
+func (w Widget) problems(at string, errs []error) []error {
+	kinds := w.kinds()
+	switch len(kinds) {
+	case 0:
+		return append(errs, refuse(at, "a widget must set one kind (title_row, button_bar, …), it sets none"))
+	case 1:
+	default:
+		return append(errs, refuse(at, "a widget must set exactly one kind, it sets %s", strings.Join(kinds, ", ")))
+	}
+	base := at
+	at += "/" + kinds[0]
+	for _, f := range w.misuse {
+		errs = append(errs, refuse(at+"/"+f, "%s has no %s", kinds[0], f))
+	}
+	c := checker{errs: errs}
+	switch {
+	case w.TitleRow != nil:
+		c.text(at+"/text", w.TitleRow.Text, 1, 49)
+	case w.SubtitleRow != nil:
+		c.text(at+"/text", w.SubtitleRow.Text, 1, 200)
+	case w.DescriptionRow != nil:
+		if w.DescriptionRow.Expandable {
+			c.text(at+"/text", w.DescriptionRow.Text, 1, maxExpandable)
+		} else {
+			c.text(at+"/text", w.DescriptionRow.Text, 1, 200)
+		}
+	case w.ButtonBar != nil:
+		c.text(at+"/title", w.ButtonBar.Title, 1, 49)
+		c.action(at+"/action", &w.ButtonBar.Action)
+	case w.SelectorRow != nil:
+		r := w.SelectorRow
+		c.text(at+"/title", r.Title, 1, 200)
+		c.image(at+"/image_id", r.ImageID)
+		c.icon(at+"/icon_name", r.IconName)
+		c.action(at+"/action", r.Action)
+	case w.ScoreRow != nil:
+		r := w.ScoreRow
+		c.text(at+"/title", r.Title, 1, 25)
+		switch {
+		case r.PercentageScore != nil && r.DescriptiveScore != "":
+			c.add(at, "a score_row has either percentage_score or descriptive_score, not both")
+		case r.PercentageScore != nil:
+			c.percent(at+"/percentage_score", *r.PercentageScore)
+		case r.DescriptiveScore != "":
+			c.text(at+"/descriptive_score", r.DescriptiveScore, 1, 17)
+		default:
+			c.add(at, "a score_row needs percentage_score or descriptive_score")
+		}
+		c.color(at+"/score_color", r.ScoreColor, true)
+		c.icon(at+"/icon_name", r.IconName)
+		c.action(at+"/action", r.Action)
+	case w.EventRow != nil:
+		r := w.EventRow
+		c.text(at+"/title", r.Title, 1, 24)
+		c.text(at+"/subtitle", r.Subtitle, 0, 59)
+		c.text(at+"/label", r.Label, 0, 15)
+		c.image(at+"/image_id", r.ImageID)
+		c.icon(at+"/icon_name", r.IconName)
+	case w.EvaluationRow != nil:
+		r := w.EvaluationRow
+		for _, s := range []struct {
+			name string
+			s    EvaluationSection
+		}{{"left", r.Left}, {"middle", r.Middle}, {"right", r.Right}} {
+			c.text(at+"/"+s.name+"/text", s.s.Text, 0, 18)
+			c.color(at+"/"+s.name+"/section_color", s.s.SectionColor, true)
+		}
+		c.text(at+"/indicator_text", r.IndicatorText, 0, 256)
+		c.percent(at+"/indicator_percentage", r.IndicatorPercentage)
+		c.icon(at+"/icon_name", r.IconName)
+	case w.GroupInfoRow != nil:
+		items := w.GroupInfoRow.Items
+		if n := len(items); n < 2 || n > 3 {
+			c.add(at+"/items", "has %d items, Divar takes 2 or 3", n)
+		}
+		for i, it := range items {
+			p := at + "/items/" + strconv.Itoa(i)
+			c.text(p+"/title", it.Title, 0, 50)
+			c.text(p+"/value", it.Value, 0, 100)
+		}
+	case w.ImageCarouselRow != nil:
+		items := w.ImageCarouselRow.Items
+		if len(items) == 0 {
+			c.add(at+"/items", "an image carousel needs at least one image")
+		}
+		for i, it := range items {
+			p := at + "/items/" + strconv.Itoa(i)
+			if it.ImageID == "" {
+				c.add(p+"/image_id", "is empty")
+			}
+			c.image(p+"/image_id", it.ImageID)
+			c.text(p+"/description", it.Description, 0, 256)
+		}
+	}
+	for k, path := range w.SemanticPaths {
+		p := base + "/semantic_paths/" + escapePointer(k)
+		switch {
+		case k == "":
+			c.add(p, "a semantic path's key is empty")
+		case !fieldMask(path):
+			c.add(p, "%q is not a field path from inside the widget's data (names joined by '.', no array index)", path)
+		}
+	}
+	return c.errs
+}
+
+// maxExpandable bounds an expandable description's text, for which Divar
+// documents no limit.
+const maxExpandable = 65536
+
+// refuse returns a field's error: "pointer: rule", which is
+// [ErrInvalidAnswer].
+func refuse(pointer, format string, args ...any) error {
+	return invalid("%s%s", prefix(pointer), fmt.Sprintf(format, args...))
+}
+
+// checker collects every problem of a request, not just the first.
+type checker struct{ errs []error }
+
+func (c *checker) add(pointer, format string, args ...any) {
+	c.errs = append(c.errs, refuse(pointer, format, args...))
+}
+
+// text checks a text's length in characters, as Divar counts them.
+func (c *checker) text(pointer, s string, min, max int) {
+	if !utf8.ValidString(s) {
+		c.add(pointer, "is not valid UTF-8")
+		return
+	}
+	switch n := utf8.RuneCountInString(s); {
+	case n < min && n == 0:
+		c.add(pointer, "is empty")
+	case n < min:
+		c.add(pointer, "shorter than %d characters", min)
+	case n > max:
+		c.add(pointer, "longer than %d characters (%d)", max, n)
+	}
+}
+
+func (c *checker) percent(pointer string, p int) {
+	if p < 0 || p > 100 {
+		c.add(pointer, "%d is not a percentage from 0 to 100", p)
+	}
+}
+
+func (c *checker) color(pointer string, col WidgetColor, optional bool) {
+	if col == "" && optional {
+		return
+	}
+	if !col.Valid() {
+		c.add(pointer, "%q is not one of Divar's colours (SUCCESS_PRIMARY, SUCCESS_SECONDARY, WARNING_PRIMARY, WARNING_SECONDARY, ERROR_PRIMARY)", string(col))
+	}
+}
+
+// icon checks an icon's name: Divar's icons are named in capitals, digits
+// and underscores (DivarIconsIconName).
+func (c *checker) icon(pointer, name string) {
+	if name == "" {
+		return
+	}
+	if len(name) > 64 || !iconName(name) {
+		c.add(pointer, "%q is not a Divar icon name (capitals, digits and _, like ADD)", name)
+	}
+}
+
+func iconName(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if b := s[i]; !('A' <= b && b <= 'Z' || '0' <= b && b <= '9' || b == '_') {
+			return false
+		}
+	}
+	return true
+}
+
+func (c *checker) image(pointer, id string) {
+	if id == "" {
+		return
+	}
+	if utf8.RuneCountInString(id) > 256 || strings.ContainsAny(id, " \t\r\n/") {
+		c.add(pointer, "%q is not an image id (upload the image first, or use \"logo\")", id)
+	}
+}
+
+// action checks an optional action, naming its fields from pointer.
+func (c *checker) action(pointer string, a *Action) {
+	if a == nil {
+		return
+	}
+	if err := a.validateAt(pointer); err != nil {
+		c.errs = append(c.errs, err)
+	}
+}
+
+// fieldMask reports whether p is a protobuf field-mask path without array
+// indexes: names of letters, digits and _ joined by '.'.
+func fieldMask(p string) bool {
+	if p == "" || len(p) > 256 {
+		return false
+	}
+	for _, name := range strings.Split(p, ".") {
+		if name == "" || '0' <= name[0] && name[0] <= '9' {
+			return false
+		}
+		for i := 0; i < len(name); i++ {
+			if b := name[i]; !('a' <= b && b <= 'z' || 'A' <= b && b <= 'Z' || '0' <= b && b <= '9' || b == '_') {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// escapePointer escapes a JSON-pointer token (RFC 6901).
+func escapePointer(s string) string {
+	return strings.ReplaceAll(strings.ReplaceAll(s, "~", "~0"), "/", "~1")
+}
