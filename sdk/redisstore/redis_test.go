@@ -15,7 +15,7 @@ import (
 // socket in a temporary directory, stopped at the end of the test. The
 // test is skipped when redis-server is not installed, unless KENARKIT_REDIS
 // is 1 (as in CI), when that is a failure.
-func newRedis(t *testing.T) *redis.Client {
+func newRedis(t testing.TB) *redis.Client {
 	t.Helper()
 	bin, err := exec.LookPath("redis-server")
 	if err != nil {
