@@ -75,9 +75,9 @@ func (e FieldError) String() string {
 	return e.Detail
 }
 
-// StatusClientClosedRequest is the status logged for a request whose
+// statusClientClosedRequest is the status logged for a request whose
 // client went away before the answer (nginx's 499).
-const StatusClientClosedRequest = 499
+const statusClientClosedRequest = 499
 
 // ProblemContentType is the media type of [Problem] answers.
 const ProblemContentType = "application/problem+json"
@@ -100,7 +100,7 @@ func errorHandler(logger *slog.Logger) echo.HTTPErrorHandler {
 		if errors.Is(err, context.Canceled) && c.Request().Context().Err() != nil {
 			// The client went away: nobody reads this answer, and it is no
 			// server error. The request log says so.
-			p = &Problem{Title: "Client Closed Request", Status: StatusClientClosedRequest}
+			p = &Problem{Title: "Client Closed Request", Status: statusClientClosedRequest}
 		}
 		p.RequestID = c.Response().Header().Get(echo.HeaderXRequestID)
 		if p.Status >= 500 {
