@@ -140,14 +140,11 @@ func (a *Addon) DynamicAction(ctx context.Context, req gen.DynamicActionRequestO
 	if req.Body.Data().String("answer") == "yes" {
 		return sdk.Reply(sdk.OpenServerLink(sdk.Data{"answer": "yes"})).WithText(answerYes), nil
 	}
-	return sdk.TextMessage(answerReceived), nil
+	return sdk.TextMessage("درخواست شما دریافت شد."), nil
 }
 
-// The texts of the dynamic action's answers.
-const (
-	answerYes      = "بسیار خب، بفرمایید."
-	answerReceived = "درخواست شما دریافت شد."
-)
+// answerYes is the dynamic action's text for {"answer":"yes"}.
+const answerYes = "بسیار خب، بفرمایید."
 
 // Events receives the event webhooks: those the add-on subscribed to for
 // its users' posts (loop.go) and those set in the Kenar panel. a.events

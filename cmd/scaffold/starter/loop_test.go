@@ -374,7 +374,7 @@ func TestStartGetsTheGreeting(t *testing.T) {
 	}
 	// The tap comes back as a dynamic action.
 	answer := f.divar.DynamicAction(divartest.DynamicAction().Data(m.Buttons.Rows[0].Buttons[1].Action.GetDynamicAction.Data))
-	if answer.TextMessage != answerReceived {
+	if answer.TextMessage != answerNo {
 		t.Errorf("the no's answer %+v", answer)
 	}
 }
