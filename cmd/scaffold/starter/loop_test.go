@@ -205,13 +205,21 @@ func TestConsentFromTheDirectLink(t *testing.T) {
 	}
 }
 
-func TestDirectLinkWithoutAPost(t *testing.T) {
+func TestDirectLinkWithoutAUsablePost(t *testing.T) {
 	f := startLoop(t, nil)
-	for _, q := range []string{"", "?post_token=" + url.QueryEscape("a.b c")} {
-		status, page := f.open(t, f.srv.URL+startPath+q)
-		if status != http.StatusBadRequest || strings.Contains(page, `id="consent"`) || !strings.Contains(page, `class="problem"`) {
-			t.Errorf("%q: status %d, want 400 and a page saying so:\n%s", q, status, page)
-		}
+	for _, tc := range []struct {
+		name, query string
+		status      int
+	}{
+		{"none, from a touchpoint of no post", "", http.StatusOK},
+		{"one that cannot be a scope", "?post_token=" + url.QueryEscape("a.b c"), http.StatusBadRequest},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			status, page := f.open(t, f.srv.URL+startPath+tc.query)
+			if status != tc.status || strings.Contains(page, `id="consent"`) || !strings.Contains(page, `href="`+sdk.CompletionURL+`"`) {
+				t.Errorf("status %d, want %d, no consent and a way back to Divar:\n%s", status, tc.status, page)
+			}
+		})
 	}
 }
 
