@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 
@@ -80,9 +81,11 @@ func NewAddon(cfg config, logger *slog.Logger) (*Addon, error) {
 		}
 	} else {
 		a.missing = append(a.missing, addonenv.APIKeyVar)
+		a.cannotSend()
 	}
 	if missing := cfg.OAuthMissing(); len(missing) > 0 {
 		a.missing = append(a.missing, missing...)
+		logger.Warn("the add-on cannot ask users' consent: set " + strings.Join(missing, " and "))
 		return a, nil
 	}
 	sealer, err := session.NewSealer(cfg.SessionKeys...)
