@@ -464,3 +464,25 @@ func (l *logBuffer) String() string {
 	defer l.mu.Unlock()
 	return l.b.String()
 }
+
+// A seller who declines on Divar's page gets the consent's page saying
+// so, and nothing is done on their post.
+func TestConsentDeclined(t *testing.T) {
+	f := startLoop(t, nil)
+	f.oauth.Deny(true)
+	_, page := f.open(t, f.divar.OpenServerLink(divartest.OpenServerLink()).URL)
+	m := consentButton.FindStringSubmatch(page)
+	if m == nil {
+		t.Fatalf("no consent button:\n%s", page)
+	}
+	status, page := f.open(t, html.UnescapeString(m[1]))
+	if status != http.StatusForbidden && status != http.StatusBadRequest {
+		t.Errorf("declined: status %d, want a 4xx page:\n%s", status, page)
+	}
+	if n := len(f.api.PostAddons(seedPost)) + len(f.api.Subscriptions()); n != 0 {
+		t.Errorf("%d calls acted on a declined consent", n)
+	}
+	if users, _ := f.addon.follows.Users(t.Context()); len(users) != 0 {
+		t.Errorf("following for %v", users)
+	}
+}
