@@ -3,9 +3,11 @@ package sdk_test
 import (
 	stdjson "encoding/json"
 	"errors"
+	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/go-json-experiment/json"
 	"github.com/kenarkit/kenarkit/sdk"
@@ -152,6 +154,20 @@ func TestRequestHelpers(t *testing.T) {
 		{"both: seed names win", sdk.OpenServerLinkRequest{ReturnURL: "https://r.ir/", CompletionURL: "https://c.ir/",
 			ExtraData: sdk.RawData(`{"k":"extra"}`), ProviderData: sdk.RawData(`{"k":"provider"}`)}, "https://r.ir/", "extra"},
 		{"neither", sdk.OpenServerLinkRequest{}, sdk.CompletionURL, ""},
+		{"upper-case scheme", sdk.OpenServerLinkRequest{ReturnURL: "HTTPS://divar.ir/x"}, "HTTPS://divar.ir/x", ""},
+		{"relative return_url: completion_url", sdk.OpenServerLinkRequest{ReturnURL: "/back", CompletionURL: "https://c.ir/"}, "https://c.ir/", ""},
+		{"javascript: the fixed address", sdk.OpenServerLinkRequest{ReturnURL: "javascript:alert(1)"}, sdk.CompletionURL, ""},
+		{"another scheme", sdk.OpenServerLinkRequest{ReturnURL: "divar://post/x"}, sdk.CompletionURL, ""},
+		{"no host", sdk.OpenServerLinkRequest{ReturnURL: "https:///path"}, sdk.CompletionURL, ""},
+		{"only a scheme", sdk.OpenServerLinkRequest{ReturnURL: "http://"}, sdk.CompletionURL, ""},
+		{"white space", sdk.OpenServerLinkRequest{ReturnURL: "https://divar.ir/a b"}, sdk.CompletionURL, ""},
+		{"a control character", sdk.OpenServerLinkRequest{ReturnURL: "https://divar.ir/\x00"}, sdk.CompletionURL, ""},
+		{"a bad escape", sdk.OpenServerLinkRequest{ReturnURL: "https://divar.ir/%zz"}, sdk.CompletionURL, ""},
+		{"both bad", sdk.OpenServerLinkRequest{ReturnURL: "x", CompletionURL: "y"}, sdk.CompletionURL, ""},
+		{"a bad port", sdk.OpenServerLinkRequest{ReturnURL: "https://divar.ir:x/"}, sdk.CompletionURL, ""},
+		{"a port", sdk.OpenServerLinkRequest{ReturnURL: "https://divar.ir:443/a?b=%20"}, "https://divar.ir:443/a?b=%20", ""},
+		{"a bad IPv6 host", sdk.OpenServerLinkRequest{ReturnURL: "https://[::1/"}, sdk.CompletionURL, ""},
+		{"a Persian path", sdk.OpenServerLinkRequest{ReturnURL: "https://divar.ir/آگهی"}, "https://divar.ir/آگهی", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if got := tc.req.ReturnTo(); got != tc.returnTo {
@@ -275,6 +291,42 @@ func TestRawDataJSON(t *testing.T) {
 					t.Errorf("round trip = %s, %v; want %s", out, err, tc.out)
 				}
 			})
+		}
+	}
+}
+
+// TestOpenURLAnswerIsMarshalAnswer: the init callback's answer, written
+// without the JSON encoder when its URL needs no escaping, is byte for byte
+// what MarshalAnswer writes, for every character a URL may hold.
+func TestOpenURLAnswerIsMarshalAnswer(t *testing.T) {
+	var urls []string
+	for c := 0; c < 0x100; c++ { // every byte, at every place in an 8-byte word and in the tail
+		for pad := range 17 {
+			urls = append(urls, "https://divar.ir/"+strings.Repeat("a", pad)+string([]byte{byte(c)})+"x")
+		}
+	}
+	urls = append(urls, "https://divar.ir/?q=آگهی", "https://divar.ir/\u2028", "https://divar.ir/"+strings.Repeat("a", 2000))
+	for _, u := range urls {
+		if sdk.OpenURL(u).Validate() != nil {
+			continue // white space: refused either way
+		}
+		want, err := sdk.MarshalAnswer(sdk.OpenURL(u))
+		if err != nil && !utf8.ValidString(u) {
+			// Invalid UTF-8: not written fast, refused as before.
+			if sdk.OpenURL(u).VisitOpenServerLinkResponse(httptest.NewRecorder()) == nil {
+				t.Errorf("%q was written", u)
+			}
+			continue
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		w := httptest.NewRecorder()
+		if err := sdk.OpenURL(u).VisitOpenServerLinkResponse(w); err != nil {
+			t.Fatalf("%q: %v", u, err)
+		}
+		if w.Body.String() != string(want) || w.Code != http.StatusOK || w.Header().Get("Content-Type") != "application/json" {
+			t.Errorf("%q: wrote %d %q %s, want %s", u, w.Code, w.Header().Get("Content-Type"), w.Body, want)
 		}
 	}
 }

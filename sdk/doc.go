@@ -36,8 +36,11 @@
 // have timeouts, retry only where safe, and fail with errors.Is-able
 // [*APIError]s.
 //
-// A [Sealer] carries a callback's context to the page the add-on opens, in
-// an encrypted, expiring token, so that no server-side store is needed.
+// The state that outlives a request has its own packages: sdk/session
+// carries a callback's context to the page the add-on opens, sdk/dedupe
+// makes an event delivered twice run once ([EventMux.Dedupe]), and
+// sdk/redisstore keeps them (and OAuth tokens) in Redis for several
+// replicas.
 //
 // The package sdk/divartest plays Divar in tests: its calls to the add-on,
 // and its API for the client (divartest.NewAPI).

@@ -4,10 +4,12 @@ import (
 	"context"
 	"errors"
 	"net/http"
+
+	"github.com/kenarkit/kenarkit/sdk/dedupe"
 )
 
 // EventMux hands each event webhook to the handler for its type, once:
-// with a [Deduper], a delivery Divar repeats is acknowledged without
+// with a [dedupe.Deduper], a delivery Divar repeats is acknowledged without
 // running the handler again. Set the handlers for the events the add-on
 // subscribed to; an event with no handler (an unknown type included) is
 // acknowledged and dropped, or given to Other when it is set.
@@ -29,9 +31,9 @@ type EventMux struct {
 	// Other receives the events no field above handles.
 	Other func(ctx context.Context, e *Event) error
 	// Dedupe, when set, makes the handler run once per event identity
-	// ([Event.Key]). Use [NewMemoryDeduper] for one replica and a shared
-	// store (package sdk/redisdedupe) for several.
-	Dedupe Deduper
+	// ([Event.Key]). Use [dedupe.NewMemory] for one replica and a shared
+	// store (sdk/redisstore's Deduper) for several.
+	Dedupe dedupe.Deduper
 }
 
 // Handle runs the handler for e and answers the acknowledgement. A
@@ -49,9 +51,9 @@ func (m *EventMux) Handle(ctx context.Context, e *Event) (EventAck, error) {
 	}
 	lease, err := m.Dedupe.Claim(ctx, key)
 	switch {
-	case errors.Is(err, ErrDuplicateEvent):
+	case errors.Is(err, dedupe.ErrDuplicate):
 		return EventAck{}, nil
-	case errors.Is(err, ErrEventInProgress):
+	case errors.Is(err, dedupe.ErrInProgress):
 		return EventAck{}, NewProblem(http.StatusConflict, "this event is being handled by another delivery; retry later")
 	case err != nil:
 		return EventAck{}, err

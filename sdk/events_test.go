@@ -12,6 +12,7 @@ import (
 
 	"github.com/kenarkit/kenarkit/gen"
 	"github.com/kenarkit/kenarkit/sdk"
+	"github.com/kenarkit/kenarkit/sdk/dedupe"
 )
 
 // muxAddon serves events through an EventMux.
@@ -147,7 +148,7 @@ func TestEventDeduplication(t *testing.T) {
 	t.Run("sequential duplicates run once", func(t *testing.T) {
 		var got []string
 		mux := recorder(&got)
-		mux.Dedupe = sdk.NewMemoryDeduper(sdk.MemoryDeduperConfig{})
+		mux.Dedupe = dedupe.NewMemory(dedupe.MemoryConfig{})
 		h := newMuxServer(t, mux)
 		for range 3 {
 			if w := serve(h, divarRequest("/divar/events", seedEvent)); w.Code != http.StatusOK {
@@ -161,7 +162,7 @@ func TestEventDeduplication(t *testing.T) {
 	t.Run("a failed first attempt is retried", func(t *testing.T) {
 		var calls atomic.Int32
 		mux := &sdk.EventMux{
-			Dedupe: sdk.NewMemoryDeduper(sdk.MemoryDeduperConfig{}),
+			Dedupe: dedupe.NewMemory(dedupe.MemoryConfig{}),
 			NewMessage: func(ctx context.Context, e *sdk.Event, m *sdk.ChatMessage) error {
 				if calls.Add(1) == 1 {
 					return errors.New("database down")
@@ -182,7 +183,7 @@ func TestEventDeduplication(t *testing.T) {
 		var calls atomic.Int32
 		release := make(chan struct{})
 		mux := &sdk.EventMux{
-			Dedupe: sdk.NewMemoryDeduper(sdk.MemoryDeduperConfig{}),
+			Dedupe: dedupe.NewMemory(dedupe.MemoryConfig{}),
 			NewMessage: func(ctx context.Context, e *sdk.Event, m *sdk.ChatMessage) error {
 				calls.Add(1)
 				<-release

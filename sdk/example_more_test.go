@@ -6,13 +6,14 @@ import (
 
 	"github.com/go-json-experiment/json"
 	"github.com/kenarkit/kenarkit/sdk"
+	"github.com/kenarkit/kenarkit/sdk/dedupe"
 )
 
 // An EventMux runs the handler of an event's type once, however many times
 // Divar delivers the event.
 func ExampleEventMux() {
 	mux := &sdk.EventMux{
-		Dedupe: sdk.NewMemoryDeduper(sdk.MemoryDeduperConfig{}),
+		Dedupe: dedupe.NewMemory(dedupe.MemoryConfig{}),
 		NewChatbotMessage: func(ctx context.Context, e *sdk.Event, m *sdk.ChatMessage) error {
 			fmt.Println("bot message:", m.Text)
 			return nil

@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"time"
 
 	"github.com/kenarkit/kenarkit/gen"
 	"github.com/kenarkit/kenarkit/sdk"
@@ -98,26 +97,4 @@ func ExampleNewServer() {
 	// {"action":{"open_server_link":{"data":{"step":"start"}}},"text_message":"بفرمایید"}
 	// 400 application/problem+json
 	// /post_token: must have at most 10 characters
-}
-
-func ExampleSealer() {
-	keys, err := sdk.ParseSealerKeys("SGVyZSBhcmUgdGhpcnR5LXR3byBieXRlcyBvZiBrZXk=") // from SESSION_KEYS
-	if err != nil {
-		panic(err)
-	}
-	sessions, _ := sdk.NewSealer(keys...)
-
-	type session struct {
-		PostToken string `json:"p"`
-	}
-	token, _ := sessions.Seal(session{PostToken: "wZC44q5D"}, 30*time.Minute)
-	// The init callback answers a URL carrying the token:
-	// sdk.OpenURL("https://addon.example/landing?s=" + token)
-
-	var s session
-	fmt.Println(sessions.Open(token, &s), s.PostToken)
-	fmt.Println(sessions.Open(token[:len(token)-2], &s))
-	// Output:
-	// <nil> wZC44q5D
-	// sdk: invalid session token
 }

@@ -3,10 +3,22 @@ package sdk
 import (
 	"crypto/sha256"
 	"crypto/subtle"
+	"errors"
 	"net/http"
 	"strings"
 
 	"github.com/labstack/echo/v4"
+)
+
+// The errors of the identification key. Compare with errors.Is.
+var (
+	// ErrNoKey: a request carries no identification key in Authorization.
+	ErrNoKey = errors.New("sdk: no identification key in the Authorization header")
+	// ErrWrongKey: a request's identification key is not one of the add-on's.
+	ErrWrongKey = errors.New("sdk: the identification key is not one of the add-on's keys")
+	// ErrNoKeys: a server or middleware was configured with no identification
+	// key, or an empty one. It refuses to start rather than accept anyone.
+	ErrNoKeys = errors.New("sdk: no identification key configured (set the add-on's key from the Kenar panel)")
 )
 
 // WWWAuthenticate is the challenge sent with every 401 answer. Divar sends

@@ -216,7 +216,7 @@ func requestLog(logger *slog.Logger) echo.MiddlewareFunc {
 		HandleError: true,
 		LogValuesFunc: func(c echo.Context, v middleware.RequestLoggerValues) error {
 			msg := "request"
-			if v.Status == StatusClientClosedRequest {
+			if v.Status == statusClientClosedRequest {
 				msg = "request: the client went away before the answer"
 			}
 			logger.LogAttrs(c.Request().Context(), slog.LevelInfo, msg,
@@ -233,33 +233,33 @@ func requestLog(logger *slog.Logger) echo.MiddlewareFunc {
 // DefaultBodyLimit is the largest request body the server reads: 1 MiB.
 const DefaultBodyLimit = validate.DefaultBodyLimit
 
-// Server timeouts set by [NewHTTPServer]. Divar expects an answer well
+// The timeouts [Serve] sets on its http.Server. Divar expects an answer well
 // within 2 s; these bound what a slow or hostile client can hold.
 const (
-	ReadHeaderTimeout = 5 * time.Second
-	ReadTimeout       = 10 * time.Second
-	WriteTimeout      = 15 * time.Second
-	IdleTimeout       = 60 * time.Second
-	MaxHeaderBytes    = 64 << 10
+	readHeaderTimeout = 5 * time.Second
+	readTimeout       = 10 * time.Second
+	writeTimeout      = 15 * time.Second
+	idleTimeout       = 60 * time.Second
+	maxHeaderBytes    = 64 << 10
 	// ShutdownTimeout is how long in-flight requests may take to finish
 	// once shutdown starts.
 	ShutdownTimeout = 15 * time.Second
 )
 
-// NewHTTPServer returns an http.Server for h with kenarkit's timeouts and
+// newHTTPServer returns an http.Server for h with kenarkit's timeouts and
 // header limit.
-func NewHTTPServer(addr string, h http.Handler) *http.Server {
+func newHTTPServer(addr string, h http.Handler) *http.Server {
 	s := &http.Server{Addr: addr, Handler: h}
 	setTimeouts(s)
 	return s
 }
 
 func setTimeouts(s *http.Server) {
-	s.ReadHeaderTimeout = ReadHeaderTimeout
-	s.ReadTimeout = ReadTimeout
-	s.WriteTimeout = WriteTimeout
-	s.IdleTimeout = IdleTimeout
-	s.MaxHeaderBytes = MaxHeaderBytes
+	s.ReadHeaderTimeout = readHeaderTimeout
+	s.ReadTimeout = readTimeout
+	s.WriteTimeout = writeTimeout
+	s.IdleTimeout = idleTimeout
+	s.MaxHeaderBytes = maxHeaderBytes
 }
 
 // ServeConfig configures [ServeWithConfig].
@@ -283,19 +283,14 @@ var DefaultServeConfig = ServeConfig{ShutdownTimeout: ShutdownTimeout}
 
 // ListenAndServe listens on addr and calls [Serve].
 func ListenAndServe(ctx context.Context, addr string, h http.Handler) error {
-	return ListenAndServeWithConfig(ctx, addr, h, DefaultServeConfig)
-}
-
-// ListenAndServeWithConfig listens on addr and calls [ServeWithConfig].
-func ListenAndServeWithConfig(ctx context.Context, addr string, h http.Handler, cfg ServeConfig) error {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return err
 	}
-	return ServeWithConfig(ctx, ln, h, cfg)
+	return Serve(ctx, ln, h)
 }
 
-// Serve serves h on ln with [NewHTTPServer]'s timeouts until ctx is done,
+// Serve serves h on ln with kenarkit's server timeouts until ctx is done,
 // then stops accepting connections and waits up to [ShutdownTimeout] for
 // in-flight requests to finish. It returns nil after a graceful shutdown.
 // It does not watch signals: the program does, and cancels ctx:
@@ -324,7 +319,7 @@ func ServeWithConfig(ctx context.Context, ln net.Listener, h http.Handler, cfg S
 		logger = slog.Default()
 	}
 	var draining atomic.Bool
-	srv := NewHTTPServer(ln.Addr().String(), http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	srv := newHTTPServer(ln.Addr().String(), http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if draining.Load() {
 			w.Header().Set("Connection", "close")
 		}

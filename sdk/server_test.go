@@ -552,13 +552,6 @@ func TestRoutesOutsideTheSpecPassThrough(t *testing.T) {
 	}
 }
 
-func TestNewHTTPServerTimeouts(t *testing.T) {
-	s := sdk.NewHTTPServer(":0", http.NotFoundHandler())
-	if s.ReadHeaderTimeout <= 0 || s.ReadTimeout <= 0 || s.WriteTimeout <= 0 || s.IdleTimeout <= 0 || s.MaxHeaderBytes <= 0 {
-		t.Errorf("a limit is unset: %+v", s)
-	}
-}
-
 // TestGracefulShutdown starts Serve on a loopback port, holds a request in
 // the handler, stops the server (context cancelled, or SIGTERM caught by
 // the program's own signal.NotifyContext: the library installs no signal

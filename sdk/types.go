@@ -1,5 +1,10 @@
 package sdk
 
+import (
+	"net/url"
+	"strings"
+)
+
 // CompletionURL is the fixed address Divar's current documentation asks an
 // add-on to send the user to at the end of any flow, success or cancel. It
 // takes no parameters.
@@ -128,15 +133,50 @@ func (r *OpenServerLinkRequest) Data() RawData {
 }
 
 // ReturnTo returns where to send the user when the flow is over: the
-// request's return_url, else its completion_url, else [CompletionURL].
+// request's return_url, else its completion_url, else [CompletionURL]. A
+// URL that is not an absolute http(s) URL (relative, javascript:, broken)
+// is passed over, so a page can always link to what ReturnTo returns.
 func (r *OpenServerLinkRequest) ReturnTo() string {
 	switch {
-	case r.ReturnURL != "":
+	case absoluteHTTP(r.ReturnURL):
 		return r.ReturnURL
-	case r.CompletionURL != "":
+	case absoluteHTTP(r.CompletionURL):
 		return r.CompletionURL
 	}
 	return CompletionURL
+}
+
+// absoluteHTTP reports whether s is an absolute http or https URL with a
+// host and no white space or control character, that url.Parse accepts.
+func absoluteHTTP(s string) bool {
+	rest, ok := cutPrefixFold(s, "https://")
+	if !ok {
+		rest, ok = cutPrefixFold(s, "http://")
+	}
+	if !ok || rest == "" || strings.ContainsAny(rest[:1], "/?#") {
+		return false
+	}
+	plain := true // nothing url.Parse could refuse: no escape, user, IPv6 host or port
+	for i := 0; i < len(rest); i++ {
+		switch c := rest[i]; {
+		case c <= ' ' || c == 0x7f:
+			return false
+		case c == '%' || c == '@' || c == '[' || c == ']' || c == ':' || c >= 0x80:
+			plain = false
+		}
+	}
+	if plain {
+		return true
+	}
+	u, err := url.Parse(s)
+	return err == nil && u.Host != ""
+}
+
+func cutPrefixFold(s, prefix string) (string, bool) {
+	if len(s) < len(prefix) || !strings.EqualFold(s[:len(prefix)], prefix) {
+		return s, false
+	}
+	return s[len(prefix):], true
 }
 
 // DynamicActionRequest is the body of the dynamic-action callback

@@ -9,6 +9,7 @@ import (
 
 	"github.com/kenarkit/kenarkit/gen"
 	"github.com/kenarkit/kenarkit/sdk"
+	"github.com/kenarkit/kenarkit/sdk/dedupe"
 	"github.com/labstack/echo/v4"
 )
 
@@ -31,8 +32,8 @@ func NewAddon(publicURL string, keys []string, client *sdk.Client, logger *slog.
 	a.events = &sdk.EventMux{
 		NewChatbotMessage: a.chatbotMessage,
 		// One replica: dedupe in memory. With several, share the
-		// deduper (sdk/redisdedupe).
-		Dedupe: sdk.NewMemoryDeduper(sdk.MemoryDeduperConfig{}),
+		// deduper (sdk/redisstore's Deduper).
+		Dedupe: dedupe.NewMemory(dedupe.MemoryConfig{}),
 	}
 	return a
 }

@@ -18,7 +18,7 @@ import (
 func start(t *testing.T) (*httptest.Server, *divartest.Divar) {
 	t.Helper()
 	return divartest.Start(t, gen.GetSpec, func(publicURL string) (*echo.Echo, error) {
-		return newServer(config{Env: addonenv.Env{Keys: []string{divartest.Key}, PublicURL: publicURL}}, slog.New(slog.DiscardHandler))
+		return newServer(addonenv.Env{Keys: []string{divartest.Key}, PublicURL: publicURL}, slog.New(slog.DiscardHandler))
 	})
 }
 

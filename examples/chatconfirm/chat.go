@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/kenarkit/kenarkit/sdk"
+	"github.com/kenarkit/kenarkit/sdk/addonenv"
 	"github.com/labstack/echo/v4"
 )
 
@@ -20,7 +21,7 @@ import (
 const askTimeout = 1500 * time.Millisecond
 
 // errNoClient: the add-on has no API key, so it cannot send.
-var errNoClient = errors.New(APIKeyVar + " is not set: the add-on cannot send chat messages (set the API key from the Kenar panel)")
+var errNoClient = errors.New(addonenv.APIKeyVar + " is not set: the add-on cannot send chat messages (set the API key from the Kenar panel)")
 
 // chatbotMessage asks the question when a user starts the chat bot: Divar
 // sends "/start …" as the first message from whichever touchpoint opened it.

@@ -67,14 +67,14 @@ func startChat(t *testing.T, o chatOptions) *chat {
 	t.Helper()
 	c := &chat{api: divartest.NewAPI(t), logs: &logs{}}
 	c.wire = newWire(t, c.api.URL(), o)
-	cfg := config{APIKey: divartest.APIKey, APIURL: c.wire.url}
+	env := addonenv.Env{Keys: []string{divartest.Key}, APIKey: divartest.APIKey, APIURL: c.wire.url}
 	if o.noAPIKey {
-		cfg.APIKey = ""
+		env.APIKey = ""
 	}
 	logger := slog.New(slog.NewTextHandler(c.logs, nil))
 	build := func(publicURL string) (*echo.Echo, error) {
-		cfg.Env = addonenv.Env{Keys: []string{divartest.Key}, PublicURL: publicURL}
-		return newServer(cfg, logger)
+		env.PublicURL = publicURL
+		return newServer(env, logger)
 	}
 	if o.redelivery {
 		c.srv = httptest.NewUnstartedServer(nil)
@@ -198,9 +198,9 @@ func TestWithoutAnAPIKey(t *testing.T) {
 	if calls := c.api.Calls(); len(calls) != 0 {
 		t.Errorf("the add-on called Divar's API: %+v", calls)
 	}
-	why := c.logs.matching(APIKeyVar)
+	why := c.logs.matching(addonenv.APIKeyVar)
 	if len(why) != 1 || !strings.Contains(why[0], "is not set") {
-		t.Errorf("want one line saying %s is not set, got %q", APIKeyVar, why)
+		t.Errorf("want one line saying %s is not set, got %q", addonenv.APIKeyVar, why)
 	}
 }
 

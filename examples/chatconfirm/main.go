@@ -22,7 +22,7 @@
 //
 //	KENAR_IDENTIFICATION_KEY=dev-key KENAR_API_KEY=… go run ./examples/chatconfirm
 //
-// Configuration, from the environment:
+// Configuration, from the environment (read by sdk/addonenv):
 //
 //	KENAR_IDENTIFICATION_KEY  required; the identification key from the Kenar
 //	                          panel (several, comma-separated, while rotating)
@@ -38,14 +38,11 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
-	"net/url"
 	"os"
 	"os/signal"
-	"strings"
 	"syscall"
 
 	"github.com/kenarkit/kenarkit/gen"
@@ -66,7 +63,7 @@ func main() {
 
 // run serves until ctx is done, then finishes in-flight requests.
 func run(ctx context.Context, getenv func(string) string, logger *slog.Logger) error {
-	cfg, err := loadConfig(getenv)
+	cfg, err := addonenv.Load(getenv)
 	if err != nil {
 		return err
 	}
@@ -83,49 +80,15 @@ func run(ctx context.Context, getenv func(string) string, logger *slog.Logger) e
 		slog.Bool("sends", cfg.APIKey != ""))
 }
 
-// The variables of Divar's API that loadConfig reads besides addonenv's.
-const (
-	APIKeyVar = "KENAR_API_KEY"
-	APIURLVar = "KENAR_API_URL"
-)
-
-// config is the add-on's configuration: kenarkit's environment (keys, port,
-// public URL) and Divar's API.
-type config struct {
-	addonenv.Env
-	APIKey string // "": the add-on cannot send
-	APIURL string // sdk.DefaultBaseURL when unset
-}
-
-// loadConfig reads the configuration through getenv. Its errors name the
-// variable at fault, never its value.
-func loadConfig(getenv func(string) string) (config, error) {
-	env, err := addonenv.Load(getenv)
-	if err != nil {
-		return config{}, err
-	}
-	cfg := config{Env: env, APIKey: strings.TrimSpace(getenv(APIKeyVar)), APIURL: getenv(APIURLVar)}
-	if cfg.APIKey == "" && getenv(APIKeyVar) != "" {
-		return config{}, errors.New(APIKeyVar + " holds only white space: set the API key from the Kenar panel, or unset it")
-	}
-	if cfg.APIURL == "" {
-		cfg.APIURL = sdk.DefaultBaseURL
-	}
-	if u, err := url.Parse(cfg.APIURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-		return config{}, fmt.Errorf("%s must be an absolute http(s) URL, such as %s", APIURLVar, sdk.DefaultBaseURL)
-	}
-	return cfg, nil
-}
-
 // newServer wires the add-on behind kenarkit's validating server, with a
 // client of Divar's API when there is an API key.
-func newServer(cfg config, logger *slog.Logger) (*echo.Echo, error) {
+func newServer(cfg addonenv.Env, logger *slog.Logger) (*echo.Echo, error) {
 	var client *sdk.Client
 	if cfg.APIKey != "" {
 		var err error
 		client, err = sdk.NewClient(sdk.ClientConfig{APIKey: cfg.APIKey, BaseURL: cfg.APIURL, Logger: logger})
 		if err != nil {
-			return nil, fmt.Errorf("%s, %s: %w", APIKeyVar, APIURLVar, err)
+			return nil, fmt.Errorf("%s, %s: %w", addonenv.APIKeyVar, addonenv.APIURLVar, err)
 		}
 	}
 	e, err := sdk.NewServer(sdk.ServerConfig{Spec: gen.GetSpec, Keys: cfg.Keys, Logger: logger})

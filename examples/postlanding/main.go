@@ -2,8 +2,9 @@
 // flow: the init callback answers a landing URL that carries the callback's
 // context (post, conversation, user, extra_data) in a sealed, expiring
 // token; the landing page (Persian, RTL, phone-sized) shows it and sends the
-// user back to Divar through the completion address. No server-side store:
-// any replica with the same SESSION_KEYS serves the page.
+// user back to Divar through the completion address. Any replica with the
+// same SESSION_KEYS serves the page, unless the context was too long for a
+// URL: this command keeps those in memory (see landing.Config.SessionStore).
 //
 // Run it (from the repository root):
 //
@@ -25,8 +26,8 @@ import (
 	"syscall"
 
 	"github.com/kenarkit/kenarkit/examples/postlanding/landing"
-	"github.com/kenarkit/kenarkit/sdk"
 	"github.com/kenarkit/kenarkit/sdk/addonenv"
+	"github.com/kenarkit/kenarkit/sdk/session"
 )
 
 func main() {
@@ -46,7 +47,7 @@ func run(ctx context.Context, logger *slog.Logger) error {
 		return err
 	}
 	cfg := landing.Config{Keys: env.Keys, Logger: logger}
-	if cfg.SessionKeys, err = sdk.ParseSealerKeys(os.Getenv("SESSION_KEYS")); err != nil {
+	if cfg.SessionKeys, err = session.ParseKeys(os.Getenv("SESSION_KEYS")); err != nil {
 		return fmt.Errorf("SESSION_KEYS: %w", err)
 	}
 	if len(cfg.SessionKeys) == 0 {

@@ -7,8 +7,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/kenarkit/kenarkit/sdk"
 	"github.com/kenarkit/kenarkit/sdk/consent"
+	"github.com/kenarkit/kenarkit/sdk/session"
 	"golang.org/x/oauth2"
 )
 
@@ -17,7 +17,7 @@ func discardLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Disca
 // BenchmarkToken is the cost a token adds to each API call: a store read
 // and an AES-GCM open, on the memory store.
 func BenchmarkToken(b *testing.B) {
-	sealer, _ := sdk.NewSealer()
+	sealer, _ := session.NewSealer()
 	m, err := consent.New(consent.Config{ClientID: "app", ClientSecret: "s", RedirectURL: "https://addon.example/cb", Sealer: sealer, Logger: discardLogger()})
 	if err != nil {
 		b.Fatal(err)

@@ -1,8 +1,8 @@
 package consent_test
 
 import (
-	"bytes"
 	"errors"
+	"github.com/kenarkit/kenarkit/internal/logtest"
 	"io"
 	"log/slog"
 	"net/http"
@@ -14,9 +14,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/kenarkit/kenarkit/sdk"
 	"github.com/kenarkit/kenarkit/sdk/consent"
 	"github.com/kenarkit/kenarkit/sdk/divartest"
+	"github.com/kenarkit/kenarkit/sdk/session"
 )
 
 const (
@@ -40,22 +40,8 @@ type fixture struct {
 	errs   []*consent.CallbackError
 }
 
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
+// syncBuffer is a log destination safe for the server's and client's goroutines.
+type syncBuffer = logtest.Buffer
 
 // newFixture starts the add-on: GET /start?user=&post= asks consent for
 // POST_ADDON_CREATE.<post> and offline_access; /callback is the Manager.
@@ -69,7 +55,7 @@ func newFixture(t *testing.T, oauth *divartest.OAuth, edit ...func(*consent.Conf
 	f.addon = httptest.NewServer(mux)
 	t.Cleanup(f.addon.Close)
 	redirect := f.addon.URL + "/callback"
-	sealer, err := sdk.NewSealer()
+	sealer, err := session.NewSealer()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -287,7 +273,7 @@ func TestBadScopesRefused(t *testing.T) {
 }
 
 func TestNewRefusesBadConfig(t *testing.T) {
-	sealer, _ := sdk.NewSealer()
+	sealer, _ := session.NewSealer()
 	good := consent.Config{ClientID: "app", ClientSecret: "s", RedirectURL: "https://addon.example/divar/oauth/callback", Sealer: sealer}
 	for name, tc := range map[string]struct {
 		edit func(*consent.Config)

@@ -6,14 +6,14 @@ import (
 	"net/http/httptest"
 	"net/url"
 
-	"github.com/kenarkit/kenarkit/sdk"
 	"github.com/kenarkit/kenarkit/sdk/consent"
+	"github.com/kenarkit/kenarkit/sdk/session"
 )
 
 // The consent address for adding an add-on to one post, with a refresh
 // token. The state (random and sealed) is left out of the output.
 func ExampleManager_AuthCodeURL() {
-	sealer, _ := sdk.NewSealer() // give it the session keys in production
+	sealer, _ := session.NewSealer() // give it the session keys in production
 	consents, err := consent.New(consent.Config{
 		ClientID:     "my-addon",
 		ClientSecret: "secret-from-the-kenar-panel",

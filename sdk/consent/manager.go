@@ -15,7 +15,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/kenarkit/kenarkit/sdk"
+	"github.com/kenarkit/kenarkit/sdk/session"
 	"golang.org/x/oauth2"
 )
 
@@ -60,7 +60,7 @@ type Config struct {
 
 	// Sealer seals the states and, at rest, the tokens: give it the
 	// session keys, shared by every replica.
-	Sealer *sdk.Sealer
+	Sealer *session.Sealer
 	// Tokens stores the users' tokens; [NewMemoryTokenStore] by default,
 	// which serves a single replica only.
 	Tokens TokenStore
@@ -399,7 +399,7 @@ func (m *Manager) callback(w http.ResponseWriter, r *http.Request) *CallbackErro
 	}
 	var st state
 	switch err := m.cfg.Sealer.Open(q.Get("state"), &st); {
-	case errors.Is(err, sdk.ErrTokenExpired):
+	case errors.Is(err, session.ErrExpired):
 		return &CallbackError{Err: ErrStateExpired, Status: http.StatusBadRequest}
 	case err != nil:
 		return &CallbackError{Err: ErrStateInvalid, Status: http.StatusBadRequest}

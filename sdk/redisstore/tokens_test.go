@@ -5,8 +5,6 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -18,46 +16,14 @@ import (
 	"github.com/kenarkit/kenarkit/sdk/consent"
 	"github.com/kenarkit/kenarkit/sdk/divartest"
 	"github.com/kenarkit/kenarkit/sdk/redisstore"
+	"github.com/kenarkit/kenarkit/sdk/session"
 	"github.com/redis/go-redis/v9"
 	"golang.org/x/oauth2"
 )
 
-// tokensRedis returns a client of a fresh redis-server on a unix socket in
-// a temporary directory, stopped at the end of the test. The test is
-// skipped when redis-server is not installed, unless KENARKIT_REDIS is 1
-// (as in CI), when that is a failure.
-func tokensRedis(t testing.TB) *redis.Client {
-	t.Helper()
-	bin, err := exec.LookPath("redis-server")
-	if err != nil {
-		if os.Getenv("KENARKIT_REDIS") == "1" {
-			t.Fatal("redis-server is not installed (apt-get install redis-server)")
-		}
-		t.Skip("redis-server is not installed; set KENARKIT_REDIS=1 to make this a failure")
-	}
-	dir := t.TempDir()
-	sock := filepath.Join(dir, "redis.sock")
-	cmd := exec.Command(bin, "--port", "0", "--unixsocket", sock, "--save", "", "--appendonly", "no", "--dir", dir)
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	rdb := redis.NewClient(&redis.Options{Network: "unix", Addr: sock})
-	t.Cleanup(func() { rdb.Close() })
-	for i := 0; ; i++ {
-		if rdb.Ping(context.Background()).Err() == nil {
-			return rdb
-		}
-		if i == 200 {
-			t.Fatal("redis-server did not start")
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-}
-
 func TestTokensProtocol(t *testing.T) {
 	ctx := context.Background()
-	rdb := tokensRedis(t)
+	rdb := newRedis(t)
 	s := redisstore.NewTokens(rdb, redisstore.TokensConfig{})
 
 	if _, err := s.Get(ctx, "u"); !errors.Is(err, consent.ErrNoToken) {
@@ -125,7 +91,7 @@ func TestTokensProtocol(t *testing.T) {
 
 func TestUsedStates(t *testing.T) {
 	ctx := context.Background()
-	rdb := tokensRedis(t)
+	rdb := newRedis(t)
 	now := time.Now()
 	u := redisstore.NewUsedStates(rdb, redisstore.TokensConfig{Prefix: "app:"}, func() time.Time { return now })
 	if err := u.Use(ctx, "s1", now.Add(10*time.Minute)); err != nil {
@@ -183,10 +149,10 @@ func (w *lockWatch) Lock(ctx context.Context, user string, ttl time.Duration) (f
 // sharing a real Redis, refresh one user at the same moment: Divar is
 // asked once, every caller gets the new token, OnRefresh runs once.
 func TestReplicasRefreshOnceOnRedis(t *testing.T) {
-	rdb := tokensRedis(t)
+	rdb := newRedis(t)
 	const redirect = "http://127.0.0.1:9/callback"
 	o := divartest.NewOAuth(t, divartest.OAuthClient{ID: "app", Secret: "s", RedirectURIs: []string{redirect}})
-	sealer, _ := sdk.NewSealer()
+	sealer, _ := session.NewSealer()
 	var hooks atomic.Int32
 	var replicas []*consent.Manager
 	locked := make(chan struct{}, 1)
@@ -293,7 +259,7 @@ func TestRedisDown(t *testing.T) {
 	if err := redisstore.NewUsedStates(rdb, redisstore.TokensConfig{}, nil).Use(ctx, "s", time.Now().Add(time.Minute)); err == nil || errors.Is(err, consent.ErrStateUsed) {
 		t.Errorf("Use: %v", err)
 	}
-	sealer, _ := sdk.NewSealer()
+	sealer, _ := session.NewSealer()
 	m, err := consent.New(consent.Config{ClientID: "app", ClientSecret: "s", RedirectURL: "https://addon.example/cb", Sealer: sealer, Tokens: s})
 	if err != nil {
 		t.Fatal(err)
@@ -312,8 +278,8 @@ func TestRedisDown(t *testing.T) {
 // BenchmarkTokenOnRedis is the cost a token adds to each API call on
 // Redis: a GET over a unix socket and an AES-GCM open.
 func BenchmarkTokenOnRedis(b *testing.B) {
-	rdb := tokensRedis(b)
-	sealer, _ := sdk.NewSealer()
+	rdb := newRedis(b)
+	sealer, _ := session.NewSealer()
 	m, err := consent.New(consent.Config{ClientID: "app", ClientSecret: "s", RedirectURL: "https://addon.example/cb", Sealer: sealer,
 		Tokens: redisstore.NewTokens(rdb, redisstore.TokensConfig{})})
 	if err != nil {

@@ -4,14 +4,19 @@
 //
 // Usage:
 //
-//	go run ./cmd/load [-n 10000] [-c 16] [-url URL -key KEY]
+//	go run ./cmd/load [-n 10000] [-c 16] [-calls both|init] [-servers a,b] [-url URL -key KEY]
 //
 // Without -url it serves, in this process on 127.0.0.1, kenarkit's full
 // server (a: sdk.NewServer and a strict handler, wired as `scaffold new`
 // wires an add-on) and the same strict server without validation (b), and
-// loads each in turn with the same requests. With -url it loads a running
-// add-on instead of (a) (a scaffolded one: `KENAR_IDENTIFICATION_KEY=K go
-// run .`), then (b) in this process, as the baseline.
+// loads each in turn with the same requests. -servers picks other servers
+// of package bench (a+log, e: net/http) or examples/postlanding
+// (postlanding: its init callback hands its context to the landing page
+// through a session.Handoff; request log on, formatted to io.Discard).
+// With -url it loads a running add-on first (a scaffolded one:
+// `KENAR_IDENTIFICATION_KEY=K go run .`), then (b) in this process, as the
+// baseline. -calls init sends only the seed init callback instead of both
+// seeds alternately.
 //
 // Every answer must be 200, application/json and an answer Divar accepts
 // (sdk's Validate); anything else counts as an error, and the command exits
@@ -25,17 +30,22 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
+	"os/signal"
+	"runtime/pprof"
 	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/go-json-experiment/json"
 	"github.com/kenarkit/kenarkit/bench"
+	"github.com/kenarkit/kenarkit/examples/postlanding/landing"
 	"github.com/kenarkit/kenarkit/sdk"
 )
 
@@ -44,34 +54,112 @@ func main() {
 	c := flag.Int("c", 16, "concurrent clients")
 	url := flag.String("url", "", "load the add-on at this base URL instead of in-process servers")
 	key := flag.String("key", bench.Key, "the identification key (with -url)")
+	servers := flag.String("servers", "a,b", "in-process servers to load in turn: a, a+log, b, e, postlanding (with -url: b)")
+	calls := flag.String("calls", "both", "both: the two seed callbacks alternately; init: the seed init callback only")
+	profile := flag.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
+	serve := flag.String("serve", "", "only serve this in-process server (see -servers) on -addr until interrupted, for another load generator such as wrk")
+	addr := flag.String("addr", "127.0.0.1:18090", "the address -serve listens on")
 	flag.Parse()
-	if *n <= 0 || *c <= 0 {
-		fmt.Fprintln(os.Stderr, "load: -n and -c must be positive")
-		os.Exit(2)
+	if *serve != "" {
+		if err := serveOnly(*serve, *addr); err != nil {
+			fmt.Fprintln(os.Stderr, "load:", err)
+			os.Exit(1)
+		}
+		return
 	}
-	// (b), the same strict server without validation, is always loaded
-	// after the add-on, in the same run, as the baseline.
-	targets := []target{{name: "a=kenarkit", h: bench.Kenarkit()}, {name: "b=unvalidated", h: bench.Unvalidated()}}
-	if *url != "" {
-		targets[0] = target{name: "add-on", url: *url}
-	}
-	fmt.Printf("%-16s %8s %10s %10s %10s %10s %7s\n", "server", "requests", "rps", "p50", "p99", "max", "errors")
-	failed := false
-	for _, t := range targets {
-		r, err := t.run(*n, *c, *key)
+	if *profile != "" {
+		f, err := os.Create(*profile)
+		if err == nil {
+			err = pprof.StartCPUProfile(f)
+		}
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "load:", err)
 			os.Exit(1)
 		}
-		fmt.Printf("%-16s %8d %10.0f %10v %10v %10v %7d\n", t.name, r.n, r.rps, r.p50, r.p99, r.max, r.errors)
+		defer pprof.StopCPUProfile()
+	}
+	if *n <= 0 || *c <= 0 || (*calls != "both" && *calls != "init") {
+		fmt.Fprintln(os.Stderr, "load: -n and -c must be positive, -calls both or init")
+		os.Exit(2)
+	}
+	if *url != "" && *servers == "a,b" {
+		*servers = "b"
+	}
+	var targets []target
+	if *url != "" {
+		targets = append(targets, target{name: "add-on", url: *url})
+	}
+	for _, name := range strings.Split(*servers, ",") {
+		h, ok := inProcess[name]
+		if !ok {
+			fmt.Fprintf(os.Stderr, "load: no server %q\n", name)
+			os.Exit(2)
+		}
+		targets = append(targets, target{name: name, h: h()})
+	}
+	reqs := bench.Requests()[:2] // the seeds of both callbacks, alternately
+	if *calls == "init" {
+		reqs = reqs[:1]
+	}
+	fmt.Printf("%-16s %8s %10s %10s %10s %10s %7s %9s\n", "server", "requests", "rps", "p50", "p99", "max", "errors", "cpu/req")
+	failed := false
+	for _, t := range targets {
+		r, err := t.run(*n, *c, *key, reqs)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "load:", err)
+			os.Exit(1)
+		}
+		cpu := "-" // the add-on's own process is not counted
+		if t.h != nil {
+			cpu = r.cpu.Round(100 * time.Nanosecond).String()
+		}
+		fmt.Printf("%-16s %8d %10.0f %10v %10v %10v %7d %9s\n", t.name, r.n, r.rps, r.p50, r.p99, r.max, r.errors, cpu)
 		if r.errors > 0 {
 			failed = true
 			fmt.Fprintln(os.Stderr, "load: first error:", r.firstErr)
 		}
 	}
 	if failed {
+		pprof.StopCPUProfile()
 		os.Exit(1)
 	}
+}
+
+// inProcess are the servers -servers names.
+var inProcess = map[string]func() http.Handler{
+	"a":           bench.Kenarkit,
+	"a+log":       bench.KenarkitLogging,
+	"b":           bench.Unvalidated,
+	"e":           bench.Bare,
+	"postlanding": postlanding,
+}
+
+// serveOnly serves the in-process server name on addr until SIGINT or
+// SIGTERM.
+func serveOnly(name, addr string) error {
+	h, ok := inProcess[name]
+	if !ok {
+		return fmt.Errorf("no server %q", name)
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	fmt.Fprintf(os.Stderr, "load: serving %s on http://%s\n", name, ln.Addr())
+	return sdk.Serve(ctx, ln, h())
+}
+
+// postlanding is examples/postlanding's add-on, its request log formatted
+// as text to io.Discard.
+func postlanding() http.Handler {
+	e, err := landing.NewServer(landing.Config{Keys: []string{bench.Key}, PublicURL: "https://addon.example",
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		panic(err)
+	}
+	return e
 }
 
 type target struct {
@@ -83,10 +171,14 @@ type result struct {
 	n, errors     int
 	rps           float64
 	p50, p99, max time.Duration
-	firstErr      error
+	// cpu is the CPU time (user and system) this process spent per
+	// request, server and load generator together: less sensitive than rps
+	// to what else the machine runs.
+	cpu      time.Duration
+	firstErr error
 }
 
-func (t target) run(n, c int, key string) (result, error) {
+func (t target) run(n, c int, key string, reqs []bench.Request) (result, error) {
 	base := t.url
 	if t.h != nil {
 		ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -103,12 +195,12 @@ func (t target) run(n, c int, key string) (result, error) {
 		Timeout:   10 * time.Second,
 		Transport: &http.Transport{MaxIdleConnsPerHost: c, MaxConnsPerHost: c},
 	}
-	reqs := bench.Requests()[:2] // the seeds of both callbacks, alternately
 	latencies := make([]time.Duration, n)
 	var next, errs atomic.Int64
 	var firstErr error
 	var once sync.Once
 	var wg sync.WaitGroup
+	cpu0 := cpuTime()
 	start := time.Now()
 	for range c {
 		wg.Go(func() {
@@ -117,7 +209,7 @@ func (t target) run(n, c int, key string) (result, error) {
 				if i >= int64(n) {
 					return
 				}
-				r := reqs[i%2]
+				r := reqs[i%int64(len(reqs))]
 				t0 := time.Now()
 				err := call(client, base, key, r)
 				latencies[i] = time.Since(t0)
@@ -130,13 +222,23 @@ func (t target) run(n, c int, key string) (result, error) {
 	}
 	wg.Wait()
 	elapsed := time.Since(start)
+	cpu := cpuTime() - cpu0
 	slices.Sort(latencies)
 	return result{
 		n: n, errors: int(errs.Load()), firstErr: firstErr,
-		rps: float64(n) / elapsed.Seconds(),
+		rps: float64(n) / elapsed.Seconds(), cpu: cpu / time.Duration(n),
 		p50: latencies[n/2].Round(time.Microsecond), p99: latencies[n*99/100].Round(time.Microsecond),
 		max: latencies[n-1].Round(time.Microsecond),
 	}, nil
+}
+
+// cpuTime returns the user and system CPU time this process has used.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // call sends one callback and checks the answer is one Divar accepts.

@@ -19,12 +19,17 @@ import (
 
 // startAddon serves the add-on, wired as main wires it, on a loopback port,
 // with every answer to Divar's calls checked against api/openapi.yaml; it
-// returns the server and a fake Divar that calls it.
+// returns the server and a fake Divar that calls it. The add-on has no API
+// key and no OAuth settings: loop_test.go gives them.
 func startAddon(t *testing.T) (*httptest.Server, *divartest.Divar) {
 	t.Helper()
 	return divartest.Start(t, gen.GetSpec, func(publicURL string) (*echo.Echo, error) {
 		cfg := config{Env: addonenv.Env{Keys: []string{divartest.Key}, PublicURL: publicURL}}
-		return newServer(cfg, slog.New(slog.DiscardHandler))
+		e, addon, err := newServer(t.Context(), cfg, slog.New(slog.DiscardHandler))
+		if err == nil {
+			t.Cleanup(func() { addon.Close() })
+		}
+		return e, err
 	})
 }
 
@@ -37,6 +42,9 @@ func TestOpenServerLinkLandsOnThePage(t *testing.T) {
 	}{
 		{"the seed's example", divartest.OpenServerLink(), "https://divar.ir/"},
 		{"the current documentation's names", divartest.OpenServerLink().CurrentNames(), sdk.CompletionURL},
+		// Too long to seal into a 2048-character URL: kept server-side.
+		{"a 1.6 KB return_url", divartest.OpenServerLink().ReturnURL("https://divar.ir/" + strings.Repeat("r", 1600)), "https://divar.ir/" + strings.Repeat("r", 1600)},
+		{"a 100 KB extra_data", divartest.OpenServerLink().Set("extra_data", map[string]any{"your_key_1": "your value", "big": strings.Repeat("x", 100_000)}), "https://divar.ir/"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			answer := divar.OpenServerLink(tc.call) // fails the test unless Divar accepts the answer
@@ -57,11 +65,18 @@ func TestOpenServerLinkLandsOnThePage(t *testing.T) {
 	}
 }
 
+// answerNo is the dynamic action's text for any answer but yes.
+const answerNo = "درخواست شما دریافت شد."
+
 func TestDynamicActionAnswers(t *testing.T) {
 	_, divar := startAddon(t)
-	answer := divar.DynamicAction(divartest.DynamicAction().Data(sdk.Data{"answer": "yes"}))
-	if answer.Action == nil && answer.TextMessage == "" {
-		t.Fatalf("empty answer %+v", answer)
+	yes := divar.DynamicAction(divartest.DynamicAction().Data(sdk.Data{"answer": "yes"}))
+	if yes.Action == nil || yes.Action.OpenServerLink == nil || yes.TextMessage != answerYes {
+		t.Errorf("yes: %+v, want the add-on opened and %q", yes, answerYes)
+	}
+	no := divar.DynamicAction(divartest.DynamicAction().Data(sdk.Data{"answer": "no"}))
+	if no.Action != nil || no.TextMessage != answerNo {
+		t.Errorf("no: %+v, want only %q", no, answerNo)
 	}
 }
 

@@ -1,7 +1,8 @@
 // Package landing is the post add-on of examples/postlanding: the init
-// callback seals its context into the landing URL, and the landing page
-// opens it, so no server-side store is needed and any replica can serve the
-// page. The end-to-end test in e2e/ drives it in a real browser.
+// callback hands its context to the landing page through the landing URL
+// (session.Handoff: sealed in the URL when it fits Divar's 2048 characters,
+// kept in a session.Store under a random id otherwise), and the landing page
+// opens it. The end-to-end test in e2e/ drives it in a real browser.
 package landing
 
 import (
@@ -17,6 +18,7 @@ import (
 
 	"github.com/kenarkit/kenarkit/gen"
 	"github.com/kenarkit/kenarkit/sdk"
+	"github.com/kenarkit/kenarkit/sdk/session"
 	"github.com/labstack/echo/v4"
 )
 
@@ -24,15 +26,16 @@ import (
 const Path = "/landing"
 
 // DefaultTTL is how long a landing URL stays valid.
-const DefaultTTL = 30 * time.Minute
+const DefaultTTL = session.DefaultTTL
 
 // Config configures [NewServer].
 type Config struct {
-	Keys        []string      // identification keys; required
-	PublicURL   string        // the add-on's public base URL, no trailing slash; required
-	SessionKeys [][]byte      // sealer keys, newest first; nil: a random key
-	TTL         time.Duration // DefaultTTL if 0
-	Logger      *slog.Logger  // slog.Default() if nil
+	Keys         []string      // identification keys; required
+	PublicURL    string        // the add-on's public base URL, no trailing slash; required
+	SessionKeys  [][]byte      // session keys, newest first; nil: a random key
+	SessionStore session.Store // contexts too long for a URL; nil: in memory
+	TTL          time.Duration // DefaultTTL if 0
+	Logger       *slog.Logger  // slog.Default() if nil
 }
 
 // NewServer returns the add-on: Divar's callbacks behind kenarkit's server,
@@ -44,7 +47,7 @@ func NewServer(cfg Config) (*echo.Echo, error) {
 	if cfg.TTL <= 0 {
 		cfg.TTL = DefaultTTL
 	}
-	sessions, err := sdk.NewSealer(cfg.SessionKeys...)
+	sessions, err := session.New(session.Config{Keys: cfg.SessionKeys, Store: cfg.SessionStore, TTL: cfg.TTL})
 	if err != nil {
 		return nil, err
 	}
@@ -52,7 +55,7 @@ func NewServer(cfg Config) (*echo.Echo, error) {
 	if err != nil {
 		return nil, err
 	}
-	a := &Addon{publicURL: cfg.PublicURL, sessions: sessions, ttl: cfg.TTL}
+	a := &Addon{landingURL: cfg.PublicURL + Path, sessions: sessions}
 	gen.RegisterHandlers(e, gen.NewStrictHandler(a, nil))
 	e.GET(Path, a.Landing)
 	e.GET("/healthz", func(c echo.Context) error { return c.String(http.StatusOK, "ok") })
@@ -61,42 +64,20 @@ func NewServer(cfg Config) (*echo.Echo, error) {
 
 // Addon answers Divar's callbacks and serves the landing page.
 type Addon struct {
-	publicURL string
-	sessions  *sdk.Sealer
-	ttl       time.Duration
+	landingURL string
+	sessions   *session.Handoff
 }
 
 var _ gen.StrictServerInterface = (*Addon)(nil)
 
-// Session is what the init callback hands to the landing page, sealed in
-// its URL.
-type Session struct {
-	PostToken      string       `json:"p,omitempty"`
-	ConversationID string       `json:"c,omitempty"`
-	UserSide       sdk.UserSide `json:"s,omitempty"`
-	UserID         string       `json:"u,omitempty"`
-	Source         sdk.Source   `json:"o,omitempty"`
-	Data           sdk.Data     `json:"d,omitempty"`
-	ReturnTo       string       `json:"r"`
-}
-
 // OpenServerLink answers the init callback with the landing URL carrying
 // the callback's context.
 func (a *Addon) OpenServerLink(ctx context.Context, req gen.OpenServerLinkRequestObject) (gen.OpenServerLinkResponseObject, error) {
-	b := req.Body
-	token, err := a.sessions.Seal(Session{
-		PostToken:      b.PostToken,
-		ConversationID: b.ConversationID,
-		UserSide:       b.UserSide.Normalize(),
-		UserID:         b.UserID,
-		Source:         b.Source.Normalize(),
-		Data:           b.Data().Map(),
-		ReturnTo:       b.ReturnTo(),
-	}, a.ttl)
+	u, err := a.sessions.URL(ctx, a.landingURL, session.LandingOf(req.Body))
 	if err != nil {
-		return nil, err // an extra_data too large for a URL: 500, logged
+		return nil, err // the store failed: 500, logged
 	}
-	return sdk.OpenURL(a.publicURL + Path + "?s=" + token), nil
+	return sdk.OpenURL(u), nil
 }
 
 // DynamicAction starts the server-link flow from a chat button.
@@ -115,7 +96,7 @@ var pageHTML string
 var page = template.Must(template.New("landing").Parse(pageHTML))
 
 type view struct {
-	Session Session
+	Session session.Landing
 	Data    [][2]string
 	Problem string
 }
@@ -129,18 +110,20 @@ const (
 // Landing serves the page the init callback's URL opens: 200 with the
 // context, 410 for an expired link, 400 for any other bad link.
 func (a *Addon) Landing(c echo.Context) error {
-	var s Session
-	err := a.sessions.Open(c.QueryParam("s"), &s)
+	var s session.Landing
+	err := a.sessions.Open(c.Request().Context(), c.QueryParam(session.Param), &s)
 	v, status := view{Session: s}, http.StatusOK
 	switch {
 	case err == nil:
-		v.Data = sortedData(s.Data)
-	case errors.Is(err, sdk.ErrTokenExpired):
+		v.Data = sortedData(s.Data.Map())
+	case errors.Is(err, session.ErrExpired):
 		v.Problem, status = ProblemExpired, http.StatusGone
 		v.Session.ReturnTo = sdk.CompletionURL
-	default:
+	case errors.Is(err, session.ErrInvalid):
 		v.Problem, status = ProblemInvalid, http.StatusBadRequest
 		v.Session.ReturnTo = sdk.CompletionURL
+	default:
+		return err // the store failed: 500, logged
 	}
 	var body bytes.Buffer // rendered whole, so a template error is a clean 500
 	if err := page.Execute(&body, v); err != nil {

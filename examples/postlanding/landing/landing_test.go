@@ -14,15 +14,23 @@ import (
 	"github.com/kenarkit/kenarkit/gen"
 	"github.com/kenarkit/kenarkit/sdk"
 	"github.com/kenarkit/kenarkit/sdk/divartest"
+	"github.com/kenarkit/kenarkit/sdk/session"
 )
 
-var key = make([]byte, sdk.SealerKeySize)
+var key = make([]byte, session.KeySize)
 
 func start(t *testing.T, ttl time.Duration, sessionKeys ...[]byte) (*httptest.Server, *divartest.Divar) {
 	t.Helper()
+	return startWith(t, landing.Config{SessionKeys: sessionKeys, TTL: ttl})
+}
+
+// startWith serves the add-on configured by cfg, with the test's key,
+// address and a silent log, and returns it with a Divar that calls it.
+func startWith(t *testing.T, cfg landing.Config) (*httptest.Server, *divartest.Divar) {
+	t.Helper()
 	srv := httptest.NewUnstartedServer(nil)
-	e, err := landing.NewServer(landing.Config{Keys: []string{divartest.Key}, PublicURL: "http://" + srv.Listener.Addr().String(),
-		SessionKeys: sessionKeys, TTL: ttl, Logger: slog.New(slog.DiscardHandler)})
+	cfg.Keys, cfg.PublicURL, cfg.Logger = []string{divartest.Key}, "http://"+srv.Listener.Addr().String(), slog.New(slog.DiscardHandler)
+	e, err := landing.NewServer(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -133,4 +141,53 @@ func TestDynamicActionStartsTheFlow(t *testing.T) {
 		t.Errorf("answer %+v", a)
 	}
 	divar.Event(divartest.Event(sdk.EventPostUpdate))
+}
+
+// TestEveryValidInitCallbackLands: every valid init callback, every field
+// at its schema's maxLength and a large extra_data included, is answered
+// 200 with a landing URL Divar accepts (≤ 2048 characters) that opens the
+// page with the callback's context, on this replica and on another that
+// shares its keys and session store.
+func TestEveryValidInitCallbackLands(t *testing.T) {
+	store := session.NewMemoryStore(session.MemoryStoreConfig{}) // as Redis is shared
+	srv, divar := startWith(t, landing.Config{SessionKeys: [][]byte{key}, SessionStore: store})
+	other, _ := startWith(t, landing.Config{SessionKeys: [][]byte{key}, SessionStore: store})
+	longReturn := "https://divar.ir/" + strings.Repeat("r", 2048-len("https://divar.ir/"))
+	maxed := func() *divartest.Request {
+		return divartest.OpenServerLink().ReturnURL(longReturn).Set("completion_url", "https://c.divar.ir/"+strings.Repeat("c", 2048-len("https://c.divar.ir/"))).
+			Source(sdk.Source(strings.Repeat("S", 20))).PostToken(strings.Repeat("P", 10)).ConversationID(strings.Repeat("C", 64)).
+			UserSide(sdk.UserSide(strings.Repeat("U", 50))).UserID(strings.Repeat("I", 64))
+	}
+	for _, tc := range []struct {
+		name     string
+		call     *divartest.Request
+		returnTo string
+		shows    []string
+	}{
+		{"the seed", divartest.OpenServerLink(), "https://divar.ir/", []string{"wZC44q5D", "your value"}},
+		{"every field at its maximum", maxed(), longReturn, []string{strings.Repeat("P", 10), strings.Repeat("C", 64), strings.Repeat("U", 50), strings.Repeat("I", 64), strings.Repeat("S", 20)}},
+		{"1.6 KB return_url", divartest.OpenServerLink().ReturnURL("https://divar.ir/" + strings.Repeat("a", 1600)), "https://divar.ir/" + strings.Repeat("a", 1600), []string{"wZC44q5D"}},
+		{"1.4 KB extra_data", maxed().Data(sdk.Data{"k": strings.Repeat("ن", 700)}), longReturn, []string{strings.Repeat("ن", 700)}},
+		{"100 KB extra_data", maxed().Data(sdk.Data{"k": strings.Repeat("x", 100_000), "n": 7}), longReturn, []string{strings.Repeat("x", 100_000), `<dd class="data">7</dd>`}},
+		{"a relative return_url", divartest.OpenServerLink().ReturnURL("/back"), sdk.CompletionURL, []string{"wZC44q5D"}},
+		{"a javascript: return_url", divartest.OpenServerLink().ReturnURL("javascript:alert(1)"), sdk.CompletionURL, []string{"wZC44q5D"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			answer := divar.OpenServerLink(tc.call) // fails the test on anything but a 200 Divar accepts
+			if len(answer.URL) > 2048 || !strings.HasPrefix(answer.URL, srv.URL+landing.Path+"?s=") {
+				t.Fatalf("a URL of %d characters: %.80s…", len(answer.URL), answer.URL)
+			}
+			for _, base := range []string{srv.URL, other.URL} {
+				res, page := get(t, base+strings.TrimPrefix(answer.URL, srv.URL))
+				if res.StatusCode != http.StatusOK {
+					t.Fatalf("%s: status %d", base, res.StatusCode)
+				}
+				for _, want := range append(tc.shows, `id="back" href="`+tc.returnTo+`"`) {
+					if !strings.Contains(page, want) {
+						t.Errorf("%s: the page lacks %.60s", base, want)
+					}
+				}
+			}
+		})
+	}
 }

@@ -1,4 +1,4 @@
-package sdk
+package dedupe
 
 import (
 	"context"
@@ -7,10 +7,10 @@ import (
 	"time"
 )
 
-func TestMemoryDeduper(t *testing.T) {
+func TestMemory(t *testing.T) {
 	ctx := context.Background()
 	now := time.Unix(1_700_000_000, 0)
-	d := NewMemoryDeduper(MemoryDeduperConfig{TTL: time.Hour, Lease: time.Minute, MaxEntries: 3})
+	d := NewMemory(MemoryConfig{TTL: time.Hour, Lease: time.Minute, MaxEntries: 3})
 	d.now = func() time.Time { return now }
 	claim := func(key string) (Lease, error) { return d.Claim(ctx, key) }
 
@@ -18,14 +18,14 @@ func TestMemoryDeduper(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := claim("a"); !errors.Is(err, ErrEventInProgress) {
-		t.Errorf("a claimed key: %v, want ErrEventInProgress", err)
+	if _, err := claim("a"); !errors.Is(err, ErrInProgress) {
+		t.Errorf("a claimed key: %v, want ErrInProgress", err)
 	}
 	if err := l.Commit(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := claim("a"); !errors.Is(err, ErrDuplicateEvent) {
-		t.Errorf("a committed key: %v, want ErrDuplicateEvent", err)
+	if _, err := claim("a"); !errors.Is(err, ErrDuplicate) {
+		t.Errorf("a committed key: %v, want ErrDuplicate", err)
 	}
 
 	// Release: the next claim handles the event again.
@@ -45,7 +45,7 @@ func TestMemoryDeduper(t *testing.T) {
 		t.Errorf("late commit: %v, want ErrLeaseLost", err)
 	}
 	_ = l.Release(ctx) // must not drop the new owner's claim
-	if _, err := claim("b"); !errors.Is(err, ErrEventInProgress) {
+	if _, err := claim("b"); !errors.Is(err, ErrInProgress) {
 		t.Errorf("the old lease released the new claim: %v", err)
 	}
 	_ = l2.Commit(ctx)
@@ -65,14 +65,14 @@ func TestMemoryDeduper(t *testing.T) {
 	if d.Len() != 3 {
 		t.Errorf("Len = %d, want 3", d.Len())
 	}
-	if _, err := claim("e"); !errors.Is(err, ErrDuplicateEvent) {
+	if _, err := claim("e"); !errors.Is(err, ErrDuplicate) {
 		t.Errorf("the newest entry was evicted: %v", err)
 	}
 }
 
-func BenchmarkMemoryDeduper(b *testing.B) {
+func BenchmarkMemory(b *testing.B) {
 	ctx := context.Background()
-	d := NewMemoryDeduper(MemoryDeduperConfig{MaxEntries: 1024})
+	d := NewMemory(MemoryConfig{MaxEntries: 1024})
 	keys := make([]string, 4096)
 	for i := range keys {
 		keys[i] = "NEW_MESSAGE:" + time.Unix(int64(i), 0).String()

@@ -1,14 +1,4 @@
-// Package redisdedupe is an [sdk.Deduper] on Redis, for add-ons running
-// several replicas: Divar may deliver an event twice, to two replicas at
-// once, and the one store they share decides which replica handles it.
-//
-//	rdb := redis.NewClient(&redis.Options{Addr: os.Getenv("REDIS_ADDR")})
-//	mux := &sdk.EventMux{Dedupe: redisdedupe.New(rdb, redisdedupe.Config{}), …}
-//
-// Each event is one Redis key: set with NX while a replica handles it (a
-// lease that lapses if the replica dies), then marked done for the TTL.
-// Commit and release only touch a claim their own lease holds.
-package redisdedupe
+package redisstore
 
 import (
 	"context"
@@ -17,39 +7,42 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/kenarkit/kenarkit/sdk"
+	"github.com/kenarkit/kenarkit/sdk/dedupe"
 	"github.com/redis/go-redis/v9"
 )
 
-// Config configures a [Deduper]. Zero fields take the defaults.
-type Config struct {
+// DeduperConfig configures a [Deduper]. Zero fields take the defaults.
+type DeduperConfig struct {
 	// Prefix is put before every key; "kenarkit:event:" by default.
 	Prefix string
-	// TTL is how long a handled event is remembered; sdk.DefaultDedupeTTL.
+	// TTL is how long a handled event is remembered; dedupe.DefaultTTL.
 	TTL time.Duration
 	// Lease is how long a claim holds without a commit or a release;
-	// sdk.DefaultDedupeLease.
+	// dedupe.DefaultLease.
 	Lease time.Duration
 }
 
-// Deduper is an [sdk.Deduper] on Redis. It is safe for concurrent use.
+// Deduper is a [dedupe.Deduper] on Redis. Each event is one Redis key: set
+// with NX while a replica handles it (a lease that lapses if the replica
+// dies), then marked done for the TTL. Commit and release only touch a
+// claim their own lease holds. It is safe for concurrent use.
 type Deduper struct {
 	rdb redis.UniversalClient
-	cfg Config
+	cfg DeduperConfig
 }
 
-var _ sdk.Deduper = (*Deduper)(nil)
+var _ dedupe.Deduper = (*Deduper)(nil)
 
-// New returns a Deduper storing its keys in rdb.
-func New(rdb redis.UniversalClient, cfg Config) *Deduper {
+// NewDeduper returns a Deduper storing its keys in rdb.
+func NewDeduper(rdb redis.UniversalClient, cfg DeduperConfig) *Deduper {
 	if cfg.Prefix == "" {
 		cfg.Prefix = "kenarkit:event:"
 	}
 	if cfg.TTL <= 0 {
-		cfg.TTL = sdk.DefaultDedupeTTL
+		cfg.TTL = dedupe.DefaultTTL
 	}
 	if cfg.Lease <= 0 {
-		cfg.Lease = sdk.DefaultDedupeLease
+		cfg.Lease = dedupe.DefaultLease
 	}
 	return &Deduper{rdb: rdb, cfg: cfg}
 }
@@ -82,22 +75,22 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then
 end
 return 0`)
 
-// Claim implements [sdk.Deduper].
-func (d *Deduper) Claim(ctx context.Context, key string) (sdk.Lease, error) {
+// Claim implements [dedupe.Deduper].
+func (d *Deduper) Claim(ctx context.Context, key string) (dedupe.Lease, error) {
 	var b [16]byte
 	_, _ = rand.Read(b[:])
 	l := &lease{d: d, key: d.cfg.Prefix + key, token: "claim:" + base64.RawURLEncoding.EncodeToString(b[:])}
 	got, err := claim.Run(ctx, d.rdb, []string{l.key}, l.token, d.cfg.Lease.Milliseconds()).Text()
 	if err != nil {
-		return nil, fmt.Errorf("redisdedupe: claim: %w", err)
+		return nil, fmt.Errorf("redisstore: dedupe claim: %w", err)
 	}
 	switch got {
 	case "claimed":
 		return l, nil
 	case done:
-		return nil, sdk.ErrDuplicateEvent
+		return nil, dedupe.ErrDuplicate
 	}
-	return nil, sdk.ErrEventInProgress
+	return nil, dedupe.ErrInProgress
 }
 
 type lease struct {
@@ -108,17 +101,17 @@ type lease struct {
 func (l *lease) Commit(ctx context.Context) error {
 	n, err := commit.Run(ctx, l.d.rdb, []string{l.key}, l.token, l.d.cfg.TTL.Milliseconds()).Int()
 	if err != nil {
-		return fmt.Errorf("redisdedupe: commit: %w", err)
+		return fmt.Errorf("redisstore: dedupe commit: %w", err)
 	}
 	if n == 0 {
-		return sdk.ErrLeaseLost
+		return dedupe.ErrLeaseLost
 	}
 	return nil
 }
 
 func (l *lease) Release(ctx context.Context) error {
 	if err := release.Run(ctx, l.d.rdb, []string{l.key}, l.token).Err(); err != nil {
-		return fmt.Errorf("redisdedupe: release: %w", err)
+		return fmt.Errorf("redisstore: dedupe release: %w", err)
 	}
 	return nil
 }

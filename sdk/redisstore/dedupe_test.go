@@ -1,12 +1,10 @@
-package redisdedupe_test
+package redisstore_test
 
 import (
 	"context"
 	"errors"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -16,59 +14,27 @@ import (
 
 	"github.com/kenarkit/kenarkit/gen"
 	"github.com/kenarkit/kenarkit/sdk"
-	"github.com/kenarkit/kenarkit/sdk/redisdedupe"
+	"github.com/kenarkit/kenarkit/sdk/dedupe"
+	"github.com/kenarkit/kenarkit/sdk/redisstore"
 	"github.com/redis/go-redis/v9"
 )
 
-// newRedis returns a client of a fresh redis-server listening on a unix
-// socket in a temporary directory, stopped at the end of the test. The
-// test is skipped when redis-server is not installed, unless KENARKIT_REDIS
-// is 1 (as in CI), when that is a failure.
-func newRedis(t *testing.T) *redis.Client {
-	t.Helper()
-	bin, err := exec.LookPath("redis-server")
-	if err != nil {
-		if os.Getenv("KENARKIT_REDIS") == "1" {
-			t.Fatal("redis-server is not installed (apt-get install redis-server)")
-		}
-		t.Skip("redis-server is not installed; set KENARKIT_REDIS=1 to make this a failure")
-	}
-	dir := t.TempDir()
-	sock := filepath.Join(dir, "redis.sock")
-	cmd := exec.Command(bin, "--port", "0", "--unixsocket", sock, "--save", "", "--appendonly", "no", "--dir", dir)
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	rdb := redis.NewClient(&redis.Options{Network: "unix", Addr: sock})
-	t.Cleanup(func() { rdb.Close() })
-	for i := 0; ; i++ {
-		if rdb.Ping(context.Background()).Err() == nil {
-			return rdb
-		}
-		if i == 200 {
-			t.Fatal("redis-server did not start")
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-}
-
-func TestProtocol(t *testing.T) {
+func TestDeduperProtocol(t *testing.T) {
 	ctx := context.Background()
 	rdb := newRedis(t)
-	d := redisdedupe.New(rdb, redisdedupe.Config{Lease: 200 * time.Millisecond, TTL: time.Hour})
+	d := redisstore.NewDeduper(rdb, redisstore.DeduperConfig{Lease: 200 * time.Millisecond, TTL: time.Hour})
 
 	l, err := d.Claim(ctx, "a")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := d.Claim(ctx, "a"); !errors.Is(err, sdk.ErrEventInProgress) {
+	if _, err := d.Claim(ctx, "a"); !errors.Is(err, dedupe.ErrInProgress) {
 		t.Errorf("claimed: %v, want ErrEventInProgress", err)
 	}
 	if err := l.Commit(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := d.Claim(ctx, "a"); !errors.Is(err, sdk.ErrDuplicateEvent) {
+	if _, err := d.Claim(ctx, "a"); !errors.Is(err, dedupe.ErrDuplicate) {
 		t.Errorf("committed: %v, want ErrDuplicateEvent", err)
 	}
 	if ttl := rdb.PTTL(ctx, "kenarkit:event:a").Val(); ttl <= 0 || ttl > time.Hour {
@@ -95,21 +61,21 @@ func TestProtocol(t *testing.T) {
 	if err != nil {
 		t.Fatalf("lapsed: %v", err)
 	}
-	if err := l.Commit(ctx); !errors.Is(err, sdk.ErrLeaseLost) {
+	if err := l.Commit(ctx); !errors.Is(err, dedupe.ErrLeaseLost) {
 		t.Errorf("late commit: %v, want ErrLeaseLost", err)
 	}
 	_ = l.Release(ctx)
-	if _, err := d.Claim(ctx, "b"); !errors.Is(err, sdk.ErrEventInProgress) {
+	if _, err := d.Claim(ctx, "b"); !errors.Is(err, dedupe.ErrInProgress) {
 		t.Errorf("the old lease released the new claim: %v", err)
 	}
 	_ = l2.Commit(ctx)
 }
 
-func TestStoreDown(t *testing.T) {
+func TestDeduperStoreDown(t *testing.T) {
 	rdb := redis.NewClient(&redis.Options{Network: "unix", Addr: filepath.Join(t.TempDir(), "none.sock"), MaxRetries: -1})
 	defer rdb.Close()
-	_, err := redisdedupe.New(rdb, redisdedupe.Config{}).Claim(context.Background(), "a")
-	if err == nil || errors.Is(err, sdk.ErrDuplicateEvent) || !strings.HasPrefix(err.Error(), "redisdedupe: claim") {
+	_, err := redisstore.NewDeduper(rdb, redisstore.DeduperConfig{}).Claim(context.Background(), "a")
+	if err == nil || errors.Is(err, dedupe.ErrDuplicate) || !strings.HasPrefix(err.Error(), "redisstore: dedupe claim") {
 		t.Errorf("Claim with no store = %v", err)
 	}
 }
@@ -153,7 +119,7 @@ func TestConcurrentDuplicatesAcrossReplicas(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		mux := &sdk.EventMux{NewMessage: handle, Dedupe: redisdedupe.New(rdb, redisdedupe.Config{})}
+		mux := &sdk.EventMux{NewMessage: handle, Dedupe: redisstore.NewDeduper(rdb, redisstore.DeduperConfig{})}
 		gen.RegisterHandlers(e, gen.NewStrictHandler(&replica{mux: mux}, nil))
 		srv := httptest.NewServer(e)
 		t.Cleanup(srv.Close)
@@ -207,7 +173,7 @@ func TestRetryAfterFailureOnAnotherReplica(t *testing.T) {
 	e := &sdk.Event{Type: sdk.EventNewMessage, NewMessage: &sdk.ChatMessage{ID: "m1"}}
 	mux := func() *sdk.EventMux {
 		return &sdk.EventMux{
-			Dedupe: redisdedupe.New(rdb, redisdedupe.Config{}),
+			Dedupe: redisstore.NewDeduper(rdb, redisstore.DeduperConfig{}),
 			NewMessage: func(context.Context, *sdk.Event, *sdk.ChatMessage) error {
 				if runs.Add(1) == 1 {
 					return errors.New("downstream failed")

@@ -1,4 +1,4 @@
-package sdk
+package session
 
 import (
 	"bytes"
@@ -9,12 +9,16 @@ import (
 	"time"
 )
 
+type data map[string]any
+
+func (d data) String(key string) string { s, _ := d[key].(string); return s }
+
 type testSession struct {
 	PostToken string `json:"p"`
-	Data      Data   `json:"d,omitempty"`
+	Data      data   `json:"d,omitempty"`
 }
 
-func testKey(b byte) []byte { return bytes.Repeat([]byte{b}, SealerKeySize) }
+func testKey(b byte) []byte { return bytes.Repeat([]byte{b}, KeySize) }
 
 func mustSealer(t testing.TB, keys ...[]byte) *Sealer {
 	t.Helper()
@@ -27,7 +31,7 @@ func mustSealer(t testing.TB, keys ...[]byte) *Sealer {
 
 func TestSealerRoundTrip(t *testing.T) {
 	s := mustSealer(t, testKey(1))
-	in := testSession{PostToken: "AZ3dS_pn", Data: Data{"step": "2", "n": 3.5}}
+	in := testSession{PostToken: "AZ3dS_pn", Data: data{"step": "2", "n": 3.5}}
 	tok, err := s.Seal(in, time.Minute)
 	if err != nil {
 		t.Fatal(err)
@@ -60,7 +64,7 @@ func TestSealerRotation(t *testing.T) {
 		t.Fatalf("a rotated sealer refuses a token of its older key: %v", err)
 	}
 	tok, _ = rotated.Seal(testSession{PostToken: "new"}, time.Minute)
-	if err := old.Open(tok, &out); !errors.Is(err, ErrTokenInvalid) {
+	if err := old.Open(tok, &out); !errors.Is(err, ErrInvalid) {
 		t.Errorf("a sealer without the new key opened a new token: %v", err)
 	}
 	if err := mustSealer(t, testKey(2)).Open(tok, &out); err != nil {
@@ -80,8 +84,8 @@ func TestSealerExpiry(t *testing.T) {
 	}{
 		{"just sealed", 0, nil},
 		{"a second before", 30*time.Minute - time.Second, nil},
-		{"at expiry", 30 * time.Minute, ErrTokenExpired},
-		{"long after", 48 * time.Hour, ErrTokenExpired},
+		{"at expiry", 30 * time.Minute, ErrExpired},
+		{"long after", 48 * time.Hour, ErrExpired},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s.now = func() time.Time { return now.Add(tc.after) }
@@ -117,7 +121,7 @@ func TestSealerRefuses(t *testing.T) {
 		{"another key", other},
 		{"wrong version", reencode(func(b []byte) []byte { b[0] = 2; return b })},
 		{"key id altered", reencode(func(b []byte) []byte { b[1] ^= 1; return b })},
-		{"nonce altered", reencode(func(b []byte) []byte { b[tokenHeadLen] ^= 1; return b })},
+		{"nonce altered", reencode(func(b []byte) []byte { b[headLen] ^= 1; return b })},
 		{"ciphertext altered", reencode(func(b []byte) []byte { b[len(b)-20] ^= 1; return b })},
 		{"tag altered", reencode(func(b []byte) []byte { b[len(b)-1] ^= 1; return b })},
 		{"byte appended", reencode(func(b []byte) []byte { return append(b, 0) })},
@@ -125,8 +129,8 @@ func TestSealerRefuses(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			var out testSession
 			err := s.Open(tc.token, &out)
-			if !errors.Is(err, ErrTokenInvalid) {
-				t.Fatalf("Open = %v, want ErrTokenInvalid", err)
+			if !errors.Is(err, ErrInvalid) {
+				t.Fatalf("Open = %v, want ErrInvalid", err)
 			}
 			if tc.token != "" && strings.Contains(err.Error(), tc.token) {
 				t.Error("the error repeats the token")
@@ -144,7 +148,7 @@ func TestSealerEveryBitFlipIsCaught(t *testing.T) {
 			b := append([]byte(nil), raw...)
 			b[i] ^= 1 << bit
 			var out testSession
-			if err := s.Open(base64.RawURLEncoding.EncodeToString(b), &out); !errors.Is(err, ErrTokenInvalid) {
+			if err := s.Open(base64.RawURLEncoding.EncodeToString(b), &out); !errors.Is(err, ErrInvalid) {
 				t.Fatalf("flipping bit %d of byte %d: Open = %v", bit, i, err)
 			}
 		}
@@ -159,11 +163,11 @@ func TestSealerSealErrors(t *testing.T) {
 	if _, err := s.Seal(make(chan int), time.Minute); err == nil {
 		t.Error("an unencodable value was sealed")
 	}
-	if _, err := s.Seal(strings.Repeat("x", MaxTokenLength), time.Minute); !errors.Is(err, ErrTokenTooLong) {
-		t.Errorf("an over-long value: %v, want ErrTokenTooLong", err)
+	if _, err := s.Seal(strings.Repeat("x", MaxTokenLength), time.Minute); !errors.Is(err, ErrTooLong) {
+		t.Errorf("an over-long value: %v, want ErrTooLong", err)
 	}
 	// The largest value that fits makes a token within the limit.
-	n := MaxTokenLength*3/4 - tokenOverhead - 2 - 1
+	n := MaxTokenLength*3/4 - overhead - 2 - 1
 	tok, err := s.Seal(strings.Repeat("x", n), time.Minute)
 	if err != nil || len(tok) > MaxTokenLength {
 		t.Errorf("near the limit: len %d, %v", len(tok), err)
@@ -171,24 +175,24 @@ func TestSealerSealErrors(t *testing.T) {
 	// Content that does not fit the destination is refused without a panic.
 	tok, _ = s.Seal([]int{1}, time.Minute)
 	var out testSession
-	if err := s.Open(tok, &out); !errors.Is(err, ErrTokenInvalid) {
+	if err := s.Open(tok, &out); !errors.Is(err, ErrInvalid) {
 		t.Errorf("mismatched content: %v", err)
 	}
 }
 
 func TestNewSealerKeys(t *testing.T) {
-	if _, err := NewSealer(make([]byte, 16)); !errors.Is(err, ErrSealerKey) {
-		t.Errorf("a 16-byte key: %v, want ErrSealerKey", err)
+	if _, err := NewSealer(make([]byte, 16)); !errors.Is(err, ErrKey) {
+		t.Errorf("a 16-byte key: %v, want ErrKey", err)
 	}
 	a, b := mustSealer(t), mustSealer(t)
 	tok, _ := a.Seal(1, time.Minute)
 	var n int
-	if err := b.Open(tok, &n); !errors.Is(err, ErrTokenInvalid) {
+	if err := b.Open(tok, &n); !errors.Is(err, ErrInvalid) {
 		t.Error("two sealers with random keys share a key")
 	}
 }
 
-func TestParseSealerKeys(t *testing.T) {
+func TestParseKeys(t *testing.T) {
 	k1 := base64.StdEncoding.EncodeToString(testKey(0xfb)) // has + and /
 	k2 := base64.RawURLEncoding.EncodeToString(testKey(0xfb))
 	for _, tc := range []struct {
@@ -201,15 +205,15 @@ func TestParseSealerKeys(t *testing.T) {
 		{"one standard", k1, 1, ""},
 		{"url alphabet unpadded", k2, 1, ""},
 		{"two with spaces", k1 + " , " + k2, 2, ""},
-		{"generated", NewSealerKey(), 1, ""},
+		{"generated", NewKey(), 1, ""},
 		{"not base64", "not*base64", 0, "key 1 is not base64"},
 		{"short", base64.StdEncoding.EncodeToString([]byte("short")), 0, "key 1 is 5 bytes"},
 		{"second bad", k1 + ",AAAA", 0, "key 2 is 3 bytes"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			keys, err := ParseSealerKeys(tc.in)
+			keys, err := ParseKeys(tc.in)
 			if tc.wantErr != "" {
-				if !errors.Is(err, ErrSealerKey) || !strings.Contains(err.Error(), tc.wantErr) {
+				if !errors.Is(err, ErrKey) || !strings.Contains(err.Error(), tc.wantErr) {
 					t.Fatalf("err = %v, want %q", err, tc.wantErr)
 				}
 				if strings.Contains(err.Error(), "base64") && strings.Contains(err.Error(), tc.in) {
@@ -231,7 +235,7 @@ func TestParseSealerKeys(t *testing.T) {
 
 func FuzzOpen(f *testing.F) {
 	s := mustSealer(f, testKey(1))
-	good, _ := s.Seal(testSession{PostToken: "x", Data: Data{"a": "b"}}, time.Hour)
+	good, _ := s.Seal(testSession{PostToken: "x", Data: data{"a": "b"}}, time.Hour)
 	f.Add(good)
 	f.Add("")
 	f.Add(good[:20])
@@ -243,7 +247,7 @@ func FuzzOpen(f *testing.F) {
 		if err == nil && (out.PostToken != "x" || out.Data.String("a") != "b") {
 			t.Fatalf("opened a token the sealer never made: %q", token)
 		}
-		if err != nil && !errors.Is(err, ErrTokenInvalid) && !errors.Is(err, ErrTokenExpired) {
+		if err != nil && !errors.Is(err, ErrInvalid) && !errors.Is(err, ErrExpired) {
 			t.Fatalf("unexpected error %v", err)
 		}
 	})

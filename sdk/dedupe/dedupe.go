@@ -1,10 +1,26 @@
-package sdk
+// Package dedupe remembers which events an add-on has handled, so that an
+// event Divar delivers twice is handled once: the [Deduper] protocol that
+// sdk.EventMux follows, and [Memory], the in-process store for one
+// replica. Package sdk/redisstore has the store for several replicas.
+package dedupe
 
 import (
 	"container/list"
 	"context"
+	"errors"
 	"sync"
 	"time"
+)
+
+// The errors of [Deduper.Claim] and [Lease.Commit]. Compare with errors.Is.
+var (
+	// ErrDuplicate: the event was handled already.
+	ErrDuplicate = errors.New("dedupe: event already handled")
+	// ErrInProgress: another delivery of the event is handling it now.
+	ErrInProgress = errors.New("dedupe: event being handled by another delivery")
+	// ErrLeaseLost: a [Lease] committed after its claim lapsed and another
+	// delivery claimed the event; the event may have been handled twice.
+	ErrLeaseLost = errors.New("dedupe: event claim lapsed before commit")
 )
 
 // Deduper remembers which events were handled, so that an event Divar
@@ -12,7 +28,7 @@ import (
 // commit, or release on failure:
 //
 //	lease, err := d.Claim(ctx, e.Key())
-//	// err: ErrDuplicateEvent (handled already), ErrEventInProgress
+//	// err: ErrDuplicate (handled already), ErrInProgress
 //	// (another delivery holds it), or a store error
 //	if err := handle(e); err != nil {
 //		lease.Release(ctx) // the retry must handle it again
@@ -22,7 +38,7 @@ import (
 //
 // A claim not committed or released within the store's lease time (a
 // crashed replica) lapses, and the event can be claimed again.
-// [EventMux] follows this protocol; implementations must be safe for
+// sdk.EventMux follows this protocol; implementations must be safe for
 // concurrent use.
 type Deduper interface {
 	Claim(ctx context.Context, key string) (Lease, error)
@@ -37,30 +53,30 @@ type Lease interface {
 	Release(ctx context.Context) error
 }
 
-// Defaults of [MemoryDeduperConfig].
+// The defaults of every store: [MemoryConfig] and sdk/redisstore's.
 const (
-	DefaultDedupeTTL     = 24 * time.Hour
-	DefaultDedupeLease   = time.Minute
-	DefaultDedupeEntries = 100_000
+	DefaultTTL        = 24 * time.Hour
+	DefaultLease      = time.Minute
+	DefaultMaxEntries = 100_000
 )
 
-// MemoryDeduperConfig configures [NewMemoryDeduper].
-type MemoryDeduperConfig struct {
-	// TTL is how long a handled event is remembered; DefaultDedupeTTL if 0.
+// MemoryConfig configures [NewMemory].
+type MemoryConfig struct {
+	// TTL is how long a handled event is remembered; DefaultTTL if 0.
 	TTL time.Duration
 	// Lease is how long a claim holds without a commit or a release;
-	// DefaultDedupeLease if 0.
+	// DefaultLease if 0.
 	Lease time.Duration
 	// MaxEntries bounds the memory used; the oldest entries are forgotten
-	// first. DefaultDedupeEntries if 0.
+	// first. DefaultMaxEntries if 0.
 	MaxEntries int
 }
 
-// MemoryDeduper is the in-process [Deduper]: bounded, with a TTL. It sees
-// only the deliveries its own process receives; with several replicas use a
-// shared store (package sdk/redisdedupe).
-type MemoryDeduper struct {
-	cfg     MemoryDeduperConfig
+// Memory is the in-process [Deduper]: bounded, with a TTL. It sees only the
+// deliveries its own process receives; with several replicas use a shared
+// store (sdk/redisstore's Deduper).
+type Memory struct {
+	cfg     MemoryConfig
 	now     func() time.Time
 	mu      sync.Mutex
 	entries map[string]*list.Element // of *memEntry, oldest at the front
@@ -75,23 +91,22 @@ type memEntry struct {
 	expires time.Time
 }
 
-// NewMemoryDeduper returns a MemoryDeduper; zero fields of cfg take the
-// defaults.
-func NewMemoryDeduper(cfg MemoryDeduperConfig) *MemoryDeduper {
+// NewMemory returns a Memory deduper; zero fields of cfg take the defaults.
+func NewMemory(cfg MemoryConfig) *Memory {
 	if cfg.TTL <= 0 {
-		cfg.TTL = DefaultDedupeTTL
+		cfg.TTL = DefaultTTL
 	}
 	if cfg.Lease <= 0 {
-		cfg.Lease = DefaultDedupeLease
+		cfg.Lease = DefaultLease
 	}
 	if cfg.MaxEntries <= 0 {
-		cfg.MaxEntries = DefaultDedupeEntries
+		cfg.MaxEntries = DefaultMaxEntries
 	}
-	return &MemoryDeduper{cfg: cfg, now: time.Now, entries: map[string]*list.Element{}, order: list.New()}
+	return &Memory{cfg: cfg, now: time.Now, entries: map[string]*list.Element{}, order: list.New()}
 }
 
 // Claim implements [Deduper].
-func (d *MemoryDeduper) Claim(ctx context.Context, key string) (Lease, error) {
+func (d *Memory) Claim(ctx context.Context, key string) (Lease, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	now := d.now()
@@ -101,9 +116,9 @@ func (d *MemoryDeduper) Claim(ctx context.Context, key string) (Lease, error) {
 		case now.After(e.expires) || now.Equal(e.expires):
 			d.remove(el)
 		case e.done:
-			return nil, ErrDuplicateEvent
+			return nil, ErrDuplicate
 		default:
-			return nil, ErrEventInProgress
+			return nil, ErrInProgress
 		}
 	}
 	for d.order.Len() >= d.cfg.MaxEntries {
@@ -116,19 +131,19 @@ func (d *MemoryDeduper) Claim(ctx context.Context, key string) (Lease, error) {
 }
 
 // Len returns the number of events remembered (handled or claimed).
-func (d *MemoryDeduper) Len() int {
+func (d *Memory) Len() int {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	return d.order.Len()
 }
 
-func (d *MemoryDeduper) remove(el *list.Element) {
+func (d *Memory) remove(el *list.Element) {
 	delete(d.entries, el.Value.(*memEntry).key)
 	d.order.Remove(el)
 }
 
 // held returns the entry of key if the lease owner still holds it.
-func (d *MemoryDeduper) held(key string, owner uint64) *list.Element {
+func (d *Memory) held(key string, owner uint64) *list.Element {
 	el, ok := d.entries[key]
 	if !ok {
 		return nil
@@ -140,7 +155,7 @@ func (d *MemoryDeduper) held(key string, owner uint64) *list.Element {
 }
 
 type memLease struct {
-	d     *MemoryDeduper
+	d     *Memory
 	key   string
 	owner uint64
 }

@@ -1,0 +1,12 @@
+// Package redisstore keeps the state of kenarkit add-ons that run several
+// replicas in Redis, the one store they share: a [Deduper] (an event
+// delivered twice, to two replicas at once, is handled once), a
+// [SessionStore] (a landing page's context, too long for its URL, is found
+// by whichever replica serves the page), and [Tokens] and [UsedStates]
+// (users' OAuth tokens, refreshed once across replicas, and OAuth states
+// used once).
+//
+//	rdb := redis.NewClient(&redis.Options{Addr: os.Getenv("REDIS_ADDR")})
+//	mux := &sdk.EventMux{Dedupe: redisstore.NewDeduper(rdb, redisstore.DeduperConfig{}), …}
+//	h, err := session.New(session.Config{Keys: keys, Store: redisstore.NewSessionStore(rdb, redisstore.SessionStoreConfig{})})
+package redisstore

@@ -1,0 +1,60 @@
+package redisstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/kenarkit/kenarkit/sdk/session"
+	"github.com/redis/go-redis/v9"
+)
+
+// SessionStoreConfig configures a [SessionStore]. Zero fields take the
+// defaults.
+type SessionStoreConfig struct {
+	// Prefix is put before every key; "kenarkit:session:" by default.
+	Prefix string
+}
+
+// SessionStore is a [session.Store] on Redis: each context is one key,
+// expiring with its TTL. It is safe for concurrent use.
+type SessionStore struct {
+	rdb    redis.UniversalClient
+	prefix string
+}
+
+var _ session.Store = (*SessionStore)(nil)
+
+// NewSessionStore returns a SessionStore storing its keys in rdb.
+func NewSessionStore(rdb redis.UniversalClient, cfg SessionStoreConfig) *SessionStore {
+	if cfg.Prefix == "" {
+		cfg.Prefix = "kenarkit:session:"
+	}
+	return &SessionStore{rdb: rdb, prefix: cfg.Prefix}
+}
+
+// Put implements [session.Store]. It never replaces a context already
+// stored under id.
+func (s *SessionStore) Put(ctx context.Context, id string, value []byte, ttl time.Duration) error {
+	ok, err := s.rdb.SetNX(ctx, s.prefix+id, value, ttl).Result()
+	if err != nil {
+		return fmt.Errorf("redisstore: session put: %w", err)
+	}
+	if !ok {
+		return errors.New("redisstore: session put: the id is taken")
+	}
+	return nil
+}
+
+// Get implements [session.Store].
+func (s *SessionStore) Get(ctx context.Context, id string) ([]byte, error) {
+	b, err := s.rdb.Get(ctx, s.prefix+id).Bytes()
+	switch {
+	case errors.Is(err, redis.Nil):
+		return nil, session.ErrNotFound
+	case err != nil:
+		return nil, fmt.Errorf("redisstore: session get: %w", err)
+	}
+	return b, nil
+}

@@ -1,0 +1,121 @@
+package session_test
+
+import (
+	"context"
+	"errors"
+	"net/url"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/kenarkit/kenarkit/sdk"
+	"github.com/kenarkit/kenarkit/sdk/session"
+)
+
+func TestLandingOf(t *testing.T) {
+	req := &sdk.OpenServerLinkRequest{ReturnURL: "javascript:alert(1)", CompletionURL: "https://c.example/", Source: "POST_ADODN",
+		PostToken: "wZC44q5D", ConversationID: "c", UserSide: "Supply", UserID: "u", ProviderData: sdk.RawData(`{"k":"v"}`)}
+	want := session.Landing{PostToken: "wZC44q5D", ConversationID: "c", UserSide: sdk.UserSideSupply, UserID: "u",
+		Source: sdk.SourcePostAddon, Data: sdk.RawData(`{"k":"v"}`), ReturnTo: "https://c.example/"}
+	if got := session.LandingOf(req); !reflect.DeepEqual(got, want) {
+		t.Errorf("LandingOf = %+v, want %+v", got, want)
+	}
+}
+
+func TestLandingRoundTrip(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		l    session.Landing
+	}{
+		{"empty", session.Landing{ReturnTo: sdk.CompletionURL}},
+		{"the seed", session.Landing{PostToken: "wZC44q5D", ConversationID: "6b3d5cf7-9291-4fa9-892a-9d07e300daea", UserSide: "SUPPLY",
+			UserID: "6GqmD76dle5NpJySqnBX8seTpt6uVtzqaNTNJU1ettI=", Source: "POST_ADDON", Data: sdk.RawData(`{"your_key_1":"your value"}`), ReturnTo: "https://divar.ir/"}},
+		{"long fields", session.Landing{PostToken: strings.Repeat("p", 10), UserID: strings.Repeat("ی", 64),
+			Data: sdk.RawData(`{"k":"` + strings.Repeat("x", 100_000) + `"}`), ReturnTo: "https://divar.ir/" + strings.Repeat("r", 2000)}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			b, err := tc.l.AppendBinary([]byte("prefix"))
+			if err != nil || !strings.HasPrefix(string(b), "prefix") {
+				t.Fatalf("AppendBinary: %v", err)
+			}
+			var got session.Landing
+			if err := got.UnmarshalBinary(b[len("prefix"):]); err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(got, tc.l) {
+				t.Errorf("got %+v", got)
+			}
+		})
+	}
+	// Divar's fixed address is not carried: it is what an absent one means.
+	short, _ := session.Landing{ReturnTo: sdk.CompletionURL}.AppendBinary(nil)
+	if strings.Contains(string(short), "divar") {
+		t.Error("the completion address is encoded")
+	}
+}
+
+func TestLandingRefusesOtherBytes(t *testing.T) {
+	good, _ := session.Landing{PostToken: "x", Data: sdk.RawData(`{}`)}.AppendBinary(nil)
+	for _, tc := range []struct {
+		name string
+		b    []byte
+	}{
+		{"empty", nil},
+		{"another format", append([]byte{2}, good[1:]...)},
+		{"JSON", []byte(`{"p":"x"}`)},
+		{"truncated", good[:len(good)-1]},
+		{"a byte more", append(good[:len(good):len(good)], 0)},
+		{"a length past the end", []byte{1, 200}},
+		{"a broken uvarint", []byte{1, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			l := session.Landing{PostToken: "untouched"}
+			if err := l.UnmarshalBinary(tc.b); err == nil || l.PostToken != "untouched" {
+				t.Errorf("UnmarshalBinary = %v, %+v", err, l)
+			}
+		})
+	}
+}
+
+// TestHandoffOfALanding: a Landing goes through a Handoff by its own
+// encoding, and every init callback's fits Divar's 2048 characters.
+func TestHandoffOfALanding(t *testing.T) {
+	ctx := context.Background()
+	h, _ := session.New(session.Config{})
+	for _, data := range []int{0, 1400, 100_000} {
+		in := session.Landing{PostToken: strings.Repeat("p", 10), ConversationID: strings.Repeat("c", 64), UserSide: sdk.UserSide(strings.Repeat("s", 50)),
+			UserID: strings.Repeat("u", 64), Source: sdk.Source(strings.Repeat("o", 20)), Data: sdk.RawData(`{"k":"` + strings.Repeat("x", data) + `"}`),
+			ReturnTo: "https://divar.ir/" + strings.Repeat("r", 2048-len("https://divar.ir/"))}
+		u, err := h.URL(ctx, "https://addon.example/landing", in)
+		if err != nil || len(u) > 2048 {
+			t.Fatalf("%d bytes of data: %d characters, %v", data, len(u), err)
+		}
+		p, _ := url.Parse(u)
+		var out session.Landing
+		if err := h.Open(ctx, p.Query().Get(session.Param), &out); err != nil || !reflect.DeepEqual(out, in) {
+			t.Fatalf("%d bytes of data: Open = %v", data, err)
+		}
+		// A Landing's token does not open as something else.
+		var other struct{ P string }
+		if err := h.Open(ctx, p.Query().Get(session.Param), &other); !errors.Is(err, session.ErrInvalid) {
+			t.Errorf("opened as another type: %v", err)
+		}
+	}
+}
+
+func FuzzLandingUnmarshalBinary(f *testing.F) {
+	good, _ := session.Landing{PostToken: "x", Data: sdk.RawData(`{"a":1}`), ReturnTo: "https://divar.ir/"}.AppendBinary(nil)
+	f.Add(good)
+	f.Add([]byte{1, 0, 0, 0, 0, 0, 0, 0})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		var l session.Landing
+		if l.UnmarshalBinary(b) != nil {
+			return
+		}
+		again, _ := l.AppendBinary(nil)
+		var l2 session.Landing
+		if err := l2.UnmarshalBinary(again); err != nil || !reflect.DeepEqual(l, l2) {
+			t.Fatalf("a decoded Landing does not round-trip: %v", err)
+		}
+	})
+}
