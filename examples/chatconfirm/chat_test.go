@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/kenarkit/kenarkit/gen"
+	"github.com/kenarkit/kenarkit/internal/logtest"
 	"github.com/kenarkit/kenarkit/sdk"
 	"github.com/kenarkit/kenarkit/sdk/addonenv"
 	"github.com/kenarkit/kenarkit/sdk/divartest"
@@ -429,22 +430,7 @@ func (w *wire) bodies(path string) []string {
 }
 
 // logs is the add-on's log in a test.
-type logs struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (l *logs) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(p)
-}
-
-func (l *logs) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.String()
-}
+type logs struct{ logtest.Buffer }
 
 // matching returns the lines that contain s.
 func (l *logs) matching(s string) []string {
