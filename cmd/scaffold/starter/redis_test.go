@@ -1,11 +1,7 @@
 package main
 
 import (
-	"context"
 	"errors"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"slices"
 	"testing"
 	"time"
@@ -15,38 +11,13 @@ import (
 	"github.com/kenarkit/kenarkit/sdk"
 	"github.com/kenarkit/kenarkit/sdk/consent"
 	"github.com/kenarkit/kenarkit/sdk/divartest"
+	"github.com/kenarkit/kenarkit/sdk/redisstore/redistest"
 )
 
-// startRedis starts a fresh redis-server on a unix socket in a temporary
-// directory, stopped at the end of the test, and returns its REDIS_URL.
-// The test is skipped when redis-server is not installed, unless
-// KENARKIT_REDIS is 1 (as in kenarkit's CI), when that is a failure.
-func startRedis(t *testing.T) string {
-	t.Helper()
-	bin, err := exec.LookPath("redis-server")
-	if err != nil {
-		if os.Getenv("KENARKIT_REDIS") == "1" {
-			t.Fatal("redis-server is not installed (apt-get install redis-server)")
-		}
-		t.Skip("redis-server is not installed; set KENARKIT_REDIS=1 to make this a failure")
-	}
-	dir := t.TempDir()
-	sock := filepath.Join(dir, "redis.sock")
-	cmd := exec.Command(bin, "--port", "0", "--unixsocket", sock, "--save", "", "--appendonly", "no", "--dir", dir)
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	rdb := redis.NewClient(&redis.Options{Network: "unix", Addr: sock})
-	defer rdb.Close()
-	for i := 0; rdb.Ping(context.Background()).Err() != nil; i++ {
-		if i == 200 {
-			t.Fatal("redis-server did not start")
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	return "unix://" + sock
-}
+// startRedis starts a fresh redis-server for the test and returns its
+// REDIS_URL (see redistest.Start: skipped without redis-server unless
+// KENARKIT_REDIS=1).
+func startRedis(t *testing.T) string { return redistest.Start(t) }
 
 func TestFollows(t *testing.T) {
 	for _, tc := range []struct {
