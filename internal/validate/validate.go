@@ -281,7 +281,7 @@ func (v *validator) validateFast(c echo.Context, op *operation) (*validBody, err
 // answer (many do) would otherwise see the connection reset instead of
 // the 413, as nginx's lingering close avoids. A body with more left than
 // this is not read at all; the connection is closed after the answer.
-const maxDrain = 4 << 20
+const maxDrain = 16 << 20
 
 // drain discards the rest of a refused body, rest bytes if known (≥ 0),
 // at most maxDrain, and nothing when the client waits for "100 Continue"
