@@ -1,0 +1,321 @@
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httputil"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/kenarkit/kenarkit/sdk"
+	"github.com/kenarkit/kenarkit/sdk/divartest"
+)
+
+// The scaffold's starter add-on, built once per run of the package's tests
+// (with -race when the tests run with it, so the add-on is checked too).
+var starter struct {
+	once sync.Once
+	dir  string
+	bin  string
+	err  error
+	out  []byte
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if starter.dir != "" {
+		os.RemoveAll(starter.dir)
+	}
+	os.Exit(code)
+}
+
+// starterBinary builds cmd/scaffold/starter from the kenarkit checkout
+// this module replaces github.com/kenarkit/kenarkit with (../).
+func starterBinary(t *testing.T) string {
+	t.Helper()
+	starter.once.Do(func() {
+		starter.dir, starter.err = os.MkdirTemp("", "kenarkit-e2e-")
+		if starter.err != nil {
+			return
+		}
+		starter.bin = filepath.Join(starter.dir, "addon")
+		args := []string{"build", "-o", starter.bin}
+		if raceBuild {
+			args = append(args, "-race")
+		}
+		cmd := exec.Command("go", append(args, "./cmd/scaffold/starter")...)
+		cmd.Dir = ".."
+		starter.out, starter.err = cmd.CombinedOutput()
+	})
+	if starter.err != nil {
+		t.Fatalf("building the starter add-on (go build ./cmd/scaffold/starter): %v\n%s", starter.err, starter.out)
+	}
+	return starter.bin
+}
+
+// Settings of the add-on under test, as the Kenar panel would give them.
+const (
+	appSlug     = "kenarkit-e2e"
+	oauthSecret = "e2e-oauth-secret-never-logged"
+	apiKey      = "e2e-api-key-never-logged"
+)
+
+// fakeDivar is Divar for the whole loop: the open-platform API, the OAuth
+// server, and the one the two share (a token the OAuth server issued is
+// the API's to check).
+type fakeDivar struct {
+	api    *divartest.API
+	oauth  *divartest.OAuth
+	apiURL string // the API as the add-on reaches it
+
+	mu     sync.Mutex
+	tokens []string            // every bearer token the add-on sent the API
+	sent   map[string][][]byte // "METHOD /path" → the bodies, as on the wire
+}
+
+// bodies returns the bodies of the add-on's calls of method and path to
+// the API, byte for byte, in order.
+func (d *fakeDivar) bodies(method, path string) [][]byte {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return append([][]byte(nil), d.sent[method+" "+path]...)
+}
+
+// bearerTokens returns every access token the add-on sent the API.
+func (d *fakeDivar) bearerTokens() []string {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return append([]string(nil), d.tokens...)
+}
+
+// newFakeDivar starts the fake API and OAuth server. At Divar the API
+// accepts exactly the tokens the OAuth server issued and has not expired,
+// rotated or revoked, so the add-on reaches the fake API through a
+// loopback proxy that tells it, before each call, what the fake OAuth
+// server knows of the call's bearer token.
+func newFakeDivar(t *testing.T) *fakeDivar {
+	t.Helper()
+	d := &fakeDivar{api: divartest.NewAPI(t), oauth: divartest.NewOAuth(t), sent: map[string][][]byte{}}
+	d.api.SetAPIKey(apiKey)
+	target, err := url.Parse(d.api.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	proxy := httputil.NewSingleHostReverseProxy(target)
+	direct := proxy.Director
+	proxy.Director = func(r *http.Request) {
+		if r.Body != nil {
+			body, _ := io.ReadAll(r.Body)
+			r.Body = io.NopCloser(bytes.NewReader(body))
+			d.mu.Lock()
+			d.sent[r.Method+" "+r.URL.Path] = append(d.sent[r.Method+" "+r.URL.Path], body)
+			d.mu.Unlock()
+		}
+		if tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok && tok != "" {
+			d.mu.Lock()
+			d.tokens = append(d.tokens, tok)
+			d.mu.Unlock()
+			if info, valid := d.oauth.Lookup(tok); valid {
+				d.api.Token(tok, info.Scopes...)
+				d.api.SetUser(tok, sdk.User{ID: info.UserID})
+			} else {
+				d.api.Revoke(tok)
+			}
+		}
+		direct(r)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &http.Server{Handler: proxy, ReadHeaderTimeout: 10 * time.Second}
+	go srv.Serve(ln)
+	t.Cleanup(func() { srv.Close() })
+	d.apiURL = "http://" + ln.Addr().String()
+	return d
+}
+
+// addon is the starter add-on running as a process of its own.
+type addon struct {
+	url    string // its PUBLIC_URL: http://127.0.0.1:port
+	key    string // its SESSION_KEYS
+	cmd    *exec.Cmd
+	log    *syncBuffer
+	exited chan struct{}
+}
+
+// startAddon runs the starter against d with the environment a deployment
+// sets (extra overrides it) and waits until it is ready; it is stopped
+// with SIGTERM when the test ends, which must end it cleanly. Its log is
+// shown when the test fails, and must hold no secret and no data race.
+func startAddon(t *testing.T, d *fakeDivar, extra ...string) *addon {
+	t.Helper()
+	bin := starterBinary(t)
+	port := freePort(t)
+	a := &addon{url: "http://127.0.0.1:" + port, key: sessionKey(t), log: &syncBuffer{}, exited: make(chan struct{})}
+	d.oauth.Register(divartest.OAuthClient{ID: appSlug, Secret: oauthSecret,
+		RedirectURIs: []string{a.url + "/divar/oauth/callback"}})
+	env := append(os.Environ(),
+		"KENAR_IDENTIFICATION_KEY="+divartest.Key,
+		"PORT="+port,
+		"PUBLIC_URL="+a.url,
+		"SESSION_KEYS="+a.key,
+		"KENAR_API_KEY="+apiKey,
+		"KENAR_API_URL="+d.apiURL,
+		"KENAR_APP_SLUG="+appSlug,
+		"KENAR_OAUTH_SECRET="+oauthSecret,
+		"KENAR_OAUTH_URL="+d.oauth.URL,
+		"REDIS_URL=",
+		"DRAIN_DELAY=0s",
+		"KENAR_REFRESH_INTERVAL=100ms",
+	)
+	a.cmd = exec.Command(bin)
+	a.cmd.Env = append(env, extra...)
+	a.cmd.Stdout, a.cmd.Stderr = a.log, a.log
+	if err := a.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	var waitErr error
+	go func() { waitErr = a.cmd.Wait(); close(a.exited) }()
+	t.Cleanup(func() {
+		_ = a.cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case <-a.exited:
+			if waitErr != nil {
+				t.Errorf("the add-on did not end cleanly on SIGTERM: %v", waitErr)
+			}
+		case <-time.After(30 * time.Second): // a bound on a hang
+			_ = a.cmd.Process.Kill()
+			<-a.exited
+			t.Error("the add-on did not end within 30 s of SIGTERM")
+		}
+		a.checkLog(t, d)
+		if t.Failed() {
+			t.Logf("the add-on's log:\n%s", a.log.String())
+		}
+	})
+	a.waitReady(t)
+	return a
+}
+
+// waitReady polls GET /readyz until it answers 200, for at most 60 s.
+func (a *addon) waitReady(t *testing.T) {
+	t.Helper()
+	client := &http.Client{Timeout: 2 * time.Second}
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		resp, err := client.Get(a.url + "/readyz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return
+			}
+		}
+		select {
+		case <-a.exited:
+			t.Fatalf("the add-on exited before it was ready:\n%s", a.log.String())
+		case <-time.After(50 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			status := fmt.Sprint(err)
+			if err == nil {
+				status = resp.Status
+			}
+			t.Fatalf("the add-on was not ready within 60 s (GET /readyz: %s):\n%s", status, a.log.String())
+		}
+	}
+}
+
+// checkLog fails the test if the add-on's log holds a data race or a
+// secret: the API key, the OAuth secret, the session key, or any access
+// token the add-on sent the fake API.
+func (a *addon) checkLog(t *testing.T, d *fakeDivar) {
+	t.Helper()
+	log := a.log.String()
+	if strings.Contains(log, "WARNING: DATA RACE") {
+		t.Error("the add-on's log reports a data race")
+	}
+	secrets := map[string]string{"the API key": apiKey, "the OAuth secret": oauthSecret, "the session key": a.key}
+	for what, s := range secrets {
+		if strings.Contains(log, s) {
+			t.Errorf("the add-on's log holds %s", what)
+		}
+	}
+	for _, tok := range d.bearerTokens() {
+		if strings.Contains(log, tok) {
+			t.Error("the add-on's log holds an access token")
+			break
+		}
+	}
+}
+
+// sessionKey returns a fresh SESSION_KEYS value: one base64 key of 32
+// bytes.
+func sessionKey(t *testing.T) string {
+	t.Helper()
+	var b [32]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		t.Fatal(err)
+	}
+	return base64.StdEncoding.EncodeToString(b[:])
+}
+
+// freePort returns a loopback port nobody listens on now.
+func freePort(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
+}
+
+// syncBuffer is a bytes.Buffer the add-on's output and the test share.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// eventually polls cond every 20 ms until it holds, failing the test with
+// what after 30 s: a bound on a hang, not a timing assertion.
+func eventually(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	for !cond() {
+		select {
+		case <-ctx.Done():
+			t.Fatalf("not within 30 s: %s", what)
+		case <-tick.C:
+		}
+	}
+}
