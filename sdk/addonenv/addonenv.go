@@ -9,6 +9,11 @@
 //	e, err := sdk.NewServer(sdk.ServerConfig{Spec: gen.GetSpec, Keys: env.Keys, Logger: logger})
 //	err = env.Serve(ctx, ln, e, logger)
 //
+// Besides the callbacks' settings it reads those of the calls an add-on
+// makes to Divar (the API key and URL, the OAuth client), of the Redis the
+// replicas share, and of a rolling deploy's drain; each is optional, and
+// an add-on without one still answers Divar's callbacks.
+//
 // Like the rest of kenarkit it never owns the process: it returns errors,
 // and main keeps the signal handling (signal.NotifyContext) and the exit.
 package addonenv
@@ -24,6 +29,9 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+	"time"
+
+	"github.com/redis/go-redis/v9"
 
 	"github.com/kenarkit/kenarkit/sdk"
 )
@@ -38,10 +46,36 @@ const (
 	// PublicURLVar is the add-on's public base URL, as Divar and users
 	// reach it; http://localhost:PORT when unset.
 	PublicURLVar = "PUBLIC_URL"
+
+	// APIKeyVar is the app's API key from the Kenar panel, for the calls
+	// the add-on makes to Divar (sdk.Client). Optional: without it the
+	// add-on answers callbacks and cannot send.
+	APIKeyVar = "KENAR_API_KEY"
+	// APIURLVar is Divar's API; [sdk.DefaultBaseURL] when unset.
+	APIURLVar = "KENAR_API_URL"
+	// AppSlugVar is the app's slug in the Kenar panel: the OAuth client id.
+	AppSlugVar = "KENAR_APP_SLUG"
+	// OAuthSecretVar is the OAuth secret the Kenar panel gave the app.
+	OAuthSecretVar = "KENAR_OAUTH_SECRET"
+	// OAuthURLVar is Divar's OAuth server; [DefaultOAuthURL] when unset.
+	// Its consent page is $KENAR_OAUTH_URL/oauth2/auth, its token endpoint
+	// $KENAR_OAUTH_URL/oauth2/token.
+	OAuthURLVar = "KENAR_OAUTH_URL"
+	// RedisURLVar is the Redis the replicas share
+	// (redis://[:password@]host:port/db, rediss:// for TLS). Optional:
+	// the add-on keeps its state in memory when unset.
+	RedisURLVar = "REDIS_URL"
+	// DrainDelayVar is how long the add-on goes on serving after SIGTERM
+	// while its readiness endpoint answers 503 (a Go duration: "5s"); 0
+	// when unset.
+	DrainDelayVar = "DRAIN_DELAY"
 )
 
 // DefaultPort is the port an add-on listens on when PORT is unset.
 const DefaultPort = "8080"
+
+// DefaultOAuthURL is Divar's OAuth server (kenar-docs docs/oauth/ReadMe.md).
+const DefaultOAuthURL = "https://oauth.divar.ir"
 
 // The paths of Divar's callbacks, as kenarkit's spec declares them.
 const (
@@ -55,6 +89,68 @@ type Env struct {
 	Keys      []string // the identification keys, never empty after Load
 	Port      string   // a port number; "0" picks a free one
 	PublicURL string   // no trailing slash; "" until Listen fills it
+
+	APIKey string // the app's API key; "": the add-on cannot call Divar
+	APIURL string // Divar's API, no trailing slash; sdk.DefaultBaseURL after Load
+
+	AppSlug     string // the OAuth client id; "": no consent
+	OAuthSecret string // the OAuth client secret; "": no consent
+	OAuthURL    string // Divar's OAuth server, no trailing slash; DefaultOAuthURL after Load
+
+	RedisURL   string        // "": state in memory
+	DrainDelay time.Duration // how long to serve after SIGTERM before shutting down
+}
+
+// OAuthMissing names the variables consent needs that are unset, in the
+// order a README lists them; none when the add-on can ask for consent.
+func (env Env) OAuthMissing() []string {
+	var missing []string
+	if env.AppSlug == "" {
+		missing = append(missing, AppSlugVar)
+	}
+	if env.OAuthSecret == "" {
+		missing = append(missing, OAuthSecretVar)
+	}
+	return missing
+}
+
+// AuthURL is Divar's consent page under env.OAuthURL.
+func (env Env) AuthURL() string { return env.oauthURL() + "/oauth2/auth" }
+
+// TokenURL is Divar's token endpoint under env.OAuthURL.
+func (env Env) TokenURL() string { return env.oauthURL() + "/oauth2/token" }
+
+func (env Env) oauthURL() string {
+	if env.OAuthURL == "" {
+		return DefaultOAuthURL
+	}
+	return env.OAuthURL
+}
+
+// Redis returns a client of the Redis at env.RedisURL, or nil when it is
+// unset. It does not connect: a Redis that is down is reported by each
+// call, quickly (one dial retry, short timeouts), so that the add-on
+// goes on answering what needs no Redis.
+func (env Env) Redis() (*redis.Client, error) {
+	if env.RedisURL == "" {
+		return nil, nil
+	}
+	opt, err := redis.ParseURL(env.RedisURL)
+	if err != nil {
+		return nil, fmt.Errorf("%s must be a redis:// or rediss:// URL", RedisURLVar) // never the URL: it may hold a password
+	}
+	opt.DialerRetries = 1
+	opt.MaxRetries = 1
+	if opt.DialTimeout == 0 {
+		opt.DialTimeout = 2 * time.Second
+	}
+	if opt.ReadTimeout == 0 {
+		opt.ReadTimeout = time.Second
+	}
+	if opt.WriteTimeout == 0 {
+		opt.WriteTimeout = time.Second
+	}
+	return redis.NewClient(opt), nil
 }
 
 // The errors of [Load] about the keys, wrapped with what to do. Compare
@@ -86,11 +182,35 @@ func Load(getenv func(string) string) (Env, error) {
 	if n, err := strconv.Atoi(env.Port); err != nil || n < 0 || n > 65535 {
 		return Env{}, fmt.Errorf("%s must be a port number (0 to 65535)", PortVar)
 	}
-	env.PublicURL = strings.TrimRight(getenv(PublicURLVar), "/")
-	if env.PublicURL != "" {
-		u, err := url.Parse(env.PublicURL)
+	for _, v := range []struct {
+		name, def, example string
+		dst                *string
+	}{
+		{PublicURLVar, "", "https://addon.example.com", &env.PublicURL},
+		{APIURLVar, sdk.DefaultBaseURL, sdk.DefaultBaseURL, &env.APIURL},
+		{OAuthURLVar, DefaultOAuthURL, DefaultOAuthURL, &env.OAuthURL},
+	} {
+		*v.dst = strings.TrimRight(strings.TrimSpace(getenv(v.name)), "/")
+		if *v.dst == "" {
+			*v.dst = v.def
+			continue
+		}
+		u, err := url.Parse(*v.dst)
 		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
-			return Env{}, fmt.Errorf("%s must be an absolute http(s) URL with no query, such as https://addon.example.com", PublicURLVar)
+			return Env{}, fmt.Errorf("%s must be an absolute http(s) URL with no query, such as %s", v.name, v.example)
+		}
+	}
+	env.APIKey = strings.TrimSpace(getenv(APIKeyVar))
+	env.AppSlug = strings.TrimSpace(getenv(AppSlugVar))
+	env.OAuthSecret = strings.TrimSpace(getenv(OAuthSecretVar))
+	env.RedisURL = strings.TrimSpace(getenv(RedisURLVar))
+	if _, err := env.Redis(); err != nil {
+		return Env{}, err
+	}
+	if d := strings.TrimSpace(getenv(DrainDelayVar)); d != "" {
+		var err error
+		if env.DrainDelay, err = time.ParseDuration(d); err != nil || env.DrainDelay < 0 {
+			return Env{}, fmt.Errorf("%s must be a duration of 0 or more, such as 5s", DrainDelayVar)
 		}
 	}
 	return env, nil
@@ -114,9 +234,11 @@ func (env *Env) Listen() (net.Listener, error) {
 }
 
 // Serve logs where the add-on serves and the URL of each of Divar's
-// callbacks under env.PublicURL, serves h on ln with [sdk.Serve] until ctx
-// is done, and logs the shutdown. attrs are added to the serving line (a
-// landing page's URL, say).
+// callbacks under env.PublicURL, serves h on ln with [sdk.ServeWithConfig]
+// until ctx is done and env.DrainDelay more (serve [sdk.Ready] with the
+// same ctx, so that the load balancer sees the drain), and logs the
+// shutdown. attrs are added to the serving line (a landing page's URL,
+// say).
 func (env Env) Serve(ctx context.Context, ln net.Listener, h http.Handler, logger *slog.Logger, attrs ...slog.Attr) error {
 	logger.LogAttrs(ctx, slog.LevelInfo, "serving", append([]slog.Attr{
 		slog.String("addr", ln.Addr().String()),
@@ -125,7 +247,7 @@ func (env Env) Serve(ctx context.Context, ln net.Listener, h http.Handler, logge
 		slog.String("dynamic_action", env.PublicURL+DynamicActionPath),
 		slog.String("events", env.PublicURL+EventsPath),
 	}, attrs...)...)
-	err := sdk.Serve(ctx, ln, h)
+	err := sdk.ServeWithConfig(ctx, ln, h, sdk.ServeConfig{DrainDelay: env.DrainDelay, Logger: logger})
 	if err != nil {
 		return err
 	}

@@ -10,7 +10,9 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/kenarkit/kenarkit/sdk"
 	"github.com/kenarkit/kenarkit/sdk/addonenv"
 )
 
@@ -147,3 +149,92 @@ func TestServeLogsTheCallbacksAndTheShutdown(t *testing.T) {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+func TestLoadTheCallsToDivar(t *testing.T) {
+	const key = "KENAR_IDENTIFICATION_KEY"
+	for _, tc := range []struct {
+		name    string
+		getenv  func(string) string
+		wantErr string
+		check   func(addonenv.Env) string // "" when right
+	}{
+		{name: "defaults: Divar's URLs, nothing to call with", getenv: env(key, "k"), check: func(e addonenv.Env) string {
+			if e.APIKey != "" || e.APIURL != sdk.DefaultBaseURL || e.AuthURL() != "https://oauth.divar.ir/oauth2/auth" ||
+				e.TokenURL() != "https://oauth.divar.ir/oauth2/token" || e.RedisURL != "" || e.DrainDelay != 0 ||
+				strings.Join(e.OAuthMissing(), ",") != "KENAR_APP_SLUG,KENAR_OAUTH_SECRET" {
+				return "not the defaults"
+			}
+			if rdb, err := e.Redis(); rdb != nil || err != nil {
+				return "a Redis without REDIS_URL"
+			}
+			return ""
+		}},
+		{name: "everything set", getenv: env(key, "k", "KENAR_API_KEY", " api-key ", "KENAR_API_URL", "http://127.0.0.1:9/",
+			"KENAR_APP_SLUG", "my-app", "KENAR_OAUTH_SECRET", "s", "KENAR_OAUTH_URL", "http://127.0.0.1:8/",
+			"REDIS_URL", "redis://127.0.0.1:6379/2", "DRAIN_DELAY", "5s"), check: func(e addonenv.Env) string {
+			if e.APIKey != "api-key" || e.APIURL != "http://127.0.0.1:9" || e.AuthURL() != "http://127.0.0.1:8/oauth2/auth" ||
+				e.TokenURL() != "http://127.0.0.1:8/oauth2/token" || len(e.OAuthMissing()) != 0 || e.DrainDelay != 5*time.Second {
+				return "not what was set"
+			}
+			rdb, err := e.Redis()
+			if err != nil || rdb == nil || rdb.Options().Addr != "127.0.0.1:6379" || rdb.Options().DB != 2 || rdb.Options().DialerRetries != 1 {
+				return "not the Redis set"
+			}
+			rdb.Close()
+			return ""
+		}},
+		{name: "only the secret missing", getenv: env(key, "k", "KENAR_APP_SLUG", "my-app"), check: func(e addonenv.Env) string {
+			if strings.Join(e.OAuthMissing(), ",") != "KENAR_OAUTH_SECRET" {
+				return "missing " + strings.Join(e.OAuthMissing(), ",")
+			}
+			return ""
+		}},
+		{name: "API URL must be absolute", getenv: env(key, "k", "KENAR_API_URL", "open-api.divar.ir"), wantErr: "KENAR_API_URL must be an absolute"},
+		{name: "OAuth URL must be absolute", getenv: env(key, "k", "KENAR_OAUTH_URL", "/oauth"), wantErr: "KENAR_OAUTH_URL must be an absolute"},
+		{name: "Redis URL must be one, and is never shown", getenv: env(key, "k", "REDIS_URL", "http://:hunter2@redis:6379"), wantErr: "REDIS_URL must be a redis://"},
+		{name: "drain delay must be a duration", getenv: env(key, "k", "DRAIN_DELAY", "5"), wantErr: "DRAIN_DELAY must be a duration"},
+		{name: "drain delay must not be negative", getenv: env(key, "k", "DRAIN_DELAY", "-1s"), wantErr: "DRAIN_DELAY must be a duration"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := addonenv.Load(tc.getenv)
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) || strings.Contains(err.Error(), "hunter2") {
+					t.Fatalf("err = %v, want one containing %q", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if msg := tc.check(got); msg != "" {
+				t.Errorf("%s: %+v", msg, got)
+			}
+		})
+	}
+}
+
+// With a drain delay, Serve goes on answering after ctx is done.
+func TestServeDrains(t *testing.T) {
+	e := addonenv.Env{Keys: []string{"k"}, PublicURL: "https://addon.example.com", DrainDelay: time.Hour}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	h := http.HandlerFunc(func(http.ResponseWriter, *http.Request) {})
+	done := make(chan error, 1)
+	go func() { done <- e.Serve(ctx, ln, h, slog.New(slog.DiscardHandler)) }()
+	cancel()
+	res, err := http.Get("http://" + ln.Addr().String() + "/")
+	if err != nil {
+		t.Fatalf("a request during the drain: %v", err)
+	}
+	res.Body.Close()
+	select {
+	case err := <-done:
+		t.Fatalf("Serve returned %v before the drain delay", err)
+	default:
+	}
+	ln.Close() // the test does not wait the hour: closing the listener ends Serve
+	<-done
+}

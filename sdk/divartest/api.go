@@ -51,6 +51,7 @@ type API struct {
 	key           string
 	denied        map[string]bool     // permissions not granted to the key
 	tokens        map[string][]string // access token → scopes
+	oauth         *OAuth              // trusted for the tokens it issued; nil: none
 	users         map[string]sdk.User // access token → user
 	posts         map[string]apiPost
 	conversations map[string]string // conversation id → post token
@@ -184,6 +185,19 @@ func (a *API) Token(accessToken string, scopes ...string) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.tokens[accessToken] = append([]string(nil), scopes...)
+}
+
+// UseOAuth makes the fake API accept the access tokens o issues, with
+// the scopes o granted, as Divar's API accepts its OAuth server's: a
+// token o refreshed, expired or revoked is refused. getUser answers such
+// a token with the user who consented ([OAuth.SetUser]). Tokens given
+// with [API.Token] keep working beside them.
+//
+//	api.UseOAuth(oauth) // the add-on's consent flow now yields tokens the API takes
+func (a *API) UseOAuth(o *OAuth) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.oauth = o
 }
 
 // Revoke makes accessToken invalid, as when the user revokes the access
@@ -420,7 +434,11 @@ func (a *API) handle(r *http.Request, body []byte) (string, any, *divarError) {
 		}
 		a.mu.Lock()
 		scopes, known := a.tokens[tok]
+		o := a.oauth
 		a.mu.Unlock()
+		if !known && o != nil {
+			scopes, known = o.Scopes(tok)
+		}
 		if !known {
 			return opID, nil, refusal(http.StatusUnauthorized, 16, "the access token is unknown, expired or revoked: Divar refuses it")
 		}
@@ -587,8 +605,17 @@ func (a *API) getUser(c *call) (any, *divarError) {
 	if !ok {
 		u = sdk.User{ID: "divartest-user"}
 	}
+	scopes, known := a.tokens[c.token]
+	if !known && a.oauth != nil {
+		if info, found := a.oauth.Lookup(c.token); found {
+			scopes = info.Scopes
+			if !ok {
+				u.ID = info.UserID
+			}
+		}
+	}
 	out := map[string]any{"user_id": u.ID}
-	for _, s := range a.tokens[c.token] {
+	for _, s := range scopes {
 		if s == "USER_PHONE" && u.PhoneNumber != "" {
 			out["phone_number"] = u.PhoneNumber
 			out["phone_numbers"] = []string{u.PhoneNumber}

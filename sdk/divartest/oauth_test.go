@@ -1,7 +1,12 @@
 package divartest_test
 
 import (
+	"errors"
+
+	"golang.org/x/oauth2"
+
 	"encoding/json"
+	"github.com/kenarkit/kenarkit/sdk"
 	"io"
 	"net/http"
 	"net/url"
@@ -261,5 +266,32 @@ func TestFakeOAuthGraceAndRevoke(t *testing.T) {
 	o.Down(true)
 	if status, body := postToken(t, o, refreshForm("x"), false); status != http.StatusServiceUnavailable || body["error"] != "temporarily_unavailable" {
 		t.Errorf("down: %d %v", status, body)
+	}
+}
+
+// The fake API takes the tokens the fake OAuth server issues once told
+// to, with their scopes, and refuses them once refreshed away.
+func TestFakeAPIUsesOAuthTokens(t *testing.T) {
+	o := newFakeOAuth(t)
+	o.SetUser("seller-1")
+	api := divartest.NewAPI(t)
+	api.UseOAuth(o)
+	_, tok := postToken(t, o, exchangeForm(codeFor(t, o, "POST_ADDON_CREATE.gZd7omnS offline_access")), false)
+	access, _ := tok["access_token"].(string)
+	client, err := sdk.NewClient(sdk.ClientConfig{APIKey: divartest.APIKey, BaseURL: api.URL(), MaxRetries: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	user := oauth2.StaticTokenSource(&oauth2.Token{AccessToken: access})
+	addon := sdk.Addon(sdk.TitleRow("سلام"))
+	if err := client.CreatePostAddon(t.Context(), user, "gZd7omnS", addon); err != nil {
+		t.Fatalf("a token the OAuth server issued: %v", err)
+	}
+	if err := client.CreatePostAddon(t.Context(), user, "otherPst", addon); !errors.Is(err, sdk.ErrForbidden) {
+		t.Errorf("a post the token has no scope for: %v, want ErrForbidden", err)
+	}
+	o.Revoke("seller-1")
+	if err := client.CreatePostAddon(t.Context(), user, "gZd7omnS", addon); !errors.Is(err, sdk.ErrUnauthorized) {
+		t.Errorf("a revoked token: %v, want ErrUnauthorized", err)
 	}
 }
