@@ -2,21 +2,39 @@ package main
 
 import (
 	"context"
+	"fmt"
+	"log/slog"
+	"sync"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/kenarkit/kenarkit/sdk"
+	"github.com/kenarkit/kenarkit/sdk/addonenv"
+	"github.com/kenarkit/kenarkit/sdk/consent"
 	"github.com/kenarkit/kenarkit/sdk/dedupe"
+	"github.com/kenarkit/kenarkit/sdk/redisstore"
 	"github.com/kenarkit/kenarkit/sdk/session"
 
 	"github.com/kenarkit/kenarkit/cmd/scaffold/starter/gen"
 )
 
-// Addon answers Divar's callbacks. Each method already returns an answer
-// Divar accepts; the TODOs say what to make of it.
+// Addon answers Divar's callbacks and acts for the users who consented.
+// Each method already returns an answer Divar accepts; the TODOs say what
+// to make of it. The consent loop (consent page, post add-on, renewed
+// subscriptions) is in loop.go, the pages in landing.go.
 type Addon struct {
 	publicURL string           // the add-on's public base URL, no trailing slash
 	sessions  *session.Handoff // carries a callback's context to the landing page
 	events    *sdk.EventMux    // hands each event webhook to its handler
+
+	client   *sdk.Client      // calls Divar; nil without KENAR_API_KEY
+	consents *consent.Manager // asks consent and keeps tokens; nil without the OAuth settings
+	missing  []string         // the variables the consent loop needs that are unset
+	follows  follows          // the posts followed for each user
+	rdb      *redis.Client    // the shared Redis; nil without REDIS_URL
+	logger   *slog.Logger
+	noKey    sync.Once // logs once that nothing can be sent
 }
 
 var _ gen.StrictServerInterface = (*Addon)(nil)
@@ -24,20 +42,84 @@ var _ gen.StrictServerInterface = (*Addon)(nil)
 // sessionTTL is how long a landing URL stays valid after the init callback.
 const sessionTTL = 30 * time.Minute
 
-// NewAddon returns an Addon whose landing URLs are under publicURL, sealed
-// with sessionKeys (newest first; a random key when there is none). A
-// context too long for a URL is kept in memory; with several replicas, give
-// session.Config a shared Store (sdk/redisstore).
-func NewAddon(publicURL string, sessionKeys [][]byte) (*Addon, error) {
-	sessions, err := session.New(session.Config{Keys: sessionKeys, TTL: sessionTTL})
+// NewAddon returns an Addon configured by cfg: landing URLs under
+// cfg.PublicURL sealed with cfg.SessionKeys; with REDIS_URL, its state in
+// Redis (shared by replicas), else in memory; with KENAR_API_KEY, a client
+// of Divar's API; with the OAuth settings, a consent Manager. Close it
+// when done.
+func NewAddon(cfg config, logger *slog.Logger) (*Addon, error) {
+	a := &Addon{publicURL: cfg.PublicURL, logger: logger}
+	rdb, err := cfg.Redis()
 	if err != nil {
 		return nil, err
 	}
-	return &Addon{publicURL: publicURL, sessions: sessions, events: newEventMux()}, nil
+	a.rdb = rdb
+	var (
+		seen       dedupe.Deduper = dedupe.NewMemory(dedupe.MemoryConfig{})
+		sessions   session.Store
+		tokens     consent.TokenStore = consent.NewMemoryTokenStore(cfg.now)
+		usedStates consent.UsedStates = consent.NewMemoryUsedStates(cfg.now)
+	)
+	a.follows = newMemoryFollows()
+	if rdb != nil {
+		seen = redisstore.NewDeduper(rdb, redisstore.DeduperConfig{})
+		sessions = redisstore.NewSessionStore(rdb, redisstore.SessionStoreConfig{})
+		tokens = redisstore.NewTokens(rdb, redisstore.TokensConfig{})
+		usedStates = redisstore.NewUsedStates(rdb, redisstore.TokensConfig{}, cfg.now)
+		a.follows = newRedisFollows(rdb)
+	}
+	if a.sessions, err = session.New(session.Config{Keys: cfg.SessionKeys, TTL: sessionTTL, Store: sessions}); err != nil {
+		return nil, err
+	}
+	a.events = a.newEventMux(seen)
+
+	if cfg.APIKey != "" {
+		a.client, err = sdk.NewClient(sdk.ClientConfig{APIKey: cfg.APIKey, BaseURL: cfg.APIURL, Logger: logger})
+		if err != nil {
+			return nil, err
+		}
+	} else {
+		a.missing = append(a.missing, addonenv.APIKeyVar)
+	}
+	if missing := cfg.OAuthMissing(); len(missing) > 0 {
+		a.missing = append(a.missing, missing...)
+		return a, nil
+	}
+	sealer, err := session.NewSealer(cfg.SessionKeys...)
+	if err != nil {
+		return nil, err
+	}
+	cc := consent.Config{
+		ClientID: cfg.AppSlug, ClientSecret: cfg.OAuthSecret,
+		RedirectURL: cfg.PublicURL + callbackPath,
+		AuthURL:     cfg.AuthURL(), TokenURL: cfg.TokenURL(),
+		Sealer: sealer, Tokens: tokens, UsedStates: usedStates,
+		OnGrant: a.finishConsent, OnRefresh: a.resubscribe,
+		Logger: logger, Now: cfg.now,
+	}
+	if a.client != nil {
+		cc.Identify = a.identify
+	}
+	if a.consents, err = consent.New(cc); err != nil {
+		return nil, fmt.Errorf("%s: the OAuth redirect address, $%s%s: %w", addonenv.PublicURLVar, addonenv.PublicURLVar, callbackPath, err)
+	}
+	return a, nil
+}
+
+// Close stops the retries of renewed subscriptions and lets go of Redis.
+func (a *Addon) Close() error {
+	if a.consents != nil {
+		a.consents.Close()
+	}
+	if a.rdb != nil {
+		return a.rdb.Close()
+	}
+	return nil
 }
 
 // OpenServerLink answers the init callback of open_server_link: Divar opens
 // the URL it returns (on the web in a new tab, in the apps in a web view).
+// The landing page asks the seller's consent to act on the post.
 func (a *Addon) OpenServerLink(ctx context.Context, req gen.OpenServerLinkRequestObject) (gen.OpenServerLinkResponseObject, error) {
 	// TODO: decide where the user lands. req.Body carries the post, the
 	// conversation, the user's side and id; req.Body.Data() is the data you
@@ -50,41 +132,80 @@ func (a *Addon) OpenServerLink(ctx context.Context, req gen.OpenServerLinkReques
 }
 
 // DynamicAction answers the dynamic-action callback: an action for Divar to
-// run, a text message for the user, or both.
+// run, a text message for the user, or both. The buttons of the post add-on
+// and of the chat bot's greeting send {"answer":"yes"} or {"answer":"no"}.
 func (a *Addon) DynamicAction(ctx context.Context, req gen.DynamicActionRequestObject) (gen.DynamicActionResponseObject, error) {
 	// TODO: decide what happens. req.Body.Data() is the data you put in the
-	// action (sdk.GetDynamicAction(sdk.Data{"answer": "yes"})), for example:
-	//
-	//	if req.Body.Data().String("answer") == "yes" {
-	//		return sdk.Reply(sdk.OpenServerLink(sdk.Data{"step": "start"})).WithText("بفرمایید"), nil
-	//	}
-	return sdk.TextMessage("درخواست شما دریافت شد."), nil
+	// action (sdk.GetDynamicAction(sdk.Data{"answer": "yes"})).
+	if req.Body.Data().String("answer") == "yes" {
+		return sdk.Reply(sdk.OpenServerLink(sdk.Data{"answer": "yes"})).WithText(answerYes), nil
+	}
+	return sdk.TextMessage(answerReceived), nil
 }
 
-// Events receives the event webhooks the add-on subscribed to in the Kenar
-// panel. a.events hands each to its handler once, even when Divar delivers
-// it twice; a handler's error answers 500 and Divar delivers it again.
+// The texts of the dynamic action's answers.
+const (
+	answerYes      = "بسیار خب، بفرمایید."
+	answerReceived = "درخواست شما دریافت شد."
+)
+
+// Events receives the event webhooks: those the add-on subscribed to for
+// its users' posts (loop.go) and those set in the Kenar panel. a.events
+// hands each to its handler once, even when Divar delivers it twice; a
+// handler's error answers 500 and Divar delivers it again.
 func (a *Addon) Events(ctx context.Context, req gen.EventsRequestObject) (gen.EventsResponseObject, error) {
 	return a.events.Handle(ctx, req.Body)
 }
 
-// newEventMux says which handler gets which event. TODO: set the handlers of
-// the events you subscribed to; the others are acknowledged and dropped.
-// With several replicas, dedupe through Redis (sdk/redisstore) instead.
-func newEventMux() *sdk.EventMux {
+// newEventMux says which handler gets which event. TODO: set the handlers
+// of the other events you follow; those without one are acknowledged and
+// dropped.
+func (a *Addon) newEventMux(seen dedupe.Deduper) *sdk.EventMux {
 	return &sdk.EventMux{
-		Dedupe: dedupe.NewMemory(dedupe.MemoryConfig{}),
-		NewChatbotMessage: func(ctx context.Context, e *sdk.Event, m *sdk.ChatMessage) error {
-			if start, ok := sdk.ParseStart(m.Text); ok {
-				// TODO: greet the user; start.Touchpoint says where they came
-				// from, start.PostToken() which post (if any).
-				_ = start
-			}
+		Dedupe:            seen,
+		NewChatbotMessage: a.greet,
+		NewMessage: func(ctx context.Context, e *sdk.Event, m *sdk.ChatMessage) error {
+			// TODO: a message in a conversation about a followed post.
 			return nil
 		},
-		UserAccessRevocation: func(ctx context.Context, e *sdk.Event, r *sdk.UserAccessRevocation) error {
-			// TODO: forget what the add-on keeps about r.UserID.
+		PostUpdate: func(ctx context.Context, e *sdk.Event, u *sdk.PostUpdate) error {
+			// TODO: a followed post changed (published, edited, deleted).
 			return nil
 		},
+		UserAccessRevocation: a.forgetUser,
 	}
+}
+
+// greeting is the chat bot's answer to /start.
+const greeting = "سلام! می‌خواهید ادامه دهیم؟"
+
+// greet answers a user who opens the chat bot (/start …) with a greeting
+// and yes/no buttons, whose taps arrive as dynamic actions. A message
+// that could not be sent is logged and the event acknowledged, never
+// delivered again: a chat message is never sent twice.
+func (a *Addon) greet(ctx context.Context, e *sdk.Event, m *sdk.ChatMessage) error {
+	start, ok := sdk.ParseStart(m.Text)
+	if !ok || m.Conversation == nil {
+		return nil // TODO: answer the user's other messages
+	}
+	if a.client == nil {
+		a.cannotSend()
+		return nil
+	}
+	msg := sdk.BotText(greeting, sdk.Row(
+		sdk.Button("بله", sdk.GetDynamicAction(sdk.Data{"answer": "yes"})),
+		sdk.Button("خیر", sdk.GetDynamicAction(sdk.Data{"answer": "no"})),
+	))
+	if _, err := a.client.SendBotMessage(ctx, m.Conversation.ID, msg); err != nil {
+		a.logger.LogAttrs(ctx, slog.LevelError, "the chat bot's greeting was not sent",
+			slog.String("touchpoint", string(start.Touchpoint)), slog.String("error", err.Error()))
+	}
+	return nil
+}
+
+// cannotSend logs, once per process, why the add-on sends nothing.
+func (a *Addon) cannotSend() {
+	a.noKey.Do(func() {
+		a.logger.Warn(addonenv.APIKeyVar + " is not set: the add-on cannot send anything to Divar (chat-bot answers, post add-ons); set it to the app's API key from the Kenar panel")
+	})
 }

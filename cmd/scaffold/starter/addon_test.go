@@ -19,12 +19,17 @@ import (
 
 // startAddon serves the add-on, wired as main wires it, on a loopback port,
 // with every answer to Divar's calls checked against api/openapi.yaml; it
-// returns the server and a fake Divar that calls it.
+// returns the server and a fake Divar that calls it. The add-on has no API
+// key and no OAuth settings: loop_test.go gives them.
 func startAddon(t *testing.T) (*httptest.Server, *divartest.Divar) {
 	t.Helper()
 	return divartest.Start(t, gen.GetSpec, func(publicURL string) (*echo.Echo, error) {
 		cfg := config{Env: addonenv.Env{Keys: []string{divartest.Key}, PublicURL: publicURL}}
-		return newServer(cfg, slog.New(slog.DiscardHandler))
+		e, addon, err := newServer(t.Context(), cfg, slog.New(slog.DiscardHandler))
+		if err == nil {
+			t.Cleanup(func() { addon.Close() })
+		}
+		return e, err
 	})
 }
 
@@ -62,9 +67,13 @@ func TestOpenServerLinkLandsOnThePage(t *testing.T) {
 
 func TestDynamicActionAnswers(t *testing.T) {
 	_, divar := startAddon(t)
-	answer := divar.DynamicAction(divartest.DynamicAction().Data(sdk.Data{"answer": "yes"}))
-	if answer.Action == nil && answer.TextMessage == "" {
-		t.Fatalf("empty answer %+v", answer)
+	yes := divar.DynamicAction(divartest.DynamicAction().Data(sdk.Data{"answer": "yes"}))
+	if yes.Action == nil || yes.Action.OpenServerLink == nil || yes.TextMessage != answerYes {
+		t.Errorf("yes: %+v, want the add-on opened and %q", yes, answerYes)
+	}
+	no := divar.DynamicAction(divartest.DynamicAction().Data(sdk.Data{"answer": "no"}))
+	if no.Action != nil || no.TextMessage != answerReceived {
+		t.Errorf("no: %+v, want only %q", no, answerReceived)
 	}
 }
 

@@ -1,17 +1,41 @@
 // Command starter is a Divar Kenar add-on: it answers Divar's callbacks
-// (api/openapi.yaml) and serves the page users land on.
+// (api/openapi.yaml), serves the page users land on, asks the seller's
+// consent there, and then acts for them: it puts a post add-on on their
+// post, follows the post's events (renewing the subscriptions as the
+// tokens are refreshed) and greets users of its chat bot.
 //
-// Configuration, from the environment:
+// Configuration, from the environment (only the first is required):
 //
-//	KENAR_IDENTIFICATION_KEY  required; the identification key from the Kenar
-//	                          panel (several, comma-separated, while rotating)
+//	KENAR_IDENTIFICATION_KEY  the identification key from the Kenar panel
+//	                          (several, comma-separated, while rotating)
 //	PORT                      the port to listen on (default 8080)
 //	PUBLIC_URL                the add-on's public base URL, as Divar and users
 //	                          reach it (default http://localhost:$PORT)
 //	SESSION_KEYS              base64 keys of 32 bytes sealing the landing
-//	                          page's session, comma-separated, newest first;
-//	                          give every replica the same (default: one
-//	                          random key per process)
+//	                          page's session and, at rest, the users' tokens,
+//	                          comma-separated, newest first; give every
+//	                          replica the same (default: one random key per
+//	                          process)
+//	KENAR_API_KEY             the app's API key from the Kenar panel; unset,
+//	                          the add-on answers callbacks but sends nothing
+//	                          (it logs so once)
+//	KENAR_API_URL             Divar's API (default https://open-api.divar.ir)
+//	KENAR_APP_SLUG            the app's slug: the OAuth client id
+//	KENAR_OAUTH_SECRET        the app's OAuth secret; unset (or the slug
+//	                          unset), the consent page names what is missing
+//	KENAR_OAUTH_URL           Divar's OAuth server (default
+//	                          https://oauth.divar.ir: /oauth2/auth, /oauth2/token)
+//	REDIS_URL                 the Redis the replicas share
+//	                          (redis://host:6379/0): events handled once,
+//	                          landing sessions, tokens, used OAuth states and
+//	                          followed posts; unset, all in memory (one
+//	                          replica)
+//	DRAIN_DELAY               how long to go on serving after SIGTERM, with
+//	                          /readyz answering 503, before shutting down
+//	                          (a Go duration; default 0)
+//	KENAR_REFRESH_INTERVAL    how often the add-on checks its users' tokens
+//	                          and refreshes those near expiry (a Go duration
+//	                          under 5m; default 1m)
 package main
 
 import (
@@ -22,10 +46,13 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"syscall"
+	"time"
 
 	"github.com/kenarkit/kenarkit/sdk"
 	"github.com/kenarkit/kenarkit/sdk/addonenv"
+	"github.com/kenarkit/kenarkit/sdk/consent"
 	"github.com/kenarkit/kenarkit/sdk/session"
 	"github.com/labstack/echo/v4"
 
@@ -43,7 +70,8 @@ func main() {
 	}
 }
 
-// run serves until ctx is done (SIGINT or SIGTERM), then finishes in-flight
+// run serves until ctx is done (SIGINT or SIGTERM), goes on serving
+// DRAIN_DELAY with /readyz answering 503, then finishes in-flight
 // requests.
 func run(ctx context.Context, getenv func(string) string, logger *slog.Logger) error {
 	cfg, err := loadConfig(getenv)
@@ -54,19 +82,35 @@ func run(ctx context.Context, getenv func(string) string, logger *slog.Logger) e
 	if err != nil {
 		return err
 	}
-	e, err := newServer(cfg, logger)
+	e, addon, err := newServer(ctx, cfg, logger)
 	if err != nil {
 		ln.Close()
 		return err
 	}
-	return cfg.Serve(ctx, ln, e, logger, slog.String("landing", cfg.PublicURL+landingPath))
+	defer addon.Close()
+	go addon.KeepFresh(ctx, cfg.RefreshInterval)
+	return cfg.Serve(ctx, ln, e, logger,
+		slog.String("landing", cfg.PublicURL+landingPath),
+		slog.String("direct_link", cfg.PublicURL+startPath),
+		slog.String("oauth_redirect", cfg.PublicURL+callbackPath))
 }
 
+// refreshIntervalVar names how often the tokens are checked.
+const refreshIntervalVar = "KENAR_REFRESH_INTERVAL"
+
+// defaultRefreshInterval is KENAR_REFRESH_INTERVAL's default.
+const defaultRefreshInterval = time.Minute
+
 // config is the add-on's configuration: kenarkit's environment (keys,
-// port, public URL) and the landing page's session keys.
+// port, public URL, Divar's API and OAuth, Redis, drain), the session
+// keys, and how often tokens are checked.
 type config struct {
 	addonenv.Env
-	SessionKeys [][]byte // nil: one random key
+	SessionKeys     [][]byte // nil: one random key
+	RefreshInterval time.Duration
+	// now is the clock of the consent and its token store; nil is
+	// time.Now. Tests give the fake OAuth server's.
+	now func() time.Time
 }
 
 func loadConfig(getenv func(string) string) (config, error) {
@@ -78,22 +122,38 @@ func loadConfig(getenv func(string) string) (config, error) {
 	if err != nil {
 		return config{}, fmt.Errorf("SESSION_KEYS: %w", err)
 	}
-	return config{Env: env, SessionKeys: keys}, nil
+	cfg := config{Env: env, SessionKeys: keys, RefreshInterval: defaultRefreshInterval}
+	if v := strings.TrimSpace(getenv(refreshIntervalVar)); v != "" {
+		d, err := time.ParseDuration(v)
+		// A token is refreshed in its last consent.DefaultRefreshBefore:
+		// checking less often would let some expire, and their
+		// subscriptions with them.
+		if err != nil || d < time.Second || d >= consent.DefaultRefreshBefore {
+			return config{}, fmt.Errorf("%s must be a duration from 1s to under %v, such as 1m", refreshIntervalVar, consent.DefaultRefreshBefore)
+		}
+		cfg.RefreshInterval = d
+	}
+	return cfg, nil
 }
 
 // newServer wires the add-on: Divar's callbacks, validated and behind the
-// identification key, the landing page and a health check.
-func newServer(cfg config, logger *slog.Logger) (*echo.Echo, error) {
+// identification key; the landing page, the direct link and the OAuth
+// redirect; health and readiness (503 once ctx is done). Close the Addon
+// once the server has stopped.
+func newServer(ctx context.Context, cfg config, logger *slog.Logger) (*echo.Echo, *Addon, error) {
 	e, err := sdk.NewServer(sdk.ServerConfig{Spec: gen.GetSpec, Keys: cfg.Keys, Logger: logger})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	addon, err := NewAddon(cfg.PublicURL, cfg.SessionKeys)
+	addon, err := NewAddon(cfg, logger)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	gen.RegisterHandlers(e, gen.NewStrictHandler(addon, nil))
 	e.GET(landingPath, addon.Landing)
+	e.GET(startPath, addon.Start)
+	e.GET(callbackPath, addon.OAuthCallback)
 	e.GET("/healthz", func(c echo.Context) error { return c.String(http.StatusOK, "ok") })
-	return e, nil
+	e.GET("/readyz", sdk.Ready(ctx))
+	return e, addon, nil
 }

@@ -1,0 +1,242 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"golang.org/x/oauth2"
+
+	"github.com/kenarkit/kenarkit/sdk"
+	"github.com/kenarkit/kenarkit/sdk/addonenv"
+	"github.com/kenarkit/kenarkit/sdk/consent"
+)
+
+// The consent loop: a seller arrives from their post (the landing page of
+// the server link, or the direct link at startPath), consents on Divar's
+// OAuth page, and comes back to callbackPath; the add-on then puts its
+// post add-on on the post (postAddon), follows the post's events, and
+// sends the seller to Divar's completion address. KeepFresh refreshes the
+// tokens before they expire, and each refresh makes the subscriptions
+// again (they lapse with the token they were made with).
+
+// The paths of the consent loop, under PUBLIC_URL.
+const (
+	// startPath is the direct link: the Kenar panel's fallback URL, which
+	// Divar opens with post_token and completion_url in the query
+	// (kenar-docs docs/flow/touchpoints.md).
+	startPath = "/divar/start"
+	// callbackPath is the OAuth redirect address registered in the Kenar
+	// panel.
+	callbackPath = "/divar/oauth/callback"
+)
+
+// The keys of consent.Request.Data, which comes back with the grant.
+const (
+	dataPost = "post" // the post token
+	dataDone = "done" // where to send the seller at the end; none: sdk.CompletionURL
+)
+
+// scopesFor are the permissions asked of the seller for a post: to put
+// the add-on on it, to follow its conversations and updates, their user
+// id (the direct link gives none) with the revocation event that needs it,
+// and a refresh token to go on doing so after the first hour.
+func scopesFor(post string) []consent.Scope {
+	return []consent.Scope{
+		consent.PostAddonCreate(post),
+		consent.ChatPostConversationsRead(post),
+		consent.UserID,
+		consent.NotificationAccessRevocation,
+		consent.OfflineAccess,
+	}
+}
+
+// consentRequest is the consent asked of user (empty: found after
+// consent, through identify) for post, to end at done.
+func consentRequest(user, post, done string) consent.Request {
+	data := map[string]string{dataPost: post}
+	if done != sdk.CompletionURL {
+		data[dataDone] = done
+	}
+	return consent.Request{UserID: user, Scopes: scopesFor(post), Data: data}
+}
+
+// postAddon is what the add-on puts on a seller's post once they consent.
+// Its buttons carry the seeds' two actions: a buyer's tap reaches the init
+// callback (OpenServerLink) or the dynamic action (DynamicAction). TODO:
+// make it yours.
+func postAddon(post string) sdk.PostAddon {
+	return sdk.Addon(
+		sdk.TitleRow("افزونهٔ آگهی"),
+		sdk.DescriptionRow("این بخش را افزونه به آگهی افزوده است."),
+		sdk.ButtonBar("شروع", sdk.OpenServerLink(sdk.Data{"post": post})),
+		sdk.ButtonBar("تأیید", sdk.GetDynamicAction(sdk.Data{"answer": "yes"})),
+	)
+}
+
+// followed are the events the add-on subscribes to for each post.
+var followed = []sdk.SubscriptionType{sdk.SubscribeNewMessages, sdk.SubscribePostUpdates}
+
+// errCannotSend: the consent came back, but without KENAR_API_KEY the
+// add-on cannot act on it.
+var errCannotSend = errors.New(addonenv.APIKeyVar + " is not set: the add-on cannot create the post add-on")
+
+// finishConsent is consent's OnGrant: the seller consented and their token
+// is stored. It creates the post add-on (an error answers Divar's 500 page
+// and is logged), follows the post, and sends the seller on to Divar's
+// completion address.
+func (a *Addon) finishConsent(w http.ResponseWriter, r *http.Request, g *consent.Grant) error {
+	ctx := r.Context()
+	post := g.Data[dataPost]
+	if a.client == nil {
+		a.cannotSend()
+		return errCannotSend
+	}
+	if err := a.client.CreatePostAddon(ctx, g.TokenSource, post, postAddon(post)); err != nil {
+		return fmt.Errorf("creating the post add-on: %w", err)
+	}
+	if err := a.follows.Add(ctx, g.UserID, post); err != nil {
+		a.logger.LogAttrs(ctx, slog.LevelError, "the followed post was not saved: its subscriptions will lapse with the token",
+			slog.String("post", post), slog.String("error", err.Error()))
+	}
+	if err := a.subscribe(ctx, g.TokenSource, post); err != nil {
+		a.logger.LogAttrs(ctx, slog.LevelWarn, "subscribing to the post's events failed; retried at the token's next refresh",
+			slog.String("post", post), slog.String("error", err.Error()))
+	}
+	done := g.Data[dataDone]
+	if done == "" {
+		done = sdk.CompletionURL
+	}
+	http.Redirect(w, r, done, http.StatusSeeOther)
+	return nil
+}
+
+// subscribe makes the post's subscriptions with the user's token: at
+// consent, and again after each refresh, as the ones made with the old
+// token lapse with it.
+func (a *Addon) subscribe(ctx context.Context, ts oauth2.TokenSource, post string) error {
+	var errs []error
+	for _, t := range followed {
+		if err := a.client.Subscribe(ctx, ts, sdk.EventSubscription{EventType: t, ResourceID: post}); err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", t, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// resubscribe is consent's OnRefresh: the user's token was refreshed, and
+// the subscriptions made with the old one lapse with it, so each followed
+// post is subscribed to again with the new token. An error makes consent
+// retry with backoff, and log each failure.
+func (a *Addon) resubscribe(ctx context.Context, user string, ts oauth2.TokenSource) error {
+	if a.client == nil {
+		a.cannotSend()
+		return nil
+	}
+	posts, err := a.follows.Posts(ctx, user)
+	if err != nil {
+		return fmt.Errorf("reading the followed posts: %w", err)
+	}
+	var errs []error
+	for _, post := range posts {
+		if err := a.subscribe(ctx, ts, post); err != nil {
+			errs = append(errs, fmt.Errorf("post %s: %w", post, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// identify is consent's Identify: the user id of a grant made from the
+// direct link, which names no user.
+func (a *Addon) identify(ctx context.Context, ts oauth2.TokenSource) (string, error) {
+	u, err := a.client.User(ctx, ts)
+	return u.ID, err
+}
+
+// forgetUser handles USER_ACCESS_REVOCATION: the user's tokens are
+// deleted and their posts no longer followed. A store failure answers 500,
+// so Divar delivers the event again.
+func (a *Addon) forgetUser(ctx context.Context, e *sdk.Event, r *sdk.UserAccessRevocation) error {
+	if a.consents != nil {
+		if err := a.consents.UserAccessRevocation(ctx, e, r); err != nil {
+			return err
+		}
+	}
+	return a.follows.Forget(ctx, r.UserID)
+}
+
+// KeepFresh checks the followed users' tokens every interval until ctx is
+// done (refreshDue).
+func (a *Addon) KeepFresh(ctx context.Context, interval time.Duration) {
+	if a.consents == nil {
+		return
+	}
+	tick := time.NewTicker(interval)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+			a.refreshDue(ctx)
+		}
+	}
+}
+
+// refreshDue asks consent for the token of each followed user, which
+// refreshes those near expiry (once across replicas) and so renews their
+// subscriptions (resubscribe). A user who must consent again is no longer
+// followed.
+func (a *Addon) refreshDue(ctx context.Context) {
+	users, err := a.follows.Users(ctx)
+	if err != nil {
+		a.logger.LogAttrs(ctx, slog.LevelWarn, "the followed users could not be read: no token refreshed", slog.String("error", err.Error()))
+		return
+	}
+	for _, user := range users {
+		_, err := a.consents.TokenSource(ctx, user).Token()
+		switch {
+		case err == nil:
+		case errors.Is(err, consent.ErrReconsent):
+			a.logger.LogAttrs(ctx, slog.LevelInfo, "a user must consent again: their posts are no longer followed",
+				slog.String("user", user), slog.String("reason", err.Error()))
+			if err := a.follows.Forget(ctx, user); err != nil {
+				a.logger.LogAttrs(ctx, slog.LevelWarn, "the user could not be forgotten", slog.String("user", user), slog.String("error", err.Error()))
+			}
+		default:
+			a.logger.LogAttrs(ctx, slog.LevelWarn, "a user's token could not be refreshed; tried again at the next check",
+				slog.String("user", user), slog.String("error", err.Error()))
+		}
+	}
+}
+
+// OAuthCallback serves Divar's redirect back after consent: consent's
+// Manager checks it and calls finishConsent.
+func (a *Addon) OAuthCallback(c echo.Context) error {
+	if a.consents == nil {
+		return a.render(c, http.StatusServiceUnavailable, pageView{Missing: a.missing, Session: backToDivar()})
+	}
+	a.consents.ServeHTTP(c.Response(), c.Request())
+	return nil
+}
+
+// trustedCompletion is the direct link's completion_url when it is one
+// of Divar's https addresses, and sdk.CompletionURL otherwise: anyone can
+// open the direct link, and the add-on must not send a seller who just
+// consented to an address a stranger chose.
+func trustedCompletion(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.Scheme != "https" || u.User != nil || len(raw) > 2048 {
+		return sdk.CompletionURL
+	}
+	if h := u.Hostname(); h != "divar.ir" && !strings.HasSuffix(h, ".divar.ir") {
+		return sdk.CompletionURL
+	}
+	return raw
+}
