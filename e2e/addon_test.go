@@ -21,7 +21,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/kenarkit/kenarkit/sdk"
 	"github.com/kenarkit/kenarkit/sdk/divartest"
 )
 
@@ -74,43 +73,33 @@ const (
 	apiKey      = "e2e-api-key-never-logged"
 )
 
-// fakeDivar is Divar for the whole loop: the open-platform API, the OAuth
-// server, and the one the two share (a token the OAuth server issued is
-// the API's to check).
+// fakeDivar is Divar for the whole loop: the open-platform API, taking
+// the tokens the OAuth server issues (divartest.API.UseOAuth), and the
+// OAuth server.
 type fakeDivar struct {
 	api    *divartest.API
 	oauth  *divartest.OAuth
-	apiURL string // the API as the add-on reaches it
+	apiURL string // the API as the add-on reaches it: through the recorder
 
-	mu     sync.Mutex
-	tokens []string            // every bearer token the add-on sent the API
-	sent   map[string][][]byte // "METHOD /path" → the bodies, as on the wire
+	mu    sync.Mutex
+	calls []apiCall // the add-on's calls to the API, in order
 }
 
-// bodies returns the bodies of the add-on's calls of method and path to
-// the API, byte for byte, in order.
-func (d *fakeDivar) bodies(method, path string) [][]byte {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	return append([][]byte(nil), d.sent[method+" "+path]...)
+// apiCall is one call the add-on made to Divar's API, as on the wire.
+type apiCall struct {
+	Method, Path string
+	Body         []byte
+	Token        string // the bearer token; "" for none
 }
 
-// bearerTokens returns every access token the add-on sent the API.
-func (d *fakeDivar) bearerTokens() []string {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	return append([]string(nil), d.tokens...)
-}
-
-// newFakeDivar starts the fake API and OAuth server. At Divar the API
-// accepts exactly the tokens the OAuth server issued and has not expired,
-// rotated or revoked, so the add-on reaches the fake API through a
-// loopback proxy that tells it, before each call, what the fake OAuth
-// server knows of the call's bearer token.
+// newFakeDivar starts the fake API and OAuth server. The add-on reaches
+// the API through a loopback proxy that records each call's body byte for
+// byte and its bearer token (which the add-on's log must never hold).
 func newFakeDivar(t *testing.T) *fakeDivar {
 	t.Helper()
-	d := &fakeDivar{api: divartest.NewAPI(t), oauth: divartest.NewOAuth(t), sent: map[string][][]byte{}}
+	d := &fakeDivar{api: divartest.NewAPI(t), oauth: divartest.NewOAuth(t)}
 	d.api.SetAPIKey(apiKey)
+	d.api.UseOAuth(d.oauth)
 	target, err := url.Parse(d.api.URL())
 	if err != nil {
 		t.Fatal(err)
@@ -118,24 +107,15 @@ func newFakeDivar(t *testing.T) *fakeDivar {
 	proxy := httputil.NewSingleHostReverseProxy(target)
 	direct := proxy.Director
 	proxy.Director = func(r *http.Request) {
+		var body []byte
 		if r.Body != nil {
-			body, _ := io.ReadAll(r.Body)
+			body, _ = io.ReadAll(r.Body)
 			r.Body = io.NopCloser(bytes.NewReader(body))
-			d.mu.Lock()
-			d.sent[r.Method+" "+r.URL.Path] = append(d.sent[r.Method+" "+r.URL.Path], body)
-			d.mu.Unlock()
 		}
-		if tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok && tok != "" {
-			d.mu.Lock()
-			d.tokens = append(d.tokens, tok)
-			d.mu.Unlock()
-			if info, valid := d.oauth.Lookup(tok); valid {
-				d.api.Token(tok, info.Scopes...)
-				d.api.SetUser(tok, sdk.User{ID: info.UserID})
-			} else {
-				d.api.Revoke(tok)
-			}
-		}
+		tok, _ := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		d.mu.Lock()
+		d.calls = append(d.calls, apiCall{Method: r.Method, Path: r.URL.Path, Body: body, Token: tok})
+		d.mu.Unlock()
 		direct(r)
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -147,6 +127,33 @@ func newFakeDivar(t *testing.T) *fakeDivar {
 	t.Cleanup(func() { srv.Close() })
 	d.apiURL = "http://" + ln.Addr().String()
 	return d
+}
+
+// callsTo returns the add-on's calls of method and path to the API, in
+// order.
+func (d *fakeDivar) callsTo(method, path string) []apiCall {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	var out []apiCall
+	for _, c := range d.calls {
+		if c.Method == method && c.Path == path {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// bearerTokens returns every access token the add-on sent the API.
+func (d *fakeDivar) bearerTokens() []string {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	var out []string
+	for _, c := range d.calls {
+		if c.Token != "" {
+			out = append(out, c.Token)
+		}
+	}
+	return out
 }
 
 // addon is the starter add-on running as a process of its own.
@@ -181,7 +188,7 @@ func startAddon(t *testing.T, d *fakeDivar, extra ...string) *addon {
 		"KENAR_OAUTH_URL="+d.oauth.URL,
 		"REDIS_URL=",
 		"DRAIN_DELAY=0s",
-		"KENAR_REFRESH_INTERVAL=100ms",
+		"KENAR_REFRESH_INTERVAL=1s",
 	)
 	a.cmd = exec.Command(bin)
 	a.cmd.Env = append(env, extra...)
@@ -221,8 +228,11 @@ func (a *addon) waitReady(t *testing.T) {
 		resp, err := client.Get(a.url + "/readyz")
 		if err == nil {
 			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
+			switch resp.StatusCode {
+			case http.StatusOK:
 				return
+			case http.StatusNotFound:
+				t.Fatal("the add-on has no GET /readyz (404)")
 			}
 		}
 		select {

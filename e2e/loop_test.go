@@ -15,6 +15,7 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/kenarkit/kenarkit/cmd/scaffold/starter/gen"
 	"github.com/kenarkit/kenarkit/sdk"
+	"github.com/kenarkit/kenarkit/sdk/consent"
 	"github.com/kenarkit/kenarkit/sdk/divartest"
 )
 
@@ -24,6 +25,14 @@ const (
 	serverLinkPost = "wZC44q5D"
 	directLinkPost = "gZd7omnS"
 )
+
+// accessTokenTTL is the life of the access tokens the fake Divar issues in
+// TestConsentLoopServerLink: the add-on refreshes a token in its last
+// consent.DefaultRefreshBefore by its own clock (checking every
+// KENAR_REFRESH_INTERVAL), so each token falls due a few seconds after it
+// is issued, while the fake's clock, which the test moves, says when Divar
+// stops taking it.
+const accessTokenTTL = consent.DefaultRefreshBefore + 3*time.Second
 
 // yes is the data the starter puts in its widget's get_dynamic_action.
 var yes = map[string]any{"answer": "yes"}
@@ -40,6 +49,7 @@ var yes = map[string]any{"answer": "yes"}
 func TestConsentLoopServerLink(t *testing.T) {
 	ctx := browser(t)
 	d := newFakeDivar(t)
+	d.oauth.SetAccessTokenTTL(accessTokenTTL)
 	a := startAddon(t, d)
 	callbacks := divartest.Dial(t, gen.GetSpec, a.url)
 	requested := interceptDivar(t, ctx)
@@ -62,8 +72,8 @@ func TestConsentLoopServerLink(t *testing.T) {
 		screenshot(t, "consent-return.png", returned)
 	}
 
-	data := checkPostAddon(t, d, serverLinkPost)
-	subs := checkSubscribed(t, d, serverLinkPost)
+	data, token := checkPostAddon(t, d, serverLinkPost)
+	kinds := checkSubscribed(t, d, serverLinkPost, token)
 	if t.Failed() {
 		t.FailNow()
 	}
@@ -77,10 +87,10 @@ func TestConsentLoopServerLink(t *testing.T) {
 	}
 	t.Logf("the widget's dynamic action answered %s", mustJSON(t, reply))
 
-	// The access token expires at Divar (and, by the add-on's clock, is
-	// near its end); the add-on refreshes it and subscribes again with the
-	// new one, as a subscription lasts only as long as its token.
-	expireAndRenew(t, d, serverLinkPost, subs)
+	// The consent's access token expires at Divar; the add-on refreshes it
+	// and subscribes again with the new one, as a subscription lasts only
+	// as long as the token it was made with.
+	expireAndRenew(t, d, serverLinkPost, token, kinds)
 }
 
 // TestConsentLoopDirectLink walks the direct link: Divar opens the add-on's
@@ -96,8 +106,8 @@ func TestConsentLoopDirectLink(t *testing.T) {
 	shot := consentPage(t, ctx, start)
 	screenshot(t, "consent-direct.png", shot)
 	giveConsent(t, ctx, d, requested, directLinkPost)
-	checkPostAddon(t, d, directLinkPost)
-	checkSubscribed(t, d, directLinkPost)
+	_, token := checkPostAddon(t, d, directLinkPost)
+	checkSubscribed(t, d, directLinkPost, token)
 }
 
 // TestConsentDeclined: the seller declines at Divar's consent page; the
@@ -224,25 +234,27 @@ type networkResponse struct {
 
 // checkPostAddon checks the post add-on Divar received for post, as it
 // came on the wire: widgets carrying open_server_link and
-// get_dynamic_action with {"answer":"yes"}. It returns the latter's data.
-func checkPostAddon(t *testing.T, d *fakeDivar, post string) sdk.Data {
+// get_dynamic_action with {"answer":"yes"}. It returns the latter's data
+// and the access token the add-on sent it with.
+func checkPostAddon(t *testing.T, d *fakeDivar, post string) (sdk.Data, string) {
 	t.Helper()
 	if n := len(d.api.PostAddons(post)); n != 1 {
 		t.Errorf("Divar holds %d post add-ons for %s, want 1", n, post)
 	}
-	raw := d.bodies("POST", "/v2/open-platform/addons/post/"+post)
-	if len(raw) == 0 {
+	calls := d.callsTo("POST", "/v2/open-platform/addons/post/"+post)
+	if len(calls) == 0 {
 		t.Errorf("the add-on sent no post add-on for %s", post)
-		return nil
+		return nil, ""
 	}
+	raw := calls[len(calls)-1].Body
 	var doc any
-	if err := json.Unmarshal(raw[len(raw)-1], &doc); err != nil {
+	if err := json.Unmarshal(raw, &doc); err != nil {
 		t.Fatalf("the post add-on is not JSON: %v", err)
 	}
 	actions := map[string][]any{}
 	collectActions(doc, actions)
 	if len(actions["open_server_link"]) == 0 {
-		t.Errorf("no widget of the post add-on carries open_server_link: %s", raw[len(raw)-1])
+		t.Errorf("no widget of the post add-on carries open_server_link: %s", raw)
 	}
 	var data sdk.Data
 	for _, p := range actions["get_dynamic_action"] {
@@ -251,9 +263,10 @@ func checkPostAddon(t *testing.T, d *fakeDivar, post string) sdk.Data {
 		}
 	}
 	if data == nil {
-		t.Errorf(`no widget of the post add-on carries get_dynamic_action {"data":{"answer":"yes"}}: %s`, raw[len(raw)-1])
+		t.Errorf(`no widget of the post add-on carries get_dynamic_action {"data":{"answer":"yes"}}: %s`, raw)
 	}
-	return data
+	t.Logf("the post add-on Divar received: %s", raw)
+	return data, calls[len(calls)-1].Token
 }
 
 // collectActions finds, in a decoded JSON document, every action's payload
@@ -274,54 +287,44 @@ func collectActions(v any, into map[string][]any) {
 	}
 }
 
-// checkSubscribed checks the add-on subscribed to post's events with a
-// token valid at Divar, and returns those subscriptions.
-func checkSubscribed(t *testing.T, d *fakeDivar, post string) []divartest.Subscription {
+// checkSubscribed checks the add-on subscribed to post's events with the
+// token the consent gave, and returns the event types it subscribed to.
+func checkSubscribed(t *testing.T, d *fakeDivar, post, token string) map[sdk.SubscriptionType]bool {
 	t.Helper()
-	subs := subscriptionsOf(d, post)
-	if len(subs) == 0 {
-		t.Errorf("the add-on made no event subscription for %s (all: %+v)", post, d.api.Subscriptions())
-	}
-	for _, s := range subs {
-		if _, ok := d.oauth.Lookup(s.Token); !ok {
-			t.Errorf("the subscription to %s of %s was made with a token Divar no longer accepts", s.EventType, post)
-		}
-	}
-	return subs
-}
-
-func subscriptionsOf(d *fakeDivar, post string) []divartest.Subscription {
-	var out []divartest.Subscription
-	for _, s := range d.api.Subscriptions() {
-		if s.ResourceID == post || s.ResourceID == "" {
-			out = append(out, s)
-		}
-	}
-	return out
-}
-
-// expireAndRenew moves Divar's clock past the access token's life and
-// waits until the add-on has refreshed it and made every one of its
-// subscriptions again with the new token.
-func expireAndRenew(t *testing.T, d *fakeDivar, post string, before []divartest.Subscription) {
-	t.Helper()
-	old := before[len(before)-1].Token
-	refreshes := d.oauth.Issued("refresh_token")
-	d.oauth.Advance(divartest.OAuthAccessTokenTTL + time.Second)
-	if _, ok := d.oauth.Lookup(old); ok {
-		t.Fatal("the first access token is still valid at Divar after its hour")
-	}
 	kinds := map[sdk.SubscriptionType]bool{}
-	for _, s := range before {
-		kinds[s.EventType] = true
+	for _, s := range d.api.Subscriptions() {
+		if s.ResourceID == post && s.Token == token {
+			kinds[s.EventType] = true
+		}
+	}
+	if len(kinds) == 0 {
+		t.Errorf("the add-on made no event subscription for %s with the consent's token (all: %d)", post, len(d.api.Subscriptions()))
+	}
+	return kinds
+}
+
+// expireAndRenew moves Divar's clock past the life of the access token the
+// consent gave, and waits until the add-on has refreshed it and made each
+// of the post's subscriptions again with a token Divar accepts now (so
+// one issued after the clock moved).
+//
+// The add-on runs on its own clock, which the test cannot move: the fake
+// OAuth server issues tokens that fall due for a refresh by that clock a
+// few seconds after they are issued (see TestConsentLoopServerLink).
+func expireAndRenew(t *testing.T, d *fakeDivar, post, token string, kinds map[sdk.SubscriptionType]bool) {
+	t.Helper()
+	refreshes := d.oauth.Issued("refresh_token")
+	d.oauth.Advance(accessTokenTTL + time.Second)
+	if _, ok := d.oauth.Lookup(token); ok {
+		t.Fatal("the consent's access token is still valid at Divar past its life")
 	}
 	eventually(t, "the add-on refreshes the token and subscribes again with the new one", func() bool {
 		if d.oauth.Issued("refresh_token") == refreshes {
 			return false
 		}
 		renewed := map[sdk.SubscriptionType]bool{}
-		for _, s := range subscriptionsOf(d, post) {
-			if _, ok := d.oauth.Lookup(s.Token); ok {
+		for _, s := range d.api.Subscriptions() {
+			if _, ok := d.oauth.Lookup(s.Token); ok && s.ResourceID == post {
 				renewed[s.EventType] = true
 			}
 		}
