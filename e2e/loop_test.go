@@ -72,8 +72,8 @@ func TestConsentLoopServerLink(t *testing.T) {
 		screenshot(t, "consent-return.png", returned)
 	}
 
-	data, token := checkPostAddon(t, d, serverLinkPost)
-	kinds := checkSubscribed(t, d, serverLinkPost, token)
+	sent := checkPostAddon(t, d, serverLinkPost)
+	kinds := checkSubscribed(t, d, serverLinkPost, sent.token)
 	if t.Failed() {
 		t.FailNow()
 	}
@@ -81,16 +81,33 @@ func TestConsentLoopServerLink(t *testing.T) {
 	// A buyer clicks the widget: Divar calls the dynamic action with the
 	// widget's data as extra_data.
 	reply := callbacks.DynamicAction(divartest.DynamicAction().PostToken(serverLinkPost).
-		UserSide(sdk.UserSideDemand).Data(data))
+		UserSide(sdk.UserSideDemand).Data(sent.dynamicAction))
 	if reply.Action == nil && reply.TextMessage == "" {
 		t.Errorf("the dynamic action answered neither an action nor a text: %+v", reply)
 	}
 	t.Logf("the widget's dynamic action answered %s", mustJSON(t, reply))
+	// The widget's open_server_link, and the answer's if it has one, reach
+	// the init callback with their data; the page it answers opens.
+	linked := []sdk.Data{sent.openServerLink}
+	if reply.Action != nil && reply.Action.OpenServerLink != nil {
+		linked = append(linked, reply.Action.OpenServerLink.Data)
+	}
+	for _, data := range linked {
+		buyer := callbacks.OpenServerLink(divartest.OpenServerLink().CurrentNames().PostToken(serverLinkPost).
+			UserSide(sdk.UserSideDemand).Set("provider_data", map[string]any(data)))
+		if buyer.URL == "" {
+			continue // reported by divartest
+		}
+		page, err := chromedp.Run(ctx, chromedp.NavigateResponse(buyer.URL))
+		if err != nil || page.Status != http.StatusOK {
+			t.Errorf("the page the init callback answered for open_server_link %s does not open: %v %v", mustJSON(t, data), page, err)
+		}
+	}
 
 	// The consent's access token expires at Divar; the add-on refreshes it
 	// and subscribes again with the new one, as a subscription lasts only
 	// as long as the token it was made with.
-	expireAndRenew(t, d, serverLinkPost, token, kinds)
+	expireAndRenew(t, d, serverLinkPost, sent.token, kinds)
 }
 
 // TestConsentLoopDirectLink walks the direct link: Divar opens the add-on's
@@ -106,8 +123,8 @@ func TestConsentLoopDirectLink(t *testing.T) {
 	shot := consentPage(t, ctx, start)
 	screenshot(t, "consent-direct.png", shot)
 	giveConsent(t, ctx, d, requested, directLinkPost)
-	_, token := checkPostAddon(t, d, directLinkPost)
-	checkSubscribed(t, d, directLinkPost, token)
+	sent := checkPostAddon(t, d, directLinkPost)
+	checkSubscribed(t, d, directLinkPost, sent.token)
 }
 
 // TestConsentDeclined: the seller declines at Divar's consent page; the
@@ -232,11 +249,16 @@ type networkResponse struct {
 	Status int
 }
 
+// postAddonSent is what checkPostAddon found in the post add-on.
+type postAddonSent struct {
+	openServerLink, dynamicAction sdk.Data // the two actions' data
+	token                         string   // the access token it came with
+}
+
 // checkPostAddon checks the post add-on Divar received for post, as it
 // came on the wire: widgets carrying open_server_link and
-// get_dynamic_action with {"answer":"yes"}. It returns the latter's data
-// and the access token the add-on sent it with.
-func checkPostAddon(t *testing.T, d *fakeDivar, post string) (sdk.Data, string) {
+// get_dynamic_action with {"answer":"yes"}.
+func checkPostAddon(t *testing.T, d *fakeDivar, post string) postAddonSent {
 	t.Helper()
 	if n := len(d.api.PostAddons(post)); n != 1 {
 		t.Errorf("Divar holds %d post add-ons for %s, want 1", n, post)
@@ -244,7 +266,7 @@ func checkPostAddon(t *testing.T, d *fakeDivar, post string) (sdk.Data, string) 
 	calls := d.callsTo("POST", "/v2/open-platform/addons/post/"+post)
 	if len(calls) == 0 {
 		t.Errorf("the add-on sent no post add-on for %s", post)
-		return nil, ""
+		return postAddonSent{}
 	}
 	raw := calls[len(calls)-1].Body
 	var doc any
@@ -253,20 +275,25 @@ func checkPostAddon(t *testing.T, d *fakeDivar, post string) (sdk.Data, string) 
 	}
 	actions := map[string][]any{}
 	collectActions(doc, actions)
-	if len(actions["open_server_link"]) == 0 {
-		t.Errorf("no widget of the post add-on carries open_server_link: %s", raw)
-	}
-	var data sdk.Data
-	for _, p := range actions["get_dynamic_action"] {
-		if m, ok := p.(map[string]any)["data"].(map[string]any); ok && reflect.DeepEqual(m, yes) {
-			data = m
+	sent := postAddonSent{token: calls[len(calls)-1].Token}
+	for _, p := range actions["open_server_link"] {
+		if m, ok := p.(map[string]any)["data"].(map[string]any); ok {
+			sent.openServerLink = m
 		}
 	}
-	if data == nil {
+	if sent.openServerLink == nil {
+		t.Errorf("no widget of the post add-on carries open_server_link with data: %s", raw)
+	}
+	for _, p := range actions["get_dynamic_action"] {
+		if m, ok := p.(map[string]any)["data"].(map[string]any); ok && reflect.DeepEqual(m, yes) {
+			sent.dynamicAction = m
+		}
+	}
+	if sent.dynamicAction == nil {
 		t.Errorf(`no widget of the post add-on carries get_dynamic_action {"data":{"answer":"yes"}}: %s`, raw)
 	}
 	t.Logf("the post add-on Divar received: %s", raw)
-	return data, calls[len(calls)-1].Token
+	return sent
 }
 
 // collectActions finds, in a decoded JSON document, every action's payload
