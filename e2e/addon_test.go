@@ -43,9 +43,14 @@ func TestMain(m *testing.M) {
 }
 
 // starterBinary builds cmd/scaffold/starter from the kenarkit checkout
-// this module replaces github.com/kenarkit/kenarkit with (../).
+// this module replaces github.com/kenarkit/kenarkit with (../), or returns
+// KENARKIT_ADDON, an add-on binary built elsewhere (one made with
+// `scaffold new`, say) that keeps the starter's contract.
 func starterBinary(t *testing.T) string {
 	t.Helper()
+	if bin := os.Getenv("KENARKIT_ADDON"); bin != "" {
+		return bin
+	}
 	starter.once.Do(func() {
 		starter.dir, starter.err = os.MkdirTemp("", "kenarkit-e2e-")
 		if starter.err != nil {
@@ -314,17 +319,22 @@ func (b *syncBuffer) String() string {
 }
 
 // eventually polls cond every 20 ms until it holds, failing the test with
-// what after 30 s: a bound on a hang, not a timing assertion.
-func eventually(t *testing.T, what string, cond func() bool) {
+// what and cond's last account of what it saw after 30 s: a bound on a
+// hang, not a timing assertion.
+func eventually(t *testing.T, what string, cond func() (ok bool, saw string)) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	tick := time.NewTicker(20 * time.Millisecond)
 	defer tick.Stop()
-	for !cond() {
+	for {
+		ok, saw := cond()
+		if ok {
+			return
+		}
 		select {
 		case <-ctx.Done():
-			t.Fatalf("not within 30 s: %s", what)
+			t.Fatalf("not within 30 s: %s; %s", what, saw)
 		case <-tick.C:
 		}
 	}

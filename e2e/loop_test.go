@@ -3,6 +3,7 @@ package e2e
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
 	"os"
@@ -66,10 +67,10 @@ func TestConsentLoopServerLink(t *testing.T) {
 	}
 
 	shot := consentPage(t, ctx, answer.URL)
-	screenshot(t, "consent.png", shot)
+	screenshot(t, "consent.png", shot, true)
 	returned := giveConsent(t, ctx, d, requested, serverLinkPost)
 	if returned != nil {
-		screenshot(t, "consent-return.png", returned)
+		screenshot(t, "consent-return.png", returned, true)
 	}
 
 	sent := checkPostAddon(t, d, serverLinkPost)
@@ -121,7 +122,7 @@ func TestConsentLoopDirectLink(t *testing.T) {
 
 	start := a.url + "/divar/start?" + url.Values{"post_token": {directLinkPost}, "completion_url": {sdk.CompletionURL}}.Encode()
 	shot := consentPage(t, ctx, start)
-	screenshot(t, "consent-direct.png", shot)
+	screenshot(t, "consent-direct.png", shot, false)
 	giveConsent(t, ctx, d, requested, directLinkPost)
 	sent := checkPostAddon(t, d, directLinkPost)
 	checkSubscribed(t, d, directLinkPost, sent.token)
@@ -158,7 +159,7 @@ func TestConsentDeclined(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	screenshot(t, "consent-declined.png", png)
+	screenshot(t, "consent-declined.png", png, true)
 	if n := d.api.CallsTo("createPostAddon") + d.api.CallsTo("createEventSubscription"); n != 0 {
 		t.Errorf("a declined consent made %d calls to Divar's API", n)
 	}
@@ -345,26 +346,26 @@ func expireAndRenew(t *testing.T, d *fakeDivar, post, token string, kinds map[sd
 	if _, ok := d.oauth.Lookup(token); ok {
 		t.Fatal("the consent's access token is still valid at Divar past its life")
 	}
-	eventually(t, "the add-on refreshes the token and subscribes again with the new one", func() bool {
-		if d.oauth.Issued("refresh_token") == refreshes {
-			return false
-		}
+	eventually(t, "the add-on refreshes the token and subscribes again with the new one", func() (bool, string) {
+		n := d.oauth.Issued("refresh_token") - refreshes
 		renewed := map[sdk.SubscriptionType]bool{}
 		for _, s := range d.api.Subscriptions() {
 			if _, ok := d.oauth.Lookup(s.Token); ok && s.ResourceID == post {
 				renewed[s.EventType] = true
 			}
 		}
-		return reflect.DeepEqual(renewed, kinds)
+		return n > 0 && reflect.DeepEqual(renewed, kinds),
+			fmt.Sprintf("refreshes since the clock moved: %d; subscriptions with a valid token: %v, want %v", n, renewed, kinds)
 	})
 }
 
-// screenshot saves png in the test's temporary directory and, when
-// KENARKIT_SCREENSHOTS names a directory (docs/screenshots), there too.
-func screenshot(t *testing.T, name string, png []byte) {
+// screenshot saves png in the test's temporary directory and, if it is
+// one the README shows and KENARKIT_SCREENSHOTS names a directory
+// (docs/screenshots), there too.
+func screenshot(t *testing.T, name string, png []byte, readme bool) {
 	t.Helper()
 	paths := []string{filepath.Join(t.TempDir(), name)}
-	if dir := os.Getenv("KENARKIT_SCREENSHOTS"); dir != "" {
+	if dir := os.Getenv("KENARKIT_SCREENSHOTS"); dir != "" && readme {
 		paths = append(paths, filepath.Join(dir, name))
 	}
 	for _, p := range paths {
