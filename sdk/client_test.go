@@ -4,10 +4,10 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"github.com/kenarkit/kenarkit/internal/logtest"
 	"log/slog"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -26,23 +26,8 @@ func user(accessToken string) oauth2.TokenSource {
 	return oauth2.StaticTokenSource(&oauth2.Token{AccessToken: accessToken, TokenType: "bearer"})
 }
 
-// syncBuffer is a log destination safe for the client's goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
+// syncBuffer is a log destination safe for the server's and client's goroutines.
+type syncBuffer = logtest.Buffer
 
 // newClient returns a client of api with fast backoff, logging into log.
 func newClient(t *testing.T, api *divartest.API, cfg sdk.ClientConfig) (*sdk.Client, *syncBuffer) {

@@ -3,11 +3,9 @@ package sdk
 import (
 	"context"
 	"errors"
-	"fmt"
 	"github.com/kenarkit/kenarkit/internal/validate"
 	"log/slog"
 	"net/http"
-	"strings"
 
 	"github.com/go-json-experiment/json"
 	"github.com/labstack/echo/v4"
@@ -30,12 +28,9 @@ type Problem struct {
 }
 
 // FieldError is one failing field of a request: a JSON pointer into the
-// body (RFC 6901), or the name of a header, and what is wrong with it.
-type FieldError struct {
-	Pointer string `json:"pointer,omitempty"`
-	Header  string `json:"header,omitempty"`
-	Detail  string `json:"detail"`
-}
+// body (RFC 6901), or the name of a header, and what is wrong with it. Its
+// String is "pointer: detail" or "header NAME: detail".
+type FieldError = validate.FieldError
 
 // NewProblem returns a Problem with the given status, its standard title and
 // detail.
@@ -44,36 +39,10 @@ func NewProblem(status int, detail string) *Problem {
 }
 
 // Error implements error. It lists the failing fields but no values.
-func (p *Problem) Error() string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "%d %s", p.Status, p.Title)
-	if p.Detail != "" {
-		b.WriteString(": " + p.Detail)
-	}
-	for i, e := range p.Errors {
-		if i == 0 {
-			b.WriteString(": ")
-		} else {
-			b.WriteString("; ")
-		}
-		b.WriteString(e.String())
-	}
-	return b.String()
-}
+func (p *Problem) Error() string { return validate.Format(p.Status, p.Title, p.Detail, p.Errors) }
 
 // StatusCode returns the HTTP status the problem is answered with.
 func (p *Problem) StatusCode() int { return p.Status }
-
-// String returns "pointer: detail" or "header NAME: detail".
-func (e FieldError) String() string {
-	switch {
-	case e.Header != "":
-		return "header " + e.Header + ": " + e.Detail
-	case e.Pointer != "":
-		return e.Pointer + ": " + e.Detail
-	}
-	return e.Detail
-}
 
 // statusClientClosedRequest is the status logged for a request whose
 // client went away before the answer (nginx's 499).
@@ -124,14 +93,7 @@ func fromValidate(err error) error {
 	if !ok {
 		return err
 	}
-	p := &Problem{Title: vp.Title, Status: vp.Status, Detail: vp.Detail}
-	if len(vp.Errors) > 0 {
-		p.Errors = make([]FieldError, len(vp.Errors))
-		for i, e := range vp.Errors {
-			p.Errors[i] = FieldError(e)
-		}
-	}
-	return p
+	return &Problem{Title: vp.Title, Status: vp.Status, Detail: vp.Detail, Errors: vp.Errors}
 }
 
 func toProblem(err error) *Problem {

@@ -552,7 +552,6 @@ func TestRoutesOutsideTheSpecPassThrough(t *testing.T) {
 	}
 }
 
-
 // TestGracefulShutdown starts Serve on a loopback port, holds a request in
 // the handler, stops the server (context cancelled, or SIGTERM caught by
 // the program's own signal.NotifyContext: the library installs no signal

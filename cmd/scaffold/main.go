@@ -11,9 +11,12 @@
 // `scaffold new myaddon` writes ./myaddon, a copy of the starter add-on in
 // cmd/scaffold/starter under the module path myaddon: Divar's callbacks in
 // api/openapi.yaml, the server generated from it in gen/, a handler where
-// every callback already answers what Divar accepts, a Persian landing page,
-// tests, and a README. It then runs `go mod tidy` in the new module, so the
-// project builds and tests green at once. From a checkout of kenarkit:
+// every callback already answers what Divar accepts, a Persian landing page
+// that asks the seller's consent, the loop that follows it (a post add-on,
+// event subscriptions renewed with each token refresh, a chat-bot greeting),
+// tests of all of it against divartest's fake Divar, and a README. It then
+// runs `go mod tidy` in the new module, so the project builds and tests
+// green at once. From a checkout of kenarkit:
 //
 //	go run ./cmd/scaffold new myaddon
 //	cd myaddon && KENAR_IDENTIFICATION_KEY=dev-key go run .

@@ -339,13 +339,17 @@ Next steps:
   cd %s
   export KENAR_IDENTIFICATION_KEY=...   # the identification key from the Kenar panel
   export PUBLIC_URL=https://...         # where Divar and users reach this add-on (a tunnel: see README.md)
+  export KENAR_API_KEY=...              # optional: the panel's API key, to act on Divar
+  export KENAR_APP_SLUG=... KENAR_OAUTH_SECRET=...   # optional: the app's slug and OAuth secret, to ask consent
   go run .                              # serves on :8080 (PORT to change)
-  go test ./...                         # proves the answers are what Divar accepts
+  go test ./...                         # proves the answers, and the whole consent loop, are what Divar accepts
 
 In the Kenar panel:
   "لینک درخواست دیوار برای گرفتن آدرس شروع"  (init callback)   = $PUBLIC_URL/divar/open-server-link
   "لینک درخواست دیوار برای دریافت اکشن پویا" (dynamic action) = $PUBLIC_URL/divar/dynamic-action
-  the events URL, if the add-on subscribes to events           = $PUBLIC_URL/divar/events
+  the events URL (subscriptions, chat bot, revocations)        = $PUBLIC_URL/divar/events
+  the direct link's Fallback URL                               = $PUBLIC_URL/divar/start
+  the OAuth redirect address                                   = $PUBLIC_URL/divar/oauth/callback
 
 Try each callback without Divar, against the running add-on (--url $PUBLIC_URL for the tunnel):
 %s`, rel, triggers())

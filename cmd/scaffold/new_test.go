@@ -148,6 +148,8 @@ func TestRenderedREADME(t *testing.T) {
 		"# myaddon\n",
 		"cloudflared tunnel --url http://localhost:8080", "ngrok http 8080", "export PUBLIC_URL=https://",
 		"$PUBLIC_URL/divar/open-server-link", "$PUBLIC_URL/divar/dynamic-action", "$PUBLIC_URL/divar/events",
+		"$PUBLIC_URL/divar/start", "$PUBLIC_URL/divar/oauth/callback", "KENAR_API_KEY", "KENAR_APP_SLUG", "KENAR_OAUTH_SECRET",
+		"KENAR_OAUTH_URL", "KENAR_API_URL", "REDIS_URL", "DRAIN_DELAY", "KENAR_REFRESH_INTERVAL", "/readyz",
 		"trigger open-server-link", "trigger dynamic-action", "trigger event",
 		"security: []", "req.Body.Raw().String(",
 	} {
@@ -196,7 +198,8 @@ func TestScaffoldEndToEnd(t *testing.T) {
 	}
 	scaffolded := time.Since(start)
 	for _, want := range []string{"scaffold: kenarkit: " + root + ", the checkout --sdk names", "Next steps:", "cd ", "KENAR_IDENTIFICATION_KEY",
-		"/divar/open-server-link", "/divar/dynamic-action", "/divar/events", "go test ./...",
+		"/divar/open-server-link", "/divar/dynamic-action", "/divar/events", "/divar/start", "/divar/oauth/callback",
+		"KENAR_API_KEY", "KENAR_APP_SLUG", "KENAR_OAUTH_SECRET", "go test ./...",
 		"trigger open-server-link", "trigger dynamic-action", "trigger event"} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("the next-steps message lacks %q:\n%s", want, stdout)

@@ -22,12 +22,12 @@ type Problem struct {
 	schema bool // the errors are fields breaking the schema, not a malformed body
 }
 
-// FieldError is one failing field: a JSON pointer into the body (RFC 6901)
-// or the name of a header, and what is wrong with it.
+// FieldError is one failing field of a request: a JSON pointer into the
+// body (RFC 6901), or the name of a header, and what is wrong with it.
 type FieldError struct {
-	Pointer string
-	Header  string
-	Detail  string
+	Pointer string `json:"pointer,omitempty"`
+	Header  string `json:"header,omitempty"`
+	Detail  string `json:"detail"`
 }
 
 // NewProblem returns a Problem with the given status, its standard title and
@@ -42,13 +42,17 @@ func NewProblem(status int, detail string) *Problem {
 func (p *Problem) IsSchema() bool { return p.schema }
 
 // Error lists the failing fields but no values.
-func (p *Problem) Error() string {
+func (p *Problem) Error() string { return Format(p.Status, p.Title, p.Detail, p.Errors) }
+
+// Format words a refusal as an error text: "status title: detail: field;
+// field", naming the fields but no values.
+func Format(status int, title, detail string, errs []FieldError) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%d %s", p.Status, p.Title)
-	if p.Detail != "" {
-		b.WriteString(": " + p.Detail)
+	fmt.Fprintf(&b, "%d %s", status, title)
+	if detail != "" {
+		b.WriteString(": " + detail)
 	}
-	for i, e := range p.Errors {
+	for i, e := range errs {
 		if i == 0 {
 			b.WriteString(": ")
 		} else {

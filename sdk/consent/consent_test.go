@@ -1,8 +1,8 @@
 package consent_test
 
 import (
-	"bytes"
 	"errors"
+	"github.com/kenarkit/kenarkit/internal/logtest"
 	"io"
 	"log/slog"
 	"net/http"
@@ -40,22 +40,8 @@ type fixture struct {
 	errs   []*consent.CallbackError
 }
 
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
+// syncBuffer is a log destination safe for the server's and client's goroutines.
+type syncBuffer = logtest.Buffer
 
 // newFixture starts the add-on: GET /start?user=&post= asks consent for
 // POST_ADDON_CREATE.<post> and offline_access; /callback is the Manager.

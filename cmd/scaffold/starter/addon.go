@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 
@@ -80,9 +81,11 @@ func NewAddon(cfg config, logger *slog.Logger) (*Addon, error) {
 		}
 	} else {
 		a.missing = append(a.missing, addonenv.APIKeyVar)
+		a.cannotSend()
 	}
 	if missing := cfg.OAuthMissing(); len(missing) > 0 {
 		a.missing = append(a.missing, missing...)
+		logger.Warn("the add-on cannot ask users' consent: set " + strings.Join(missing, " and "))
 		return a, nil
 	}
 	sealer, err := session.NewSealer(cfg.SessionKeys...)
@@ -140,14 +143,11 @@ func (a *Addon) DynamicAction(ctx context.Context, req gen.DynamicActionRequestO
 	if req.Body.Data().String("answer") == "yes" {
 		return sdk.Reply(sdk.OpenServerLink(sdk.Data{"answer": "yes"})).WithText(answerYes), nil
 	}
-	return sdk.TextMessage(answerReceived), nil
+	return sdk.TextMessage("درخواست شما دریافت شد."), nil
 }
 
-// The texts of the dynamic action's answers.
-const (
-	answerYes      = "بسیار خب، بفرمایید."
-	answerReceived = "درخواست شما دریافت شد."
-)
+// answerYes is the dynamic action's text for {"answer":"yes"}.
+const answerYes = "بسیار خب، بفرمایید."
 
 // Events receives the event webhooks: those the add-on subscribed to for
 // its users' posts (loop.go) and those set in the Kenar panel. a.events

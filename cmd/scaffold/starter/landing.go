@@ -76,8 +76,9 @@ func (a *Addon) Start(c echo.Context) error {
 	post := c.QueryParam("post_token")
 	view := pageView{Session: session.Landing{PostToken: post, ReturnTo: trustedCompletion(c.QueryParam("completion_url"))}}
 	if post == "" {
-		view.Problem = "این پیوند آگهی‌ای را نام نمی‌برد. لطفاً دوباره از دیوار وارد شوید."
-		return a.render(c, http.StatusBadRequest, view)
+		// Divar opens the direct link without a post from touchpoints
+		// of no post: the page then asks no consent.
+		return a.render(c, http.StatusOK, view)
 	}
 	status, err := a.offerConsent(c, &view, "", post, view.Session.ReturnTo)
 	if err != nil {

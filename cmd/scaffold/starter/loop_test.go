@@ -205,13 +205,21 @@ func TestConsentFromTheDirectLink(t *testing.T) {
 	}
 }
 
-func TestDirectLinkWithoutAPost(t *testing.T) {
+func TestDirectLinkWithoutAUsablePost(t *testing.T) {
 	f := startLoop(t, nil)
-	for _, q := range []string{"", "?post_token=" + url.QueryEscape("a.b c")} {
-		status, page := f.open(t, f.srv.URL+startPath+q)
-		if status != http.StatusBadRequest || strings.Contains(page, `id="consent"`) || !strings.Contains(page, `class="problem"`) {
-			t.Errorf("%q: status %d, want 400 and a page saying so:\n%s", q, status, page)
-		}
+	for _, tc := range []struct {
+		name, query string
+		status      int
+	}{
+		{"none, from a touchpoint of no post", "", http.StatusOK},
+		{"one that cannot be a scope", "?post_token=" + url.QueryEscape("a.b c"), http.StatusBadRequest},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			status, page := f.open(t, f.srv.URL+startPath+tc.query)
+			if status != tc.status || strings.Contains(page, `id="consent"`) || !strings.Contains(page, `href="`+sdk.CompletionURL+`"`) {
+				t.Errorf("status %d, want %d, no consent and a way back to Divar:\n%s", status, tc.status, page)
+			}
+		})
 	}
 }
 
@@ -374,7 +382,7 @@ func TestStartGetsTheGreeting(t *testing.T) {
 	}
 	// The tap comes back as a dynamic action.
 	answer := f.divar.DynamicAction(divartest.DynamicAction().Data(m.Buttons.Rows[0].Buttons[1].Action.GetDynamicAction.Data))
-	if answer.TextMessage != answerReceived {
+	if answer.TextMessage != answerNo {
 		t.Errorf("the no's answer %+v", answer)
 	}
 }
@@ -455,4 +463,26 @@ func (l *logBuffer) String() string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.b.String()
+}
+
+// A seller who declines on Divar's page gets the consent's page saying
+// so, and nothing is done on their post.
+func TestConsentDeclined(t *testing.T) {
+	f := startLoop(t, nil)
+	f.oauth.Deny(true)
+	_, page := f.open(t, f.divar.OpenServerLink(divartest.OpenServerLink()).URL)
+	m := consentButton.FindStringSubmatch(page)
+	if m == nil {
+		t.Fatalf("no consent button:\n%s", page)
+	}
+	status, page := f.open(t, html.UnescapeString(m[1]))
+	if status != http.StatusForbidden && status != http.StatusBadRequest {
+		t.Errorf("declined: status %d, want a 4xx page:\n%s", status, page)
+	}
+	if n := len(f.api.PostAddons(seedPost)) + len(f.api.Subscriptions()); n != 0 {
+		t.Errorf("%d calls acted on a declined consent", n)
+	}
+	if users, _ := f.addon.follows.Users(t.Context()); len(users) != 0 {
+		t.Errorf("following for %v", users)
+	}
 }

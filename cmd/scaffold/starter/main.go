@@ -40,6 +40,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -87,12 +88,19 @@ func run(ctx context.Context, getenv func(string) string, logger *slog.Logger) e
 		ln.Close()
 		return err
 	}
-	defer addon.Close()
-	go addon.KeepFresh(ctx, cfg.RefreshInterval)
-	return cfg.Serve(ctx, ln, e, logger,
+	freshCtx, stopFresh := context.WithCancel(ctx)
+	fresh := make(chan struct{})
+	go func() {
+		defer close(fresh)
+		addon.KeepFresh(freshCtx, cfg.RefreshInterval)
+	}()
+	err = cfg.Serve(ctx, ln, e, logger,
 		slog.String("landing", cfg.PublicURL+landingPath),
 		slog.String("direct_link", cfg.PublicURL+startPath),
 		slog.String("oauth_redirect", cfg.PublicURL+callbackPath))
+	stopFresh()
+	<-fresh
+	return errors.Join(err, addon.Close())
 }
 
 // refreshIntervalVar names how often the tokens are checked.

@@ -1,20 +1,27 @@
 package main
 
 import (
+	"context"
+	"log/slog"
+	"net/http"
+	"regexp"
 	"strings"
 	"testing"
+	"time"
 )
+
+// env is an environment with an identification key and kv.
+func env(kv ...string) func(string) string {
+	m := map[string]string{"KENAR_IDENTIFICATION_KEY": "k"}
+	for i := 0; i+1 < len(kv); i += 2 {
+		m[kv[i]] = kv[i+1]
+	}
+	return func(k string) string { return m[k] }
+}
 
 // The environment itself (keys, PORT, PUBLIC_URL) is kenarkit's
 // addonenv, tested there; this tests what the add-on adds to it.
 func TestLoadConfig(t *testing.T) {
-	env := func(kv ...string) func(string) string {
-		m := map[string]string{"KENAR_IDENTIFICATION_KEY": "k"}
-		for i := 0; i+1 < len(kv); i += 2 {
-			m[kv[i]] = kv[i+1]
-		}
-		return func(k string) string { return m[k] }
-	}
 	for _, tc := range []struct {
 		name    string
 		getenv  func(string) string
@@ -23,11 +30,22 @@ func TestLoadConfig(t *testing.T) {
 		{name: "defaults", getenv: env()},
 		{name: "no key refuses to start", getenv: env("KENAR_IDENTIFICATION_KEY", ""), wantErr: "KENAR_IDENTIFICATION_KEY"},
 		{name: "session keys must be valid", getenv: env("SESSION_KEYS", "short"), wantErr: "SESSION_KEYS"},
+		{name: "a refresh interval", getenv: env("KENAR_REFRESH_INTERVAL", "30s")},
+		{name: "a refresh interval must be a duration", getenv: env("KENAR_REFRESH_INTERVAL", "30"), wantErr: "KENAR_REFRESH_INTERVAL"},
+		{name: "a refresh interval must be under the refresh margin", getenv: env("KENAR_REFRESH_INTERVAL", "5m"), wantErr: "KENAR_REFRESH_INTERVAL"},
+		{name: "OAuth over plain HTTP off loopback refuses to start", getenv: env("PUBLIC_URL", "http://addon.example.com", "KENAR_APP_SLUG", "a", "KENAR_OAUTH_SECRET", "s"), wantErr: "PUBLIC_URL"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg, err := loadConfig(tc.getenv)
+			if err == nil {
+				// What main does next, short of listening.
+				var addon *Addon
+				if _, addon, err = newServer(t.Context(), cfg, slog.New(slog.DiscardHandler)); err == nil {
+					addon.Close()
+				}
+			}
 			if tc.wantErr == "" {
-				if err != nil || cfg.Port != "8080" || len(cfg.Keys) != 1 {
+				if err != nil || cfg.Port != "8080" || len(cfg.Keys) != 1 || cfg.RefreshInterval <= 0 {
 					t.Fatalf("cfg %+v, err %v", cfg, err)
 				}
 				return
@@ -37,4 +55,55 @@ func TestLoadConfig(t *testing.T) {
 			}
 		})
 	}
+}
+
+// At SIGTERM (ctx done) /readyz turns 503 while the add-on goes on
+// serving for DRAIN_DELAY, each answer closing its connection; then run
+// returns.
+func TestReadinessAndDrain(t *testing.T) {
+	logs := &logBuffer{}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan error, 1)
+	getenv := env("PORT", "0", "DRAIN_DELAY", "3s")
+	go func() { done <- run(ctx, getenv, slog.New(slog.NewTextHandler(logs, nil))) }()
+	serving := regexp.MustCompile(`msg=serving addr=\S*:(\d+)`)
+	port := waitFor(t, func() []string {
+		if m := serving.FindStringSubmatch(logs.String()); m != nil {
+			return m[1:]
+		}
+		return nil
+	})[0]
+	readyz := "http://127.0.0.1:" + port + "/readyz"
+	if status, _ := getStatus(t, readyz); status != http.StatusOK {
+		t.Fatalf("/readyz %d before SIGTERM, want 200", status)
+	}
+	cancel()
+	// The server sees ctx done a moment after /readyz does.
+	waitFor(t, func() []int {
+		if status, closes := getStatus(t, readyz); status == http.StatusServiceUnavailable && closes {
+			return []int{status}
+		}
+		return nil
+	})
+	if status, _ := getStatus(t, "http://127.0.0.1:"+port+"/healthz"); status != http.StatusOK {
+		t.Errorf("/healthz during the drain: %d, want 200: the add-on still serves", status)
+	}
+	if err := <-done; err != nil {
+		t.Fatalf("run: %v", err)
+	}
+	if !strings.Contains(logs.String(), "draining") || !strings.Contains(logs.String(), "shut down") {
+		t.Errorf("the log does not tell the drain and the shutdown:\n%s", logs)
+	}
+}
+
+func getStatus(t *testing.T, u string) (status int, closes bool) {
+	t.Helper()
+	client := &http.Client{Timeout: 10 * time.Second}
+	res, err := client.Get(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	return res.StatusCode, res.Close
 }
