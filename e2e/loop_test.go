@@ -48,6 +48,7 @@ var yes = map[string]any{"answer": "yes"}
 // is answered. Then the access token expires; the add-on refreshes it and
 // makes the subscriptions again with the new token.
 func TestConsentLoopServerLink(t *testing.T) {
+	t.Parallel()
 	ctx := browser(t)
 	d := newFakeDivar(t)
 	d.oauth.SetAccessTokenTTL(accessTokenTTL)
@@ -115,6 +116,7 @@ func TestConsentLoopServerLink(t *testing.T) {
 // fallback address with post_token and completion_url in the query, with
 // no callback first.
 func TestConsentLoopDirectLink(t *testing.T) {
+	t.Parallel()
 	ctx := browser(t)
 	d := newFakeDivar(t)
 	a := startAddon(t, d)
@@ -132,6 +134,7 @@ func TestConsentLoopDirectLink(t *testing.T) {
 // add-on's redirect address answers a page that says so, with a 4xx, and
 // creates nothing.
 func TestConsentDeclined(t *testing.T) {
+	t.Parallel()
 	ctx := browser(t)
 	d := newFakeDivar(t)
 	a := startAddon(t, d)
