@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 	"github.com/kenarkit/kenarkit/cmd/scaffold/starter/gen"
 	"github.com/kenarkit/kenarkit/sdk"
@@ -69,7 +70,7 @@ func TestConsentLoopServerLink(t *testing.T) {
 
 	shot := consentPage(t, ctx, answer.URL)
 	screenshot(t, "consent.png", shot, true)
-	returned := giveConsent(t, ctx, d, requested, serverLinkPost)
+	returned := giveConsent(t, ctx, d, a, requested)
 	if returned != nil {
 		screenshot(t, "consent-return.png", returned, true)
 	}
@@ -102,7 +103,7 @@ func TestConsentLoopServerLink(t *testing.T) {
 		}
 		page, err := chromedp.Run(ctx, chromedp.NavigateResponse(buyer.URL))
 		if err != nil || page.Status != http.StatusOK {
-			t.Errorf("the page the init callback answered for open_server_link %s does not open: %v %v", mustJSON(t, data), page, err)
+			t.Errorf("the page the init callback answered for open_server_link %s does not open: %+v, %v", mustJSON(t, data), page, err)
 		}
 	}
 
@@ -125,7 +126,7 @@ func TestConsentLoopDirectLink(t *testing.T) {
 	start := a.url + "/divar/start?" + url.Values{"post_token": {directLinkPost}, "completion_url": {sdk.CompletionURL}}.Encode()
 	shot := consentPage(t, ctx, start)
 	screenshot(t, "consent-direct.png", shot, false)
-	giveConsent(t, ctx, d, requested, directLinkPost)
+	giveConsent(t, ctx, d, a, requested)
 	sent := checkPostAddon(t, d, directLinkPost)
 	checkSubscribed(t, d, directLinkPost, sent.token)
 }
@@ -198,7 +199,7 @@ func consentPage(t *testing.T, ctx context.Context, pageURL string) []byte {
 // checks the browser ends at Divar's completion address, directly or
 // through a page of the add-on's with a link there. It returns that page's
 // screenshot, or nil when the add-on sent the browser straight on.
-func giveConsent(t *testing.T, ctx context.Context, d *fakeDivar, requested <-chan string, post string) []byte {
+func giveConsent(t *testing.T, ctx context.Context, d *fakeDivar, a *addon, requested <-chan string) []byte {
 	t.Helper()
 	before := d.oauth.Issued("authorization_code")
 	resp := click(t, ctx, "#consent")
@@ -208,7 +209,7 @@ func giveConsent(t *testing.T, ctx context.Context, d *fakeDivar, requested <-ch
 	var returned []byte
 	if resp.URL != sdk.CompletionURL {
 		// A page of the add-on's: it must lead on to the completion address.
-		if u, _ := url.Parse(resp.URL); u == nil || !strings.HasPrefix(resp.URL, "http://127.0.0.1:") {
+		if !strings.HasPrefix(resp.URL, a.url+"/") {
 			t.Fatalf("after consent the browser is at %s: neither Divar's completion address nor the add-on", resp.URL)
 		}
 		if resp.Status != http.StatusOK {
@@ -237,7 +238,7 @@ func giveConsent(t *testing.T, ctx context.Context, d *fakeDivar, requested <-ch
 
 // click clicks sel and returns the response of the page the navigation it
 // starts ends at, through every redirect.
-func click(t *testing.T, ctx context.Context, sel string) *networkResponse {
+func click(t *testing.T, ctx context.Context, sel string) *network.Response {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(ctx, time.Minute) // a bound on a hang
 	defer cancel()
@@ -245,12 +246,7 @@ func click(t *testing.T, ctx context.Context, sel string) *networkResponse {
 	if err != nil {
 		t.Fatalf("clicking %s: %v", sel, err)
 	}
-	return &networkResponse{URL: resp.URL, Status: int(resp.Status)}
-}
-
-type networkResponse struct {
-	URL    string
-	Status int
+	return resp
 }
 
 // postAddonSent is what checkPostAddon found in the post add-on.
