@@ -17,6 +17,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -163,29 +164,77 @@ func (d *fakeDivar) bearerTokens() []string {
 
 // addon is the starter add-on running as a process of its own.
 type addon struct {
-	url    string // its PUBLIC_URL: http://127.0.0.1:port
+	url    string // its PUBLIC_URL, where Divar and browsers reach it
+	addr   string // where it listens: http://127.0.0.1:port
 	key    string // its SESSION_KEYS
 	cmd    *exec.Cmd
 	log    *syncBuffer
 	exited chan struct{}
+	stop   func() // SIGTERM, once; waits for the exit and checks it
 }
 
 // startAddon runs the starter against d with the environment a deployment
-// sets (extra overrides it) and waits until it is ready; it is stopped
-// with SIGTERM when the test ends, which must end it cleanly. Its log is
-// shown when the test fails, and must hold no secret and no data race.
-func startAddon(t *testing.T, d *fakeDivar, extra ...string) *addon {
+// sets (env overrides it), reached directly at its PUBLIC_URL, and waits
+// until it is ready.
+func startAddon(t *testing.T, d *fakeDivar, env ...string) *addon {
+	t.Helper()
+	port := freePort(t)
+	return runAddon(t, d, port, "http://127.0.0.1:"+port, sessionKey(t), env...)
+}
+
+// startReplicas runs n (at least 2) replicas of the starter sharing the
+// Redis at redisURL and their session keys, behind a loopback balancer:
+// Divar's redirect back after consent goes to the last replica, every
+// other request to the others in turn, so that a consent always ends on
+// another replica than the one it began on. It returns the balancer's
+// address, the replicas' PUBLIC_URL, and the replicas.
+func startReplicas(t *testing.T, d *fakeDivar, n int, redisURL string) (string, []*addon) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	public, key := "http://"+ln.Addr().String(), sessionKey(t)
+	var replicas []*addon
+	var targets []*url.URL
+	for range n {
+		a := runAddon(t, d, freePort(t), public, key, "REDIS_URL="+redisURL)
+		u, _ := url.Parse(a.addr)
+		replicas, targets = append(replicas, a), append(targets, u)
+	}
+	var next atomic.Uint64
+	balancer := &httputil.ReverseProxy{Rewrite: func(r *httputil.ProxyRequest) {
+		target := targets[len(targets)-1]
+		if r.In.URL.Path != "/divar/oauth/callback" {
+			target = targets[next.Add(1)%uint64(len(targets)-1)]
+		}
+		r.SetURL(target)
+		r.Out.Host = r.In.Host
+	}}
+	srv := &http.Server{Handler: balancer, ReadHeaderTimeout: 10 * time.Second}
+	go srv.Serve(ln)
+	t.Cleanup(func() { srv.Close() })
+	return public, replicas
+}
+
+// runAddon runs the starter listening on port, with publicURL as its
+// PUBLIC_URL (registered with the fake OAuth server as the app's redirect
+// address) and key as its SESSION_KEYS, and waits until it is ready. It is
+// stopped with SIGTERM when the test ends, which must end it cleanly. Its
+// log is shown when the test fails, and must hold no secret and no data
+// race.
+func runAddon(t *testing.T, d *fakeDivar, port, publicURL, key string, env ...string) *addon {
 	t.Helper()
 	bin := starterBinary(t)
-	port := freePort(t)
-	a := &addon{url: "http://127.0.0.1:" + port, key: sessionKey(t), log: &syncBuffer{}, exited: make(chan struct{})}
+	a := &addon{url: publicURL, addr: "http://127.0.0.1:" + port, key: key, log: &syncBuffer{}, exited: make(chan struct{})}
 	d.oauth.Register(divartest.OAuthClient{ID: appSlug, Secret: oauthSecret,
-		RedirectURIs: []string{a.url + "/divar/oauth/callback"}})
-	env := append(os.Environ(),
+		RedirectURIs: []string{publicURL + "/divar/oauth/callback"}})
+	a.cmd = exec.Command(bin)
+	a.cmd.Env = append(append(os.Environ(), // the last of a name wins
 		"KENAR_IDENTIFICATION_KEY="+divartest.Key,
 		"PORT="+port,
-		"PUBLIC_URL="+a.url,
-		"SESSION_KEYS="+a.key,
+		"PUBLIC_URL="+publicURL,
+		"SESSION_KEYS="+key,
 		"KENAR_API_KEY="+apiKey,
 		"KENAR_API_URL="+d.apiURL,
 		"KENAR_APP_SLUG="+appSlug,
@@ -194,16 +243,14 @@ func startAddon(t *testing.T, d *fakeDivar, extra ...string) *addon {
 		"REDIS_URL=",
 		"DRAIN_DELAY=0s",
 		"KENAR_REFRESH_INTERVAL=1s",
-	)
-	a.cmd = exec.Command(bin)
-	a.cmd.Env = append(env, extra...)
+	), env...)
 	a.cmd.Stdout, a.cmd.Stderr = a.log, a.log
 	if err := a.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
 	var waitErr error
 	go func() { waitErr = a.cmd.Wait(); close(a.exited) }()
-	t.Cleanup(func() {
+	a.stop = sync.OnceFunc(func() {
 		_ = a.cmd.Process.Signal(syscall.SIGTERM)
 		select {
 		case <-a.exited:
@@ -215,13 +262,52 @@ func startAddon(t *testing.T, d *fakeDivar, extra ...string) *addon {
 			<-a.exited
 			t.Error("the add-on did not end within 30 s of SIGTERM")
 		}
+	})
+	t.Cleanup(func() {
+		a.stop()
 		a.checkLog(t, d)
 		if t.Failed() {
-			t.Logf("the add-on's log:\n%s", a.log.String())
+			t.Logf("the log of the add-on at %s:\n%s", a.addr, a.log.String())
 		}
 	})
 	a.waitReady(t)
 	return a
+}
+
+// startRedis starts a redis-server of the test's own on a unix socket and
+// returns its REDIS_URL. The test is skipped when redis-server is not
+// installed, unless KENARKIT_REDIS=1 (CI), when that is a failure.
+func startRedis(t *testing.T) string {
+	t.Helper()
+	bin, err := exec.LookPath("redis-server")
+	if err != nil {
+		if os.Getenv("KENARKIT_REDIS") == "1" {
+			t.Fatal("redis-server is not installed (apt-get install redis-server)")
+		}
+		t.Skip("redis-server is not installed; set KENARKIT_REDIS=1 to make this a failure")
+	}
+	dir := t.TempDir()
+	sock := filepath.Join(dir, "redis.sock")
+	cmd := exec.Command(bin, "--port", "0", "--unixsocket", sock, "--save", "", "--appendonly", "no", "--dir", dir)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	eventually(t, "redis-server answers PING", func() (bool, string) {
+		c, err := net.DialTimeout("unix", sock, time.Second)
+		if err != nil {
+			return false, err.Error()
+		}
+		defer c.Close()
+		_ = c.SetDeadline(time.Now().Add(time.Second))
+		reply := make([]byte, 7)
+		if _, err := c.Write([]byte("PING\r\n")); err != nil {
+			return false, err.Error()
+		}
+		_, err = io.ReadFull(c, reply)
+		return err == nil && string(reply) == "+PONG\r\n", fmt.Sprintf("%q %v", reply, err)
+	})
+	return "unix://" + sock
 }
 
 // waitReady polls GET /readyz until it answers 200, for at most 60 s.
@@ -230,7 +316,7 @@ func (a *addon) waitReady(t *testing.T) {
 	client := &http.Client{Timeout: 2 * time.Second}
 	deadline := time.Now().Add(60 * time.Second)
 	for {
-		resp, err := client.Get(a.url + "/readyz")
+		resp, err := client.Get(a.addr + "/readyz")
 		if err == nil {
 			resp.Body.Close()
 			switch resp.StatusCode {

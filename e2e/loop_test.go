@@ -50,11 +50,36 @@ var yes = map[string]any{"answer": "yes"}
 // makes the subscriptions again with the new token.
 func TestConsentLoopServerLink(t *testing.T) {
 	t.Parallel()
-	ctx := browser(t)
 	d := newFakeDivar(t)
 	d.oauth.SetAccessTokenTTL(accessTokenTTL)
-	a := startAddon(t, d)
-	callbacks := divartest.Dial(t, gen.GetSpec, a.url)
+	walkServerLink(t, d, startAddon(t, d).url, true, nil)
+}
+
+// TestConsentLoopTwoReplicas walks the same loop with two replicas of the
+// add-on sharing a real Redis (tokens, landing sessions, used OAuth
+// states, followed posts, events handled), behind a balancer that sends
+// Divar's redirect back after consent to the one the consent did not begin
+// on. Both check the tokens, so each refresh must happen once: a rotated
+// refresh token used twice makes Divar revoke the whole grant, and the
+// subscriptions would not be renewed. Before the token expires, the
+// replica that received the consent stops: the other must renew the
+// subscriptions from what Redis holds.
+func TestConsentLoopTwoReplicas(t *testing.T) {
+	t.Parallel()
+	redisURL := startRedis(t)
+	d := newFakeDivar(t)
+	d.oauth.SetAccessTokenTTL(accessTokenTTL)
+	publicURL, replicas := startReplicas(t, d, 2, redisURL)
+	walkServerLink(t, d, publicURL, false, replicas[1].stop)
+}
+
+// walkServerLink walks the server-link loop against the add-on at
+// publicURL; readme: its screenshots are the README's. beforeExpiry, if
+// set, runs before the token's expiry.
+func walkServerLink(t *testing.T, d *fakeDivar, publicURL string, readme bool, beforeExpiry func()) {
+	t.Helper()
+	ctx := browser(t)
+	callbacks := divartest.Dial(t, gen.GetSpec, publicURL)
 	requested := interceptDivar(t, ctx)
 
 	// Divar's init callback, with the current documentation's names: the
@@ -64,15 +89,15 @@ func TestConsentLoopServerLink(t *testing.T) {
 	if t.Failed() {
 		t.FailNow()
 	}
-	if !strings.HasPrefix(answer.URL, a.url+"/") {
-		t.Fatalf("the init callback answered %q, not a page of the add-on's (%s)", answer.URL, a.url)
+	if !strings.HasPrefix(answer.URL, publicURL+"/") {
+		t.Fatalf("the init callback answered %q, not a page of the add-on's (%s)", answer.URL, publicURL)
 	}
 
 	shot := consentPage(t, ctx, answer.URL)
-	screenshot(t, "consent.png", shot, true)
-	returned := giveConsent(t, ctx, d, a, requested)
+	screenshot(t, "consent.png", shot, readme)
+	returned := giveConsent(t, ctx, d, publicURL, requested)
 	if returned != nil {
-		screenshot(t, "consent-return.png", returned, true)
+		screenshot(t, "consent-return.png", returned, readme)
 	}
 
 	sent := checkPostAddon(t, d, serverLinkPost)
@@ -107,6 +132,9 @@ func TestConsentLoopServerLink(t *testing.T) {
 		}
 	}
 
+	if beforeExpiry != nil {
+		beforeExpiry()
+	}
 	// The consent's access token expires at Divar; the add-on refreshes it
 	// and subscribes again with the new one, as a subscription lasts only
 	// as long as the token it was made with.
@@ -126,7 +154,7 @@ func TestConsentLoopDirectLink(t *testing.T) {
 	start := a.url + "/divar/start?" + url.Values{"post_token": {directLinkPost}, "completion_url": {sdk.CompletionURL}}.Encode()
 	shot := consentPage(t, ctx, start)
 	screenshot(t, "consent-direct.png", shot, false)
-	giveConsent(t, ctx, d, a, requested)
+	giveConsent(t, ctx, d, a.url, requested)
 	sent := checkPostAddon(t, d, directLinkPost)
 	checkSubscribed(t, d, directLinkPost, sent.token)
 }
@@ -199,7 +227,7 @@ func consentPage(t *testing.T, ctx context.Context, pageURL string) []byte {
 // checks the browser ends at Divar's completion address, directly or
 // through a page of the add-on's with a link there. It returns that page's
 // screenshot, or nil when the add-on sent the browser straight on.
-func giveConsent(t *testing.T, ctx context.Context, d *fakeDivar, a *addon, requested <-chan string) []byte {
+func giveConsent(t *testing.T, ctx context.Context, d *fakeDivar, publicURL string, requested <-chan string) []byte {
 	t.Helper()
 	before := d.oauth.Issued("authorization_code")
 	resp := click(t, ctx, "#consent")
@@ -209,7 +237,7 @@ func giveConsent(t *testing.T, ctx context.Context, d *fakeDivar, a *addon, requ
 	var returned []byte
 	if resp.URL != sdk.CompletionURL {
 		// A page of the add-on's: it must lead on to the completion address.
-		if !strings.HasPrefix(resp.URL, a.url+"/") {
+		if !strings.HasPrefix(resp.URL, publicURL+"/") {
 			t.Fatalf("after consent the browser is at %s: neither Divar's completion address nor the add-on", resp.URL)
 		}
 		if resp.Status != http.StatusOK {
