@@ -110,20 +110,18 @@ func newFakeDivar(t *testing.T) *fakeDivar {
 	if err != nil {
 		t.Fatal(err)
 	}
-	proxy := httputil.NewSingleHostReverseProxy(target)
-	direct := proxy.Director
-	proxy.Director = func(r *http.Request) {
+	proxy := &httputil.ReverseProxy{Rewrite: func(r *httputil.ProxyRequest) {
 		var body []byte
-		if r.Body != nil {
-			body, _ = io.ReadAll(r.Body)
-			r.Body = io.NopCloser(bytes.NewReader(body))
+		if r.Out.Body != nil {
+			body, _ = io.ReadAll(r.Out.Body)
+			r.Out.Body = io.NopCloser(bytes.NewReader(body))
 		}
-		tok, _ := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		tok, _ := strings.CutPrefix(r.Out.Header.Get("Authorization"), "Bearer ")
 		d.mu.Lock()
-		d.calls = append(d.calls, apiCall{Method: r.Method, Path: r.URL.Path, Body: body, Token: tok})
+		d.calls = append(d.calls, apiCall{Method: r.Out.Method, Path: r.Out.URL.Path, Body: body, Token: tok})
 		d.mu.Unlock()
-		direct(r)
-	}
+		r.SetURL(target)
+	}}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
