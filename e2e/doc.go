@@ -7,4 +7,12 @@
 // KENARKIT_E2E=1 makes a missing chromium a failure instead of a skip (CI
 // sets it); KENARKIT_CHROMIUM names another browser binary;
 // KENARKIT_SCREENSHOT=path also saves the landing page's screenshot there.
+//
+// The consent loop's tests (loop_test.go) run the scaffold's starter
+// add-on (cmd/scaffold/starter, built by the test, with -race under -race)
+// as a process of its own, configured from the environment as deployed,
+// against divartest's fake Divar: the open-platform API and the OAuth
+// server. KENARKIT_ADDON=path runs another binary with the same contract
+// instead; KENARKIT_SCREENSHOTS=dir saves the consent pages' screenshots
+// there (docs/screenshots).
 package e2e

@@ -189,6 +189,17 @@ func (o *OAuth) SetGrace(d time.Duration) {
 	o.grace = d
 }
 
+// SetAccessTokenTTL makes the access tokens issued from now on last d
+// ([OAuthAccessTokenTTL] by default), in expires_in and by the fake's
+// clock: for an add-on running as a process of its own, whose clock the
+// test cannot advance, a token short enough that its refresh falls due
+// while the test runs.
+func (o *OAuth) SetAccessTokenTTL(d time.Duration) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.accessTT = d
+}
+
 // BeforeToken sets f to run at each token request, before it is handled,
 // with its grant_type: a test can hold a refresh there to make callers
 // overlap. nil removes it.

@@ -239,6 +239,28 @@ func TestFakeOAuthRefresh(t *testing.T) {
 	}
 }
 
+func TestFakeOAuthAccessTokenTTL(t *testing.T) {
+	o := newFakeOAuth(t)
+	o.SetAccessTokenTTL(5*time.Minute + 3*time.Second)
+	_, tok := postToken(t, o, exchangeForm(codeFor(t, o, "POST_ADDON_CREATE.AZTH74V2 offline_access")), false)
+	if tok["expires_in"] != float64(303) {
+		t.Errorf("expires_in = %v, want 303", tok["expires_in"])
+	}
+	at := tok["access_token"].(string)
+	o.Advance(5*time.Minute + 2*time.Second)
+	if _, ok := o.Scopes(at); !ok {
+		t.Error("the access token expired before its life")
+	}
+	o.Advance(time.Second)
+	if _, ok := o.Scopes(at); ok {
+		t.Error("the access token outlived its life")
+	}
+	_, refreshed := postToken(t, o, refreshForm(tok["refresh_token"].(string)), false)
+	if refreshed["expires_in"] != float64(303) {
+		t.Errorf("a refresh's expires_in = %v, want 303", refreshed["expires_in"])
+	}
+}
+
 func TestFakeOAuthGraceAndRevoke(t *testing.T) {
 	o := newFakeOAuth(t)
 	o.SetGrace(2 * time.Minute)
