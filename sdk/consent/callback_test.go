@@ -3,6 +3,7 @@ package consent_test
 import (
 	"context"
 	"errors"
+	"github.com/kenarkit/kenarkit/sdk"
 	"io"
 	"net/http"
 	"net/url"
@@ -252,6 +253,9 @@ func TestCallbackRefusals(t *testing.T) {
 			}
 			if !strings.Contains(body, tc.page) || !strings.Contains(body, `lang="fa"`) || !strings.ContainsAny(body, "آابپتثجچحخدذرزژسشصضطظعغفقکگلمنوهی") {
 				t.Errorf("page lacks %q or its Persian text:\n%s", tc.page, body)
+			}
+			if !strings.Contains(body, `href="`+sdk.CompletionURL+`"`) {
+				t.Errorf("the page has no way back to Divar:\n%s", body)
 			}
 			if strings.Contains(body, "ory_") || strings.Contains(body, secret) {
 				t.Errorf("the page shows a token, a code or the secret:\n%s", body)

@@ -4,6 +4,9 @@ import (
 	"errors"
 	"html/template"
 	"net/http"
+	"strings"
+
+	"github.com/kenarkit/kenarkit/sdk"
 )
 
 // page is a short bilingual page: what happened and what to do.
@@ -63,11 +66,13 @@ var pageTemplate = template.Must(template.New("page").Parse(`<!doctype html>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="robots" content="noindex">
 <title>{{.Title}}</title>
-<style>body{font-family:Vazirmatn,Tahoma,sans-serif;max-width:32rem;margin:3rem auto;padding:0 1rem;line-height:1.7;color:#222}p[lang=en]{direction:ltr;text-align:left;color:#555}</style>
+<style>body{font-family:Vazirmatn,Tahoma,sans-serif;max-width:32rem;margin:3rem auto;padding:0 1rem;line-height:1.7;color:#222}[lang=en]{direction:ltr;text-align:left;color:#555}h1{font-size:1.5rem;margin-bottom:0}h2{font-size:1rem;font-weight:normal;margin-top:0}a.back{display:block;margin-top:2rem;padding:.8rem;border:1px solid #bbb;border-radius:.5rem;text-align:center;color:#222;text-decoration:none}</style>
 </head><body>
-<h1>{{.Title}}</h1>
+<h1>{{.fa}}</h1>
+<h2 lang="en" dir="ltr">{{.en}}</h2>
 <p>{{.Fa}}</p>
 <p lang="en" dir="ltr">{{.En}}</p>
+<a class="back" href="{{.back}}">بازگشت به دیوار · Back to Divar</a>
 </body></html>
 `))
 
@@ -92,5 +97,9 @@ func writePage(w http.ResponseWriter, status int, p page) {
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'")
 	w.WriteHeader(status)
-	_ = pageTemplate.Execute(w, p)
+	fa, en, _ := strings.Cut(p.Title, " · ")
+	_ = pageTemplate.Execute(w, map[string]string{
+		"Title": p.Title, "fa": fa, "en": en, "Fa": p.Fa, "En": p.En,
+		"back": sdk.CompletionURL, // Divar's address for the end of any flow
+	})
 }
