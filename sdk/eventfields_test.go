@@ -275,3 +275,16 @@ func fileSize(m sdk.ChatMessage) sdk.Int64 {
 	}
 	return m.FileData.SizeBytes
 }
+
+// An Event decodes leniently through encoding/json too: a member that does
+// not fit is named by Mismatch, the event is kept whole in Raw.
+func TestEventWithEncodingJSON(t *testing.T) {
+	var e sdk.Event
+	body := `{"type":"NEW_MESSAGE","new_message":{"id":"m1","sent_at":"yesterday"}}`
+	if err := stdjson.Unmarshal([]byte(body), &e); err != nil {
+		t.Fatal(err)
+	}
+	if e.Type != sdk.EventNewMessage || e.Mismatch() == nil || string(e.Raw()) != body {
+		t.Errorf("type %q, mismatch %v, raw %s", e.Type, e.Mismatch(), e.Raw())
+	}
+}

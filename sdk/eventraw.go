@@ -49,15 +49,9 @@ func (e *Event) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 	return nil
 }
 
-// UnmarshalJSON is [Event.UnmarshalJSONFrom] for encoding/json.
-func (e *Event) UnmarshalJSON(b []byte) error { return json.Unmarshal(b, (*eventWrapper)(e)) }
-
-// eventWrapper lets UnmarshalJSON reach UnmarshalJSONFrom through json v2.
-type eventWrapper Event
-
-func (w *eventWrapper) UnmarshalJSONFrom(d *jsontext.Decoder) error {
-	return (*Event)(w).UnmarshalJSONFrom(d)
-}
+// UnmarshalJSON is [Event.UnmarshalJSONFrom] for encoding/json (json v2
+// calls UnmarshalJSONFrom, which it prefers).
+func (e *Event) UnmarshalJSON(b []byte) error { return json.Unmarshal(b, e) }
 
 // decodeMembers decodes each member of the object raw into its field,
 // leaving unset the ones that do not fit, and names those.
