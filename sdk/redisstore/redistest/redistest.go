@@ -5,6 +5,8 @@ package redistest
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"io"
 	"net"
 	"os"
@@ -23,29 +25,42 @@ import (
 // failure.
 func Start(tb testing.TB) string {
 	tb.Helper()
+	url, stop, err := StartServer(tb.TempDir())
+	switch {
+	case errors.Is(err, ErrNotInstalled) && os.Getenv("KENARKIT_REDIS") != "1":
+		tb.Skip("redis-server is not installed; set KENARKIT_REDIS=1 to make this a failure")
+	case err != nil:
+		tb.Fatal(err)
+	}
+	tb.Cleanup(stop)
+	return url
+}
+
+// ErrNotInstalled: there is no redis-server on the PATH.
+var ErrNotInstalled = errors.New("redistest: redis-server is not installed (apt-get install redis-server)")
+
+// StartServer is Start for a TestMain, where there is no testing.TB: it
+// starts redis-server with its socket and files in dir, and returns its URL
+// and the function that stops it.
+func StartServer(dir string) (url string, stop func(), err error) {
 	bin, err := exec.LookPath("redis-server")
 	if err != nil {
-		if os.Getenv("KENARKIT_REDIS") == "1" {
-			tb.Fatal("redis-server is not installed (apt-get install redis-server)")
-		}
-		tb.Skip("redis-server is not installed; set KENARKIT_REDIS=1 to make this a failure")
+		return "", nil, ErrNotInstalled
 	}
-	dir := tb.TempDir()
 	sock := filepath.Join(dir, "redis.sock")
 	cmd := exec.Command(bin, "--port", "0", "--unixsocket", sock, "--save", "", "--appendonly", "no", "--dir", dir)
 	if err := cmd.Start(); err != nil {
-		tb.Fatal(err)
+		return "", nil, fmt.Errorf("redistest: %w", err)
 	}
-	tb.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	for i := 0; ; i++ {
-		if ping(sock) {
-			return "unix://" + sock
-		}
+	stop = func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }
+	for i := 0; !ping(sock); i++ {
 		if i == 200 {
-			tb.Fatal("redis-server did not start")
+			stop()
+			return "", nil, errors.New("redistest: redis-server did not start")
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
+	return "unix://" + sock, stop, nil
 }
 
 // ping reports whether a Redis server answers PING on the unix socket.
