@@ -53,8 +53,10 @@ import (
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	err := run(ctx, os.Getenv, slog.New(slog.NewTextHandler(os.Stderr, nil)))
+	logs := addonenv.NewLogWriter(os.Stderr)
+	err := run(ctx, os.Getenv, slog.New(slog.NewTextHandler(logs, nil)))
 	stop()
+	logs.Close()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "chatconfirm:", err)
 		os.Exit(1)

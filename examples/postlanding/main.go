@@ -32,8 +32,10 @@ import (
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	err := run(ctx, slog.New(slog.NewTextHandler(os.Stderr, nil)))
+	logs := addonenv.NewLogWriter(os.Stderr)
+	err := run(ctx, slog.New(slog.NewTextHandler(logs, nil)))
 	stop()
+	logs.Close()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "postlanding:", err)
 		os.Exit(1)

@@ -62,9 +62,10 @@ import (
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	logger := slog.New(slog.NewTextHandler(os.Stderr, nil))
-	err := run(ctx, os.Getenv, logger)
+	logs := addonenv.NewLogWriter(os.Stderr) // log lines batched: one write every 100 ms, not one a request
+	err := run(ctx, os.Getenv, slog.New(slog.NewTextHandler(logs, nil)))
 	stop()
+	logs.Close()
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "%s: %v\n", filepath.Base(os.Args[0]), err)
 		os.Exit(1)
