@@ -1,6 +1,7 @@
 package landing_test
 
 import (
+	"github.com/labstack/echo/v4"
 	"io"
 	"log/slog"
 	"net/http"
@@ -28,17 +29,10 @@ func start(t *testing.T, ttl time.Duration, sessionKeys ...[]byte) (*httptest.Se
 // address and a silent log, and returns it with a Divar that calls it.
 func startWith(t *testing.T, cfg landing.Config) (*httptest.Server, *divartest.Divar) {
 	t.Helper()
-	srv := httptest.NewUnstartedServer(nil)
-	cfg.Keys, cfg.PublicURL, cfg.Logger = []string{divartest.Key}, "http://"+srv.Listener.Addr().String(), slog.New(slog.DiscardHandler)
-	e, err := landing.NewServer(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	e.Use(divartest.ValidateResponses(t, gen.GetSpec))
-	srv.Config.Handler = e
-	srv.Start()
-	t.Cleanup(srv.Close)
-	return srv, divartest.Dial(t, gen.GetSpec, srv.URL)
+	return divartest.Start(t, gen.GetSpec, func(publicURL string) (*echo.Echo, error) {
+		cfg.Keys, cfg.PublicURL, cfg.Logger = []string{divartest.Key}, publicURL, slog.New(slog.DiscardHandler)
+		return landing.NewServer(cfg)
+	})
 }
 
 func get(t *testing.T, u string) (*http.Response, string) {
