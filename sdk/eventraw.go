@@ -3,9 +3,10 @@ package sdk
 import (
 	"errors"
 	"fmt"
-	"github.com/kenarkit/kenarkit/internal/validate"
 	"slices"
 	"strings"
+
+	"github.com/kenarkit/kenarkit/internal/validate"
 
 	"github.com/go-json-experiment/json"
 	"github.com/go-json-experiment/json/jsontext"

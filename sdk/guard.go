@@ -3,7 +3,6 @@ package sdk
 import (
 	"errors"
 	"fmt"
-	"github.com/kenarkit/kenarkit/internal/validate"
 	"log/slog"
 	"net/http"
 	"runtime"
@@ -11,6 +10,8 @@ import (
 	"sync"
 	"time"
 	"weak"
+
+	"github.com/kenarkit/kenarkit/internal/validate"
 
 	"github.com/labstack/echo/v4"
 )

@@ -3,9 +3,10 @@ package sdk
 import (
 	"context"
 	"errors"
-	"github.com/kenarkit/kenarkit/internal/validate"
 	"log/slog"
 	"net/http"
+
+	"github.com/kenarkit/kenarkit/internal/validate"
 
 	"github.com/go-json-experiment/json"
 	"github.com/labstack/echo/v4"

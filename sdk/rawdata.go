@@ -3,6 +3,7 @@ package sdk
 import (
 	"bytes"
 	"errors"
+
 	"github.com/kenarkit/kenarkit/internal/jsonscan"
 
 	"github.com/go-json-experiment/json"

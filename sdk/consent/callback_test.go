@@ -3,13 +3,14 @@ package consent_test
 import (
 	"context"
 	"errors"
-	"github.com/kenarkit/kenarkit/sdk"
 	"io"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/kenarkit/kenarkit/sdk"
 
 	"github.com/kenarkit/kenarkit/sdk/consent"
 	"github.com/kenarkit/kenarkit/sdk/divartest"

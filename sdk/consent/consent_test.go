@@ -2,7 +2,6 @@ package consent_test
 
 import (
 	"errors"
-	"github.com/kenarkit/kenarkit/internal/logtest"
 	"io"
 	"log/slog"
 	"net/http"
@@ -13,6 +12,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/kenarkit/kenarkit/internal/logtest"
 
 	"github.com/kenarkit/kenarkit/sdk/consent"
 	"github.com/kenarkit/kenarkit/sdk/divartest"

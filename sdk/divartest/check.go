@@ -5,13 +5,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/kenarkit/kenarkit/internal/validate"
 	"io"
 	"mime"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"time"
+
+	"github.com/kenarkit/kenarkit/internal/validate"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"

@@ -6,13 +6,14 @@ import (
 	"golang.org/x/oauth2"
 
 	"encoding/json"
-	"github.com/kenarkit/kenarkit/sdk"
 	"io"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/kenarkit/kenarkit/sdk"
 
 	"github.com/kenarkit/kenarkit/sdk/divartest"
 )

@@ -1,7 +1,6 @@
 package landing_test
 
 import (
-	"github.com/labstack/echo/v4"
 	"io"
 	"log/slog"
 	"net/http"
@@ -10,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/labstack/echo/v4"
 
 	"github.com/kenarkit/kenarkit/examples/postlanding/landing"
 	"github.com/kenarkit/kenarkit/gen"
