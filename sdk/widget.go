@@ -295,53 +295,75 @@ func Image(imageID, description string) CarouselImage {
 	return CarouselImage{ImageID: imageID, Description: description}
 }
 
-// WithDivider returns w with a dividing line under it. Every kind but
-// button_bar and evaluation_row has one.
-func (w Widget) WithDivider() Widget {
+// settable points into a copy of the data of w's kind, which w now holds,
+// at the options that kind has (nil where it has none), so that a With
+// method changes the widget it returns and never the one it was given.
+type settable struct {
+	divider   *bool
+	action    **Action // selector_row, score_row
+	barAction *Action  // button_bar
+	icon      *string
+	image     *string
+}
+
+func (w *Widget) settable() settable {
 	switch {
 	case w.TitleRow != nil:
 		w.TitleRow = ptr(*w.TitleRow)
-		w.TitleRow.HasDivider = true
+		return settable{divider: &w.TitleRow.HasDivider}
 	case w.SubtitleRow != nil:
 		w.SubtitleRow = ptr(*w.SubtitleRow)
-		w.SubtitleRow.HasDivider = true
+		return settable{divider: &w.SubtitleRow.HasDivider}
 	case w.DescriptionRow != nil:
 		w.DescriptionRow = ptr(*w.DescriptionRow)
-		w.DescriptionRow.HasDivider = true
+		return settable{divider: &w.DescriptionRow.HasDivider}
+	case w.ButtonBar != nil:
+		w.ButtonBar = ptr(*w.ButtonBar)
+		return settable{barAction: &w.ButtonBar.Action}
 	case w.SelectorRow != nil:
-		w.SelectorRow = ptr(*w.SelectorRow)
-		w.SelectorRow.HasDivider = true
+		r := ptr(*w.SelectorRow)
+		w.SelectorRow = r
+		return settable{divider: &r.HasDivider, action: &r.Action, icon: &r.IconName, image: &r.ImageID}
 	case w.ScoreRow != nil:
-		w.ScoreRow = ptr(*w.ScoreRow)
-		w.ScoreRow.HasDivider = true
+		r := ptr(*w.ScoreRow)
+		w.ScoreRow = r
+		return settable{divider: &r.HasDivider, action: &r.Action, icon: &r.IconName}
 	case w.EventRow != nil:
-		w.EventRow = ptr(*w.EventRow)
-		w.EventRow.HasDivider = true
+		r := ptr(*w.EventRow)
+		w.EventRow = r
+		return settable{divider: &r.HasDivider, icon: &r.IconName, image: &r.ImageID}
+	case w.EvaluationRow != nil:
+		w.EvaluationRow = ptr(*w.EvaluationRow)
+		return settable{icon: &w.EvaluationRow.IconName}
 	case w.GroupInfoRow != nil:
 		w.GroupInfoRow = ptr(*w.GroupInfoRow)
-		w.GroupInfoRow.HasDivider = true
+		return settable{divider: &w.GroupInfoRow.HasDivider}
 	case w.ImageCarouselRow != nil:
 		w.ImageCarouselRow = ptr(*w.ImageCarouselRow)
-		w.ImageCarouselRow.HasDivider = true
-	default:
+		return settable{divider: &w.ImageCarouselRow.HasDivider}
+	}
+	return settable{}
+}
+
+// WithDivider returns w with a dividing line under it. Every kind but
+// button_bar and evaluation_row has one.
+func (w Widget) WithDivider() Widget {
+	o := w.settable()
+	if o.divider == nil {
 		return w.misused("has_divider")
 	}
+	*o.divider = true
 	return w
 }
 
 // WithAction returns w running a when tapped: selector_row and score_row
 // (a button_bar takes its action in [ButtonBar]).
 func (w Widget) WithAction(a Action) Widget {
-	switch {
-	case w.SelectorRow != nil:
-		w.SelectorRow = ptr(*w.SelectorRow)
-		w.SelectorRow.Action = &a
-	case w.ScoreRow != nil:
-		w.ScoreRow = ptr(*w.ScoreRow)
-		w.ScoreRow.Action = &a
-	case w.ButtonBar != nil:
-		w.ButtonBar = ptr(*w.ButtonBar)
-		w.ButtonBar.Action = a
+	switch o := w.settable(); {
+	case o.action != nil:
+		*o.action = &a
+	case o.barAction != nil:
+		*o.barAction = a
 	default:
 		return w.misused("action")
 	}
@@ -351,38 +373,22 @@ func (w Widget) WithAction(a Action) Widget {
 // WithIcon returns w showing one of Divar's icons by name ("ADD",
 // "HISTORY"): selector_row, score_row, event_row and evaluation_row.
 func (w Widget) WithIcon(name string) Widget {
-	switch {
-	case w.SelectorRow != nil:
-		w.SelectorRow = ptr(*w.SelectorRow)
-		w.SelectorRow.IconName = name
-	case w.ScoreRow != nil:
-		w.ScoreRow = ptr(*w.ScoreRow)
-		w.ScoreRow.IconName = name
-	case w.EventRow != nil:
-		w.EventRow = ptr(*w.EventRow)
-		w.EventRow.IconName = name
-	case w.EvaluationRow != nil:
-		w.EvaluationRow = ptr(*w.EvaluationRow)
-		w.EvaluationRow.IconName = name
-	default:
+	o := w.settable()
+	if o.icon == nil {
 		return w.misused("icon_name")
 	}
+	*o.icon = name
 	return w
 }
 
 // WithImage returns w showing an uploaded image (docs/widgets/image.md), or
 // the app's logo for "logo": selector_row and event_row.
 func (w Widget) WithImage(imageID string) Widget {
-	switch {
-	case w.SelectorRow != nil:
-		w.SelectorRow = ptr(*w.SelectorRow)
-		w.SelectorRow.ImageID = imageID
-	case w.EventRow != nil:
-		w.EventRow = ptr(*w.EventRow)
-		w.EventRow.ImageID = imageID
-	default:
+	o := w.settable()
+	if o.image == nil {
 		return w.misused("image_id")
 	}
+	*o.image = imageID
 	return w
 }
 

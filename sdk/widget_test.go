@@ -190,3 +190,28 @@ func TestWidgetsAreValues(t *testing.T) {
 		t.Errorf("the template changed: %s", b)
 	}
 }
+
+// A With method returns a changed copy: the widget it was called on, and
+// any other widget made from it, keep their data.
+func TestWithLeavesTheOriginal(t *testing.T) {
+	base := sdk.SelectorRow("پیگیری")
+	a := base.WithIcon("ADD").WithDivider().WithAction(sdk.OpenDirectLink("https://addon.example/a"))
+	b := base.WithImage("logo")
+	if base.SelectorRow.IconName != "" || base.SelectorRow.HasDivider || base.SelectorRow.Action != nil || base.SelectorRow.ImageID != "" {
+		t.Errorf("the original changed: %+v", *base.SelectorRow)
+	}
+	if a.SelectorRow.ImageID != "" || b.SelectorRow.IconName != "" {
+		t.Errorf("one copy changed another: %+v %+v", *a.SelectorRow, *b.SelectorRow)
+	}
+	if a.SelectorRow.IconName != "ADD" || !a.SelectorRow.HasDivider || a.SelectorRow.Action == nil || b.SelectorRow.ImageID != "logo" {
+		t.Errorf("the options were not set: %+v %+v", *a.SelectorRow, *b.SelectorRow)
+	}
+	bar := sdk.ButtonBar("رزرو", sdk.OpenDirectLink("https://addon.example/1"))
+	moved := bar.WithAction(sdk.OpenDirectLink("https://addon.example/2"))
+	if bar.ButtonBar.Action.OpenDirectLink != "https://addon.example/1" || moved.ButtonBar.Action.OpenDirectLink != "https://addon.example/2" {
+		t.Errorf("button_bar action: %v / %v", bar.ButtonBar.Action, moved.ButtonBar.Action)
+	}
+	if err := sdk.TitleRow("x").WithIcon("ADD").Validate(); err == nil {
+		t.Error("an icon on a title_row was accepted")
+	}
+}
