@@ -123,7 +123,7 @@ func TestStarterSpecAndConfigAreKenarkits(t *testing.T) {
 			t.Fatal(err)
 		}
 		if !bytes.Equal(uncommented(ours), uncommented(theirs)) {
-			t.Errorf("cmd/scaffold/%s differs from %s (past its opening comment): copy %s over it", tc.starters, tc.ours, tc.ours)
+			t.Errorf("cmd/scaffold/%s differs from %s (past its opening comment): run go generate ./... (%s is written from it)", tc.starters, tc.ours, tc.starters)
 		}
 	}
 }
