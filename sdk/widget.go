@@ -10,7 +10,7 @@ import (
 
 // PostAddon is what an add-on attaches to a post: its widgets, top to
 // bottom, and optionally semantic facts about the post and notes for Divar.
-// Send it with [Client.CreatePostAddon]; build it with [Addon]:
+// Send it with divar.Client.CreatePostAddon; build it with [Addon]:
 //
 //	sdk.Addon(
 //		sdk.TitleRow("بازدید کارشناس"),

@@ -16,12 +16,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kenarkit/kenarkit/sdk/server"
+
 	"github.com/kenarkit/kenarkit/gen"
 	"github.com/kenarkit/kenarkit/internal/logtest"
 	"github.com/kenarkit/kenarkit/sdk"
 	"github.com/kenarkit/kenarkit/sdk/addonenv"
 	"github.com/kenarkit/kenarkit/sdk/divartest"
-	"github.com/labstack/echo/v4"
 )
 
 // The conversation the tests' user opened the chat bot in.
@@ -73,7 +74,7 @@ func startChat(t *testing.T, o chatOptions) *chat {
 		env.APIKey = ""
 	}
 	logger := slog.New(slog.NewTextHandler(c.logs, nil))
-	build := func(publicURL string) (*echo.Echo, error) {
+	build := func(publicURL string) (*server.Server, error) {
 		env.PublicURL = publicURL
 		return newServer(env, logger)
 	}

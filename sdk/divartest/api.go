@@ -22,6 +22,7 @@ import (
 	"github.com/go-json-experiment/json"
 	"github.com/kenarkit/kenarkit/gen/kenarapi"
 	"github.com/kenarkit/kenarkit/sdk"
+	"github.com/kenarkit/kenarkit/sdk/divar"
 )
 
 // APIKey is the API key a fake [API] accepts unless told another with
@@ -35,11 +36,11 @@ const APIKey = "divartest-api-key"
 // rows) and refuses the way Divar does, with its status and a
 // {"code":…,"message":…} body whose message says what Divar would do.
 // What it accepts is recorded for assertions. Make one with [NewAPI]; point
-// sdk.ClientConfig.BaseURL at [API.URL]. It is safe for concurrent use.
+// divar.Config.BaseURL at [API.URL]. It is safe for concurrent use.
 //
 //	api := divartest.NewAPI(t)
 //	api.Token("tok", "POST_ADDON_CREATE.gZd7omnS")
-//	client, _ := sdk.NewClient(sdk.ClientConfig{APIKey: divartest.APIKey, BaseURL: api.URL()})
+//	client, _ := divar.NewClient(divar.Config{APIKey: divartest.APIKey, BaseURL: api.URL()})
 //	err := client.CreatePostAddon(ctx, oauth2.StaticTokenSource(&oauth2.Token{AccessToken: "tok"}), "gZd7omnS", addon)
 //	// api.PostAddons("gZd7omnS") holds what Divar received
 type API struct {
@@ -49,10 +50,10 @@ type API struct {
 
 	mu            sync.Mutex
 	key           string
-	denied        map[string]bool     // permissions not granted to the key
-	tokens        map[string][]string // access token → scopes
-	oauth         *OAuth              // trusted for the tokens it issued; nil: none
-	users         map[string]sdk.User // access token → user
+	denied        map[string]bool       // permissions not granted to the key
+	tokens        map[string][]string   // access token → scopes
+	oauth         *OAuth                // trusted for the tokens it issued; nil: none
+	users         map[string]divar.User // access token → user
 	posts         map[string]apiPost
 	conversations map[string]string // conversation id → post token
 	faults        []Fault
@@ -67,7 +68,7 @@ type API struct {
 
 type apiPost struct {
 	owner string // access token of the post's owner
-	post  sdk.Post
+	post  divar.Post
 }
 
 // Call is one request the fake API answered.
@@ -145,7 +146,7 @@ func NewAPI(tb testing.TB) *API {
 	}
 	a := &API{
 		tb: tb, router: router, key: APIKey,
-		denied: map[string]bool{}, tokens: map[string][]string{}, users: map[string]sdk.User{},
+		denied: map[string]bool{}, tokens: map[string][]string{}, users: map[string]divar.User{},
 		posts: map[string]apiPost{}, conversations: map[string]string{},
 		addons: map[string][]sdk.PostAddon{}, current: map[string]*sdk.PostAddon{},
 		messages: map[string][]sdk.ConversationMessage{}, bot: map[string][]sdk.BotMessage{},
@@ -155,7 +156,7 @@ func NewAPI(tb testing.TB) *API {
 	return a
 }
 
-// URL is the fake API's base URL, for sdk.ClientConfig.BaseURL.
+// URL is the fake API's base URL, for divar.Config.BaseURL.
 func (a *API) URL() string { return a.srv.URL }
 
 // Server is the underlying httptest server (to watch connections through
@@ -209,7 +210,7 @@ func (a *API) Revoke(accessToken string) {
 }
 
 // SetUser makes u the user behind accessToken, for getUser.
-func (a *API) SetUser(accessToken string, u sdk.User) {
+func (a *API) SetUser(accessToken string, u divar.User) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.users[accessToken] = u
@@ -217,7 +218,7 @@ func (a *API) SetUser(accessToken string, u sdk.User) {
 
 // AddPost publishes p, owned by the user of ownerToken (for listUserPosts,
 // which takes the title from p.Data["title"]; "" for nobody's).
-func (a *API) AddPost(ownerToken string, p sdk.Post) {
+func (a *API) AddPost(ownerToken string, p divar.Post) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.posts[p.Token] = apiPost{owner: ownerToken, post: p}
@@ -232,7 +233,7 @@ func (a *API) Conversation(conversationID, postToken string) {
 }
 
 // ReportRate makes every answer carry X-RateLimit-Limit and
-// X-RateLimit-Remaining, which Divar does not document (sdk.Client.Rate
+// X-RateLimit-Remaining, which Divar does not document (divar.Client.Rate
 // reads them should Divar send them).
 func (a *API) ReportRate(limit, remaining int) {
 	a.mu.Lock()
@@ -554,9 +555,7 @@ func (a *API) checkRequest(r *http.Request, route *routers.Route, params map[str
 		if err := json.Unmarshal(body, v); err != nil {
 			problems = append(problems, "the body is not "+operationID(route)+"'s JSON")
 		} else if err := v.Validate(); err != nil {
-			for _, line := range strings.Split(err.Error(), "\n") {
-				problems = append(problems, strings.TrimPrefix(line, sdk.ErrInvalidAnswer.Error()+": "))
-			}
+			problems = append(problems, answerDetails(err)...)
 		}
 	}
 	if len(problems) == 0 {
@@ -603,7 +602,7 @@ func (a *API) subscribe(c *call) (any, *divarError) {
 func (a *API) getUser(c *call) (any, *divarError) {
 	u, ok := a.users[c.token]
 	if !ok {
-		u = sdk.User{ID: "divartest-user"}
+		u = divar.User{ID: "divartest-user"}
 	}
 	scopes, known := a.tokens[c.token]
 	if !known && a.oauth != nil {

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/kenarkit/kenarkit/internal/validate"
+	"github.com/kenarkit/kenarkit/sdk/server"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
@@ -30,7 +31,7 @@ const Deadline = 2 * time.Second
 
 // EventDeadline is how long an event webhook may take: Divar's standards
 // count a failure as 5 s, and the server's EventTimeout is the same.
-const EventDeadline = sdk.DefaultEventTimeout
+const EventDeadline = server.DefaultEventTimeout
 
 // Response is an add-on's answer to a [Request].
 type Response struct {
@@ -116,7 +117,9 @@ func (c *Checker) Check(r *Request, resp *Response) error {
 		add("%s", e)
 	}
 	if err := validateAnswer(r.kind, resp.Body); err != nil {
-		add("%s", strings.TrimPrefix(err.Error(), sdk.ErrInvalidAnswer.Error()+": "))
+		for _, d := range answerDetails(err) {
+			add("%s", d)
+		}
 	}
 	return rejected(call, dedupe(problems))
 }

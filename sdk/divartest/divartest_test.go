@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kenarkit/kenarkit/sdk/server"
+
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/kenarkit/kenarkit/gen"
 	"github.com/kenarkit/kenarkit/sdk"
@@ -46,13 +48,12 @@ func (a *goodAddon) Events(ctx context.Context, req gen.EventsRequestObject) (ge
 	return sdk.EventAck{}, nil
 }
 
-func newGoodServer(t testing.TB, a *goodAddon) *echo.Echo {
-	e, err := sdk.NewServer(sdk.ServerConfig{Spec: gen.GetSpec, Keys: []string{divartest.Key}, Logger: discard()})
+func newGoodServer(t testing.TB, a *goodAddon) *server.Server {
+	e, err := server.New(server.Config{Spec: gen.GetSpec, Keys: []string{divartest.Key}, Logger: discard()}, gen.RegisterHandlersWithBaseURL, gen.NewStrictHandler(a, nil))
 	if err != nil {
 		t.Fatal(err)
 	}
 	e.Use(divartest.ValidateResponses(t, gen.GetSpec))
-	gen.RegisterHandlers(e, gen.NewStrictHandler(a, nil))
 	return e
 }
 

@@ -14,6 +14,7 @@ import (
 	"github.com/kenarkit/kenarkit/sdk/addonenv"
 	"github.com/kenarkit/kenarkit/sdk/consent"
 	"github.com/kenarkit/kenarkit/sdk/dedupe"
+	"github.com/kenarkit/kenarkit/sdk/divar"
 	"github.com/kenarkit/kenarkit/sdk/redisstore"
 	"github.com/kenarkit/kenarkit/sdk/session"
 
@@ -29,7 +30,7 @@ type Addon struct {
 	sessions  *session.Handoff // carries a callback's context to the landing page
 	events    *sdk.EventMux    // hands each event webhook to its handler
 
-	client   *sdk.Client      // calls Divar; nil without KENAR_API_KEY
+	client   *divar.Client    // calls Divar; nil without KENAR_API_KEY
 	consents *consent.Manager // asks consent and keeps tokens; nil without the OAuth settings
 	missing  []string         // the variables the consent loop needs that are unset
 	follows  follows          // the posts followed for each user
@@ -75,7 +76,7 @@ func NewAddon(cfg config, logger *slog.Logger) (*Addon, error) {
 	a.events = a.newEventMux(seen)
 
 	if cfg.APIKey != "" {
-		a.client, err = sdk.NewClient(sdk.ClientConfig{APIKey: cfg.APIKey, BaseURL: cfg.APIURL, Logger: logger})
+		a.client, err = divar.NewClient(divar.Config{APIKey: cfg.APIKey, BaseURL: cfg.APIURL, Logger: logger})
 		if err != nil {
 			return nil, err
 		}

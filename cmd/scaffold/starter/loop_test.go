@@ -17,7 +17,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/labstack/echo/v4"
+	"github.com/kenarkit/kenarkit/sdk/server"
 
 	"github.com/kenarkit/kenarkit/sdk"
 	"github.com/kenarkit/kenarkit/sdk/addonenv"
@@ -59,7 +59,7 @@ func startLoop(t *testing.T, edit func(*config)) *fakeDivar {
 	t.Helper()
 	f := &fakeDivar{api: divartest.NewAPI(t), oauth: divartest.NewOAuth(t), logs: &logBuffer{}}
 	f.api.UseOAuth(f.oauth)
-	f.srv, f.divar = divartest.Start(t, gen.GetSpec, func(publicURL string) (*echo.Echo, error) {
+	f.srv, f.divar = divartest.Start(t, gen.GetSpec, func(publicURL string) (*server.Server, error) {
 		f.oauth.Register(divartest.OAuthClient{ID: testSlug, Secret: testSecret, RedirectURIs: []string{publicURL + callbackPath}})
 		cfg := config{
 			Env: addonenv.Env{

@@ -51,9 +51,9 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/kenarkit/kenarkit/sdk"
 	"github.com/kenarkit/kenarkit/sdk/addonenv"
 	"github.com/kenarkit/kenarkit/sdk/consent"
+	"github.com/kenarkit/kenarkit/sdk/server"
 	"github.com/kenarkit/kenarkit/sdk/session"
 	"github.com/labstack/echo/v4"
 
@@ -149,20 +149,20 @@ func loadConfig(getenv func(string) string) (config, error) {
 // identification key; the landing page, the direct link and the OAuth
 // redirect; health and readiness (503 once ctx is done). Close the Addon
 // once the server has stopped.
-func newServer(ctx context.Context, cfg config, logger *slog.Logger) (*echo.Echo, *Addon, error) {
-	e, err := sdk.NewServer(sdk.ServerConfig{Spec: gen.GetSpec, Keys: cfg.Keys, Logger: logger})
-	if err != nil {
-		return nil, nil, err
-	}
+func newServer(ctx context.Context, cfg config, logger *slog.Logger) (*server.Server, *Addon, error) {
 	addon, err := NewAddon(cfg, logger)
 	if err != nil {
 		return nil, nil, err
 	}
-	gen.RegisterHandlers(e, gen.NewStrictHandler(addon, nil))
+	e, err := server.New(cfg.ServerConfig(gen.GetSpec, logger), gen.RegisterHandlersWithBaseURL, gen.NewStrictHandler(addon, nil))
+	if err != nil {
+		addon.Close()
+		return nil, nil, err
+	}
 	e.GET(landingPath, addon.Landing)
 	e.GET(startPath, addon.Start)
 	e.GET(callbackPath, addon.OAuthCallback)
 	e.GET("/healthz", func(c echo.Context) error { return c.String(http.StatusOK, "ok") })
-	e.GET("/readyz", sdk.Ready(ctx))
+	e.GET("/readyz", server.Ready(ctx))
 	return e, addon, nil
 }

@@ -18,6 +18,7 @@ import (
 
 	"github.com/kenarkit/kenarkit/gen"
 	"github.com/kenarkit/kenarkit/sdk"
+	"github.com/kenarkit/kenarkit/sdk/server"
 	"github.com/kenarkit/kenarkit/sdk/session"
 	"github.com/labstack/echo/v4"
 )
@@ -35,12 +36,13 @@ type Config struct {
 	SessionKeys  [][]byte      // session keys, newest first; nil: a random key
 	SessionStore session.Store // contexts too long for a URL; nil: in memory
 	TTL          time.Duration // DefaultTTL if 0
+	DrainDelay   time.Duration // serving on once the context is done: server.Config.DrainDelay
 	Logger       *slog.Logger  // slog.Default() if nil
 }
 
 // NewServer returns the add-on: Divar's callbacks behind kenarkit's server,
 // the landing page, and GET /healthz.
-func NewServer(cfg Config) (*echo.Echo, error) {
+func NewServer(cfg Config) (*server.Server, error) {
 	if cfg.PublicURL == "" {
 		return nil, errors.New("landing: PublicURL is required")
 	}
@@ -51,12 +53,12 @@ func NewServer(cfg Config) (*echo.Echo, error) {
 	if err != nil {
 		return nil, err
 	}
-	e, err := sdk.NewServer(sdk.ServerConfig{Spec: gen.GetSpec, Keys: cfg.Keys, Logger: cfg.Logger})
+	a := &Addon{landingURL: cfg.PublicURL + Path, sessions: sessions}
+	e, err := server.New(server.Config{Spec: gen.GetSpec, Keys: cfg.Keys, DrainDelay: cfg.DrainDelay, Logger: cfg.Logger},
+		gen.RegisterHandlersWithBaseURL, gen.NewStrictHandler(a, nil))
 	if err != nil {
 		return nil, err
 	}
-	a := &Addon{landingURL: cfg.PublicURL + Path, sessions: sessions}
-	gen.RegisterHandlers(e, gen.NewStrictHandler(a, nil))
 	e.GET(Path, a.Landing)
 	e.GET("/healthz", func(c echo.Context) error { return c.String(http.StatusOK, "ok") })
 	return e, nil

@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/labstack/echo/v4"
+	"github.com/kenarkit/kenarkit/sdk/server"
 
 	"github.com/kenarkit/kenarkit/examples/postlanding/landing"
 	"github.com/kenarkit/kenarkit/gen"
@@ -30,7 +30,7 @@ func start(t *testing.T, ttl time.Duration, sessionKeys ...[]byte) (*httptest.Se
 // address and a silent log, and returns it with a Divar that calls it.
 func startWith(t *testing.T, cfg landing.Config) (*httptest.Server, *divartest.Divar) {
 	t.Helper()
-	return divartest.Start(t, gen.GetSpec, func(publicURL string) (*echo.Echo, error) {
+	return divartest.Start(t, gen.GetSpec, func(publicURL string) (*server.Server, error) {
 		cfg.Keys, cfg.PublicURL, cfg.Logger = []string{divartest.Key}, publicURL, slog.New(slog.DiscardHandler)
 		return landing.NewServer(cfg)
 	})

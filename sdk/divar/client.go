@@ -1,4 +1,4 @@
-package sdk
+package divar
 
 import (
 	"bytes"
@@ -17,6 +17,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/kenarkit/kenarkit/gen/kenarapi"
+	"github.com/kenarkit/kenarkit/sdk"
 	"golang.org/x/oauth2"
 )
 
@@ -24,9 +25,9 @@ import (
 // docs/migrations/2025-04-27.md).
 const DefaultBaseURL = "https://open-api.divar.ir"
 
-// ClientConfig configures a [Client]. Only APIKey is required; zero fields
-// take [DefaultClientConfig]'s values.
-type ClientConfig struct {
+// Config configures a [Client]. Only APIKey is required; zero fields
+// take [DefaultConfig]'s values.
+type Config struct {
 	// APIKey is the app's API key from the Kenar panel, sent as X-API-Key.
 	APIKey string
 	// BaseURL is Divar's API: DefaultBaseURL, or a fake's in tests
@@ -54,8 +55,8 @@ type ClientConfig struct {
 	Logger *slog.Logger
 }
 
-// DefaultClientConfig holds the values a zero [ClientConfig] field takes.
-var DefaultClientConfig = ClientConfig{
+// DefaultConfig holds the values a zero [Config] field takes.
+var DefaultConfig = Config{
 	BaseURL:    DefaultBaseURL,
 	Timeout:    10 * time.Second,
 	MaxRetries: 3,
@@ -73,10 +74,10 @@ const maxAnswer = 4 << 20
 // Calls made for a user take the user's OAuth token as an
 // oauth2.TokenSource (from the add-on's oauth2.Config), sent as a bearer
 // token. Every request is checked against Divar's documented limits before
-// it is sent, and refused naming each failing field ([ErrInvalidAnswer]);
+// it is sent, and refused naming each failing field ([sdk.ErrInvalidAnswer]);
 // Divar's refusals are [*APIError]s.
 type Client struct {
-	cfg  ClientConfig
+	cfg  Config
 	api  *kenarapi.Client
 	log  *slog.Logger
 	mu   sync.Mutex
@@ -85,16 +86,16 @@ type Client struct {
 
 // NewClient returns a client for cfg. It fails without an API key or with
 // a BaseURL that is not an absolute http(s) URL.
-func NewClient(cfg ClientConfig) (*Client, error) {
+func NewClient(cfg Config) (*Client, error) {
 	if cfg.APIKey == "" {
 		return nil, ErrNoAPIKey
 	}
-	d := DefaultClientConfig
+	d := DefaultConfig
 	if cfg.BaseURL == "" {
 		cfg.BaseURL = d.BaseURL
 	}
 	if u, err := url.Parse(cfg.BaseURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-		return nil, fmt.Errorf("sdk: the Divar API's base URL %q is not an absolute http(s) URL", cfg.BaseURL)
+		return nil, fmt.Errorf("divar: the Divar API's base URL %q is not an absolute http(s) URL", cfg.BaseURL)
 	}
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = d.Timeout
@@ -121,7 +122,7 @@ func NewClient(cfg ClientConfig) (*Client, error) {
 	}
 	api, err := kenarapi.NewClient(cfg.BaseURL, kenarapi.WithHTTPClient(cfg.HTTPClient))
 	if err != nil {
-		return nil, fmt.Errorf("sdk: %w", err)
+		return nil, fmt.Errorf("divar: %w", err)
 	}
 	log := cfg.Logger
 	if log == nil {
@@ -143,14 +144,14 @@ func (c *Client) Rate() Rate {
 // POST_ADDON_CREATE.<post> or USER_POSTS_ADDON_CREATE). Divar attaches it
 // shortly after answering. As it replaces, it is retried like an
 // idempotent call.
-func (c *Client) CreatePostAddon(ctx context.Context, user oauth2.TokenSource, postToken string, a PostAddon) error {
+func (c *Client) CreatePostAddon(ctx context.Context, user oauth2.TokenSource, postToken string, a sdk.PostAddon) error {
 	const op = "createPostAddon"
 	if err := errors.Join(checkPostToken(postToken), a.Validate()); err != nil {
 		return notSent(op, err)
 	}
-	body, err := MarshalAnswer(a)
+	body, err := sdk.MarshalAnswer(a)
 	if err != nil {
-		return fmt.Errorf("sdk: %s: %w", op, err)
+		return fmt.Errorf("divar: %s: %w", op, err)
 	}
 	rsp, err := c.do(ctx, request{op: op, idempotent: true, user: user, needsUser: true}, func(ctx context.Context, e ...kenarapi.RequestEditorFn) (*http.Response, error) {
 		return c.api.CreatePostAddonWithBody(ctx, postToken, "application/json", bytes.NewReader(body), e...)
@@ -186,14 +187,14 @@ func (c *Client) DeletePostAddons(ctx context.Context, postToken string) error {
 // CHAT_SUPPLIER_ALL_CONVERSATIONS_MESSAGE_SEND). A message is never sent
 // twice: only a 429 or a connection never made is retried. A recipient who
 // blocked the sender gives [ErrRecipientBlocked].
-func (c *Client) SendMessage(ctx context.Context, user oauth2.TokenSource, conversationID string, m ConversationMessage) error {
+func (c *Client) SendMessage(ctx context.Context, user oauth2.TokenSource, conversationID string, m sdk.ConversationMessage) error {
 	const op = "sendConversationMessage"
 	if err := errors.Join(checkID("conversation_id", conversationID, 64), m.Validate()); err != nil {
 		return notSent(op, err)
 	}
-	body, err := MarshalAnswer(m)
+	body, err := sdk.MarshalAnswer(m)
 	if err != nil {
-		return fmt.Errorf("sdk: %s: %w", op, err)
+		return fmt.Errorf("divar: %s: %w", op, err)
 	}
 	rsp, err := c.do(ctx, request{op: op, user: user, needsUser: true}, func(ctx context.Context, e ...kenarapi.RequestEditorFn) (*http.Response, error) {
 		return c.api.SendConversationMessageWithBody(ctx, conversationID, "application/json", bytes.NewReader(body), e...)
@@ -209,15 +210,15 @@ func (c *Client) SendMessage(ctx context.Context, user oauth2.TokenSource, conve
 // such as the conversation.id of a NEW_CHATBOT_MESSAGE event (operation
 // sendBotMessage; permission CHAT_BOT_SEND_MESSAGE, no user token). It
 // returns the conversation's id as Divar answers it. Never sent twice.
-func (c *Client) SendBotMessage(ctx context.Context, conversationID string, m BotMessage) (string, error) {
+func (c *Client) SendBotMessage(ctx context.Context, conversationID string, m sdk.BotMessage) (string, error) {
 	const op = "sendBotMessage"
 	if err := errors.Join(checkID("conversation_id", conversationID, 64), m.Validate()); err != nil {
 		return "", notSent(op, err)
 	}
 	m.UserID = ""
-	body, err := MarshalAnswer(m)
+	body, err := sdk.MarshalAnswer(m)
 	if err != nil {
-		return "", fmt.Errorf("sdk: %s: %w", op, err)
+		return "", fmt.Errorf("divar: %s: %w", op, err)
 	}
 	rsp, err := c.do(ctx, request{op: op}, func(ctx context.Context, e ...kenarapi.RequestEditorFn) (*http.Response, error) {
 		return c.api.SendBotMessageWithBody(ctx, conversationID, "application/json", bytes.NewReader(body), e...)
@@ -237,15 +238,15 @@ func (c *Client) SendBotMessage(ctx context.Context, conversationID string, m Bo
 // if there is none (operation sendBotMessageToUser; scope
 // CHAT_BOT_USER_MESSAGE_SEND). It returns the conversation's id. Never sent
 // twice.
-func (c *Client) SendBotMessageToUser(ctx context.Context, user oauth2.TokenSource, userID string, m BotMessage) (string, error) {
+func (c *Client) SendBotMessageToUser(ctx context.Context, user oauth2.TokenSource, userID string, m sdk.BotMessage) (string, error) {
 	const op = "sendBotMessageToUser"
 	if err := errors.Join(checkID("user_id", userID, 256), m.Validate()); err != nil {
 		return "", notSent(op, err)
 	}
 	m.UserID = ""
-	body, err := MarshalAnswer(m)
+	body, err := sdk.MarshalAnswer(m)
 	if err != nil {
-		return "", fmt.Errorf("sdk: %s: %w", op, err)
+		return "", fmt.Errorf("divar: %s: %w", op, err)
 	}
 	rsp, err := c.do(ctx, request{op: op, user: user, needsUser: true}, func(ctx context.Context, e ...kenarapi.RequestEditorFn) (*http.Response, error) {
 		return c.api.SendBotMessageToUserWithBody(ctx, userID, "application/json", bytes.NewReader(body), e...)
@@ -268,14 +269,14 @@ func (c *Client) SendBotMessageToUser(ctx context.Context, user oauth2.TokenSour
 // refresh. Divar does not say whether subscribing twice makes two
 // subscriptions, so, like a message, it is retried only after a 429 or a
 // connection never made.
-func (c *Client) Subscribe(ctx context.Context, user oauth2.TokenSource, s EventSubscription) error {
+func (c *Client) Subscribe(ctx context.Context, user oauth2.TokenSource, s sdk.EventSubscription) error {
 	const op = "createEventSubscription"
 	if err := s.Validate(); err != nil {
 		return notSent(op, err)
 	}
-	body, err := MarshalAnswer(s)
+	body, err := sdk.MarshalAnswer(s)
 	if err != nil {
-		return fmt.Errorf("sdk: %s: %w", op, err)
+		return fmt.Errorf("divar: %s: %w", op, err)
 	}
 	rsp, err := c.do(ctx, request{op: op, user: user, needsUser: true}, func(ctx context.Context, e ...kenarapi.RequestEditorFn) (*http.Response, error) {
 		return c.api.CreateEventSubscriptionWithBody(ctx, "application/json", bytes.NewReader(body), e...)
@@ -376,14 +377,14 @@ func (c *Client) do(ctx context.Context, r request, send func(context.Context, .
 	var bearer string
 	if r.needsUser {
 		if r.user == nil {
-			return nil, fmt.Errorf("sdk: %s: %w: pass the user's oauth2.TokenSource", r.op, ErrNoToken)
+			return nil, fmt.Errorf("divar: %s: %w: pass the user's oauth2.TokenSource", r.op, ErrNoToken)
 		}
 		tok, err := r.user.Token()
 		if err != nil {
-			return nil, fmt.Errorf("sdk: %s: getting the user's token: %w", r.op, redactErr(err, secrets))
+			return nil, fmt.Errorf("divar: %s: getting the user's token: %w", r.op, redactErr(err, secrets))
 		}
 		if tok == nil || tok.AccessToken == "" {
-			return nil, fmt.Errorf("sdk: %s: %w", r.op, ErrNoToken)
+			return nil, fmt.Errorf("divar: %s: %w", r.op, ErrNoToken)
 		}
 		bearer = tok.AccessToken
 		secrets = append(secrets, bearer)
@@ -400,7 +401,7 @@ func (c *Client) do(ctx context.Context, r request, send func(context.Context, .
 	for attempt := 1; ; attempt++ {
 		rsp, body, err := c.attempt(ctx, send, headers)
 		if ctx.Err() != nil {
-			return nil, fmt.Errorf("sdk: %s: %w", r.op, context.Cause(ctx))
+			return nil, fmt.Errorf("divar: %s: %w", r.op, context.Cause(ctx))
 		}
 		var (
 			retry  bool
@@ -413,7 +414,7 @@ func (c *Client) do(ctx context.Context, r request, send func(context.Context, .
 			// A connection never made sent nothing; anything later may
 			// have reached Divar.
 			retry = r.idempotent || neverSent(err)
-			fail = fmt.Errorf("sdk: %s: %w", r.op, redactErr(err, secrets))
+			fail = fmt.Errorf("divar: %s: %w", r.op, redactErr(err, secrets))
 		default:
 			now := time.Now()
 			if rate := parseRate(rsp.Header, now); rate != (Rate{}) {
@@ -450,7 +451,7 @@ func (c *Client) do(ctx context.Context, r request, send func(context.Context, .
 		select {
 		case <-ctx.Done():
 			t.Stop()
-			return nil, fmt.Errorf("sdk: %s: %w", r.op, context.Cause(ctx))
+			return nil, fmt.Errorf("divar: %s: %w", r.op, context.Cause(ctx))
 		case <-t.C:
 		}
 	}
@@ -514,7 +515,7 @@ func cleanSecrets(s string, secrets []string) string {
 }
 
 func notSent(op string, err error) error {
-	return fmt.Errorf("sdk: %s: not sent: %w", op, err)
+	return fmt.Errorf("divar: %s: not sent: %w", op, err)
 }
 
 func checkPostToken(t string) error { return checkID("token", t, 10) }
@@ -544,13 +545,13 @@ func parseAnswer[T any](op string, parse func(*http.Response) (T, error), rsp *h
 	v, err := parse(rsp)
 	if err != nil {
 		var zero T
-		return zero, fmt.Errorf("sdk: %s: %w: %v", op, ErrMalformedAnswer, err)
+		return zero, fmt.Errorf("divar: %s: %w: %v", op, ErrMalformedAnswer, err)
 	}
 	return v, nil
 }
 
 func malformed(op, why string) error {
-	return fmt.Errorf("sdk: %s: %w: %s", op, ErrMalformedAnswer, why)
+	return fmt.Errorf("divar: %s: %w: %s", op, ErrMalformedAnswer, why)
 }
 
 func decodeBotSent(op string, v *kenarapi.BotMessageSent) (string, error) {
@@ -626,4 +627,9 @@ func deref[T any](p *T) T {
 		return zero
 	}
 	return *p
+}
+
+// refuse returns a path parameter's error, which is [sdk.ErrInvalidAnswer].
+func refuse(name, format string, args ...any) error {
+	return &sdk.InvalidAnswerError{Detail: name + ": " + fmt.Sprintf(format, args...)}
 }
