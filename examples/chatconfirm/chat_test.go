@@ -19,7 +19,6 @@ import (
 	"github.com/kenarkit/kenarkit/sdk/server"
 
 	"github.com/kenarkit/kenarkit/gen"
-	"github.com/kenarkit/kenarkit/internal/logtest"
 	"github.com/kenarkit/kenarkit/sdk"
 	"github.com/kenarkit/kenarkit/sdk/addonenv"
 	"github.com/kenarkit/kenarkit/sdk/divartest"
@@ -431,7 +430,7 @@ func (w *wire) bodies(path string) []string {
 }
 
 // logs is the add-on's log in a test.
-type logs struct{ logtest.Buffer }
+type logs struct{ divartest.LogBuffer }
 
 // matching returns the lines that contain s.
 func (l *logs) matching(s string) []string {

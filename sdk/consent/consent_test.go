@@ -13,8 +13,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/kenarkit/kenarkit/internal/logtest"
-
 	"github.com/kenarkit/kenarkit/sdk/consent"
 	"github.com/kenarkit/kenarkit/sdk/divartest"
 	"github.com/kenarkit/kenarkit/sdk/session"
@@ -42,7 +40,7 @@ type fixture struct {
 }
 
 // syncBuffer is a log destination safe for the server's and client's goroutines.
-type syncBuffer = logtest.Buffer
+type syncBuffer = divartest.LogBuffer
 
 // newFixture starts the add-on: GET /start?user=&post= asks consent for
 // POST_ADDON_CREATE.<post> and offline_access; /callback is the Manager.

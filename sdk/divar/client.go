@@ -68,7 +68,10 @@ var DefaultConfig = Config{
 const maxAnswer = 4 << 20
 
 // Client calls Divar's open-platform API for an add-on: post add-ons, chat
-// and chat-bot messages, event subscriptions, the user and posts. Build one
+// and chat-bot messages, event subscriptions, the user and posts. Each
+// method names its operation in api/kenar-api.yaml, which says once the
+// permission the API key needs for it (x-kenar-permission) and the OAuth
+// scopes the user's token may hold for it (x-kenar-scopes). Build one
 // with [NewClient] and share it; it is safe for concurrent use.
 //
 // Calls made for a user take the user's OAuth token as an
@@ -140,8 +143,7 @@ func (c *Client) Rate() Rate {
 }
 
 // CreatePostAddon attaches a to the post, replacing the app's earlier
-// add-on on it (operation createPostAddon; permission ADD_ON_CREATE, scope
-// POST_ADDON_CREATE.<post> or USER_POSTS_ADDON_CREATE). Divar attaches it
+// add-on on it (operation createPostAddon, with a user's token). Divar attaches it
 // shortly after answering. As it replaces, it is retried like an
 // idempotent call.
 func (c *Client) CreatePostAddon(ctx context.Context, user oauth2.TokenSource, postToken string, a sdk.PostAddon) error {
@@ -164,7 +166,7 @@ func (c *Client) CreatePostAddon(ctx context.Context, user oauth2.TokenSource, p
 }
 
 // DeletePostAddons removes every add-on the app attached to the post
-// (operation deletePostAddons; permission ADD_ON_DELETE, no user token).
+// (operation deletePostAddons, no user token).
 func (c *Client) DeletePostAddons(ctx context.Context, postToken string) error {
 	const op = "deletePostAddons"
 	if err := checkPostToken(postToken); err != nil {
@@ -181,10 +183,7 @@ func (c *Client) DeletePostAddons(ctx context.Context, postToken string) error {
 }
 
 // SendMessage sends m into the conversation as the user who granted the
-// token (operation sendConversationMessage; permission
-// CHAT_SEND_MESSAGE_OAUTH, scope CONVERSATION_SEND_MESSAGE.<conversation>,
-// CHAT_POST_CONVERSATIONS_MESSAGE_SEND.<post> or
-// CHAT_SUPPLIER_ALL_CONVERSATIONS_MESSAGE_SEND). A message is never sent
+// token (operation sendConversationMessage). A message is never sent
 // twice: only a 429 or a connection never made is retried. A recipient who
 // blocked the sender gives [ErrRecipientBlocked].
 func (c *Client) SendMessage(ctx context.Context, user oauth2.TokenSource, conversationID string, m sdk.ConversationMessage) error {
@@ -208,7 +207,7 @@ func (c *Client) SendMessage(ctx context.Context, user oauth2.TokenSource, conve
 
 // SendBotMessage sends m from the app's chat bot into a bot conversation,
 // such as the conversation.id of a NEW_CHATBOT_MESSAGE event (operation
-// sendBotMessage; permission CHAT_BOT_SEND_MESSAGE, no user token). It
+// sendBotMessage, no user token). It
 // returns the conversation's id as Divar answers it. Never sent twice.
 func (c *Client) SendBotMessage(ctx context.Context, conversationID string, m sdk.BotMessage) (string, error) {
 	const op = "sendBotMessage"
@@ -235,8 +234,8 @@ func (c *Client) SendBotMessage(ctx context.Context, conversationID string, m sd
 
 // SendBotMessageToUser sends m from the app's chat bot to the user, by the
 // user id the app got from [Client.User], starting the bot's conversation
-// if there is none (operation sendBotMessageToUser; scope
-// CHAT_BOT_USER_MESSAGE_SEND). It returns the conversation's id. Never sent
+// if there is none (operation sendBotMessageToUser). It returns the
+// conversation's id. Never sent
 // twice.
 func (c *Client) SendBotMessageToUser(ctx context.Context, user oauth2.TokenSource, userID string, m sdk.BotMessage) (string, error) {
 	const op = "sendBotMessageToUser"
@@ -262,9 +261,7 @@ func (c *Client) SendBotMessageToUser(ctx context.Context, user oauth2.TokenSour
 }
 
 // Subscribe asks Divar to deliver events to the add-on's events URL
-// (operation createEventSubscription; permission
-// EVENTS_REGISTER_SUBSCRIPTION, scope CHAT_POST_CONVERSATIONS_READ.<post>,
-// CHAT_SUPPLIER_ALL_CONVERSATIONS_READ or USER_POSTS_GET). The
+// (operation createEventSubscription). The
 // subscription lasts as long as the user's token: subscribe again after a
 // refresh. Divar does not say whether subscribing twice makes two
 // subscriptions, so, like a message, it is retried only after a 429 or a
@@ -297,8 +294,7 @@ type User struct {
 	PhoneNumbers []string
 }
 
-// User returns the user who granted the token (operation getUser;
-// permission USER_RETRIEVE, scope USER_ID or USER_PHONE).
+// User returns the user who granted the token (operation getUser).
 func (c *Client) User(ctx context.Context, user oauth2.TokenSource) (User, error) {
 	const op = "getUser"
 	rsp, err := c.do(ctx, request{op: op, idempotent: true, user: user, needsUser: true}, func(ctx context.Context, e ...kenarapi.RequestEditorFn) (*http.Response, error) {
@@ -325,8 +321,7 @@ type Post struct {
 	BusinessName, BusinessType string
 }
 
-// Post returns a post (operation getPost; permission GET_POST, no user
-// token). A post that does not exist gives [ErrNotFound].
+// Post returns a post (operation getPost, no user token). A post that does not exist gives [ErrNotFound].
 func (c *Client) Post(ctx context.Context, postToken string) (Post, error) {
 	const op = "getPost"
 	if err := checkPostToken(postToken); err != nil {
@@ -349,7 +344,7 @@ type UserPost struct {
 }
 
 // UserPosts returns the posts of the user who granted the token (operation
-// listUserPosts; scope USER_POSTS_GET).
+// listUserPosts).
 func (c *Client) UserPosts(ctx context.Context, user oauth2.TokenSource) ([]UserPost, error) {
 	const op = "listUserPosts"
 	rsp, err := c.do(ctx, request{op: op, idempotent: true, user: user, needsUser: true}, func(ctx context.Context, e ...kenarapi.RequestEditorFn) (*http.Response, error) {

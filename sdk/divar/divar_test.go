@@ -12,8 +12,6 @@ import (
 
 	"github.com/kenarkit/kenarkit/sdk/divar"
 
-	"github.com/kenarkit/kenarkit/internal/logtest"
-
 	"github.com/kenarkit/kenarkit/sdk"
 	"github.com/kenarkit/kenarkit/sdk/divartest"
 	"golang.org/x/oauth2"
@@ -30,7 +28,7 @@ func user(accessToken string) oauth2.TokenSource {
 }
 
 // syncBuffer is a log destination safe for the server's and client's goroutines.
-type syncBuffer = logtest.Buffer
+type syncBuffer = divartest.LogBuffer
 
 // newClient returns a client of api with fast backoff, logging into log.
 func newClient(t *testing.T, api *divartest.API, cfg divar.Config) (*divar.Client, *syncBuffer) {

@@ -302,14 +302,33 @@ func (a *API) Subscriptions() []Subscription {
 	return append([]Subscription(nil), a.subs...)
 }
 
-// apiOp is what Divar requires of an operation.
-type apiOp struct {
+// apiOp is what divartest plays of an operation; what Divar requires of
+// it (permission, scopes) is the spec's ([needOf]).
+type apiOp func(a *API, c *call) (any, *divarError)
+
+// need is what Divar requires of an operation, as api/kenar-api.yaml says
+// once for kenarkit: x-kenar-permission, x-kenar-scopes, x-kenar-token.
+type need struct {
 	permission string
 	// scopes accepted, any one; "NAME.{param}" binds to a path parameter
 	// or, with "{post}", to the conversation's post. nil: no token needed.
-	scopes    []string
-	optional  bool // a token is sent when there is one, never required
-	operation func(a *API, c *call) (any, *divarError)
+	scopes   []string
+	optional bool // a token is sent when there is one, never required
+}
+
+func needOf(op *openapi3.Operation) need {
+	var n need
+	n.permission, _ = op.Extensions["x-kenar-permission"].(string)
+	if list, ok := op.Extensions["x-kenar-scopes"].([]any); ok {
+		n.scopes = []string{}
+		for _, s := range list {
+			if s, ok := s.(string); ok {
+				n.scopes = append(n.scopes, s)
+			}
+		}
+	}
+	n.optional = op.Extensions["x-kenar-token"] == "optional"
+	return n
 }
 
 type call struct {
@@ -319,18 +338,18 @@ type call struct {
 }
 
 var apiOps = map[string]apiOp{
-	"createPostAddon": {"ADD_ON_CREATE", []string{"POST_ADDON_CREATE.{token}", "USER_POSTS_ADDON_CREATE"}, false, (*API).createPostAddon},
-	"deletePostAddons": {"ADD_ON_DELETE", nil, false, func(a *API, c *call) (any, *divarError) {
+	"createPostAddon": (*API).createPostAddon,
+	"deletePostAddons": func(a *API, c *call) (any, *divarError) {
 		delete(a.addons, c.params["token"])
 		return struct{}{}, nil
-	}},
-	"sendConversationMessage": {"CHAT_SEND_MESSAGE_OAUTH", []string{"CONVERSATION_SEND_MESSAGE.{conversation_id}", "CHAT_POST_CONVERSATIONS_MESSAGE_SEND.{post}", "CHAT_SUPPLIER_ALL_CONVERSATIONS_MESSAGE_SEND"}, false, (*API).sendMessage},
-	"sendBotMessage":          {"CHAT_BOT_SEND_MESSAGE", []string{"CHAT_BOT_USER_MESSAGE_SEND"}, true, (*API).sendBot},
-	"sendBotMessageToUser":    {"CHAT_BOT_SEND_MESSAGE", []string{"CHAT_BOT_USER_MESSAGE_SEND"}, false, (*API).sendBot},
-	"createEventSubscription": {"EVENTS_REGISTER_SUBSCRIPTION", []string{"CHAT_POST_CONVERSATIONS_READ.{event_resource_id}", "CHAT_SUPPLIER_ALL_CONVERSATIONS_READ", "USER_POSTS_GET"}, false, (*API).subscribe},
-	"getUser":                 {"USER_RETRIEVE", []string{"USER_ID", "USER_PHONE"}, false, (*API).getUser},
-	"getPost":                 {"GET_POST", nil, false, (*API).getPost},
-	"listUserPosts":           {"", []string{"USER_POSTS_GET"}, false, (*API).listUserPosts},
+	},
+	"sendConversationMessage": (*API).sendMessage,
+	"sendBotMessage":          (*API).sendBot,
+	"sendBotMessageToUser":    (*API).sendBot,
+	"createEventSubscription": (*API).subscribe,
+	"getUser":                 (*API).getUser,
+	"getPost":                 (*API).getPost,
+	"listUserPosts":           (*API).listUserPosts,
 }
 
 // divarError is Divar's refusal: a status and a Google RPC status body.
@@ -390,7 +409,8 @@ func (a *API) handle(r *http.Request, body []byte) (string, any, *divarError) {
 		return "", nil, refusal(http.StatusNotFound, 5, "Divar has no operation at %s %s", r.Method, r.URL.Path)
 	}
 	opID := operationID(route)
-	op, known := apiOps[opID]
+	play, known := apiOps[opID]
+	op := needOf(route.Operation)
 	if !known {
 		return opID, nil, refusal(http.StatusNotImplemented, 12, "divartest does not play %s (%s %s) yet", opID, r.Method, r.URL.Path)
 	}
@@ -456,7 +476,7 @@ func (a *API) handle(r *http.Request, body []byte) (string, any, *divarError) {
 	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	answer, e := op.operation(a, c)
+	answer, e := play(a, c)
 	return opID, answer, e
 }
 

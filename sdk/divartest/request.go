@@ -7,17 +7,19 @@ import (
 
 	"github.com/go-json-experiment/json"
 	"github.com/kenarkit/kenarkit/sdk"
+	"github.com/kenarkit/kenarkit/sdk/addonenv"
 )
 
 // Key is the identification key the kit sends unless a request sets
 // another: build the add-on under test with it.
 const Key = "divartest-identification-key"
 
-// The paths Divar calls, as kenarkit's spec and the scaffold name them.
+// The paths Divar calls, as kenarkit's spec and the scaffold name them:
+// addonenv's, which the add-on logs for the Kenar panel.
 const (
-	OpenServerLinkPath = "/divar/open-server-link"
-	DynamicActionPath  = "/divar/dynamic-action"
-	EventsPath         = "/divar/events"
+	OpenServerLinkPath = addonenv.OpenServerLinkPath
+	DynamicActionPath  = addonenv.DynamicActionPath
+	EventsPath         = addonenv.EventsPath
 )
 
 // Kind says which of Divar's calls a [Request] is.

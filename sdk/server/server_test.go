@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"github.com/kenarkit/kenarkit/sdk/divartest"
 	"io"
 	"log/slog"
 	"net"
@@ -18,7 +19,6 @@ import (
 	"time"
 
 	"github.com/kenarkit/kenarkit/gen"
-	"github.com/kenarkit/kenarkit/internal/logtest"
 	"github.com/kenarkit/kenarkit/sdk"
 	"github.com/kenarkit/kenarkit/sdk/server"
 	"github.com/labstack/echo/v4"
@@ -625,4 +625,4 @@ func httptestGet(h http.Handler, path, remote string) int {
 	return serve(h, r).Code
 }
 
-type syncBuffer = logtest.Buffer
+type syncBuffer = divartest.LogBuffer

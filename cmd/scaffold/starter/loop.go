@@ -16,6 +16,7 @@ import (
 	"github.com/kenarkit/kenarkit/sdk"
 	"github.com/kenarkit/kenarkit/sdk/addonenv"
 	"github.com/kenarkit/kenarkit/sdk/consent"
+	"github.com/kenarkit/kenarkit/sdk/landing"
 )
 
 // The consent loop: a seller arrives from their post (the landing page of
@@ -220,7 +221,7 @@ func (a *Addon) refreshDue(ctx context.Context) {
 // Manager checks it and calls finishConsent.
 func (a *Addon) OAuthCallback(c echo.Context) error {
 	if a.consents == nil {
-		return a.render(c, http.StatusServiceUnavailable, pageView{Missing: a.missing, Session: backToDivar()})
+		return a.render(c, http.StatusServiceUnavailable, pageView{View: landing.Refused(""), Missing: a.missing})
 	}
 	a.consents.ServeHTTP(c.Response(), c.Request())
 	return nil

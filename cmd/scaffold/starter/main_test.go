@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"github.com/kenarkit/kenarkit/sdk/divartest"
 	"log/slog"
 	"net/http"
 	"regexp"
@@ -61,7 +62,7 @@ func TestLoadConfig(t *testing.T) {
 // serving for DRAIN_DELAY, each answer closing its connection; then run
 // returns.
 func TestReadinessAndDrain(t *testing.T) {
-	logs := &logBuffer{}
+	logs := &divartest.LogBuffer{}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	done := make(chan error, 1)

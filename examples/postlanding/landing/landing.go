@@ -6,18 +6,16 @@
 package landing
 
 import (
-	"bytes"
 	"context"
 	_ "embed"
 	"errors"
-	"html/template"
 	"log/slog"
 	"net/http"
-	"sort"
 	"time"
 
 	"github.com/kenarkit/kenarkit/gen"
 	"github.com/kenarkit/kenarkit/sdk"
+	"github.com/kenarkit/kenarkit/sdk/landing"
 	"github.com/kenarkit/kenarkit/sdk/server"
 	"github.com/kenarkit/kenarkit/sdk/session"
 	"github.com/labstack/echo/v4"
@@ -92,69 +90,12 @@ func (a *Addon) Events(ctx context.Context, req gen.EventsRequestObject) (gen.Ev
 	return sdk.EventAck{}, nil
 }
 
-//go:embed page.html
-var pageHTML string
-
-var page = template.Must(template.New("landing").Parse(pageHTML))
-
-type view struct {
-	Session session.Landing
-	Data    [][2]string
-	Problem string
-}
-
-// The texts of refused links.
-const (
-	ProblemExpired = "این پیوند منقضی شده است. لطفاً دوباره از دیوار وارد شوید."
-	ProblemInvalid = "این پیوند معتبر نیست. لطفاً دوباره از دیوار وارد شوید."
-)
-
 // Landing serves the page the init callback's URL opens: 200 with the
 // context, 410 for an expired link, 400 for any other bad link.
 func (a *Addon) Landing(c echo.Context) error {
-	var s session.Landing
-	err := a.sessions.Open(c.Request().Context(), c.QueryParam(session.Param), &s)
-	v, status := view{Session: s}, http.StatusOK
-	switch {
-	case err == nil:
-		v.Data = sortedData(s.Data.Map())
-	case errors.Is(err, session.ErrExpired):
-		v.Problem, status = ProblemExpired, http.StatusGone
-		v.Session.ReturnTo = sdk.CompletionURL
-	case errors.Is(err, session.ErrInvalid):
-		v.Problem, status = ProblemInvalid, http.StatusBadRequest
-		v.Session.ReturnTo = sdk.CompletionURL
-	default:
+	v, status, err := landing.Open(c, a.sessions)
+	if err != nil {
 		return err // the store failed: 500, logged
 	}
-	var body bytes.Buffer // rendered whole, so a template error is a clean 500
-	if err := page.Execute(&body, v); err != nil {
-		return err
-	}
-	h := c.Response().Header()
-	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; form-action 'none'; frame-ancestors 'none'; base-uri 'none'")
-	h.Set("Referrer-Policy", "no-referrer") // the URL carries the session
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Cache-Control", "no-store")
-	h.Set(echo.HeaderContentType, echo.MIMETextHTMLCharsetUTF8)
-	c.Response().WriteHeader(status)
-	_, err = body.WriteTo(c.Response())
-	return err
-}
-
-func sortedData(d sdk.Data) [][2]string {
-	out := make([][2]string, 0, len(d))
-	for k, x := range d {
-		s, ok := x.(string)
-		if !ok {
-			b, err := sdk.MarshalAnswer(x)
-			if err != nil {
-				continue
-			}
-			s = string(b)
-		}
-		out = append(out, [2]string{k, s})
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i][0] < out[j][0] })
-	return out
+	return landing.Write(c, status, landing.Page, v)
 }

@@ -1,6 +1,7 @@
 package landing_test
 
 import (
+	landingpage "github.com/kenarkit/kenarkit/sdk/landing"
 	"io"
 	"log/slog"
 	"net/http"
@@ -110,12 +111,12 @@ func TestBadLinks(t *testing.T) {
 		status      int
 		text        string
 	}{
-		{"no token", "", http.StatusBadRequest, landing.ProblemInvalid},
-		{"tampered", "?s=" + url.QueryEscape(string(flipped)), http.StatusBadRequest, landing.ProblemInvalid},
-		{"truncated", "?s=" + token[:len(token)-3], http.StatusBadRequest, landing.ProblemInvalid},
-		{"another key", "?s=" + fromOther, http.StatusBadRequest, landing.ProblemInvalid},
-		{"expired", "?s=" + expired, http.StatusGone, landing.ProblemExpired},
-		{"huge", "?s=" + strings.Repeat("A", 5000), http.StatusBadRequest, landing.ProblemInvalid},
+		{"no token", "", http.StatusBadRequest, landingpage.ProblemInvalid},
+		{"tampered", "?s=" + url.QueryEscape(string(flipped)), http.StatusBadRequest, landingpage.ProblemInvalid},
+		{"truncated", "?s=" + token[:len(token)-3], http.StatusBadRequest, landingpage.ProblemInvalid},
+		{"another key", "?s=" + fromOther, http.StatusBadRequest, landingpage.ProblemInvalid},
+		{"expired", "?s=" + expired, http.StatusGone, landingpage.ProblemExpired},
+		{"huge", "?s=" + strings.Repeat("A", 5000), http.StatusBadRequest, landingpage.ProblemInvalid},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			res, page := get(t, srv.URL+landing.Path+tc.query)
