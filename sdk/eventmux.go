@@ -67,18 +67,15 @@ func (m *EventMux) Handle(ctx context.Context, e *Event) (EventAck, error) {
 
 // handler returns the call that handles e, or nil when nothing does.
 func (m *EventMux) handler(e *Event) func(context.Context) error {
-	switch {
-	case e.Type == EventNewMessage && e.NewMessage != nil && m.NewMessage != nil:
-		return func(ctx context.Context) error { return m.NewMessage(ctx, e, e.NewMessage) }
-	case e.Type == EventNewChatbotMessage && e.NewChatbotMessage != nil && m.NewChatbotMessage != nil:
-		return func(ctx context.Context) error { return m.NewChatbotMessage(ctx, e, e.NewChatbotMessage) }
-	case e.Type == EventUserAccessRevocation && e.UserAccessRevocation != nil && m.UserAccessRevocation != nil:
-		return func(ctx context.Context) error { return m.UserAccessRevocation(ctx, e, e.UserAccessRevocation) }
-	case e.Type == EventPostUpdate && e.PostUpdate != nil && m.PostUpdate != nil:
-		return func(ctx context.Context) error { return m.PostUpdate(ctx, e, e.PostUpdate) }
-	case e.Type == EventPaymentTransaction && e.Payment() != nil && m.PaymentTransaction != nil:
-		return func(ctx context.Context) error { return m.PaymentTransaction(ctx, e, e.Payment()) }
-	case m.Other != nil:
+	for _, k := range eventKinds {
+		if k.typ == e.Type {
+			if run := k.handle(m, e); run != nil {
+				return run
+			}
+			break
+		}
+	}
+	if m.Other != nil {
 		return func(ctx context.Context) error { return m.Other(ctx, e) }
 	}
 	return nil

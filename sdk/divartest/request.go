@@ -81,9 +81,9 @@ func DynamicAction() *Request {
 	}}
 }
 
-// EventTypes are the event types [Event] has an example of.
-var EventTypes = []sdk.EventType{sdk.EventNewMessage, sdk.EventNewChatbotMessage,
-	sdk.EventUserAccessRevocation, sdk.EventPostUpdate, sdk.EventPaymentTransaction}
+// EventTypes are the event types kenarkit knows ([sdk.EventTypes]), each
+// of which [Event] has an example of.
+var EventTypes = sdk.EventTypes()
 
 // Event returns an event webhook of type t with Divar's documented example
 // payload; an unknown t gets no payload (Divar's newer events look so to an
