@@ -150,13 +150,13 @@ func (d *Divar) decode(resp *Response, v any) {
 
 // ValidateResponses returns an echo middleware for tests that checks every
 // answer the app gives to an operation of spec, failing tb with what is
-// wrong. Requests are validated by server.NewServer already; with this, a test
+// wrong. Requests are validated by server.New already; with this, a test
 // sees the responses checked too:
 //
-//	e, _ := server.NewServer(…)
+//	e, _ := server.New(…)
 //	e.Use(divartest.ValidateResponses(t, gen.GetSpec))
 //
-// Registered after server.NewServer, it sees only requests that passed the
+// Registered after server.New, it sees only requests that passed the
 // key check and validation, so every answer is the handler's own:
 //
 //   - an answer to one of Divar's calls (see the Kind constants) that is not

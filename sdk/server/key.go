@@ -71,7 +71,7 @@ func (s keySet) check(authorization string) error {
 // SplitKeys splits a comma-separated list of identification keys, as kept
 // in one environment variable, trimming spaces and dropping empty items:
 //
-//	keys := sdk.SplitKeys(os.Getenv("KENAR_IDENTIFICATION_KEY"))
+//	keys := server.SplitKeys(os.Getenv("KENAR_IDENTIFICATION_KEY"))
 func SplitKeys(list string) []string {
 	var keys []string
 	for k := range strings.SplitSeq(list, ",") {

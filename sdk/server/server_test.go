@@ -291,11 +291,11 @@ func TestNoKeyRefusesToBuild(t *testing.T) {
 	for _, keys := range [][]string{nil, {}, {""}, {"k", "  "}} {
 		_, err := server.New(server.Config{Spec: gen.GetSpec, Keys: keys}, gen.RegisterHandlersWithBaseURL, gen.NewStrictHandler(&addon{}, nil))
 		if !errors.Is(err, server.ErrNoKeys) {
-			t.Errorf("NewServer(keys %q) = %v, want ErrNoKeys", keys, err)
+			t.Errorf("New(keys %q) = %v, want ErrNoKeys", keys, err)
 		}
 	}
 	if _, err := server.New(server.Config{Keys: []string{"k"}}, gen.RegisterHandlersWithBaseURL, gen.NewStrictHandler(&addon{}, nil)); err == nil {
-		t.Error("NewServer without a spec was accepted")
+		t.Error("New without a spec was accepted")
 	}
 }
 
