@@ -164,7 +164,7 @@ func TestConsentFromTheLanding(t *testing.T) {
 func TestForwardedLandingLinkRefused(t *testing.T) {
 	f := startLoop(t, nil)
 	landing := f.divar.OpenServerLink(divartest.OpenServerLink()).URL // for divartest.SeedUserID
-	f.oauth.SetUser("seller-2")                                        // who opens it, signed in to Divar
+	f.oauth.SetUser("seller-2")                                       // who opens it, signed in to Divar
 	status, page := f.open(t, landing)
 	m := consentButton.FindStringSubmatch(page)
 	if status != http.StatusOK || m == nil {
