@@ -443,7 +443,7 @@ func (m *Manager) callback(w http.ResponseWriter, r *http.Request) *CallbackErro
 	case errors.Is(err, ErrTooManyStates):
 		// Nothing is spent: the code was not exchanged.
 		w.Header().Set("Retry-After", "60")
-		return &CallbackError{Err: ErrTooManyStates, Status: http.StatusTooManyRequests, Detail: "used states: " + err.Error()}
+		return &CallbackError{Err: ErrTooManyStates, Status: http.StatusTooManyRequests}
 	case err != nil:
 		return &CallbackError{Err: ErrStoreUnavailable, Status: http.StatusServiceUnavailable, Detail: "used states: " + err.Error()}
 	}

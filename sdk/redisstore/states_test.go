@@ -4,13 +4,20 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
 	"testing"
 	"time"
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/kenarkit/kenarkit/sdk"
 	"github.com/kenarkit/kenarkit/sdk/consent"
+	"github.com/kenarkit/kenarkit/sdk/divartest"
 	"github.com/kenarkit/kenarkit/sdk/redisstore"
+	"github.com/kenarkit/kenarkit/sdk/session"
 )
 
 // TestUsedStatesBounded: the replicas together hold at most MaxStates
@@ -89,4 +96,74 @@ func TestUsedStatesDefaultBound(t *testing.T) {
 	}
 	used := rdb.MemoryUsage(ctx, "kenarkit:consent:states", 0).Val()
 	t.Logf("%d states: %.1f MB of Redis, %d B each", consent.DefaultMaxStates, float64(used)/1e6, used/int64(consent.DefaultMaxStates))
+}
+
+// TestConsentOnRedis walks consents over loopback against the fake Divar
+// with the tokens and used states on a real redis-server, bounded to one
+// state: a grant by another user than the link's is refused and Redis
+// holds no token for either; the user's own consent is stored; the next
+// redirect, with the bound reached, is answered 429 and spends no code.
+func TestConsentOnRedis(t *testing.T) {
+	rdb := newRedis(t)
+	oauth, api := divartest.NewOAuth(t), divartest.NewAPI(t)
+	api.UseOAuth(oauth)
+	client, err := sdk.NewClient(sdk.ClientConfig{APIKey: divartest.APIKey, BaseURL: api.URL()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sealer, _ := session.NewSealer()
+	mux := http.NewServeMux()
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	oauth.Register(divartest.OAuthClient{ID: "app", Secret: "s", RedirectURIs: []string{srv.URL + "/callback"}})
+	m, err := consent.New(consent.Config{
+		ClientID: "app", ClientSecret: "s", RedirectURL: srv.URL + "/callback",
+		AuthURL: oauth.AuthURL(), TokenURL: oauth.TokenURL(), Now: oauth.Now, Sealer: sealer, API: client,
+		Logger:     slog.New(slog.DiscardHandler),
+		Tokens:     redisstore.NewTokens(rdb, redisstore.TokensConfig{}),
+		UsedStates: redisstore.NewUsedStates(rdb, redisstore.TokensConfig{MaxStates: 1}, oauth.Now),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { m.Close() })
+	mux.Handle("/callback", m)
+	mux.HandleFunc("/start", func(w http.ResponseWriter, r *http.Request) {
+		if err := m.Redirect(w, r, consent.Request{UserID: tokensUser, Scopes: []consent.Scope{consent.OfflineAccess}}); err != nil {
+			t.Error(err)
+		}
+	})
+	consentAs := func(granter string) *http.Response {
+		t.Helper()
+		oauth.SetUser(granter)
+		jar, _ := cookiejar.New(nil)
+		resp, err := (&http.Client{Jar: jar}).Get(srv.URL + "/start")
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp
+	}
+	ctx := context.Background()
+
+	if resp := consentAs("another-user"); resp.StatusCode != http.StatusForbidden {
+		t.Errorf("another user completing the link: %s, want 403", resp.Status)
+	}
+	if n := rdb.Exists(ctx, "kenarkit:consent:token:"+tokensUser, "kenarkit:consent:token:another-user").Val(); n != 0 {
+		t.Errorf("%d tokens in Redis after a refused grant", n)
+	}
+	oauth.Advance(consent.DefaultStateTTL) // the refused consent's state expires: room for one
+	if resp := consentAs(tokensUser); resp.StatusCode != http.StatusOK {
+		t.Fatalf("the user's own consent: %s", resp.Status)
+	}
+	if _, err := m.TokenSource(ctx, tokensUser).Token(); err != nil {
+		t.Errorf("the user's token: %v", err)
+	}
+	resp := consentAs(tokensUser)
+	if resp.StatusCode != http.StatusTooManyRequests || resp.Header.Get("Retry-After") == "" {
+		t.Errorf("beyond the bound: %s, Retry-After %q; want 429 with one", resp.Status, resp.Header.Get("Retry-After"))
+	}
+	if n := oauth.Issued("authorization_code"); n != 2 {
+		t.Errorf("%d codes exchanged, want 2", n)
+	}
 }
