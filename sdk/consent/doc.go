@@ -10,10 +10,13 @@
 //     that is sealed, expiring, single use and bound to the browser by a
 //     cookie, so a forged, replayed or stolen redirect is refused.
 //   - Coming back: the Manager is the http.Handler of the redirect address.
-//     It exchanges the code, stores the token and hands the grant to
+//     It exchanges the code, asks Divar who granted ([Config.API]) and
+//     refuses a grant by another user than the one asked ([ErrWrongUser]),
+//     stores the token and hands the grant to
 //     [Config.OnGrant]; every failure (declined, bad state, used code,
 //     Divar down, store down) gets a short Persian and English page with a
-//     4xx or 5xx that says what to do.
+//     4xx or 5xx that says what to do. The states that came back are kept
+//     until they expire, at most [DefaultMaxStates] at once (429 beyond).
 //   - Lasting: [Manager.TokenSource] reads the user's token from a
 //     [TokenStore] shared by the replicas (sealed at rest with the session
 //     keys), refreshes it before it expires, once across replicas, and
@@ -27,6 +30,8 @@
 //		ClientID: slug, ClientSecret: secret,
 //		RedirectURL: publicURL + "/divar/oauth/callback",
 //		Sealer: sealer, Tokens: redisstore.NewTokens(rdb, redisstore.TokensConfig{}),
+//		UsedStates: redisstore.NewUsedStates(rdb, redisstore.TokensConfig{}, nil),
+//		API: client, // sdk.NewClient: asked who granted each consent
 //		OnGrant: finish, OnRefresh: resubscribe,
 //	})
 //	e.GET("/divar/oauth/callback", echo.WrapHandler(consents))

@@ -59,9 +59,18 @@ var (
 	ErrCodeRejected = errors.New("consent: Divar refused the authorization code")
 	// ErrNoCode: a redirect with neither a code nor an error.
 	ErrNoCode = errors.New("consent: no authorization code in the redirect")
-	// ErrNoUser: a grant for which no user id is known: the [Request] had
-	// none and [Config.Identify] is unset or found none.
+	// ErrNoUser: Divar could not say who granted: asking it failed or named
+	// no one, or the Manager has no way to ask (neither [Config.API] nor
+	// [Config.Identify] is set). The grant is not stored.
 	ErrNoUser = errors.New("consent: no user id for the grant")
+	// ErrWrongUser: the user who granted is not the one the consent was
+	// asked for (a landing link forwarded to, or opened by, another Divar
+	// account). The grant is not stored.
+	ErrWrongUser = errors.New("consent: the consent was granted by another user than the one it was asked for")
+	// ErrTooManyStates: [UsedStates] holds as many states as it may
+	// ([DefaultMaxStates] unless configured) and refuses another until
+	// some expire; the redirect is answered 429 with Retry-After.
+	ErrTooManyStates = errors.New("consent: too many consents pending")
 	// ErrGrantHandler: [Config.OnGrant] failed after the token was stored.
 	ErrGrantHandler = errors.New("consent: the add-on could not finish after consent")
 )

@@ -63,7 +63,7 @@ func OpenServerLink() *Request {
 		"conversation_id": "6b3d5cf7-9291-4fa9-892a-9d07e300daea",
 		"user_side":       "Supply",
 		"extra_data":      map[string]any{"your_key_1": "your value", "your_key_2": "your value"},
-		"user_id":         "6GqmD76dle5NpJySqnBX8seTpt6uVtzqaNTNJU1ettI=",
+		"user_id":         SeedUserID,
 	}}
 }
 
@@ -106,7 +106,7 @@ func Event(t sdk.EventType) *Request {
 		m["text"] = "/start MY_POST gZd7omnS"
 		body["new_chatbot_message"] = m
 	case sdk.EventUserAccessRevocation:
-		body["user_access_revocation"] = map[string]any{"user_id": "6GqmD76dle5NpJySqnBX8seTpt6uVtzqaNTNJU1ettI="}
+		body["user_access_revocation"] = map[string]any{"user_id": SeedUserID}
 	case sdk.EventPostUpdate:
 		body["post_update"] = map[string]any{"type": "PUBLISH", "post": map[string]any{
 			"token": "gZd7omnS", "category": "light", "city": "tehran", "district": "vanak",

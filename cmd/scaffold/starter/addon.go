@@ -97,11 +97,12 @@ func NewAddon(cfg config, logger *slog.Logger) (*Addon, error) {
 		RedirectURL: cfg.PublicURL + callbackPath,
 		AuthURL:     cfg.AuthURL(), TokenURL: cfg.TokenURL(),
 		Sealer: sealer, Tokens: tokens, UsedStates: usedStates,
+		// Asked who granted: a landing link forwarded to another user is
+		// refused. Without KENAR_API_KEY (nil) every consent is refused,
+		// and the pages offer none (a.missing names it).
+		API:     a.client,
 		OnGrant: a.finishConsent, OnRefresh: a.resubscribe,
 		Logger: logger, Now: cfg.now,
-	}
-	if a.client != nil {
-		cc.Identify = a.identify
 	}
 	if a.consents, err = consent.New(cc); err != nil {
 		return nil, fmt.Errorf("%s: the OAuth redirect address, $%s%s: %w", addonenv.PublicURLVar, addonenv.PublicURLVar, callbackPath, err)

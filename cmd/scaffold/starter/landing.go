@@ -8,7 +8,6 @@ import (
 	"html/template"
 	"log/slog"
 	"net/http"
-	"sort"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -29,7 +28,7 @@ var landingPage = template.Must(template.New("landing").Parse(landingHTML))
 // pageView is what the page shows.
 type pageView struct {
 	Session session.Landing
-	Data    [][2]string // extra_data, sorted by key
+	Data    [][2]string // extra_data, sorted by key, as sent (session.Landing.DataFields)
 	Problem string      // set when the link is unusable
 
 	// ConsentURL is the consent button's target, Divar's consent page;
@@ -50,7 +49,7 @@ func (a *Addon) Landing(c echo.Context) error {
 	view, status := pageView{Session: s}, http.StatusOK
 	switch {
 	case err == nil:
-		view.Data = sortedData(s.Data.Map())
+		view.Data = s.DataFields()
 		if s.UserSide != sdk.UserSideDemand { // a buyer is not asked to consent for the seller's post
 			status, err = a.offerConsent(c, &view, s.UserID, s.PostToken, s.ReturnTo)
 			if err != nil {
@@ -139,19 +138,4 @@ func (a *Addon) render(c echo.Context, status int, view pageView) error {
 	c.Response().WriteHeader(status)
 	_, err := body.WriteTo(c.Response())
 	return err
-}
-
-func sortedData(d sdk.Data) [][2]string {
-	out := make([][2]string, 0, len(d))
-	for k := range d {
-		v, err := sdk.MarshalAnswer(d[k])
-		if s, ok := d[k].(string); ok {
-			v, err = []byte(s), nil
-		}
-		if err == nil {
-			out = append(out, [2]string{k, string(v)})
-		}
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i][0] < out[j][0] })
-	return out
 }

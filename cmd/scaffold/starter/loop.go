@@ -45,8 +45,9 @@ const (
 
 // scopesFor are the permissions asked of the seller for a post: to put
 // the add-on on it, to follow its conversations and updates, their user
-// id (the direct link gives none) with the revocation event that needs it,
-// and a refresh token to go on doing so after the first hour.
+// id (with which consent asks Divar who granted) with the revocation event
+// that needs it, and a refresh token to go on doing so after the first
+// hour.
 func scopesFor(post string) []consent.Scope {
 	return []consent.Scope{
 		consent.PostAddonCreate(post),
@@ -57,8 +58,8 @@ func scopesFor(post string) []consent.Scope {
 	}
 }
 
-// consentRequest is the consent asked of user (empty: found after
-// consent, through identify) for post, to end at done.
+// consentRequest is the consent asked of user (empty: the user Divar
+// names after consent) for post, to end at done.
 func consentRequest(user, post, done string) consent.Request {
 	data := map[string]string{dataPost: post}
 	if done != sdk.CompletionURL {
@@ -87,10 +88,11 @@ var followed = []sdk.SubscriptionType{sdk.SubscribeNewMessages, sdk.SubscribePos
 // add-on cannot act on it.
 var errCannotSend = errors.New(addonenv.APIKeyVar + " is not set: the add-on cannot create the post add-on")
 
-// finishConsent is consent's OnGrant: the seller consented and their token
-// is stored. It creates the post add-on (an error answers Divar's 500 page
-// and is logged), follows the post, and sends the seller on to Divar's
-// completion address.
+// finishConsent is consent's OnGrant: the seller consented, consent checked
+// with Divar's API that they are the user the page was made for (from the
+// direct link, asked who they are), and their token is stored. It creates
+// the post add-on (an error answers Divar's 500 page and is logged),
+// follows the post, and sends the seller on to Divar's completion address.
 func (a *Addon) finishConsent(w http.ResponseWriter, r *http.Request, g *consent.Grant) error {
 	ctx := r.Context()
 	post := g.Data[dataPost]
@@ -150,13 +152,6 @@ func (a *Addon) resubscribe(ctx context.Context, user string, ts oauth2.TokenSou
 		}
 	}
 	return errors.Join(errs...)
-}
-
-// identify is consent's Identify: the user id of a grant made from the
-// direct link, which names no user.
-func (a *Addon) identify(ctx context.Context, ts oauth2.TokenSource) (string, error) {
-	u, err := a.client.User(ctx, ts)
-	return u.ID, err
 }
 
 // forgetUser handles USER_ACCESS_REVOCATION: the user's tokens are

@@ -13,7 +13,6 @@ import (
 	"html/template"
 	"log/slog"
 	"net/http"
-	"sort"
 	"time"
 
 	"github.com/kenarkit/kenarkit/gen"
@@ -115,7 +114,7 @@ func (a *Addon) Landing(c echo.Context) error {
 	v, status := view{Session: s}, http.StatusOK
 	switch {
 	case err == nil:
-		v.Data = sortedData(s.Data.Map())
+		v.Data = s.DataFields()
 	case errors.Is(err, session.ErrExpired):
 		v.Problem, status = ProblemExpired, http.StatusGone
 		v.Session.ReturnTo = sdk.CompletionURL
@@ -138,21 +137,4 @@ func (a *Addon) Landing(c echo.Context) error {
 	c.Response().WriteHeader(status)
 	_, err = body.WriteTo(c.Response())
 	return err
-}
-
-func sortedData(d sdk.Data) [][2]string {
-	out := make([][2]string, 0, len(d))
-	for k, x := range d {
-		s, ok := x.(string)
-		if !ok {
-			b, err := sdk.MarshalAnswer(x)
-			if err != nil {
-				continue
-			}
-			s = string(b)
-		}
-		out = append(out, [2]string{k, s})
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i][0] < out[j][0] })
-	return out
 }
