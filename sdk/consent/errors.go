@@ -20,6 +20,20 @@ var (
 	// or the access token expired and there is no refresh token (ask for
 	// [OfflineAccess]). The error is a [*ReconsentError].
 	ErrReconsent = errors.New("consent: the user must consent again")
+	// ErrUnopenable: the stored token does not open with the session keys:
+	// sealed with a key the [Config.Sealer] does not hold (the keys are
+	// wrong, or one was dropped while tokens sealed with it live), altered,
+	// or copied from another user's key. A configuration or integrity
+	// error, not the user's: the value is kept, not used, and logged at
+	// error level; fix the keys and it opens again. The error is an
+	// [*UnopenableError]; [Manager.Ready] reports wrong keys.
+	ErrUnopenable = errors.New("consent: the stored token does not open with the session keys")
+	// ErrRefreshRefused: Divar refused (invalid_grant) a stored refresh
+	// token that may not be the user's current one: the store failed since
+	// it was saved, so a pair rotated meanwhile may still be being written.
+	// The token is kept; the add-on cannot act for the user now, and may
+	// have to ask consent again if no newer pair is saved.
+	ErrRefreshRefused = errors.New("consent: Divar refused a refresh token read after a store failure")
 	// ErrStoreUnavailable: the token store (or the used-state store) failed:
 	// Redis down, say. The error is a [*StoreError]; retry later.
 	ErrStoreUnavailable = errors.New("consent: token store unavailable")
@@ -78,6 +92,25 @@ func (e *ReconsentError) Error() string {
 
 // Is makes errors.Is(err, ErrReconsent) true.
 func (e *ReconsentError) Is(target error) bool { return target == ErrReconsent }
+
+// UnopenableError is [ErrUnopenable] for one user. UnknownKey: the token
+// was sealed with a key the Sealer does not hold (else it was altered or
+// moved from another key).
+type UnopenableError struct {
+	UserID     string
+	UnknownKey bool
+}
+
+func (e *UnopenableError) Error() string {
+	why := "altered, or copied from another user's key"
+	if e.UnknownKey {
+		why = "sealed with a key not among the session keys (wrong keys, or one dropped too early)"
+	}
+	return fmt.Sprintf("consent: the stored token of user %q does not open: %s; kept, not used", e.UserID, why)
+}
+
+// Is makes errors.Is(err, ErrUnopenable) true.
+func (e *UnopenableError) Is(target error) bool { return target == ErrUnopenable }
 
 // StoreError is [ErrStoreUnavailable]: Op failed with Err.
 type StoreError struct {
