@@ -23,7 +23,8 @@ var (
 	// ErrUnopenable: the stored token does not open with the session keys:
 	// sealed with a key the [Config.Sealer] does not hold (the keys are
 	// wrong, or one was dropped while tokens sealed with it live), altered,
-	// or copied from another user's key. A configuration or integrity
+	// copied from another user's key, or sealed before tokens were bound to
+	// their user and not shown to be theirs. A configuration or integrity
 	// error, not the user's: the value is kept, not used, and logged at
 	// error level; fix the keys and it opens again. The error is an
 	// [*UnopenableError]; [Manager.Ready] reports wrong keys.
@@ -93,20 +94,17 @@ func (e *ReconsentError) Error() string {
 // Is makes errors.Is(err, ErrReconsent) true.
 func (e *ReconsentError) Is(target error) bool { return target == ErrReconsent }
 
-// UnopenableError is [ErrUnopenable] for one user. UnknownKey: the token
-// was sealed with a key the Sealer does not hold (else it was altered or
-// moved from another key).
+// UnopenableError is [ErrUnopenable] for one user: Reason says why (no
+// token in it). UnknownKey: the token was sealed with a key the Sealer
+// does not hold, what wrong session keys look like.
 type UnopenableError struct {
 	UserID     string
+	Reason     string
 	UnknownKey bool
 }
 
 func (e *UnopenableError) Error() string {
-	why := "altered, or copied from another user's key"
-	if e.UnknownKey {
-		why = "sealed with a key not among the session keys (wrong keys, or one dropped too early)"
-	}
-	return fmt.Sprintf("consent: the stored token of user %q does not open: %s; kept, not used", e.UserID, why)
+	return fmt.Sprintf("consent: the stored token of user %q does not open: %s; kept, not used", e.UserID, e.Reason)
 }
 
 // Is makes errors.Is(err, ErrUnopenable) true.

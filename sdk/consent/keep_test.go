@@ -10,6 +10,7 @@ import (
 
 	"github.com/kenarkit/kenarkit/sdk/consent"
 	"github.com/kenarkit/kenarkit/sdk/session"
+	"golang.org/x/oauth2"
 )
 
 // flakyStore is a shared memory store that fails every call while down,
@@ -282,6 +283,59 @@ func TestUnopenableTokenIsKept(t *testing.T) {
 			}
 			if ready := m.Ready(); (ready != nil) != tc.unknownKey || (ready != nil && !errors.Is(ready, consent.ErrUnopenable)) {
 				t.Errorf("Ready = %v", ready)
+			}
+		})
+	}
+}
+
+// TestUnboundTokenBoundOnceShownTheUsers: a token stored before tokens
+// were bound to their user is taken, and stored bound, only when Divar
+// (Config.Identify) says it is the user's; otherwise it is ErrUnopenable,
+// kept and not used.
+func TestUnboundTokenBoundOnceShownTheUsers(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		identify func(context.Context, oauth2.TokenSource) (string, error)
+		expired  bool
+		want     error
+	}{
+		{"Divar says it is the user's", func(context.Context, oauth2.TokenSource) (string, error) { return user, nil }, false, nil},
+		{"Divar says it is another user's", func(context.Context, oauth2.TokenSource) (string, error) { return "other-user", nil }, false, consent.ErrUnopenable},
+		{"no Identify", nil, false, consent.ErrUnopenable},
+		{"the access token expired: Divar cannot be asked", func(context.Context, oauth2.TokenSource) (string, error) { return user, nil }, true, consent.ErrUnopenable},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			store := consent.NewMemoryTokenStore(nil)
+			f := newFixture(t, nil, func(c *consent.Config) { c.Tokens = store; c.Identify = tc.identify })
+			ctx := context.Background()
+			tok := f.consented(user)
+			// As kenarkit sealed tokens before binding them: the same
+			// record, unbound.
+			legacy, err := f.cfg.Sealer.Seal(map[string]any{"a": tok.AccessToken, "t": "bearer", "e": tok.Expiry.UnixMilli()}, time.Hour)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_ = store.Put(ctx, user, legacy, time.Hour)
+			if tc.expired {
+				f.oauth.Advance(2 * time.Hour)
+			}
+			got, err := f.m.TokenSource(ctx, user).Token()
+			if !errors.Is(err, tc.want) || (tc.want == nil) != (err == nil) {
+				t.Fatalf("Token = %v, want %v", err, tc.want)
+			}
+			v, _ := store.Get(ctx, user)
+			if tc.want != nil {
+				if v != legacy {
+					t.Error("an unbound token not shown to be the user's was touched")
+				}
+				return
+			}
+			if got.AccessToken != tok.AccessToken || v == legacy {
+				t.Error("the user's unbound token was not taken and stored bound")
+			}
+			var into map[string]any
+			if f.cfg.Sealer.Open(v, &into) == nil {
+				t.Error("stored unbound again")
 			}
 		})
 	}

@@ -106,7 +106,11 @@ func (m *Manager) load(ctx context.Context, user string) (string, record, error)
 		return "", record{}, m.storeError("get", err)
 	}
 	var r record
-	switch err := m.cfg.Sealer.OpenFor(m.bind(user), s, &r); {
+	err = m.cfg.Sealer.OpenFor(m.bind(user), s, &r)
+	if errors.Is(err, session.ErrInvalid) && !errors.Is(err, session.ErrUnknownKey) && m.cfg.Sealer.Open(s, &r) == nil {
+		return m.bindStored(ctx, user, s, r)
+	}
+	switch {
 	case err == nil:
 		m.keep.opened.Add(1)
 		return s, r, nil
@@ -115,19 +119,52 @@ func (m *Manager) load(ctx context.Context, user string) (string, record, error)
 		// have let it lapse already.
 		return s, record{}, &ReconsentError{UserID: user, Reason: "the stored token is past its life"}
 	default:
-		return s, record{}, m.unopenable(ctx, user, err)
+		e := &UnopenableError{UserID: user, Reason: "altered, or copied from another user's key"}
+		if errors.Is(err, session.ErrUnknownKey) {
+			e.UnknownKey, e.Reason = true, "sealed with a key not among the session keys (wrong keys, or one dropped too early)"
+			m.keep.unknownKey.Add(1)
+		}
+		return s, record{}, m.unopenable(ctx, e)
 	}
+}
+
+// bindStored takes r, stored as s unbound (sealed before kenarkit bound
+// tokens to their user), for the user only when Divar says the token is
+// theirs ([Config.Identify]); it then stores it bound. Without Identify,
+// or with a token past its life, such a value is [ErrUnopenable].
+func (m *Manager) bindStored(ctx context.Context, user, s string, r record) (string, record, error) {
+	if m.cfg.Identify == nil || !m.usable(r) {
+		return s, record{}, m.unopenable(ctx, &UnopenableError{UserID: user,
+			Reason: "sealed before tokens were bound to their user, and Config.Identify cannot tell whose it is (unset, or the access token expired): the user must consent again"})
+	}
+	id, err := m.cfg.Identify(ctx, oauth2.StaticTokenSource(r.token()))
+	if err != nil {
+		return s, record{}, fmt.Errorf("consent: asking Divar whose an unbound stored token is: %w", err)
+	}
+	if id != user {
+		return s, record{}, m.unopenable(ctx, &UnopenableError{UserID: user, Reason: "sealed before tokens were bound to their user, and it is another user's"})
+	}
+	ns, err := m.seal(user, r)
+	if err != nil {
+		return s, record{}, err
+	}
+	ok, err := m.cfg.Tokens.Swap(ctx, user, s, ns, m.ttl(r))
+	if err != nil {
+		return s, record{}, m.storeError("swap", err)
+	}
+	if !ok {
+		return m.load(ctx, user) // replaced meanwhile
+	}
+	m.keep.opened.Add(1)
+	m.logger.LogAttrs(ctx, slog.LevelInfo, "consent: a token stored before tokens were bound to their user is now bound to them", slog.String("user_id", user))
+	return ns, r, nil
 }
 
 // unopenable reports a stored value the session keys cannot open: loud,
 // and never a reason to delete it or to forget the user.
-func (m *Manager) unopenable(ctx context.Context, user string, err error) *UnopenableError {
-	e := &UnopenableError{UserID: user, UnknownKey: errors.Is(err, session.ErrUnknownKey)}
-	if e.UnknownKey {
-		m.keep.unknownKey.Add(1)
-	}
+func (m *Manager) unopenable(ctx context.Context, e *UnopenableError) *UnopenableError {
 	m.logger.LogAttrs(ctx, slog.LevelError, "consent: a stored token cannot be opened; kept, not used, not deleted",
-		slog.String("user_id", user), slog.String("error", e.Error()))
+		slog.String("user_id", e.UserID), slog.String("error", e.Error()))
 	return e
 }
 
