@@ -340,3 +340,41 @@ func TestUnboundTokenBoundOnceShownTheUsers(t *testing.T) {
 		})
 	}
 }
+
+// TestUnsavedPairAtClose: Close tries once more to save a pair the store
+// refused; a pair it still cannot save is logged at error level as lost.
+func TestUnsavedPairAtClose(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		storeBack bool
+		log       string
+	}{
+		{"the store is back: saved at Close", true, "a refreshed token the store had refused is saved"},
+		{"the store is still down: lost, and said so", false, "level=ERROR msg=\"consent: a refreshed token was never saved and is lost at Close"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			mem := consent.NewMemoryTokenStore(nil)
+			store := &flakyStore{TokenStore: mem}
+			f := newFixture(t, nil, func(c *consent.Config) {
+				c.Tokens = store
+				c.SaveRetry = consent.Backoff{Initial: time.Hour, Max: time.Hour} // only Close tries again
+			})
+			ctx := context.Background()
+			f.consented(user)
+			stale, _ := mem.Get(ctx, user)
+			f.oauth.BeforeToken(func(string) { store.down.Store(true) })
+			f.oauth.Advance(time.Hour)
+			if _, err := f.m.TokenSource(ctx, user).Token(); err != nil {
+				t.Fatal(err)
+			}
+			store.down.Store(!tc.storeBack)
+			f.m.Close()
+			if !strings.Contains(f.logs.String(), tc.log) {
+				t.Errorf("the log lacks %q:\n%s", tc.log, f.logs)
+			}
+			if v, _ := mem.Get(ctx, user); (v != stale) != tc.storeBack {
+				t.Errorf("saved: %v, want %v", v != stale, tc.storeBack)
+			}
+		})
+	}
+}

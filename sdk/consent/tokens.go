@@ -86,6 +86,7 @@ func (m *Manager) put(ctx context.Context, user string, r record) error {
 	if err := m.cfg.Tokens.Put(ctx, user, s, m.ttl(r)); err != nil {
 		return m.storeError("put", err)
 	}
+	m.dropUnsaved(user) // a new consent replaces a pair still unsaved
 	return nil
 }
 
@@ -196,7 +197,6 @@ func (m *Manager) Save(ctx context.Context, userID string, tok *oauth2.Token) er
 	if tok == nil || tok.AccessToken == "" {
 		return fmt.Errorf("consent: Save: no access token")
 	}
-	m.dropUnsaved(userID)
 	return m.put(ctx, userID, recordOf(tok, m.now()))
 }
 
@@ -268,8 +268,8 @@ type tokenSource struct {
 func (s *tokenSource) Token() (*oauth2.Token, error) { return s.m.token(s.ctx, s.user) }
 
 func (m *Manager) token(ctx context.Context, user string) (*oauth2.Token, error) {
-	if p := m.unsavedOf(user); p != nil {
-		return m.tokenUnsaved(ctx, user, p)
+	if tok, ok, err := m.fromUnsaved(ctx, user); ok {
+		return tok, err
 	}
 	sealed, r, err := m.load(ctx, user)
 	if err != nil {
@@ -296,9 +296,8 @@ func (m *Manager) token(ctx context.Context, user string) (*oauth2.Token, error)
 			return tok, err
 		}
 		if !errors.Is(err, ErrLocked) {
-			if p := m.unsavedOf(user); p != nil {
-				// The store died as this process rotated the pair.
-				return m.tokenUnsaved(ctx, user, p)
+			if tok, ok, err := m.fromUnsaved(ctx, user); ok {
+				return tok, err // the store died as this process rotated the pair
 			}
 			if ctx.Err() != nil {
 				return nil, fmt.Errorf("consent: refreshing: %w", ctx.Err())
@@ -325,27 +324,36 @@ func (m *Manager) token(ctx context.Context, user string) (*oauth2.Token, error)
 	}
 }
 
-// tokenUnsaved returns the user's unsaved pair p, refreshed with its own
-// refresh token when due.
-func (m *Manager) tokenUnsaved(ctx context.Context, user string, p *unsaved) (*oauth2.Token, error) {
+// fromUnsaved returns the user's unsaved pair, refreshed with its own
+// refresh token when due; ok is false when there is none (or it was saved
+// meanwhile): the store holds the current pair.
+func (m *Manager) fromUnsaved(ctx context.Context, user string) (tok *oauth2.Token, ok bool, err error) {
+	p := m.unsavedOf(user)
+	if p == nil {
+		return nil, false, nil
+	}
 	if m.fresh(p.r) {
-		return p.r.token(), nil
+		return p.r.token(), true, nil
 	}
 	m.keep.rotating.Lock()
-	q := m.unsavedOf(user)
-	if q == nil { // saved meanwhile: the store has it
-		m.keep.rotating.Unlock()
-		return m.token(ctx, user)
-	}
 	defer m.keep.rotating.Unlock()
-	if m.fresh(q.r) {
-		return q.r.token(), nil
+	if p = m.unsavedOf(user); p == nil {
+		return nil, false, nil
 	}
-	return m.rotate(ctx, user, q.r, q.old, true)
+	if m.fresh(p.r) {
+		return p.r.token(), true, nil
+	}
+	tok, err = m.rotate(ctx, user, p.r, p.old, true)
+	return tok, true, err
 }
 
 // refreshLocked refreshes the user's token, holding the user's lock.
 func (m *Manager) refreshLocked(ctx context.Context, user string) (*oauth2.Token, error) {
+	if tok, ok, err := m.fromUnsaved(ctx, user); ok {
+		// This process rotated the pair meanwhile and the store refused
+		// it: never refresh with the rotated one.
+		return tok, err
+	}
 	sealed, r, err := m.load(ctx, user)
 	if err != nil {
 		return nil, err
