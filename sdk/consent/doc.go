@@ -23,6 +23,14 @@
 //     calls [Config.OnRefresh] so the add-on renews its event
 //     subscriptions, which lapse with the token they were made with. A
 //     refused refresh is [ErrReconsent]: ask the user again.
+//   - Keeping: a token is sealed bound to its user, so a value moved to
+//     another user's key does not open. A refreshed pair the store refuses
+//     is kept in memory and used until it is saved ([Manager.TokenSource]
+//     explains Divar's two-minute grace). A token that does not open
+//     ([ErrUnopenable]: wrong session keys, a tampered value) is logged
+//     and kept, never deleted, and [Manager.Ready] reports wrong keys. Only
+//     the revocation event, Divar refusing a token known to be current, or
+//     [Manager.Forget] removes a user's token.
 //
 // Wiring, with echo:
 //

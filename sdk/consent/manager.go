@@ -121,6 +121,11 @@ type Config struct {
 	OnRefresh func(ctx context.Context, userID string, ts oauth2.TokenSource) error
 	// OnRefreshRetry paces OnRefresh's retries; see [Backoff].
 	OnRefreshRetry Backoff
+	// SaveRetry paces the writes of a refreshed token the store refused
+	// (see [Manager.TokenSource]): from 100 ms up to 5 s by default. They
+	// go on until the store takes it or [Manager.Close]; Attempts is
+	// unused.
+	SaveRetry Backoff
 
 	// Logger receives the failures (never a token); slog.Default() if nil.
 	Logger *slog.Logger
@@ -177,6 +182,7 @@ type Manager struct {
 	ctx      context.Context // cancelled by Close: OnRefresh's retries
 	cancel   context.CancelFunc
 	hooks    sync.WaitGroup
+	keep     keeping // tokens the store refused, and readiness
 	redirect *url.URL
 }
 
@@ -221,6 +227,8 @@ func New(cfg Config) (*Manager, error) {
 	cfg.CookieName = orString(cfg.CookieName, DefaultCookieName)
 	cfg.OnRefreshRetry.Initial = orDuration(cfg.OnRefreshRetry.Initial, time.Second)
 	cfg.OnRefreshRetry.Max = orDuration(cfg.OnRefreshRetry.Max, 5*time.Minute)
+	cfg.SaveRetry.Initial = orDuration(cfg.SaveRetry.Initial, 100*time.Millisecond)
+	cfg.SaveRetry.Max = orDuration(cfg.SaveRetry.Max, 5*time.Second)
 	if cfg.OnRefreshRetry.Attempts <= 0 {
 		cfg.OnRefreshRetry.Attempts = 8
 	}
@@ -291,7 +299,9 @@ func loopback(host string) bool {
 }
 
 // Close stops [Config.OnRefresh]'s pending retries and waits for the
-// calls running. The Manager must not be used afterwards.
+// calls running; a refreshed token the store still refuses is tried once
+// more, and logged at error level if lost. The Manager must not be used
+// afterwards.
 func (m *Manager) Close() error {
 	m.cancel()
 	m.hooks.Wait()

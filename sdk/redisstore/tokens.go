@@ -34,8 +34,9 @@ func (c TokensConfig) prefix() string {
 // its refresh token, and the refresh lock another ("lock:" user id), set
 // with NX and a TTL so a replica that dies holding it lets go. Swap and
 // unlock are Lua scripts, atomic. The values are sealed by the
-// consent.Manager: Redis never holds a token in the clear. It is safe for
-// concurrent use.
+// consent.Manager, bound to their user: Redis never holds a token in the
+// clear, and a value copied to another user's key does not open there
+// (consent.ErrUnopenable). It is safe for concurrent use.
 type Tokens struct {
 	rdb    redis.UniversalClient
 	prefix string

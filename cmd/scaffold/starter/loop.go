@@ -166,8 +166,9 @@ func (a *Addon) forgetUser(ctx context.Context, e *sdk.Event, r *sdk.UserAccessR
 	return a.follows.Forget(ctx, r.UserID)
 }
 
-// KeepFresh checks the followed users' tokens every interval until ctx is
-// done (refreshDue).
+// KeepFresh checks the followed users' tokens at once and then every
+// interval until ctx is done (refreshDue). The first check at start-up is
+// what tells readiness whether SESSION_KEYS open the stored tokens.
 func (a *Addon) KeepFresh(ctx context.Context, interval time.Duration) {
 	if a.consents == nil {
 		return
@@ -175,19 +176,23 @@ func (a *Addon) KeepFresh(ctx context.Context, interval time.Duration) {
 	tick := time.NewTicker(interval)
 	defer tick.Stop()
 	for {
+		a.refreshDue(ctx)
 		select {
 		case <-ctx.Done():
 			return
 		case <-tick.C:
-			a.refreshDue(ctx)
 		}
 	}
 }
 
 // refreshDue asks consent for the token of each followed user, which
 // refreshes those near expiry (once across replicas) and so renews their
-// subscriptions (resubscribe). A user who must consent again is no longer
-// followed.
+// subscriptions (resubscribe). Only a user who must consent again
+// (consent.ErrReconsent: Divar refused their current refresh token, or no
+// token is stored) is no longer followed. A token that does not open
+// (wrong SESSION_KEYS, or a tampered value), a store or Divar failure, or
+// Divar refusing a token read after a store failure, forgets nothing: it
+// is logged, and the user is checked again at the next pass.
 func (a *Addon) refreshDue(ctx context.Context) {
 	users, err := a.follows.Users(ctx)
 	if err != nil {
@@ -204,10 +209,27 @@ func (a *Addon) refreshDue(ctx context.Context) {
 			if err := a.follows.Forget(ctx, user); err != nil {
 				a.logger.LogAttrs(ctx, slog.LevelWarn, "the user could not be forgotten", slog.String("user", user), slog.String("error", err.Error()))
 			}
+		case errors.Is(err, consent.ErrUnopenable):
+			a.logger.LogAttrs(ctx, slog.LevelError, "a user's token cannot be opened: check SESSION_KEYS (every replica needs the same keys, the old ones kept until their tokens lapse); the user is still followed and the token kept",
+				slog.String("user", user), slog.String("error", err.Error()))
 		default:
 			a.logger.LogAttrs(ctx, slog.LevelWarn, "a user's token could not be refreshed; tried again at the next check",
 				slog.String("user", user), slog.String("error", err.Error()))
 		}
+	}
+}
+
+// ready answers /readyz: 503 while draining (sdk.Ready), and 503 while the
+// session keys open none of the stored tokens (consent's Ready), so that
+// a deploy with the wrong SESSION_KEYS takes no traffic and says why.
+func (a *Addon) ready(draining echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if a.consents != nil {
+			if err := a.consents.Ready(); err != nil {
+				return c.JSON(http.StatusServiceUnavailable, map[string]string{"status": "SESSION_KEYS do not open the stored tokens (see the log)"})
+			}
+		}
+		return draining(c)
 	}
 }
 

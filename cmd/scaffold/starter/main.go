@@ -147,7 +147,8 @@ func loadConfig(getenv func(string) string) (config, error) {
 
 // newServer wires the add-on: Divar's callbacks, validated and behind the
 // identification key; the landing page, the direct link and the OAuth
-// redirect; health and readiness (503 once ctx is done). Close the Addon
+// redirect; health and readiness (503 once ctx is done, or while the
+// session keys open none of the stored tokens). Close the Addon
 // once the server has stopped.
 func newServer(ctx context.Context, cfg config, logger *slog.Logger) (*echo.Echo, *Addon, error) {
 	e, err := sdk.NewServer(sdk.ServerConfig{Spec: gen.GetSpec, Keys: cfg.Keys, Logger: logger})
@@ -163,6 +164,6 @@ func newServer(ctx context.Context, cfg config, logger *slog.Logger) (*echo.Echo
 	e.GET(startPath, addon.Start)
 	e.GET(callbackPath, addon.OAuthCallback)
 	e.GET("/healthz", func(c echo.Context) error { return c.String(http.StatusOK, "ok") })
-	e.GET("/readyz", sdk.Ready(ctx))
+	e.GET("/readyz", addon.ready(sdk.Ready(ctx)))
 	return e, addon, nil
 }
