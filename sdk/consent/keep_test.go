@@ -301,14 +301,26 @@ func TestUnboundTokenBoundOnceShownTheUsers(t *testing.T) {
 	}{
 		{"Divar says it is the user's", func(context.Context, oauth2.TokenSource) (string, error) { return user, nil }, false, nil},
 		{"Divar says it is another user's", func(context.Context, oauth2.TokenSource) (string, error) { return "other-user", nil }, false, consent.ErrUnopenable},
-		{"no Identify", nil, false, consent.ErrUnopenable},
+		{"no way to ask Divar (neither API nor Identify)", nil, false, consent.ErrUnopenable},
 		{"the access token expired: Divar cannot be asked", func(context.Context, oauth2.TokenSource) (string, error) { return user, nil }, true, consent.ErrUnopenable},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			store := consent.NewMemoryTokenStore(nil)
-			f := newFixture(t, nil, func(c *consent.Config) { c.Tokens = store; c.Identify = tc.identify })
+			f := newFixture(t, nil, func(c *consent.Config) { c.Tokens = store })
 			ctx := context.Background()
 			tok := f.consented(user)
+			// The Manager that finds the unbound token asks tc.identify who
+			// owns it; with none, it cannot ask Divar at all.
+			cfg := f.cfg
+			cfg.Identify = tc.identify
+			if tc.identify == nil {
+				cfg.API = nil
+			}
+			reader, err := consent.New(cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { reader.Close() })
 			// As kenarkit sealed tokens before binding them: the same
 			// record, unbound.
 			legacy, err := f.cfg.Sealer.Seal(map[string]any{"a": tok.AccessToken, "t": "bearer", "e": tok.Expiry.UnixMilli()}, time.Hour)
@@ -319,7 +331,7 @@ func TestUnboundTokenBoundOnceShownTheUsers(t *testing.T) {
 			if tc.expired {
 				f.oauth.Advance(2 * time.Hour)
 			}
-			got, err := f.m.TokenSource(ctx, user).Token()
+			got, err := reader.TokenSource(ctx, user).Token()
 			if !errors.Is(err, tc.want) || (tc.want == nil) != (err == nil) {
 				t.Fatalf("Token = %v, want %v", err, tc.want)
 			}
