@@ -89,6 +89,9 @@ func run(ctx context.Context, getenv func(string) string, logger *slog.Logger) e
 		ln.Close()
 		return err
 	}
+	// One line: state in memory, or in Redis and whether it answered. A
+	// Redis down is no reason not to start: the callbacks need none.
+	addonenv.LogRedis(ctx, logger, addon.rdb)
 	freshCtx, stopFresh := context.WithCancel(ctx)
 	fresh := make(chan struct{})
 	go func() {
