@@ -170,7 +170,10 @@ func (env Env) Redis() (*redis.Client, error) {
 // that needs Redis would fail. With RedisDialer a failed dial reaches the
 // pool as a connection whose first use fails with the dial's error (so
 // the command's error is the dial's, a *net.OpError, retried as one):
-// the pool drops it and counts nothing.
+// the pool drops it and counts nothing. The price: while Redis is down,
+// each command that needs a connection tries a dial (bounded by
+// DialTimeout, at once when the connection is refused) where go-redis
+// would have failed it without one.
 func RedisDialer(dial func(ctx context.Context, network, addr string) (net.Conn, error)) func(ctx context.Context, network, addr string) (net.Conn, error) {
 	return func(ctx context.Context, network, addr string) (net.Conn, error) {
 		conn, err := dial(ctx, network, addr)
