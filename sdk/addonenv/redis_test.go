@@ -107,6 +107,9 @@ func TestLogRedis(t *testing.T) {
 			}
 			return envRedis(t, "unix://:"+password+"@"+strings.TrimPrefix(url, "unix://"))
 		}, false, []string{"level=WARN msg=redis in_use=true addr=", "db=0 answered=false error="}},
+		{"an error that repeats the password", func(t *testing.T) *redis.Client {
+			return envRedis(t, "unix://:"+password+"@"+replyingServer(t, "-ERR AUTH failed for "+password+"\r\n"))
+		}, false, []string{"level=WARN msg=redis in_use=true", `answered=false error="ERR AUTH failed for [password]"`}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var logs bytes.Buffer
@@ -127,4 +130,37 @@ func TestLogRedis(t *testing.T) {
 			}
 		})
 	}
+}
+
+// replyingServer listens on a unix socket and answers anything read on a
+// connection with reply; it returns the socket's path.
+func replyingServer(t *testing.T, reply string) string {
+	t.Helper()
+	sock := filepath.Join(t.TempDir(), "echo.sock")
+	ln, err := net.Listen("unix", sock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			conn, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer conn.Close()
+				buf := make([]byte, 4096)
+				for {
+					if _, err := conn.Read(buf); err != nil {
+						return
+					}
+					if _, err := conn.Write([]byte(reply)); err != nil {
+						return
+					}
+				}
+			}()
+		}
+	}()
+	return sock
 }
