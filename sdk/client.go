@@ -17,6 +17,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/kenarkit/kenarkit/gen/kenarapi"
+	"github.com/kenarkit/kenarkit/sdk/dedupe"
 	"golang.org/x/oauth2"
 )
 
@@ -195,7 +196,7 @@ func (c *Client) SendMessage(ctx context.Context, user oauth2.TokenSource, conve
 	if err != nil {
 		return fmt.Errorf("sdk: %s: %w", op, err)
 	}
-	rsp, err := c.do(ctx, request{op: op, user: user, needsUser: true}, func(ctx context.Context, e ...kenarapi.RequestEditorFn) (*http.Response, error) {
+	rsp, err := c.do(ctx, request{op: op, user: user, needsUser: true, irreversible: true}, func(ctx context.Context, e ...kenarapi.RequestEditorFn) (*http.Response, error) {
 		return c.api.SendConversationMessageWithBody(ctx, conversationID, "application/json", bytes.NewReader(body), e...)
 	})
 	if err != nil {
@@ -219,7 +220,7 @@ func (c *Client) SendBotMessage(ctx context.Context, conversationID string, m Bo
 	if err != nil {
 		return "", fmt.Errorf("sdk: %s: %w", op, err)
 	}
-	rsp, err := c.do(ctx, request{op: op}, func(ctx context.Context, e ...kenarapi.RequestEditorFn) (*http.Response, error) {
+	rsp, err := c.do(ctx, request{op: op, irreversible: true}, func(ctx context.Context, e ...kenarapi.RequestEditorFn) (*http.Response, error) {
 		return c.api.SendBotMessageWithBody(ctx, conversationID, "application/json", bytes.NewReader(body), e...)
 	})
 	if err != nil {
@@ -247,7 +248,7 @@ func (c *Client) SendBotMessageToUser(ctx context.Context, user oauth2.TokenSour
 	if err != nil {
 		return "", fmt.Errorf("sdk: %s: %w", op, err)
 	}
-	rsp, err := c.do(ctx, request{op: op, user: user, needsUser: true}, func(ctx context.Context, e ...kenarapi.RequestEditorFn) (*http.Response, error) {
+	rsp, err := c.do(ctx, request{op: op, user: user, needsUser: true, irreversible: true}, func(ctx context.Context, e ...kenarapi.RequestEditorFn) (*http.Response, error) {
 		return c.api.SendBotMessageToUserWithBody(ctx, userID, "application/json", bytes.NewReader(body), e...)
 	})
 	if err != nil {
@@ -364,26 +365,44 @@ func (c *Client) UserPosts(ctx context.Context, user oauth2.TokenSource) ([]User
 type request struct {
 	op         string
 	idempotent bool // sending it twice leaves what sending it once does
-	user       oauth2.TokenSource
-	needsUser  bool
+	// irreversible: it cannot be taken back (a message). Within an event's
+	// handler it is made at most once per event (dedupe.Once).
+	irreversible bool
+	user         oauth2.TokenSource
+	needsUser    bool
 }
 
 // do sends a call, retrying what is safe, and returns Divar's 2xx answer
 // with its body read (at most maxAnswer bytes) and the connection released.
-// Any other answer is an *APIError.
+// Any other answer is an *APIError. An error after which nothing can have
+// reached Divar is marked dedupe.ErrNotSent. An irreversible call is made
+// through dedupe.Once.
 func (c *Client) do(ctx context.Context, r request, send func(context.Context, ...kenarapi.RequestEditorFn) (*http.Response, error)) (*http.Response, error) {
+	if !r.irreversible {
+		return c.call(ctx, r, send)
+	}
+	var rsp *http.Response
+	err := dedupe.Once(ctx, func(ctx context.Context) (err error) {
+		rsp, err = c.call(ctx, r, send)
+		return err
+	})
+	return rsp, err
+}
+
+// call is do without dedupe.Once.
+func (c *Client) call(ctx context.Context, r request, send func(context.Context, ...kenarapi.RequestEditorFn) (*http.Response, error)) (*http.Response, error) {
 	secrets := []string{c.cfg.APIKey}
 	var bearer string
 	if r.needsUser {
 		if r.user == nil {
-			return nil, fmt.Errorf("sdk: %s: %w: pass the user's oauth2.TokenSource", r.op, ErrNoToken)
+			return nil, dedupe.NotSent(fmt.Errorf("sdk: %s: %w: pass the user's oauth2.TokenSource", r.op, ErrNoToken))
 		}
 		tok, err := r.user.Token()
 		if err != nil {
-			return nil, fmt.Errorf("sdk: %s: getting the user's token: %w", r.op, redactErr(err, secrets))
+			return nil, dedupe.NotSent(fmt.Errorf("sdk: %s: getting the user's token: %w", r.op, redactErr(err, secrets)))
 		}
 		if tok == nil || tok.AccessToken == "" {
-			return nil, fmt.Errorf("sdk: %s: %w", r.op, ErrNoToken)
+			return nil, dedupe.NotSent(fmt.Errorf("sdk: %s: %w", r.op, ErrNoToken))
 		}
 		bearer = tok.AccessToken
 		secrets = append(secrets, bearer)
@@ -397,10 +416,23 @@ func (c *Client) do(ctx context.Context, r request, send func(context.Context, .
 		req.Header.Set("User-Agent", "kenarkit")
 		return nil
 	}
+	// reached: an attempt may have reached Divar (an answer other than a
+	// refusal, a connection lost after it was made); else a failure is
+	// marked dedupe.NotSent.
+	reached := false
+	failed := func(err error) error {
+		if reached {
+			return err
+		}
+		return dedupe.NotSent(err)
+	}
 	for attempt := 1; ; attempt++ {
 		rsp, body, err := c.attempt(ctx, send, headers)
+		if err != nil && !neverSent(err) {
+			reached = true
+		}
 		if ctx.Err() != nil {
-			return nil, fmt.Errorf("sdk: %s: %w", r.op, context.Cause(ctx))
+			return nil, failed(fmt.Errorf("sdk: %s: %w", r.op, context.Cause(ctx)))
 		}
 		var (
 			retry  bool
@@ -427,6 +459,12 @@ func (c *Client) do(ctx context.Context, r request, send func(context.Context, .
 			}
 			e := newAPIError(r.op, rsp.StatusCode, rsp.Header, body, now, secrets)
 			e.Attempts = attempt
+			// A 4xx is Divar refusing the call, but for a 408 (its
+			// timeout, after it may have acted); a 5xx may come after it
+			// acted.
+			if e.StatusCode >= 500 || e.StatusCode == http.StatusRequestTimeout || e.StatusCode < 400 {
+				reached = true
+			}
 			status, fail, wait = e.StatusCode, e, e.RetryAfter
 			retry = e.StatusCode == http.StatusTooManyRequests ||
 				(r.idempotent && (e.StatusCode >= 500 || e.StatusCode == http.StatusRequestTimeout))
@@ -435,13 +473,13 @@ func (c *Client) do(ctx context.Context, r request, send func(context.Context, .
 			}
 		}
 		if !retry || attempt > c.cfg.MaxRetries {
-			return nil, fail
+			return nil, failed(fail)
 		}
 		if wait == 0 {
 			wait = c.backoff(attempt)
 		}
 		if d, ok := ctx.Deadline(); ok && time.Until(d) < wait {
-			return nil, fail // the wait would outlast the caller
+			return nil, failed(fail) // the wait would outlast the caller
 		}
 		c.log.LogAttrs(ctx, slog.LevelWarn, "kenarkit: retrying a call to Divar",
 			slog.String("operation", r.op), slog.Int("attempt", attempt), slog.Int("status", status),
@@ -450,7 +488,7 @@ func (c *Client) do(ctx context.Context, r request, send func(context.Context, .
 		select {
 		case <-ctx.Done():
 			t.Stop()
-			return nil, fmt.Errorf("sdk: %s: %w", r.op, context.Cause(ctx))
+			return nil, failed(fmt.Errorf("sdk: %s: %w", r.op, context.Cause(ctx)))
 		case <-t.C:
 		}
 	}
@@ -514,7 +552,7 @@ func cleanSecrets(s string, secrets []string) string {
 }
 
 func notSent(op string, err error) error {
-	return fmt.Errorf("sdk: %s: not sent: %w", op, err)
+	return dedupe.NotSent(fmt.Errorf("sdk: %s: not sent: %w", op, err))
 }
 
 func checkPostToken(t string) error { return checkID("token", t, 10) }
