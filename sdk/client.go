@@ -185,8 +185,11 @@ func (c *Client) DeletePostAddons(ctx context.Context, postToken string) error {
 // CHAT_SEND_MESSAGE_OAUTH, scope CONVERSATION_SEND_MESSAGE.<conversation>,
 // CHAT_POST_CONVERSATIONS_MESSAGE_SEND.<post> or
 // CHAT_SUPPLIER_ALL_CONVERSATIONS_MESSAGE_SEND). A message is never sent
-// twice: only a 429 or a connection never made is retried. A recipient who
-// blocked the sender gives [ErrRecipientBlocked].
+// twice: only a 429 or a connection never made is retried, and within an
+// [EventMux] handler with a deduper it is sent at most once per event,
+// however often Divar delivers it (dedupe.Once). A recipient who blocked
+// the sender gives [ErrRecipientBlocked]. An error after which nothing can
+// have reached Divar is dedupe.ErrNotSent (errors.Is).
 func (c *Client) SendMessage(ctx context.Context, user oauth2.TokenSource, conversationID string, m ConversationMessage) error {
 	const op = "sendConversationMessage"
 	if err := errors.Join(checkID("conversation_id", conversationID, 64), m.Validate()); err != nil {
@@ -209,7 +212,8 @@ func (c *Client) SendMessage(ctx context.Context, user oauth2.TokenSource, conve
 // SendBotMessage sends m from the app's chat bot into a bot conversation,
 // such as the conversation.id of a NEW_CHATBOT_MESSAGE event (operation
 // sendBotMessage; permission CHAT_BOT_SEND_MESSAGE, no user token). It
-// returns the conversation's id as Divar answers it. Never sent twice.
+// returns the conversation's id as Divar answers it. Never sent twice (see
+// [Client.SendMessage]).
 func (c *Client) SendBotMessage(ctx context.Context, conversationID string, m BotMessage) (string, error) {
 	const op = "sendBotMessage"
 	if err := errors.Join(checkID("conversation_id", conversationID, 64), m.Validate()); err != nil {
@@ -237,7 +241,7 @@ func (c *Client) SendBotMessage(ctx context.Context, conversationID string, m Bo
 // user id the app got from [Client.User], starting the bot's conversation
 // if there is none (operation sendBotMessageToUser; scope
 // CHAT_BOT_USER_MESSAGE_SEND). It returns the conversation's id. Never sent
-// twice.
+// twice (see [Client.SendMessage]).
 func (c *Client) SendBotMessageToUser(ctx context.Context, user oauth2.TokenSource, userID string, m BotMessage) (string, error) {
 	const op = "sendBotMessageToUser"
 	if err := errors.Join(checkID("user_id", userID, 256), m.Validate()); err != nil {
