@@ -181,7 +181,8 @@ type stepsKey struct{}
 // been made: if the handler then fails, the claim is released and a later
 // delivery runs it again. Any other outcome counts as made, and no later
 // delivery of the event makes a step again. Steps of one event run one at
-// a time.
+// a time; a Once within step (such as sdk.Client sending a message) is
+// part of step.
 //
 // Outside an event's handler, or under [AtLeastOnce], Once just calls step.
 func Once(ctx context.Context, step func(context.Context) error) error {
@@ -200,7 +201,9 @@ func Once(ctx context.Context, step func(context.Context) error) error {
 		}
 		s.start = true
 	}
-	err := step(ctx)
+	// A Once within step (sdk.Client's message in a wrapped step) is part
+	// of this step: it runs as it is.
+	err := step(context.WithValue(ctx, stepsKey{}, (*steps)(nil)))
 	if !errors.Is(err, ErrNotSent) {
 		s.made = true
 	}

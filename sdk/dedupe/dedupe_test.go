@@ -119,3 +119,24 @@ func BenchmarkMemory(b *testing.B) {
 		i++
 	}
 }
+
+// A step that makes another through Once (a wrapped step sending a
+// message with sdk.Client) is one step: made once, without a deadlock.
+func TestOnceWithinOnce(t *testing.T) {
+	ctx := context.Background()
+	d := dedupe.NewMemory(dedupe.MemoryConfig{})
+	made := 0
+	handle := func(ctx context.Context) error {
+		return dedupe.Once(ctx, func(ctx context.Context) error {
+			return dedupe.Once(ctx, func(context.Context) error { made++; return nil })
+		})
+	}
+	for range 2 {
+		if err := dedupe.Run(ctx, d, "EVENT:1", handle); err != nil && !errors.Is(err, dedupe.ErrDuplicate) {
+			t.Fatal(err)
+		}
+	}
+	if made != 1 {
+		t.Errorf("made %d times, want 1", made)
+	}
+}
