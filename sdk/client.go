@@ -431,6 +431,9 @@ func (c *Client) call(ctx context.Context, r request, send func(context.Context,
 		return dedupe.NotSent(err)
 	}
 	for attempt := 1; ; attempt++ {
+		if ctx.Err() != nil { // over before this attempt was sent
+			return nil, failed(fmt.Errorf("sdk: %s: %w", r.op, context.Cause(ctx)))
+		}
 		rsp, body, err := c.attempt(ctx, send, headers)
 		if err != nil && !neverSent(err) {
 			reached = true

@@ -107,7 +107,8 @@ func ptr[T any](v T) *T { return &v }
 // have reached Divar (dedupe.ErrNotSent), so that a handler may be run
 // again, and only then.
 func TestClientSaysWhatWasNotSent(t *testing.T) {
-	ctx := context.Background()
+	over, cancel := context.WithCancel(context.Background())
+	cancel()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -120,13 +121,15 @@ func TestClientSaysWhatWasNotSent(t *testing.T) {
 		nowhere bool
 		msg     sdk.BotMessage
 		notSent bool
+		ctx     context.Context // context.Background() if nil
 	}{
-		{"refused before sending (too long)", nil, false, sdk.BotText(strings.Repeat("x", 10_000)), true},
-		{"no connection made", nil, true, sdk.BotText("x"), true},
-		{"429", ptr(divartest.TooManyRequests(time.Hour).On("sendBotMessage")), false, sdk.BotText("x"), true},
-		{"412 recipient blocked", ptr(divartest.RecipientBlocked().On("sendBotMessage")), false, sdk.BotText("x"), true},
-		{"500", ptr(divartest.ServerError(500).On("sendBotMessage")), false, sdk.BotText("x"), false},
-		{"no answer in time", ptr(divartest.Slow(time.Minute).On("sendBotMessage")), false, sdk.BotText("x"), false},
+		{"refused before sending (too long)", nil, false, sdk.BotText(strings.Repeat("x", 10_000)), true, nil},
+		{"no connection made", nil, true, sdk.BotText("x"), true, nil},
+		{"429", ptr(divartest.TooManyRequests(time.Hour).On("sendBotMessage")), false, sdk.BotText("x"), true, nil},
+		{"412 recipient blocked", ptr(divartest.RecipientBlocked().On("sendBotMessage")), false, sdk.BotText("x"), true, nil},
+		{"500", ptr(divartest.ServerError(500).On("sendBotMessage")), false, sdk.BotText("x"), false, nil},
+		{"no answer in time", ptr(divartest.Slow(time.Minute).On("sendBotMessage")), false, sdk.BotText("x"), false, nil},
+		{"the context over before sending", nil, false, sdk.BotText("x"), true, over},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			api := divartest.NewAPI(t)
@@ -140,6 +143,10 @@ func TestClientSaysWhatWasNotSent(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
+			}
+			ctx := tc.ctx
+			if ctx == nil {
+				ctx = context.Background()
 			}
 			_, err := client.SendBotMessage(ctx, "c-1", tc.msg)
 			if err == nil {
