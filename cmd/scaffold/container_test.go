@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/kenarkit/kenarkit/sdk"
 )
 
 // healthcheckArg is the argument that runs the starter as its own health
@@ -133,4 +135,42 @@ func deadLoopbackPort(t *testing.T) int {
 	}
 	defer ln.Close()
 	return ln.Addr().(*net.TCPAddr).Port
+}
+
+// The deploy guide a new add-on's README carries covers what an operator
+// needs, and names Divar's addresses as kenarkit knows them.
+func TestRenderedDeployGuide(t *testing.T) {
+	files, err := render(project{Name: "myaddon", Module: "example.com/myaddon", GoVersion: "1.26", SDK: sdkChoice{Version: "v1.0.0"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	readme := string(files["README.md"])
+	_, guide, ok := strings.Cut(readme, "\n## Deploy\n")
+	if !ok {
+		t.Fatal("README.md has no Deploy section")
+	}
+	guide, _, _ = strings.Cut(guide, "\n## ")
+	want := []string{
+		"PUBLIC_URL", "https", "(#set-up-in-the-kenar-panel)", "(#run)",
+		"KENAR_IDENTIFICATION_KEY", "SESSION_KEYS", "REDIS_URL", "KENAR_API_KEY", "KENAR_APP_SLUG", "KENAR_OAUTH_SECRET",
+		"go mod vendor", "docker build", "podman build --format docker", "/addon healthcheck", "docker compose up --build",
+		"GET /healthz", "GET /readyz", "DRAIN_DELAY=10s", "terminationGracePeriodSeconds", "stop_grace_period",
+		"appendonly yes", "noeviction", "KENAR_IDENTIFICATION_KEY=new,old", "SESSION_KEYS=new,old", "sdk.DivarIPRanges", "TrustedProxies",
+	}
+	for _, r := range sdk.DivarIPRanges {
+		want = append(want, strings.TrimSuffix(r, "/32"))
+	}
+	for _, w := range want {
+		if !strings.Contains(guide, w) {
+			t.Errorf("the Deploy section lacks %q", w)
+		}
+	}
+	for _, heading := range []string{"\n## Set up in the Kenar panel\n", "\n## Run\n", "\n## Deploy\n"} {
+		if !strings.Contains(readme, heading) {
+			t.Errorf("README.md lacks %q, which the Deploy section links to", strings.TrimSpace(heading))
+		}
+	}
+	if strings.Contains(strings.ToLower(guide), "/metrics") {
+		t.Error("the Deploy section documents metrics the add-on does not serve")
+	}
 }
