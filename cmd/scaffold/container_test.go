@@ -32,7 +32,7 @@ func TestRenderedContainerFiles(t *testing.T) {
 		name, in, want string
 	}{
 		{"the Go version is the go directive's", dockerfile, "\nARG GO_VERSION=1.27\n"},
-		{"a multi-stage build", dockerfile, "\nFROM golang:${GO_VERSION} AS build\n"},
+		{"a multi-stage build, its images fully named (podman resolves no short name by default)", dockerfile, "\nFROM docker.io/library/golang:${GO_VERSION} AS build\n"},
 		{"a static binary", dockerfile, "CGO_ENABLED=0 go build -trimpath "},
 		{"vendor/ when the modules cannot be downloaded", dockerfile, "if [ -f vendor/modules.txt ]"},
 		{"the final stage is empty", final, "scratch\n"},
