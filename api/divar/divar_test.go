@@ -1,11 +1,15 @@
 package divar_test
 
 import (
+	"bytes"
+	"encoding/json"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/kenarkit/kenarkit/api/divar"
+	"github.com/kenarkit/kenarkit/gen/divarapi"
 	"github.com/kenarkit/kenarkit/internal/divarpin"
 )
 
@@ -75,6 +79,29 @@ func TestMergedDescription(t *testing.T) {
 	}
 	if p := doc.Components.Schemas["chatapiChatButtonGrid"].Value.Properties["rows"].Value.MaxItems; p == nil || *p != 3 {
 		t.Errorf("button grid rows: maxItems %v, want 3", p)
+	}
+}
+
+// The generated client's embedded description is the pin with the overlay
+// applied: gen/divarapi was generated from these two files as they are
+// (CI's generated-code step also regenerates it and compares).
+func TestGeneratedFromPinAndOverlay(t *testing.T) {
+	merged, err := divarpin.Merge(divar.Pinned, divar.Overlay)
+	if err != nil {
+		t.Fatal(err)
+	}
+	embedded, err := divarapi.GetSwagger()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// oapi-codegen embeds each operationId as the Go name it gave it.
+	for _, op := range operations(merged) {
+		op.OperationID = strings.ReplaceAll(op.OperationID, "_", "")
+	}
+	a, _ := json.Marshal(merged)
+	b, _ := json.Marshal(embedded)
+	if !bytes.Equal(a, b) {
+		t.Fatal("gen/divarapi's embedded description is not api/divar's pin with its overlay: run go generate ./...")
 	}
 }
 
