@@ -90,7 +90,7 @@ func TestGeneratedFromPinAndOverlay(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	embedded, err := divarapi.GetSwagger()
+	embedded, err := divarapi.GetSpec()
 	if err != nil {
 		t.Fatal(err)
 	}
