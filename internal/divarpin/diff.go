@@ -75,6 +75,9 @@ func compare(kind string, a, b map[string]any) Group {
 		case !ok:
 			g.Added = append(g.Added, k)
 		case !reflect.DeepEqual(old, b[k]):
+			if parts := differing(old, b[k], ""); len(parts) > 0 {
+				k += ": " + strings.Join(parts, ", ")
+			}
 			g.Changed = append(g.Changed, k)
 		}
 	}
@@ -84,6 +87,75 @@ func compare(kind string, a, b map[string]any) Group {
 		}
 	}
 	return g
+}
+
+// differing names the keys of two objects whose values differ, a property
+// (of "properties"), a response (of "responses") or a parameter (of
+// "parameters", by place and name) by its own name, an enum with the count
+// of values added and removed; nil when a or b is not an object.
+func differing(a, b any, prefix string) []string {
+	am, ok1 := a.(map[string]any)
+	bm, ok2 := b.(map[string]any)
+	if !ok1 || !ok2 {
+		return nil
+	}
+	var out []string
+	union := maps.Clone(am)
+	maps.Copy(union, bm)
+	for _, k := range slices.Sorted(maps.Keys(union)) {
+		if reflect.DeepEqual(am[k], bm[k]) {
+			continue
+		}
+		switch k {
+		case "enum":
+			out = append(out, prefix+k+enumChange(am[k], bm[k]))
+			continue
+		case "properties", "responses":
+			if parts := differing(am[k], bm[k], prefix+k+"."); len(parts) > 0 {
+				out = append(out, parts...)
+				continue
+			}
+		case "parameters":
+			if parts := differing(byName(am[k]), byName(bm[k]), prefix+k+"."); len(parts) > 0 {
+				out = append(out, parts...)
+				continue
+			}
+		}
+		out = append(out, prefix+k)
+	}
+	return out
+}
+
+// enumChange counts the values added to and removed from an enum: " (+3 -1)".
+func enumChange(a, b any) string {
+	al, _ := a.([]any)
+	bl, _ := b.([]any)
+	count := func(from, in []any) (n int) {
+		for _, v := range from {
+			// An enum's values may be objects: compared deeply.
+			if !slices.ContainsFunc(in, func(w any) bool { return reflect.DeepEqual(v, w) }) {
+				n++
+			}
+		}
+		return n
+	}
+	return fmt.Sprintf(" (+%d -%d)", count(bl, al), count(al, bl))
+}
+
+// byName maps a list of parameters by their names.
+func byName(list any) any {
+	l, ok := list.([]any)
+	if !ok {
+		return list
+	}
+	out := map[string]any{}
+	for _, p := range l {
+		m, _ := p.(map[string]any)
+		name, _ := m["name"].(string)
+		in, _ := m["in"].(string)
+		out[in+" "+name] = p
+	}
+	return out
 }
 
 // operations maps "METHOD /path (operationId)" to each operation of doc.

@@ -196,8 +196,15 @@ func TestDiff(t *testing.T) {
 		{"a first pin", nil, base, "operations: 1 added, 0 removed, 0 changed\n  + GET /v1/open-platform/finder/post/{token} (Finder_GetPost)\n" +
 			"schemas: 1 added, 0 removed, 0 changed\n  + Post\nsecurity schemes: 2 added, 0 removed, 0 changed\n  + APIKey\n  + OAuth\n" +
 			"document: 2 added, 0 removed, 0 changed\n  + security\n  + servers\n"},
-		{"an enum grows", base, edit(`"DELETED"]`, `"DELETED", "EXPIRED"]`), "schemas: 0 added, 0 removed, 1 changed\n  ~ Post\n"},
-		{"a permission changes", base, edit("`GET_POST`", "`GET_POST_V2`"), "operations: 0 added, 0 removed, 1 changed\n  ~ GET /v1/open-platform/finder/post/{token} (Finder_GetPost)\n"},
+		{"a property's enum grows", base, edit(`"DELETED"]`, `"DELETED", "EXPIRED"]`), "schemas: 0 added, 0 removed, 1 changed\n  ~ Post: properties.state\n"},
+		{"a schema's enum changes", edit(`"type": "object", "required"`, `"type": "object", "enum": [{"title": "a"}, {"title": "b"}], "required"`),
+			edit(`"type": "object", "required"`, `"type": "object", "enum": [{"title": "b"}, {"title": "c"}, {"title": "d"}], "required"`),
+			"schemas: 0 added, 0 removed, 1 changed\n  ~ Post: enum (+2 -1)\n"},
+		{"a permission changes", base, edit("`GET_POST`", "`GET_POST_V2`"), "operations: 0 added, 0 removed, 1 changed\n  ~ GET /v1/open-platform/finder/post/{token} (Finder_GetPost): x-kenarkit-api-key-permissions\n"},
+		{"a parameter's schema changes", base, edit(`"schema": {"type": "string"}}]`, `"schema": {"type": "integer"}}]`),
+			"operations: 0 added, 0 removed, 1 changed\n  ~ GET /v1/open-platform/finder/post/{token} (Finder_GetPost): parameters.path token\n"},
+		{"a response changes", base, edit(`"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Post"}}}`, `"content": {"application/json": {"schema": {"type": "object"}}}`),
+			"operations: 0 added, 0 removed, 1 changed\n  ~ GET /v1/open-platform/finder/post/{token} (Finder_GetPost): responses.200\n"},
 		{"an operation moves", base, edit("/v1/open-platform/finder/post/{token}", "/v2/open-platform/finder/post/{token}"),
 			"operations: 1 added, 1 removed, 0 changed\n  + GET /v2/open-platform/finder/post/{token} (Finder_GetPost)\n  - GET /v1/open-platform/finder/post/{token} (Finder_GetPost)\n"},
 		{"a server moves", base, edit("https://open-api.divar.ir", "https://api.divar.ir"), "document: 0 added, 0 removed, 1 changed\n  ~ servers\n"},

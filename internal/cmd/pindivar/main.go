@@ -89,6 +89,11 @@ func run(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	fmt.Fprintf(stdout, "kenar-docs %s, %s\n", *commit, *original)
+	if old != nil {
+		if p, err := divarpin.ReadPin(old); err == nil {
+			fmt.Fprintf(stdout, "against the current pin, kenar-docs %s\n", p.Commit)
+		}
+	}
 	for _, n := range notes {
 		fmt.Fprintln(stdout, n)
 	}

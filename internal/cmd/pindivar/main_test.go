@@ -83,7 +83,7 @@ func TestRunAgainSaysNoChange(t *testing.T) {
 	if err := run(args, &out, &out); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(out.String(), "no change in Divar's description's facts") {
+	if !strings.Contains(out.String(), "against the current pin, kenar-docs "+commit) || !strings.Contains(out.String(), "no change in Divar's description's facts") {
 		t.Errorf("the second pin of the same original says\n%s", out.String())
 	}
 }
