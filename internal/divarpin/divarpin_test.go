@@ -260,3 +260,25 @@ func errString(err error) string {
 	}
 	return err.Error()
 }
+
+func TestMerge(t *testing.T) {
+	pinned, _, err := Make([]byte(original), commit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const head = "overlay: 1.0.0\ninfo: {title: t, version: 1.0.0}\nactions:\n"
+	doc, err := Merge(pinned, []byte(head+"  - target: $.components.schemas.Post.properties.title\n    update: {maxLength: 9}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m := doc.Components.Schemas["Post"].Value.Properties["title"].Value.MaxLength; m == nil || *m != 9 {
+		t.Errorf("maxLength = %v, want 9", m)
+	}
+	_, err = Merge(pinned, []byte(head+"  - target: $.components.schemas.Nope\n    update: {maxLength: 9}\n"))
+	if err == nil || !strings.Contains(err.Error(), "applying the overlay") {
+		t.Errorf("an action that matches nothing: err = %v, want the overlay refused", err)
+	}
+	if _, err := Merge(pinned, []byte("overlay: 1.0.0\nactions: []\n")); err == nil {
+		t.Error("an overlay without info was accepted")
+	}
+}
