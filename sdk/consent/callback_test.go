@@ -216,9 +216,45 @@ func TestCallbackRefusals(t *testing.T) {
 			status: http.StatusServiceUnavailable, want: consent.ErrStoreUnavailable, page: "cannot save",
 		},
 		{
-			name:   "no user id and no Identify",
-			visit:  func(t *testing.T, f *fixture, b *browser) string { return f.consentRedirect(b, "") },
+			name:   "neither API nor Identify",
+			edit:   func(c *consent.Config) { c.API = nil },
+			visit:  func(t *testing.T, f *fixture, b *browser) string { return f.consentRedirect(b, user) },
 			status: http.StatusInternalServerError, want: consent.ErrNoUser, page: "could not finish",
+		},
+		{
+			name: "granted by another user",
+			visit: func(t *testing.T, f *fixture, b *browser) string {
+				f.oauth.SetUser(otherUser) // user A's link, opened and granted by user B
+				return f.consentRedirect(b, user)
+			},
+			status: http.StatusForbidden, want: consent.ErrWrongUser, page: "another Divar account",
+		},
+		{
+			name: "Divar does not say who granted",
+			visit: func(t *testing.T, f *fixture, b *browser) string {
+				f.api.Deny("USER_RETRIEVE")
+				return f.consentRedirect(b, user)
+			},
+			status: http.StatusBadGateway, want: consent.ErrNoUser, page: "could not finish",
+		},
+		{
+			name: "Identify names no one",
+			edit: func(c *consent.Config) {
+				c.Identify = func(context.Context, oauth2.TokenSource) (string, error) { return "", nil }
+			},
+			visit:  func(t *testing.T, f *fixture, b *browser) string { return f.consentRedirect(b, "") },
+			status: http.StatusBadGateway, want: consent.ErrNoUser, page: "could not finish",
+		},
+		{
+			name: "too many states pending",
+			edit: func(c *consent.Config) { c.UsedStates = &consent.MemoryUsedStates{Now: c.Now, Max: 1} },
+			visit: func(t *testing.T, f *fixture, b *browser) string {
+				if status, _ := b.get(f.consentRedirect(b, user)); status != http.StatusOK {
+					t.Fatalf("first consent: %d", status)
+				}
+				return f.consentRedirect(b, user)
+			},
+			status: http.StatusTooManyRequests, want: consent.ErrTooManyStates, page: "Too many consents",
 		},
 		{
 			name: "OnGrant fails",
@@ -302,17 +338,65 @@ func TestDefaultGrantPage(t *testing.T) {
 	}
 }
 
-// TestIdentify: a consent begun without a user id (Divar's direct link)
-// keys the token by the id Identify finds with the new token.
+// TestGrantBoundToItsUser: user A forwards their landing link to user B,
+// who opens it and consents on Divar's page, signed in as B. The Manager
+// asks Divar's user endpoint who granted, and stores B's token under
+// neither A nor B; A's own consent then goes through, and the direct link
+// (no user asked) is stored under whoever granted.
+func TestGrantBoundToItsUser(t *testing.T) {
+	f := newFixture(t, nil)
+	ctx := context.Background()
+
+	f.oauth.SetUser(otherUser) // B is signed in to Divar in this browser
+	status, body := newBrowser(t).get(f.addon.URL + "/start?user=" + user + "&post=" + post)
+	if status != http.StatusForbidden || !strings.Contains(body, "another Divar account") || !strings.Contains(body, "حساب دیگری") {
+		t.Fatalf("B completing A's link: %d\n%s", status, body)
+	}
+	if err := f.lastError(); !errors.Is(err, consent.ErrWrongUser) || !strings.Contains(err.Detail, otherUser) {
+		t.Errorf("error %v", err)
+	}
+	for _, u := range []string{user, otherUser} {
+		if _, err := f.m.TokenSource(ctx, u).Token(); !errors.Is(err, consent.ErrReconsent) {
+			t.Errorf("a token is stored under %s: %v", u, err)
+		}
+	}
+	if len(f.grants) != 0 {
+		t.Errorf("OnGrant ran for a refused grant: %+v", f.grants)
+	}
+	if n := f.api.CallsTo("getUser"); n != 1 {
+		t.Errorf("Divar's user endpoint asked %d times, want 1", n)
+	}
+
+	f.oauth.SetUser(user)
+	if status, _ := newBrowser(t).get(f.addon.URL + "/start?user=" + user + "&post=" + post); status != http.StatusOK {
+		t.Fatalf("A's own consent: %d", status)
+	}
+	if _, err := f.m.TokenSource(ctx, user).Token(); err != nil {
+		t.Errorf("A's token: %v", err)
+	}
+
+	f.oauth.SetUser(otherUser)
+	if status, _ := newBrowser(t).get(f.addon.URL + "/start?post=" + post); status != http.StatusOK {
+		t.Fatalf("the direct link: %d", status)
+	}
+	tok, err := f.m.TokenSource(ctx, otherUser).Token()
+	if info, ok := f.oauth.Lookup(tok.AccessToken); err != nil || !ok || info.UserID != otherUser {
+		t.Errorf("the direct link's grant is not stored under its user: %v %+v", err, info)
+	}
+}
+
+// TestIdentify: Config.Identify replaces the API: the grant is checked
+// against the user it names.
 func TestIdentify(t *testing.T) {
 	var f *fixture
 	f = newFixture(t, nil, func(c *consent.Config) {
+		c.API = nil
 		c.Identify = func(ctx context.Context, ts oauth2.TokenSource) (string, error) {
 			tok, err := ts.Token()
 			if err != nil {
 				return "", err
 			}
-			info, ok := f.oauth.Lookup(tok.AccessToken) // the fake API's GET /v1/open-platform/users
+			info, ok := f.oauth.Lookup(tok.AccessToken)
 			if !ok {
 				return "", errors.New("unknown token")
 			}
@@ -320,11 +404,44 @@ func TestIdentify(t *testing.T) {
 		}
 	})
 	f.oauth.SetUser("divar-user-7")
-	status, _ := newBrowser(t).get(f.addon.URL + "/start?post=" + post)
-	if status != http.StatusOK {
+	if status, _ := newBrowser(t).get(f.addon.URL + "/start?post=" + post); status != http.StatusOK {
 		t.Fatalf("status %d", status)
 	}
 	if _, err := f.m.TokenSource(context.Background(), "divar-user-7").Token(); err != nil {
 		t.Errorf("token stored under the identified user: %v", err)
+	}
+	if status, _ := newBrowser(t).get(f.addon.URL + "/start?user=" + user + "&post=" + post); status != http.StatusForbidden {
+		t.Errorf("another user's link: %d, want 403", status)
+	}
+}
+
+// TestTooManyStates: beyond the bound the redirect is answered 429 with
+// Retry-After, the code is not spent, and the same redirect goes through
+// once the older states have expired.
+func TestTooManyStates(t *testing.T) {
+	f := newFixture(t, nil, func(c *consent.Config) {
+		c.StateTTL = 5 * time.Minute // shorter than the code's 10
+		c.UsedStates = &consent.MemoryUsedStates{Now: c.Now, Max: 1}
+	})
+	b := newBrowser(t)
+	if status, _ := b.get(f.consentRedirect(b, user)); status != http.StatusOK {
+		t.Fatalf("first consent: %d", status)
+	}
+	f.oauth.Advance(time.Minute)
+	cb := f.consentRedirect(b, user)
+	resp, err := b.follow.Get(cb)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusTooManyRequests || resp.Header.Get("Retry-After") == "" {
+		t.Fatalf("%s, Retry-After %q", resp.Status, resp.Header.Get("Retry-After"))
+	}
+	if n := f.oauth.Issued("authorization_code"); n != 1 {
+		t.Errorf("%d codes exchanged, want 1: a refused redirect spent its code", n)
+	}
+	f.oauth.Advance(4 * time.Minute) // the first state expires, not the second
+	if status, body := b.get(cb); status != http.StatusOK {
+		t.Errorf("the same redirect once there is room: %d %s", status, body)
 	}
 }

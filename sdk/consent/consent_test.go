@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kenarkit/kenarkit/sdk/divar"
+
 	"github.com/kenarkit/kenarkit/sdk/consent"
 	"github.com/kenarkit/kenarkit/sdk/divartest"
 	"github.com/kenarkit/kenarkit/sdk/session"
@@ -23,6 +25,8 @@ const (
 	secret   = "s3cret-from-the-panel"
 	post     = "AZTH74V2"
 	user     = "awoDdf1ecd2wac"
+	// otherUser is another Divar account.
+	otherUser = "bxpEeg2fde3xbd"
 )
 
 // fixture is an add-on with a consent.Manager served over loopback, a
@@ -30,6 +34,7 @@ const (
 type fixture struct {
 	t      *testing.T
 	oauth  *divartest.OAuth
+	api    *divartest.API // Divar's API, asked who granted
 	m      *consent.Manager
 	cfg    consent.Config
 	addon  *httptest.Server
@@ -49,7 +54,13 @@ func newFixture(t *testing.T, oauth *divartest.OAuth, edit ...func(*consent.Conf
 	if oauth == nil {
 		oauth = divartest.NewOAuth(t)
 	}
-	f := &fixture{t: t, oauth: oauth, logs: &syncBuffer{}}
+	f := &fixture{t: t, oauth: oauth, api: divartest.NewAPI(t), logs: &syncBuffer{}}
+	f.api.UseOAuth(oauth)
+	oauth.SetUser(user) // the user the consents are asked for grants them
+	client, err := divar.NewClient(divar.Config{APIKey: divartest.APIKey, BaseURL: f.api.URL()})
+	if err != nil {
+		t.Fatal(err)
+	}
 	mux := http.NewServeMux()
 	f.addon = httptest.NewServer(mux)
 	t.Cleanup(f.addon.Close)
@@ -65,6 +76,7 @@ func newFixture(t *testing.T, oauth *divartest.OAuth, edit ...func(*consent.Conf
 		AuthURL:      oauth.AuthURL(),
 		TokenURL:     oauth.TokenURL(),
 		Sealer:       sealer,
+		API:          client,
 		Now:          oauth.Now,
 		Logger:       slog.New(slog.NewTextHandler(f.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		OnGrant: func(w http.ResponseWriter, r *http.Request, g *consent.Grant) error {
@@ -189,7 +201,7 @@ func TestConsentDance(t *testing.T) {
 		t.Fatalf("%d grants", len(f.grants))
 	}
 	g := f.grants[0]
-	if g.UserID != user || strings.Join(g.Scopes, " ") != "POST_ADDON_CREATE."+post+" offline_access" {
+	if g.UserID != user || strings.Join(g.Scopes, " ") != "POST_ADDON_CREATE."+post+" offline_access USER_ID" {
 		t.Errorf("grant %+v", g)
 	}
 	tok, err := g.TokenSource.Token()
@@ -197,7 +209,7 @@ func TestConsentDance(t *testing.T) {
 		t.Fatal(err)
 	}
 	info, ok := f.oauth.Lookup(tok.AccessToken)
-	if !ok || info.UserID != "test-user" || info.ClientID != clientID || strings.Join(info.Scopes, " ") != "POST_ADDON_CREATE."+post+" offline_access" {
+	if !ok || info.UserID != user || info.ClientID != clientID || strings.Join(info.Scopes, " ") != "POST_ADDON_CREATE."+post+" offline_access USER_ID" {
 		t.Errorf("the stored token is not one Divar issued for the consent: %+v %v", info, ok)
 	}
 	if tok.Type() != "Bearer" || !tok.Expiry.Equal(f.oauth.Now().Add(time.Hour)) {
@@ -220,7 +232,7 @@ func TestAuthCodeURL(t *testing.T) {
 	p, _ := url.Parse(u)
 	q := p.Query()
 	want := url.Values{"response_type": {"code"}, "client_id": {clientID}, "redirect_uri": {f.addon.URL + "/callback"},
-		"scope": {"POST_ADDON_CREATE." + post + " USER_PHONE offline_access"}, "state": q["state"]}
+		"scope": {"POST_ADDON_CREATE." + post + " USER_PHONE offline_access USER_ID"}, "state": q["state"]}
 	if p.Scheme+"://"+p.Host+p.Path != f.oauth.AuthURL() || q.Encode() != want.Encode() || len(q.Get("state")) < 40 {
 		t.Errorf("consent address %s", u)
 	}

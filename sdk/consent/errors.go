@@ -20,6 +20,21 @@ var (
 	// or the access token expired and there is no refresh token (ask for
 	// [OfflineAccess]). The error is a [*ReconsentError].
 	ErrReconsent = errors.New("consent: the user must consent again")
+	// ErrUnopenable: the stored token does not open with the session keys:
+	// sealed with a key the [Config.Sealer] does not hold (the keys are
+	// wrong, or one was dropped while tokens sealed with it live), altered,
+	// copied from another user's key, or sealed before tokens were bound to
+	// their user and not shown to be theirs. A configuration or integrity
+	// error, not the user's: the value is kept, not used, and logged at
+	// error level; fix the keys and it opens again. The error is an
+	// [*UnopenableError]; [Manager.Ready] reports wrong keys.
+	ErrUnopenable = errors.New("consent: the stored token does not open with the session keys")
+	// ErrRefreshRefused: Divar refused (invalid_grant) a stored refresh
+	// token that may not be the user's current one: the store failed since
+	// it was saved, so a pair rotated meanwhile may still be being written.
+	// The token is kept; the add-on cannot act for the user now, and may
+	// have to ask consent again if no newer pair is saved.
+	ErrRefreshRefused = errors.New("consent: Divar refused a refresh token read after a store failure")
 	// ErrStoreUnavailable: the token store (or the used-state store) failed:
 	// Redis down, say. The error is a [*StoreError]; retry later.
 	ErrStoreUnavailable = errors.New("consent: token store unavailable")
@@ -59,9 +74,18 @@ var (
 	ErrCodeRejected = errors.New("consent: Divar refused the authorization code")
 	// ErrNoCode: a redirect with neither a code nor an error.
 	ErrNoCode = errors.New("consent: no authorization code in the redirect")
-	// ErrNoUser: a grant for which no user id is known: the [Request] had
-	// none and [Config.Identify] is unset or found none.
+	// ErrNoUser: Divar could not say who granted: asking it failed or named
+	// no one, or the Manager has no way to ask (neither [Config.API] nor
+	// [Config.Identify] is set). The grant is not stored.
 	ErrNoUser = errors.New("consent: no user id for the grant")
+	// ErrWrongUser: the user who granted is not the one the consent was
+	// asked for (a landing link forwarded to, or opened by, another Divar
+	// account). The grant is not stored.
+	ErrWrongUser = errors.New("consent: the consent was granted by another user than the one it was asked for")
+	// ErrTooManyStates: [UsedStates] holds as many states as it may
+	// ([DefaultMaxStates] unless configured) and refuses another until
+	// some expire; the redirect is answered 429 with Retry-After.
+	ErrTooManyStates = errors.New("consent: too many consents pending")
 	// ErrGrantHandler: [Config.OnGrant] failed after the token was stored.
 	ErrGrantHandler = errors.New("consent: the add-on could not finish after consent")
 )
@@ -78,6 +102,22 @@ func (e *ReconsentError) Error() string {
 
 // Is makes errors.Is(err, ErrReconsent) true.
 func (e *ReconsentError) Is(target error) bool { return target == ErrReconsent }
+
+// UnopenableError is [ErrUnopenable] for one user: Reason says why (no
+// token in it). UnknownKey: the token was sealed with a key the Sealer
+// does not hold, what wrong session keys look like.
+type UnopenableError struct {
+	UserID     string
+	Reason     string
+	UnknownKey bool
+}
+
+func (e *UnopenableError) Error() string {
+	return fmt.Sprintf("consent: the stored token of user %q does not open: %s; kept, not used", e.UserID, e.Reason)
+}
+
+// Is makes errors.Is(err, ErrUnopenable) true.
+func (e *UnopenableError) Is(target error) bool { return target == ErrUnopenable }
 
 // StoreError is [ErrStoreUnavailable]: Op failed with Err.
 type StoreError struct {

@@ -6,6 +6,8 @@ import (
 	"net/http/httptest"
 	"net/url"
 
+	"github.com/kenarkit/kenarkit/sdk/divar"
+
 	"github.com/kenarkit/kenarkit/sdk/consent"
 	"github.com/kenarkit/kenarkit/sdk/session"
 )
@@ -14,11 +16,13 @@ import (
 // token. The state (random and sealed) is left out of the output.
 func ExampleManager_AuthCodeURL() {
 	sealer, _ := session.NewSealer() // give it the session keys in production
+	api, _ := divar.NewClient(divar.Config{APIKey: "api-key-from-the-kenar-panel"})
 	consents, err := consent.New(consent.Config{
 		ClientID:     "my-addon",
 		ClientSecret: "secret-from-the-kenar-panel",
 		RedirectURL:  "https://addon.example/divar/oauth/callback",
 		Sealer:       sealer,
+		API:          api, // asked who granted each consent
 	})
 	if err != nil {
 		panic(err)
@@ -43,7 +47,7 @@ func ExampleManager_AuthCodeURL() {
 	fmt.Println(w.Result().Cookies()[0].Name, "cookie set")
 	// Output:
 	// https://oauth.divar.ir/oauth2/auth
-	// client_id=my-addon&redirect_uri=https%3A%2F%2Faddon.example%2Fdivar%2Foauth%2Fcallback&response_type=code&scope=POST_ADDON_CREATE.AZTH74V2+offline_access
+	// client_id=my-addon&redirect_uri=https%3A%2F%2Faddon.example%2Fdivar%2Foauth%2Fcallback&response_type=code&scope=POST_ADDON_CREATE.AZTH74V2+offline_access+USER_ID
 	// kenarkit_consent cookie set
 }
 

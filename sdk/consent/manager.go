@@ -11,10 +11,12 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/kenarkit/kenarkit/sdk/divar"
 	"github.com/kenarkit/kenarkit/sdk/session"
 	"golang.org/x/oauth2"
 )
@@ -84,10 +86,20 @@ type Config struct {
 	// CookieName names the browser-binding cookie; [DefaultCookieName].
 	CookieName string
 
-	// Identify finds the user id of a grant whose [Request] had none (the
-	// direct link gives the add-on no user id), with the new token: call
-	// GET /v1/open-platform/users, which needs the [UserID] scope. Unset,
-	// such a grant fails with [ErrNoUser].
+	// API is Divar's open-platform API ([divar.NewClient] with the app's API
+	// key and Divar's URL; divartest.NewAPI's in tests). After each code
+	// exchange the Manager asks it who granted (GET /v1/open-platform/users
+	// with the new token, [divar.Client.User]; every consent asks for the
+	// [UserID] scope it needs) and refuses a grant made by another user
+	// than the one the consent was asked for ([ErrWrongUser]): a landing
+	// link forwarded to someone else never stores their token under the
+	// first user's id. A consent asked with no user id (the direct link) is
+	// stored under the user Divar names.
+	API *divar.Client
+	// Identify, if set, is asked instead of API who owns the token ts (the
+	// new grant's): it returns Divar's user id for the app, or an error.
+	// With neither API nor Identify, every consent is refused
+	// ([ErrNoUser]): no grant is stored under a user nobody checked.
 	Identify func(ctx context.Context, ts oauth2.TokenSource) (userID string, err error)
 	// OnGrant finishes a consent once the token is stored: create the post
 	// add-on, subscribe to events, redirect to Divar's completion address.
@@ -109,6 +121,11 @@ type Config struct {
 	OnRefresh func(ctx context.Context, userID string, ts oauth2.TokenSource) error
 	// OnRefreshRetry paces OnRefresh's retries; see [Backoff].
 	OnRefreshRetry Backoff
+	// SaveRetry paces the writes of a refreshed token the store refused
+	// (see [Manager.TokenSource]): from 100 ms up to 5 s by default. They
+	// go on until the store takes it or [Manager.Close]; Attempts is
+	// unused.
+	SaveRetry Backoff
 
 	// Logger receives the failures (never a token); slog.Default() if nil.
 	Logger *slog.Logger
@@ -127,10 +144,13 @@ type Backoff struct {
 type Request struct {
 	// UserID keys the user's tokens in the store: Divar's user_id from
 	// the callback that brought the user, which USER_ACCESS_REVOCATION
-	// also carries. Empty, [Config.Identify] finds it after consent.
+	// also carries. After consent the Manager asks Divar who granted and
+	// refuses another user ([ErrWrongUser]). Empty (the direct link), the
+	// grant is stored under the user Divar names.
 	UserID string
 	// Scopes to ask for, at least one; add [OfflineAccess] for a refresh
-	// token.
+	// token. [UserID] is added when missing: the Manager needs it to ask
+	// Divar who granted.
 	Scopes []Scope
 	// Data travels, sealed, in the state and comes back in [Grant.Data]
 	// (the post token, the completion address): the redirect address
@@ -162,6 +182,7 @@ type Manager struct {
 	ctx      context.Context // cancelled by Close: OnRefresh's retries
 	cancel   context.CancelFunc
 	hooks    sync.WaitGroup
+	keep     keeping // tokens the store refused, and readiness
 	redirect *url.URL
 }
 
@@ -206,11 +227,20 @@ func New(cfg Config) (*Manager, error) {
 	cfg.CookieName = orString(cfg.CookieName, DefaultCookieName)
 	cfg.OnRefreshRetry.Initial = orDuration(cfg.OnRefreshRetry.Initial, time.Second)
 	cfg.OnRefreshRetry.Max = orDuration(cfg.OnRefreshRetry.Max, 5*time.Minute)
+	cfg.SaveRetry.Initial = orDuration(cfg.SaveRetry.Initial, 100*time.Millisecond)
+	cfg.SaveRetry.Max = orDuration(cfg.SaveRetry.Max, 5*time.Second)
 	if cfg.OnRefreshRetry.Attempts <= 0 {
 		cfg.OnRefreshRetry.Attempts = 8
 	}
 	if cfg.OnError == nil {
 		cfg.OnError = ErrorPage
+	}
+	if cfg.Identify == nil && cfg.API != nil {
+		api := cfg.API
+		cfg.Identify = func(ctx context.Context, ts oauth2.TokenSource) (string, error) {
+			u, err := api.User(ctx, ts)
+			return u.ID, err
+		}
 	}
 	m := &Manager{
 		cfg: cfg,
@@ -269,7 +299,9 @@ func loopback(host string) bool {
 }
 
 // Close stops [Config.OnRefresh]'s pending retries and waits for the
-// calls running. The Manager must not be used afterwards.
+// calls running; a refreshed token the store still refuses is tried once
+// more, and logged at error level if lost. The Manager must not be used
+// afterwards.
 func (m *Manager) Close() error {
 	m.cancel()
 	m.hooks.Wait()
@@ -294,6 +326,9 @@ func (m *Manager) AuthCodeURL(w http.ResponseWriter, r *http.Request, req Reques
 	scopes, err := scopeStrings(req.Scopes)
 	if err != nil {
 		return "", err
+	}
+	if !slices.Contains(scopes, string(UserID)) {
+		scopes = append(scopes, string(UserID)) // to ask Divar who granted
 	}
 	nonce := ""
 	if c, err := r.Cookie(m.cfg.CookieName); err == nil && validNonce(c.Value) {
@@ -415,6 +450,10 @@ func (m *Manager) callback(w http.ResponseWriter, r *http.Request) *CallbackErro
 	switch err := m.cfg.UsedStates.Use(ctx, st.ID, expires); {
 	case errors.Is(err, ErrStateUsed):
 		return &CallbackError{Err: ErrStateReplayed, Status: http.StatusConflict}
+	case errors.Is(err, ErrTooManyStates):
+		// Nothing is spent: the code was not exchanged.
+		w.Header().Set("Retry-After", "60")
+		return &CallbackError{Err: ErrTooManyStates, Status: http.StatusTooManyRequests}
 	case err != nil:
 		return &CallbackError{Err: ErrStoreUnavailable, Status: http.StatusServiceUnavailable, Detail: "used states: " + err.Error()}
 	}
@@ -430,16 +469,13 @@ func (m *Manager) callback(w http.ResponseWriter, r *http.Request) *CallbackErro
 		return exchangeError(err)
 	}
 	rec := recordOf(tok, m.now())
-	user := st.User
-	if user == "" {
-		if m.cfg.Identify == nil {
-			return &CallbackError{Err: ErrNoUser, Status: http.StatusInternalServerError, Detail: "the Request had no UserID and Config.Identify is unset"}
-		}
-		id, err := m.cfg.Identify(xctx, oauth2.StaticTokenSource(rec.token()))
-		if err != nil || id == "" {
-			return &CallbackError{Err: ErrNoUser, Status: http.StatusBadGateway, Detail: fmt.Sprintf("Identify: %v", err)}
-		}
-		user = id
+	user, cerr := m.granter(xctx, rec)
+	if cerr != nil {
+		return cerr
+	}
+	if st.User != "" && user != st.User {
+		return &CallbackError{Err: ErrWrongUser, Status: http.StatusForbidden,
+			Detail: fmt.Sprintf("asked of user %q, granted by user %q", clip(st.User), clip(user))}
 	}
 	if err := m.put(xctx, user, rec); err != nil {
 		return &CallbackError{Err: ErrStoreUnavailable, Status: http.StatusServiceUnavailable, Detail: err.Error()}
@@ -453,6 +489,22 @@ func (m *Manager) callback(w http.ResponseWriter, r *http.Request) *CallbackErro
 		return &CallbackError{Err: ErrGrantHandler, Status: http.StatusInternalServerError, Detail: err.Error()}
 	}
 	return nil
+}
+
+// granter asks Divar (Config.Identify) whose grant rec is.
+func (m *Manager) granter(ctx context.Context, rec record) (string, *CallbackError) {
+	if m.cfg.Identify == nil {
+		return "", &CallbackError{Err: ErrNoUser, Status: http.StatusInternalServerError,
+			Detail: "neither Config.API nor Config.Identify is set: the Manager cannot ask Divar who granted, and stores no grant unchecked"}
+	}
+	id, err := m.cfg.Identify(ctx, oauth2.StaticTokenSource(rec.token()))
+	switch {
+	case err != nil:
+		return "", &CallbackError{Err: ErrNoUser, Status: http.StatusBadGateway, Detail: "asking Divar who granted: " + err.Error()}
+	case id == "":
+		return "", &CallbackError{Err: ErrNoUser, Status: http.StatusBadGateway, Detail: "Divar named no user for the grant"}
+	}
+	return id, nil
 }
 
 // exchangeError classifies a failed code exchange, keeping Divar's body

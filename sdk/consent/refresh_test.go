@@ -19,6 +19,8 @@ import (
 // token.
 func (f *fixture) consented(userID string) *oauth2.Token {
 	f.t.Helper()
+	f.oauth.SetUser(userID) // the user consents for themselves
+	defer f.oauth.SetUser(user)
 	if status, body := newBrowser(f.t).get(f.addon.URL + "/start?user=" + userID + "&post=" + post); status != http.StatusOK {
 		f.t.Fatalf("consent: %d %s", status, body)
 	}

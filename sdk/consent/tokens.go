@@ -5,9 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/kenarkit/kenarkit/sdk"
+	"github.com/kenarkit/kenarkit/sdk/session"
 	"golang.org/x/oauth2"
 )
 
@@ -18,12 +21,13 @@ type record struct {
 	Type    string `json:"t,omitempty"`
 	Expiry  int64  `json:"e"` // Unix milliseconds, by the Manager's clock
 	Scope   string `json:"s,omitempty"`
+	Issued  int64  `json:"i,omitempty"` // Unix milliseconds: when Divar gave it
 }
 
 // recordOf takes tok as Divar gave it at now. The expiry is counted from
 // expires_in on the Manager's clock, not from the one x/oauth2 used.
 func recordOf(tok *oauth2.Token, now time.Time) record {
-	r := record{Access: tok.AccessToken, Refresh: tok.RefreshToken, Type: tok.TokenType}
+	r := record{Access: tok.AccessToken, Refresh: tok.RefreshToken, Type: tok.TokenType, Issued: now.UnixMilli()}
 	switch {
 	case tok.ExpiresIn > 0:
 		r.Expiry = now.Add(time.Duration(tok.ExpiresIn) * time.Second).UnixMilli()
@@ -58,8 +62,16 @@ func (m *Manager) ttl(r record) time.Duration {
 	return max(r.expiry().Sub(m.now()), 0) + 24*time.Hour
 }
 
-func (m *Manager) seal(r record) (string, error) {
-	s, err := m.cfg.Sealer.Seal(r, m.ttl(r)+time.Hour)
+// bind is what a user's sealed token is bound to (authenticated data of
+// the seal): the app and the store key, the user id. A value copied to
+// another user's key, or from another app sharing the session keys, does
+// not open.
+func (m *Manager) bind(user string) string {
+	return "kenarkit consent token\x00" + m.cfg.ClientID + "\x00" + user
+}
+
+func (m *Manager) seal(user string, r record) (string, error) {
+	s, err := m.cfg.Sealer.SealFor(m.bind(user), r, m.ttl(r)+time.Hour)
 	if err != nil {
 		return "", fmt.Errorf("consent: sealing a token: %w", err)
 	}
@@ -67,14 +79,22 @@ func (m *Manager) seal(r record) (string, error) {
 }
 
 func (m *Manager) put(ctx context.Context, user string, r record) error {
-	s, err := m.seal(r)
+	s, err := m.seal(user, r)
 	if err != nil {
 		return err
 	}
 	if err := m.cfg.Tokens.Put(ctx, user, s, m.ttl(r)); err != nil {
-		return &StoreError{Op: "put", Err: err}
+		return m.storeError("put", err)
 	}
+	m.dropUnsaved(user) // a new consent replaces a pair still unsaved
 	return nil
+}
+
+// storeError is a failure of the token store, remembered: a refresh token
+// Divar refuses after one is not taken for a revocation (see rotate).
+func (m *Manager) storeError(op string, err error) *StoreError {
+	m.keep.storeFailed.Store(m.now().UnixMilli())
+	return &StoreError{Op: op, Err: err}
 }
 
 // load returns the user's stored value and what it holds.
@@ -84,14 +104,82 @@ func (m *Manager) load(ctx context.Context, user string) (string, record, error)
 		return "", record{}, &ReconsentError{UserID: user, Reason: "no token is stored"}
 	}
 	if err != nil {
-		return "", record{}, &StoreError{Op: "get", Err: err}
+		return "", record{}, m.storeError("get", err)
 	}
 	var r record
-	if err := m.cfg.Sealer.Open(s, &r); err != nil {
-		// Sealed with a key since dropped, or past its life.
-		return s, record{}, &ReconsentError{UserID: user, Reason: "the stored token cannot be opened with the session keys"}
+	err = m.cfg.Sealer.OpenFor(m.bind(user), s, &r)
+	if errors.Is(err, session.ErrInvalid) && !errors.Is(err, session.ErrUnknownKey) && m.cfg.Sealer.Open(s, &r) == nil {
+		return m.bindStored(ctx, user, s, r)
 	}
-	return s, r, nil
+	switch {
+	case err == nil:
+		m.keep.opened.Add(1)
+		return s, r, nil
+	case errors.Is(err, session.ErrExpired):
+		// Genuine and past the life it was sealed for: the store should
+		// have let it lapse already.
+		return s, record{}, &ReconsentError{UserID: user, Reason: "the stored token is past its life"}
+	default:
+		e := &UnopenableError{UserID: user, Reason: "altered, or copied from another user's key"}
+		if errors.Is(err, session.ErrUnknownKey) {
+			e.UnknownKey, e.Reason = true, "sealed with a key not among the session keys (wrong keys, or one dropped too early)"
+			m.keep.unknownKey.Add(1)
+		}
+		return s, record{}, m.unopenable(ctx, e)
+	}
+}
+
+// bindStored takes r, stored as s unbound (sealed before kenarkit bound
+// tokens to their user), for the user only when Divar says the token is
+// theirs ([Config.Identify]); it then stores it bound. Without Identify,
+// or with a token past its life, such a value is [ErrUnopenable].
+func (m *Manager) bindStored(ctx context.Context, user, s string, r record) (string, record, error) {
+	if m.cfg.Identify == nil || !m.usable(r) {
+		return s, record{}, m.unopenable(ctx, &UnopenableError{UserID: user,
+			Reason: "sealed before tokens were bound to their user, and Config.Identify cannot tell whose it is (unset, or the access token expired): the user must consent again"})
+	}
+	id, err := m.cfg.Identify(ctx, oauth2.StaticTokenSource(r.token()))
+	if err != nil {
+		return s, record{}, fmt.Errorf("consent: asking Divar whose an unbound stored token is: %w", err)
+	}
+	if id != user {
+		return s, record{}, m.unopenable(ctx, &UnopenableError{UserID: user, Reason: "sealed before tokens were bound to their user, and it is another user's"})
+	}
+	ns, err := m.seal(user, r)
+	if err != nil {
+		return s, record{}, err
+	}
+	ok, err := m.cfg.Tokens.Swap(ctx, user, s, ns, m.ttl(r))
+	if err != nil {
+		return s, record{}, m.storeError("swap", err)
+	}
+	if !ok {
+		return m.load(ctx, user) // replaced meanwhile
+	}
+	m.keep.opened.Add(1)
+	m.logger.LogAttrs(ctx, slog.LevelInfo, "consent: a token stored before tokens were bound to their user is now bound to them", slog.String("user_id", user))
+	return ns, r, nil
+}
+
+// unopenable reports a stored value the session keys cannot open: loud,
+// and never a reason to delete it or to forget the user.
+func (m *Manager) unopenable(ctx context.Context, e *UnopenableError) *UnopenableError {
+	m.logger.LogAttrs(ctx, slog.LevelError, "consent: a stored token cannot be opened; kept, not used, not deleted",
+		slog.String("user_id", e.UserID), slog.String("error", e.Error()))
+	return e
+}
+
+// Ready reports whether the stored tokens open with the session keys: an
+// [ErrUnopenable] error when stored tokens were found sealed with keys the
+// Sealer does not hold and none has opened, which is what wrong session
+// keys look like. Serve it in the add-on's readiness check, so that a
+// deploy with the wrong keys does not take the traffic. The Manager learns
+// it as it reads tokens (a refresh loop reads them all); nil until then.
+func (m *Manager) Ready() error {
+	if n := m.keep.unknownKey.Load(); n > 0 && m.keep.opened.Load() == 0 {
+		return fmt.Errorf("%w: %d reads found stored tokens sealed with a key not among the session keys, and no stored token opened: are the session keys right?", ErrUnopenable, n)
+	}
+	return nil
 }
 
 func (m *Manager) fresh(r record) bool {
@@ -116,8 +204,9 @@ func (m *Manager) Save(ctx context.Context, userID string, tok *oauth2.Token) er
 // until they consent again. Divar revokes its side itself when the user
 // withdraws access.
 func (m *Manager) Forget(ctx context.Context, userID string) error {
+	m.dropUnsaved(userID)
 	if err := m.cfg.Tokens.Delete(ctx, userID); err != nil {
-		return &StoreError{Op: "delete", Err: err}
+		return m.storeError("delete", err)
 	}
 	return nil
 }
@@ -144,14 +233,28 @@ func (m *Manager) UserAccessRevocation(ctx context.Context, e *sdk.Event, r *sdk
 // store (so every replica sees a refresh at once) and, within
 // [Config.RefreshBefore] of expiry, refreshes: one replica takes the
 // user's lock and asks Divar, the others wait for the token it stores.
-// Divar keeps the old pair valid two minutes after a refresh; nothing here
-// depends on it.
+//
+// Divar rotates both tokens at each refresh and keeps the old pair valid
+// about two minutes (its grace); a rotated refresh token used after that
+// is refused, and Hydra takes the reuse for theft and revokes the whole
+// grant, the new pair with it. So the new pair is never lost: when the
+// store refuses it, the Manager keeps it in memory, uses it (and refreshes
+// with it, never with the rotated one), and writes it again with backoff
+// ([Config.SaveRetry]) until the store takes it, a newer value is stored
+// (a consent, another replica's refresh) or it is deleted (a revocation).
+// What the grace still covers: a pair unsaved when its process ends
+// (logged at error level at [Manager.Close]), and another replica
+// refreshing from the store before this one has saved; within two minutes
+// of the rotation the old pair still works and nothing is lost.
 //
 // Errors: [ErrReconsent] (a [*ReconsentError]) when the user must consent
-// again; [ErrStoreUnavailable] when the store fails; [ErrDivarUnavailable]
-// when a refresh is due and Divar cannot be reached and the token has
-// expired (until then the current token is returned). ctx bounds waiting;
-// a refresh under way completes and is saved even if ctx ends.
+// again; [ErrUnopenable] (a [*UnopenableError]) when the stored token does
+// not open with the session keys; [ErrStoreUnavailable] when the store
+// fails; [ErrRefreshRefused] when Divar refused a stored refresh token
+// that may not be current; [ErrDivarUnavailable] when a refresh is due and
+// Divar cannot be reached and the token has expired (until then the
+// current token is returned). ctx bounds waiting; a refresh under way
+// completes and is saved even if ctx ends.
 func (m *Manager) TokenSource(ctx context.Context, userID string) oauth2.TokenSource {
 	return &tokenSource{m: m, ctx: ctx, user: userID}
 }
@@ -165,6 +268,9 @@ type tokenSource struct {
 func (s *tokenSource) Token() (*oauth2.Token, error) { return s.m.token(s.ctx, s.user) }
 
 func (m *Manager) token(ctx context.Context, user string) (*oauth2.Token, error) {
+	if tok, ok, err := m.fromUnsaved(ctx, user); ok {
+		return tok, err
+	}
 	sealed, r, err := m.load(ctx, user)
 	if err != nil {
 		return nil, err
@@ -190,10 +296,13 @@ func (m *Manager) token(ctx context.Context, user string) (*oauth2.Token, error)
 			return tok, err
 		}
 		if !errors.Is(err, ErrLocked) {
+			if tok, ok, err := m.fromUnsaved(ctx, user); ok {
+				return tok, err // the store died as this process rotated the pair
+			}
 			if ctx.Err() != nil {
 				return nil, fmt.Errorf("consent: refreshing: %w", ctx.Err())
 			}
-			return nil, &StoreError{Op: "lock", Err: err}
+			return nil, m.storeError("lock", err)
 		}
 		// Another replica is refreshing: wait for its token.
 		select {
@@ -215,8 +324,36 @@ func (m *Manager) token(ctx context.Context, user string) (*oauth2.Token, error)
 	}
 }
 
+// fromUnsaved returns the user's unsaved pair, refreshed with its own
+// refresh token when due; ok is false when there is none (or it was saved
+// meanwhile): the store holds the current pair.
+func (m *Manager) fromUnsaved(ctx context.Context, user string) (tok *oauth2.Token, ok bool, err error) {
+	p := m.unsavedOf(user)
+	if p == nil {
+		return nil, false, nil
+	}
+	if m.fresh(p.r) {
+		return p.r.token(), true, nil
+	}
+	m.keep.rotating.Lock()
+	defer m.keep.rotating.Unlock()
+	if p = m.unsavedOf(user); p == nil {
+		return nil, false, nil
+	}
+	if m.fresh(p.r) {
+		return p.r.token(), true, nil
+	}
+	tok, err = m.rotate(ctx, user, p.r, p.old, true)
+	return tok, true, err
+}
+
 // refreshLocked refreshes the user's token, holding the user's lock.
 func (m *Manager) refreshLocked(ctx context.Context, user string) (*oauth2.Token, error) {
+	if tok, ok, err := m.fromUnsaved(ctx, user); ok {
+		// This process rotated the pair meanwhile and the store refused
+		// it: never refresh with the rotated one.
+		return tok, err
+	}
 	sealed, r, err := m.load(ctx, user)
 	if err != nil {
 		return nil, err
@@ -227,6 +364,13 @@ func (m *Manager) refreshLocked(ctx context.Context, user string) (*oauth2.Token
 	if r.Refresh == "" {
 		return nil, &ReconsentError{UserID: user, Reason: "no refresh token"}
 	}
+	return m.rotate(ctx, user, r, sealed, false)
+}
+
+// rotate asks Divar for a new pair with r's refresh token and stores it
+// in place of old; r is the user's unsaved pair when inMemory is true, else
+// what the store holds.
+func (m *Manager) rotate(ctx context.Context, user string, r record, old string, inMemory bool) (*oauth2.Token, error) {
 	// Once asked, Divar rotates the pair: finish and save whatever the
 	// caller's context does, but within the lock's life, so that no other
 	// replica takes the lock while this refresh may still land.
@@ -237,14 +381,7 @@ func (m *Manager) refreshLocked(ctx context.Context, user string) (*oauth2.Token
 	if err != nil {
 		var re *oauth2.RetrieveError
 		if errors.As(err, &re) && (re.ErrorCode == "invalid_grant" || re.ErrorCode == "invalid_token") {
-			// Rotated already, expired, or revoked: dead for good. Delete
-			// it unless someone stored another meanwhile.
-			if ok, serr := m.cfg.Tokens.Swap(xctx, user, sealed, "", 0); serr == nil && !ok {
-				if _, nr, lerr := m.load(xctx, user); lerr == nil && m.usable(nr) {
-					return nr.token(), nil
-				}
-			}
-			return nil, &ReconsentError{UserID: user, Reason: "Divar refused the refresh token (" + clip(re.ErrorCode) + ": " + clip(re.ErrorDescription) + ")"}
+			return m.refused(xctx, user, r, old, inMemory, clip(re.ErrorCode)+": "+clip(re.ErrorDescription))
 		}
 		cerr := exchangeError(err)
 		if errors.Is(cerr, ErrClientRejected) {
@@ -263,26 +400,163 @@ func (m *Manager) refreshLocked(ctx context.Context, user string) (*oauth2.Token
 	if nr.Scope == "" {
 		nr.Scope = r.Scope
 	}
-	ns, err := m.seal(nr)
+	p := &unsaved{r: nr, old: old}
+	ok, err := m.store(xctx, user, p)
 	if err != nil {
-		return nil, err
-	}
-	ok, err := m.cfg.Tokens.Swap(xctx, user, sealed, ns, m.ttl(nr))
-	if err != nil {
-		return nil, &StoreError{Op: "swap", Err: err}
-	}
-	if !ok {
-		// Deleted (access withdrawn) or replaced (a new consent) while
-		// Divar answered: what is stored now wins.
-		_, cur, err := m.load(xctx, user)
-		if err != nil {
-			return nil, err
+		// Divar has rotated the pair: this one is the only copy.
+		m.logger.LogAttrs(ctx, slog.LevelError, "consent: the store refused a refreshed token; kept in memory and written again until it takes it",
+			slog.String("user_id", user), slog.String("error", err.Error()))
+		m.keepUnsaved(user, p)
+	} else {
+		if inMemory {
+			m.dropUnsaved(user)
 		}
-		return cur.token(), nil
+		if !ok {
+			// Deleted (access withdrawn) or replaced (a new consent) while
+			// Divar answered: what is stored now wins.
+			_, cur, err := m.load(xctx, user)
+			if err != nil {
+				return nil, err
+			}
+			return cur.token(), nil
+		}
 	}
 	m.logger.LogAttrs(ctx, slog.LevelInfo, "consent: token refreshed", slog.String("user_id", user))
 	m.afterRefresh(user)
 	return nr.token(), nil
+}
+
+// refused handles Divar's invalid_grant for r's refresh token. It ends the
+// grant only when r is known to be current: the user's unsaved pair, or a
+// stored one issued after the last store failure this Manager saw. Else a
+// pair rotated since may be waiting to be saved (by this replica or
+// another) and the stored value, which that save replaces, is kept.
+func (m *Manager) refused(ctx context.Context, user string, r record, old string, inMemory bool, why string) (*oauth2.Token, error) {
+	if f := m.keep.storeFailed.Load(); !inMemory && f != 0 && r.Issued <= f {
+		m.logger.LogAttrs(ctx, slog.LevelError, "consent: Divar refused a refresh token read after a store failure; kept, not deleted: a pair rotated meanwhile may still be saved",
+			slog.String("user_id", user), slog.String("reason", why))
+		return nil, fmt.Errorf("%w: user %q: %s", ErrRefreshRefused, user, why)
+	}
+	// Rotated already, expired, or revoked: dead for good. Delete it
+	// unless someone stored another meanwhile.
+	m.dropUnsaved(user)
+	if ok, serr := m.cfg.Tokens.Swap(ctx, user, old, "", 0); serr == nil && !ok {
+		if _, nr, lerr := m.load(ctx, user); lerr == nil && m.usable(nr) {
+			return nr.token(), nil
+		}
+	}
+	return nil, &ReconsentError{UserID: user, Reason: "Divar refused the refresh token (" + why + ")"}
+}
+
+// store seals p's pair and swaps it for p.old; it reports whether the
+// store held p.old.
+func (m *Manager) store(ctx context.Context, user string, p *unsaved) (bool, error) {
+	ns, err := m.seal(user, p.r)
+	if err != nil {
+		return false, err
+	}
+	ok, err := m.cfg.Tokens.Swap(ctx, user, p.old, ns, m.ttl(p.r))
+	if err != nil {
+		return false, m.storeError("swap", err)
+	}
+	return ok, nil
+}
+
+// keeping is what a Manager remembers of the tokens beyond the store: the
+// pairs the store refused, and what the readiness check reports.
+type keeping struct {
+	mu       sync.Mutex
+	unsaved  map[string]*unsaved // by user
+	rotating sync.Mutex          // held to refresh an unsaved pair, or to write one
+
+	storeFailed atomic.Int64 // Unix ms of the last store failure, by the Manager's clock
+	opened      atomic.Int64 // stored tokens opened
+	unknownKey  atomic.Int64 // stored tokens sealed with a key the Sealer lacks
+}
+
+// unsaved is a pair Divar gave that the store has not taken: the only
+// copy of the user's current tokens. old is the stored value it replaces.
+type unsaved struct {
+	r   record
+	old string
+}
+
+func (m *Manager) unsavedOf(user string) *unsaved {
+	m.keep.mu.Lock()
+	defer m.keep.mu.Unlock()
+	return m.keep.unsaved[user]
+}
+
+func (m *Manager) dropUnsaved(user string) {
+	m.keep.mu.Lock()
+	defer m.keep.mu.Unlock()
+	delete(m.keep.unsaved, user)
+}
+
+// keepUnsaved keeps p as the user's current pair and, unless a writer
+// already runs for the user, writes it until the store takes it.
+func (m *Manager) keepUnsaved(user string, p *unsaved) {
+	m.keep.mu.Lock()
+	_, running := m.keep.unsaved[user]
+	if m.keep.unsaved == nil {
+		m.keep.unsaved = map[string]*unsaved{}
+	}
+	m.keep.unsaved[user] = p
+	m.keep.mu.Unlock()
+	if running {
+		return
+	}
+	m.hooks.Add(1)
+	go func() {
+		defer m.hooks.Done()
+		wait := m.cfg.SaveRetry.Initial
+		for attempt := 1; ; attempt++ {
+			t := time.NewTimer(wait)
+			select {
+			case <-m.ctx.Done():
+				t.Stop()
+				// One last try, then the pair is lost with the process.
+				ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+				saved := m.saveUnsaved(ctx, user, attempt)
+				cancel()
+				if !saved {
+					m.logger.LogAttrs(ctx, slog.LevelError, "consent: a refreshed token was never saved and is lost at Close: the user must consent again unless the stored one is refreshed within Divar's two-minute grace",
+						slog.String("user_id", user))
+				}
+				return
+			case <-t.C:
+			}
+			if m.saveUnsaved(m.ctx, user, attempt) {
+				return
+			}
+			wait = min(2*wait, m.cfg.SaveRetry.Max)
+		}
+	}()
+}
+
+// saveUnsaved writes the user's unsaved pair once; it reports whether
+// nothing is left to write.
+func (m *Manager) saveUnsaved(ctx context.Context, user string, attempt int) bool {
+	m.keep.rotating.Lock()
+	defer m.keep.rotating.Unlock()
+	p := m.unsavedOf(user)
+	if p == nil {
+		return true
+	}
+	ok, err := m.store(ctx, user, p)
+	if err != nil {
+		m.logger.LogAttrs(ctx, slog.LevelWarn, "consent: a refreshed token still cannot be saved; kept in memory",
+			slog.String("user_id", user), slog.Int("attempt", attempt), slog.String("error", err.Error()))
+		return false
+	}
+	m.dropUnsaved(user)
+	if ok {
+		m.logger.LogAttrs(ctx, slog.LevelInfo, "consent: a refreshed token the store had refused is saved", slog.String("user_id", user), slog.Int("attempt", attempt))
+	} else {
+		m.logger.LogAttrs(ctx, slog.LevelWarn, "consent: a refreshed token was not saved: the store holds another by now (a consent, a revocation or another replica's refresh), which wins",
+			slog.String("user_id", user))
+	}
+	return true
 }
 
 // afterRefresh runs OnRefresh in the background with retries.

@@ -34,18 +34,8 @@ type syncBuffer = divartest.LogBuffer
 func newClient(t *testing.T, api *divartest.API, cfg divar.Config) (*divar.Client, *syncBuffer) {
 	t.Helper()
 	log := &syncBuffer{}
-	if cfg.APIKey == "" {
-		cfg.APIKey = divartest.APIKey
-	}
-	cfg.BaseURL = api.URL()
-	if cfg.MinBackoff == 0 {
-		cfg.MinBackoff = time.Millisecond
-	}
-	if cfg.MaxBackoff == 0 {
-		cfg.MaxBackoff = 5 * time.Millisecond
-	}
 	cfg.Logger = slog.New(slog.NewTextHandler(log, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	c, err := divar.NewClient(cfg)
+	c, err := api.Client(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -292,6 +292,23 @@ func (a *API) BotMessages(conversationID string) []sdk.BotMessage {
 	return append([]sdk.BotMessage(nil), a.bot[conversationID]...)
 }
 
+// Client returns a client of Divar's API that calls a: cfg, with a's URL
+// and, unless cfg sets them, its [APIKey] and backoffs of a few
+// milliseconds, so that retries do not slow the test.
+func (a *API) Client(cfg divar.Config) (*divar.Client, error) {
+	if cfg.APIKey == "" {
+		cfg.APIKey = APIKey
+	}
+	cfg.BaseURL = a.URL()
+	if cfg.MinBackoff == 0 {
+		cfg.MinBackoff = time.Millisecond
+	}
+	if cfg.MaxBackoff == 0 {
+		cfg.MaxBackoff = 5 * time.Millisecond
+	}
+	return divar.NewClient(cfg)
+}
+
 // BotConversation is the id of the fake's bot conversation with a user.
 func BotConversation(userID string) string { return "bot-" + userID }
 

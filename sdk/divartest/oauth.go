@@ -68,6 +68,11 @@ type OAuth struct {
 	accessTT time.Duration
 }
 
+// SeedUserID is the user_id of the seed callbacks ([OpenServerLink],
+// the revocation [Event]) and the user who consents at the fake OAuth
+// server unless [OAuth.SetUser] says otherwise.
+const SeedUserID = "6GqmD76dle5NpJySqnBX8seTpt6uVtzqaNTNJU1ettI="
+
 // Lifetimes of what the fake issues, as Divar's.
 const (
 	OAuthCodeTTL         = 10 * time.Minute
@@ -106,7 +111,7 @@ func NewOAuth(tb testing.TB, clients ...OAuthClient) *OAuth {
 	o := &OAuth{
 		tb:       tb,
 		now:      time.Now().Truncate(time.Second),
-		user:     "test-user",
+		user:     SeedUserID,
 		clients:  map[string]OAuthClient{},
 		codes:    map[string]*oauthCode{},
 		access:   map[string]*oauthToken{},
@@ -172,8 +177,11 @@ func (o *OAuth) Down(down bool) {
 	o.down = down
 }
 
-// SetUser sets the Divar user who consents at the next visits
-// ("test-user" by default).
+// SetUser sets the Divar user signed in at Divar's consent page, who
+// consents at the next visits: [SeedUserID] by default, the user of the
+// seed callbacks. Another user completes a consent link made for the
+// seed's user, as when a landing link is forwarded; the fake API's user
+// endpoint then names that other user.
 func (o *OAuth) SetUser(id string) {
 	o.mu.Lock()
 	defer o.mu.Unlock()

@@ -5,22 +5,15 @@ import (
 	"maps"
 	"net/http"
 
+	"github.com/kenarkit/kenarkit/sdk/server"
+
 	"github.com/go-json-experiment/json"
 	"github.com/kenarkit/kenarkit/sdk"
-	"github.com/kenarkit/kenarkit/sdk/addonenv"
 )
 
 // Key is the identification key the kit sends unless a request sets
 // another: build the add-on under test with it.
 const Key = "divartest-identification-key"
-
-// The paths Divar calls, as kenarkit's spec and the scaffold name them:
-// addonenv's, which the add-on logs for the Kenar panel.
-const (
-	OpenServerLinkPath = addonenv.OpenServerLinkPath
-	DynamicActionPath  = addonenv.DynamicActionPath
-	EventsPath         = addonenv.EventsPath
-)
 
 // Kind says which of Divar's calls a [Request] is.
 type Kind string
@@ -36,11 +29,11 @@ const (
 func (k Kind) path() string {
 	switch k {
 	case KindOpenServerLink:
-		return OpenServerLinkPath
+		return server.OpenServerLinkPath
 	case KindDynamicAction:
-		return DynamicActionPath
+		return server.DynamicActionPath
 	}
-	return EventsPath
+	return server.EventsPath
 }
 
 // Request is one call of Divar's, built from a seed example and changed by
@@ -58,21 +51,21 @@ type Request struct {
 
 // OpenServerLink returns the init callback of the seed ("Open Server Link").
 func OpenServerLink() *Request {
-	return &Request{kind: KindOpenServerLink, path: OpenServerLinkPath, key: Key, version: "2", body: map[string]any{
+	return &Request{kind: KindOpenServerLink, path: server.OpenServerLinkPath, key: Key, version: "2", body: map[string]any{
 		"return_url":      "https://divar.ir/",
 		"source":          "POST_ADDON",
 		"post_token":      "wZC44q5D",
 		"conversation_id": "6b3d5cf7-9291-4fa9-892a-9d07e300daea",
 		"user_side":       "Supply",
 		"extra_data":      map[string]any{"your_key_1": "your value", "your_key_2": "your value"},
-		"user_id":         "6GqmD76dle5NpJySqnBX8seTpt6uVtzqaNTNJU1ettI=",
+		"user_id":         SeedUserID,
 	}}
 }
 
 // DynamicAction returns the dynamic-action callback of the seed ("Dynamic
 // Action").
 func DynamicAction() *Request {
-	return &Request{kind: KindDynamicAction, path: DynamicActionPath, key: Key, version: "2", body: map[string]any{
+	return &Request{kind: KindDynamicAction, path: server.DynamicActionPath, key: Key, version: "2", body: map[string]any{
 		"touchpoint":      "CHAT",
 		"post_token":      "wZC44q5D",
 		"conversation_id": "6b3d5cf7-9291-4fa9-892a-9d07e300daea",
@@ -108,7 +101,7 @@ func Event(t sdk.EventType) *Request {
 		m["text"] = "/start MY_POST gZd7omnS"
 		body["new_chatbot_message"] = m
 	case sdk.EventUserAccessRevocation:
-		body["user_access_revocation"] = map[string]any{"user_id": "6GqmD76dle5NpJySqnBX8seTpt6uVtzqaNTNJU1ettI="}
+		body["user_access_revocation"] = map[string]any{"user_id": SeedUserID}
 	case sdk.EventPostUpdate:
 		body["post_update"] = map[string]any{"type": "PUBLISH", "post": map[string]any{
 			"token": "gZd7omnS", "category": "light", "city": "tehran", "district": "vanak",
@@ -121,7 +114,7 @@ func Event(t sdk.EventType) *Request {
 			"state":         sdk.TransactionCompleted, "type": sdk.TransactionReorder,
 		}
 	}
-	return &Request{kind: KindEvent, path: EventsPath, key: Key, body: body}
+	return &Request{kind: KindEvent, path: server.EventsPath, key: Key, body: body}
 }
 
 // Kind returns which call r is.

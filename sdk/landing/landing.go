@@ -22,7 +22,6 @@ import (
 	"errors"
 	"html/template"
 	"net/http"
-	"sort"
 
 	"github.com/labstack/echo/v4"
 
@@ -44,7 +43,7 @@ var Page = template.Must(template.New("landing").Parse(pageHTML))
 // View is what [Page] shows.
 type View struct {
 	Session session.Landing
-	Data    [][2]string // the action's data, sorted by key (see [Fields])
+	Data    [][2]string // the action's data, sorted by key, as sent (session.Landing.DataFields)
 	Problem string      // set when the link is unusable: the page says so
 }
 
@@ -64,7 +63,7 @@ func Open(c echo.Context, sessions *session.Handoff) (View, int, error) {
 	err := sessions.Open(c.Request().Context(), c.QueryParam(session.Param), &s)
 	switch {
 	case err == nil:
-		return View{Session: s, Data: Fields(s.Data.Map())}, http.StatusOK, nil
+		return View{Session: s, Data: s.DataFields()}, http.StatusOK, nil
 	case errors.Is(err, session.ErrExpired):
 		return Refused(ProblemExpired), http.StatusGone, nil
 	case errors.Is(err, session.ErrInvalid):
@@ -77,25 +76,6 @@ func Open(c echo.Context, sessions *session.Handoff) (View, int, error) {
 // and the way back to Divar's [sdk.CompletionURL].
 func Refused(problem string) View {
 	return View{Session: session.Landing{ReturnTo: sdk.CompletionURL}, Problem: problem}
-}
-
-// Fields returns d's members as key and text, sorted by key: a string as
-// it is, any other value as its JSON.
-func Fields(d sdk.Data) [][2]string {
-	out := make([][2]string, 0, len(d))
-	for k, x := range d {
-		s, ok := x.(string)
-		if !ok {
-			b, err := sdk.MarshalAnswer(x)
-			if err != nil {
-				continue
-			}
-			s = string(b)
-		}
-		out = append(out, [2]string{k, s})
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i][0] < out[j][0] })
-	return out
 }
 
 // Write executes page with v and writes it with status. The page is

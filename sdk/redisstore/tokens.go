@@ -17,6 +17,9 @@ import (
 type TokensConfig struct {
 	// Prefix is put before every key; "kenarkit:consent:" by default.
 	Prefix string
+	// MaxStates bounds the used states kept at once, over all replicas;
+	// consent.DefaultMaxStates if 0 or less.
+	MaxStates int
 }
 
 func (c TokensConfig) prefix() string {
@@ -31,8 +34,9 @@ func (c TokensConfig) prefix() string {
 // its refresh token, and the refresh lock another ("lock:" user id), set
 // with NX and a TTL so a replica that dies holding it lets go. Swap and
 // unlock are Lua scripts, atomic. The values are sealed by the
-// consent.Manager: Redis never holds a token in the clear. It is safe for
-// concurrent use.
+// consent.Manager, bound to their user: Redis never holds a token in the
+// clear, and a value copied to another user's key does not open there
+// (consent.ErrUnopenable). It is safe for concurrent use.
 type Tokens struct {
 	rdb    redis.UniversalClient
 	prefix string
@@ -126,36 +130,60 @@ func (t *Tokens) Lock(ctx context.Context, user string, ttl time.Duration) (func
 	}, nil
 }
 
-// UsedStates is [consent.UsedStates] on Redis: a state's id is a key set
-// with NX until the state expires, so a state comes back once whichever
-// replica it reaches. It is safe for concurrent use.
+// UsedStates is [consent.UsedStates] on Redis: the used states are one
+// sorted set (key prefix "states"), each state's id scored by its expiry,
+// so a state comes back once whichever replica it reaches, and the
+// replicas together hold at most [TokensConfig.MaxStates] of them
+// (consent.DefaultMaxStates by default): beyond, Use returns
+// consent.ErrTooManyStates until some expire. Each Use drops the expired
+// ones and checks, counts and adds in one Lua script, atomic. It is safe
+// for concurrent use.
 type UsedStates struct {
-	rdb    redis.UniversalClient
-	prefix string
-	now    func() time.Time
+	rdb redis.UniversalClient
+	key string
+	max int
+	now func() time.Time
 }
 
 var _ consent.UsedStates = (*UsedStates)(nil)
 
-// NewUsedStates returns used states keeping their keys in rdb (prefix
-// "state:"). now is the clock the expiries are counted on (the
-// consent.Manager's); nil means time.Now.
+// NewUsedStates returns used states keeping their set in rdb. now is the
+// clock the expiries are counted on (the consent.Manager's); nil means
+// time.Now.
 func NewUsedStates(rdb redis.UniversalClient, cfg TokensConfig, now func() time.Time) *UsedStates {
 	if now == nil {
 		now = time.Now
 	}
-	return &UsedStates{rdb: rdb, prefix: cfg.prefix() + "state:", now: now}
+	n := cfg.MaxStates
+	if n <= 0 {
+		n = consent.DefaultMaxStates
+	}
+	return &UsedStates{rdb: rdb, key: cfg.prefix() + "states", max: n, now: now}
 }
+
+// useState: KEYS[1] the set; ARGV: the id, now and its expiry (Unix ms),
+// the bound. 1: used now; 0: already used; -1: full.
+var useState = redis.NewScript(`
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[2])
+if redis.call('ZSCORE', KEYS[1], ARGV[1]) then return 0 end
+if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[4]) then return -1 end
+redis.call('ZADD', KEYS[1], ARGV[3], ARGV[1])
+local ttl = tonumber(ARGV[3]) - tonumber(ARGV[2])
+if redis.call('PTTL', KEYS[1]) < ttl then redis.call('PEXPIRE', KEYS[1], ttl) end
+return 1`)
 
 // Use implements [consent.UsedStates].
 func (u *UsedStates) Use(ctx context.Context, id string, expires time.Time) error {
-	ttl := max(expires.Sub(u.now()), time.Millisecond)
-	ok, err := u.rdb.SetNX(ctx, u.prefix+id, 1, ttl).Result()
-	if err != nil {
+	now := u.now().UnixMilli()
+	exp := max(expires.UnixMilli(), now+1)
+	n, err := useState.Run(ctx, u.rdb, []string{u.key}, id, now, exp, u.max).Int()
+	switch {
+	case err != nil:
 		return fmt.Errorf("redisstore: use state: %w", err)
-	}
-	if !ok {
+	case n == 0:
 		return consent.ErrStateUsed
+	case n < 0:
+		return consent.ErrTooManyStates
 	}
 	return nil
 }

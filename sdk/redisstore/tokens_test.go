@@ -100,7 +100,7 @@ func TestUsedStates(t *testing.T) {
 	if err := u.Use(ctx, "s1", now.Add(10*time.Minute)); !errors.Is(err, consent.ErrStateUsed) {
 		t.Errorf("replay: %v", err)
 	}
-	if ttl := rdb.PTTL(ctx, "app:state:s1").Val(); ttl <= 9*time.Minute || ttl > 10*time.Minute {
+	if ttl := rdb.PTTL(ctx, "app:states").Val(); ttl <= 9*time.Minute || ttl > 10*time.Minute {
 		t.Errorf("TTL %v", ttl)
 	}
 	if err := u.Use(ctx, "s2", now.Add(-time.Minute)); err != nil {

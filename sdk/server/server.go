@@ -35,6 +35,9 @@ type Config struct {
 	// operations (for example "/v1"). Empty: at the spec's own paths.
 	BasePath string
 	// BodyLimit is the largest request body, in bytes; DefaultBodyLimit if 0.
+	// A larger body is answered 413 before the rest of it is read; then
+	// the server reads and discards the rest (at most 16 MiB, for at most
+	// 5 s) and closes the connection.
 	BodyLimit int64
 	// HandlerTimeout bounds each callback's handler (init callback, dynamic
 	// action): its context ends then, and if it has not answered the client
@@ -325,6 +328,15 @@ func requestLog(logger *slog.Logger) echo.MiddlewareFunc {
 		},
 	})
 }
+
+// The paths of Divar's callbacks, as kenarkit's spec declares them (and
+// the scaffold's starter serves them): the URLs to give the Kenar panel are
+// the add-on's public URL and these.
+const (
+	OpenServerLinkPath = "/divar/open-server-link"
+	DynamicActionPath  = "/divar/dynamic-action"
+	EventsPath         = "/divar/events"
+)
 
 // DefaultBodyLimit is the largest request body the server reads: 1 MiB.
 const DefaultBodyLimit = validate.DefaultBodyLimit

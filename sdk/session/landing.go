@@ -3,6 +3,10 @@ package session
 import (
 	"encoding/binary"
 	"errors"
+	"slices"
+	"strings"
+
+	"github.com/go-json-experiment/json/jsontext"
 
 	"github.com/kenarkit/kenarkit/sdk"
 )
@@ -42,6 +46,33 @@ func LandingOf(req *sdk.OpenServerLinkRequest) Landing {
 		Data:           req.Data(),
 		ReturnTo:       req.ReturnTo(),
 	}
+}
+
+// DataFields returns the top-level members of l.Data sorted by name, each
+// with its value as a page shows it: a string's text, anything else as
+// the JSON Divar sent. A number reads as written, so one that no float64
+// holds (1e999999, a 30-digit integer) is shown as sent, never as 0 or
+// rounded, as decoding into [sdk.Data] would. Data that is not a JSON
+// object gives none.
+func (l Landing) DataFields() [][2]string {
+	var m map[string]jsontext.Value
+	if err := l.Data.Decode(&m); err != nil {
+		return nil
+	}
+	out := make([][2]string, 0, len(m))
+	for k, v := range m {
+		var err error
+		if v.Kind() == '"' {
+			v, err = jsontext.AppendUnquote(nil, v)
+		} else {
+			err = v.Compact()
+		}
+		if err == nil {
+			out = append(out, [2]string{k, string(v)})
+		}
+	}
+	slices.SortFunc(out, func(a, b [2]string) int { return strings.Compare(a[0], b[0]) })
+	return out
 }
 
 // landingFormat is the first byte of an encoded Landing.

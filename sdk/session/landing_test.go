@@ -119,3 +119,32 @@ func FuzzLandingUnmarshalBinary(f *testing.F) {
 		}
 	})
 }
+
+// TestLandingDataFields: the data a page shows, sorted, each value as
+// Divar sent it: numbers no float64 holds are not 0 or rounded, and the
+// members after them are all there.
+func TestLandingDataFields(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		data string
+		want [][2]string
+	}{
+		{"none", ``, [][2]string{}},
+		{"null", `null`, [][2]string{}},
+		{"the seed", `{"your_key_2":"your value","your_key_1":"your value"}`, [][2]string{{"your_key_1", "your value"}, {"your_key_2", "your value"}}},
+		{"a number beyond float64", `{"huge":1e999999,"after":"kept"}`, [][2]string{{"after", "kept"}, {"huge", "1e999999"}}},
+		{"a big integer", `{"id":123456789012345678901234567890}`, [][2]string{{"id", "123456789012345678901234567890"}}},
+		{"a tiny number", `{"eps":-4.9e-999999}`, [][2]string{{"eps", "-4.9e-999999"}}},
+		{"a number as written", `{"n":1.50}`, [][2]string{{"n", "1.50"}}},
+		{"strings unescaped", `{"fa":"\u0622\u06af\u0647\u06cc","q":"a\"b<"}`, [][2]string{{"fa", "آگهی"}, {"q", `a"b<`}}},
+		{"nested, compacted", `{"o":{ "big": 1e400, "a": [1, true, null] }}`, [][2]string{{"o", `{"big":1e400,"a":[1,true,null]}`}}},
+		{"not an object", `[1]`, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := session.Landing{Data: sdk.RawData(tc.data)}.DataFields()
+			if !reflect.DeepEqual(got, tc.want) {
+				t.Errorf("DataFields = %q, want %q", got, tc.want)
+			}
+		})
+	}
+}

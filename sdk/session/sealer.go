@@ -28,6 +28,10 @@ var (
 	ErrTooLong = errors.New("session: token would be too long for a URL")
 	// ErrKey: a key of the wrong size or encoding.
 	ErrKey = errors.New("session: bad session key")
+	// ErrUnknownKey: a token sealed with a key the [Sealer] does not hold:
+	// the keys are misconfigured, or the key was dropped while tokens
+	// sealed with it still live. errors.Is(err, ErrInvalid) holds too.
+	ErrUnknownKey = fmt.Errorf("%w: sealed with a key the sealer does not hold", ErrInvalid)
 )
 
 // KeySize is the length of a [Sealer] key: 32 bytes, AES-256.
@@ -111,6 +115,18 @@ func NewSealer(keys ...[]byte) (*Sealer, error) {
 // the token would be longer than [MaxTokenLength] ([ErrTooLong]): keep what
 // a URL carries small, or use a [Handoff].
 func (s *Sealer) Seal(v any, ttl time.Duration) (string, error) {
+	return s.sealBound(v, ttl, nil)
+}
+
+// SealFor is [Sealer.Seal] bound to bind: the token opens only with
+// [Sealer.OpenFor] and the same bind (bind is authenticated, not carried).
+// Bind a value to where it is kept (its owner, its store key), so that a
+// copy moved elsewhere fails to open.
+func (s *Sealer) SealFor(bind string, v any, ttl time.Duration) (string, error) {
+	return s.sealBound(v, ttl, []byte(bind))
+}
+
+func (s *Sealer) sealBound(v any, ttl time.Duration, bind []byte) (string, error) {
 	if ttl <= 0 {
 		return "", fmt.Errorf("session: seal: the TTL must be positive, got %v", ttl)
 	}
@@ -121,7 +137,7 @@ func (s *Sealer) Seal(v any, ttl time.Duration) (string, error) {
 	if tokenEncoding.EncodedLen(len(buf)+tagLen) > MaxTokenLength {
 		return "", ErrTooLong
 	}
-	buf = s.seal(slices.Grow(buf, tagLen), ttl, nil)
+	buf = s.seal(slices.Grow(buf, tagLen), ttl, bind)
 	return tokenEncoding.EncodeToString(buf), nil
 }
 
@@ -147,8 +163,19 @@ func (s *Sealer) seal(buf []byte, ttl time.Duration, bind []byte) []byte {
 // into v. It returns [ErrInvalid] for anything that is not such a token
 // (empty, too long, tampered with, sealed with an unknown key), and
 // [ErrExpired] for a genuine token past its TTL; an error never repeats
-// the token or its content. v is untouched unless Open succeeds.
+// the token or its content. v is untouched unless Open succeeds. A token
+// sealed with a key it does not hold is [ErrUnknownKey] (an ErrInvalid).
 func (s *Sealer) Open(token string, v any) error {
+	return s.openBound(token, nil, v)
+}
+
+// OpenFor is [Sealer.Open] of a token made by [Sealer.SealFor] with the
+// same bind: one bound elsewhere, or not bound, is [ErrInvalid].
+func (s *Sealer) OpenFor(bind, token string, v any) error {
+	return s.openBound(token, []byte(bind), v)
+}
+
+func (s *Sealer) openBound(token string, bind []byte, v any) error {
 	if token == "" || len(token) > MaxTokenLength {
 		return ErrInvalid
 	}
@@ -156,7 +183,7 @@ func (s *Sealer) Open(token string, v any) error {
 	if err != nil {
 		return ErrInvalid
 	}
-	return s.open(raw, nil, v)
+	return s.open(raw, bind, v)
 }
 
 // open reads sealed bytes, bound to bind, into v.
@@ -186,7 +213,7 @@ func (s *Sealer) open(raw, bind []byte, v any) error {
 		}
 		return nil
 	}
-	return ErrInvalid
+	return ErrUnknownKey
 }
 
 // ParseKeys reads [Sealer] keys from configuration: a comma-separated list

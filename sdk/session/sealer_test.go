@@ -252,3 +252,38 @@ func FuzzOpen(f *testing.F) {
 		}
 	})
 }
+
+// TestSealerBinds: a token sealed for one bind opens only for that bind:
+// not for another, not unbound; and an unbound token does not open bound.
+// A token of a key the sealer lacks is ErrUnknownKey, which is ErrInvalid.
+func TestSealerBinds(t *testing.T) {
+	s := mustSealer(t, testKey(1))
+	forX, _ := s.SealFor("token:user-x", testSession{PostToken: "x"}, time.Minute)
+	unbound, _ := s.Seal(testSession{PostToken: "u"}, time.Minute)
+	for _, tc := range []struct {
+		name, bind, token string
+		open              func(bind, token string, v any) error
+		want              error
+	}{
+		{"bound, opened with its bind", "token:user-x", forX, s.OpenFor, nil},
+		{"bound, opened for another user", "token:user-y", forX, s.OpenFor, ErrInvalid},
+		{"bound, opened for a prefix of its bind", "token:user-", forX, s.OpenFor, ErrInvalid},
+		{"bound, opened unbound", "", forX, func(_, tok string, v any) error { return s.Open(tok, v) }, ErrInvalid},
+		{"unbound, opened bound", "token:user-x", unbound, s.OpenFor, ErrInvalid},
+		{"bound, opened by a sealer without its key", "token:user-x", forX, mustSealer(t, testKey(2)).OpenFor, ErrUnknownKey},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var out testSession
+			err := tc.open(tc.bind, tc.token, &out)
+			if !errors.Is(err, tc.want) || (tc.want == nil) != (err == nil) {
+				t.Errorf("opened: %v, want %v", err, tc.want)
+			}
+			if tc.want != nil && out.PostToken != "" {
+				t.Error("v was filled by a refused token")
+			}
+			if tc.want == ErrInvalid && errors.Is(err, ErrUnknownKey) {
+				t.Error("a token of a known key reported as of an unknown key")
+			}
+		})
+	}
+}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"io"
 	"log/slog"
 	"net/http"
@@ -40,12 +41,16 @@ func TestOpenServerLinkLandsOnThePage(t *testing.T) {
 		name     string
 		call     *divartest.Request
 		returnTo string
+		shows    []string // besides the seed's context
 	}{
-		{"the seed's example", divartest.OpenServerLink(), "https://divar.ir/"},
-		{"the current documentation's names", divartest.OpenServerLink().CurrentNames(), sdk.CompletionURL},
+		{"the seed's example", divartest.OpenServerLink(), "https://divar.ir/", nil},
+		{"the current documentation's names", divartest.OpenServerLink().CurrentNames(), sdk.CompletionURL, nil},
 		// Too long to seal into a 2048-character URL: kept server-side.
-		{"a 1.6 KB return_url", divartest.OpenServerLink().ReturnURL("https://divar.ir/" + strings.Repeat("r", 1600)), "https://divar.ir/" + strings.Repeat("r", 1600)},
-		{"a 100 KB extra_data", divartest.OpenServerLink().Set("extra_data", map[string]any{"your_key_1": "your value", "big": strings.Repeat("x", 100_000)}), "https://divar.ir/"},
+		{"a 1.6 KB return_url", divartest.OpenServerLink().ReturnURL("https://divar.ir/" + strings.Repeat("r", 1600)), "https://divar.ir/" + strings.Repeat("r", 1600), nil},
+		{"a 100 KB extra_data", divartest.OpenServerLink().Set("extra_data", map[string]any{"your_key_1": "your value", "big": strings.Repeat("x", 100_000)}), "https://divar.ir/", nil},
+		// Numbers no float64 holds are shown as sent, never as 0 or rounded.
+		{"numbers beyond float64 in extra_data", divartest.OpenServerLink().Set("extra_data", json.RawMessage(`{"huge":1e999999,"id":123456789012345678901234567890,"your_key_1":"your value"}`)), "https://divar.ir/",
+			[]string{`<dd class="data">1e999999</dd>`, `<dd class="data">123456789012345678901234567890</dd>`}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			answer := divar.OpenServerLink(tc.call) // fails the test unless Divar accepts the answer
@@ -56,8 +61,8 @@ func TestOpenServerLinkLandsOnThePage(t *testing.T) {
 			if status != http.StatusOK {
 				t.Fatalf("landing page status %d", status)
 			}
-			for _, want := range []string{"wZC44q5D", "SUPPLY", "6b3d5cf7-9291-4fa9-892a-9d07e300daea", "your value",
-				`href="` + tc.returnTo + `"`, `dir="rtl"`} {
+			for _, want := range append([]string{"wZC44q5D", "SUPPLY", "6b3d5cf7-9291-4fa9-892a-9d07e300daea", "your value",
+				`href="` + tc.returnTo + `"`, `dir="rtl"`}, tc.shows...) {
 				if !strings.Contains(html, want) {
 					t.Errorf("landing page lacks %s", want)
 				}

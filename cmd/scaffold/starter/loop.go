@@ -46,8 +46,9 @@ const (
 
 // scopesFor are the permissions asked of the seller for a post: to put
 // the add-on on it, to follow its conversations and updates, their user
-// id (the direct link gives none) with the revocation event that needs it,
-// and a refresh token to go on doing so after the first hour.
+// id (with which consent asks Divar who granted) with the revocation event
+// that needs it, and a refresh token to go on doing so after the first
+// hour.
 func scopesFor(post string) []consent.Scope {
 	return []consent.Scope{
 		consent.PostAddonCreate(post),
@@ -58,8 +59,8 @@ func scopesFor(post string) []consent.Scope {
 	}
 }
 
-// consentRequest is the consent asked of user (empty: found after
-// consent, through identify) for post, to end at done.
+// consentRequest is the consent asked of user (empty: the user Divar
+// names after consent) for post, to end at done.
 func consentRequest(user, post, done string) consent.Request {
 	data := map[string]string{dataPost: post}
 	if done != sdk.CompletionURL {
@@ -88,10 +89,11 @@ var followed = []sdk.SubscriptionType{sdk.SubscribeNewMessages, sdk.SubscribePos
 // add-on cannot act on it.
 var errCannotSend = errors.New(addonenv.APIKeyVar + " is not set: the add-on cannot create the post add-on")
 
-// finishConsent is consent's OnGrant: the seller consented and their token
-// is stored. It creates the post add-on (an error answers Divar's 500 page
-// and is logged), follows the post, and sends the seller on to Divar's
-// completion address.
+// finishConsent is consent's OnGrant: the seller consented, consent checked
+// with Divar's API that they are the user the page was made for (from the
+// direct link, asked who they are), and their token is stored. It creates
+// the post add-on (an error answers Divar's 500 page and is logged),
+// follows the post, and sends the seller on to Divar's completion address.
 func (a *Addon) finishConsent(w http.ResponseWriter, r *http.Request, g *consent.Grant) error {
 	ctx := r.Context()
 	post := g.Data[dataPost]
@@ -153,13 +155,6 @@ func (a *Addon) resubscribe(ctx context.Context, user string, ts oauth2.TokenSou
 	return errors.Join(errs...)
 }
 
-// identify is consent's Identify: the user id of a grant made from the
-// direct link, which names no user.
-func (a *Addon) identify(ctx context.Context, ts oauth2.TokenSource) (string, error) {
-	u, err := a.client.User(ctx, ts)
-	return u.ID, err
-}
-
 // forgetUser handles USER_ACCESS_REVOCATION: the user's tokens are
 // deleted and their posts no longer followed. A store failure answers 500,
 // so Divar delivers the event again.
@@ -172,8 +167,9 @@ func (a *Addon) forgetUser(ctx context.Context, e *sdk.Event, r *sdk.UserAccessR
 	return a.follows.Forget(ctx, r.UserID)
 }
 
-// KeepFresh checks the followed users' tokens every interval until ctx is
-// done (refreshDue).
+// KeepFresh checks the followed users' tokens at once and then every
+// interval until ctx is done (refreshDue). The first check at start-up is
+// what tells readiness whether SESSION_KEYS open the stored tokens.
 func (a *Addon) KeepFresh(ctx context.Context, interval time.Duration) {
 	if a.consents == nil {
 		return
@@ -181,19 +177,23 @@ func (a *Addon) KeepFresh(ctx context.Context, interval time.Duration) {
 	tick := time.NewTicker(interval)
 	defer tick.Stop()
 	for {
+		a.refreshDue(ctx)
 		select {
 		case <-ctx.Done():
 			return
 		case <-tick.C:
-			a.refreshDue(ctx)
 		}
 	}
 }
 
 // refreshDue asks consent for the token of each followed user, which
 // refreshes those near expiry (once across replicas) and so renews their
-// subscriptions (resubscribe). A user who must consent again is no longer
-// followed.
+// subscriptions (resubscribe). Only a user who must consent again
+// (consent.ErrReconsent: Divar refused their current refresh token, or no
+// token is stored) is no longer followed. A token that does not open
+// (wrong SESSION_KEYS, or a tampered value), a store or Divar failure, or
+// Divar refusing a token read after a store failure, forgets nothing: it
+// is logged, and the user is checked again at the next pass.
 func (a *Addon) refreshDue(ctx context.Context) {
 	users, err := a.follows.Users(ctx)
 	if err != nil {
@@ -210,10 +210,27 @@ func (a *Addon) refreshDue(ctx context.Context) {
 			if err := a.follows.Forget(ctx, user); err != nil {
 				a.logger.LogAttrs(ctx, slog.LevelWarn, "the user could not be forgotten", slog.String("user", user), slog.String("error", err.Error()))
 			}
+		case errors.Is(err, consent.ErrUnopenable):
+			a.logger.LogAttrs(ctx, slog.LevelError, "a user's token cannot be opened: check SESSION_KEYS (every replica needs the same keys, the old ones kept until their tokens lapse); the user is still followed and the token kept",
+				slog.String("user", user), slog.String("error", err.Error()))
 		default:
 			a.logger.LogAttrs(ctx, slog.LevelWarn, "a user's token could not be refreshed; tried again at the next check",
 				slog.String("user", user), slog.String("error", err.Error()))
 		}
+	}
+}
+
+// ready answers /readyz: 503 while draining (sdk.Ready), and 503 while the
+// session keys open none of the stored tokens (consent's Ready), so that
+// a deploy with the wrong SESSION_KEYS takes no traffic and says why.
+func (a *Addon) ready(draining echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if a.consents != nil {
+			if err := a.consents.Ready(); err != nil {
+				return c.JSON(http.StatusServiceUnavailable, map[string]string{"status": "SESSION_KEYS do not open the stored tokens (see the log)"})
+			}
+		}
+		return draining(c)
 	}
 }
 

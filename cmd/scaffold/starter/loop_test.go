@@ -156,6 +156,39 @@ func TestConsentFromTheLanding(t *testing.T) {
 	}
 }
 
+// A seller forwards their landing link (made by the init callback for
+// their user id) and another Divar user opens it and consents: consent
+// asks Divar's API who granted and refuses, so nothing is stored, created
+// or followed for either user.
+func TestForwardedLandingLinkRefused(t *testing.T) {
+	f := startLoop(t, nil)
+	landing := f.divar.OpenServerLink(divartest.OpenServerLink()).URL // for divartest.SeedUserID
+	f.oauth.SetUser("seller-2")                                       // who opens it, signed in to Divar
+	status, page := f.open(t, landing)
+	m := consentButton.FindStringSubmatch(page)
+	if status != http.StatusOK || m == nil {
+		t.Fatalf("the page (status %d) has no consent button:\n%s", status, page)
+	}
+	status, page = f.open(t, html.UnescapeString(m[1]))
+	if status != http.StatusForbidden || !strings.Contains(page, "حساب دیگری") {
+		t.Fatalf("after another user's consent: status %d, want 403 and a page saying so:\n%s", status, page)
+	}
+	if n := len(f.api.PostAddons(seedPost)); n != 0 {
+		t.Errorf("%d post add-ons created with another user's grant", n)
+	}
+	if users, _ := f.addon.follows.Users(t.Context()); len(users) != 0 {
+		t.Errorf("following for %v", users)
+	}
+	for _, u := range []string{seedUser, "seller-2"} {
+		if _, err := f.addon.consents.TokenSource(t.Context(), u).Token(); !errors.Is(err, consent.ErrReconsent) {
+			t.Errorf("a token is stored for %s: %v", u, err)
+		}
+	}
+	if !strings.Contains(f.logs.String(), consent.ErrWrongUser.Error()) {
+		t.Errorf("the refusal is not logged:\n%s", f.logs)
+	}
+}
+
 // A buyer's taps on the post add-on's buttons reach the callbacks the
 // add-on answers, as Divar sends them.
 func TestPostAddonButtonsReachTheCallbacks(t *testing.T) {

@@ -29,13 +29,18 @@
 //	                          (redis://host:6379/0): events handled once,
 //	                          landing sessions, tokens, used OAuth states and
 //	                          followed posts; unset, all in memory (one
-//	                          replica)
+//	                          replica). The add-on logs at start whether
+//	                          Redis answered, and starts all the same
 //	DRAIN_DELAY               how long to go on serving after SIGTERM, with
 //	                          /readyz answering 503, before shutting down
 //	                          (a Go duration; default 0)
 //	KENAR_REFRESH_INTERVAL    how often the add-on checks its users' tokens
 //	                          and refreshes those near expiry (a Go duration
 //	                          under 5m; default 1m)
+//
+// Run with the one argument `healthcheck`, it GETs /healthz on PORT on this
+// host and exits 0 only if the add-on answers 200: the container's
+// HEALTHCHECK (the image has no shell and no curl).
 package main
 
 import (
@@ -61,6 +66,13 @@ import (
 )
 
 func main() {
+	if len(os.Args) == 2 && os.Args[1] == healthcheckArg { // the container's HEALTHCHECK
+		if err := healthcheck(context.Background(), os.Getenv); err != nil {
+			fmt.Fprintf(os.Stderr, "%s: %v\n", filepath.Base(os.Args[0]), err)
+			os.Exit(1)
+		}
+		return
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	logs := addonenv.NewLogWriter(os.Stderr) // log lines batched: one write every 100 ms, not one a request
 	err := run(ctx, os.Getenv, slog.New(slog.NewTextHandler(logs, nil)))
@@ -89,6 +101,9 @@ func run(ctx context.Context, getenv func(string) string, logger *slog.Logger) e
 		ln.Close()
 		return err
 	}
+	// One line: state in memory, or in Redis and whether it answered. A
+	// Redis down is no reason not to start: the callbacks need none.
+	addonenv.LogRedis(ctx, logger, addon.rdb)
 	freshCtx, stopFresh := context.WithCancel(ctx)
 	fresh := make(chan struct{})
 	go func() {
@@ -147,7 +162,8 @@ func loadConfig(getenv func(string) string) (config, error) {
 
 // newServer wires the add-on: Divar's callbacks, validated and behind the
 // identification key; the landing page, the direct link and the OAuth
-// redirect; health and readiness (503 once ctx is done). Close the Addon
+// redirect; health and readiness (503 once ctx is done, or while the
+// session keys open none of the stored tokens). Close the Addon
 // once the server has stopped.
 func newServer(ctx context.Context, cfg config, logger *slog.Logger) (*server.Server, *Addon, error) {
 	addon, err := NewAddon(cfg, logger)
@@ -163,6 +179,6 @@ func newServer(ctx context.Context, cfg config, logger *slog.Logger) (*server.Se
 	e.GET(startPath, addon.Start)
 	e.GET(callbackPath, addon.OAuthCallback)
 	e.GET("/healthz", func(c echo.Context) error { return c.String(http.StatusOK, "ok") })
-	e.GET("/readyz", server.Ready(ctx))
+	e.GET("/readyz", addon.ready(server.Ready(ctx)))
 	return e, addon, nil
 }

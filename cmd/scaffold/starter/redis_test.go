@@ -2,7 +2,13 @@ package main
 
 import (
 	"errors"
+	"fmt"
+	"log/slog"
+	"maps"
+	"net/http"
+	"net/http/httptest"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -12,6 +18,7 @@ import (
 	"github.com/kenarkit/kenarkit/sdk/consent"
 	"github.com/kenarkit/kenarkit/sdk/divartest"
 	"github.com/kenarkit/kenarkit/sdk/redisstore/redistest"
+	"github.com/kenarkit/kenarkit/sdk/session"
 )
 
 // startRedis starts a fresh redis-server for the test and returns its
@@ -91,5 +98,100 @@ func TestConsentLoopOnRedis(t *testing.T) {
 	}
 	if users, err := f.addon.follows.Users(t.Context()); err != nil || len(users) != 0 {
 		t.Errorf("still following for %v (%v)", users, err)
+	}
+}
+
+// TestWrongSessionKeysForgetNothing: a deploy with the wrong SESSION_KEYS
+// runs for a while (issue 18, loss 3): its refresh passes cannot open a
+// token, log it at error level, answer /readyz 503, and forget no one;
+// the next deploy, with the right keys, finds every follow and token,
+// refreshes the tokens and renews every subscription.
+func TestWrongSessionKeysForgetNothing(t *testing.T) {
+	redisURL := startRedis(t)
+	right, _ := session.ParseKeys(session.NewKey())
+	var cfg config
+	f := startLoop(t, func(c *config) {
+		c.RedisURL = redisURL
+		c.SessionKeys = right
+		cfg = *c
+	})
+	sellers := []string{"seller-1", "seller-2", "seller-3"}
+	for i, user := range sellers {
+		f.oauth.SetUser(user)
+		post := fmt.Sprintf("wZC44q5%d", i)
+		f.consent(t, f.divar.OpenServerLink(divartest.OpenServerLink().UserID(user).PostToken(post)).URL)
+	}
+	first := len(f.api.Subscriptions())
+	opt, _ := redis.ParseURL(redisURL)
+	rdb := redis.NewClient(opt)
+	defer rdb.Close()
+	stored := func() map[string]string {
+		out := map[string]string{}
+		for _, user := range sellers {
+			out[user] = rdb.Get(t.Context(), "kenarkit:consent:token:"+user).Val()
+		}
+		return out
+	}
+	before := stored()
+
+	deploy := func(keys [][]byte) (*Addon, *httptest.Server) {
+		c := cfg
+		c.SessionKeys = keys
+		e, addon, err := newServer(t.Context(), c, slog.New(slog.NewTextHandler(f.logs, nil)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { addon.Close() })
+		srv := httptest.NewServer(e)
+		t.Cleanup(srv.Close)
+		return addon, srv
+	}
+	wrong, _ := session.ParseKeys(session.NewKey())
+	bad, badSrv := deploy(wrong)
+	f.oauth.Advance(divartest.OAuthAccessTokenTTL - time.Minute) // every token due
+	for range 3 {
+		bad.refreshDue(t.Context())
+		f.oauth.Advance(20 * time.Second)
+	}
+	if users, err := bad.follows.Users(t.Context()); err != nil || !slices.Equal(users, sellers) {
+		t.Fatalf("followed after the bad deploy: %v (%v), want %v", users, err, sellers)
+	}
+	if !maps.Equal(stored(), before) {
+		t.Fatal("the bad deploy changed the stored tokens")
+	}
+	if n := f.oauth.Issued("refresh_token"); n != 0 {
+		t.Errorf("the bad deploy refreshed %d times", n)
+	}
+	if status, _ := get(t, badSrv, badSrv.URL+"/readyz"); status != http.StatusServiceUnavailable {
+		t.Errorf("/readyz with the wrong keys: %d, want 503", status)
+	}
+	if !strings.Contains(f.logs.String(), "level=ERROR msg=\"a user's token cannot be opened: check SESSION_KEYS") {
+		t.Errorf("the wrong keys were not logged at error level:\n%s", f.logs)
+	}
+
+	good, goodSrv := deploy(right)
+	if status, _ := get(t, goodSrv, goodSrv.URL+"/readyz"); status != http.StatusOK {
+		t.Errorf("/readyz with the right keys: %d, want 200", status)
+	}
+	good.refreshDue(t.Context())
+	if n := f.oauth.Issued("refresh_token"); n != len(sellers) {
+		t.Errorf("%d refreshes with the right keys, want %d", n, len(sellers))
+	}
+	renewed := waitFor(t, func() []divartest.Subscription {
+		if s := f.api.Subscriptions(); len(s) >= 2*first {
+			return s[first:]
+		}
+		return nil
+	})
+	for i := range sellers {
+		assertSubscribed(t, renewed, fmt.Sprintf("wZC44q5%d", i))
+	}
+	for _, s := range renewed {
+		if _, ok := f.oauth.Scopes(s.Token); !ok {
+			t.Error("a subscription renewed with a dead token")
+		}
+	}
+	if users, _ := good.follows.Users(t.Context()); !slices.Equal(users, sellers) {
+		t.Errorf("followed after the good deploy: %v", users)
 	}
 }

@@ -1,6 +1,7 @@
 package landing_test
 
 import (
+	"encoding/json"
 	landingpage "github.com/kenarkit/kenarkit/sdk/landing"
 	"io"
 	"log/slog"
@@ -165,6 +166,8 @@ func TestEveryValidInitCallbackLands(t *testing.T) {
 		{"1.6 KB return_url", divartest.OpenServerLink().ReturnURL("https://divar.ir/" + strings.Repeat("a", 1600)), "https://divar.ir/" + strings.Repeat("a", 1600), []string{"wZC44q5D"}},
 		{"1.4 KB extra_data", maxed().Data(sdk.Data{"k": strings.Repeat("ن", 700)}), longReturn, []string{strings.Repeat("ن", 700)}},
 		{"100 KB extra_data", maxed().Data(sdk.Data{"k": strings.Repeat("x", 100_000), "n": 7}), longReturn, []string{strings.Repeat("x", 100_000), `<dd class="data">7</dd>`}},
+		{"numbers beyond float64 in extra_data, shown as sent", divartest.OpenServerLink().Set("extra_data", json.RawMessage(`{"huge":1e999999,"id":123456789012345678901234567890,"your_key_1":"your value"}`)), "https://divar.ir/",
+			[]string{`<dd class="data">1e999999</dd>`, `<dd class="data">123456789012345678901234567890</dd>`, "your value"}},
 		{"a relative return_url", divartest.OpenServerLink().ReturnURL("/back"), sdk.CompletionURL, []string{"wZC44q5D"}},
 		{"a javascript: return_url", divartest.OpenServerLink().ReturnURL("javascript:alert(1)"), sdk.CompletionURL, []string{"wZC44q5D"}},
 	} {
