@@ -12,9 +12,10 @@ import (
 
 	"github.com/kenarkit/kenarkit/sdk"
 
+	"golang.org/x/oauth2"
+
 	"github.com/kenarkit/kenarkit/sdk/consent"
 	"github.com/kenarkit/kenarkit/sdk/divartest"
-	"golang.org/x/oauth2"
 )
 
 // withParam returns u with its query parameter k set to v.

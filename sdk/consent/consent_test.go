@@ -18,7 +18,7 @@ import (
 
 	"github.com/kenarkit/kenarkit/sdk/consent"
 	"github.com/kenarkit/kenarkit/sdk/divartest"
-	"github.com/kenarkit/kenarkit/sdk/session"
+	"github.com/kenarkit/kenarkit/sdk/seal"
 )
 
 const (
@@ -66,7 +66,7 @@ func newFixture(t *testing.T, oauth *divartest.OAuth, edit ...func(*consent.Conf
 	f.addon = httptest.NewServer(mux)
 	t.Cleanup(f.addon.Close)
 	redirect := f.addon.URL + "/callback"
-	sealer, err := session.NewSealer()
+	sealer, err := seal.New()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -285,7 +285,7 @@ func TestBadScopesRefused(t *testing.T) {
 }
 
 func TestNewRefusesBadConfig(t *testing.T) {
-	sealer, _ := session.NewSealer()
+	sealer, _ := seal.New()
 	good := consent.Config{ClientID: "app", ClientSecret: "s", RedirectURL: "https://addon.example/divar/oauth/callback", Sealer: sealer}
 	for name, tc := range map[string]struct {
 		edit func(*consent.Config)

@@ -8,13 +8,13 @@ import (
 
 	"github.com/kenarkit/kenarkit/sdk"
 	"github.com/kenarkit/kenarkit/sdk/consent"
-	"github.com/kenarkit/kenarkit/sdk/session"
+	"github.com/kenarkit/kenarkit/sdk/seal"
 )
 
 // The consent address for adding an add-on to one post, with a refresh
 // token. The state (random and sealed) is left out of the output.
 func ExampleManager_AuthCodeURL() {
-	sealer, _ := session.NewSealer() // give it the session keys in production
+	sealer, _ := seal.New() // give it the session keys in production
 	api, _ := sdk.NewClient(sdk.ClientConfig{APIKey: "api-key-from-the-kenar-panel"})
 	consents, err := consent.New(consent.Config{
 		ClientID:     "my-addon",

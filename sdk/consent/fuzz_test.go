@@ -6,7 +6,7 @@ import (
 	"testing"
 
 	"github.com/kenarkit/kenarkit/sdk/consent"
-	"github.com/kenarkit/kenarkit/sdk/session"
+	"github.com/kenarkit/kenarkit/sdk/seal"
 )
 
 // FuzzCallback sends the redirect handler any query and cookie: it never
@@ -17,7 +17,7 @@ func FuzzCallback(f *testing.F) {
 	f.Add("error=access_denied&state=", "")
 	f.Add("error=%00&error_description=%ff%fe", "kenarkit_consent=AAAAAAAAAAAAAAAAAAAAAA")
 	f.Add("code=ory_ac_x&state=AQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", "kenarkit_consent=x")
-	sealer, _ := session.NewSealer()
+	sealer, _ := seal.New()
 	m, err := consent.New(consent.Config{
 		ClientID: "app", ClientSecret: "s", RedirectURL: "http://127.0.0.1:1/cb",
 		TokenURL: "http://127.0.0.1:1/oauth2/token", Sealer: sealer,

@@ -8,9 +8,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/kenarkit/kenarkit/sdk/consent"
-	"github.com/kenarkit/kenarkit/sdk/session"
 	"golang.org/x/oauth2"
+
+	"github.com/kenarkit/kenarkit/sdk/consent"
+	"github.com/kenarkit/kenarkit/sdk/seal"
 )
 
 // flakyStore is a shared memory store that fails every call while down,
@@ -231,7 +232,7 @@ func TestInvalidGrantAfterStoreFailure(t *testing.T) {
 // key, loss 4) is a loud error, not ErrReconsent: it is kept, not used,
 // Divar is not asked, and with wrong keys Ready says so.
 func TestUnopenableTokenIsKept(t *testing.T) {
-	other, err := session.NewSealer()
+	other, err := seal.New()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -16,9 +16,10 @@ import (
 	"sync"
 	"time"
 
-	"github.com/kenarkit/kenarkit/sdk"
-	"github.com/kenarkit/kenarkit/sdk/session"
 	"golang.org/x/oauth2"
+
+	"github.com/kenarkit/kenarkit/sdk"
+	"github.com/kenarkit/kenarkit/sdk/seal"
 )
 
 // Divar's OAuth endpoints (docs/oauth/ReadMe.md).
@@ -62,7 +63,7 @@ type Config struct {
 
 	// Sealer seals the states and, at rest, the tokens: give it the
 	// session keys, shared by every replica.
-	Sealer *session.Sealer
+	Sealer *seal.Sealer
 	// Tokens stores the users' tokens; [NewMemoryTokenStore] by default,
 	// which serves a single replica only.
 	Tokens TokenStore
@@ -434,7 +435,7 @@ func (m *Manager) callback(w http.ResponseWriter, r *http.Request) *CallbackErro
 	}
 	var st state
 	switch err := m.cfg.Sealer.Open(q.Get("state"), &st); {
-	case errors.Is(err, session.ErrExpired):
+	case errors.Is(err, seal.ErrExpired):
 		return &CallbackError{Err: ErrStateExpired, Status: http.StatusBadRequest}
 	case err != nil:
 		return &CallbackError{Err: ErrStateInvalid, Status: http.StatusBadRequest}

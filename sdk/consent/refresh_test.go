@@ -10,9 +10,10 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/oauth2"
+
 	"github.com/kenarkit/kenarkit/sdk"
 	"github.com/kenarkit/kenarkit/sdk/consent"
-	"golang.org/x/oauth2"
 )
 
 // consented runs the consent for user and returns the fixture's first

@@ -11,7 +11,7 @@ import (
 
 // TokenStore keeps each user's tokens, for every replica of the add-on. It
 // holds opaque values: the [Manager] seals a token with the session keys
-// ([session.Sealer]) before it gives it to the store, so the store, its
+// ([seal.Sealer]) before it gives it to the store, so the store, its
 // backups and its network never see a token in the clear.
 //
 // The [Manager] refreshes a user's token under [TokenStore.Lock] and saves

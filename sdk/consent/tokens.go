@@ -9,9 +9,10 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/kenarkit/kenarkit/sdk"
-	"github.com/kenarkit/kenarkit/sdk/session"
 	"golang.org/x/oauth2"
+
+	"github.com/kenarkit/kenarkit/sdk"
+	"github.com/kenarkit/kenarkit/sdk/seal"
 )
 
 // record is a user's token as stored, sealed.
@@ -108,20 +109,20 @@ func (m *Manager) load(ctx context.Context, user string) (string, record, error)
 	}
 	var r record
 	err = m.cfg.Sealer.OpenFor(m.bind(user), s, &r)
-	if errors.Is(err, session.ErrInvalid) && !errors.Is(err, session.ErrUnknownKey) && m.cfg.Sealer.Open(s, &r) == nil {
+	if errors.Is(err, seal.ErrInvalid) && !errors.Is(err, seal.ErrUnknownKey) && m.cfg.Sealer.Open(s, &r) == nil {
 		return m.bindStored(ctx, user, s, r)
 	}
 	switch {
 	case err == nil:
 		m.keep.opened.Add(1)
 		return s, r, nil
-	case errors.Is(err, session.ErrExpired):
+	case errors.Is(err, seal.ErrExpired):
 		// Genuine and past the life it was sealed for: the store should
 		// have let it lapse already.
 		return s, record{}, &ReconsentError{UserID: user, Reason: "the stored token is past its life"}
 	default:
 		e := &UnopenableError{UserID: user, Reason: "altered, or copied from another user's key"}
-		if errors.Is(err, session.ErrUnknownKey) {
+		if errors.Is(err, seal.ErrUnknownKey) {
 			e.UnknownKey, e.Reason = true, "sealed with a key not among the session keys (wrong keys, or one dropped too early)"
 			m.keep.unknownKey.Add(1)
 		}

@@ -9,9 +9,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/kenarkit/kenarkit/sdk/redisstore"
-	"github.com/kenarkit/kenarkit/sdk/session"
 	"github.com/redis/go-redis/v9"
+
+	"github.com/kenarkit/kenarkit/sdk/redisstore"
+	"github.com/kenarkit/kenarkit/sdk/seal"
+	"github.com/kenarkit/kenarkit/sdk/session"
 )
 
 type landing struct {
@@ -62,7 +64,7 @@ func TestSessionStore(t *testing.T) {
 func TestHandoffAcrossReplicas(t *testing.T) {
 	ctx := context.Background()
 	rdb := newRedis(t)
-	keys := [][]byte{make([]byte, session.KeySize)}
+	keys := [][]byte{make([]byte, seal.KeySize)}
 	replica := func() *session.Handoff {
 		h, err := session.New(session.Config{Keys: keys, TTL: time.Minute, Store: redisstore.NewSessionStore(rdb, redisstore.SessionStoreConfig{})})
 		if err != nil {

@@ -17,7 +17,7 @@ import (
 	"github.com/kenarkit/kenarkit/sdk/consent"
 	"github.com/kenarkit/kenarkit/sdk/divartest"
 	"github.com/kenarkit/kenarkit/sdk/redisstore"
-	"github.com/kenarkit/kenarkit/sdk/session"
+	"github.com/kenarkit/kenarkit/sdk/seal"
 )
 
 // TestUsedStatesBounded: the replicas together hold at most MaxStates
@@ -111,7 +111,7 @@ func TestConsentOnRedis(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sealer, _ := session.NewSealer()
+	sealer, _ := seal.New()
 	mux := http.NewServeMux()
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)

@@ -16,7 +16,7 @@ import (
 	"github.com/kenarkit/kenarkit/sdk/divartest"
 	"github.com/kenarkit/kenarkit/sdk/redisstore"
 	"github.com/kenarkit/kenarkit/sdk/redisstore/redistest"
-	"github.com/kenarkit/kenarkit/sdk/session"
+	"github.com/kenarkit/kenarkit/sdk/seal"
 )
 
 // keepFixture is a consent.Manager on a real redis-server reached through
@@ -47,7 +47,7 @@ func newKeepFixture(t *testing.T) *keepFixture {
 	const redirect = "http://127.0.0.1:9/callback"
 	f.oauth = divartest.NewOAuth(t, divartest.OAuthClient{ID: "app", Secret: "s", RedirectURIs: []string{redirect}})
 	f.oauth.SetGrace(2 * time.Minute)
-	sealer, _ := session.NewSealer()
+	sealer, _ := seal.New()
 	f.cfg = consent.Config{
 		ClientID: "app", ClientSecret: "s", RedirectURL: redirect,
 		AuthURL: f.oauth.AuthURL(), TokenURL: f.oauth.TokenURL(), Now: f.oauth.Now, Sealer: sealer,

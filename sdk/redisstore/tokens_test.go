@@ -12,13 +12,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+	"golang.org/x/oauth2"
+
 	"github.com/kenarkit/kenarkit/sdk"
 	"github.com/kenarkit/kenarkit/sdk/consent"
 	"github.com/kenarkit/kenarkit/sdk/divartest"
 	"github.com/kenarkit/kenarkit/sdk/redisstore"
-	"github.com/kenarkit/kenarkit/sdk/session"
-	"github.com/redis/go-redis/v9"
-	"golang.org/x/oauth2"
+	"github.com/kenarkit/kenarkit/sdk/seal"
 )
 
 func TestTokensProtocol(t *testing.T) {
@@ -152,7 +153,7 @@ func TestReplicasRefreshOnceOnRedis(t *testing.T) {
 	rdb := newRedis(t)
 	const redirect = "http://127.0.0.1:9/callback"
 	o := divartest.NewOAuth(t, divartest.OAuthClient{ID: "app", Secret: "s", RedirectURIs: []string{redirect}})
-	sealer, _ := session.NewSealer()
+	sealer, _ := seal.New()
 	var hooks atomic.Int32
 	var replicas []*consent.Manager
 	locked := make(chan struct{}, 1)
@@ -259,7 +260,7 @@ func TestRedisDown(t *testing.T) {
 	if err := redisstore.NewUsedStates(rdb, redisstore.TokensConfig{}, nil).Use(ctx, "s", time.Now().Add(time.Minute)); err == nil || errors.Is(err, consent.ErrStateUsed) {
 		t.Errorf("Use: %v", err)
 	}
-	sealer, _ := session.NewSealer()
+	sealer, _ := seal.New()
 	m, err := consent.New(consent.Config{ClientID: "app", ClientSecret: "s", RedirectURL: "https://addon.example/cb", Sealer: sealer, Tokens: s})
 	if err != nil {
 		t.Fatal(err)
@@ -279,7 +280,7 @@ func TestRedisDown(t *testing.T) {
 // Redis: a GET over a unix socket and an AES-GCM open.
 func BenchmarkTokenOnRedis(b *testing.B) {
 	rdb := newRedis(b)
-	sealer, _ := session.NewSealer()
+	sealer, _ := seal.New()
 	m, err := consent.New(consent.Config{ClientID: "app", ClientSecret: "s", RedirectURL: "https://addon.example/cb", Sealer: sealer,
 		Tokens: redisstore.NewTokens(rdb, redisstore.TokensConfig{})})
 	if err != nil {

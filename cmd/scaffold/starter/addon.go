@@ -15,6 +15,7 @@ import (
 	"github.com/kenarkit/kenarkit/sdk/consent"
 	"github.com/kenarkit/kenarkit/sdk/dedupe"
 	"github.com/kenarkit/kenarkit/sdk/redisstore"
+	"github.com/kenarkit/kenarkit/sdk/seal"
 	"github.com/kenarkit/kenarkit/sdk/session"
 
 	"github.com/kenarkit/kenarkit/cmd/scaffold/starter/gen"
@@ -88,7 +89,7 @@ func NewAddon(cfg config, logger *slog.Logger) (*Addon, error) {
 		logger.Warn("the add-on cannot ask users' consent: set " + strings.Join(missing, " and "))
 		return a, nil
 	}
-	sealer, err := session.NewSealer(cfg.SessionKeys...)
+	sealer, err := seal.New(cfg.SessionKeys...)
 	if err != nil {
 		return nil, err
 	}

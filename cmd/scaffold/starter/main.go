@@ -51,11 +51,12 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/labstack/echo/v4"
+
 	"github.com/kenarkit/kenarkit/sdk"
 	"github.com/kenarkit/kenarkit/sdk/addonenv"
 	"github.com/kenarkit/kenarkit/sdk/consent"
-	"github.com/kenarkit/kenarkit/sdk/session"
-	"github.com/labstack/echo/v4"
+	"github.com/kenarkit/kenarkit/sdk/seal"
 
 	"github.com/kenarkit/kenarkit/cmd/scaffold/starter/gen"
 )
@@ -127,7 +128,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 	if err != nil {
 		return config{}, err
 	}
-	keys, err := session.ParseKeys(getenv("SESSION_KEYS"))
+	keys, err := seal.ParseKeys(getenv("SESSION_KEYS"))
 	if err != nil {
 		return config{}, fmt.Errorf("SESSION_KEYS: %w", err)
 	}

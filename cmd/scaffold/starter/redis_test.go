@@ -18,7 +18,7 @@ import (
 	"github.com/kenarkit/kenarkit/sdk/consent"
 	"github.com/kenarkit/kenarkit/sdk/divartest"
 	"github.com/kenarkit/kenarkit/sdk/redisstore/redistest"
-	"github.com/kenarkit/kenarkit/sdk/session"
+	"github.com/kenarkit/kenarkit/sdk/seal"
 )
 
 // startRedis starts a fresh redis-server for the test and returns its
@@ -108,7 +108,7 @@ func TestConsentLoopOnRedis(t *testing.T) {
 // refreshes the tokens and renews every subscription.
 func TestWrongSessionKeysForgetNothing(t *testing.T) {
 	redisURL := startRedis(t)
-	right, _ := session.ParseKeys(session.NewKey())
+	right, _ := seal.ParseKeys(seal.NewKey())
 	var cfg config
 	f := startLoop(t, func(c *config) {
 		c.RedisURL = redisURL
@@ -146,7 +146,7 @@ func TestWrongSessionKeysForgetNothing(t *testing.T) {
 		t.Cleanup(srv.Close)
 		return addon, srv
 	}
-	wrong, _ := session.ParseKeys(session.NewKey())
+	wrong, _ := seal.ParseKeys(seal.NewKey())
 	bad, badSrv := deploy(wrong)
 	f.oauth.Advance(divartest.OAuthAccessTokenTTL - time.Minute) // every token due
 	for range 3 {
