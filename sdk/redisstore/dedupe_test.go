@@ -12,17 +12,18 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/kenarkit/kenarkit/gen"
 	"github.com/kenarkit/kenarkit/sdk"
 	"github.com/kenarkit/kenarkit/sdk/dedupe"
 	"github.com/kenarkit/kenarkit/sdk/redisstore"
-	"github.com/redis/go-redis/v9"
 )
 
 func TestDeduperProtocol(t *testing.T) {
 	ctx := context.Background()
 	rdb := newRedis(t)
-	d := redisstore.NewDeduper(rdb, redisstore.DeduperConfig{Lease: 200 * time.Millisecond, TTL: time.Hour})
+	d := redisstore.NewDeduper(rdb, redisstore.Config{EventLease: 200 * time.Millisecond, EventTTL: time.Hour})
 
 	l, err := d.Claim(ctx, "a")
 	if err != nil {
@@ -74,7 +75,7 @@ func TestDeduperProtocol(t *testing.T) {
 func TestDeduperStoreDown(t *testing.T) {
 	rdb := redis.NewClient(&redis.Options{Network: "unix", Addr: filepath.Join(t.TempDir(), "none.sock"), MaxRetries: -1})
 	defer rdb.Close()
-	_, err := redisstore.NewDeduper(rdb, redisstore.DeduperConfig{}).Claim(context.Background(), "a")
+	_, err := redisstore.NewDeduper(rdb, redisstore.Config{}).Claim(context.Background(), "a")
 	if err == nil || errors.Is(err, dedupe.ErrDuplicate) || !strings.HasPrefix(err.Error(), "redisstore: dedupe claim") {
 		t.Errorf("Claim with no store = %v", err)
 	}
@@ -119,7 +120,7 @@ func TestConcurrentDuplicatesAcrossReplicas(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		mux := &sdk.EventMux{NewMessage: handle, Dedupe: redisstore.NewDeduper(rdb, redisstore.DeduperConfig{})}
+		mux := &sdk.EventMux{NewMessage: handle, Dedupe: redisstore.NewDeduper(rdb, redisstore.Config{})}
 		gen.RegisterHandlers(e, gen.NewStrictHandler(&replica{mux: mux}, nil))
 		srv := httptest.NewServer(e)
 		t.Cleanup(srv.Close)
@@ -173,7 +174,7 @@ func TestRetryAfterFailureOnAnotherReplica(t *testing.T) {
 	e := &sdk.Event{Type: sdk.EventNewMessage, NewMessage: &sdk.ChatMessage{ID: "m1"}}
 	mux := func() *sdk.EventMux {
 		return &sdk.EventMux{
-			Dedupe: redisstore.NewDeduper(rdb, redisstore.DeduperConfig{}),
+			Dedupe: redisstore.NewDeduper(rdb, redisstore.Config{}),
 			NewMessage: func(context.Context, *sdk.Event, *sdk.ChatMessage) error {
 				if runs.Add(1) == 1 {
 					return errors.New("downstream failed")

@@ -33,7 +33,7 @@ func tokenOf(t *testing.T, u string) string {
 func TestSessionStore(t *testing.T) {
 	ctx := context.Background()
 	rdb := newRedis(t)
-	s := redisstore.NewSessionStore(rdb, redisstore.SessionStoreConfig{})
+	s := redisstore.NewSessionStore(rdb, redisstore.Config{})
 	if _, err := s.Get(ctx, "none"); !errors.Is(err, session.ErrNotFound) {
 		t.Errorf("Get of nothing: %v, want ErrNotFound", err)
 	}
@@ -66,7 +66,7 @@ func TestHandoffAcrossReplicas(t *testing.T) {
 	rdb := newRedis(t)
 	keys := [][]byte{make([]byte, seal.KeySize)}
 	replica := func() *session.Handoff {
-		h, err := session.New(session.Config{Keys: keys, TTL: time.Minute, Store: redisstore.NewSessionStore(rdb, redisstore.SessionStoreConfig{})})
+		h, err := session.New(session.Config{Keys: keys, TTL: time.Minute, Store: redisstore.NewSessionStore(rdb, redisstore.Config{})})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -107,7 +107,7 @@ func TestHandoffAcrossReplicas(t *testing.T) {
 func TestSessionStoreDown(t *testing.T) {
 	rdb := redis.NewClient(&redis.Options{Network: "unix", Addr: filepath.Join(t.TempDir(), "none.sock"), MaxRetries: -1})
 	defer rdb.Close()
-	s := redisstore.NewSessionStore(rdb, redisstore.SessionStoreConfig{})
+	s := redisstore.NewSessionStore(rdb, redisstore.Config{})
 	if err := s.Put(context.Background(), "a", []byte("x"), time.Minute); err == nil || !strings.HasPrefix(err.Error(), "redisstore: session put") {
 		t.Errorf("Put with no store = %v", err)
 	}

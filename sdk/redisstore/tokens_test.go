@@ -20,14 +20,15 @@ import (
 	"github.com/kenarkit/kenarkit/sdk/divartest"
 	"github.com/kenarkit/kenarkit/sdk/redisstore"
 	"github.com/kenarkit/kenarkit/sdk/seal"
+	"github.com/kenarkit/kenarkit/sdk/tokens"
 )
 
 func TestTokensProtocol(t *testing.T) {
 	ctx := context.Background()
 	rdb := newRedis(t)
-	s := redisstore.NewTokens(rdb, redisstore.TokensConfig{})
+	s := redisstore.NewTokens(rdb, redisstore.Config{})
 
-	if _, err := s.Get(ctx, "u"); !errors.Is(err, consent.ErrNoToken) {
+	if _, err := s.Get(ctx, "u"); !errors.Is(err, tokens.ErrNoToken) {
 		t.Errorf("Get of nothing: %v", err)
 	}
 	if ok, err := s.Swap(ctx, "u", "x", "a", time.Hour); ok || err != nil {
@@ -57,7 +58,7 @@ func TestTokensProtocol(t *testing.T) {
 	if err := s.Delete(ctx, "u"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.Get(ctx, "u"); !errors.Is(err, consent.ErrNoToken) {
+	if _, err := s.Get(ctx, "u"); !errors.Is(err, tokens.ErrNoToken) {
 		t.Errorf("after Delete: %v", err)
 	}
 
@@ -65,7 +66,7 @@ func TestTokensProtocol(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.Lock(ctx, "u", time.Minute); !errors.Is(err, consent.ErrLocked) {
+	if _, err := s.Lock(ctx, "u", time.Minute); !errors.Is(err, tokens.ErrLocked) {
 		t.Errorf("second Lock: %v", err)
 	}
 	if err := unlock(ctx); err != nil {
@@ -85,7 +86,7 @@ func TestTokensProtocol(t *testing.T) {
 		t.Fatalf("Lock after lapse: %v", err)
 	}
 	_ = stale(ctx)
-	if _, err := s.Lock(ctx, "u", time.Minute); !errors.Is(err, consent.ErrLocked) {
+	if _, err := s.Lock(ctx, "u", time.Minute); !errors.Is(err, tokens.ErrLocked) {
 		t.Errorf("a lapsed lock's unlock released the next holder: %v", err)
 	}
 }
@@ -94,14 +95,14 @@ func TestUsedStates(t *testing.T) {
 	ctx := context.Background()
 	rdb := newRedis(t)
 	now := time.Now()
-	u := redisstore.NewUsedStates(rdb, redisstore.TokensConfig{Prefix: "app:"}, func() time.Time { return now })
+	u := newUsedStates(rdb, redisstore.Config{Prefix: "app:"}, func() time.Time { return now })
 	if err := u.Use(ctx, "s1", now.Add(10*time.Minute)); err != nil {
 		t.Fatal(err)
 	}
 	if err := u.Use(ctx, "s1", now.Add(10*time.Minute)); !errors.Is(err, consent.ErrStateUsed) {
 		t.Errorf("replay: %v", err)
 	}
-	if ttl := rdb.PTTL(ctx, "app:states").Val(); ttl <= 9*time.Minute || ttl > 10*time.Minute {
+	if ttl := rdb.PTTL(ctx, "app:consent:states").Val(); ttl <= 9*time.Minute || ttl > 10*time.Minute {
 		t.Errorf("TTL %v", ttl)
 	}
 	if err := u.Use(ctx, "s2", now.Add(-time.Minute)); err != nil {
@@ -137,7 +138,7 @@ type lockWatch struct {
 
 func (w *lockWatch) Lock(ctx context.Context, user string, ttl time.Duration) (func(context.Context) error, error) {
 	unlock, err := w.Tokens.Lock(ctx, user, ttl)
-	if errors.Is(err, consent.ErrLocked) {
+	if errors.Is(err, tokens.ErrLocked) {
 		select {
 		case w.locked <- struct{}{}:
 		default:
@@ -155,15 +156,14 @@ func TestReplicasRefreshOnceOnRedis(t *testing.T) {
 	o := divartest.NewOAuth(t, divartest.OAuthClient{ID: "app", Secret: "s", RedirectURIs: []string{redirect}})
 	sealer, _ := seal.New()
 	var hooks atomic.Int32
-	var replicas []*consent.Manager
+	var replicas []*tokens.Keeper
 	locked := make(chan struct{}, 1)
 	for range 2 {
-		m, err := consent.New(consent.Config{
-			ClientID: "app", ClientSecret: "s", RedirectURL: redirect,
-			AuthURL: o.AuthURL(), TokenURL: o.TokenURL(), Now: o.Now, Sealer: sealer,
-			Tokens:     &lockWatch{Tokens: redisstore.NewTokens(rdb, redisstore.TokensConfig{}), locked: locked},
-			UsedStates: redisstore.NewUsedStates(rdb, redisstore.TokensConfig{}, o.Now),
-			OnRefresh:  func(context.Context, string, oauth2.TokenSource) error { hooks.Add(1); return nil },
+		m, err := tokens.New(tokens.Config{
+			ClientID: "app", ClientSecret: "s",
+			TokenURL: o.TokenURL(), Now: o.Now, Sealer: sealer,
+			Store:     &lockWatch{Tokens: redisstore.NewTokens(rdb, redisstore.Config{}), locked: locked},
+			OnRefresh: func(context.Context, string, oauth2.TokenSource) error { hooks.Add(1); return nil },
 		})
 		if err != nil {
 			t.Fatal(err)
@@ -187,7 +187,7 @@ func TestReplicasRefreshOnceOnRedis(t *testing.T) {
 		}
 	})
 	o.Advance(time.Hour - time.Minute)
-	tokens := make(chan string, 8)
+	issued := make(chan string, 8)
 	var wg sync.WaitGroup
 	for _, m := range replicas {
 		for range 4 {
@@ -197,14 +197,14 @@ func TestReplicasRefreshOnceOnRedis(t *testing.T) {
 					t.Error(err)
 					return
 				}
-				tokens <- tok.AccessToken
+				issued <- tok.AccessToken
 			})
 		}
 	}
 	wg.Wait()
-	close(tokens)
+	close(issued)
 	var got []string
-	for tok := range tokens {
+	for tok := range issued {
 		got = append(got, tok)
 	}
 	for _, tok := range got {
@@ -233,19 +233,19 @@ func TestReplicasRefreshOnceOnRedis(t *testing.T) {
 	if _, err := mux.Handle(ctx, &sdk.Event{Type: sdk.EventUserAccessRevocation, UserAccessRevocation: &sdk.UserAccessRevocation{UserID: tokensUser}}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := replicas[0].TokenSource(ctx, tokensUser).Token(); !errors.Is(err, consent.ErrReconsent) {
+	if _, err := replicas[0].TokenSource(ctx, tokensUser).Token(); !errors.Is(err, tokens.ErrReconsent) {
 		t.Errorf("after revocation: %v", err)
 	}
 }
 
 // TestRedisDown: with Redis unreachable, every operation returns an
-// error (consent.ErrStoreUnavailable through the Manager), never panics.
+// error (tokens.ErrStoreUnavailable through the Keeper), never panics.
 func TestRedisDown(t *testing.T) {
 	rdb := redis.NewClient(&redis.Options{Network: "unix", Addr: filepath.Join(t.TempDir(), "none.sock"), MaxRetries: -1, DialerRetries: 1})
 	defer rdb.Close()
 	ctx := context.Background()
-	s := redisstore.NewTokens(rdb, redisstore.TokensConfig{})
-	if _, err := s.Get(ctx, "u"); err == nil || errors.Is(err, consent.ErrNoToken) {
+	s := redisstore.NewTokens(rdb, redisstore.Config{})
+	if _, err := s.Get(ctx, "u"); err == nil || errors.Is(err, tokens.ErrNoToken) {
 		t.Errorf("Get: %v", err)
 	}
 	if err := s.Put(ctx, "u", "v", time.Minute); err == nil {
@@ -254,24 +254,24 @@ func TestRedisDown(t *testing.T) {
 	if _, err := s.Swap(ctx, "u", "", "v", time.Minute); err == nil {
 		t.Error("Swap: no error")
 	}
-	if _, err := s.Lock(ctx, "u", time.Minute); err == nil || errors.Is(err, consent.ErrLocked) {
+	if _, err := s.Lock(ctx, "u", time.Minute); err == nil || errors.Is(err, tokens.ErrLocked) {
 		t.Errorf("Lock: %v", err)
 	}
-	if err := redisstore.NewUsedStates(rdb, redisstore.TokensConfig{}, nil).Use(ctx, "s", time.Now().Add(time.Minute)); err == nil || errors.Is(err, consent.ErrStateUsed) {
+	if err := redisstore.NewUsedStates(rdb, redisstore.Config{}).Use(ctx, "s", time.Now().Add(time.Minute)); err == nil || errors.Is(err, consent.ErrStateUsed) {
 		t.Errorf("Use: %v", err)
 	}
 	sealer, _ := seal.New()
-	m, err := consent.New(consent.Config{ClientID: "app", ClientSecret: "s", RedirectURL: "https://addon.example/cb", Sealer: sealer, Tokens: s})
+	m, err := tokens.New(tokens.Config{ClientID: "app", ClientSecret: "s", Sealer: sealer, Store: s})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer m.Close()
 	_, err = m.TokenSource(ctx, "u").Token()
-	var se *consent.StoreError
-	if !errors.Is(err, consent.ErrStoreUnavailable) || !errors.As(err, &se) {
+	var se *tokens.StoreError
+	if !errors.Is(err, tokens.ErrStoreUnavailable) || !errors.As(err, &se) {
 		t.Errorf("Token: %v", err)
 	}
-	if err := m.UserAccessRevocation(ctx, &sdk.Event{}, &sdk.UserAccessRevocation{UserID: "u"}); !errors.Is(err, consent.ErrStoreUnavailable) {
+	if err := m.UserAccessRevocation(ctx, &sdk.Event{}, &sdk.UserAccessRevocation{UserID: "u"}); !errors.Is(err, tokens.ErrStoreUnavailable) {
 		t.Errorf("revocation: %v", err)
 	}
 }
@@ -281,8 +281,8 @@ func TestRedisDown(t *testing.T) {
 func BenchmarkTokenOnRedis(b *testing.B) {
 	rdb := newRedis(b)
 	sealer, _ := seal.New()
-	m, err := consent.New(consent.Config{ClientID: "app", ClientSecret: "s", RedirectURL: "https://addon.example/cb", Sealer: sealer,
-		Tokens: redisstore.NewTokens(rdb, redisstore.TokensConfig{})})
+	m, err := tokens.New(tokens.Config{ClientID: "app", ClientSecret: "s", Sealer: sealer,
+		Store: redisstore.NewTokens(rdb, redisstore.Config{})})
 	if err != nil {
 		b.Fatal(err)
 	}

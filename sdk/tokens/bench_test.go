@@ -1,4 +1,4 @@
-package consent_test
+package tokens_test
 
 import (
 	"context"
@@ -9,8 +9,8 @@ import (
 
 	"golang.org/x/oauth2"
 
-	"github.com/kenarkit/kenarkit/sdk/consent"
 	"github.com/kenarkit/kenarkit/sdk/seal"
+	"github.com/kenarkit/kenarkit/sdk/tokens"
 )
 
 func discardLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
@@ -19,7 +19,7 @@ func discardLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Disca
 // and an AES-GCM open, on the memory store.
 func BenchmarkToken(b *testing.B) {
 	sealer, _ := seal.New()
-	m, err := consent.New(consent.Config{ClientID: "app", ClientSecret: "s", RedirectURL: "https://addon.example/cb", Sealer: sealer, Logger: discardLogger()})
+	m, err := tokens.New(tokens.Config{ClientID: "app", ClientSecret: "s", Sealer: sealer, Logger: discardLogger()})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -40,7 +40,7 @@ func TestMemoryUsedStatesBounded(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			now := t0
-			s := &consent.MemoryUsedStates{Now: func() time.Time { return now }, Max: tc.max}
+			s := consent.NewMemoryUsedStatesAt(func() time.Time { return now }, tc.max)
 			for i, u := range tc.uses {
 				now = t0.Add(u.at)
 				if err := s.Use(context.Background(), u.id, t0.Add(u.expires)); !errors.Is(err, u.want) || (u.want == nil && err != nil) {
