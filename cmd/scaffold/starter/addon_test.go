@@ -10,11 +10,10 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/labstack/echo/v4"
-
 	"github.com/kenarkit/kenarkit/sdk"
 	"github.com/kenarkit/kenarkit/sdk/addonenv"
 	"github.com/kenarkit/kenarkit/sdk/divartest"
+	"github.com/labstack/echo/v4"
 
 	"github.com/kenarkit/kenarkit/cmd/scaffold/starter/gen"
 )

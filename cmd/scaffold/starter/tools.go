@@ -6,7 +6,6 @@
 package tools
 
 import (
-	_ "github.com/oapi-codegen/oapi-codegen/v2/cmd/oapi-codegen"
-
 	_ "github.com/kenarkit/kenarkit/cmd/scaffold"
+	_ "github.com/oapi-codegen/oapi-codegen/v2/cmd/oapi-codegen"
 )
