@@ -17,6 +17,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/kenarkit/kenarkit/gen/kenarapi"
+	"github.com/kenarkit/kenarkit/sdk/dedupe"
 	"golang.org/x/oauth2"
 )
 
@@ -184,8 +185,11 @@ func (c *Client) DeletePostAddons(ctx context.Context, postToken string) error {
 // CHAT_SEND_MESSAGE_OAUTH, scope CONVERSATION_SEND_MESSAGE.<conversation>,
 // CHAT_POST_CONVERSATIONS_MESSAGE_SEND.<post> or
 // CHAT_SUPPLIER_ALL_CONVERSATIONS_MESSAGE_SEND). A message is never sent
-// twice: only a 429 or a connection never made is retried. A recipient who
-// blocked the sender gives [ErrRecipientBlocked].
+// twice: only a 429 or a connection never made is retried, and within an
+// [EventMux] handler with a deduper it is sent at most once per event,
+// however often Divar delivers it (dedupe.Once). A recipient who blocked
+// the sender gives [ErrRecipientBlocked]. An error after which nothing can
+// have reached Divar is dedupe.ErrNotSent (errors.Is).
 func (c *Client) SendMessage(ctx context.Context, user oauth2.TokenSource, conversationID string, m ConversationMessage) error {
 	const op = "sendConversationMessage"
 	if err := errors.Join(checkID("conversation_id", conversationID, 64), m.Validate()); err != nil {
@@ -195,7 +199,7 @@ func (c *Client) SendMessage(ctx context.Context, user oauth2.TokenSource, conve
 	if err != nil {
 		return fmt.Errorf("sdk: %s: %w", op, err)
 	}
-	rsp, err := c.do(ctx, request{op: op, user: user, needsUser: true}, func(ctx context.Context, e ...kenarapi.RequestEditorFn) (*http.Response, error) {
+	rsp, err := c.do(ctx, request{op: op, user: user, needsUser: true, irreversible: true}, func(ctx context.Context, e ...kenarapi.RequestEditorFn) (*http.Response, error) {
 		return c.api.SendConversationMessageWithBody(ctx, conversationID, "application/json", bytes.NewReader(body), e...)
 	})
 	if err != nil {
@@ -208,7 +212,8 @@ func (c *Client) SendMessage(ctx context.Context, user oauth2.TokenSource, conve
 // SendBotMessage sends m from the app's chat bot into a bot conversation,
 // such as the conversation.id of a NEW_CHATBOT_MESSAGE event (operation
 // sendBotMessage; permission CHAT_BOT_SEND_MESSAGE, no user token). It
-// returns the conversation's id as Divar answers it. Never sent twice.
+// returns the conversation's id as Divar answers it. Never sent twice (see
+// [Client.SendMessage]).
 func (c *Client) SendBotMessage(ctx context.Context, conversationID string, m BotMessage) (string, error) {
 	const op = "sendBotMessage"
 	if err := errors.Join(checkID("conversation_id", conversationID, 64), m.Validate()); err != nil {
@@ -219,7 +224,7 @@ func (c *Client) SendBotMessage(ctx context.Context, conversationID string, m Bo
 	if err != nil {
 		return "", fmt.Errorf("sdk: %s: %w", op, err)
 	}
-	rsp, err := c.do(ctx, request{op: op}, func(ctx context.Context, e ...kenarapi.RequestEditorFn) (*http.Response, error) {
+	rsp, err := c.do(ctx, request{op: op, irreversible: true}, func(ctx context.Context, e ...kenarapi.RequestEditorFn) (*http.Response, error) {
 		return c.api.SendBotMessageWithBody(ctx, conversationID, "application/json", bytes.NewReader(body), e...)
 	})
 	if err != nil {
@@ -236,7 +241,7 @@ func (c *Client) SendBotMessage(ctx context.Context, conversationID string, m Bo
 // user id the app got from [Client.User], starting the bot's conversation
 // if there is none (operation sendBotMessageToUser; scope
 // CHAT_BOT_USER_MESSAGE_SEND). It returns the conversation's id. Never sent
-// twice.
+// twice (see [Client.SendMessage]).
 func (c *Client) SendBotMessageToUser(ctx context.Context, user oauth2.TokenSource, userID string, m BotMessage) (string, error) {
 	const op = "sendBotMessageToUser"
 	if err := errors.Join(checkID("user_id", userID, 256), m.Validate()); err != nil {
@@ -247,7 +252,7 @@ func (c *Client) SendBotMessageToUser(ctx context.Context, user oauth2.TokenSour
 	if err != nil {
 		return "", fmt.Errorf("sdk: %s: %w", op, err)
 	}
-	rsp, err := c.do(ctx, request{op: op, user: user, needsUser: true}, func(ctx context.Context, e ...kenarapi.RequestEditorFn) (*http.Response, error) {
+	rsp, err := c.do(ctx, request{op: op, user: user, needsUser: true, irreversible: true}, func(ctx context.Context, e ...kenarapi.RequestEditorFn) (*http.Response, error) {
 		return c.api.SendBotMessageToUserWithBody(ctx, userID, "application/json", bytes.NewReader(body), e...)
 	})
 	if err != nil {
@@ -364,26 +369,44 @@ func (c *Client) UserPosts(ctx context.Context, user oauth2.TokenSource) ([]User
 type request struct {
 	op         string
 	idempotent bool // sending it twice leaves what sending it once does
-	user       oauth2.TokenSource
-	needsUser  bool
+	// irreversible: it cannot be taken back (a message). Within an event's
+	// handler it is made at most once per event (dedupe.Once).
+	irreversible bool
+	user         oauth2.TokenSource
+	needsUser    bool
 }
 
 // do sends a call, retrying what is safe, and returns Divar's 2xx answer
 // with its body read (at most maxAnswer bytes) and the connection released.
-// Any other answer is an *APIError.
+// Any other answer is an *APIError. An error after which nothing can have
+// reached Divar is marked dedupe.ErrNotSent. An irreversible call is made
+// through dedupe.Once.
 func (c *Client) do(ctx context.Context, r request, send func(context.Context, ...kenarapi.RequestEditorFn) (*http.Response, error)) (*http.Response, error) {
+	if !r.irreversible {
+		return c.call(ctx, r, send)
+	}
+	var rsp *http.Response
+	err := dedupe.Once(ctx, func(ctx context.Context) (err error) {
+		rsp, err = c.call(ctx, r, send)
+		return err
+	})
+	return rsp, err
+}
+
+// call is do without dedupe.Once.
+func (c *Client) call(ctx context.Context, r request, send func(context.Context, ...kenarapi.RequestEditorFn) (*http.Response, error)) (*http.Response, error) {
 	secrets := []string{c.cfg.APIKey}
 	var bearer string
 	if r.needsUser {
 		if r.user == nil {
-			return nil, fmt.Errorf("sdk: %s: %w: pass the user's oauth2.TokenSource", r.op, ErrNoToken)
+			return nil, dedupe.NotSent(fmt.Errorf("sdk: %s: %w: pass the user's oauth2.TokenSource", r.op, ErrNoToken))
 		}
 		tok, err := r.user.Token()
 		if err != nil {
-			return nil, fmt.Errorf("sdk: %s: getting the user's token: %w", r.op, redactErr(err, secrets))
+			return nil, dedupe.NotSent(fmt.Errorf("sdk: %s: getting the user's token: %w", r.op, redactErr(err, secrets)))
 		}
 		if tok == nil || tok.AccessToken == "" {
-			return nil, fmt.Errorf("sdk: %s: %w", r.op, ErrNoToken)
+			return nil, dedupe.NotSent(fmt.Errorf("sdk: %s: %w", r.op, ErrNoToken))
 		}
 		bearer = tok.AccessToken
 		secrets = append(secrets, bearer)
@@ -397,10 +420,26 @@ func (c *Client) do(ctx context.Context, r request, send func(context.Context, .
 		req.Header.Set("User-Agent", "kenarkit")
 		return nil
 	}
+	// reached: an attempt may have reached Divar (an answer other than a
+	// refusal, a connection lost after it was made); else a failure is
+	// marked dedupe.NotSent.
+	reached := false
+	failed := func(err error) error {
+		if reached {
+			return err
+		}
+		return dedupe.NotSent(err)
+	}
 	for attempt := 1; ; attempt++ {
+		if ctx.Err() != nil { // over before this attempt was sent
+			return nil, failed(fmt.Errorf("sdk: %s: %w", r.op, context.Cause(ctx)))
+		}
 		rsp, body, err := c.attempt(ctx, send, headers)
+		if err != nil && !neverSent(err) {
+			reached = true
+		}
 		if ctx.Err() != nil {
-			return nil, fmt.Errorf("sdk: %s: %w", r.op, context.Cause(ctx))
+			return nil, failed(fmt.Errorf("sdk: %s: %w", r.op, context.Cause(ctx)))
 		}
 		var (
 			retry  bool
@@ -427,6 +466,12 @@ func (c *Client) do(ctx context.Context, r request, send func(context.Context, .
 			}
 			e := newAPIError(r.op, rsp.StatusCode, rsp.Header, body, now, secrets)
 			e.Attempts = attempt
+			// A 4xx is Divar refusing the call, but for a 408 (its
+			// timeout, after it may have acted); a 5xx may come after it
+			// acted.
+			if e.StatusCode >= 500 || e.StatusCode == http.StatusRequestTimeout || e.StatusCode < 400 {
+				reached = true
+			}
 			status, fail, wait = e.StatusCode, e, e.RetryAfter
 			retry = e.StatusCode == http.StatusTooManyRequests ||
 				(r.idempotent && (e.StatusCode >= 500 || e.StatusCode == http.StatusRequestTimeout))
@@ -435,13 +480,13 @@ func (c *Client) do(ctx context.Context, r request, send func(context.Context, .
 			}
 		}
 		if !retry || attempt > c.cfg.MaxRetries {
-			return nil, fail
+			return nil, failed(fail)
 		}
 		if wait == 0 {
 			wait = c.backoff(attempt)
 		}
 		if d, ok := ctx.Deadline(); ok && time.Until(d) < wait {
-			return nil, fail // the wait would outlast the caller
+			return nil, failed(fail) // the wait would outlast the caller
 		}
 		c.log.LogAttrs(ctx, slog.LevelWarn, "kenarkit: retrying a call to Divar",
 			slog.String("operation", r.op), slog.Int("attempt", attempt), slog.Int("status", status),
@@ -450,7 +495,7 @@ func (c *Client) do(ctx context.Context, r request, send func(context.Context, .
 		select {
 		case <-ctx.Done():
 			t.Stop()
-			return nil, fmt.Errorf("sdk: %s: %w", r.op, context.Cause(ctx))
+			return nil, failed(fmt.Errorf("sdk: %s: %w", r.op, context.Cause(ctx)))
 		case <-t.C:
 		}
 	}
@@ -514,7 +559,7 @@ func cleanSecrets(s string, secrets []string) string {
 }
 
 func notSent(op string, err error) error {
-	return fmt.Errorf("sdk: %s: not sent: %w", op, err)
+	return dedupe.NotSent(fmt.Errorf("sdk: %s: not sent: %w", op, err))
 }
 
 func checkPostToken(t string) error { return checkID("token", t, 10) }

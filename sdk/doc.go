@@ -38,7 +38,8 @@
 //
 // The state that outlives a request has its own packages: sdk/session
 // carries a callback's context to the page the add-on opens, sdk/dedupe
-// makes an event delivered twice run once ([EventMux.Dedupe]), and
+// makes an event delivered twice run once and send its messages at most
+// once ([EventMux.Dedupe]), and
 // sdk/redisstore keeps them (and OAuth tokens) in Redis for several
 // replicas.
 //

@@ -3,6 +3,7 @@ package sdk
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"net/http"
 
 	"github.com/kenarkit/kenarkit/sdk/dedupe"
@@ -10,9 +11,12 @@ import (
 
 // EventMux hands each event webhook to the handler for its type, once:
 // with a [dedupe.Deduper], a delivery Divar repeats is acknowledged without
-// running the handler again. Set the handlers for the events the add-on
-// subscribed to; an event with no handler (an unknown type included) is
-// acknowledged and dropped, or given to Other when it is set.
+// running the handler again, and a step that cannot be taken back (a chat
+// or bot message sent with [Client], or one wrapped in [dedupe.Once]) is
+// made at most once, even when the store fails half-way. Set the handlers
+// for the events the add-on subscribed to; an event with no handler (an
+// unknown type included) is acknowledged and dropped, or given to Other
+// when it is set.
 //
 // Use it from the strict server's Events method:
 //
@@ -20,8 +24,10 @@ import (
 //		return a.events.Handle(ctx, req.Body)
 //	}
 //
-// A handler's error answers 500, so Divar delivers the event again later;
-// return nil for an event that can never succeed.
+// A handler's error answers 500, so Divar delivers the event again later,
+// unless the handler had made a step that cannot be taken back: then the
+// event is acknowledged and reported unfinished (see Handle). Return nil
+// for an event that can never succeed.
 type EventMux struct {
 	NewMessage           func(ctx context.Context, e *Event, m *ChatMessage) error
 	NewChatbotMessage    func(ctx context.Context, e *Event, m *ChatMessage) error
@@ -31,15 +37,34 @@ type EventMux struct {
 	// Other receives the events no field above handles.
 	Other func(ctx context.Context, e *Event) error
 	// Dedupe, when set, makes the handler run once per event identity
-	// ([Event.Key]). Use [dedupe.NewMemory] for one replica and a shared
-	// store (sdk/redisstore's Deduper) for several.
+	// ([Event.Key]) and its irreversible steps happen at most once. Use
+	// [dedupe.NewMemory] for one replica and a shared store
+	// (sdk/redisstore's Deduper) for several.
 	Dedupe dedupe.Deduper
+	// OnUnfinished, when set, is called with each event acknowledged as
+	// unfinished: an irreversible step was started for it and is not known
+	// to have finished, so it is not made again (err wraps
+	// dedupe.ErrUnfinished and names the event's key). Count it, alert on
+	// it, or check with the user; it is logged in any case.
+	OnUnfinished func(ctx context.Context, e *Event, err error)
+	// Logger receives an error line for each unfinished event;
+	// slog.Default() if nil.
+	Logger *slog.Logger
 }
 
-// Handle runs the handler for e and answers the acknowledgement. A
-// duplicate of an event already handled is acknowledged; a duplicate of an
-// event another delivery is handling right now is answered 409, so that
-// Divar retries it later rather than count it as handled.
+// Handle runs the handler for e and answers the acknowledgement, by what
+// the deduper found or recorded (see package dedupe's state machine):
+//
+//   - handled now, or a duplicate of an event handled already: 200;
+//   - a duplicate of an event another delivery is handling right now: 409,
+//     so that Divar retries it later rather than count it as handled;
+//   - the handler failed before any irreversible step, or the deduper
+//     could not claim the event: 500, Divar delivers it again;
+//   - an irreversible step was started and is not known to have finished
+//     (by this delivery, which then failed or could not record the event
+//     done, or by an earlier one that died): 200, logged at error level
+//     with the event's key, and given to OnUnfinished. The step is never
+//     made again.
 func (m *EventMux) Handle(ctx context.Context, e *Event) (EventAck, error) {
 	run := m.handler(e)
 	if run == nil {
@@ -49,20 +74,30 @@ func (m *EventMux) Handle(ctx context.Context, e *Event) (EventAck, error) {
 	if m.Dedupe == nil || key == "" {
 		return EventAck{}, run(ctx)
 	}
-	lease, err := m.Dedupe.Claim(ctx, key)
+	err := dedupe.Run(ctx, m.Dedupe, key, run)
 	switch {
 	case errors.Is(err, dedupe.ErrDuplicate):
 		return EventAck{}, nil
 	case errors.Is(err, dedupe.ErrInProgress):
 		return EventAck{}, NewProblem(http.StatusConflict, "this event is being handled by another delivery; retry later")
-	case err != nil:
-		return EventAck{}, err
+	case errors.Is(err, dedupe.ErrUnfinished):
+		m.unfinished(ctx, e, key, err)
+		return EventAck{}, nil
 	}
-	if err := run(ctx); err != nil {
-		// The next delivery must run the handler again: not a duplicate.
-		return EventAck{}, errors.Join(err, lease.Release(context.WithoutCancel(ctx)))
+	return EventAck{}, err
+}
+
+// unfinished logs and reports an event acknowledged as unfinished.
+func (m *EventMux) unfinished(ctx context.Context, e *Event, key string, err error) {
+	logger := m.Logger
+	if logger == nil {
+		logger = slog.Default()
 	}
-	return EventAck{}, lease.Commit(context.WithoutCancel(ctx))
+	logger.LogAttrs(ctx, slog.LevelError, "kenarkit: an event's irreversible step was started and is not known to have finished; acknowledged, not made again",
+		slog.String("event", key), slog.String("error", err.Error()))
+	if m.OnUnfinished != nil {
+		m.OnUnfinished(ctx, e, err)
+	}
 }
 
 // handler returns the call that handles e, or nil when nothing does.

@@ -3,6 +3,7 @@ package sdk
 import (
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"runtime"
@@ -66,6 +67,9 @@ func (g *guard) middleware(next echo.HandlerFunc) echo.HandlerFunc {
 			defer body.Release(req)
 		}
 		if err != nil {
+			if p, ok := err.(*validate.Problem); ok && p.Status == http.StatusRequestEntityTooLarge {
+				return refuseBody(c, fromValidate(err))
+			}
 			if p, ok := err.(*validate.Problem); !ok || !op.Webhook() || !p.IsSchema() {
 				return fromValidate(err)
 			}
@@ -84,6 +88,44 @@ func (g *guard) middleware(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		return runWithin(c, start.Add(budget), budget, g.logger, next)
 	}
+}
+
+// maxDrain is the most of a body refused for its size that the server
+// reads and discards after the answer; a body announced larger is not read
+// at all.
+const maxDrain = 16 << 20
+
+// drainTimeout is the longest the server goes on reading a refused body
+// once it has answered (nginx's lingering_time): a client that trickles
+// its body holds the connection no longer. (A variable for the tests.)
+var drainTimeout = 5 * time.Second
+
+// refuseBody answers refusal (413: the body is over the limit, the rest of
+// it unread) and only then reads and discards the rest of the body, at
+// most maxDrain bytes for at most drainTimeout, and closes the connection.
+// A client that reads while it sends sees the 413 at once and can stop
+// sending; one that sends its whole body before it reads (many do) gets
+// the 413 too, not the reset of a connection closed with its data unread
+// (a lingering close, as nginx does and RFC 9112 section 9.6 advises).
+// Nothing is read from a client that waits for "100 Continue" before
+// sending its body. Over HTTP/2, or a writer without full duplex (a test's
+// recorder), the refusal is answered as any error.
+func refuseBody(c echo.Context, refusal error) error {
+	w, req := c.Response(), c.Request()
+	rc := http.NewResponseController(w)
+	if req.ProtoMajor != 1 || rc.EnableFullDuplex() != nil {
+		return refusal
+	}
+	// Full duplex: net/http no longer reads up to 256 KiB of the body
+	// before it writes the answer.
+	w.Header().Set(echo.HeaderConnection, "close")
+	c.Error(refusal)
+	if rc.Flush() != nil || req.Header.Get("Expect") != "" || req.ContentLength > maxDrain {
+		return nil
+	}
+	_ = rc.SetReadDeadline(time.Now().Add(drainTimeout))
+	_, _ = io.CopyN(io.Discard, req.Body, maxDrain)
+	return nil
 }
 
 // lookup returns the spec's operation for the request's route, if any.

@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -366,35 +367,65 @@ func TestMediaTypeIsCaseInsensitive(t *testing.T) {
 	}
 }
 
-// TestTooLargeReachesAClientThatSendsItAll: a client that writes its whole
-// over-limit body before reading gets the 413, not a reset connection.
-func TestTooLargeReachesAClientThatSendsItAll(t *testing.T) {
+// tooLargeHead is the head of a request to the dynamic-action callback
+// whose body is announced n bytes long, or sent chunked when n < 0.
+func tooLargeHead(n int) []byte {
+	head := fmt.Sprintf("POST /divar/dynamic-action HTTP/1.1\r\nHost: x\r\nAuthorization: %s\r\nContent-Type: application/json\r\n", testKey)
+	if n < 0 {
+		return []byte(head + "Transfer-Encoding: chunked\r\n\r\n")
+	}
+	return []byte(head + fmt.Sprintf("Content-Length: %d\r\n\r\n", n))
+}
+
+// bodyBytes is part of a body n bytes long, in chunks of 32 KiB when
+// chunked, with the last chunk when last.
+func bodyBytes(n int, chunked, last bool) []byte {
+	data := bytes.Repeat([]byte("a"), n)
+	if !chunked {
+		return data
+	}
+	var b bytes.Buffer
+	for len(data) > 0 {
+		k := min(len(data), 32<<10)
+		fmt.Fprintf(&b, "%x\r\n%s\r\n", k, data[:k])
+		data = data[k:]
+	}
+	if last {
+		b.WriteString("0\r\n\r\n")
+	}
+	return b.Bytes()
+}
+
+// dialTooLarge serves the funcAddon and dials it; the connection fails
+// any read or write still blocked after a minute, so that a server that
+// never answers fails the test instead of hanging it.
+func dialTooLarge(t *testing.T) net.Conn {
+	t.Helper()
 	e := newFuncServer(t, sdk.ServerConfig{}, nil)
 	gen.RegisterHandlers(e, gen.NewStrictHandler(&funcAddon{}, nil))
 	srv := httptest.NewServer(e)
-	defer srv.Close()
-	big := `{"x":"` + strings.Repeat("a", 8<<20) + `"}` // past what socket buffers absorb: before the drain, the client saw a reset
+	t.Cleanup(srv.Close)
+	conn, err := net.Dial("tcp", srv.Listener.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	_ = conn.SetDeadline(time.Now().Add(time.Minute))
+	return conn
+}
+
+// TestTooLargeReachesAClientThatSendsItAll: a client that writes its whole
+// over-limit body before reading gets the 413, not a reset connection.
+func TestTooLargeReachesAClientThatSendsItAll(t *testing.T) {
+	const size = 8 << 20 // past what socket buffers absorb: without the drain, the client saw a reset
 	for _, chunked := range []bool{false, true} {
 		t.Run(fmt.Sprintf("chunked=%v", chunked), func(t *testing.T) {
-			conn, err := net.Dial("tcp", srv.Listener.Addr().String())
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer conn.Close()
-			var req bytes.Buffer
-			fmt.Fprintf(&req, "POST /divar/dynamic-action HTTP/1.1\r\nHost: x\r\nAuthorization: %s\r\nContent-Type: application/json\r\n", testKey)
+			conn := dialTooLarge(t)
+			n := size
 			if chunked {
-				fmt.Fprintf(&req, "Transfer-Encoding: chunked\r\n\r\n")
-				for b := []byte(big); len(b) > 0; {
-					n := min(len(b), 32<<10)
-					fmt.Fprintf(&req, "%x\r\n%s\r\n", n, b[:n])
-					b = b[n:]
-				}
-				req.WriteString("0\r\n\r\n")
-			} else {
-				fmt.Fprintf(&req, "Content-Length: %d\r\n\r\n%s", len(big), big)
+				n = -1
 			}
-			if _, err := conn.Write(req.Bytes()); err != nil {
+			if _, err := conn.Write(append(tooLargeHead(n), bodyBytes(size, chunked, true)...)); err != nil {
 				t.Fatalf("writing the body: %v", err)
 			}
 			resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
@@ -404,6 +435,64 @@ func TestTooLargeReachesAClientThatSendsItAll(t *testing.T) {
 			resp.Body.Close()
 			if resp.StatusCode != http.StatusRequestEntityTooLarge {
 				t.Errorf("status %d, want 413", resp.StatusCode)
+			}
+		})
+	}
+}
+
+// TestTooLargeIsAnsweredBeforeTheRestIsSent: a client that sends the head
+// and part of an over-limit body, then reads, gets the 413 before it sends
+// the rest (the server answers first, then drains); the rest it then
+// sends is read, and the connection closes in order, not reset. What the
+// server does not drain is bounded: a body announced over 16 MiB is not
+// read, and a client that stops sending is cut off after the drain's
+// timeout.
+func TestTooLargeIsAnsweredBeforeTheRestIsSent(t *testing.T) {
+	const limit = sdk.DefaultBodyLimit
+	for _, tc := range []struct {
+		name      string
+		announced int // Content-Length; -1: chunked
+		first     int // the bytes of body sent before reading the answer
+		rest      int // sent after the answer; 0: nothing more
+		drain     time.Duration
+	}{
+		{name: "Content-Length, then the rest", announced: 8 << 20, first: 64 << 10, rest: 8<<20 - 64<<10, drain: time.Minute},
+		{name: "chunked, then the rest", announced: -1, first: limit + 64<<10, rest: 4 << 20, drain: time.Minute},
+		{name: "Content-Length over 16 MiB: not read", announced: 32 << 20, first: 64 << 10, drain: time.Minute},
+		{name: "a client that stops sending: cut off after the drain", announced: 8 << 20, first: 64 << 10, drain: 10 * time.Millisecond},
+		{name: "chunked, a client that stops sending: cut off after the drain", announced: -1, first: limit + 64<<10, drain: 10 * time.Millisecond},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			sdk.SetDrainTimeout(t, tc.drain)
+			conn := dialTooLarge(t)
+			chunked := tc.announced < 0
+			if _, err := conn.Write(append(tooLargeHead(tc.announced), bodyBytes(tc.first, chunked, false)...)); err != nil {
+				t.Fatalf("writing the head and %d bytes: %v", tc.first, err)
+			}
+			r := bufio.NewReader(conn)
+			resp, err := http.ReadResponse(r, nil)
+			if err != nil {
+				t.Fatalf("no answer before the rest of the body: %v", err)
+			}
+			problem, err := io.ReadAll(resp.Body)
+			if err != nil {
+				t.Fatalf("reading the answer: %v", err)
+			}
+			if resp.StatusCode != http.StatusRequestEntityTooLarge || !resp.Close || !bytes.Contains(problem, []byte("larger than")) {
+				t.Fatalf("status %d, Connection: close %v, %s; want 413, closing", resp.StatusCode, resp.Close, problem)
+			}
+			if tc.rest == 0 {
+				// The server closes without waiting for the rest.
+				if _, err := r.ReadByte(); err == nil || errors.Is(err, os.ErrDeadlineExceeded) {
+					t.Fatalf("after the answer: %v, want the connection closed", err)
+				}
+				return
+			}
+			if _, err := conn.Write(bodyBytes(tc.rest, chunked, true)); err != nil {
+				t.Fatalf("sending the rest: %v", err)
+			}
+			if _, err := r.ReadByte(); err != io.EOF {
+				t.Errorf("after the rest: %v, want EOF (closed in order)", err)
 			}
 		})
 	}

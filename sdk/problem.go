@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"strconv"
 
 	"github.com/kenarkit/kenarkit/internal/validate"
 
@@ -139,6 +140,9 @@ func writeProblem(w *echo.Response, method string, p *Problem) error {
 	}
 	w.Header().Set(echo.HeaderContentType, ProblemContentType)
 	w.Header().Set("X-Content-Type-Options", "nosniff")
+	// The answer is whole as soon as it is flushed (a 413 is, before the
+	// refused body is drained), not only once the handler returns.
+	w.Header().Set(echo.HeaderContentLength, strconv.Itoa(len(b)))
 	w.WriteHeader(p.Status)
 	if method == http.MethodHead {
 		return nil

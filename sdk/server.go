@@ -38,6 +38,9 @@ type ServerConfig struct {
 	// (see [ErrUncheckedRoute]).
 	BasePath string
 	// BodyLimit is the largest request body, in bytes; DefaultBodyLimit if 0.
+	// A larger body is answered 413 before the rest of it is read; then
+	// the server reads and discards the rest (at most 16 MiB, for at most
+	// 5 s) and closes the connection.
 	BodyLimit int64
 	// HandlerTimeout bounds each callback's handler (init callback, dynamic
 	// action): its context ends then, and if it has not answered the client

@@ -31,9 +31,13 @@ func NewAddon(publicURL string, keys []string, client *sdk.Client, logger *slog.
 	a := &Addon{publicURL: publicURL, client: client, logger: logger, keys: keys}
 	a.events = &sdk.EventMux{
 		NewChatbotMessage: a.chatbotMessage,
-		// One replica: dedupe in memory. With several, share the
-		// deduper (sdk/redisstore's Deduper).
+		// One replica: dedupe in memory (forgotten on a restart). With
+		// several, or to keep "asked at most once" across restarts, share
+		// a persistent deduper (sdk/redisstore's Deduper).
 		Dedupe: dedupe.NewMemory(dedupe.MemoryConfig{}),
+		// A start whose question may have gone out but is not known to
+		// have is acknowledged, not asked again, and logged here.
+		Logger: logger,
 	}
 	return a
 }
@@ -82,7 +86,8 @@ func (a *Addon) OpenServerLink(ctx context.Context, req gen.OpenServerLinkReques
 // Events receives the event webhooks: a chat-bot message (which arrives
 // without a subscription) goes to chatbotMessage, once however often Divar
 // delivers it; every other event is acknowledged and dropped. A handler's
-// error answers 500, and Divar delivers the event again.
+// error answers 500, and Divar delivers the event again, unless the
+// question may have been sent (see chatbotMessage).
 func (a *Addon) Events(ctx context.Context, req gen.EventsRequestObject) (gen.EventsResponseObject, error) {
 	return a.events.Handle(ctx, req.Body)
 }

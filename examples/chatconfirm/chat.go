@@ -27,11 +27,14 @@ var errNoClient = errors.New(addonenv.APIKeyVar + " is not set: the add-on canno
 // sends "/start …" as the first message from whichever touchpoint opened it.
 // Other messages are acknowledged and not answered.
 //
-// It returns an error, so that Divar delivers the event again, only when a
-// later delivery may succeed: Divar's rate limit outlasted the retries, Divar
-// failed (5xx), was too slow, or could not be reached. The client never
-// sends a chat message twice within one delivery; a message Divar took but
-// did not acknowledge may be sent again by the next delivery.
+// The question is asked at most once per start: the client sends it
+// through the EventMux's deduper, which records the send as started before
+// it is made (dedupe.Once). chatbotMessage returns the error of a send that
+// a later delivery may get through: the EventMux answers 500, so that Divar
+// delivers the start again, when nothing was sent (Divar's rate limit
+// outlasted the retries, Divar could not be reached), and acknowledges
+// the start, logged and reported as unfinished, when Divar may have taken
+// the message (a 5xx, no answer in time): it is not sent again.
 func (a *Addon) chatbotMessage(ctx context.Context, e *sdk.Event, m *sdk.ChatMessage) error {
 	if _, ok := sdk.ParseStart(m.Text); !ok {
 		return nil
@@ -49,7 +52,7 @@ func (a *Addon) chatbotMessage(ctx context.Context, e *sdk.Event, m *sdk.ChatMes
 	case err == nil, errors.Is(err, errNoClient):
 		return nil // errNoClient is logged once, by ask
 	case redeliver(err):
-		return fmt.Errorf("asking in conversation %s, Divar will deliver the start again: %w", conversation, err)
+		return fmt.Errorf("asking in conversation %s: %w", conversation, err)
 	case errors.Is(err, sdk.ErrRecipientBlocked):
 		a.logger.LogAttrs(ctx, slog.LevelInfo, "the user blocked the chat bot: the question was not delivered",
 			slog.String("conversation_id", conversation))
@@ -64,10 +67,11 @@ func (a *Addon) chatbotMessage(ctx context.Context, e *sdk.Event, m *sdk.ChatMes
 }
 
 // redeliver reports whether err is a failure a later delivery may not meet:
-// a 429 still in force, a 5xx, a timeout or a connection lost. A message
+// a 429 still in force, a 5xx, a timeout or a connection lost. (Of these,
+// the EventMux has Divar deliver again only what was not sent.) A message
 // refused before sending, or refused by Divar for what it is, would be
 // refused again; one Divar accepted with an answer that could not be read
-// (ErrMalformedAnswer, after a 2xx) was sent, and must not be sent again.
+// (ErrMalformedAnswer, after a 2xx) was sent.
 func redeliver(err error) bool {
 	if errors.Is(err, sdk.ErrInvalidAnswer) || errors.Is(err, sdk.ErrMalformedAnswer) {
 		return false

@@ -222,10 +222,11 @@ func pathParams(c echo.Context) map[string]string {
 
 // readBody checks the media type and reads at most the limit, in that
 // order, so that nothing is read from a request that is refused anyway. It
-// returns the body it read, if any, even with an error.
+// returns the body it read, if any, even with an error. A body over the
+// limit is refused (413) with the rest of it unread: the server answers
+// first, then drains it.
 func (v *validator) readBody(req *http.Request, op *operation) (*validBody, error) {
 	if req.ContentLength > v.limit {
-		drain(req, req.ContentLength)
 		return nil, tooLarge(v.limit)
 	}
 	if req.ContentLength != 0 || req.Header.Get(echo.HeaderContentType) != "" {
@@ -238,7 +239,6 @@ func (v *validator) readBody(req *http.Request, op *operation) (*validBody, erro
 		return body, badRequest("", "the request body could not be read")
 	}
 	if int64(len(body.buf)) > v.limit {
-		drain(req, req.ContentLength-int64(len(body.buf)))
 		return body, tooLarge(v.limit)
 	}
 	if len(body.buf) == 0 && op.bodyRequired {
@@ -274,23 +274,6 @@ func (v *validator) validateFast(c echo.Context, op *operation) (*validBody, err
 		return body, p
 	}
 	return body, nil
-}
-
-// maxDrain is how much of a refused body the server reads and discards
-// before answering: a client that sends its whole body before it reads the
-// answer (many do) would otherwise see the connection reset instead of
-// the 413, as nginx's lingering close avoids. A body with more left than
-// this is not read at all; the connection is closed after the answer.
-const maxDrain = 16 << 20
-
-// drain discards the rest of a refused body, rest bytes if known (≥ 0),
-// at most maxDrain, and nothing when the client waits for "100 Continue"
-// before sending it.
-func drain(req *http.Request, rest int64) {
-	if req.Header.Get("Expect") != "" || rest > maxDrain {
-		return
-	}
-	_, _ = io.CopyN(io.Discard, req.Body, maxDrain)
 }
 
 func tooLarge(limit int64) *Problem {

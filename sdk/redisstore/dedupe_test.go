@@ -12,64 +12,88 @@ import (
 	"testing"
 	"time"
 
-	"github.com/redis/go-redis/v9"
-
 	"github.com/kenarkit/kenarkit/gen"
 	"github.com/kenarkit/kenarkit/sdk"
 	"github.com/kenarkit/kenarkit/sdk/dedupe"
+	"github.com/kenarkit/kenarkit/sdk/dedupe/dedupetest"
 	"github.com/kenarkit/kenarkit/sdk/redisstore"
+	"github.com/kenarkit/kenarkit/sdk/redisstore/redistest"
+	"github.com/redis/go-redis/v9"
 )
 
-func TestDeduperProtocol(t *testing.T) {
+// newDeduperStore returns a Deduper on a fresh redis-server that the test
+// can kill and restart with its data, as dedupetest's suites take it.
+func newDeduperStore(t *testing.T) dedupetest.Store {
+	srv := redistest.StartPersistent(t)
+	opt, err := redis.ParseURL(srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	opt.MaxRetries = -1 // a dead server fails at once: Divar's redelivery is the retry
+	rdb := redis.NewClient(opt)
+	t.Cleanup(func() { rdb.Close() })
+	return dedupetest.Store{
+		Deduper: redisstore.NewDeduper(rdb, redisstore.Config{EventTTL: time.Hour}),
+		Lapse:   func(t *testing.T) { lapseLeases(t, rdb) },
+		Kill:    func(*testing.T) { srv.Kill() },
+		Revive:  func(*testing.T) { srv.Restart() },
+	}
+}
+
+// lapseLeases makes every lease in rdb lapse, as Redis's clock passing
+// them would: a claim expires; a started event's lease ends.
+func lapseLeases(t *testing.T, rdb *redis.Client) {
+	t.Helper()
+	err := redis.NewScript(`
+for _, k in ipairs(redis.call('KEYS', 'kenarkit:event:*')) do
+  local v = redis.call('GET', k)
+  if string.sub(v, 1, 8) == 'claimed:' then redis.call('DEL', k) end
+  local s = string.match(v, '^(started:[^:]*:)%d+$')
+  if s then redis.call('SET', k, s .. '0', 'KEEPTTL') end
+end
+return 0`).Run(context.Background(), rdb, nil).Err()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestDeduperStateMachine(t *testing.T) { dedupetest.StateMachine(t, newDeduperStore) }
+
+func TestDeduperDeliveries(t *testing.T) { dedupetest.Deliveries(t, newDeduperStore) }
+
+// TestDeduperOutages kills the redis-server between every pair of steps of
+// a delivery (claim, start, the step, commit, release) and restarts it with
+// its data: the step is made at most once in every case.
+func TestDeduperOutages(t *testing.T) { dedupetest.Outages(t, newDeduperStore) }
+
+// A started or handled event is kept for the TTL, a claim for the lease.
+func TestDeduperExpiries(t *testing.T) {
 	ctx := context.Background()
 	rdb := newRedis(t)
-	d := redisstore.NewDeduper(rdb, redisstore.Config{EventLease: 200 * time.Millisecond, EventTTL: time.Hour})
-
-	l, err := d.Claim(ctx, "a")
-	if err != nil {
-		t.Fatal(err)
+	d := redisstore.NewDeduper(rdb, redisstore.Config{EventLease: time.Minute, EventTTL: time.Hour})
+	for _, tc := range []struct {
+		name string
+		step func(dedupe.Lease) error
+		max  time.Duration
+		min  time.Duration
+	}{
+		{"claimed", func(dedupe.Lease) error { return nil }, time.Minute, time.Second},
+		{"started", func(l dedupe.Lease) error { return l.Start(ctx) }, time.Hour, time.Minute},
+		{"done", func(l dedupe.Lease) error { return l.Commit(ctx) }, time.Hour, time.Minute},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			l, err := d.Claim(ctx, tc.name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := tc.step(l); err != nil {
+				t.Fatal(err)
+			}
+			if ttl := rdb.PTTL(ctx, "kenarkit:event:"+tc.name).Val(); ttl > tc.max || ttl < tc.min {
+				t.Errorf("kept for %v, want between %v and %v", ttl, tc.min, tc.max)
+			}
+		})
 	}
-	if _, err := d.Claim(ctx, "a"); !errors.Is(err, dedupe.ErrInProgress) {
-		t.Errorf("claimed: %v, want ErrEventInProgress", err)
-	}
-	if err := l.Commit(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := d.Claim(ctx, "a"); !errors.Is(err, dedupe.ErrDuplicate) {
-		t.Errorf("committed: %v, want ErrDuplicateEvent", err)
-	}
-	if ttl := rdb.PTTL(ctx, "kenarkit:event:a").Val(); ttl <= 0 || ttl > time.Hour {
-		t.Errorf("a handled event's TTL is %v", ttl)
-	}
-
-	l, _ = d.Claim(ctx, "b")
-	if err := l.Release(ctx); err != nil {
-		t.Fatal(err)
-	}
-	l, err = d.Claim(ctx, "b")
-	if err != nil {
-		t.Fatalf("released: %v", err)
-	}
-
-	// A lapsed lease: Redis expires the claim; a late commit is refused and
-	// a late release leaves the new owner's claim alone. The key's expiry
-	// is set short directly, rather than waiting for the lease.
-	rdb.PExpire(ctx, "kenarkit:event:b", time.Millisecond)
-	for rdb.Exists(ctx, "kenarkit:event:b").Val() == 1 {
-		time.Sleep(time.Millisecond)
-	}
-	l2, err := d.Claim(ctx, "b")
-	if err != nil {
-		t.Fatalf("lapsed: %v", err)
-	}
-	if err := l.Commit(ctx); !errors.Is(err, dedupe.ErrLeaseLost) {
-		t.Errorf("late commit: %v, want ErrLeaseLost", err)
-	}
-	_ = l.Release(ctx)
-	if _, err := d.Claim(ctx, "b"); !errors.Is(err, dedupe.ErrInProgress) {
-		t.Errorf("the old lease released the new claim: %v", err)
-	}
-	_ = l2.Commit(ctx)
 }
 
 func TestDeduperStoreDown(t *testing.T) {

@@ -1,6 +1,8 @@
 // Package redisstore keeps the state of kenarkit add-ons that run several
 // replicas in Redis, the one store they share: a [Deduper] (an event
-// delivered twice, to two replicas at once, is handled once), a
+// delivered twice, to two replicas at once, is handled once, and its
+// messages are sent at most once, across a Redis crash too when Redis
+// persists every write), a
 // [SessionStore] (a landing page's context, too long for its URL, is found
 // by whichever replica serves the page), and [Tokens] and [UsedStates]
 // (users' OAuth tokens, refreshed once across replicas, and OAuth states

@@ -2,8 +2,10 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"strings"
 	"sync"
 	"time"
@@ -166,7 +168,9 @@ const answerYes = "بسیار خب، بفرمایید."
 // Events receives the event webhooks: those the add-on subscribed to for
 // its users' posts (loop.go) and those set in the Kenar panel. a.events
 // hands each to its handler once, even when Divar delivers it twice; a
-// handler's error answers 500 and Divar delivers it again.
+// handler's error answers 500 and Divar delivers it again, unless the
+// handler had sent a message: a message is sent at most once per event,
+// even when Redis dies half-way (see greet).
 func (a *Addon) Events(ctx context.Context, req gen.EventsRequestObject) (gen.EventsResponseObject, error) {
 	return a.events.Handle(ctx, req.Body)
 }
@@ -187,6 +191,11 @@ func (a *Addon) newEventMux(seen dedupe.Deduper) *sdk.EventMux {
 			return nil
 		},
 		UserAccessRevocation: a.forgetUser,
+		// An event whose message may have gone out but is not known to
+		// have (Divar answered 5xx, Redis died before it was recorded
+		// done) is acknowledged, never sent again, and logged at error
+		// level with its key. TODO: set OnUnfinished to count or alert.
+		Logger: a.logger,
 	}
 }
 
@@ -194,9 +203,13 @@ func (a *Addon) newEventMux(seen dedupe.Deduper) *sdk.EventMux {
 const greeting = "سلام! می‌خواهید ادامه دهیم؟"
 
 // greet answers a user who opens the chat bot (/start …) with a greeting
-// and yes/no buttons, whose taps arrive as dynamic actions. A message
-// that could not be sent is logged and the event acknowledged, never
-// delivered again: a chat message is never sent twice.
+// and yes/no buttons, whose taps arrive as dynamic actions. The greeting is
+// sent at most once per /start: the EventMux's deduper records it started
+// (in Redis with REDIS_URL) before a.client sends it, and a delivery that
+// finds it started never sends it again. A greeting not sent for a passing
+// reason (Divar's rate limit, Redis down) fails the event, which Divar
+// delivers again; one Divar refused for good (the user blocked the bot, a
+// wrong key or permission) is logged and the event acknowledged.
 func (a *Addon) greet(ctx context.Context, e *sdk.Event, m *sdk.ChatMessage) error {
 	start, ok := sdk.ParseStart(m.Text)
 	if !ok || m.Conversation == nil {
@@ -210,11 +223,27 @@ func (a *Addon) greet(ctx context.Context, e *sdk.Event, m *sdk.ChatMessage) err
 		sdk.Button("بله", sdk.GetDynamicAction(sdk.Data{"answer": "yes"})),
 		sdk.Button("خیر", sdk.GetDynamicAction(sdk.Data{"answer": "no"})),
 	))
-	if _, err := a.client.SendBotMessage(ctx, m.Conversation.ID, msg); err != nil {
-		a.logger.LogAttrs(ctx, slog.LevelError, "the chat bot's greeting was not sent",
+	_, err := a.client.SendBotMessage(ctx, m.Conversation.ID, msg)
+	if err != nil && refusedForGood(err) {
+		a.logger.LogAttrs(ctx, slog.LevelError, "Divar refused the chat bot's greeting",
 			slog.String("touchpoint", string(start.Touchpoint)), slog.String("error", err.Error()))
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("the chat bot's greeting: %w", err)
 	}
 	return nil
+}
+
+// refusedForGood reports whether the message was refused for what it is
+// (by the sdk before sending, or by Divar with a 4xx other than a 408 or a
+// 429): another delivery would be refused again.
+func refusedForGood(err error) bool {
+	var refused *sdk.APIError
+	if errors.As(err, &refused) {
+		return refused.StatusCode/100 == 4 && refused.StatusCode != http.StatusTooManyRequests && refused.StatusCode != http.StatusRequestTimeout
+	}
+	return errors.Is(err, sdk.ErrInvalidAnswer)
 }
 
 // cannotSend logs, once per process, why the add-on sends nothing.

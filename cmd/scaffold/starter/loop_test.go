@@ -267,7 +267,7 @@ func TestRefreshRenewsSubscriptions(t *testing.T) {
 	if n := f.oauth.Issued("refresh_token"); n != 0 {
 		t.Fatalf("%d refreshes an hour before expiry", n)
 	}
-	f.oauth.Advance(divartest.OAuthAccessTokenTTL - time.Minute) // within consent.DefaultRefreshBefore of expiry
+	f.oauth.Advance(divartest.OAuthAccessTokenTTL - time.Minute) // within tokens.DefaultRefreshBefore of expiry
 	f.addon.refreshDue(t.Context())
 	if n := f.oauth.Issued("refresh_token"); n != 1 {
 		t.Fatalf("%d refreshes, want 1", n)

@@ -29,7 +29,8 @@
 //	                          (redis://host:6379/0): events handled once,
 //	                          landing sessions, tokens, used OAuth states and
 //	                          followed posts; unset, all in memory (one
-//	                          replica)
+//	                          replica). The add-on logs at start whether
+//	                          Redis answered, and starts all the same
 //	DRAIN_DELAY               how long to go on serving after SIGTERM, with
 //	                          /readyz answering 503, before shutting down
 //	                          (a Go duration; default 0)
@@ -90,6 +91,9 @@ func run(ctx context.Context, getenv func(string) string, logger *slog.Logger) e
 		ln.Close()
 		return err
 	}
+	// One line: state in memory, or in Redis and whether it answered. A
+	// Redis down is no reason not to start: the callbacks need none.
+	addonenv.LogRedis(ctx, logger, addon.rdb)
 	freshCtx, stopFresh := context.WithCancel(ctx)
 	fresh := make(chan struct{})
 	go func() {

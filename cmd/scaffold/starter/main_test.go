@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -61,19 +62,9 @@ func TestLoadConfig(t *testing.T) {
 // serving for DRAIN_DELAY, each answer closing its connection; then run
 // returns.
 func TestReadinessAndDrain(t *testing.T) {
-	logs := &logBuffer{}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	done := make(chan error, 1)
-	getenv := env("PORT", "0", "DRAIN_DELAY", "3s")
-	go func() { done <- run(ctx, getenv, slog.New(slog.NewTextHandler(logs, nil))) }()
-	serving := regexp.MustCompile(`msg=serving addr=\S*:(\d+)`)
-	port := waitFor(t, func() []string {
-		if m := serving.FindStringSubmatch(logs.String()); m != nil {
-			return m[1:]
-		}
-		return nil
-	})[0]
+	port, logs, done := startRun(ctx, t, env("PORT", "0", "DRAIN_DELAY", "3s"))
 	readyz := "http://127.0.0.1:" + port + "/readyz"
 	if status, _ := getStatus(t, readyz); status != http.StatusOK {
 		t.Fatalf("/readyz %d before SIGTERM, want 200", status)
@@ -94,6 +85,65 @@ func TestReadinessAndDrain(t *testing.T) {
 	}
 	if !strings.Contains(logs.String(), "draining") || !strings.Contains(logs.String(), "shut down") {
 		t.Errorf("the log does not tell the drain and the shutdown:\n%s", logs)
+	}
+}
+
+// startRun runs the add-on as main does, with getenv, until ctx is done,
+// and returns its port once it serves, its log, and run's result.
+func startRun(ctx context.Context, t *testing.T, getenv func(string) string) (port string, logs *logBuffer, done <-chan error) {
+	t.Helper()
+	logs = &logBuffer{}
+	errc := make(chan error, 1)
+	go func() { errc <- run(ctx, getenv, slog.New(slog.NewTextHandler(logs, nil))) }()
+	serving := regexp.MustCompile(`msg=serving addr=\S*:(\d+)`)
+	port = waitFor(t, func() []string {
+		if m := serving.FindStringSubmatch(logs.String()); m != nil {
+			return m[1:]
+		}
+		return nil
+	})[0]
+	return port, logs, errc
+}
+
+// At start the add-on says, in one line before it serves, whether it
+// keeps its state in Redis and whether Redis answered; without a password.
+func TestStartUpSaysWhetherRedisAnswered(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		redisURL func(t *testing.T) string
+		want     string // the start of the line, after its time
+		answered bool
+	}{
+		{"no Redis", func(*testing.T) string { return "" }, "level=INFO msg=redis in_use=false state=", false},
+		{"Redis answering", startRedis, "level=INFO msg=redis in_use=true addr=", true},
+		{"Redis down", func(t *testing.T) string {
+			return "unix://:hunter2@" + filepath.Join(t.TempDir(), "none.sock")
+		}, "level=WARN msg=redis in_use=true addr=", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			_, logs, done := startRun(ctx, t, env("PORT", "0", "REDIS_URL", tc.redisURL(t)))
+			cancel()
+			if err := <-done; err != nil {
+				t.Fatalf("run: %v", err)
+			}
+			out := logs.String()
+			at := strings.Index(out, "msg=redis")
+			if strings.Count(out, "msg=redis") != 1 || at > strings.Index(out, "msg=serving") {
+				t.Fatalf("want one redis line before serving:\n%s", out)
+			}
+			line, _, _ := strings.Cut(out[strings.LastIndex(out[:at], "level="):], "\n")
+			if !strings.HasPrefix(line, tc.want) {
+				t.Errorf("the line %q does not start with %q", line, tc.want)
+			}
+			if strings.Contains(line, "answered=true") != tc.answered {
+				t.Errorf("the line %q, want answered=%v", line, tc.answered)
+			}
+			if strings.Contains(out, "hunter2") {
+				t.Errorf("the password is in the log:\n%s", out)
+			}
+		})
 	}
 }
 

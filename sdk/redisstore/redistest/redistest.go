@@ -43,12 +43,17 @@ var ErrNotInstalled = errors.New("redistest: redis-server is not installed (apt-
 // starts redis-server with its socket and files in dir, and returns its URL
 // and the function that stops it.
 func StartServer(dir string) (url string, stop func(), err error) {
+	return startServer(dir, "--appendonly", "no")
+}
+
+// startServer starts redis-server in dir with the extra arguments.
+func startServer(dir string, args ...string) (url string, stop func(), err error) {
 	bin, err := exec.LookPath("redis-server")
 	if err != nil {
 		return "", nil, ErrNotInstalled
 	}
 	sock := filepath.Join(dir, "redis.sock")
-	cmd := exec.Command(bin, "--port", "0", "--unixsocket", sock, "--save", "", "--appendonly", "no", "--dir", dir)
+	cmd := exec.Command(bin, append([]string{"--port", "0", "--unixsocket", sock, "--save", "", "--dir", dir}, args...)...)
 	if err := cmd.Start(); err != nil {
 		return "", nil, fmt.Errorf("redistest: %w", err)
 	}

@@ -52,3 +52,28 @@ func TestProxyBlocks(t *testing.T) {
 		t.Fatalf("after Unblock: %q, %v", v, err)
 	}
 }
+
+// TestPersistentKeepsItsDataAcrossAKill: killed (SIGKILL), the server
+// answers nothing; restarted, it holds what it had written.
+func TestPersistentKeepsItsDataAcrossAKill(t *testing.T) {
+	s := redistest.StartPersistent(t)
+	opt, err := redis.ParseURL(s.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	opt.MaxRetries = -1
+	rdb := redis.NewClient(opt)
+	defer rdb.Close()
+	ctx := context.Background()
+	if err := rdb.Set(ctx, "k", "v", 0).Err(); err != nil {
+		t.Fatal(err)
+	}
+	s.Kill()
+	if err := rdb.Get(ctx, "k").Err(); err == nil {
+		t.Fatal("a killed server answered")
+	}
+	s.Restart()
+	if v, err := rdb.Get(ctx, "k").Result(); err != nil || v != "v" {
+		t.Fatalf("after the restart: Get = %q, %v", v, err)
+	}
+}
