@@ -9,46 +9,16 @@ import (
 	"time"
 
 	"github.com/kenarkit/kenarkit/sdk/consent"
+	"github.com/kenarkit/kenarkit/sdk/consent/consenttest"
 )
 
-// TestMemoryUsedStatesBounded: the states that came back are held until
-// they expire, at most Max at once; a replay is a replay even when the
-// store is full, and an expired state makes room.
-func TestMemoryUsedStatesBounded(t *testing.T) {
-	t0 := time.Date(2026, 12, 6, 12, 0, 0, 0, time.UTC)
-	type use struct {
-		at      time.Duration // after t0
-		id      string
-		expires time.Duration // after t0
-		want    error
-	}
-	for _, tc := range []struct {
-		name string
-		max  int
-		uses []use
-	}{
-		{"under the bound", 2, []use{{0, "a", 15 * time.Minute, nil}, {0, "b", 15 * time.Minute, nil}}},
-		{"beyond the bound", 2, []use{{0, "a", 15 * time.Minute, nil}, {0, "b", 15 * time.Minute, nil}, {0, "c", 15 * time.Minute, consent.ErrTooManyStates}}},
-		{"a replay when full", 1, []use{{0, "a", 15 * time.Minute, nil}, {time.Minute, "a", 15 * time.Minute, consent.ErrStateUsed}}},
-		{"an expired state makes room", 1, []use{{0, "a", 10 * time.Minute, nil}, {10 * time.Minute, "b", 25 * time.Minute, nil}}},
-		{"the soonest to expire goes first", 2, []use{
-			{0, "late", 15 * time.Minute, nil}, {time.Minute, "soon", 5 * time.Minute, nil},
-			{5 * time.Minute, "c", 20 * time.Minute, nil}, {6 * time.Minute, "late", 15 * time.Minute, consent.ErrStateUsed},
-			{6 * time.Minute, "d", 20 * time.Minute, consent.ErrTooManyStates},
-		}},
-		{"an expired state's id again", 1, []use{{0, "a", time.Minute, nil}, {time.Minute, "a", 16 * time.Minute, nil}}},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			now := t0
-			s := consent.NewMemoryUsedStatesAt(func() time.Time { return now }, tc.max)
-			for i, u := range tc.uses {
-				now = t0.Add(u.at)
-				if err := s.Use(context.Background(), u.id, t0.Add(u.expires)); !errors.Is(err, u.want) || (u.want == nil && err != nil) {
-					t.Errorf("use %d (%s at +%v): %v, want %v", i, u.id, u.at, err, u.want)
-				}
-			}
-		})
-	}
+// TestMemoryUsedStatesConformance holds the memory used states to the
+// contract every used-state store keeps (consenttest): each state used
+// once, at most Max at once, an expired one making room.
+func TestMemoryUsedStatesConformance(t *testing.T) {
+	consenttest.Run(t, func(_ testing.TB, max int, now func() time.Time) consent.UsedStates {
+		return consent.NewMemoryUsedStatesAt(now, max)
+	})
 }
 
 // TestMemoryUsedStatesDefaultBound: the zero value holds DefaultMaxStates
