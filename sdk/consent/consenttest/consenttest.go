@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kenarkit/kenarkit/internal/atonce"
 	"github.com/kenarkit/kenarkit/sdk/consent"
 )
 
@@ -69,16 +70,8 @@ func Run(t *testing.T, newStates func(t testing.TB, max int, now func() time.Tim
 	}
 	t.Run("of one state used at once, one use is taken", func(t *testing.T) {
 		s := newStates(t, 100, func() time.Time { return t0 })
-		const n = 16
-		errs := make(chan error, n)
-		var wg sync.WaitGroup
-		for range n {
-			wg.Go(func() { errs <- s.Use(ctx, "a", t0.Add(15*time.Minute)) })
-		}
-		wg.Wait()
-		close(errs)
 		taken := 0
-		for err := range errs {
+		for _, err := range atonce.Errors(16, func(int) error { return s.Use(ctx, "a", t0.Add(15*time.Minute)) }) {
 			switch {
 			case err == nil:
 				taken++
@@ -92,16 +85,8 @@ func Run(t *testing.T, newStates func(t testing.TB, max int, now func() time.Tim
 	})
 	t.Run("states used at once are all held, to the bound", func(t *testing.T) {
 		s := newStates(t, 8, func() time.Time { return t0 })
-		const n = 16
-		errs := make(chan error, n)
-		var wg sync.WaitGroup
-		for i := range n {
-			wg.Go(func() { errs <- s.Use(ctx, fmt.Sprint("s", i), t0.Add(15*time.Minute)) })
-		}
-		wg.Wait()
-		close(errs)
 		count := map[error]int{}
-		for err := range errs {
+		for _, err := range atonce.Errors(16, func(i int) error { return s.Use(ctx, fmt.Sprint("s", i), t0.Add(15*time.Minute)) }) {
 			count[err]++
 		}
 		if count[nil] != 8 || count[consent.ErrTooManyStates] != 8 {

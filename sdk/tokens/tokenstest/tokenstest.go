@@ -15,10 +15,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/kenarkit/kenarkit/internal/atonce"
 	"github.com/kenarkit/kenarkit/sdk/tokens"
 )
 
@@ -165,19 +165,8 @@ func Run(t *testing.T, newStore func(t testing.TB) Backend) {
 			holds(t, b.Store, "u", "a")
 		}},
 		{"of callers locking a user at once, one holds it", func(t *testing.T, b Backend) {
-			const n = 16
-			var wg sync.WaitGroup
-			errs := make(chan error, n)
-			for range n {
-				wg.Go(func() {
-					_, err := b.Store.Lock(ctx, "u", time.Minute)
-					errs <- err
-				})
-			}
-			wg.Wait()
-			close(errs)
 			held := 0
-			for err := range errs {
+			for _, err := range atonce.Errors(16, func(int) error { _, err := b.Store.Lock(ctx, "u", time.Minute); return err }) {
 				switch {
 				case err == nil:
 					held++
@@ -191,24 +180,21 @@ func Run(t *testing.T, newStore func(t testing.TB) Backend) {
 		}},
 		{"of swaps from one value at once, one wins", func(t *testing.T, b Backend) {
 			must(t, "Put", b.Store.Put(ctx, "u", "old", time.Hour))
-			const n = 16
-			var wg sync.WaitGroup
-			won := make(chan string, n)
-			for i := range n {
-				wg.Go(func() {
-					v := fmt.Sprint("new-", i)
-					if ok, err := b.Store.Swap(ctx, "u", "old", v, time.Hour); err != nil {
-						t.Errorf("Swap: %v", err)
-					} else if ok {
-						won <- v
-					}
-				})
-			}
-			wg.Wait()
-			close(won)
+			lost := errors.New("lost")
 			var winners []string
-			for v := range won {
-				winners = append(winners, v)
+			for i, err := range atonce.Errors(16, func(i int) error {
+				ok, err := b.Store.Swap(ctx, "u", "old", fmt.Sprint("new-", i), time.Hour)
+				if err == nil && !ok {
+					return lost
+				}
+				return err
+			}) {
+				switch {
+				case err == nil:
+					winners = append(winners, fmt.Sprint("new-", i))
+				case err != lost:
+					t.Errorf("Swap: %v", err)
+				}
 			}
 			if len(winners) != 1 {
 				t.Fatalf("%d swaps won, want 1", len(winners))
