@@ -15,8 +15,8 @@ type Config struct {
 	// "consent:" for [Tokens] and [UsedStates]. "kenarkit:" by default;
 	// give each add-on that shares a Redis its own.
 	Prefix string
-	// EventTTL is how long the [Deduper] remembers a handled event;
-	// dedupe.DefaultTTL if 0.
+	// EventTTL is how long the [Deduper] remembers a handled or started
+	// event; dedupe.DefaultTTL if 0.
 	EventTTL time.Duration
 	// EventLease is how long a [Deduper]'s claim holds without a commit
 	// or a release; dedupe.DefaultLease if 0.

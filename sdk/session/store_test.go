@@ -1,10 +1,10 @@
 package session_test
 
 import (
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/kenarkit/kenarkit/internal/testclock"
 	"github.com/kenarkit/kenarkit/sdk/session"
 	"github.com/kenarkit/kenarkit/sdk/session/sessiontest"
 )
@@ -13,13 +13,9 @@ import (
 // session store keeps; its TTLs pass on a clock the test moves.
 func TestMemoryStoreConformance(t *testing.T) {
 	sessiontest.Run(t, func(testing.TB) sessiontest.Backend {
-		var mu sync.Mutex
-		now := time.Date(2026, 12, 7, 0, 0, 0, 0, time.UTC)
+		clock := testclock.New(time.Date(2026, 12, 7, 0, 0, 0, 0, time.UTC))
 		m := session.NewMemoryStore(session.MemoryStoreConfig{})
-		session.SetClock(m, func() time.Time { mu.Lock(); defer mu.Unlock(); return now })
-		return sessiontest.Backend{
-			Store: m,
-			Lapse: func(testing.TB) { mu.Lock(); now = now.Add(24 * time.Hour); mu.Unlock() },
-		}
+		session.SetClock(m, clock.Now)
+		return sessiontest.Backend{Store: m, Lapse: func(testing.TB) { clock.Advance(24 * time.Hour) }}
 	})
 }

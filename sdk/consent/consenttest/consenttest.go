@@ -14,11 +14,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/kenarkit/kenarkit/internal/atonce"
+	"github.com/kenarkit/kenarkit/internal/testclock"
 	"github.com/kenarkit/kenarkit/sdk/consent"
 )
 
@@ -54,13 +54,10 @@ func Run(t *testing.T, newStates func(t testing.TB, max int, now func() time.Tim
 		{"an expired state's id again", 1, []use{{0, "a", time.Minute, nil}, {time.Minute, "a", 16 * time.Minute, nil}}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			var mu sync.Mutex
-			now := t0
-			s := newStates(t, tc.max, func() time.Time { mu.Lock(); defer mu.Unlock(); return now })
+			clock := testclock.New(t0)
+			s := newStates(t, tc.max, clock.Now)
 			for i, u := range tc.uses {
-				mu.Lock()
-				now = t0.Add(u.at)
-				mu.Unlock()
+				clock.Set(t0.Add(u.at))
 				err := s.Use(ctx, u.id, t0.Add(u.expires))
 				if !errors.Is(err, u.want) || (u.want == nil && err != nil) {
 					t.Errorf("use %d (%q at %v): %v, want %v", i+1, u.id, u.at, err, u.want)
