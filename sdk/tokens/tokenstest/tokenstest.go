@@ -165,41 +165,21 @@ func Run(t *testing.T, newStore func(t testing.TB) Backend) {
 			holds(t, b.Store, "u", "a")
 		}},
 		{"of callers locking a user at once, one holds it", func(t *testing.T, b Backend) {
-			held := 0
-			for _, err := range atonce.Errors(16, func(int) error { _, err := b.Store.Lock(ctx, "u", time.Minute); return err }) {
-				switch {
-				case err == nil:
-					held++
-				case !errors.Is(err, tokens.ErrLocked):
-					t.Errorf("Lock: %v", err)
-				}
-			}
-			if held != 1 {
-				t.Errorf("%d callers hold the lock, want 1", held)
-			}
+			atonce.OneWins(t, 16, tokens.ErrLocked, func(int) error { _, err := b.Store.Lock(ctx, "u", time.Minute); return err })
 		}},
 		{"of swaps from one value at once, one wins", func(t *testing.T, b Backend) {
 			must(t, "Put", b.Store.Put(ctx, "u", "old", time.Hour))
 			lost := errors.New("lost")
-			var winners []string
-			for i, err := range atonce.Errors(16, func(i int) error {
+			winner := atonce.OneWins(t, 16, lost, func(i int) error {
 				ok, err := b.Store.Swap(ctx, "u", "old", fmt.Sprint("new-", i), time.Hour)
 				if err == nil && !ok {
 					return lost
 				}
 				return err
-			}) {
-				switch {
-				case err == nil:
-					winners = append(winners, fmt.Sprint("new-", i))
-				case err != lost:
-					t.Errorf("Swap: %v", err)
-				}
+			})
+			if winner >= 0 {
+				holds(t, b.Store, "u", fmt.Sprint("new-", winner))
 			}
-			if len(winners) != 1 {
-				t.Fatalf("%d swaps won, want 1", len(winners))
-			}
-			holds(t, b.Store, "u", winners[0])
 		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) { tc.run(t, newStore(t)) })
