@@ -2,11 +2,9 @@ package main
 
 import (
 	"context"
-	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -16,7 +14,7 @@ import (
 // PORT answers /healthz with 200; a dead port, an unhealthy answer or a
 // PORT it cannot check fail.
 func TestHealthcheck(t *testing.T) {
-	running := startRun(t)
+	running := serving(t)
 	unhealthy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "down", http.StatusServiceUnavailable)
 	}))
@@ -47,27 +45,19 @@ func TestHealthcheck(t *testing.T) {
 	}
 }
 
-// startRun runs the add-on as main does, on a free port, until the test
+// serving runs the add-on as main does, on a free port, until the test
 // ends, and returns the port.
-func startRun(t *testing.T) string {
+func serving(t *testing.T) string {
 	t.Helper()
-	logs := &logBuffer{}
 	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- run(ctx, env("PORT", "0"), slog.New(slog.NewTextHandler(logs, nil))) }()
+	port, _, done := startRun(ctx, t, env("PORT", "0"))
 	t.Cleanup(func() {
 		cancel()
 		if err := <-done; err != nil {
 			t.Errorf("run: %v", err)
 		}
 	})
-	serving := regexp.MustCompile(`msg=serving addr=\S*:(\d+)`)
-	return waitFor(t, func() []string {
-		if m := serving.FindStringSubmatch(logs.String()); m != nil {
-			return m[1:]
-		}
-		return nil
-	})[0]
+	return port
 }
 
 // deadPort is a loopback port nothing listens on.
