@@ -37,6 +37,10 @@
 //	KENAR_REFRESH_INTERVAL    how often the add-on checks its users' tokens
 //	                          and refreshes those near expiry (a Go duration
 //	                          under 5m; default 1m)
+//
+// Run with the one argument `healthcheck`, it GETs /healthz on PORT on this
+// host and exits 0 only if the add-on answers 200: the container's
+// HEALTHCHECK (the image has no shell and no curl).
 package main
 
 import (
@@ -63,6 +67,13 @@ import (
 )
 
 func main() {
+	if len(os.Args) == 2 && os.Args[1] == healthcheckArg { // the container's HEALTHCHECK
+		if err := healthcheck(context.Background(), os.Getenv); err != nil {
+			fmt.Fprintf(os.Stderr, "%s: %v\n", filepath.Base(os.Args[0]), err)
+			os.Exit(1)
+		}
+		return
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	logs := addonenv.NewLogWriter(os.Stderr) // log lines batched: one write every 100 ms, not one a request
 	err := run(ctx, os.Getenv, slog.New(slog.NewTextHandler(logs, nil)))
