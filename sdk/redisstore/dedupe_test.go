@@ -13,13 +13,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/kenarkit/kenarkit/gen"
 	"github.com/kenarkit/kenarkit/sdk"
 	"github.com/kenarkit/kenarkit/sdk/dedupe"
 	"github.com/kenarkit/kenarkit/sdk/dedupe/dedupetest"
 	"github.com/kenarkit/kenarkit/sdk/redisstore"
 	"github.com/kenarkit/kenarkit/sdk/redisstore/redistest"
-	"github.com/redis/go-redis/v9"
 )
 
 // newDeduperStore returns a Deduper on a fresh redis-server that the test
@@ -34,7 +35,7 @@ func newDeduperStore(t *testing.T) dedupetest.Store {
 	rdb := redis.NewClient(opt)
 	t.Cleanup(func() { rdb.Close() })
 	return dedupetest.Store{
-		Deduper: redisstore.NewDeduper(rdb, redisstore.DeduperConfig{TTL: time.Hour}),
+		Deduper: redisstore.NewDeduper(rdb, redisstore.Config{EventTTL: time.Hour}),
 		Lapse:   func(t *testing.T) { lapseLeases(t, rdb) },
 		Kill:    func(*testing.T) { srv.Kill() },
 		Revive:  func(*testing.T) { srv.Restart() },
@@ -71,7 +72,7 @@ func TestDeduperOutages(t *testing.T) { dedupetest.Outages(t, newDeduperStore) }
 func TestDeduperExpiries(t *testing.T) {
 	ctx := context.Background()
 	rdb := newRedis(t)
-	d := redisstore.NewDeduper(rdb, redisstore.DeduperConfig{Lease: time.Minute, TTL: time.Hour})
+	d := redisstore.NewDeduper(rdb, redisstore.Config{EventLease: time.Minute, EventTTL: time.Hour})
 	for _, tc := range []struct {
 		name string
 		step func(dedupe.Lease) error
@@ -100,7 +101,7 @@ func TestDeduperExpiries(t *testing.T) {
 func TestDeduperStoreDown(t *testing.T) {
 	rdb := redis.NewClient(&redis.Options{Network: "unix", Addr: filepath.Join(t.TempDir(), "none.sock"), MaxRetries: -1})
 	defer rdb.Close()
-	_, err := redisstore.NewDeduper(rdb, redisstore.DeduperConfig{}).Claim(context.Background(), "a")
+	_, err := redisstore.NewDeduper(rdb, redisstore.Config{}).Claim(context.Background(), "a")
 	if err == nil || errors.Is(err, dedupe.ErrDuplicate) || !strings.HasPrefix(err.Error(), "redisstore: dedupe claim") {
 		t.Errorf("Claim with no store = %v", err)
 	}
@@ -141,7 +142,7 @@ func TestConcurrentDuplicatesAcrossReplicas(t *testing.T) {
 	}
 	var urls []string
 	for range 2 {
-		mux := &sdk.EventMux{NewMessage: handle, Dedupe: redisstore.NewDeduper(rdb, redisstore.DeduperConfig{})}
+		mux := &sdk.EventMux{NewMessage: handle, Dedupe: redisstore.NewDeduper(rdb, redisstore.Config{})}
 		e, err := server.New(server.Config{Spec: gen.GetSpec, Keys: []string{"k"}}, gen.RegisterHandlersWithBaseURL, gen.NewStrictHandler(&replica{mux: mux}, nil))
 		if err != nil {
 			t.Fatal(err)
@@ -198,7 +199,7 @@ func TestRetryAfterFailureOnAnotherReplica(t *testing.T) {
 	e := &sdk.Event{Type: sdk.EventNewMessage, NewMessage: &sdk.ChatMessage{ID: "m1"}}
 	mux := func() *sdk.EventMux {
 		return &sdk.EventMux{
-			Dedupe: redisstore.NewDeduper(rdb, redisstore.DeduperConfig{}),
+			Dedupe: redisstore.NewDeduper(rdb, redisstore.Config{}),
 			NewMessage: func(context.Context, *sdk.Event, *sdk.ChatMessage) error {
 				if runs.Add(1) == 1 {
 					return errors.New("downstream failed")

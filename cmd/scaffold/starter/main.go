@@ -56,11 +56,12 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/kenarkit/kenarkit/sdk/addonenv"
-	"github.com/kenarkit/kenarkit/sdk/consent"
-	"github.com/kenarkit/kenarkit/sdk/server"
-	"github.com/kenarkit/kenarkit/sdk/session"
 	"github.com/labstack/echo/v4"
+
+	"github.com/kenarkit/kenarkit/sdk/addonenv"
+	"github.com/kenarkit/kenarkit/sdk/seal"
+	"github.com/kenarkit/kenarkit/sdk/server"
+	"github.com/kenarkit/kenarkit/sdk/tokens"
 
 	"github.com/kenarkit/kenarkit/cmd/scaffold/starter/gen"
 )
@@ -142,18 +143,18 @@ func loadConfig(getenv func(string) string) (config, error) {
 	if err != nil {
 		return config{}, err
 	}
-	keys, err := session.ParseKeys(getenv("SESSION_KEYS"))
+	keys, err := seal.ParseKeys(getenv("SESSION_KEYS"))
 	if err != nil {
 		return config{}, fmt.Errorf("SESSION_KEYS: %w", err)
 	}
 	cfg := config{Env: env, SessionKeys: keys, RefreshInterval: defaultRefreshInterval}
 	if v := strings.TrimSpace(getenv(refreshIntervalVar)); v != "" {
 		d, err := time.ParseDuration(v)
-		// A token is refreshed in its last consent.DefaultRefreshBefore:
+		// A token is refreshed in its last tokens.DefaultRefreshBefore:
 		// checking less often would let some expire, and their
 		// subscriptions with them.
-		if err != nil || d < time.Second || d >= consent.DefaultRefreshBefore {
-			return config{}, fmt.Errorf("%s must be a duration from 1s to under %v, such as 1m", refreshIntervalVar, consent.DefaultRefreshBefore)
+		if err != nil || d < time.Second || d >= tokens.DefaultRefreshBefore {
+			return config{}, fmt.Errorf("%s must be a duration from 1s to under %v, such as 1m", refreshIntervalVar, tokens.DefaultRefreshBefore)
 		}
 		cfg.RefreshInterval = d
 	}
