@@ -29,10 +29,7 @@ const (
 // when the event has no payload or the mux no handler for it). A new event
 // type is a payload type, a field of Event and of EventMux, and one row
 // here; [EventTypes], EventMux and sdk/divartest read the table.
-var eventKinds = []struct {
-	typ    EventType
-	handle func(m *EventMux, e *Event) func(context.Context) error
-}{
+var eventKinds = []eventKind{
 	{EventNewMessage, func(m *EventMux, e *Event) func(context.Context) error {
 		return bind(m.NewMessage, e, e.NewMessage)
 	}},
@@ -48,6 +45,12 @@ var eventKinds = []struct {
 	{EventPaymentTransaction, func(m *EventMux, e *Event) func(context.Context) error {
 		return bind(m.PaymentTransaction, e, e.Payment())
 	}},
+}
+
+// eventKind is a row of [eventKinds].
+type eventKind struct {
+	typ    EventType
+	handle func(m *EventMux, e *Event) func(context.Context) error
 }
 
 // bind returns the call of handler with e and its payload p, or nil when
