@@ -361,14 +361,25 @@ func (c *Client) settle(ctx context.Context, w walletPayment, user oauth2.TokenS
 			return c.follow(ctx, w.op, *t)
 		}
 		used := isIDUsed(err)
-		if !used && errors.Is(err, dedupe.ErrNotSent) {
+		switch {
+		case !used && errors.Is(err, dedupe.ErrNotSent) && round == 1:
 			return sdk.PaymentTransaction{}, err // refused: nothing paid
+		case !used && errors.Is(err, dedupe.ErrNotSent):
+			// Refused after an attempt whose answer was lost: Divar may
+			// check something else before the id; fail closed.
+			return sdk.PaymentTransaction{}, &PaymentError{Operation: w.op, ID: p.ID, Err: ErrPaymentUnresolved, Cause: err}
 		}
 		// The payment may have been made: find it rather than pay again.
 		c.log.WarnContext(ctx, "kenarkit: a payment's answer is unknown; looking its transaction up",
 			"operation", w.op, "payment_id", p.ID, "error", err.Error())
 		t, lerr := c.Transaction(ctx, p.ID)
 		switch {
+		case lerr == nil && t.Type != "" && t.Type != w.kind: // another payment's id
+			another := fmt.Errorf("%w, by a %s transaction: give each payment its own id", ErrPaymentIDUsed, t.Type)
+			if round == 1 {
+				return sdk.PaymentTransaction{}, notSent(w.op, another)
+			}
+			return t, &PaymentError{Operation: w.op, ID: p.ID, Transaction: &t, Err: ErrPaymentUnresolved, Cause: another}
 		case lerr == nil:
 			return c.follow(ctx, w.op, t)
 		case !errors.Is(lerr, ErrNotFound) || used || round >= maxPaymentRounds:

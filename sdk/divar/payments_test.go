@@ -158,6 +158,7 @@ func TestPaymentMovesMoneyOnce(t *testing.T) {
 		{"answer lost after paying: looked up, found", []divartest.Fault{divartest.LostAnswer().On(reorder)}, 1, nil, 1},
 		{"answer lost, and the lookup 5xx: unresolved, not paid again", []divartest.Fault{divartest.LostAnswer().On(reorder), divartest.ServerError(500).On(lookup), divartest.ServerError(500).On(lookup), divartest.ServerError(500).On(lookup), divartest.ServerError(500).On(lookup)}, 1, divar.ErrPaymentUnresolved, 1},
 		{"answer lost, then 429 on the lookup, then found", []divartest.Fault{divartest.LostAnswer().On(reorder), divartest.TooManyRequests(0).On(lookup)}, 1, nil, 1},
+		{"5xx, then refused for another reason: unresolved, fail closed", []divartest.Fault{divartest.ServerError(503).On(reorder), {Status: 400, Code: 3, Message: "invalid", Operation: reorder}}, 0, divar.ErrPaymentUnresolved, 2},
 		{"5xx three times: sent at most three times, never charged twice", repeat(divartest.ServerError(502).On(reorder), 3), 0, divar.ErrPaymentUnresolved, 3},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -222,6 +223,22 @@ func TestPaymentIDUsedFindsTheFirstPayment(t *testing.T) {
 	}
 	if api.CallsTo("paymentReorderPost") != 2 || api.CallsTo("paymentGetTransaction") != 1 {
 		t.Errorf("calls: %+v", api.Calls())
+	}
+}
+
+func TestPaymentIDOfAnotherPaymentRefused(t *testing.T) {
+	ctx := context.Background()
+	api, c := newPayAPI(t)
+	p := divar.Payment{ID: divar.NewPaymentID()}
+	if _, err := c.Reorder(ctx, user("seller"), post, p); err != nil {
+		t.Fatal(err)
+	}
+	_, err := c.Renew(ctx, user("seller"), post, p) // the add-on's mistake: the bump's id for a renewal
+	if !errors.Is(err, divar.ErrPaymentIDUsed) || !errors.Is(err, dedupe.ErrNotSent) {
+		t.Fatalf("Renew with the bump's id: %v", err)
+	}
+	if n := len(api.Charges()); n != 1 {
+		t.Errorf("Divar charged %d times", n)
 	}
 }
 
