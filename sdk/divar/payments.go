@@ -243,8 +243,10 @@ func (c *Client) Transactions(ctx context.Context, pageSize int, pageToken strin
 
 // Reorder bumps the user's post to the top of its list, paid from the
 // app's wallet (operation paymentReorderPost; scope
-// PAYMENT_ALL_POSTS_REORDER, permission POST_REORDER). It returns the
-// payment's transaction, COMPLETED. The money moves at most once:
+// PAYMENT_ALL_POSTS_REORDER, permissions POST_REORDER and
+// POST_PRICING_RETRIEVE, and TRANSACTION_RETRIEVE for the lookups). It
+// returns the payment's transaction, COMPLETED (or REFUNDED). The money
+// moves at most once:
 //
 //   - the post's pricing is checked first, as Divar requires
 //     ([ErrPaymentUnavailable], [ErrPriceAbove]; nothing paid);
@@ -254,6 +256,8 @@ func (c *Client) Transactions(ctx context.Context, pageSize int, pageToken strin
 //     by looking the transaction up by its id: found, it is the outcome;
 //     not found, the payment did not reach Divar and is sent again with
 //     the same id (which Divar would refuse had it gone through);
+//   - Divar's answer to a bump carries no state: the transaction is looked
+//     up to confirm it;
 //   - a PENDING transaction is followed to a final state within p.Wait;
 //     past it, or when the lookup fails, [ErrPaymentUnresolved];
 //   - a FAILED one is [ErrPaymentFailed];
@@ -351,8 +355,11 @@ func (c *Client) settle(ctx context.Context, w walletPayment, user oauth2.TokenS
 		})
 		if err == nil {
 			t := v.Transaction
-			if t == nil { // reorder answers {id, cost_rials}: done, and charged
-				t = &sdk.PaymentTransaction{ID: v.ID, CostRials: v.CostRials, State: sdk.TransactionCompleted, Type: w.kind, ExtraDetails: p.ExtraDetails}
+			if t == nil {
+				// Reorder answers {id, cost_rials}, no state: confirmed by
+				// the lookup, as Divar's description of
+				// Payment_GetTransaction asks after a payment.
+				t = &sdk.PaymentTransaction{ID: v.ID, CostRials: v.CostRials, State: sdk.TransactionPending, Type: w.kind, ExtraDetails: p.ExtraDetails}
 			}
 			if t.ID != p.ID {
 				return *t, &PaymentError{Operation: w.op, ID: p.ID, Transaction: t, Err: ErrPaymentUnresolved,
@@ -403,8 +410,10 @@ func (c *Client) follow(ctx context.Context, op string, t sdk.PaymentTransaction
 		case sdk.TransactionFailed:
 			return t, &PaymentError{Operation: op, ID: t.ID, Transaction: &t, Err: ErrPaymentFailed}
 		}
-		if err := c.pause(ctx, attempt); err != nil {
-			return t, &PaymentError{Operation: op, ID: t.ID, Transaction: &t, Err: ErrPaymentUnresolved, Cause: err}
+		if attempt > 1 {
+			if err := c.pause(ctx, attempt-1); err != nil {
+				return t, &PaymentError{Operation: op, ID: t.ID, Transaction: &t, Err: ErrPaymentUnresolved, Cause: err}
+			}
 		}
 		next, err := c.Transaction(ctx, t.ID)
 		if err != nil {
