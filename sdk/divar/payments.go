@@ -45,8 +45,9 @@ var (
 	ErrPaymentUnresolved = errors.New("divar: the payment's outcome is not known yet; not paid again")
 	// ErrPaymentIDUsed: Divar refused the payment's id, used by an earlier
 	// successful or partly successful transaction. The client answers it
-	// by looking the transaction up; it reaches the caller only when that
-	// lookup finds nothing.
+	// by looking the transaction up, which is this payment's outcome; it
+	// reaches the caller when the transaction is another kind of payment's
+	// (the add-on gave one id to two payments) or cannot be found.
 	ErrPaymentIDUsed = errors.New("divar: the payment id was used by another transaction")
 )
 
@@ -75,8 +76,9 @@ type Payment struct {
 	// MaxCostRials refuses the payment when Divar's price is higher
 	// ([ErrPriceAbove]); 0: any price.
 	MaxCostRials int64
-	// Wait bounds how long the outcome is followed; 0: DefaultPaymentWait.
-	// The call's context bounds it too.
+	// Wait bounds the payment from its first send to its final state
+	// (retries, lookups, a pending transaction); 0: DefaultPaymentWait.
+	// The call's context bounds it too. Past it: ErrPaymentUnresolved.
 	Wait time.Duration
 }
 
@@ -544,7 +546,7 @@ func (c *Client) PayPromotion(ctx context.Context, user oauth2.TokenSource, post
 				case PayStatusFailed:
 					return &PaymentError{Operation: op, ID: p.ID, Err: ErrPaymentFailed}
 				}
-				last = fmt.Errorf("Divar answered %s (order %s)", v.Status, v.OrderID)
+				last = fmt.Errorf("the promotion is %s (order %s)", v.Status, v.OrderID)
 			case errors.Is(err, dedupe.ErrNotSent) && attempt == 1:
 				return err // refused before anything was paid
 			case errors.Is(err, dedupe.ErrNotSent):

@@ -419,7 +419,7 @@ func (a *API) validateTicket(c *call) (any, *divarError) {
 // paymentRouter routes the Payment and PaymentTicket operations of
 // Divar's own description (gen/divarapi's, with kenarkit's overlay).
 var paymentRouter = sync.OnceValues(func() (routers.Router, error) {
-	doc, err := divarapi.GetSwagger()
+	doc, err := divarapi.GetSpec()
 	if err != nil {
 		return nil, err
 	}
