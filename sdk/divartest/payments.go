@@ -438,14 +438,19 @@ var paymentRouter = sync.OnceValues(func() (routers.Router, error) {
 })
 
 // findPaymentRoute routes r to a payment operation when the fake's own
-// description has none (its error, notFound, stands otherwise).
+// description has none: a wrong method on a payment path is
+// routers.ErrMethodNotAllowed; another path is notFound, the error the
+// fake's own router gave.
 func findPaymentRoute(r *http.Request, notFound error) (*routers.Route, map[string]string, error) {
 	router, err := paymentRouter()
 	if err != nil {
 		return nil, nil, fmt.Errorf("divartest: Divar's description: %w", err)
 	}
 	route, params, err := router.FindRoute(r)
-	if err != nil {
+	switch {
+	case errors.Is(err, routers.ErrMethodNotAllowed):
+		return nil, nil, err
+	case err != nil:
 		return nil, nil, notFound
 	}
 	return route, params, nil
