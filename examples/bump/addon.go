@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"strings"
 	"sync"
 	"time"
 
@@ -195,11 +196,12 @@ type Bump struct {
 	At  time.Time
 }
 
-// Ledger is the add-on's record of its bumps, by payment id. In memory:
-// keep it in a database to settle bumps across restarts.
+// Ledger is the add-on's record of its bumps, by payment id (a UUID, its
+// letters' case ignored, as divar.Payment.Reports does). In memory: keep
+// it in a database to settle bumps across restarts.
 type Ledger struct {
 	mu    sync.Mutex
-	bumps map[string]*Bump
+	bumps map[string]*Bump // by strings.ToLower(id)
 }
 
 // NewLedger returns an empty ledger.
@@ -209,8 +211,8 @@ func NewLedger() *Ledger { return &Ledger{bumps: map[string]*Bump{}} }
 func (l *Ledger) Begin(id, post, userID string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if _, ok := l.bumps[id]; !ok {
-		l.bumps[id] = &Bump{ID: id, Post: post, UserID: userID, At: time.Now()}
+	if _, ok := l.bumps[strings.ToLower(id)]; !ok {
+		l.bumps[strings.ToLower(id)] = &Bump{ID: id, Post: post, UserID: userID, At: time.Now()}
 	}
 }
 
@@ -218,7 +220,7 @@ func (l *Ledger) Begin(id, post, userID string) {
 func (l *Ledger) Paid(id string, t sdk.PaymentTransaction, err error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	b := l.bumps[id]
+	b := l.bumps[strings.ToLower(id)]
 	if b == nil {
 		return
 	}
@@ -238,23 +240,22 @@ func (l *Ledger) Paid(id string, t sdk.PaymentTransaction, err error) {
 func (l *Ledger) Report(t *sdk.PaymentTransaction) bool {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	for id, b := range l.bumps {
-		if (divar.Payment{ID: id}).Reports(t) {
-			b.State, b.CostRials = t.State, int64(t.CostRials)
-			if t.State == sdk.TransactionCompleted || t.State == sdk.TransactionRefunded {
-				b.Err = nil
-			}
-			return true
-		}
+	b := l.bumps[strings.ToLower(t.ID)]
+	if b == nil {
+		return false
 	}
-	return false
+	b.State, b.CostRials = t.State, int64(t.CostRials)
+	if t.State == sdk.TransactionCompleted || t.State == sdk.TransactionRefunded {
+		b.Err = nil
+	}
+	return true
 }
 
 // Get returns the bump paid with the payment id.
 func (l *Ledger) Get(id string) (Bump, bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	b, ok := l.bumps[id]
+	b, ok := l.bumps[strings.ToLower(id)]
 	if !ok {
 		return Bump{}, false
 	}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/kenarkit/kenarkit/gen"
+	"github.com/kenarkit/kenarkit/sdk"
 	"github.com/kenarkit/kenarkit/sdk/addonenv"
 	"github.com/kenarkit/kenarkit/sdk/divar"
 	"github.com/kenarkit/kenarkit/sdk/divartest"
@@ -203,6 +204,32 @@ func TestLoadConfigNeedsKeyAndOAuth(t *testing.T) {
 			})
 			if (tc.want == "") != (err == nil) || (err != nil && !strings.Contains(err.Error(), tc.want)) {
 				t.Fatalf("loadConfig: %v, want %q", err, tc.want)
+			}
+		})
+	}
+}
+
+func TestLedgerMatchesAnEventToItsBump(t *testing.T) {
+	l := NewLedger()
+	id := divar.NewPaymentID()
+	l.Begin(id, seedPost, "u1")
+	l.Paid(id, sdk.PaymentTransaction{}, &divar.PaymentError{ID: id, Err: divar.ErrPaymentUnresolved})
+	for _, tc := range []struct {
+		name  string
+		t     sdk.PaymentTransaction
+		known bool
+		page  string
+	}{
+		{"another payment's event", sdk.PaymentTransaction{ID: divar.NewPaymentID(), State: sdk.TransactionCompleted}, false, pagePending},
+		{"its event, the id in capitals", sdk.PaymentTransaction{ID: strings.ToUpper(id), State: sdk.TransactionCompleted, CostRials: 400_000}, true, pageBumped},
+		{"its refund", sdk.PaymentTransaction{ID: id, State: sdk.TransactionRefunded, CostRials: 400_000}, true, "هزینه برگشت داده شد"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := l.Report(&tc.t); got != tc.known {
+				t.Fatalf("Report = %v", got)
+			}
+			if b, _ := l.Get(id); b.outcome().Title != tc.page {
+				t.Errorf("the bump reads %q, want %q", b.outcome().Title, tc.page)
 			}
 		})
 	}
