@@ -417,3 +417,26 @@ func TestPaymentIDFor(t *testing.T) {
 		t.Error("Reports is case-sensitive")
 	}
 }
+
+// TestPaymentKeepsSecrets: through lost answers, 5xx and lookups, no error
+// or log line holds the API key or the user's token.
+func TestPaymentKeepsSecrets(t *testing.T) {
+	const token = "ory_at_payment_secret_token"
+	api := divartest.NewAPI(t)
+	api.Token(token, payScopes...)
+	c, log := newClient(t, api, divar.Config{})
+	api.FailNext(1, divartest.LostAnswer().On("paymentReorderPost"))
+	api.FailNext(8, divartest.ServerError(500).On("paymentGetTransaction"))
+	_, err := c.Reorder(context.Background(), user(token), post, divar.Payment{ID: divar.NewPaymentID()})
+	if !errors.Is(err, divar.ErrPaymentUnresolved) {
+		t.Fatalf("Reorder: %v", err)
+	}
+	for _, secret := range []string{token, divartest.APIKey} {
+		if strings.Contains(err.Error(), secret) || strings.Contains(log.String(), secret) {
+			t.Errorf("%q is in the error or the log:\n%v\n%s", secret, err, log)
+		}
+	}
+	if !strings.Contains(log.String(), "payment_id=") {
+		t.Errorf("the lookup is not logged with the payment's id:\n%s", log)
+	}
+}
