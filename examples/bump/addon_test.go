@@ -234,3 +234,25 @@ func TestLedgerMatchesAnEventToItsBump(t *testing.T) {
 		})
 	}
 }
+
+// TestRefundReachesTheSeller: Divar refunds a bump after it completed; its
+// PAYMENT_TRANSACTION event, delivered twice, settles the bump as refunded.
+func TestRefundReachesTheSeller(t *testing.T) {
+	f := start(t)
+	if _, page := f.bumpFromPost(t); !strings.Contains(page, pageBumped) {
+		t.Fatalf("the seller sees:\n%s", page)
+	}
+	if txs := f.api.PaymentTransactions(); len(txs) != 1 || !f.api.Refund(txs[0].ID) {
+		t.Fatalf("transactions %+v", txs)
+	}
+	for _, ev := range f.api.PaymentEvents() {
+		f.divar.Event(ev)
+		f.divar.Event(ev)
+	}
+	if _, page := f.open(t, f.visitedPath(resultPath)); !strings.Contains(page, "هزینه برگشت داده شد") {
+		t.Errorf("after the refund the seller sees:\n%s", page)
+	}
+	if n := len(f.api.Charges()); n != 1 {
+		t.Errorf("Divar charged %d times", n)
+	}
+}

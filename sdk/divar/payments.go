@@ -33,8 +33,10 @@ var (
 	// ErrPriceAbove: Divar's price is above [Payment.MaxCostRials].
 	// Nothing was paid.
 	ErrPriceAbove = errors.New("divar: Divar's price is above the payment's maximum")
-	// ErrPaymentFailed: Divar reports the transaction failed; nothing was
-	// taken from the wallet (docs/payment/balance-transactions.md).
+	// ErrPaymentFailed: Divar reports the transaction FAILED, or REFUNDED:
+	// nothing was taken from the wallet, or it was given back
+	// (docs/payment/balance-transactions.md). The error's Transaction says
+	// which. The client does not pay again by itself.
 	ErrPaymentFailed = errors.New("divar: Divar reports the payment failed")
 	// ErrPaymentUnresolved: the payment may have been made, and its final
 	// state was not known within [Payment.Wait] (Divar's answer was lost or
@@ -247,8 +249,8 @@ func (c *Client) Transactions(ctx context.Context, pageSize int, pageToken strin
 // app's wallet (operation paymentReorderPost; scope
 // PAYMENT_ALL_POSTS_REORDER, permissions POST_REORDER and
 // POST_PRICING_RETRIEVE, and TRANSACTION_RETRIEVE for the lookups). It
-// returns the payment's transaction, COMPLETED (or REFUNDED). The money
-// moves at most once:
+// returns the payment's transaction, COMPLETED. The money moves at most
+// once:
 //
 //   - the post's pricing is checked first, as Divar requires
 //     ([ErrPaymentUnavailable], [ErrPriceAbove]; nothing paid);
@@ -262,7 +264,7 @@ func (c *Client) Transactions(ctx context.Context, pageSize int, pageToken strin
 //     up to confirm it;
 //   - a PENDING transaction is followed to a final state within p.Wait;
 //     past it, or when the lookup fails, [ErrPaymentUnresolved];
-//   - a FAILED one is [ErrPaymentFailed];
+//   - a FAILED or REFUNDED one is [ErrPaymentFailed];
 //   - within an [sdk.EventMux] handler it is one step of dedupe.Once:
 //     Divar's redelivery of the event never pays again.
 //
@@ -363,7 +365,10 @@ func (c *Client) settle(ctx context.Context, w walletPayment, user oauth2.TokenS
 				// Payment_GetTransaction asks after a payment.
 				t = &sdk.PaymentTransaction{ID: v.ID, CostRials: v.CostRials, State: sdk.TransactionPending, Type: w.kind, ExtraDetails: p.ExtraDetails}
 			}
-			if t.ID != p.ID {
+			if t.ID == "" {
+				t.ID = p.ID
+			}
+			if !p.Reports(t) {
 				return *t, &PaymentError{Operation: w.op, ID: p.ID, Transaction: t, Err: ErrPaymentUnresolved,
 					Cause: fmt.Errorf("%w: Divar answered the transaction %q", ErrMalformedAnswer, t.ID)}
 			}
@@ -407,9 +412,9 @@ func (c *Client) settle(ctx context.Context, w walletPayment, user oauth2.TokenS
 func (c *Client) follow(ctx context.Context, op string, t sdk.PaymentTransaction) (sdk.PaymentTransaction, error) {
 	for attempt := 1; ; attempt++ {
 		switch t.State {
-		case sdk.TransactionCompleted, sdk.TransactionRefunded:
+		case sdk.TransactionCompleted:
 			return t, nil
-		case sdk.TransactionFailed:
+		case sdk.TransactionFailed, sdk.TransactionRefunded:
 			return t, &PaymentError{Operation: op, ID: t.ID, Transaction: &t, Err: ErrPaymentFailed}
 		}
 		if attempt > 1 {

@@ -440,3 +440,25 @@ func TestPaymentKeepsSecrets(t *testing.T) {
 		t.Errorf("the lookup is not logged with the payment's id:\n%s", log)
 	}
 }
+
+func TestPaymentFailed(t *testing.T) {
+	ctx := context.Background()
+	api, c := newPayAPI(t)
+	api.FailNextPayment()
+	p := divar.Payment{ID: divar.NewPaymentID()}
+	tr, err := c.Renew(ctx, user("seller"), post, p)
+	var pe *divar.PaymentError
+	if !errors.Is(err, divar.ErrPaymentFailed) || !errors.As(err, &pe) || pe.Transaction.State != sdk.TransactionFailed || tr.State != sdk.TransactionFailed {
+		t.Fatalf("Renew = %+v, %v", tr, err)
+	}
+	if n := len(api.Charges()); n != 0 {
+		t.Errorf("Divar charged %d times for a failed payment", n)
+	}
+	// A failed transaction does not use its id: the add-on may pay with it again.
+	if tr, err := c.Renew(ctx, user("seller"), post, p); err != nil || tr.State != sdk.TransactionCompleted {
+		t.Fatalf("paying again with the failed payment's id: %+v, %v", tr, err)
+	}
+	if n := len(api.Charges()); n != 1 {
+		t.Errorf("Divar charged %d times", n)
+	}
+}

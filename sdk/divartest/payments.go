@@ -55,6 +55,7 @@ type payments struct {
 	order        []string       // transaction ids, oldest first
 	pendingLeft  map[string]int // id → lookups before a PENDING one completes
 	pending      []int          // each next payment: lookups it stays PENDING
+	failNext     int            // the next payments that come out FAILED
 	reconciling  []int          // each next promotion: calls it answers RECONCILING
 	promos       map[string]*promotion
 	charges      []Charge
@@ -117,6 +118,32 @@ func (a *API) Pending(lookups int) {
 	a.pay.pending = append(a.pay.pending, lookups)
 }
 
+// FailNextPayment makes the next wallet payment's transaction
+// TRANSACTION_STATE_FAILED: nothing is taken from the wallet, and the id
+// may be used again (Divar refuses only an id whose transaction did not
+// fail).
+func (a *API) FailNextPayment() {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.pay.failNext++
+}
+
+// Refund gives a completed transaction's cost back to the wallet, as
+// Divar does: its state becomes TRANSACTION_STATE_REFUNDED, with an
+// event. It reports whether there was such a transaction.
+func (a *API) Refund(id string) bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	t, ok := a.pay.tx[id]
+	if !ok || t.State != sdk.TransactionCompleted {
+		return false
+	}
+	t.State = sdk.TransactionRefunded
+	a.pay.balance += int64(t.CostRials)
+	a.pay.events = append(a.pay.events, *t)
+	return true
+}
+
 // Reconciling makes the next promotion (paymentPayPostPromotion) answer
 // PAY_STATUS_RECONCILING, with its order id, to calls calls with its id
 // (the first included) before PAY_STATUS_PAID; each call queues one more.
@@ -134,7 +161,9 @@ func (a *API) AddPaymentTicket(ticketUUID, userID string, sponsoredRials int32) 
 	a.pay.tickets[ticketUUID] = ticket{userID: userID, sponsored: sponsoredRials}
 }
 
-// Charges returns the money moved, in order: one per payment made.
+// Charges returns the money moved, in order: one per payment made (a
+// failed one moves none; a refund does not remove its charge: see
+// [API.PaymentTransactions] for the states).
 func (a *API) Charges() []Charge {
 	a.mu.Lock()
 	defer a.mu.Unlock()
@@ -272,13 +301,19 @@ func (a *API) walletPay(c *call, op string, kind sdk.TransactionType, pick func(
 	if a.pay.balance < price.CostRials {
 		return nil, refusal(http.StatusBadRequest, 9, "the app's wallet holds %d rials, less than the %d rials it costs", a.pay.balance, price.CostRials)
 	}
-	a.pay.balance -= price.CostRials
-	a.pay.charges = append(a.pay.charges, Charge{ID: b.ID, Operation: op, PostToken: post, CostRials: price.CostRials})
 	t := &sdk.PaymentTransaction{
 		ID: b.ID, CostRials: sdk.Int64(price.CostRials), ExtraDetails: b.ExtraDetails, State: sdk.TransactionCompleted,
 		Type: kind, AppSlug: "divartest", CreatedAt: time.Now().UTC().Format(time.RFC3339),
 	}
-	if len(a.pay.pending) > 0 {
+	switch {
+	case a.pay.failNext > 0:
+		a.pay.failNext--
+		t.State = sdk.TransactionFailed
+	default:
+		a.pay.balance -= price.CostRials
+		a.pay.charges = append(a.pay.charges, Charge{ID: b.ID, Operation: op, PostToken: post, CostRials: price.CostRials})
+	}
+	if t.State != sdk.TransactionFailed && len(a.pay.pending) > 0 {
 		t.State = sdk.TransactionPending
 		a.pay.pendingLeft[b.ID] = a.pay.pending[0]
 		a.pay.pending = a.pay.pending[1:]
