@@ -142,9 +142,12 @@ func (a *Addon) OAuthCallback(c echo.Context) error {
 func (a *Addon) bump(w http.ResponseWriter, r *http.Request, g *consent.Grant) error {
 	post, id := g.Data[dataPost], g.Data[dataPayment]
 	a.bumps.Begin(id, post, g.UserID)
-	t, err := a.client.Reorder(r.Context(), g.TokenSource, post, divar.Payment{ID: id, ExtraDetails: "bump " + post, MaxCostRials: a.maxRials, Wait: a.wait})
+	// A seller who closes the page does not stop a payment half-way: it
+	// runs to its outcome, bounded by the payment's wait.
+	ctx := context.WithoutCancel(r.Context())
+	t, err := a.client.Reorder(ctx, g.TokenSource, post, divar.Payment{ID: id, ExtraDetails: "bump " + post, MaxCostRials: a.maxRials, Wait: a.wait})
 	if err != nil {
-		a.logger.LogAttrs(r.Context(), slog.LevelWarn, "bump: the post was not bumped, or not yet known to be",
+		a.logger.LogAttrs(ctx, slog.LevelWarn, "bump: the post was not bumped, or not yet known to be",
 			slog.String("post", post), slog.String("payment_id", id), slog.String("error", err.Error()))
 	}
 	a.bumps.Paid(id, t, err)
