@@ -159,13 +159,16 @@ func (c *Cluster) Restart() {
 }
 
 // Sentinel is a Sentinel watching one master, both real redis-server
-// processes on loopback; the master persists every write.
+// processes on loopback; the master persists every write and can be
+// killed and restarted.
 type Sentinel struct {
 	// URL names the master through the Sentinel for REDIS_URL (and
-	// redis.ParseFailoverURL): redis://<sentinel>?master_name=<Master>.
+	// redis.ParseFailoverURL): redis://<sentinel>?master_name=<Name>.
 	URL string
-	// Master is the name the Sentinel knows the master by.
-	Master string
+	// Name is the name the Sentinel knows the master by.
+	Name string
+	// Master is the master, to kill and restart.
+	Master *Server
 }
 
 // StartSentinel starts a master and a Sentinel watching it for the test,
@@ -177,26 +180,28 @@ func StartSentinel(tb testing.TB) *Sentinel {
 		skipOrFail(tb, ErrNotInstalled)
 	}
 	ports := freePorts(tb, 2)
-	master, sentinel := "127.0.0.1:"+strconv.Itoa(ports[0]), "127.0.0.1:"+strconv.Itoa(ports[1])
 	dir := tb.TempDir()
-	stop, err := launch(dir, "tcp", master, "--bind", "127.0.0.1", "--port", strconv.Itoa(ports[0]), "--dir", dir,
-		"--appendonly", "yes", "--appendfsync", "always")
-	if err != nil {
+	m := &Server{tb: tb, dir: dir, network: "tcp", addr: "127.0.0.1:" + strconv.Itoa(ports[0]),
+		args: []string{"--bind", "127.0.0.1", "--port", strconv.Itoa(ports[0]), "--save", "", "--dir", dir,
+			"--appendonly", "yes", "--appendfsync", "always"}}
+	m.URL = "redis://" + m.addr
+	if err := m.start(); err != nil {
 		tb.Fatal(err)
 	}
-	tb.Cleanup(stop)
+	tb.Cleanup(m.Kill)
 	const name = "kenarkit"
 	conf := filepath.Join(dir, "sentinel.conf") // the Sentinel rewrites its configuration: a file of its own
-	if err := os.WriteFile(conf, []byte(fmt.Sprintf("bind 127.0.0.1\nport %d\nsentinel monitor %s 127.0.0.1 %d 1\n",
-		ports[1], name, ports[0])), 0o600); err != nil {
+	if err := os.WriteFile(conf, []byte(fmt.Sprintf("bind 127.0.0.1\nport %d\nsentinel monitor %s %s 1\n",
+		ports[1], name, strings.Replace(m.addr, ":", " ", 1))), 0o600); err != nil {
 		tb.Fatal(err)
 	}
-	stop, err = launch(dir, "tcp", sentinel, conf, "--sentinel")
+	sentinel := "127.0.0.1:" + strconv.Itoa(ports[1])
+	stop, err := launch(dir, "tcp", sentinel, conf, "--sentinel")
 	if err != nil {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(stop)
-	return &Sentinel{URL: "redis://" + sentinel + "?master_name=" + name, Master: name}
+	return &Sentinel{URL: "redis://" + sentinel + "?master_name=" + name, Name: name, Master: m}
 }
 
 // skipOrFail skips the test for err, or fails it when KENARKIT_REDIS=1.

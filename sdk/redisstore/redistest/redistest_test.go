@@ -128,8 +128,8 @@ func TestSentinelNamesItsMaster(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if opt.MasterName != s.Master {
-		t.Fatalf("MasterName = %q, want %q", opt.MasterName, s.Master)
+	if opt.MasterName != s.Name {
+		t.Fatalf("MasterName = %q, want %q", opt.MasterName, s.Name)
 	}
 	rdb := redis.NewFailoverClient(opt)
 	defer rdb.Close()
