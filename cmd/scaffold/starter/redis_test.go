@@ -172,9 +172,22 @@ func TestFollowsMovedFromTheOldKeys(t *testing.T) {
 }
 
 // The whole loop with every store in a real Redis, as several replicas
-// run it.
+// run it, with REDIS_URL naming one node, a Sentinel's master or a
+// cluster of three masters.
 func TestConsentLoopOnRedis(t *testing.T) {
-	redisURL := startRedis(t)
+	for _, tc := range []struct {
+		name string
+		url  func(t *testing.T) string
+	}{
+		{"one node", startRedis},
+		{"sentinel", func(t *testing.T) string { return redistest.StartSentinel(t).URL }},
+		{"cluster", func(t *testing.T) string { return redistest.StartCluster(t, 3).URL }},
+	} {
+		t.Run(tc.name, func(t *testing.T) { consentLoopOn(t, tc.url(t)) })
+	}
+}
+
+func consentLoopOn(t *testing.T, redisURL string) {
 	f := startLoop(t, func(c *config) { c.RedisURL = redisURL })
 	if done := f.consentFromLanding(t); done != "https://divar.ir/" {
 		t.Errorf("sent to %q", done)
