@@ -1,6 +1,9 @@
 // Package redistest starts a real redis-server for a test, as httptest
 // starts a real HTTP server: an add-on's tests of its Redis stores run
-// against Redis itself, not a fake.
+// against Redis itself, not a fake. [Start] starts one node,
+// [StartPersistent] one that can be killed and restarted with its data,
+// [StartCluster] a Redis Cluster of n masters and [StartSentinel] a master
+// behind a Sentinel, each giving the URL that REDIS_URL would take.
 package redistest
 
 import (
