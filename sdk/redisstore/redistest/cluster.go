@@ -158,50 +158,95 @@ func (c *Cluster) Restart() {
 	}
 }
 
-// Sentinel is a Sentinel watching one master, both real redis-server
-// processes on loopback; the master persists every write and can be
-// killed and restarted.
+// Sentinel is a Sentinel watching a master and its replica, all real
+// redis-server processes on loopback, each persisting every write; the
+// test can kill and restart the master, or fail over to the replica.
 type Sentinel struct {
 	// URL names the master through the Sentinel for REDIS_URL (and
 	// redis.ParseFailoverURL): redis://<sentinel>?master_name=<Name>.
 	URL string
 	// Name is the name the Sentinel knows the master by.
 	Name string
-	// Master is the master, to kill and restart.
-	Master *Server
+	// Master is the master, to kill and restart; Replica replicates it.
+	// [Sentinel.Failover] swaps them.
+	Master, Replica *Server
+
+	tb       testing.TB
+	sentinel string // the Sentinel's host:port
 }
 
-// StartSentinel starts a master and a Sentinel watching it for the test,
-// killed at its end. It is skipped or fails as [Start] is when
-// redis-server is missing.
+// StartSentinel starts a master, a replica of it and a Sentinel watching
+// them for the test, killed at its end. It is skipped or fails as [Start]
+// is when redis-server is missing.
 func StartSentinel(tb testing.TB) *Sentinel {
 	tb.Helper()
 	if _, err := exec.LookPath("redis-server"); err != nil {
 		skipOrFail(tb, ErrNotInstalled)
 	}
-	ports := freePorts(tb, 2)
-	dir := tb.TempDir()
-	m := &Server{tb: tb, dir: dir, network: "tcp", addr: "127.0.0.1:" + strconv.Itoa(ports[0]),
-		args: []string{"--bind", "127.0.0.1", "--port", strconv.Itoa(ports[0]), "--save", "", "--dir", dir,
-			"--appendonly", "yes", "--appendfsync", "always"}}
-	m.URL = "redis://" + m.addr
-	if err := m.start(); err != nil {
-		tb.Fatal(err)
+	ports := freePorts(tb, 3)
+	node := func(port int, args ...string) *Server {
+		dir := tb.TempDir()
+		s := &Server{tb: tb, dir: dir, network: "tcp", addr: "127.0.0.1:" + strconv.Itoa(port), URL: "redis://127.0.0.1:" + strconv.Itoa(port),
+			args: append([]string{"--bind", "127.0.0.1", "--port", strconv.Itoa(port), "--save", "", "--dir", dir,
+				"--appendonly", "yes", "--appendfsync", "always"}, args...)}
+		if err := s.start(); err != nil {
+			tb.Fatal(err)
+		}
+		tb.Cleanup(s.Kill)
+		return s
 	}
-	tb.Cleanup(m.Kill)
+	master := node(ports[0])
+	replica := node(ports[1], "--replicaof", "127.0.0.1", strconv.Itoa(ports[0]))
 	const name = "kenarkit"
+	dir := tb.TempDir()
 	conf := filepath.Join(dir, "sentinel.conf") // the Sentinel rewrites its configuration: a file of its own
-	if err := os.WriteFile(conf, []byte(fmt.Sprintf("bind 127.0.0.1\nport %d\nsentinel monitor %s %s 1\n",
-		ports[1], name, strings.Replace(m.addr, ":", " ", 1))), 0o600); err != nil {
+	if err := os.WriteFile(conf, []byte(fmt.Sprintf("bind 127.0.0.1\nport %d\nsentinel monitor %s 127.0.0.1 %d 1\n",
+		ports[2], name, ports[0])), 0o600); err != nil {
 		tb.Fatal(err)
 	}
-	sentinel := "127.0.0.1:" + strconv.Itoa(ports[1])
+	sentinel := "127.0.0.1:" + strconv.Itoa(ports[2])
 	stop, err := launch(dir, "tcp", sentinel, conf, "--sentinel")
 	if err != nil {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(stop)
-	return &Sentinel{URL: "redis://" + sentinel + "?master_name=" + name, Name: name, Master: m}
+	return &Sentinel{URL: "redis://" + sentinel + "?master_name=" + name, Name: name, Master: master, Replica: replica, tb: tb, sentinel: sentinel}
+}
+
+// Failover makes the Sentinel promote the replica, once it holds every
+// write the master acknowledged, and waits until the Sentinel names it
+// master; Master and Replica are then swapped.
+func (s *Sentinel) Failover() {
+	s.tb.Helper()
+	ctx := context.Background()
+	master := redis.NewClient(&redis.Options{Addr: s.Master.addr})
+	defer master.Close()
+	sentinel := redis.NewSentinelClient(&redis.Options{Addr: s.sentinel})
+	defer sentinel.Close()
+	if err := master.Wait(ctx, 1, 10*time.Second).Err(); err != nil {
+		s.tb.Fatalf("redistest: the replica did not catch up: %v", err)
+	}
+	for i := 0; ; i++ { // the Sentinel learns of the replica from the master's INFO
+		err := sentinel.Failover(ctx, s.Name).Err()
+		if err == nil {
+			break
+		}
+		if i == 1000 {
+			s.tb.Fatalf("redistest: SENTINEL FAILOVER: %v", err)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	for i := 0; ; i++ {
+		addr, err := sentinel.GetMasterAddrByName(ctx, s.Name).Result()
+		if err == nil && net.JoinHostPort(addr[0], addr[1]) == s.Replica.addr {
+			break
+		}
+		if i == 1000 {
+			s.tb.Fatalf("redistest: the Sentinel did not promote the replica in 10s: %v, %v", addr, err)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	s.Master, s.Replica = s.Replica, s.Master
 }
 
 // skipOrFail skips the test for err, or fails it when KENARKIT_REDIS=1.

@@ -121,7 +121,8 @@ func TestClusterSpreadsKeysAndKeepsThem(t *testing.T) {
 }
 
 // TestSentinelNamesItsMaster: through the Sentinel's URL, go-redis finds
-// the master and writes to it.
+// the master and writes to it; after a failover, it finds the promoted
+// replica, which holds what was written.
 func TestSentinelNamesItsMaster(t *testing.T) {
 	s := redistest.StartSentinel(t)
 	opt, err := redis.ParseFailoverURL(s.URL)
@@ -139,5 +140,16 @@ func TestSentinelNamesItsMaster(t *testing.T) {
 	}
 	if v, err := rdb.Get(ctx, "k").Result(); err != nil || v != "v" {
 		t.Fatalf("GET k = %q, %v", v, err)
+	}
+	old := s.Master
+	s.Failover()
+	if s.Master == old {
+		t.Fatal("Failover left the master in place")
+	}
+	if err := rdb.Set(ctx, "k2", "v2", 0).Err(); err != nil {
+		t.Fatalf("SET after the failover: %v", err)
+	}
+	if v, err := rdb.Get(ctx, "k").Result(); err != nil || v != "v" {
+		t.Fatalf("after the failover: GET k = %q, %v", v, err)
 	}
 }
