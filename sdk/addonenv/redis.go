@@ -196,6 +196,7 @@ const redisPingTimeout = 5 * time.Second
 //	level=INFO msg=redis in_use=true mode=cluster addrs=redis-1:6379,redis-2:6379 answered=true
 //	level=INFO msg=redis in_use=true mode=sentinel db=0 answered=true
 //	level=WARN msg=redis in_use=true addr=redis:6379 db=0 answered=false error="dial tcp …: connection refused"
+//	level=WARN msg=redis in_use=true addr=node-1:6379 db=0 answered=true warning="a node of a Redis Cluster, used as one Redis: …"
 //
 // rdb is [Env.Redis]'s client (nil without REDIS_URL). The line never
 // holds the URL nor the password, even when an error repeats it. A Redis
@@ -229,6 +230,11 @@ func LogRedis(ctx context.Context, logger *slog.Logger, rdb redis.UniversalClien
 	defer cancel()
 	err := rdb.Ping(pingCtx).Err()
 	if err == nil {
+		if c, ok := rdb.(*redis.Client); ok && clusterNode(pingCtx, c) {
+			logger.LogAttrs(ctx, slog.LevelWarn, "redis", append(attrs, slog.Bool("answered", true),
+				slog.String("warning", "a node of a Redis Cluster, used as one Redis: keys on its other nodes fail (MOVED); name two or more nodes in "+RedisURLVar+": redis://node-1:6379?addr=node-2:6379"))...)
+			return true
+		}
 		logger.LogAttrs(ctx, slog.LevelInfo, "redis", append(attrs, slog.Bool("answered", true))...)
 		return true
 	}
@@ -238,4 +244,11 @@ func LogRedis(ctx context.Context, logger *slog.Logger, rdb redis.UniversalClien
 	}
 	logger.LogAttrs(ctx, slog.LevelWarn, "redis", append(attrs, slog.Bool("answered", false), slog.String("error", msg))...)
 	return false
+}
+
+// clusterNode reports whether the one Redis that c names is a node of a
+// Redis Cluster, as REDIS_URL naming a single node of one would make it.
+func clusterNode(ctx context.Context, c *redis.Client) bool {
+	info, err := c.Info(ctx, "cluster").Result()
+	return err == nil && strings.Contains(info, "cluster_enabled:1")
 }

@@ -127,6 +127,9 @@ func TestLogRedis(t *testing.T) {
 			[]string{"level=INFO msg=redis in_use=true addr=" + sock + " db=0 answered=true"}},
 		{"a cluster answering", func(t *testing.T) redis.UniversalClient { return envRedis(t, redistest.StartCluster(t, 3).URL) }, true,
 			[]string{"level=INFO msg=redis in_use=true mode=cluster addrs=127.0.0.1:", ",127.0.0.1:", " answered=true"}},
+		{"one node of a cluster, named alone", func(t *testing.T) redis.UniversalClient {
+			return envRedis(t, "redis://"+redistest.StartCluster(t, 3).Addrs[0])
+		}, true, []string{"level=WARN msg=redis in_use=true addr=127.0.0.1:", "answered=true warning=\"a node of a Redis Cluster", "?addr=node-2:6379"}},
 		{"a Sentinel's master answering", func(t *testing.T) redis.UniversalClient { return envRedis(t, redistest.StartSentinel(t).URL) }, true,
 			[]string{"level=INFO msg=redis in_use=true mode=sentinel db=0 answered=true"}},
 		{"down", func(t *testing.T) redis.UniversalClient {
