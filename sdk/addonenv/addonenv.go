@@ -180,8 +180,10 @@ func Load(getenv func(string) string) (Env, error) {
 	env.AppSlug = strings.TrimSpace(getenv(AppSlugVar))
 	env.OAuthSecret = strings.TrimSpace(getenv(OAuthSecretVar))
 	env.RedisURL = strings.TrimSpace(getenv(RedisURLVar))
-	if _, err := env.Redis(); err != nil {
+	if rdb, err := env.Redis(); err != nil {
 		return Env{}, err
+	} else if rdb != nil {
+		rdb.Close() // only checked here: with min_idle_conns it would dial
 	}
 	if d := strings.TrimSpace(getenv(DrainDelayVar)); d != "" {
 		var err error
