@@ -217,7 +217,7 @@ func removeCreated(top string) {
 var nameSpots = map[string]string{
 	"main.go":       "// Command starter is",
 	"README.md":     "# starter\n",
-	"landing.html":  "<title>starter</title>",
+	"landing.html":  "{{define \"title\"}}starter{{end}}",
 	".gitignore":    "/starter\n",
 	".dockerignore": "/starter\n",
 	"compose.yaml":  "name: starter\n", // the Compose project's name: lowercase

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/pem"
+	"github.com/kenarkit/kenarkit/sdk/server"
 	"io"
 	"log"
 	"log/slog"
@@ -39,12 +40,11 @@ func (echoAddon) Events(ctx context.Context, req gen.EventsRequestObject) (gen.E
 
 // echoServer is echoAddon behind kenarkit's server, with triggerKey.
 func echoServer(t *testing.T) http.Handler {
-	e, err := sdk.NewServer(sdk.ServerConfig{Spec: gen.GetSpec, Keys: []string{triggerKey},
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	e, err := server.New(server.Config{Spec: gen.GetSpec, Keys: []string{triggerKey},
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}, gen.RegisterHandlersWithBaseURL, gen.NewStrictHandler(echoAddon{}, nil))
 	if err != nil {
 		t.Fatal(err)
 	}
-	gen.RegisterHandlers(e, gen.NewStrictHandler(echoAddon{}, nil))
 	return e
 }
 

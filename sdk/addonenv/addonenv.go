@@ -8,8 +8,8 @@
 //	rdb, err := env.Redis()            // nil without REDIS_URL
 //	addonenv.LogRedis(ctx, logger, rdb) // in use or not, answered or why not
 //	ln, err := env.Listen()            // fills env.PublicURL when PUBLIC_URL is unset
-//	e, err := sdk.NewServer(sdk.ServerConfig{Spec: gen.GetSpec, Keys: env.Keys, Logger: logger})
-//	err = env.Serve(ctx, ln, e, logger)
+//	s, err := server.New(env.ServerConfig(gen.GetSpec, logger), gen.RegisterHandlersWithBaseURL, gen.NewStrictHandler(addon, nil))
+//	err = env.Serve(ctx, ln, s, logger)
 //
 // Besides the callbacks' settings it reads those of the calls an add-on
 // makes to Divar (the API key and URL, the OAuth client), of the Redis the
@@ -26,14 +26,15 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
-	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
 	"syscall"
 	"time"
 
-	"github.com/kenarkit/kenarkit/sdk"
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/kenarkit/kenarkit/sdk/divar"
+	"github.com/kenarkit/kenarkit/sdk/server"
 )
 
 // The variables [Load] reads.
@@ -48,10 +49,10 @@ const (
 	PublicURLVar = "PUBLIC_URL"
 
 	// APIKeyVar is the app's API key from the Kenar panel, for the calls
-	// the add-on makes to Divar (sdk.Client). Optional: without it the
+	// the add-on makes to Divar (divar.Client). Optional: without it the
 	// add-on answers callbacks and cannot send.
 	APIKeyVar = "KENAR_API_KEY"
-	// APIURLVar is Divar's API; [sdk.DefaultBaseURL] when unset.
+	// APIURLVar is Divar's API; [divar.DefaultBaseURL] when unset.
 	APIURLVar = "KENAR_API_URL"
 	// AppSlugVar is the app's slug in the Kenar panel: the OAuth client id.
 	AppSlugVar = "KENAR_APP_SLUG"
@@ -79,13 +80,6 @@ const DefaultPort = "8080"
 // DefaultOAuthURL is Divar's OAuth server (kenar-docs docs/oauth/ReadMe.md).
 const DefaultOAuthURL = "https://oauth.divar.ir"
 
-// The paths of Divar's callbacks, as kenarkit's spec declares them.
-const (
-	OpenServerLinkPath = "/divar/open-server-link"
-	DynamicActionPath  = "/divar/dynamic-action"
-	EventsPath         = "/divar/events"
-)
-
 // Env is an add-on's configuration from the environment.
 type Env struct {
 	Keys      []string // the identification keys, never empty after Load
@@ -93,7 +87,7 @@ type Env struct {
 	PublicURL string   // no trailing slash; "" until Listen fills it
 
 	APIKey string // the app's API key; "": the add-on cannot call Divar
-	APIURL string // Divar's API, no trailing slash; sdk.DefaultBaseURL after Load
+	APIURL string // Divar's API, no trailing slash; divar.DefaultBaseURL after Load
 
 	AppSlug     string // the OAuth client id; "": no consent
 	OAuthSecret string // the OAuth client secret; "": no consent
@@ -144,7 +138,7 @@ var (
 // value.
 func Load(getenv func(string) string) (Env, error) {
 	raw := getenv(KeyVar)
-	env := Env{Keys: sdk.SplitKeys(raw), Port: getenv(PortVar)}
+	env := Env{Keys: server.SplitKeys(raw), Port: getenv(PortVar)}
 	if len(env.Keys) == 0 {
 		cause := ErrNoKey
 		if strings.TrimSpace(raw) != "" {
@@ -163,7 +157,7 @@ func Load(getenv func(string) string) (Env, error) {
 		dst                *string
 	}{
 		{PublicURLVar, "", "https://addon.example.com", &env.PublicURL},
-		{APIURLVar, sdk.DefaultBaseURL, sdk.DefaultBaseURL, &env.APIURL},
+		{APIURLVar, divar.DefaultBaseURL, divar.DefaultBaseURL, &env.APIURL},
 		{OAuthURLVar, DefaultOAuthURL, DefaultOAuthURL, &env.OAuthURL},
 	} {
 		*v.dst = strings.TrimRight(strings.TrimSpace(getenv(v.name)), "/")
@@ -211,21 +205,27 @@ func (env *Env) Listen() (net.Listener, error) {
 	return ln, nil
 }
 
+// ServerConfig returns the configuration of the add-on's [server.New]:
+// spec, the identification keys, the drain delay and logger.
+func (env Env) ServerConfig(spec func() (*openapi3.T, error), logger *slog.Logger) server.Config {
+	return server.Config{Spec: spec, Keys: env.Keys, DrainDelay: env.DrainDelay, Logger: logger}
+}
+
 // Serve logs where the add-on serves and the URL of each of Divar's
-// callbacks under env.PublicURL, serves h on ln with [sdk.ServeWithConfig]
-// until ctx is done and env.DrainDelay more (serve [sdk.Ready] with the
-// same ctx, so that the load balancer sees the drain), and logs the
-// shutdown. attrs are added to the serving line (a landing page's URL,
-// say).
-func (env Env) Serve(ctx context.Context, ln net.Listener, h http.Handler, logger *slog.Logger, attrs ...slog.Attr) error {
+// callbacks under env.PublicURL, serves s on ln ([server.Server.Serve])
+// until ctx is done and its drain delay more (see [Env.ServerConfig];
+// serve [server.Ready] with the same ctx, so that the load balancer sees
+// the drain), and logs the shutdown. attrs are added to the serving line
+// (a landing page's URL, say).
+func (env Env) Serve(ctx context.Context, ln net.Listener, s *server.Server, logger *slog.Logger, attrs ...slog.Attr) error {
 	logger.LogAttrs(ctx, slog.LevelInfo, "serving", append([]slog.Attr{
 		slog.String("addr", ln.Addr().String()),
 		slog.String("public_url", env.PublicURL),
-		slog.String("init_callback", env.PublicURL+OpenServerLinkPath),
-		slog.String("dynamic_action", env.PublicURL+DynamicActionPath),
-		slog.String("events", env.PublicURL+EventsPath),
+		slog.String("init_callback", env.PublicURL+server.OpenServerLinkPath),
+		slog.String("dynamic_action", env.PublicURL+server.DynamicActionPath),
+		slog.String("events", env.PublicURL+server.EventsPath),
 	}, attrs...)...)
-	err := sdk.ServeWithConfig(ctx, ln, h, sdk.ServeConfig{DrainDelay: env.DrainDelay, Logger: logger})
+	err := s.Serve(ctx, ln)
 	if err != nil {
 		return err
 	}

@@ -3,6 +3,7 @@ package redisstore_test
 import (
 	"context"
 	"errors"
+	"github.com/kenarkit/kenarkit/sdk/server"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -144,12 +145,11 @@ func TestConcurrentDuplicatesAcrossReplicas(t *testing.T) {
 	}
 	var urls []string
 	for range 2 {
-		e, err := sdk.NewServer(sdk.ServerConfig{Spec: gen.GetSpec, Keys: []string{"k"}})
+		mux := &sdk.EventMux{NewMessage: handle, Dedupe: redisstore.NewDeduper(rdb, redisstore.Config{})}
+		e, err := server.New(server.Config{Spec: gen.GetSpec, Keys: []string{"k"}}, gen.RegisterHandlersWithBaseURL, gen.NewStrictHandler(&replica{mux: mux}, nil))
 		if err != nil {
 			t.Fatal(err)
 		}
-		mux := &sdk.EventMux{NewMessage: handle, Dedupe: redisstore.NewDeduper(rdb, redisstore.Config{})}
-		gen.RegisterHandlers(e, gen.NewStrictHandler(&replica{mux: mux}, nil))
 		srv := httptest.NewServer(e)
 		t.Cleanup(srv.Close)
 		urls = append(urls, srv.URL)

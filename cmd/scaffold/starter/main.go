@@ -61,9 +61,9 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/kenarkit/kenarkit/sdk"
 	"github.com/kenarkit/kenarkit/sdk/addonenv"
 	"github.com/kenarkit/kenarkit/sdk/seal"
+	"github.com/kenarkit/kenarkit/sdk/server"
 	"github.com/kenarkit/kenarkit/sdk/tokens"
 
 	"github.com/kenarkit/kenarkit/cmd/scaffold/starter/gen"
@@ -169,20 +169,20 @@ func loadConfig(getenv func(string) string) (config, error) {
 // redirect; health and readiness (503 once ctx is done, or while the
 // session keys open none of the stored tokens). Close the Addon
 // once the server has stopped.
-func newServer(ctx context.Context, cfg config, logger *slog.Logger) (*echo.Echo, *Addon, error) {
-	e, err := sdk.NewServer(sdk.ServerConfig{Spec: gen.GetSpec, Keys: cfg.Keys, Logger: logger})
-	if err != nil {
-		return nil, nil, err
-	}
+func newServer(ctx context.Context, cfg config, logger *slog.Logger) (*server.Server, *Addon, error) {
 	addon, err := NewAddon(cfg, logger)
 	if err != nil {
 		return nil, nil, err
 	}
-	gen.RegisterHandlers(e, gen.NewStrictHandler(addon, nil))
+	e, err := server.New(cfg.ServerConfig(gen.GetSpec, logger), gen.RegisterHandlersWithBaseURL, gen.NewStrictHandler(addon, nil))
+	if err != nil {
+		addon.Close()
+		return nil, nil, err
+	}
 	e.GET(landingPath, addon.Landing)
 	e.GET(startPath, addon.Start)
 	e.GET(callbackPath, addon.OAuthCallback)
 	e.GET("/healthz", func(c echo.Context) error { return c.String(http.StatusOK, "ok") })
-	e.GET("/readyz", addon.ready(sdk.Ready(ctx)))
+	e.GET("/readyz", addon.ready(server.Ready(ctx)))
 	return e, addon, nil
 }

@@ -1,4 +1,4 @@
-package sdk
+package server
 
 import (
 	"errors"
@@ -6,40 +6,41 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"runtime"
 	"strings"
 	"sync"
 	"time"
-	"weak"
 
 	"github.com/kenarkit/kenarkit/internal/validate"
+	"github.com/kenarkit/kenarkit/sdk"
 
 	"github.com/labstack/echo/v4"
 )
 
-// guard is the one middleware through which every request to a [NewServer]
-// passes: it finds the request's operation once, then runs the IP check,
-// the key check, validation and the handler's budget for it. A request
-// whose route is one of the spec's operations mounted where the guard does
-// not look for it is refused (fail closed), never passed through.
+// guard is the one middleware through which every request to a [Server]
+// passes: it finds the request's operation once, by the route [New]
+// registered it at, then runs the IP check, the key check, validation and
+// the handler's budget for it, and hands the handler the validated body. A
+// request whose route is one of the spec's operations registered elsewhere
+// by hand is refused (fail closed), never passed through.
 type guard struct {
-	v       *validate.Validator
-	keys    keySet
-	ip      *ipCheck
-	ipSkip  func(echo.Context) bool
-	base    string // ServerConfig.BasePath
-	budget  time.Duration
-	events  time.Duration
-	logger  *slog.Logger
-	mounts  sync.Map // "METHOD route" → error: nil, or why the route is refused
-	specOps []specRoute
-	problem *Problem // answered for a misrouted operation
+	v        *validate.Validator
+	keys     keySet
+	ip       *ipCheck
+	ipSkip   func(echo.Context) bool
+	base     string                         // Config.BasePath
+	ops      map[string]*validate.Operation // "METHOD route" → the operation New registered there
+	handlers map[string]string              // the name echo gives each handler New registered → "METHOD path" of its operation
+	budget   time.Duration
+	events   time.Duration
+	logger   *slog.Logger
+	mounts   sync.Map // "METHOD route" → error: nil, or why the route is refused
+	specOps  []specRoute
+	problem  *sdk.Problem // answered for a misrouted operation
 }
 
 // specRoute is one operation of the spec as the generated code registers it.
 type specRoute struct {
 	method, path string // path in echo's form, without the base path
-	handler      string // the generated wrapper's method: ".(*ServerInterfaceWrapper).OpenServerLink-fm"
 	id           string // operationId
 }
 
@@ -54,7 +55,7 @@ func (g *guard) middleware(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		req := c.Request()
 		if g.ip != nil && !(g.ipSkip != nil && g.ipSkip(c)) && !g.ip.allows(req) {
-			return NewProblem(http.StatusForbidden, "requests are accepted from Divar's addresses only")
+			return sdk.NewProblem(http.StatusForbidden, "requests are accepted from Divar's addresses only")
 		}
 		if op.Secured() {
 			if err := checkRequestKey(g.keys, req); err != nil {
@@ -79,14 +80,15 @@ func (g *guard) middleware(next echo.HandlerFunc) echo.HandlerFunc {
 				slog.String("route", c.Path()),
 				slog.String("mismatch", err.Error()))
 		}
+		bc := &boundContext{Context: c, body: body, logger: g.logger}
 		budget := g.budget
 		if op.Webhook() {
 			budget = g.events
 		}
 		if budget <= 0 {
-			return next(c)
+			return next(bc)
 		}
-		return runWithin(c, start.Add(budget), budget, g.logger, next)
+		return runWithin(bc, start.Add(budget), budget, g.logger, next)
 	}
 }
 
@@ -128,16 +130,10 @@ func refuseBody(c echo.Context, refusal error) error {
 	return nil
 }
 
-// lookup returns the spec's operation for the request's route, if any.
+// lookup returns the spec's operation registered at the request's route,
+// if any.
 func (g *guard) lookup(c echo.Context) *validate.Operation {
-	path := c.Path()
-	if g.base != "" {
-		if !strings.HasPrefix(path, g.base) {
-			return nil
-		}
-		path = path[len(g.base):]
-	}
-	return g.v.Lookup(c.Request().Method, path)
+	return g.ops[c.Request().Method+" "+c.Path()]
 }
 
 // mounted returns an error when the request's route, which is not where the
@@ -166,6 +162,31 @@ func (g *guard) mounted(c echo.Context) error {
 	return g.problem
 }
 
+// checkRoute says whether a route that is not one [New] registered is one
+// of the spec's operations all the same: its handler is one New registered
+// (name is the handler's name as echo reports it for the route), or its
+// path ends with an operation's, for the same method (the generated
+// handlers registered by hand, under another prefix).
+func (g *guard) checkRoute(method, path, name string) error {
+	if _, ok := g.ops[method+" "+path]; ok {
+		return nil
+	}
+	for _, op := range g.specOps {
+		prefix, byPath := strings.CutSuffix(path, op.path)
+		byPath = byPath && method == op.method
+		if !byPath && (name == "" || g.handlers[name] != op.method+" "+op.path) {
+			continue
+		}
+		if byPath {
+			return fmt.Errorf("%w: %s %s is the spec's operation %q registered under %q by hand; the server checks it only where New registers it, at %s%s",
+				ErrUncheckedRoute, method, path, op.id, prefix, g.base, op.path)
+		}
+		return fmt.Errorf("%w: %s %s is served by the spec's operation %q, which the server checks only at %s %s%s",
+			ErrUncheckedRoute, method, path, op.id, op.method, g.base, op.path)
+	}
+	return nil
+}
+
 func routeName(e *echo.Echo, method, path string) string {
 	if e == nil {
 		return ""
@@ -176,34 +197,6 @@ func routeName(e *echo.Echo, method, path string) string {
 		}
 	}
 	return ""
-}
-
-// checkRoute says whether a route that is not where the spec's operations
-// are served (BasePath + the spec's path) is one of them: its handler is a
-// generated operation wrapper, or its path ends with an operation's path.
-func (g *guard) checkRoute(method, path, name string) error {
-	if strings.HasPrefix(path, g.base) && g.v.Lookup(method, path[len(g.base):]) != nil {
-		return nil
-	}
-	for _, op := range g.specOps {
-		byName := name != "" && strings.HasSuffix(name, op.handler)
-		byPath := method == op.method && strings.HasSuffix(path, op.path)
-		if !byName && !byPath {
-			continue
-		}
-		want := g.base + op.path
-		base := "ServerConfig.BasePath is empty"
-		if g.base != "" {
-			base = fmt.Sprintf("ServerConfig.BasePath is %q", g.base)
-		}
-		if prefix, ok := strings.CutSuffix(path, op.path); ok && method == op.method {
-			return fmt.Errorf("%w: %s %s is the spec's operation %q mounted under %q, but %s, so the server would serve it unchecked: set ServerConfig.BasePath to %q (or register it at %s)",
-				ErrUncheckedRoute, method, path, op.id, prefix, base, prefix, want)
-		}
-		return fmt.Errorf("%w: %s %s is served by the spec's operation %q, which the server checks only at %s %s",
-			ErrUncheckedRoute, method, path, op.id, op.method, want)
-	}
-	return nil
 }
 
 // checkRoutes checks every route of e.
@@ -217,34 +210,7 @@ func (g *guard) checkRoutes(e *echo.Echo) error {
 	return errors.Join(errs...)
 }
 
-// ErrUncheckedRoute: a spec operation's handler is registered at a route
-// where the server does not check the key or validate the request (under a
-// prefix other than [ServerConfig.BasePath], or at another path). [Serve]
-// and [CheckRoutes] return it; a request to such a route is answered 500.
-var ErrUncheckedRoute = errors.New("sdk: a spec operation is routed where the server does not check it")
-
-// guards finds the guard of a server made by NewServer, for CheckRoutes.
-var guards sync.Map // weak.Pointer[echo.Echo] → *guard
-
-func registerGuard(e *echo.Echo, g *guard) {
-	k := weak.Make(e)
-	guards.Store(k, g)
-	runtime.AddCleanup(e, func(k weak.Pointer[echo.Echo]) { guards.Delete(k) }, k)
-}
-
-// CheckRoutes returns an error wrapping [ErrUncheckedRoute] for each of the
-// spec's operations that is registered on h where the server built by
-// [NewServer] does not check it. [Serve] calls it before it accepts a
-// connection; call it yourself when serving h otherwise. It returns nil for
-// a handler that [NewServer] did not build.
-func CheckRoutes(h http.Handler) error {
-	e, ok := h.(*echo.Echo)
-	if !ok {
-		return nil
-	}
-	g, ok := guards.Load(weak.Make(e))
-	if !ok {
-		return nil
-	}
-	return g.(*guard).checkRoutes(e)
-}
+// ErrUncheckedRoute: a spec operation's handler is registered by hand at a
+// route where the server does not check the key or validate the request.
+// [Server.Serve] returns it; a request to such a route is answered 500.
+var ErrUncheckedRoute = errors.New("server: a spec operation is routed where the server does not check it")

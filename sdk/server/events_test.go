@@ -1,4 +1,4 @@
-package sdk_test
+package server_test
 
 import (
 	"context"
@@ -9,6 +9,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/kenarkit/kenarkit/sdk/server"
 
 	"github.com/kenarkit/kenarkit/gen"
 	"github.com/kenarkit/kenarkit/sdk"
@@ -27,11 +29,10 @@ func (a *muxAddon) Events(ctx context.Context, req gen.EventsRequestObject) (gen
 
 func newMuxServer(t testing.TB, mux *sdk.EventMux) http.Handler {
 	t.Helper()
-	e, err := sdk.NewServer(sdk.ServerConfig{Spec: gen.GetSpec, Keys: []string{testKey}, Logger: discardLogger()})
+	e, err := server.New(server.Config{Spec: gen.GetSpec, Keys: []string{testKey}, Logger: discardLogger()}, gen.RegisterHandlersWithBaseURL, gen.NewStrictHandler(&muxAddon{mux: mux}, nil))
 	if err != nil {
 		t.Fatal(err)
 	}
-	gen.RegisterHandlers(e, gen.NewStrictHandler(&muxAddon{mux: mux}, nil))
 	return e
 }
 

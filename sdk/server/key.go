@@ -1,4 +1,4 @@
-package sdk
+package server
 
 import (
 	"crypto/sha256"
@@ -7,18 +7,19 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/kenarkit/kenarkit/sdk"
 	"github.com/labstack/echo/v4"
 )
 
 // The errors of the identification key. Compare with errors.Is.
 var (
 	// ErrNoKey: a request carries no identification key in Authorization.
-	ErrNoKey = errors.New("sdk: no identification key in the Authorization header")
+	ErrNoKey = errors.New("server: no identification key in the Authorization header")
 	// ErrWrongKey: a request's identification key is not one of the add-on's.
-	ErrWrongKey = errors.New("sdk: the identification key is not one of the add-on's keys")
+	ErrWrongKey = errors.New("server: the identification key is not one of the add-on's keys")
 	// ErrNoKeys: a server or middleware was configured with no identification
 	// key, or an empty one. It refuses to start rather than accept anyone.
-	ErrNoKeys = errors.New("sdk: no identification key configured (set the add-on's key from the Kenar panel)")
+	ErrNoKeys = errors.New("server: no identification key configured (set the add-on's key from the Kenar panel)")
 )
 
 // WWWAuthenticate is the challenge sent with every 401 answer. Divar sends
@@ -70,7 +71,7 @@ func (s keySet) check(authorization string) error {
 // SplitKeys splits a comma-separated list of identification keys, as kept
 // in one environment variable, trimming spaces and dropping empty items:
 //
-//	keys := sdk.SplitKeys(os.Getenv("KENAR_IDENTIFICATION_KEY"))
+//	keys := server.SplitKeys(os.Getenv("KENAR_IDENTIFICATION_KEY"))
 func SplitKeys(list string) []string {
 	var keys []string
 	for k := range strings.SplitSeq(list, ",") {
@@ -112,5 +113,5 @@ func unauthorized(c echo.Context, err error) error {
 	if err == ErrWrongKey {
 		detail = "the identification key in the Authorization header is not accepted"
 	}
-	return NewProblem(http.StatusUnauthorized, detail)
+	return sdk.NewProblem(http.StatusUnauthorized, detail)
 }

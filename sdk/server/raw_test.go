@@ -1,4 +1,4 @@
-package sdk_test
+package server_test
 
 import (
 	"strings"

@@ -1,11 +1,11 @@
-package sdk_test
+package server_test
 
 import (
 	"net/http"
 	"testing"
 
 	"github.com/kenarkit/kenarkit/gen"
-	"github.com/kenarkit/kenarkit/sdk"
+	"github.com/kenarkit/kenarkit/sdk/server"
 	"github.com/labstack/echo/v4"
 )
 
@@ -36,12 +36,11 @@ func TestIPAllowlist(t *testing.T) {
 		{"untrusted peer claims a proxy chain", []string{"10.0.0.0/8"}, "203.0.113.9:1", []string{"78.111.6.41"}, 403},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			e, err := sdk.NewServer(sdk.ServerConfig{Spec: gen.GetSpec, Keys: []string{testKey}, Logger: discardLogger(),
-				IPAllowlist: &sdk.IPAllowlistConfig{TrustedProxies: tc.proxies}})
+			e, err := server.New(server.Config{Spec: gen.GetSpec, Keys: []string{testKey}, Logger: discardLogger(),
+				IPAllowlist: &server.IPAllowlistConfig{TrustedProxies: tc.proxies}}, gen.RegisterHandlersWithBaseURL, gen.NewStrictHandler(&addon{}, nil))
 			if err != nil {
 				t.Fatal(err)
 			}
-			gen.RegisterHandlers(e, gen.NewStrictHandler(&addon{}, nil))
 			e.GET("/healthz", func(c echo.Context) error { return c.NoContent(http.StatusNoContent) })
 			r := divarRequest("/divar/dynamic-action", seedDynamicAction)
 			r.RemoteAddr = tc.remote
@@ -62,12 +61,12 @@ func TestIPAllowlist(t *testing.T) {
 			}
 		})
 	}
-	if _, err := sdk.NewServer(sdk.ServerConfig{Spec: gen.GetSpec, Keys: []string{"k"},
-		IPAllowlist: &sdk.IPAllowlistConfig{Allowed: []string{"not-an-ip"}}}); err == nil {
+	if _, err := server.New(server.Config{Spec: gen.GetSpec, Keys: []string{"k"},
+		IPAllowlist: &server.IPAllowlistConfig{Allowed: []string{"not-an-ip"}}}, gen.RegisterHandlersWithBaseURL, gen.NewStrictHandler(&addon{}, nil)); err == nil {
 		t.Error("a bad address was accepted")
 	}
-	if _, err := sdk.NewServer(sdk.ServerConfig{Spec: gen.GetSpec, Keys: []string{"k"},
-		IPAllowlist: &sdk.IPAllowlistConfig{TrustedProxies: []string{"10.0.0.0/33"}}}); err == nil {
+	if _, err := server.New(server.Config{Spec: gen.GetSpec, Keys: []string{"k"},
+		IPAllowlist: &server.IPAllowlistConfig{TrustedProxies: []string{"10.0.0.0/33"}}}, gen.RegisterHandlersWithBaseURL, gen.NewStrictHandler(&addon{}, nil)); err == nil {
 		t.Error("a bad proxy was accepted")
 	}
 }
@@ -75,12 +74,11 @@ func TestIPAllowlist(t *testing.T) {
 // A Skipper limits the allowlist to the events, whose addresses Divar
 // documents; the callbacks then come from anywhere.
 func TestIPAllowlistOnlyForEvents(t *testing.T) {
-	e, err := sdk.NewServer(sdk.ServerConfig{Spec: gen.GetSpec, Keys: []string{testKey}, Logger: discardLogger(),
-		IPAllowlist: &sdk.IPAllowlistConfig{Skipper: func(c echo.Context) bool { return c.Path() != "/divar/events" }}})
+	e, err := server.New(server.Config{Spec: gen.GetSpec, Keys: []string{testKey}, Logger: discardLogger(),
+		IPAllowlist: &server.IPAllowlistConfig{Skipper: func(c echo.Context) bool { return c.Path() != "/divar/events" }}}, gen.RegisterHandlersWithBaseURL, gen.NewStrictHandler(&addon{}, nil))
 	if err != nil {
 		t.Fatal(err)
 	}
-	gen.RegisterHandlers(e, gen.NewStrictHandler(&addon{}, nil))
 	for _, tc := range []struct {
 		name, path, body, remote string
 		want                     int

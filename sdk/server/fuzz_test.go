@@ -1,4 +1,4 @@
-package sdk_test
+package server_test
 
 import (
 	"context"
@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/kenarkit/kenarkit/sdk/server"
 
 	"github.com/go-json-experiment/json"
 	"github.com/kenarkit/kenarkit/gen"
@@ -66,12 +68,11 @@ func FuzzRequest(f *testing.F) {
 			f.Add(uint8(op), seed)
 		}
 	}
-	e, err := sdk.NewServer(sdk.ServerConfig{Spec: gen.GetSpec, Keys: []string{testKey}, Logger: discardLogger()})
+	addon := &limitsAddon{} // the fuzz function runs one input at a time
+	e, err := server.New(server.Config{Spec: gen.GetSpec, Keys: []string{testKey}, Logger: discardLogger()}, gen.RegisterHandlersWithBaseURL, gen.NewStrictHandler(addon, nil))
 	if err != nil {
 		f.Fatal(err)
 	}
-	addon := &limitsAddon{} // the fuzz function runs one input at a time
-	gen.RegisterHandlers(e, gen.NewStrictHandler(addon, nil))
 	paths := []string{"/divar/open-server-link", "/divar/dynamic-action", "/divar/events"}
 	f.Fuzz(func(t *testing.T, op uint8, body string) {
 		addon.t = t

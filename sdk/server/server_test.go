@@ -1,10 +1,11 @@
-package sdk_test
+package server_test
 
 import (
 	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
+	"github.com/kenarkit/kenarkit/sdk/divartest"
 	"io"
 	"log/slog"
 	"net"
@@ -19,6 +20,7 @@ import (
 
 	"github.com/kenarkit/kenarkit/gen"
 	"github.com/kenarkit/kenarkit/sdk"
+	"github.com/kenarkit/kenarkit/sdk/server"
 	"github.com/labstack/echo/v4"
 )
 
@@ -95,7 +97,7 @@ func (a *addon) Events(ctx context.Context, req gen.EventsRequestObject) (gen.Ev
 }
 
 // newServer returns the sdk server for a, with its log written to logs.
-func newServer(t testing.TB, a *addon, logs io.Writer, keys ...string) *echo.Echo {
+func newServer(t testing.TB, a *addon, logs io.Writer, keys ...string) *server.Server {
 	t.Helper()
 	if len(keys) == 0 {
 		keys = []string{testKey}
@@ -103,15 +105,14 @@ func newServer(t testing.TB, a *addon, logs io.Writer, keys ...string) *echo.Ech
 	if logs == nil {
 		logs = io.Discard
 	}
-	e, err := sdk.NewServer(sdk.ServerConfig{
+	e, err := server.New(server.Config{
 		Spec:   gen.GetSpec,
 		Keys:   keys,
 		Logger: slog.New(slog.NewTextHandler(logs, nil)),
-	})
+	}, gen.RegisterHandlersWithBaseURL, gen.NewStrictHandler(a, nil))
 	if err != nil {
 		t.Fatal(err)
 	}
-	gen.RegisterHandlers(e, gen.NewStrictHandler(a, nil))
 	e.GET("/healthz", func(c echo.Context) error { return c.String(http.StatusOK, "ok") })
 	return e
 }
@@ -229,7 +230,7 @@ func TestKeyCheck(t *testing.T) {
 			if tc.want != http.StatusUnauthorized {
 				return
 			}
-			if got := w.Header().Get("WWW-Authenticate"); got != sdk.WWWAuthenticate {
+			if got := w.Header().Get("WWW-Authenticate"); got != server.WWWAuthenticate {
 				t.Errorf("WWW-Authenticate = %q", got)
 			}
 			decodeProblem(t, w)
@@ -273,13 +274,13 @@ func TestCheckKey(t *testing.T) {
 	}{
 		{"match", "k1", []string{"k1"}, nil},
 		{"match the second", "k2", []string{"k1", "k2"}, nil},
-		{"none sent", "", []string{"k1"}, sdk.ErrNoKey},
-		{"wrong", "k3", []string{"k1", "k2"}, sdk.ErrWrongKey},
-		{"case matters", "K1", []string{"k1"}, sdk.ErrWrongKey},
-		{"no keys configured", "k1", nil, sdk.ErrWrongKey},
+		{"none sent", "", []string{"k1"}, server.ErrNoKey},
+		{"wrong", "k3", []string{"k1", "k2"}, server.ErrWrongKey},
+		{"case matters", "K1", []string{"k1"}, server.ErrWrongKey},
+		{"no keys configured", "k1", nil, server.ErrWrongKey},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			if err := sdk.CheckKey(tc.auth, tc.keys...); !errors.Is(err, tc.want) {
+			if err := server.CheckKey(tc.auth, tc.keys...); !errors.Is(err, tc.want) {
 				t.Errorf("CheckKey = %v, want %v", err, tc.want)
 			}
 		})
@@ -288,22 +289,22 @@ func TestCheckKey(t *testing.T) {
 
 func TestNoKeyRefusesToBuild(t *testing.T) {
 	for _, keys := range [][]string{nil, {}, {""}, {"k", "  "}} {
-		_, err := sdk.NewServer(sdk.ServerConfig{Spec: gen.GetSpec, Keys: keys})
-		if !errors.Is(err, sdk.ErrNoKeys) {
-			t.Errorf("NewServer(keys %q) = %v, want ErrNoKeys", keys, err)
+		_, err := server.New(server.Config{Spec: gen.GetSpec, Keys: keys}, gen.RegisterHandlersWithBaseURL, gen.NewStrictHandler(&addon{}, nil))
+		if !errors.Is(err, server.ErrNoKeys) {
+			t.Errorf("New(keys %q) = %v, want ErrNoKeys", keys, err)
 		}
 	}
-	if _, err := sdk.NewServer(sdk.ServerConfig{Keys: []string{"k"}}); err == nil {
-		t.Error("NewServer without a spec was accepted")
+	if _, err := server.New(server.Config{Keys: []string{"k"}}, gen.RegisterHandlersWithBaseURL, gen.NewStrictHandler(&addon{}, nil)); err == nil {
+		t.Error("New without a spec was accepted")
 	}
 }
 
 func TestSplitKeys(t *testing.T) {
-	got := sdk.SplitKeys(" a, b ,,c ,")
+	got := server.SplitKeys(" a, b ,,c ,")
 	if strings.Join(got, "|") != "a|b|c" {
 		t.Errorf("SplitKeys = %q", got)
 	}
-	if sdk.SplitKeys("") != nil {
+	if server.SplitKeys("") != nil {
 		t.Error("SplitKeys(\"\") is not empty")
 	}
 }
@@ -457,7 +458,7 @@ func TestExactNameBinding(t *testing.T) {
 }
 
 func TestBodyLimit(t *testing.T) {
-	big := `{"extra_data":{"a":"` + strings.Repeat("x", sdk.DefaultBodyLimit) + `"}}`
+	big := `{"extra_data":{"a":"` + strings.Repeat("x", server.DefaultBodyLimit) + `"}}`
 	for _, tc := range []struct {
 		name    string
 		chunked bool
@@ -572,7 +573,7 @@ func TestGracefulShutdown(t *testing.T) {
 				defer stop()
 			}
 			served := make(chan error, 1)
-			go func() { served <- sdk.Serve(ctx, ln, newServer(t, a, nil)) }()
+			go func() { served <- newServer(t, a, nil).Serve(ctx, ln) }()
 
 			answered := make(chan int, 1)
 			go func() {
@@ -623,3 +624,5 @@ func httptestGet(h http.Handler, path, remote string) int {
 	r.RemoteAddr = remote
 	return serve(h, r).Code
 }
+
+type syncBuffer = divartest.LogBuffer

@@ -1,4 +1,4 @@
-package sdk
+package divar
 
 import (
 	"encoding/json"
@@ -17,32 +17,32 @@ import (
 var (
 	// ErrRateLimited: Divar answered 429, the app's per-minute limit or
 	// daily quota is spent (kenar-docs docs/scopes/README.md).
-	ErrRateLimited = errors.New("sdk: Divar's rate limit reached")
+	ErrRateLimited = errors.New("divar: Divar's rate limit reached")
 	// ErrUnauthorized: Divar answered 401, the API key or the user's token
 	// is missing, wrong, expired or revoked.
-	ErrUnauthorized = errors.New("sdk: Divar refused the API key or the user's token")
+	ErrUnauthorized = errors.New("divar: Divar refused the API key or the user's token")
 	// ErrForbidden: Divar answered 403, the API key lacks the operation's
 	// permission (Kenar panel) or the token lacks its OAuth scope.
-	ErrForbidden = errors.New("sdk: Divar refused: missing permission or OAuth scope")
+	ErrForbidden = errors.New("divar: Divar refused: missing permission or OAuth scope")
 	// ErrRecipientBlocked: Divar answered 412 with code 9, the recipient
 	// blocked the sender or a side is blacklisted; the message was not
 	// delivered (kenar-docs docs/chat/users_conversations.md).
-	ErrRecipientBlocked = errors.New("sdk: message not delivered: recipient's restriction")
+	ErrRecipientBlocked = errors.New("divar: message not delivered: recipient's restriction")
 	// ErrNotFound: Divar answered 404.
-	ErrNotFound = errors.New("sdk: not found at Divar")
+	ErrNotFound = errors.New("divar: not found at Divar")
 	// ErrValidation: Divar answered 400 (or code 3, invalid argument):
 	// it refused the request; its message says why.
-	ErrValidation = errors.New("sdk: Divar refused the request as invalid")
+	ErrValidation = errors.New("divar: Divar refused the request as invalid")
 	// ErrDivarUnavailable: Divar answered 5xx.
-	ErrDivarUnavailable = errors.New("sdk: Divar failed to answer")
+	ErrDivarUnavailable = errors.New("divar: Divar failed to answer")
 	// ErrMalformedAnswer: Divar's answer could not be read as the
 	// operation's answer (not JSON, the wrong shape, too large).
-	ErrMalformedAnswer = errors.New("sdk: Divar's answer could not be read")
-	// ErrNoAPIKey: a [ClientConfig] without an API key.
-	ErrNoAPIKey = errors.New("sdk: no API key configured (set the app's API key from the Kenar panel)")
+	ErrMalformedAnswer = errors.New("divar: Divar's answer could not be read")
+	// ErrNoAPIKey: a [Config] without an API key.
+	ErrNoAPIKey = errors.New("divar: no API key configured (set the app's API key from the Kenar panel)")
 	// ErrNoToken: a call made for a user without a token source, or whose
 	// token source gave an empty access token.
-	ErrNoToken = errors.New("sdk: no OAuth access token for the user")
+	ErrNoToken = errors.New("divar: no OAuth access token for the user")
 )
 
 // APIError is Divar's refusal of a call: the HTTP status, Divar's code
@@ -70,7 +70,7 @@ type APIError struct {
 
 func (e *APIError) Error() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "sdk: %s: Divar answered %d %s", e.Operation, e.StatusCode, http.StatusText(e.StatusCode))
+	fmt.Fprintf(&b, "divar: %s: Divar answered %d %s", e.Operation, e.StatusCode, http.StatusText(e.StatusCode))
 	if e.Code != 0 {
 		fmt.Fprintf(&b, " (code %d)", e.Code)
 	}

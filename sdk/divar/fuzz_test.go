@@ -1,4 +1,4 @@
-package sdk
+package divar
 
 import (
 	"bytes"
@@ -100,7 +100,7 @@ func TestRetryAfterAndRate(t *testing.T) {
 // The wait before a retry grows exponentially from MinBackoff, is jittered
 // within its upper half, and never exceeds MaxBackoff.
 func TestBackoffIsBoundedAndJittered(t *testing.T) {
-	c, err := NewClient(ClientConfig{APIKey: "k", MinBackoff: 100 * time.Millisecond, MaxBackoff: 2 * time.Second})
+	c, err := NewClient(Config{APIKey: "k", MinBackoff: 100 * time.Millisecond, MaxBackoff: 2 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package sdk
+package server
 
 import (
 	"fmt"
@@ -41,10 +41,10 @@ func newIPCheck(cfg IPAllowlistConfig) (*ipCheck, error) {
 	c := &ipCheck{}
 	var err error
 	if c.allowed, err = parsePrefixes(allowed); err != nil {
-		return nil, fmt.Errorf("sdk: IPAllowlist: Allowed: %w", err)
+		return nil, fmt.Errorf("server: IPAllowlist: Allowed: %w", err)
 	}
 	if c.proxies, err = parsePrefixes(cfg.TrustedProxies); err != nil {
-		return nil, fmt.Errorf("sdk: IPAllowlist: TrustedProxies: %w", err)
+		return nil, fmt.Errorf("server: IPAllowlist: TrustedProxies: %w", err)
 	}
 	return c, nil
 }

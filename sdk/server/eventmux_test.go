@@ -1,4 +1,4 @@
-package sdk_test
+package server_test
 
 import (
 	"context"
@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kenarkit/kenarkit/sdk/divar"
+
 	"github.com/kenarkit/kenarkit/sdk"
 	"github.com/kenarkit/kenarkit/sdk/dedupe"
 	"github.com/kenarkit/kenarkit/sdk/divartest"
@@ -21,7 +23,7 @@ const botStart = `{"type":"NEW_CHATBOT_MESSAGE","new_chatbot_message":{"id":"m-1
 	`"conversation":{"id":"c-1","type":"BOT"},"sender":{"type":"HUMAN"},"sent_at":1729429926140000}}`
 
 // TestEventMessagesAtMostOnce delivers a chat-bot /start whose handler
-// sends a bot message through sdk.Client to divartest's API over
+// sends a bot message through divar.Client to divartest's API over
 // loopback, with the API failing in each way, then delivers it again: the
 // message is sent at most once unless the handler opted into at least
 // once, and a send whose outcome is unknown is acknowledged and reported.
@@ -42,7 +44,10 @@ func TestEventMessagesAtMostOnce(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			api := divartest.NewAPI(t)
-			client, _ := newClient(t, api, sdk.ClientConfig{Timeout: 200 * time.Millisecond, MaxRetries: 1})
+			client, err := api.Client(divar.Config{Timeout: 200 * time.Millisecond, MaxRetries: 1})
+			if err != nil {
+				t.Fatal(err)
+			}
 			if tc.fault != nil {
 				api.FailNext(1, *tc.fault)
 			}
@@ -133,13 +138,15 @@ func TestClientSaysWhatWasNotSent(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			api := divartest.NewAPI(t)
-			cfg := sdk.ClientConfig{Timeout: 200 * time.Millisecond, MaxRetries: 1}
 			if tc.fault != nil {
 				api.FailNext(1, *tc.fault)
 			}
-			client, _ := newClient(t, api, cfg)
+			client, err := api.Client(divar.Config{Timeout: 200 * time.Millisecond, MaxRetries: 1})
+			if err != nil {
+				t.Fatal(err)
+			}
 			if tc.nowhere {
-				client, err = sdk.NewClient(sdk.ClientConfig{APIKey: divartest.APIKey, BaseURL: closed, MaxRetries: -1})
+				client, err = divar.NewClient(divar.Config{APIKey: divartest.APIKey, BaseURL: closed, MaxRetries: -1})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -148,7 +155,7 @@ func TestClientSaysWhatWasNotSent(t *testing.T) {
 			if ctx == nil {
 				ctx = context.Background()
 			}
-			_, err := client.SendBotMessage(ctx, "c-1", tc.msg)
+			_, err = client.SendBotMessage(ctx, "c-1", tc.msg)
 			if err == nil {
 				t.Fatal("sent")
 			}

@@ -1,4 +1,4 @@
-package sdk_test
+package server_test
 
 import (
 	"bufio"
@@ -19,7 +19,7 @@ import (
 
 	"github.com/kenarkit/kenarkit/gen"
 	"github.com/kenarkit/kenarkit/sdk"
-	"github.com/labstack/echo/v4"
+	"github.com/kenarkit/kenarkit/sdk/server"
 )
 
 // funcAddon answers with the functions a test sets; the seed's answers
@@ -53,7 +53,7 @@ func (a *funcAddon) Events(ctx context.Context, req gen.EventsRequestObject) (ge
 	return sdk.EventAck{}, nil
 }
 
-func newFuncServer(t testing.TB, cfg sdk.ServerConfig, logs io.Writer) *echo.Echo {
+func newFuncServer(t testing.TB, cfg server.Config, logs io.Writer, a gen.StrictServerInterface) *server.Server {
 	t.Helper()
 	if cfg.Spec == nil {
 		cfg.Spec = gen.GetSpec
@@ -65,33 +65,34 @@ func newFuncServer(t testing.TB, cfg sdk.ServerConfig, logs io.Writer) *echo.Ech
 		logs = io.Discard
 	}
 	cfg.Logger = slog.New(slog.NewTextHandler(logs, nil))
-	e, err := sdk.NewServer(cfg)
+	e, err := server.New(cfg, gen.RegisterHandlersWithBaseURL, gen.NewStrictHandler(a, nil))
 	if err != nil {
 		t.Fatal(err)
 	}
 	return e
 }
 
-// TestNoMountingServesAnOperationUnchecked registers the generated handlers
-// in every way echo allows and sends a request without a key: it must never
-// reach the handler.
+// TestNoMountingServesAnOperationUnchecked has New register the generated
+// handlers at each BasePath, then registers them again by hand in every
+// way echo allows, and sends a request without a key: it must never reach
+// the handler.
 func TestNoMountingServesAnOperationUnchecked(t *testing.T) {
 	tests := []struct {
 		name     string
 		basePath string
-		register func(e *echo.Echo, si gen.ServerInterface)
-		prefix   string // where the requests go
-		wantErr  bool   // CheckRoutes refuses the wiring
+		register func(e *server.Server, si gen.ServerInterface) // by hand, after New
+		prefix   string                                         // where the requests go
+		wantErr  bool                                           // Serve refuses the wiring
 	}{
-		{"at the spec's paths", "", func(e *echo.Echo, si gen.ServerInterface) { gen.RegisterHandlers(e, si) }, "", false},
-		{"base URL, BasePath set", "/v1", func(e *echo.Echo, si gen.ServerInterface) { gen.RegisterHandlersWithBaseURL(e, si, "/v1") }, "/v1", false},
-		{"group, BasePath set", "/v1", func(e *echo.Echo, si gen.ServerInterface) { gen.RegisterHandlers(e.Group("/v1"), si) }, "/v1", false},
-		{"path parameter prefix, BasePath set", "/:tenant", func(e *echo.Echo, si gen.ServerInterface) { gen.RegisterHandlersWithBaseURL(e, si, "/:tenant") }, "/acme", false},
-		{"base URL, BasePath missing", "", func(e *echo.Echo, si gen.ServerInterface) { gen.RegisterHandlersWithBaseURL(e, si, "/v1") }, "/v1", true},
-		{"group, BasePath missing", "", func(e *echo.Echo, si gen.ServerInterface) { gen.RegisterHandlers(e.Group("/v1"), si) }, "/v1", true},
-		{"proxy prefix, BasePath different", "/v2", func(e *echo.Echo, si gen.ServerInterface) { gen.RegisterHandlersWithBaseURL(e, si, "/v1") }, "/v1", true},
-		{"BasePath set, registered at the root", "/v1", func(e *echo.Echo, si gen.ServerInterface) { gen.RegisterHandlers(e, si) }, "", true},
-		{"one handler at another path", "", func(e *echo.Echo, si gen.ServerInterface) {
+		{"at the spec's paths", "", nil, "", false},
+		{"BasePath set", "/v1", nil, "/v1", false},
+		{"path parameter prefix", "/:tenant", nil, "/acme", false},
+		{"again at the same paths", "", func(e *server.Server, si gen.ServerInterface) { gen.RegisterHandlers(e, si) }, "", false},
+		{"again under a base URL", "", func(e *server.Server, si gen.ServerInterface) { gen.RegisterHandlersWithBaseURL(e, si, "/v1") }, "/v1", true},
+		{"again in a group", "", func(e *server.Server, si gen.ServerInterface) { gen.RegisterHandlers(e.Group("/v1"), si) }, "/v1", true},
+		{"again under a proxy prefix", "/v2", func(e *server.Server, si gen.ServerInterface) { gen.RegisterHandlersWithBaseURL(e, si, "/v1") }, "/v1", true},
+		{"again at the root, BasePath set", "/v1", func(e *server.Server, si gen.ServerInterface) { gen.RegisterHandlers(e, si) }, "", true},
+		{"one handler at another path", "", func(e *server.Server, si gen.ServerInterface) {
 			w := gen.ServerInterfaceWrapper{Handler: si}
 			e.POST("/hooks/divar", w.Events)
 		}, "/hooks/divar#events", true},
@@ -100,26 +101,25 @@ func TestNoMountingServesAnOperationUnchecked(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			a := &funcAddon{}
 			logs := &syncBuffer{}
-			e := newFuncServer(t, sdk.ServerConfig{BasePath: tt.basePath}, logs)
-			tt.register(e, gen.NewStrictHandler(a, nil))
+			e := newFuncServer(t, server.Config{BasePath: tt.basePath}, logs, a)
+			if tt.register != nil {
+				tt.register(e, gen.NewStrictHandler(a, nil))
+			}
 			srv := httptest.NewServer(e)
 			defer srv.Close()
 
-			err := sdk.CheckRoutes(e)
-			if tt.wantErr != (err != nil) || (err != nil && !errors.Is(err, sdk.ErrUncheckedRoute)) {
-				t.Fatalf("CheckRoutes = %v, want an error: %v", err, tt.wantErr)
-			}
+			ln, err := net.Listen("tcp", "127.0.0.1:0")
 			if err != nil {
-				ln, lerr := net.Listen("tcp", "127.0.0.1:0")
-				if lerr != nil {
-					t.Fatal(lerr)
-				}
-				if serr := sdk.Serve(context.Background(), ln, e); !errors.Is(serr, sdk.ErrUncheckedRoute) {
-					t.Errorf("Serve = %v, want it to refuse to start", serr)
-				}
-				if strings.Contains(err.Error(), testKey) {
-					t.Errorf("the error names a key: %v", err)
-				}
+				t.Fatal(err)
+			}
+			ctx, cancel := context.WithCancel(context.Background())
+			cancel() // Serve returns at once when it starts at all
+			err = e.Serve(ctx, ln)
+			if tt.wantErr != (err != nil) || (err != nil && !errors.Is(err, server.ErrUncheckedRoute)) {
+				t.Fatalf("Serve = %v, want it to refuse to start: %v", err, tt.wantErr)
+			}
+			if err != nil && strings.Contains(err.Error(), testKey) {
+				t.Errorf("the error names a key: %v", err)
 			}
 
 			path := tt.prefix + "/divar/dynamic-action"
@@ -172,7 +172,7 @@ func TestNoMountingServesAnOperationUnchecked(t *testing.T) {
 
 func TestBasePathMustBeAPrefix(t *testing.T) {
 	for _, bp := range []string{"v1", "/v1/"} {
-		if _, err := sdk.NewServer(sdk.ServerConfig{Spec: gen.GetSpec, Keys: []string{testKey}, BasePath: bp}); err == nil {
+		if _, err := server.New(server.Config{Spec: gen.GetSpec, Keys: []string{testKey}, BasePath: bp}, gen.RegisterHandlersWithBaseURL, gen.NewStrictHandler(&funcAddon{}, nil)); err == nil {
 			t.Errorf("BasePath %q accepted", bp)
 		}
 	}
@@ -185,10 +185,7 @@ func TestAccessLogCarriesTheStatusSent(t *testing.T) {
 		return nil, errors.New("database down")
 	}}
 	logs := &syncBuffer{}
-	e := newFuncServer(t, sdk.ServerConfig{BodyLimit: 1 << 10}, logs)
-	gen.RegisterHandlers(e, gen.NewStrictHandler(a, nil))
-	srv := httptest.NewServer(e)
-	defer srv.Close()
+	e := newFuncServer(t, server.Config{BodyLimit: 1 << 10}, logs, a)
 
 	tests := []struct {
 		name, path, key, ctype, body string
@@ -204,6 +201,7 @@ func TestAccessLogCarriesTheStatusSent(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			srv := httptest.NewServer(e)
 			r, _ := http.NewRequest(http.MethodPost, srv.URL+tt.path, strings.NewReader(tt.body))
 			r.Header.Set("Content-Type", tt.ctype)
 			if tt.key != "" {
@@ -214,6 +212,10 @@ func TestAccessLogCarriesTheStatusSent(t *testing.T) {
 				t.Fatal(err)
 			}
 			resp.Body.Close()
+			// The request is logged when its handling ends, which for a
+			// 413 is after the answer (the rest of the body is drained):
+			// Close waits for it.
+			srv.Close()
 			if resp.StatusCode != tt.want {
 				t.Fatalf("status %d, want %d", resp.StatusCode, tt.want)
 			}
@@ -248,8 +250,7 @@ func TestClientCancelIsNotAServerError(t *testing.T) {
 		return nil, ctx.Err()
 	}}
 	logs := &syncBuffer{}
-	e := newFuncServer(t, sdk.ServerConfig{HandlerTimeout: -1}, logs)
-	gen.RegisterHandlers(e, gen.NewStrictHandler(a, nil))
+	e := newFuncServer(t, server.Config{HandlerTimeout: -1}, logs, a)
 	srv := httptest.NewServer(e)
 
 	ctx, cancel := context.WithCancel(context.Background())
@@ -293,8 +294,7 @@ func TestHandlerBudget(t *testing.T) {
 		events: func(ctx context.Context, e *sdk.Event) error { slow(ctx); return nil },
 	}
 	logs := &syncBuffer{}
-	e := newFuncServer(t, sdk.ServerConfig{HandlerTimeout: 100 * time.Millisecond, EventTimeout: 300 * time.Millisecond}, logs)
-	gen.RegisterHandlers(e, gen.NewStrictHandler(a, nil))
+	e := newFuncServer(t, server.Config{HandlerTimeout: 100 * time.Millisecond, EventTimeout: 300 * time.Millisecond}, logs, a)
 	srv := httptest.NewServer(e)
 	defer srv.Close()
 	defer close(release)
@@ -342,8 +342,7 @@ func TestHandlerBudget(t *testing.T) {
 // TestHandlerWithinBudgetAnswersAsUsual: the held answer reaches the client
 // byte for byte, with its headers.
 func TestHandlerWithinBudgetAnswersAsUsual(t *testing.T) {
-	e := newFuncServer(t, sdk.ServerConfig{}, nil)
-	gen.RegisterHandlers(e, gen.NewStrictHandler(&funcAddon{}, nil))
+	e := newFuncServer(t, server.Config{}, nil, &funcAddon{})
 	w := serve(e, divarRequest("/divar/open-server-link", seedOpenServerLink))
 	if w.Code != 200 || w.Body.String() != `{"url":"https://addon.example/landing"}`+"\n" && w.Body.String() != `{"url":"https://addon.example/landing"}` {
 		t.Fatalf("%d %q", w.Code, w.Body)
@@ -356,8 +355,7 @@ func TestHandlerWithinBudgetAnswersAsUsual(t *testing.T) {
 // TestMediaTypeIsCaseInsensitive: RFC 9110 media types are
 // case-insensitive, end to end (validator and binder).
 func TestMediaTypeIsCaseInsensitive(t *testing.T) {
-	e := newFuncServer(t, sdk.ServerConfig{}, nil)
-	gen.RegisterHandlers(e, gen.NewStrictHandler(&funcAddon{}, nil))
+	e := newFuncServer(t, server.Config{}, nil, &funcAddon{})
 	for _, ct := range []string{"Application/JSON", "APPLICATION/JSON; charset=UTF-8", "application/json;charset=utf-8"} {
 		r := divarRequest("/divar/dynamic-action", seedDynamicAction)
 		r.Header.Set("Content-Type", ct)
@@ -401,8 +399,7 @@ func bodyBytes(n int, chunked, last bool) []byte {
 // never answers fails the test instead of hanging it.
 func dialTooLarge(t *testing.T) net.Conn {
 	t.Helper()
-	e := newFuncServer(t, sdk.ServerConfig{}, nil)
-	gen.RegisterHandlers(e, gen.NewStrictHandler(&funcAddon{}, nil))
+	e := newFuncServer(t, server.Config{}, nil, &funcAddon{})
 	srv := httptest.NewServer(e)
 	t.Cleanup(srv.Close)
 	conn, err := net.Dial("tcp", srv.Listener.Addr().String())
@@ -448,7 +445,7 @@ func TestTooLargeReachesAClientThatSendsItAll(t *testing.T) {
 // read, and a client that stops sending is cut off after the drain's
 // timeout.
 func TestTooLargeIsAnsweredBeforeTheRestIsSent(t *testing.T) {
-	const limit = sdk.DefaultBodyLimit
+	const limit = server.DefaultBodyLimit
 	for _, tc := range []struct {
 		name      string
 		announced int // Content-Length; -1: chunked
@@ -463,7 +460,7 @@ func TestTooLargeIsAnsweredBeforeTheRestIsSent(t *testing.T) {
 		{name: "chunked, a client that stops sending: cut off after the drain", announced: -1, first: limit + 64<<10, drain: 10 * time.Millisecond},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			sdk.SetDrainTimeout(t, tc.drain)
+			server.SetDrainTimeout(t, tc.drain)
 			conn := dialTooLarge(t)
 			chunked := tc.announced < 0
 			if _, err := conn.Write(append(tooLargeHead(tc.announced), bodyBytes(tc.first, chunked, false)...)); err != nil {
@@ -508,13 +505,10 @@ func TestDrainBeforeShutdown(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	e := newFuncServer(t, sdk.ServerConfig{}, nil)
-	gen.RegisterHandlers(e, gen.NewStrictHandler(&funcAddon{}, nil))
-	e.GET("/readyz", sdk.Ready(ctx))
+	e := newFuncServer(t, server.Config{DrainDelay: time.Second}, nil, &funcAddon{})
+	e.GET("/readyz", server.Ready(ctx))
 	served := make(chan error, 1)
-	go func() {
-		served <- sdk.ServeWithConfig(ctx, ln, e, sdk.ServeConfig{DrainDelay: time.Second, Logger: discardLogger()})
-	}()
+	go func() { served <- e.Serve(ctx, ln) }()
 	base := "http://" + ln.Addr().String()
 	client := &http.Client{Transport: &http.Transport{}}
 	get := func(path string) (int, error) {
@@ -590,8 +584,7 @@ func TestEventsAreNeverRefusedForAFieldVariance(t *testing.T) {
 				return err
 			}}
 			logs := &syncBuffer{}
-			e := newFuncServer(t, sdk.ServerConfig{}, logs)
-			gen.RegisterHandlers(e, gen.NewStrictHandler(a, nil))
+			e := newFuncServer(t, server.Config{}, logs, a)
 			w := serve(e, divarRequest("/divar/events", tt.body))
 			if w.Code != http.StatusOK || w.Body.String() != "{}" {
 				t.Fatalf("%d %s: an event was refused", w.Code, w.Body)
@@ -621,8 +614,7 @@ func TestEventsAreNeverRefusedForAFieldVariance(t *testing.T) {
 	}
 	// What is not an event envelope at all is still refused.
 	for body, want := range map[string]int{`[1]`: 400, `{"type":`: 400, `"x"`: 400} {
-		e := newFuncServer(t, sdk.ServerConfig{}, nil)
-		gen.RegisterHandlers(e, gen.NewStrictHandler(&funcAddon{}, nil))
+		e := newFuncServer(t, server.Config{}, nil, &funcAddon{})
 		if w := serve(e, divarRequest("/divar/events", body)); w.Code != want {
 			t.Errorf("%s: %d, want %d", body, w.Code, want)
 		}
@@ -638,8 +630,7 @@ func TestBudgetContext(t *testing.T) {
 		got <- ctx.Err()
 		return nil, ctx.Err()
 	}}
-	e := newFuncServer(t, sdk.ServerConfig{HandlerTimeout: 50 * time.Millisecond}, nil)
-	gen.RegisterHandlers(e, gen.NewStrictHandler(a, nil))
+	e := newFuncServer(t, server.Config{HandlerTimeout: 50 * time.Millisecond}, nil, a)
 	if w := serve(e, divarRequest("/divar/open-server-link", seedOpenServerLink)); w.Code != http.StatusServiceUnavailable {
 		t.Errorf("status %d, want 503", w.Code)
 	}
@@ -648,8 +639,7 @@ func TestBudgetContext(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	r := divarRequest("/divar/open-server-link", seedOpenServerLink).WithContext(ctx)
-	e = newFuncServer(t, sdk.ServerConfig{HandlerTimeout: time.Hour}, nil)
-	gen.RegisterHandlers(e, gen.NewStrictHandler(a, nil))
+	e = newFuncServer(t, server.Config{HandlerTimeout: time.Hour}, nil, a)
 	go func() { time.Sleep(20 * time.Millisecond); cancel() }()
 	serve(e, r)
 	if err := <-got; !errors.Is(err, context.Canceled) {

@@ -1,4 +1,4 @@
-package sdk
+package server
 
 import (
 	"bytes"
@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/go-json-experiment/json"
+	"github.com/kenarkit/kenarkit/sdk"
 	"github.com/labstack/echo/v4"
 )
 
@@ -200,7 +201,7 @@ func (w *heldWriter) expire() {
 		return
 	}
 	w.sent = true
-	p := NewProblem(http.StatusServiceUnavailable, "the add-on did not answer in time")
+	p := sdk.NewProblem(http.StatusServiceUnavailable, "the add-on did not answer in time")
 	p.RequestID = w.orig.Header().Get(echo.HeaderXRequestID)
 	w.logger.LogAttrs(w.ctx.Context, slog.LevelWarn, "handler over its budget: answered 503; its answer will be discarded",
 		slog.String("request_id", p.RequestID),
@@ -208,7 +209,7 @@ func (w *heldWriter) expire() {
 		slog.Duration("budget", w.budget))
 	b, _ := json.Marshal(p, json.Deterministic(true))
 	h := w.orig.Header()
-	h.Set(echo.HeaderContentType, ProblemContentType)
+	h.Set(echo.HeaderContentType, sdk.ProblemContentType)
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set(echo.HeaderContentLength, strconv.Itoa(len(b)))
 	h.Set(echo.HeaderConnection, "close") // the handler still holds the connection

@@ -1,4 +1,4 @@
-package sdk
+package divar
 
 import (
 	"bytes"
@@ -17,6 +17,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/kenarkit/kenarkit/gen/kenarapi"
+	"github.com/kenarkit/kenarkit/sdk"
 	"github.com/kenarkit/kenarkit/sdk/dedupe"
 	"golang.org/x/oauth2"
 )
@@ -25,9 +26,9 @@ import (
 // docs/migrations/2025-04-27.md).
 const DefaultBaseURL = "https://open-api.divar.ir"
 
-// ClientConfig configures a [Client]. Only APIKey is required; zero fields
-// take [DefaultClientConfig]'s values.
-type ClientConfig struct {
+// Config configures a [Client]. Only APIKey is required; zero fields
+// take [DefaultConfig]'s values.
+type Config struct {
 	// APIKey is the app's API key from the Kenar panel, sent as X-API-Key.
 	APIKey string
 	// BaseURL is Divar's API: DefaultBaseURL, or a fake's in tests
@@ -55,8 +56,8 @@ type ClientConfig struct {
 	Logger *slog.Logger
 }
 
-// DefaultClientConfig holds the values a zero [ClientConfig] field takes.
-var DefaultClientConfig = ClientConfig{
+// DefaultConfig holds the values a zero [Config] field takes.
+var DefaultConfig = Config{
 	BaseURL:    DefaultBaseURL,
 	Timeout:    10 * time.Second,
 	MaxRetries: 3,
@@ -68,16 +69,19 @@ var DefaultClientConfig = ClientConfig{
 const maxAnswer = 4 << 20
 
 // Client calls Divar's open-platform API for an add-on: post add-ons, chat
-// and chat-bot messages, event subscriptions, the user and posts. Build one
+// and chat-bot messages, event subscriptions, the user and posts. Each
+// method names its operation in api/kenar-api.yaml, which says once the
+// permission the API key needs for it (x-kenar-permission) and the OAuth
+// scopes the user's token may hold for it (x-kenar-scopes). Build one
 // with [NewClient] and share it; it is safe for concurrent use.
 //
 // Calls made for a user take the user's OAuth token as an
 // oauth2.TokenSource (from the add-on's oauth2.Config), sent as a bearer
 // token. Every request is checked against Divar's documented limits before
-// it is sent, and refused naming each failing field ([ErrInvalidAnswer]);
+// it is sent, and refused naming each failing field ([sdk.ErrInvalidAnswer]);
 // Divar's refusals are [*APIError]s.
 type Client struct {
-	cfg  ClientConfig
+	cfg  Config
 	api  *kenarapi.Client
 	log  *slog.Logger
 	mu   sync.Mutex
@@ -86,16 +90,16 @@ type Client struct {
 
 // NewClient returns a client for cfg. It fails without an API key or with
 // a BaseURL that is not an absolute http(s) URL.
-func NewClient(cfg ClientConfig) (*Client, error) {
+func NewClient(cfg Config) (*Client, error) {
 	if cfg.APIKey == "" {
 		return nil, ErrNoAPIKey
 	}
-	d := DefaultClientConfig
+	d := DefaultConfig
 	if cfg.BaseURL == "" {
 		cfg.BaseURL = d.BaseURL
 	}
 	if u, err := url.Parse(cfg.BaseURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-		return nil, fmt.Errorf("sdk: the Divar API's base URL %q is not an absolute http(s) URL", cfg.BaseURL)
+		return nil, fmt.Errorf("divar: the Divar API's base URL %q is not an absolute http(s) URL", cfg.BaseURL)
 	}
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = d.Timeout
@@ -122,7 +126,7 @@ func NewClient(cfg ClientConfig) (*Client, error) {
 	}
 	api, err := kenarapi.NewClient(cfg.BaseURL, kenarapi.WithHTTPClient(cfg.HTTPClient))
 	if err != nil {
-		return nil, fmt.Errorf("sdk: %w", err)
+		return nil, fmt.Errorf("divar: %w", err)
 	}
 	log := cfg.Logger
 	if log == nil {
@@ -140,18 +144,17 @@ func (c *Client) Rate() Rate {
 }
 
 // CreatePostAddon attaches a to the post, replacing the app's earlier
-// add-on on it (operation createPostAddon; permission ADD_ON_CREATE, scope
-// POST_ADDON_CREATE.<post> or USER_POSTS_ADDON_CREATE). Divar attaches it
+// add-on on it (operation createPostAddon, with a user's token). Divar attaches it
 // shortly after answering. As it replaces, it is retried like an
 // idempotent call.
-func (c *Client) CreatePostAddon(ctx context.Context, user oauth2.TokenSource, postToken string, a PostAddon) error {
+func (c *Client) CreatePostAddon(ctx context.Context, user oauth2.TokenSource, postToken string, a sdk.PostAddon) error {
 	const op = "createPostAddon"
 	if err := errors.Join(checkPostToken(postToken), a.Validate()); err != nil {
 		return notSent(op, err)
 	}
-	body, err := MarshalAnswer(a)
+	body, err := sdk.MarshalAnswer(a)
 	if err != nil {
-		return fmt.Errorf("sdk: %s: %w", op, err)
+		return fmt.Errorf("divar: %s: %w", op, err)
 	}
 	rsp, err := c.do(ctx, request{op: op, idempotent: true, user: user, needsUser: true}, func(ctx context.Context, e ...kenarapi.RequestEditorFn) (*http.Response, error) {
 		return c.api.CreatePostAddonWithBody(ctx, postToken, "application/json", bytes.NewReader(body), e...)
@@ -164,7 +167,7 @@ func (c *Client) CreatePostAddon(ctx context.Context, user oauth2.TokenSource, p
 }
 
 // DeletePostAddons removes every add-on the app attached to the post
-// (operation deletePostAddons; permission ADD_ON_DELETE, no user token).
+// (operation deletePostAddons, no user token).
 func (c *Client) DeletePostAddons(ctx context.Context, postToken string) error {
 	const op = "deletePostAddons"
 	if err := checkPostToken(postToken); err != nil {
@@ -181,23 +184,20 @@ func (c *Client) DeletePostAddons(ctx context.Context, postToken string) error {
 }
 
 // SendMessage sends m into the conversation as the user who granted the
-// token (operation sendConversationMessage; permission
-// CHAT_SEND_MESSAGE_OAUTH, scope CONVERSATION_SEND_MESSAGE.<conversation>,
-// CHAT_POST_CONVERSATIONS_MESSAGE_SEND.<post> or
-// CHAT_SUPPLIER_ALL_CONVERSATIONS_MESSAGE_SEND). A message is never sent
+// token (operation sendConversationMessage). A message is never sent
 // twice: only a 429 or a connection never made is retried, and within an
-// [EventMux] handler with a deduper it is sent at most once per event,
+// [sdk.EventMux] handler with a deduper it is sent at most once per event,
 // however often Divar delivers it (dedupe.Once). A recipient who blocked
 // the sender gives [ErrRecipientBlocked]. An error after which nothing can
 // have reached Divar is dedupe.ErrNotSent (errors.Is).
-func (c *Client) SendMessage(ctx context.Context, user oauth2.TokenSource, conversationID string, m ConversationMessage) error {
+func (c *Client) SendMessage(ctx context.Context, user oauth2.TokenSource, conversationID string, m sdk.ConversationMessage) error {
 	const op = "sendConversationMessage"
 	if err := errors.Join(checkID("conversation_id", conversationID, 64), m.Validate()); err != nil {
 		return notSent(op, err)
 	}
-	body, err := MarshalAnswer(m)
+	body, err := sdk.MarshalAnswer(m)
 	if err != nil {
-		return fmt.Errorf("sdk: %s: %w", op, err)
+		return fmt.Errorf("divar: %s: %w", op, err)
 	}
 	rsp, err := c.do(ctx, request{op: op, user: user, needsUser: true, irreversible: true}, func(ctx context.Context, e ...kenarapi.RequestEditorFn) (*http.Response, error) {
 		return c.api.SendConversationMessageWithBody(ctx, conversationID, "application/json", bytes.NewReader(body), e...)
@@ -211,18 +211,18 @@ func (c *Client) SendMessage(ctx context.Context, user oauth2.TokenSource, conve
 
 // SendBotMessage sends m from the app's chat bot into a bot conversation,
 // such as the conversation.id of a NEW_CHATBOT_MESSAGE event (operation
-// sendBotMessage; permission CHAT_BOT_SEND_MESSAGE, no user token). It
+// sendBotMessage, no user token). It
 // returns the conversation's id as Divar answers it. Never sent twice (see
 // [Client.SendMessage]).
-func (c *Client) SendBotMessage(ctx context.Context, conversationID string, m BotMessage) (string, error) {
+func (c *Client) SendBotMessage(ctx context.Context, conversationID string, m sdk.BotMessage) (string, error) {
 	const op = "sendBotMessage"
 	if err := errors.Join(checkID("conversation_id", conversationID, 64), m.Validate()); err != nil {
 		return "", notSent(op, err)
 	}
 	m.UserID = ""
-	body, err := MarshalAnswer(m)
+	body, err := sdk.MarshalAnswer(m)
 	if err != nil {
-		return "", fmt.Errorf("sdk: %s: %w", op, err)
+		return "", fmt.Errorf("divar: %s: %w", op, err)
 	}
 	rsp, err := c.do(ctx, request{op: op, irreversible: true}, func(ctx context.Context, e ...kenarapi.RequestEditorFn) (*http.Response, error) {
 		return c.api.SendBotMessageWithBody(ctx, conversationID, "application/json", bytes.NewReader(body), e...)
@@ -239,18 +239,17 @@ func (c *Client) SendBotMessage(ctx context.Context, conversationID string, m Bo
 
 // SendBotMessageToUser sends m from the app's chat bot to the user, by the
 // user id the app got from [Client.User], starting the bot's conversation
-// if there is none (operation sendBotMessageToUser; scope
-// CHAT_BOT_USER_MESSAGE_SEND). It returns the conversation's id. Never sent
-// twice (see [Client.SendMessage]).
-func (c *Client) SendBotMessageToUser(ctx context.Context, user oauth2.TokenSource, userID string, m BotMessage) (string, error) {
+// if there is none (operation sendBotMessageToUser). It returns the
+// conversation's id. Never sent twice (see [Client.SendMessage]).
+func (c *Client) SendBotMessageToUser(ctx context.Context, user oauth2.TokenSource, userID string, m sdk.BotMessage) (string, error) {
 	const op = "sendBotMessageToUser"
 	if err := errors.Join(checkID("user_id", userID, 256), m.Validate()); err != nil {
 		return "", notSent(op, err)
 	}
 	m.UserID = ""
-	body, err := MarshalAnswer(m)
+	body, err := sdk.MarshalAnswer(m)
 	if err != nil {
-		return "", fmt.Errorf("sdk: %s: %w", op, err)
+		return "", fmt.Errorf("divar: %s: %w", op, err)
 	}
 	rsp, err := c.do(ctx, request{op: op, user: user, needsUser: true, irreversible: true}, func(ctx context.Context, e ...kenarapi.RequestEditorFn) (*http.Response, error) {
 		return c.api.SendBotMessageToUserWithBody(ctx, userID, "application/json", bytes.NewReader(body), e...)
@@ -266,21 +265,19 @@ func (c *Client) SendBotMessageToUser(ctx context.Context, user oauth2.TokenSour
 }
 
 // Subscribe asks Divar to deliver events to the add-on's events URL
-// (operation createEventSubscription; permission
-// EVENTS_REGISTER_SUBSCRIPTION, scope CHAT_POST_CONVERSATIONS_READ.<post>,
-// CHAT_SUPPLIER_ALL_CONVERSATIONS_READ or USER_POSTS_GET). The
+// (operation createEventSubscription). The
 // subscription lasts as long as the user's token: subscribe again after a
 // refresh. Divar does not say whether subscribing twice makes two
 // subscriptions, so, like a message, it is retried only after a 429 or a
 // connection never made.
-func (c *Client) Subscribe(ctx context.Context, user oauth2.TokenSource, s EventSubscription) error {
+func (c *Client) Subscribe(ctx context.Context, user oauth2.TokenSource, s sdk.EventSubscription) error {
 	const op = "createEventSubscription"
 	if err := s.Validate(); err != nil {
 		return notSent(op, err)
 	}
-	body, err := MarshalAnswer(s)
+	body, err := sdk.MarshalAnswer(s)
 	if err != nil {
-		return fmt.Errorf("sdk: %s: %w", op, err)
+		return fmt.Errorf("divar: %s: %w", op, err)
 	}
 	rsp, err := c.do(ctx, request{op: op, user: user, needsUser: true}, func(ctx context.Context, e ...kenarapi.RequestEditorFn) (*http.Response, error) {
 		return c.api.CreateEventSubscriptionWithBody(ctx, "application/json", bytes.NewReader(body), e...)
@@ -301,8 +298,7 @@ type User struct {
 	PhoneNumbers []string
 }
 
-// User returns the user who granted the token (operation getUser;
-// permission USER_RETRIEVE, scope USER_ID or USER_PHONE).
+// User returns the user who granted the token (operation getUser).
 func (c *Client) User(ctx context.Context, user oauth2.TokenSource) (User, error) {
 	const op = "getUser"
 	rsp, err := c.do(ctx, request{op: op, idempotent: true, user: user, needsUser: true}, func(ctx context.Context, e ...kenarapi.RequestEditorFn) (*http.Response, error) {
@@ -329,8 +325,7 @@ type Post struct {
 	BusinessName, BusinessType string
 }
 
-// Post returns a post (operation getPost; permission GET_POST, no user
-// token). A post that does not exist gives [ErrNotFound].
+// Post returns a post (operation getPost, no user token). A post that does not exist gives [ErrNotFound].
 func (c *Client) Post(ctx context.Context, postToken string) (Post, error) {
 	const op = "getPost"
 	if err := checkPostToken(postToken); err != nil {
@@ -353,7 +348,7 @@ type UserPost struct {
 }
 
 // UserPosts returns the posts of the user who granted the token (operation
-// listUserPosts; scope USER_POSTS_GET).
+// listUserPosts).
 func (c *Client) UserPosts(ctx context.Context, user oauth2.TokenSource) ([]UserPost, error) {
 	const op = "listUserPosts"
 	rsp, err := c.do(ctx, request{op: op, idempotent: true, user: user, needsUser: true}, func(ctx context.Context, e ...kenarapi.RequestEditorFn) (*http.Response, error) {
@@ -399,14 +394,14 @@ func (c *Client) call(ctx context.Context, r request, send func(context.Context,
 	var bearer string
 	if r.needsUser {
 		if r.user == nil {
-			return nil, dedupe.NotSent(fmt.Errorf("sdk: %s: %w: pass the user's oauth2.TokenSource", r.op, ErrNoToken))
+			return nil, dedupe.NotSent(fmt.Errorf("divar: %s: %w: pass the user's oauth2.TokenSource", r.op, ErrNoToken))
 		}
 		tok, err := r.user.Token()
 		if err != nil {
-			return nil, dedupe.NotSent(fmt.Errorf("sdk: %s: getting the user's token: %w", r.op, redactErr(err, secrets)))
+			return nil, dedupe.NotSent(fmt.Errorf("divar: %s: getting the user's token: %w", r.op, redactErr(err, secrets)))
 		}
 		if tok == nil || tok.AccessToken == "" {
-			return nil, dedupe.NotSent(fmt.Errorf("sdk: %s: %w", r.op, ErrNoToken))
+			return nil, dedupe.NotSent(fmt.Errorf("divar: %s: %w", r.op, ErrNoToken))
 		}
 		bearer = tok.AccessToken
 		secrets = append(secrets, bearer)
@@ -432,14 +427,14 @@ func (c *Client) call(ctx context.Context, r request, send func(context.Context,
 	}
 	for attempt := 1; ; attempt++ {
 		if ctx.Err() != nil { // over before this attempt was sent
-			return nil, failed(fmt.Errorf("sdk: %s: %w", r.op, context.Cause(ctx)))
+			return nil, failed(fmt.Errorf("divar: %s: %w", r.op, context.Cause(ctx)))
 		}
 		rsp, body, err := c.attempt(ctx, send, headers)
 		if err != nil && !neverSent(err) {
 			reached = true
 		}
 		if ctx.Err() != nil {
-			return nil, failed(fmt.Errorf("sdk: %s: %w", r.op, context.Cause(ctx)))
+			return nil, failed(fmt.Errorf("divar: %s: %w", r.op, context.Cause(ctx)))
 		}
 		var (
 			retry  bool
@@ -452,7 +447,7 @@ func (c *Client) call(ctx context.Context, r request, send func(context.Context,
 			// A connection never made sent nothing; anything later may
 			// have reached Divar.
 			retry = r.idempotent || neverSent(err)
-			fail = fmt.Errorf("sdk: %s: %w", r.op, redactErr(err, secrets))
+			fail = fmt.Errorf("divar: %s: %w", r.op, redactErr(err, secrets))
 		default:
 			now := time.Now()
 			if rate := parseRate(rsp.Header, now); rate != (Rate{}) {
@@ -495,7 +490,7 @@ func (c *Client) call(ctx context.Context, r request, send func(context.Context,
 		select {
 		case <-ctx.Done():
 			t.Stop()
-			return nil, failed(fmt.Errorf("sdk: %s: %w", r.op, context.Cause(ctx)))
+			return nil, failed(fmt.Errorf("divar: %s: %w", r.op, context.Cause(ctx)))
 		case <-t.C:
 		}
 	}
@@ -559,7 +554,7 @@ func cleanSecrets(s string, secrets []string) string {
 }
 
 func notSent(op string, err error) error {
-	return dedupe.NotSent(fmt.Errorf("sdk: %s: not sent: %w", op, err))
+	return dedupe.NotSent(fmt.Errorf("divar: %s: not sent: %w", op, err))
 }
 
 func checkPostToken(t string) error { return checkID("token", t, 10) }
@@ -589,13 +584,13 @@ func parseAnswer[T any](op string, parse func(*http.Response) (T, error), rsp *h
 	v, err := parse(rsp)
 	if err != nil {
 		var zero T
-		return zero, fmt.Errorf("sdk: %s: %w: %v", op, ErrMalformedAnswer, err)
+		return zero, fmt.Errorf("divar: %s: %w: %v", op, ErrMalformedAnswer, err)
 	}
 	return v, nil
 }
 
 func malformed(op, why string) error {
-	return fmt.Errorf("sdk: %s: %w: %s", op, ErrMalformedAnswer, why)
+	return fmt.Errorf("divar: %s: %w: %s", op, ErrMalformedAnswer, why)
 }
 
 func decodeBotSent(op string, v *kenarapi.BotMessageSent) (string, error) {
@@ -671,4 +666,9 @@ func deref[T any](p *T) T {
 		return zero
 	}
 	return *p
+}
+
+// refuse returns a path parameter's error, which is [sdk.ErrInvalidAnswer].
+func refuse(name, format string, args ...any) error {
+	return &sdk.InvalidAnswerError{Detail: name + ": " + fmt.Sprintf(format, args...)}
 }

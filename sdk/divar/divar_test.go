@@ -1,4 +1,4 @@
-package sdk_test
+package divar_test
 
 import (
 	"bytes"
@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/kenarkit/kenarkit/internal/logtest"
+	"github.com/kenarkit/kenarkit/sdk/divar"
 
 	"github.com/kenarkit/kenarkit/sdk"
 	"github.com/kenarkit/kenarkit/sdk/divartest"
@@ -28,24 +28,14 @@ func user(accessToken string) oauth2.TokenSource {
 }
 
 // syncBuffer is a log destination safe for the server's and client's goroutines.
-type syncBuffer = logtest.Buffer
+type syncBuffer = divartest.LogBuffer
 
 // newClient returns a client of api with fast backoff, logging into log.
-func newClient(t *testing.T, api *divartest.API, cfg sdk.ClientConfig) (*sdk.Client, *syncBuffer) {
+func newClient(t *testing.T, api *divartest.API, cfg divar.Config) (*divar.Client, *syncBuffer) {
 	t.Helper()
 	log := &syncBuffer{}
-	if cfg.APIKey == "" {
-		cfg.APIKey = divartest.APIKey
-	}
-	cfg.BaseURL = api.URL()
-	if cfg.MinBackoff == 0 {
-		cfg.MinBackoff = time.Millisecond
-	}
-	if cfg.MaxBackoff == 0 {
-		cfg.MaxBackoff = 5 * time.Millisecond
-	}
 	cfg.Logger = slog.New(slog.NewTextHandler(log, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	c, err := sdk.NewClient(cfg)
+	c, err := api.Client(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -60,7 +50,7 @@ var yesNo = sdk.Row(
 func TestClientOperations(t *testing.T) {
 	ctx := context.Background()
 	api := divartest.NewAPI(t)
-	c, _ := newClient(t, api, sdk.ClientConfig{})
+	c, _ := newClient(t, api, divar.Config{})
 
 	t.Run("createPostAddon", func(t *testing.T) {
 		api.Token("addon-tok", "POST_ADDON_CREATE."+post)
@@ -141,14 +131,14 @@ func TestClientOperations(t *testing.T) {
 	})
 	t.Run("getUser", func(t *testing.T) {
 		api.Token("me", "USER_ID", "USER_PHONE")
-		api.SetUser("me", sdk.User{ID: "u-42", PhoneNumber: "09120000000"})
+		api.SetUser("me", divar.User{ID: "u-42", PhoneNumber: "09120000000"})
 		u, err := c.User(ctx, user("me"))
 		if err != nil || u.ID != "u-42" || u.PhoneNumber != "09120000000" || len(u.PhoneNumbers) != 1 {
 			t.Fatal(u, err)
 		}
 	})
 	t.Run("rate reported", func(t *testing.T) {
-		if r := c.Rate(); r != (sdk.Rate{}) {
+		if r := c.Rate(); r != (divar.Rate{}) {
 			t.Errorf("Rate before Divar reported one: %+v", r)
 		}
 		api.ReportRate(60, 59)
@@ -162,7 +152,7 @@ func TestClientOperations(t *testing.T) {
 	})
 	t.Run("getPost and listUserPosts", func(t *testing.T) {
 		published := time.Date(2026, 11, 1, 10, 0, 0, 0, time.UTC)
-		api.AddPost("owner", sdk.Post{Token: post, Category: "apartment-sell", City: "tehran", State: "PUBLISHED",
+		api.AddPost("owner", divar.Post{Token: post, Category: "apartment-sell", City: "tehran", State: "PUBLISHED",
 			ChatEnabled: true, FirstPublishedAt: published, Data: map[string]any{"title": "آپارتمان", "size": 80.0}})
 		p, err := c.Post(ctx, post)
 		if err != nil || p.Token != post || p.City != "tehran" || !p.ChatEnabled || !p.FirstPublishedAt.Equal(published) || p.Data["size"] != 80.0 {
@@ -180,51 +170,51 @@ func TestClientErrors(t *testing.T) {
 	ctx := context.Background()
 	api := divartest.NewAPI(t)
 	api.Token("tok", "POST_ADDON_CREATE."+post, "CONVERSATION_SEND_MESSAGE."+conv)
-	c, _ := newClient(t, api, sdk.ClientConfig{MaxRetries: -1})
+	c, _ := newClient(t, api, divar.Config{MaxRetries: -1})
 	addon := sdk.Addon(sdk.TitleRow("x"))
 	for _, tc := range []struct {
 		name  string
 		setup func()
-		cfg   sdk.ClientConfig
-		call  func(c *sdk.Client) error
+		cfg   divar.Config
+		call  func(c *divar.Client) error
 		is    error
 		want  string // in the error
 	}{
-		{name: "wrong API key", cfg: sdk.ClientConfig{APIKey: "someone-else"},
-			call: func(c *sdk.Client) error { return c.DeletePostAddons(ctx, post) },
-			is:   sdk.ErrUnauthorized, want: "not this app's API key"},
+		{name: "wrong API key", cfg: divar.Config{APIKey: "someone-else"},
+			call: func(c *divar.Client) error { return c.DeletePostAddons(ctx, post) },
+			is:   divar.ErrUnauthorized, want: "not this app's API key"},
 		{name: "unknown token",
-			call: func(c *sdk.Client) error { return c.CreatePostAddon(ctx, user("forged"), post, addon) },
-			is:   sdk.ErrUnauthorized, want: "unknown, expired or revoked"},
+			call: func(c *divar.Client) error { return c.CreatePostAddon(ctx, user("forged"), post, addon) },
+			is:   divar.ErrUnauthorized, want: "unknown, expired or revoked"},
 		{name: "token for another post",
-			call: func(c *sdk.Client) error { return c.CreatePostAddon(ctx, user("tok"), "Other123", addon) },
-			is:   sdk.ErrForbidden, want: "lacks the scope createPostAddon needs (one of POST_ADDON_CREATE.Other123, USER_POSTS_ADDON_CREATE)"},
+			call: func(c *divar.Client) error { return c.CreatePostAddon(ctx, user("tok"), "Other123", addon) },
+			is:   divar.ErrForbidden, want: "lacks the scope createPostAddon needs (one of POST_ADDON_CREATE.Other123, USER_POSTS_ADDON_CREATE)"},
 		{name: "recipient blocked", setup: func() { api.FailNext(1, divartest.RecipientBlocked()) },
-			call: func(c *sdk.Client) error { return c.SendMessage(ctx, user("tok"), conv, sdk.ChatText("x")) },
-			is:   sdk.ErrRecipientBlocked, want: "412 Precondition Failed (code 9): message delivery failed due to recipient's restriction"},
+			call: func(c *divar.Client) error { return c.SendMessage(ctx, user("tok"), conv, sdk.ChatText("x")) },
+			is:   divar.ErrRecipientBlocked, want: "412 Precondition Failed (code 9): message delivery failed due to recipient's restriction"},
 		{name: "not found",
-			call: func(c *sdk.Client) error { _, err := c.Post(ctx, "Nope1234"); return err },
-			is:   sdk.ErrNotFound, want: `no post "Nope1234"`},
+			call: func(c *divar.Client) error { _, err := c.Post(ctx, "Nope1234"); return err },
+			is:   divar.ErrNotFound, want: `no post "Nope1234"`},
 		{name: "permission not granted", setup: func() { api.Deny("GET_POST") },
-			call: func(c *sdk.Client) error { _, err := c.Post(ctx, post); return err },
-			is:   sdk.ErrForbidden, want: "lacks the permission GET_POST"},
+			call: func(c *divar.Client) error { _, err := c.Post(ctx, post); return err },
+			is:   divar.ErrForbidden, want: "lacks the permission GET_POST"},
 		{name: "Divar's validation", setup: func() {
 			api.FailNext(1, divartest.Fault{Status: 400, Code: 3, Message: "widgets[0]: unknown icon"})
 		},
-			call: func(c *sdk.Client) error { return c.CreatePostAddon(ctx, user("tok"), post, addon) },
-			is:   sdk.ErrValidation, want: "400 Bad Request (code 3): widgets[0]: unknown icon"},
+			call: func(c *divar.Client) error { return c.CreatePostAddon(ctx, user("tok"), post, addon) },
+			is:   divar.ErrValidation, want: "400 Bad Request (code 3): widgets[0]: unknown icon"},
 		{name: "rate limited, retries off", setup: func() { api.FailNext(1, divartest.TooManyRequests(30*time.Second)) },
-			call: func(c *sdk.Client) error { return c.DeletePostAddons(ctx, post) },
-			is:   sdk.ErrRateLimited, want: "retry after 30s"},
+			call: func(c *divar.Client) error { return c.DeletePostAddons(ctx, post) },
+			is:   divar.ErrRateLimited, want: "retry after 30s"},
 		{name: "Divar fails", setup: func() { api.FailNext(1, divartest.ServerError(503)) },
-			call: func(c *sdk.Client) error { return c.DeletePostAddons(ctx, post) },
-			is:   sdk.ErrDivarUnavailable, want: "503 Service Unavailable"},
+			call: func(c *divar.Client) error { return c.DeletePostAddons(ctx, post) },
+			is:   divar.ErrDivarUnavailable, want: "503 Service Unavailable"},
 		{name: "no token source",
-			call: func(c *sdk.Client) error { return c.SendMessage(ctx, nil, conv, sdk.ChatText("x")) },
-			is:   sdk.ErrNoToken, want: "pass the user's oauth2.TokenSource"},
+			call: func(c *divar.Client) error { return c.SendMessage(ctx, nil, conv, sdk.ChatText("x")) },
+			is:   divar.ErrNoToken, want: "pass the user's oauth2.TokenSource"},
 		{name: "empty access token",
-			call: func(c *sdk.Client) error { return c.SendMessage(ctx, user(""), conv, sdk.ChatText("x")) },
-			is:   sdk.ErrNoToken},
+			call: func(c *divar.Client) error { return c.SendMessage(ctx, user(""), conv, sdk.ChatText("x")) },
+			is:   divar.ErrNoToken},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if tc.setup != nil {
@@ -242,7 +232,7 @@ func TestClientErrors(t *testing.T) {
 		})
 	}
 
-	var e *sdk.APIError
+	var e *divar.APIError
 	api.FailNext(1, divartest.TooManyRequests(7*time.Second))
 	if err := c.DeletePostAddons(ctx, post); !errors.As(err, &e) || e.StatusCode != 429 || e.RetryAfter != 7*time.Second || e.Operation != "deletePostAddons" {
 		t.Errorf("APIError = %+v", e)
@@ -255,7 +245,7 @@ func TestClientRefusesBeforeSending(t *testing.T) {
 	ctx := context.Background()
 	api := divartest.NewAPI(t)
 	api.Token("tok", "POST_ADDON_CREATE."+post, "CONVERSATION_SEND_MESSAGE."+conv, "CHAT_BOT_USER_MESSAGE_SEND", "USER_POSTS_GET")
-	c, _ := newClient(t, api, sdk.ClientConfig{})
+	c, _ := newClient(t, api, divar.Config{})
 	four := sdk.Row(yesNo.Buttons[0], yesNo.Buttons[1], yesNo.Buttons[0], yesNo.Buttons[1])
 	for _, tc := range []struct {
 		name string
@@ -307,7 +297,7 @@ func TestClientRetries(t *testing.T) {
 	msg := sdk.ChatText("once")
 
 	t.Run("429 is retried for a chat message, after Retry-After", func(t *testing.T) {
-		c, log := newClient(t, api, sdk.ClientConfig{MaxBackoff: 2 * time.Second})
+		c, log := newClient(t, api, divar.Config{MaxBackoff: 2 * time.Second})
 		api.FailNext(1, divartest.TooManyRequests(time.Second).On("sendConversationMessage"))
 		if err := c.SendMessage(ctx, user("tok"), conv, msg); err != nil {
 			t.Fatal(err)
@@ -324,10 +314,10 @@ func TestClientRetries(t *testing.T) {
 	})
 	t.Run("a 5xx on a chat message is not retried", func(t *testing.T) {
 		before := api.CallsTo("sendConversationMessage")
-		c, _ := newClient(t, api, sdk.ClientConfig{})
+		c, _ := newClient(t, api, divar.Config{})
 		api.FailNext(1, divartest.ServerError(502).On("sendConversationMessage"))
 		err := c.SendMessage(ctx, user("tok"), conv, msg)
-		if !errors.Is(err, sdk.ErrDivarUnavailable) {
+		if !errors.Is(err, divar.ErrDivarUnavailable) {
 			t.Fatal(err)
 		}
 		if n := api.CallsTo("sendConversationMessage") - before; n != 1 {
@@ -336,16 +326,16 @@ func TestClientRetries(t *testing.T) {
 	})
 	t.Run("a 5xx on a subscription is not retried", func(t *testing.T) {
 		api.Token("read", "USER_POSTS_GET")
-		c, _ := newClient(t, api, sdk.ClientConfig{})
+		c, _ := newClient(t, api, divar.Config{})
 		api.FailNext(1, divartest.ServerError(500).On("createEventSubscription"))
 		err := c.Subscribe(ctx, user("read"), sdk.EventSubscription{EventType: sdk.SubscribePostUpdates})
-		if !errors.Is(err, sdk.ErrDivarUnavailable) || api.CallsTo("createEventSubscription") != 1 {
+		if !errors.Is(err, divar.ErrDivarUnavailable) || api.CallsTo("createEventSubscription") != 1 {
 			t.Fatalf("err = %v after %d calls", err, api.CallsTo("createEventSubscription"))
 		}
 	})
 	t.Run("a 5xx on an idempotent call is retried", func(t *testing.T) {
 		before := api.CallsTo("createPostAddon")
-		c, _ := newClient(t, api, sdk.ClientConfig{})
+		c, _ := newClient(t, api, divar.Config{})
 		api.FailNext(2, divartest.ServerError(503).On("createPostAddon"))
 		if err := c.CreatePostAddon(ctx, user("tok"), post, addon); err != nil {
 			t.Fatal(err)
@@ -356,10 +346,10 @@ func TestClientRetries(t *testing.T) {
 	})
 	t.Run("retries are bounded", func(t *testing.T) {
 		before := api.CallsTo("deletePostAddons")
-		c, _ := newClient(t, api, sdk.ClientConfig{MaxRetries: 2})
+		c, _ := newClient(t, api, divar.Config{MaxRetries: 2})
 		api.FailNext(3, divartest.ServerError(500).On("deletePostAddons"))
 		err := c.DeletePostAddons(ctx, post)
-		var e *sdk.APIError
+		var e *divar.APIError
 		if !errors.As(err, &e) || e.Attempts != 3 {
 			t.Fatalf("err = %v", err)
 		}
@@ -368,17 +358,17 @@ func TestClientRetries(t *testing.T) {
 		}
 	})
 	t.Run("a Retry-After beyond MaxBackoff is returned, not waited", func(t *testing.T) {
-		c, _ := newClient(t, api, sdk.ClientConfig{MaxBackoff: time.Second})
+		c, _ := newClient(t, api, divar.Config{MaxBackoff: time.Second})
 		api.FailNext(1, divartest.TooManyRequests(time.Minute).On("createPostAddon"))
 		err := c.CreatePostAddon(ctx, user("tok"), post, addon)
-		var e *sdk.APIError
+		var e *divar.APIError
 		if !errors.As(err, &e) || e.RetryAfter != time.Minute || e.Attempts != 1 {
 			t.Fatalf("err = %v", err)
 		}
 	})
 	t.Run("a slow answer to an idempotent call is retried", func(t *testing.T) {
 		before := api.CallsTo("createPostAddon")
-		c, _ := newClient(t, api, sdk.ClientConfig{Timeout: 100 * time.Millisecond})
+		c, _ := newClient(t, api, divar.Config{Timeout: 100 * time.Millisecond})
 		api.FailNext(1, divartest.Slow(time.Minute).On("createPostAddon"))
 		if err := c.CreatePostAddon(ctx, user("tok"), post, addon); err != nil {
 			t.Fatal(err)
@@ -389,7 +379,7 @@ func TestClientRetries(t *testing.T) {
 	})
 	t.Run("a slow answer to a chat message is not retried", func(t *testing.T) {
 		before := len(api.Messages(conv))
-		c, _ := newClient(t, api, sdk.ClientConfig{Timeout: 100 * time.Millisecond})
+		c, _ := newClient(t, api, divar.Config{Timeout: 100 * time.Millisecond})
 		api.FailNext(1, divartest.Slow(time.Minute).On("sendConversationMessage"))
 		err := c.SendMessage(ctx, user("tok"), conv, msg)
 		if !errors.Is(err, context.DeadlineExceeded) {
@@ -405,7 +395,7 @@ func TestClientRetries(t *testing.T) {
 func TestClientHonoursContext(t *testing.T) {
 	api := divartest.NewAPI(t)
 	api.Token("me", "USER_ID")
-	c, _ := newClient(t, api, sdk.ClientConfig{Timeout: time.Hour, MaxBackoff: time.Hour, MinBackoff: time.Hour})
+	c, _ := newClient(t, api, divar.Config{Timeout: time.Hour, MaxBackoff: time.Hour, MinBackoff: time.Hour})
 
 	t.Run("deadline while Divar is slow", func(t *testing.T) {
 		api.FailNext(1, divartest.Slow(time.Hour).On("getUser"))
@@ -432,12 +422,12 @@ func TestClientHonoursContext(t *testing.T) {
 		api.FailNext(1, divartest.TooManyRequests(10*time.Second).On("getUser"))
 		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 		defer cancel()
-		if _, err := c.User(ctx, user("me")); !errors.Is(err, sdk.ErrRateLimited) {
+		if _, err := c.User(ctx, user("me")); !errors.Is(err, divar.ErrRateLimited) {
 			t.Fatalf("err = %v", err)
 		}
 	})
 	t.Run("Divar unreachable", func(t *testing.T) {
-		dead, _ := sdk.NewClient(sdk.ClientConfig{APIKey: "k", BaseURL: "http://127.0.0.1:1", MinBackoff: time.Millisecond, MaxBackoff: time.Millisecond})
+		dead, _ := divar.NewClient(divar.Config{APIKey: "k", BaseURL: "http://127.0.0.1:1", MinBackoff: time.Millisecond, MaxBackoff: time.Millisecond})
 		if _, err := dead.Post(context.Background(), post); err == nil || !strings.Contains(err.Error(), "getPost") {
 			t.Fatalf("err = %v", err)
 		}
@@ -461,7 +451,7 @@ func TestClientKeepsSecrets(t *testing.T) {
 	api := divartest.NewAPI(t)
 	api.SetAPIKey(key)
 	api.Token(token, "CONVERSATION_SEND_MESSAGE."+conv)
-	c, log := newClient(t, api, sdk.ClientConfig{APIKey: key, MaxRetries: 2})
+	c, log := newClient(t, api, divar.Config{APIKey: key, MaxRetries: 2})
 	ctx := context.Background()
 	var errs []error
 	api.FailNext(1, divartest.Fault{Status: 400, Code: 3, Message: "bad key " + key + " and token " + token})
@@ -473,7 +463,7 @@ func TestClientKeepsSecrets(t *testing.T) {
 	errs = append(errs, err)
 	api.Revoke(token)
 	errs = append(errs, c.SendMessage(ctx, user(token), conv, sdk.ChatText("x")))
-	bad, _ := newClient(t, api, sdk.ClientConfig{APIKey: key + "-wrong"})
+	bad, _ := newClient(t, api, divar.Config{APIKey: key + "-wrong"})
 	errs = append(errs, bad.DeletePostAddons(ctx, post))
 	for i, err := range errs {
 		if err == nil {
@@ -492,11 +482,11 @@ func TestClientKeepsSecrets(t *testing.T) {
 }
 
 func TestNewClientRefusesABadConfig(t *testing.T) {
-	if _, err := sdk.NewClient(sdk.ClientConfig{}); !errors.Is(err, sdk.ErrNoAPIKey) {
+	if _, err := divar.NewClient(divar.Config{}); !errors.Is(err, divar.ErrNoAPIKey) {
 		t.Errorf("no key: %v", err)
 	}
 	for _, u := range []string{"open-api.divar.ir", "ftp://x", "http://"} {
-		if _, err := sdk.NewClient(sdk.ClientConfig{APIKey: "k", BaseURL: u}); err == nil {
+		if _, err := divar.NewClient(divar.Config{APIKey: "k", BaseURL: u}); err == nil {
 			t.Errorf("base URL %q accepted", u)
 		}
 	}
