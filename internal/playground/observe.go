@@ -140,7 +140,7 @@ func (p *Playground) consentPage(w http.ResponseWriter, r *http.Request) {
 	view.Allow = "/oauth2/decide?" + q.Encode()
 	q.Set("decision", "deny")
 	view.Deny = "/oauth2/decide?" + q.Encode()
-	p.record(Entry{Inbound: true, Title: "صفحهٔ اجازهٔ دیوار", Call: "GET " + maskURL(r.URL.RequestURI()),
+	p.record(Entry{Inbound: true, Title: "صفحهٔ اجازهٔ دیوار", Call: "GET " + r.URL.Path, Request: maskForm(r.URL.Query()),
 		OK: true, Verdict: "دیوار از کاربر اجازه می‌خواهد (Divar asks the user's consent)"})
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")

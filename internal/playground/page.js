@@ -38,14 +38,14 @@
   }
 
   document.addEventListener("click", async (ev) => {
-    const b = ev.target.closest("[data-action]");
+    const b = ev.target.closest("[data-tap]");
     if (!b) return;
     ev.preventDefault();
     const placeEl = b.closest("[data-place]");
     const place = placeEl ? placeEl.dataset.place : "post";
     b.disabled = true;
     try {
-      const o = await post("/_/tap?place=" + place, b.dataset.action, "application/json");
+      const o = await post("/_/tap?place=" + place, b.dataset.tap, "application/json");
       if (o) outcome(o);
     } finally { b.disabled = false; }
   });

@@ -196,7 +196,7 @@ func Start(cfg Config) (p *Playground, err error) {
 	oauthMux := http.NewServeMux()
 	oauthMux.HandleFunc("GET /oauth2/auth", p.consentPage)
 	oauthMux.HandleFunc("GET /oauth2/decide", p.consentDecision)
-	oauthMux.Handle("/", p.forward(p.oauth.URL, p.observeOAuth))
+	oauthMux.Handle("POST /oauth2/token", p.forward(p.oauth.URL, p.observeOAuth))
 	if p.oauthURL, err = p.serve("127.0.0.1:0", oauthMux); err != nil {
 		return p, err
 	}
