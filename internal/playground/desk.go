@@ -21,10 +21,10 @@ type desk struct {
 	cleanups []func()
 }
 
-func (d *desk) Helper()          {}
-func (d *desk) Name() string     { return "playground" }
-func (d *desk) Failed() bool     { return false }
-func (d *desk) Log(args ...any)  { d.logger.Debug(fmt.Sprint(args...)) }
+func (d *desk) Helper()           {}
+func (d *desk) Name() string      { return "playground" }
+func (d *desk) Failed() bool      { return false }
+func (d *desk) Log(args ...any)   { d.logger.Debug(fmt.Sprint(args...)) }
 func (d *desk) Error(args ...any) { d.logger.Warn(fmt.Sprint(args...)) }
 func (d *desk) Logf(format string, args ...any) {
 	d.logger.Debug(fmt.Sprintf(format, args...))
