@@ -138,7 +138,7 @@ func (p *Playground) chat(text string, bot bool) {
 	p.version++
 	p.mu.Unlock()
 	r := divartest.Event(kind).Message(map[string]any{
-		"id":           newID(),
+		"id":           NewID(),
 		"text":         text,
 		"sent_at":      time.Now().UnixMicro(),
 		"conversation": map[string]any{"id": conv, "type": t, "post_token": Post},
@@ -168,7 +168,7 @@ func (p *Playground) event(kind, detail, raw string) (*divartest.Request, error)
 			detail = string(sdk.TransactionCompleted)
 		}
 		return divartest.Event(sdk.EventPaymentTransaction).Set("payment_transaction", map[string]any{
-			"id": newID(), "cost_rials": int64(1500000), "extra_details": "reorder " + Post,
+			"id": NewID(), "cost_rials": int64(1500000), "extra_details": "reorder " + Post,
 			"state": detail, "type": string(sdk.TransactionReorder),
 		}), nil
 	case "CUSTOM":

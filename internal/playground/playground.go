@@ -329,8 +329,10 @@ func randomHex(n int) string {
 	return hex.EncodeToString(b)
 }
 
-// newID returns a random UUID (version 4), as Divar's message ids are.
-func newID() string {
+// NewID returns a random UUID (version 4), as Divar's message and
+// payment ids are: each event the playground or `scaffold trigger` sends
+// has a fresh one, so that an add-on's deduper takes it for a new event.
+func NewID() string {
 	b := make([]byte, 16)
 	_, _ = rand.Read(b)
 	b[6] = b[6]&0x0f | 0x40

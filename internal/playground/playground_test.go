@@ -10,8 +10,8 @@ import (
 	"net/url"
 	"strings"
 	"sync"
-	"time"
 	"testing"
+	"time"
 
 	"github.com/go-json-experiment/json"
 	"github.com/kenarkit/kenarkit/gen"
