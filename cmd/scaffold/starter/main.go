@@ -52,6 +52,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/kenarkit/kenarkit/sdk"
 	"github.com/kenarkit/kenarkit/sdk/addonenv"
 	"github.com/kenarkit/kenarkit/sdk/consent"
@@ -64,7 +66,9 @@ import (
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	logs := addonenv.NewLogWriter(os.Stderr) // log lines batched: one write every 100 ms, not one a request
-	err := run(ctx, os.Getenv, slog.New(slog.NewTextHandler(logs, nil)))
+	logger := slog.New(slog.NewTextHandler(logs, nil))
+	redis.SetLogger(addonenv.RedisLogger(logger)) // go-redis's own messages as lines of this log
+	err := run(ctx, os.Getenv, logger)
 	stop()
 	logs.Close()
 	if err != nil {
