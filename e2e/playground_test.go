@@ -26,6 +26,7 @@ import (
 // (SIGINT) then stops the add-on with the playground.
 func TestPlaygroundLoop(t *testing.T) {
 	t.Parallel()
+	began := time.Now()
 	ctx := browser(t)
 	dev := startDev(t)
 
@@ -78,6 +79,7 @@ func TestPlaygroundLoop(t *testing.T) {
 	// A buyer taps the widget's get_dynamic_action ("تأیید"): the add-on's
 	// answer is a text, shown as a toast, and an action, performed (the
 	// starter's opens its landing page).
+	t.Logf("the post add-on's button clicked %v after the test began", time.Since(began).Round(time.Millisecond))
 	run("tapping the post add-on's button",
 		chromedp.Click(chromedp.CSS(`#addon-live .button-bar:nth-of-type(4) button`)),
 		chromedp.WaitVisible(chromedp.CSS("#back")))
@@ -128,7 +130,8 @@ type devProcess struct {
 }
 
 // startDev builds the scaffold and runs `scaffold dev` on the starter
-// add-on, and returns once it printed the playground's address.
+// add-on (or the add-on in KENARKIT_DEV_DIR), and returns once it printed
+// the playground's address.
 func startDev(t *testing.T) *devProcess {
 	t.Helper()
 	bin := filepath.Join(t.TempDir(), "scaffold")
@@ -137,13 +140,17 @@ func startDev(t *testing.T) *devProcess {
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("go build ./cmd/scaffold: %v\n%s", err, out)
 	}
-	starterDir, err := filepath.Abs("../cmd/scaffold/starter")
+	addonDir := os.Getenv("KENARKIT_DEV_DIR") // an add-on made with `scaffold new`
+	if addonDir == "" {
+		addonDir = "../cmd/scaffold/starter"
+	}
+	addonDir, err := filepath.Abs(addonDir)
 	if err != nil {
 		t.Fatal(err)
 	}
 	port := freePort(t)
 	d := &devProcess{addonAddr: "127.0.0.1:" + port, log: &syncBuffer{}, exited: make(chan error, 1)}
-	d.cmd = exec.Command(bin, "dev", "--dir", starterDir, "--listen", "127.0.0.1:0", "--port", port)
+	d.cmd = exec.Command(bin, "dev", "--dir", addonDir, "--listen", "127.0.0.1:0", "--port", port)
 	d.cmd.Env = append(os.Environ(), "REDIS_URL=")
 	d.cmd.Stderr = d.log
 	stdout, err := d.cmd.StdoutPipe()
