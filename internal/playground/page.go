@@ -21,11 +21,16 @@ const postTitle = "آپارتمان ۸۵ متری، ونک"
 var pageTemplate = template.Must(template.New("page.html").Funcs(template.FuncMap{
 	"action": func(a any) string { b, _ := json.Marshal(a, json.Deterministic(true)); return string(b) },
 	"color":  colorClass,
-	"pct": func(p *int) int {
+	"pct": func(p *int) string { // in Persian digits, as Divar shows it
 		if p == nil {
-			return 0
+			return "۰"
 		}
-		return *p
+		return strings.Map(func(r rune) rune {
+			if r >= '0' && r <= '9' {
+				return '۰' + r - '0'
+			}
+			return r
+		}, strconv.Itoa(*p))
 	},
 	"time": func(e Entry) string { return e.At.Format("15:04:05") },
 }).ParseFS(assets, "page.html"))

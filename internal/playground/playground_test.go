@@ -328,11 +328,11 @@ func TestWidgetsDrawnAsDivarDrawsThem(t *testing.T) {
 		{"description_row", sdk.DescriptionRow("توضیح بلند").Expandable(), []string{"description-row", "<details><summary>توضیح بلند"}},
 		{"button_bar", sdk.ButtonBar("دکمه", sdk.GetDynamicAction(sdk.Data{"answer": "yes"})), []string{"button-bar", "دکمه", `data-tap="{&#34;get_dynamic_action&#34;:{&#34;data&#34;:{&#34;answer&#34;:&#34;yes&#34;}}}"`}},
 		{"selector_row", sdk.SelectorRow("انتخاب").WithAction(sdk.OpenServerLink(nil)).WithIcon("HOME"), []string{"selector-row", "tappable", "انتخاب", "HOME"}},
-		{"percentage score_row", sdk.PercentageScoreRow("امتیاز", 80).WithColor(sdk.ColorSuccessPrimary), []string{"score-row", "٪80", "c-success_primary"}},
+		{"percentage score_row", sdk.PercentageScoreRow("امتیاز", 80).WithColor(sdk.ColorSuccessPrimary), []string{"score-row", "۸۰٪", "c-success_primary"}},
 		{"descriptive score_row", sdk.DescriptiveScoreRow("کیفیت", "عالی"), []string{"score-row", "عالی"}},
 		{"event_row", sdk.EventRow("بازدید", "فردا").WithLabel("جدید"), []string{"event-row", "بازدید", "فردا", `class="label"`}},
 		{"evaluation_row", sdk.EvaluationRow("اینجا", 30, sdk.Section("کم", sdk.ColorErrorPrimary), sdk.Section("متوسط", sdk.ColorWarningPrimary), sdk.Section("زیاد", sdk.ColorSuccessPrimary)),
-			[]string{"evaluation-row", "inset-inline-start: 30%", "اینجا", "c-error_primary", "c-warning_primary"}},
+			[]string{"evaluation-row", "left: 30%", "اینجا", "c-error_primary", "c-warning_primary"}},
 		{"group_info_row", sdk.GroupInfoRow(sdk.Info("متراژ", "۸۵"), sdk.Info("اتاق", "۲")), []string{"group-info-row", "متراژ", "۸۵", "اتاق"}},
 		{"image_carousel_row", sdk.ImageCarouselRow(sdk.Image("logo", "نما")), []string{"image-carousel-row", "logo", "نما"}},
 	}
