@@ -135,7 +135,11 @@ type devProcess struct {
 func startDev(t *testing.T) *devProcess {
 	t.Helper()
 	bin := filepath.Join(t.TempDir(), "scaffold")
-	build := exec.Command("go", "build", "-o", bin, "./cmd/scaffold")
+	args := []string{"build", "-o", bin}
+	if raceBuild {
+		args = append(args, "-race")
+	}
+	build := exec.Command("go", append(args, "./cmd/scaffold")...)
 	build.Dir = ".."
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("go build ./cmd/scaffold: %v\n%s", err, out)
