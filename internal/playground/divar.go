@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -68,6 +69,9 @@ const maxChain = 3
 func (p *Playground) perform(ctx context.Context, a sdk.Action, pl place, depth int) Outcome {
 	switch {
 	case a.OpenDirectLink != "":
+		if u, err := url.Parse(a.OpenDirectLink); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return Outcome{Error: "دیوار این پیوند را باز نمی‌کند: open_direct_link must be an absolute http(s) URL"}
+		}
 		return Outcome{Open: a.OpenDirectLink}
 	case a.OpenServerLink != nil:
 		r := divartest.OpenServerLink().Source(pl.source).PostToken(Post).UserSide(pl.side).

@@ -41,6 +41,10 @@
     const b = ev.target.closest("[data-tap]");
     if (!b) return;
     ev.preventDefault();
+    if (b.closest(".refused")) { // Divar does not show what it refused
+      toast("دیوار این را نپذیرفته و نشان نمی‌دهد؛ دکمه‌اش کاری نمی‌کند.", true);
+      return;
+    }
     const placeEl = b.closest("[data-place]");
     const place = placeEl ? placeEl.dataset.place : "post";
     b.disabled = true;

@@ -119,6 +119,8 @@ func TestTapsDoWhatDivarDoes(t *testing.T) {
 			Outcome{Open: "https://addon.example/direct"}},
 		{"open_direct_link opens without a callback", sdk.OpenDirectLink("https://example.com/x"), onPost,
 			Outcome{Open: "https://example.com/x"}},
+		{"an open_direct_link that is not http(s) is not opened", sdk.OpenDirectLink("javascript:alert(1)"), onPost,
+			Outcome{Error: "دیوار این پیوند را باز نمی‌کند: open_direct_link must be an absolute http(s) URL"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
