@@ -17,8 +17,8 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/kenarkit/kenarkit/cmd/scaffold/starter/gen"
 	"github.com/kenarkit/kenarkit/sdk"
-	"github.com/kenarkit/kenarkit/sdk/consent"
 	"github.com/kenarkit/kenarkit/sdk/divartest"
+	"github.com/kenarkit/kenarkit/sdk/tokens"
 )
 
 // The seller's post in the server-link walk (the seed's) and in the
@@ -30,11 +30,11 @@ const (
 
 // accessTokenTTL is the life of the access tokens the fake Divar issues in
 // TestConsentLoopServerLink: the add-on refreshes a token in its last
-// consent.DefaultRefreshBefore by its own clock (checking every
+// tokens.DefaultRefreshBefore by its own clock (checking every
 // KENAR_REFRESH_INTERVAL), so each token falls due a few seconds after it
 // is issued, while the fake's clock, which the test moves, says when Divar
 // stops taking it.
-const accessTokenTTL = consent.DefaultRefreshBefore + 3*time.Second
+const accessTokenTTL = tokens.DefaultRefreshBefore + 3*time.Second
 
 // yes is the data the starter puts in its widget's get_dynamic_action.
 var yes = map[string]any{"answer": "yes"}

@@ -215,12 +215,19 @@ func removeCreated(top string) {
 // The starter's name, replaced by the new add-on's in exactly these places
 // (each must be found once: a starter edited past them fails a test).
 var nameSpots = map[string]string{
-	"main.go":      "// Command starter is",
-	"README.md":    "# starter\n",
-	"README.fa.md": "# starter\n",
-	"landing.html": "<title>starter</title>",
-	".gitignore":   "/starter\n",
+	"main.go":       "// Command starter is",
+	"README.md":     "# starter\n",
+	"README.fa.md":  "# starter\n",
+	"landing.html":  "<title>starter</title>",
+	".gitignore":    "/starter\n",
+	".dockerignore": "/starter\n",
+	"compose.yaml":  "name: starter\n", // the Compose project's name: lowercase
 }
+
+// dockerGoVersion is the Dockerfile's Go version, set to the new go.mod's
+// go directive: golang images build with GOTOOLCHAIN=local, so an older
+// one would refuse the module.
+var dockerGoVersion = regexp.MustCompile(`(?m)^ARG GO_VERSION=\S+$`)
 
 // render returns the new add-on's files by slash-separated path: the
 // starter's, with its import path rewritten, its name replaced, and a
@@ -243,7 +250,17 @@ func render(p project) (map[string][]byte, error) {
 			if bytes.Count(data, []byte(spot)) != 1 {
 				return fmt.Errorf("starter/%s: %q is not there once", rel, spot)
 			}
-			data = bytes.Replace(data, []byte(spot), []byte(strings.Replace(spot, "starter", p.Name, 1)), 1)
+			name := p.Name
+			if rel == "compose.yaml" {
+				name = strings.ToLower(name)
+			}
+			data = bytes.Replace(data, []byte(spot), []byte(strings.Replace(spot, "starter", name, 1)), 1)
+		}
+		if rel == "Dockerfile" {
+			if len(dockerGoVersion.FindAllIndex(data, -1)) != 1 {
+				return fmt.Errorf("starter/%s: %q is not there once", rel, "ARG GO_VERSION=")
+			}
+			data = dockerGoVersion.ReplaceAll(data, []byte("ARG GO_VERSION="+p.GoVersion))
 		}
 		if path.Ext(rel) == ".go" {
 			if data, err = rewriteImports(rel, data, starterModule, p.Module); err != nil {

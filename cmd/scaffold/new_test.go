@@ -249,6 +249,7 @@ func TestScaffoldEndToEnd(t *testing.T) {
 
 	port := startBinary(t, filepath.Join(dir, "bin", "myaddon"))
 	addr := "127.0.0.1:" + port
+	checkContainerBuild(t, dir, filepath.Join(dir, "bin", "myaddon"), port)
 	for _, tc := range []struct {
 		name, path, key, body string
 		status                int

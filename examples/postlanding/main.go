@@ -27,7 +27,7 @@ import (
 
 	"github.com/kenarkit/kenarkit/examples/postlanding/landing"
 	"github.com/kenarkit/kenarkit/sdk/addonenv"
-	"github.com/kenarkit/kenarkit/sdk/session"
+	"github.com/kenarkit/kenarkit/sdk/seal"
 )
 
 func main() {
@@ -49,7 +49,7 @@ func run(ctx context.Context, logger *slog.Logger) error {
 		return err
 	}
 	cfg := landing.Config{Keys: env.Keys, Logger: logger}
-	if cfg.SessionKeys, err = session.ParseKeys(os.Getenv("SESSION_KEYS")); err != nil {
+	if cfg.SessionKeys, err = seal.ParseKeys(os.Getenv("SESSION_KEYS")); err != nil {
 		return fmt.Errorf("SESSION_KEYS: %w", err)
 	}
 	if len(cfg.SessionKeys) == 0 {

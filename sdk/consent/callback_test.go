@@ -12,9 +12,11 @@ import (
 
 	"github.com/kenarkit/kenarkit/sdk"
 
+	"golang.org/x/oauth2"
+
 	"github.com/kenarkit/kenarkit/sdk/consent"
 	"github.com/kenarkit/kenarkit/sdk/divartest"
-	"golang.org/x/oauth2"
+	"github.com/kenarkit/kenarkit/sdk/tokens"
 )
 
 // withParam returns u with its query parameter k set to v.
@@ -41,7 +43,7 @@ func param(t *testing.T, u, k string) string {
 	return p.Query().Get(k)
 }
 
-type failingStore struct{ consent.TokenStore }
+type failingStore struct{ tokens.Store }
 
 var errDown = errors.New("dial unix /tmp/redis.sock: connect: no such file or directory")
 
@@ -61,7 +63,7 @@ func (failingStates) Use(context.Context, string, time.Time) error { return errD
 func TestCallbackRefusals(t *testing.T) {
 	for _, tc := range []struct {
 		name   string
-		edit   func(*consent.Config)
+		edit   func(*setup)
 		visit  func(t *testing.T, f *fixture, b *browser) string // the address the browser opens
 		status int
 		want   error
@@ -167,7 +169,7 @@ func TestCallbackRefusals(t *testing.T) {
 		{
 			name: "code for another client",
 			visit: func(t *testing.T, f *fixture, b *browser) string {
-				other := newFixture(t, f.oauth, func(c *consent.Config) { c.ClientID = "other-app" })
+				other := newFixture(t, f.oauth, func(c *setup) { c.Keeper.ClientID = "other-app" })
 				stolen := param(t, other.consentRedirect(newBrowser(t), user), "code")
 				return withParam(t, f.consentRedirect(b, user), "code", stolen)
 			},
@@ -182,9 +184,9 @@ func TestCallbackRefusals(t *testing.T) {
 		},
 		{
 			name:   "wrong client secret",
-			edit:   func(c *consent.Config) { c.ClientSecret = "not-the-secret" },
+			edit:   func(c *setup) { c.Keeper.ClientSecret = "not-the-secret" },
 			visit:  func(t *testing.T, f *fixture, b *browser) string { return f.consentRedirect(b, user) },
-			status: http.StatusInternalServerError, want: consent.ErrClientRejected, page: "misconfigured",
+			status: http.StatusInternalServerError, want: tokens.ErrClientRejected, page: "misconfigured",
 		},
 		{
 			name: "Divar answers 503",
@@ -192,7 +194,7 @@ func TestCallbackRefusals(t *testing.T) {
 				f.oauth.Down(true)
 				return f.consentRedirect(b, user)
 			},
-			status: http.StatusBadGateway, want: consent.ErrDivarUnavailable, page: "cannot be reached",
+			status: http.StatusBadGateway, want: tokens.ErrDivarUnavailable, page: "cannot be reached",
 		},
 		{
 			name: "Divar unreachable",
@@ -201,23 +203,23 @@ func TestCallbackRefusals(t *testing.T) {
 				f.oauth.Close()
 				return cb
 			},
-			status: http.StatusBadGateway, want: consent.ErrDivarUnavailable, page: "cannot be reached",
+			status: http.StatusBadGateway, want: tokens.ErrDivarUnavailable, page: "cannot be reached",
 		},
 		{
 			name:   "token store down",
-			edit:   func(c *consent.Config) { c.Tokens = failingStore{} },
+			edit:   func(c *setup) { c.Keeper.Store = failingStore{} },
 			visit:  func(t *testing.T, f *fixture, b *browser) string { return f.consentRedirect(b, user) },
 			status: http.StatusServiceUnavailable, want: consent.ErrStoreUnavailable, page: "cannot save",
 		},
 		{
 			name:   "used-state store down",
-			edit:   func(c *consent.Config) { c.UsedStates = failingStates{} },
+			edit:   func(c *setup) { c.UsedStates = failingStates{} },
 			visit:  func(t *testing.T, f *fixture, b *browser) string { return f.consentRedirect(b, user) },
 			status: http.StatusServiceUnavailable, want: consent.ErrStoreUnavailable, page: "cannot save",
 		},
 		{
 			name:   "neither API nor Identify",
-			edit:   func(c *consent.Config) { c.API = nil },
+			edit:   func(c *setup) { c.Keeper.API = nil },
 			visit:  func(t *testing.T, f *fixture, b *browser) string { return f.consentRedirect(b, user) },
 			status: http.StatusInternalServerError, want: consent.ErrNoUser, page: "could not finish",
 		},
@@ -239,15 +241,15 @@ func TestCallbackRefusals(t *testing.T) {
 		},
 		{
 			name: "Identify names no one",
-			edit: func(c *consent.Config) {
-				c.Identify = func(context.Context, oauth2.TokenSource) (string, error) { return "", nil }
+			edit: func(c *setup) {
+				c.Keeper.Identify = func(context.Context, oauth2.TokenSource) (string, error) { return "", nil }
 			},
 			visit:  func(t *testing.T, f *fixture, b *browser) string { return f.consentRedirect(b, "") },
 			status: http.StatusBadGateway, want: consent.ErrNoUser, page: "could not finish",
 		},
 		{
 			name: "too many states pending",
-			edit: func(c *consent.Config) { c.UsedStates = &consent.MemoryUsedStates{Now: c.Now, Max: 1} },
+			edit: func(c *setup) { c.UsedStates = consent.NewMemoryUsedStatesAt(c.Now, 1) },
 			visit: func(t *testing.T, f *fixture, b *browser) string {
 				if status, _ := b.get(f.consentRedirect(b, user)); status != http.StatusOK {
 					t.Fatalf("first consent: %d", status)
@@ -258,7 +260,7 @@ func TestCallbackRefusals(t *testing.T) {
 		},
 		{
 			name: "OnGrant fails",
-			edit: func(c *consent.Config) {
+			edit: func(c *setup) {
 				c.OnGrant = func(http.ResponseWriter, *http.Request, *consent.Grant) error {
 					return errors.New("post add-on not created")
 				}
@@ -268,7 +270,7 @@ func TestCallbackRefusals(t *testing.T) {
 		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			var edits []func(*consent.Config)
+			var edits []func(*setup)
 			if tc.edit != nil {
 				edits = append(edits, tc.edit)
 			}
@@ -331,7 +333,7 @@ func TestCallbackMethod(t *testing.T) {
 // TestDefaultGrantPage: without OnGrant the user reads that access was
 // granted.
 func TestDefaultGrantPage(t *testing.T) {
-	f := newFixture(t, nil, func(c *consent.Config) { c.OnGrant = nil })
+	f := newFixture(t, nil, func(c *setup) { c.OnGrant = nil })
 	status, body := newBrowser(t).get(f.addon.URL + "/start?user=" + user + "&post=" + post)
 	if status != http.StatusOK || !strings.Contains(body, "Access granted") || !strings.Contains(body, "اجازه ثبت شد") {
 		t.Errorf("%d %s", status, body)
@@ -356,7 +358,7 @@ func TestGrantBoundToItsUser(t *testing.T) {
 		t.Errorf("error %v", err)
 	}
 	for _, u := range []string{user, otherUser} {
-		if _, err := f.m.TokenSource(ctx, u).Token(); !errors.Is(err, consent.ErrReconsent) {
+		if _, err := f.k.TokenSource(ctx, u).Token(); !errors.Is(err, tokens.ErrReconsent) {
 			t.Errorf("a token is stored under %s: %v", u, err)
 		}
 	}
@@ -371,7 +373,7 @@ func TestGrantBoundToItsUser(t *testing.T) {
 	if status, _ := newBrowser(t).get(f.addon.URL + "/start?user=" + user + "&post=" + post); status != http.StatusOK {
 		t.Fatalf("A's own consent: %d", status)
 	}
-	if _, err := f.m.TokenSource(ctx, user).Token(); err != nil {
+	if _, err := f.k.TokenSource(ctx, user).Token(); err != nil {
 		t.Errorf("A's token: %v", err)
 	}
 
@@ -379,7 +381,7 @@ func TestGrantBoundToItsUser(t *testing.T) {
 	if status, _ := newBrowser(t).get(f.addon.URL + "/start?post=" + post); status != http.StatusOK {
 		t.Fatalf("the direct link: %d", status)
 	}
-	tok, err := f.m.TokenSource(ctx, otherUser).Token()
+	tok, err := f.k.TokenSource(ctx, otherUser).Token()
 	if info, ok := f.oauth.Lookup(tok.AccessToken); err != nil || !ok || info.UserID != otherUser {
 		t.Errorf("the direct link's grant is not stored under its user: %v %+v", err, info)
 	}
@@ -389,9 +391,9 @@ func TestGrantBoundToItsUser(t *testing.T) {
 // against the user it names.
 func TestIdentify(t *testing.T) {
 	var f *fixture
-	f = newFixture(t, nil, func(c *consent.Config) {
-		c.API = nil
-		c.Identify = func(ctx context.Context, ts oauth2.TokenSource) (string, error) {
+	f = newFixture(t, nil, func(c *setup) {
+		c.Keeper.API = nil
+		c.Keeper.Identify = func(ctx context.Context, ts oauth2.TokenSource) (string, error) {
 			tok, err := ts.Token()
 			if err != nil {
 				return "", err
@@ -407,7 +409,7 @@ func TestIdentify(t *testing.T) {
 	if status, _ := newBrowser(t).get(f.addon.URL + "/start?post=" + post); status != http.StatusOK {
 		t.Fatalf("status %d", status)
 	}
-	if _, err := f.m.TokenSource(context.Background(), "divar-user-7").Token(); err != nil {
+	if _, err := f.k.TokenSource(context.Background(), "divar-user-7").Token(); err != nil {
 		t.Errorf("token stored under the identified user: %v", err)
 	}
 	if status, _ := newBrowser(t).get(f.addon.URL + "/start?user=" + user + "&post=" + post); status != http.StatusForbidden {
@@ -419,9 +421,9 @@ func TestIdentify(t *testing.T) {
 // Retry-After, the code is not spent, and the same redirect goes through
 // once the older states have expired.
 func TestTooManyStates(t *testing.T) {
-	f := newFixture(t, nil, func(c *consent.Config) {
+	f := newFixture(t, nil, func(c *setup) {
 		c.StateTTL = 5 * time.Minute // shorter than the code's 10
-		c.UsedStates = &consent.MemoryUsedStates{Now: c.Now, Max: 1}
+		c.UsedStates = consent.NewMemoryUsedStatesAt(c.Now, 1)
 	})
 	b := newBrowser(t)
 	if status, _ := b.get(f.consentRedirect(b, user)); status != http.StatusOK {

@@ -18,7 +18,8 @@ import (
 
 	"github.com/kenarkit/kenarkit/sdk/consent"
 	"github.com/kenarkit/kenarkit/sdk/divartest"
-	"github.com/kenarkit/kenarkit/sdk/session"
+	"github.com/kenarkit/kenarkit/sdk/seal"
+	"github.com/kenarkit/kenarkit/sdk/tokens"
 )
 
 const (
@@ -37,7 +38,8 @@ type fixture struct {
 	oauth  *divartest.OAuth
 	api    *divartest.API // Divar's API, asked who granted
 	m      *consent.Manager
-	cfg    consent.Config
+	cfg    setup
+	k      *tokens.Keeper // the grants
 	addon  *httptest.Server
 	logs   *syncBuffer
 	mu     sync.Mutex
@@ -45,12 +47,19 @@ type fixture struct {
 	errs   []*consent.CallbackError
 }
 
+// setup is what a fixture is built from: the Manager's configuration and
+// its Keeper's.
+type setup struct {
+	consent.Config
+	Keeper tokens.Config
+}
+
 // syncBuffer is a log destination safe for the server's and client's goroutines.
 type syncBuffer = logtest.Buffer
 
 // newFixture starts the add-on: GET /start?user=&post= asks consent for
 // POST_ADDON_CREATE.<post> and offline_access; /callback is the Manager.
-func newFixture(t *testing.T, oauth *divartest.OAuth, edit ...func(*consent.Config)) *fixture {
+func newFixture(t *testing.T, oauth *divartest.OAuth, edit ...func(*setup)) *fixture {
 	t.Helper()
 	if oauth == nil {
 		oauth = divartest.NewOAuth(t)
@@ -66,20 +75,26 @@ func newFixture(t *testing.T, oauth *divartest.OAuth, edit ...func(*consent.Conf
 	f.addon = httptest.NewServer(mux)
 	t.Cleanup(f.addon.Close)
 	redirect := f.addon.URL + "/callback"
-	sealer, err := session.NewSealer()
+	sealer, err := seal.New()
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.cfg = consent.Config{
+	logger := slog.New(slog.NewTextHandler(f.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	f.cfg.Keeper = tokens.Config{
 		ClientID:     clientID,
 		ClientSecret: secret,
-		RedirectURL:  redirect,
-		AuthURL:      oauth.AuthURL(),
 		TokenURL:     oauth.TokenURL(),
 		Sealer:       sealer,
 		API:          client,
 		Now:          oauth.Now,
-		Logger:       slog.New(slog.NewTextHandler(f.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		Logger:       logger,
+	}
+	f.cfg.Config = consent.Config{
+		RedirectURL: redirect,
+		AuthURL:     oauth.AuthURL(),
+		Sealer:      sealer,
+		Now:         oauth.Now,
+		Logger:      logger,
 		OnGrant: func(w http.ResponseWriter, r *http.Request, g *consent.Grant) error {
 			f.mu.Lock()
 			f.grants = append(f.grants, g)
@@ -99,13 +114,16 @@ func newFixture(t *testing.T, oauth *divartest.OAuth, edit ...func(*consent.Conf
 	}
 	// Registered as in the Kenar panel, with the right secret whatever
 	// the add-on is configured with.
-	oauth.Register(divartest.OAuthClient{ID: f.cfg.ClientID, Secret: secret, RedirectURIs: []string{redirect},
+	oauth.Register(divartest.OAuthClient{ID: f.cfg.Keeper.ClientID, Secret: secret, RedirectURIs: []string{redirect},
 		Scopes: []string{"POST_ADDON_CREATE.*", "offline_access", "USER_ID", "USER_PHONE", "NOTIFICATION_ACCESS_REVOCATION"}})
-	f.m, err = consent.New(f.cfg)
-	if err != nil {
+	if f.k, err = tokens.New(f.cfg.Keeper); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { f.m.Close() })
+	t.Cleanup(func() { f.k.Close() })
+	f.cfg.Tokens = f.k
+	if f.m, err = consent.New(f.cfg.Config); err != nil {
+		t.Fatal(err)
+	}
 	mux.Handle("/callback", f.m)
 	mux.HandleFunc("/start", func(w http.ResponseWriter, r *http.Request) {
 		p := r.URL.Query().Get("post")
@@ -285,8 +303,13 @@ func TestBadScopesRefused(t *testing.T) {
 }
 
 func TestNewRefusesBadConfig(t *testing.T) {
-	sealer, _ := session.NewSealer()
-	good := consent.Config{ClientID: "app", ClientSecret: "s", RedirectURL: "https://addon.example/divar/oauth/callback", Sealer: sealer}
+	sealer, _ := seal.New()
+	keeper, err := tokens.New(tokens.Config{ClientID: "app", ClientSecret: "s", Sealer: sealer})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer keeper.Close()
+	good := consent.Config{Tokens: keeper, RedirectURL: "https://addon.example/divar/oauth/callback", Sealer: sealer}
 	for name, tc := range map[string]struct {
 		edit func(*consent.Config)
 		want string
@@ -297,10 +320,9 @@ func TestNewRefusesBadConfig(t *testing.T) {
 		"relative redirect":        {func(c *consent.Config) { c.RedirectURL = "/divar/oauth/callback" }, "not an absolute"},
 		"plain http redirect":      {func(c *consent.Config) { c.RedirectURL = "http://addon.example/cb" }, "must be https"},
 		"no redirect":              {func(c *consent.Config) { c.RedirectURL = "" }, "RedirectURL is empty"},
-		"no client id":             {func(c *consent.Config) { c.ClientID = "" }, "ClientID"},
-		"no secret":                {func(c *consent.Config) { c.ClientSecret = "" }, "ClientSecret is empty"},
+		"no keeper":                {func(c *consent.Config) { c.Tokens = nil }, "Tokens is nil"},
 		"no sealer":                {func(c *consent.Config) { c.Sealer = nil }, "Sealer"},
-		"bad token URL":            {func(c *consent.Config) { c.TokenURL = "oauth.divar.ir/oauth2/token" }, "TokenURL"},
+		"bad auth URL":             {func(c *consent.Config) { c.AuthURL = "oauth.divar.ir/oauth2/auth" }, "AuthURL"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			c := good

@@ -1,49 +1,37 @@
-// Package consent gets a Divar user's consent for an add-on to act for them
-// and keeps the tokens it yields usable: Divar's OAuth 2.0 authorization
-// code flow (docs/oauth/ReadMe.md in divar-ir/kenar-docs), on
-// golang.org/x/oauth2.
+// Package consent gets a Divar user's consent for an add-on to act for
+// them: Divar's OAuth 2.0 authorization code flow (docs/oauth/ReadMe.md in
+// divar-ir/kenar-docs), on golang.org/x/oauth2. It is the web flow; the
+// grants it yields are kept, refreshed and revoked by a tokens.Keeper
+// (sdk/tokens).
 //
-// A [Manager] does the three parts:
+// A [Manager] does the two parts:
 //
 //   - Asking: [Manager.Redirect] sends the user to Divar's consent page for
 //     typed scopes ([PostAddonCreate], [OfflineAccess], ...), with a state
 //     that is sealed, expiring, single use and bound to the browser by a
 //     cookie, so a forged, replayed or stolen redirect is refused.
 //   - Coming back: the Manager is the http.Handler of the redirect address.
-//     It exchanges the code, asks Divar who granted ([Config.API]) and
-//     refuses a grant by another user than the one asked ([ErrWrongUser]),
-//     stores the token and hands the grant to
-//     [Config.OnGrant]; every failure (declined, bad state, used code,
-//     Divar down, store down) gets a short Persian and English page with a
-//     4xx or 5xx that says what to do. The states that came back are kept
-//     until they expire, at most [DefaultMaxStates] at once (429 beyond).
-//   - Lasting: [Manager.TokenSource] reads the user's token from a
-//     [TokenStore] shared by the replicas (sealed at rest with the session
-//     keys), refreshes it before it expires, once across replicas, and
-//     calls [Config.OnRefresh] so the add-on renews its event
-//     subscriptions, which lapse with the token they were made with. A
-//     refused refresh is [ErrReconsent]: ask the user again.
-//   - Keeping: a token is sealed bound to its user, so a value moved to
-//     another user's key does not open. A refreshed pair the store refuses
-//     is kept in memory and used until it is saved ([Manager.TokenSource]
-//     explains Divar's two-minute grace). A token that does not open
-//     ([ErrUnopenable]: wrong session keys, a tampered value) is logged
-//     and kept, never deleted, and [Manager.Ready] reports wrong keys. Only
-//     the revocation event, Divar refusing a token known to be current, or
-//     [Manager.Forget] removes a user's token.
+//     It exchanges the code, asks Divar who granted
+//     (tokens.Keeper.Owner) and refuses a grant by another user than the
+//     one asked ([ErrWrongUser]), saves the token in the Keeper and hands
+//     the grant to [Config.OnGrant]; every failure (declined, bad state,
+//     used code, Divar down, store down) gets a short Persian and English
+//     page with a 4xx or 5xx that says what to do. The states that came
+//     back are kept until they expire, at most [DefaultMaxStates] at once
+//     (429 beyond), in [UsedStates] shared by the replicas.
 //
 // Wiring, with echo:
 //
+//	keeper, err := tokens.New(tokens.Config{ClientID: slug, ClientSecret: secret, Sealer: sealer,
+//		Store: redisstore.NewTokens(rdb, redisstore.Config{}), API: client, OnRefresh: resubscribe})
 //	consents, err := consent.New(consent.Config{
-//		ClientID: slug, ClientSecret: secret,
+//		Tokens: keeper, Sealer: sealer,
 //		RedirectURL: publicURL + "/divar/oauth/callback",
-//		Sealer: sealer, Tokens: redisstore.NewTokens(rdb, redisstore.TokensConfig{}),
-//		UsedStates: redisstore.NewUsedStates(rdb, redisstore.TokensConfig{}, nil),
-//		API: client, // sdk.NewClient: asked who granted each consent
-//		OnGrant: finish, OnRefresh: resubscribe,
+//		UsedStates: redisstore.NewUsedStates(rdb, redisstore.Config{}),
+//		OnGrant: finish,
 //	})
 //	e.GET("/divar/oauth/callback", echo.WrapHandler(consents))
-//	events.UserAccessRevocation = consents.UserAccessRevocation
+//	events.UserAccessRevocation = keeper.UserAccessRevocation
 //
 // Tokens, codes and the client secret never appear in a log line, an error
 // or a page.

@@ -8,25 +8,33 @@ import (
 
 	"github.com/kenarkit/kenarkit/sdk"
 	"github.com/kenarkit/kenarkit/sdk/consent"
-	"github.com/kenarkit/kenarkit/sdk/session"
+	"github.com/kenarkit/kenarkit/sdk/seal"
+	"github.com/kenarkit/kenarkit/sdk/tokens"
 )
 
 // The consent address for adding an add-on to one post, with a refresh
 // token. The state (random and sealed) is left out of the output.
 func ExampleManager_AuthCodeURL() {
-	sealer, _ := session.NewSealer() // give it the session keys in production
+	sealer, _ := seal.New() // give it the session keys in production
 	api, _ := sdk.NewClient(sdk.ClientConfig{APIKey: "api-key-from-the-kenar-panel"})
-	consents, err := consent.New(consent.Config{
+	keeper, err := tokens.New(tokens.Config{
 		ClientID:     "my-addon",
 		ClientSecret: "secret-from-the-kenar-panel",
-		RedirectURL:  "https://addon.example/divar/oauth/callback",
 		Sealer:       sealer,
 		API:          api, // asked who granted each consent
 	})
 	if err != nil {
 		panic(err)
 	}
-	defer consents.Close()
+	defer keeper.Close()
+	consents, err := consent.New(consent.Config{
+		Tokens:      keeper,
+		RedirectURL: "https://addon.example/divar/oauth/callback",
+		Sealer:      sealer,
+	})
+	if err != nil {
+		panic(err)
+	}
 
 	w := httptest.NewRecorder()
 	r := httptest.NewRequest(http.MethodGet, "https://addon.example/divar/start?post_token=AZTH74V2", nil)

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/kenarkit/kenarkit/sdk"
+	"github.com/kenarkit/kenarkit/sdk/tokens"
 )
 
 // page is a short bilingual page: what happened and what to do.
@@ -49,7 +50,7 @@ var (
 		{ErrNoCode, page{"پاسخ ناقص · Incomplete answer",
 			"پاسخ دیوار ناقص بود. از صفحهٔ آگهی در دیوار دوباره شروع کنید.",
 			"Divar's answer was incomplete. Start again from the post in Divar."}},
-		{ErrDivarUnavailable, page{"دیوار در دسترس نیست · Divar unavailable",
+		{tokens.ErrDivarUnavailable, page{"دیوار در دسترس نیست · Divar unavailable",
 			"الان به دیوار دسترسی نداریم. چند دقیقهٔ دیگر از صفحهٔ آگهی دوباره تلاش کنید.",
 			"Divar cannot be reached right now. Try again from the post in a few minutes."}},
 		{ErrStoreUnavailable, page{"ذخیره ممکن نشد · Could not save",
@@ -58,7 +59,7 @@ var (
 		{ErrDivarRefused, page{"دیوار درخواست را نپذیرفت · Divar refused",
 			"دیوار این درخواست را نپذیرفت. بعداً دوباره تلاش کنید؛ اگر تکرار شد، به پشتیبانی افزونه خبر دهید.",
 			"Divar refused this request. Try again later; if it happens again, tell the add-on's support."}},
-		{ErrClientRejected, page{"تنظیمات افزونه نادرست است · Add-on misconfigured",
+		{tokens.ErrClientRejected, page{"تنظیمات افزونه نادرست است · Add-on misconfigured",
 			"تنظیمات افزونه نادرست است. به پشتیبانی افزونه خبر دهید.",
 			"The add-on is misconfigured. Please tell the add-on's support."}},
 	}

@@ -41,7 +41,8 @@ type OAuthClient struct {
 // expire when [OAuth.Advance] says so.
 //
 //	oauth := divartest.NewOAuth(t, divartest.OAuthClient{ID: "my-app", Secret: "s", RedirectURIs: []string{cb}})
-//	// consent.Config{AuthURL: oauth.AuthURL(), TokenURL: oauth.TokenURL(), Now: oauth.Now, ...}
+//	// tokens.Config{TokenURL: oauth.TokenURL(), Now: oauth.Now, ...}
+//	// consent.Config{AuthURL: oauth.AuthURL(), Now: oauth.Now, ...}
 //	scopes, ok := oauth.Scopes(accessToken) // what the fake API checks
 //
 // It is safe for concurrent use.
@@ -142,7 +143,7 @@ func (o *OAuth) Register(c OAuthClient) {
 // AuthURL is the consent page's address, as consent.Config.AuthURL.
 func (o *OAuth) AuthURL() string { return o.URL + "/oauth2/auth" }
 
-// TokenURL is the token endpoint's address, as consent.Config.TokenURL.
+// TokenURL is the token endpoint's address, as tokens.Config.TokenURL.
 func (o *OAuth) TokenURL() string { return o.URL + "/oauth2/token" }
 
 // Close stops the server: Divar unreachable.

@@ -11,16 +11,11 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
-// DeduperConfig configures a [Deduper]. Zero fields take the defaults.
-type DeduperConfig struct {
-	// Prefix is put before every key; "kenarkit:event:" by default.
-	Prefix string
-	// TTL is how long a handled or started event is remembered;
-	// dedupe.DefaultTTL.
-	TTL time.Duration
-	// Lease is how long a claim holds without a commit or a release;
-	// dedupe.DefaultLease.
-	Lease time.Duration
+// deduperConfig is what a [Deduper] reads of a [Config].
+type deduperConfig struct {
+	Prefix string        // of every key: Config.Prefix + "event:"
+	TTL    time.Duration // how long a handled or started event is remembered
+	Lease  time.Duration // how long a claim holds without a commit or a release
 }
 
 // Deduper is a [dedupe.Deduper] on Redis, the state machine of package
@@ -39,23 +34,16 @@ type DeduperConfig struct {
 // concurrent use.
 type Deduper struct {
 	rdb redis.UniversalClient
-	cfg DeduperConfig
+	cfg deduperConfig
 }
 
 var _ dedupe.Deduper = (*Deduper)(nil)
 
-// NewDeduper returns a Deduper storing its keys in rdb.
-func NewDeduper(rdb redis.UniversalClient, cfg DeduperConfig) *Deduper {
-	if cfg.Prefix == "" {
-		cfg.Prefix = "kenarkit:event:"
-	}
-	if cfg.TTL <= 0 {
-		cfg.TTL = dedupe.DefaultTTL
-	}
-	if cfg.Lease <= 0 {
-		cfg.Lease = dedupe.DefaultLease
-	}
-	return &Deduper{rdb: rdb, cfg: cfg}
+// NewDeduper returns a Deduper storing its keys in rdb, under
+// cfg.Prefix+"event:", for cfg.EventTTL with leases of cfg.EventLease.
+func NewDeduper(rdb redis.UniversalClient, cfg Config) *Deduper {
+	cfg = cfg.withDefaults()
+	return &Deduper{rdb: rdb, cfg: deduperConfig{Prefix: cfg.Prefix + "event:", TTL: cfg.EventTTL, Lease: cfg.EventLease}}
 }
 
 // dedupeLib holds the Lua shared by the scripts: mine(v, token) says

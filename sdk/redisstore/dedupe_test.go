@@ -12,13 +12,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/kenarkit/kenarkit/gen"
 	"github.com/kenarkit/kenarkit/sdk"
 	"github.com/kenarkit/kenarkit/sdk/dedupe"
 	"github.com/kenarkit/kenarkit/sdk/dedupe/dedupetest"
 	"github.com/kenarkit/kenarkit/sdk/redisstore"
 	"github.com/kenarkit/kenarkit/sdk/redisstore/redistest"
-	"github.com/redis/go-redis/v9"
 )
 
 // newDeduperStore returns a Deduper on a fresh redis-server that the test
@@ -33,7 +34,7 @@ func newDeduperStore(t *testing.T) dedupetest.Store {
 	rdb := redis.NewClient(opt)
 	t.Cleanup(func() { rdb.Close() })
 	return dedupetest.Store{
-		Deduper: redisstore.NewDeduper(rdb, redisstore.DeduperConfig{TTL: time.Hour}),
+		Deduper: redisstore.NewDeduper(rdb, redisstore.Config{EventTTL: time.Hour}),
 		Lapse:   func(t *testing.T) { lapseLeases(t, rdb) },
 		Kill:    func(*testing.T) { srv.Kill() },
 		Revive:  func(*testing.T) { srv.Restart() },
@@ -70,7 +71,7 @@ func TestDeduperOutages(t *testing.T) { dedupetest.Outages(t, newDeduperStore) }
 func TestDeduperExpiries(t *testing.T) {
 	ctx := context.Background()
 	rdb := newRedis(t)
-	d := redisstore.NewDeduper(rdb, redisstore.DeduperConfig{Lease: time.Minute, TTL: time.Hour})
+	d := redisstore.NewDeduper(rdb, redisstore.Config{EventLease: time.Minute, EventTTL: time.Hour})
 	for _, tc := range []struct {
 		name string
 		step func(dedupe.Lease) error
@@ -99,7 +100,7 @@ func TestDeduperExpiries(t *testing.T) {
 func TestDeduperStoreDown(t *testing.T) {
 	rdb := redis.NewClient(&redis.Options{Network: "unix", Addr: filepath.Join(t.TempDir(), "none.sock"), MaxRetries: -1})
 	defer rdb.Close()
-	_, err := redisstore.NewDeduper(rdb, redisstore.DeduperConfig{}).Claim(context.Background(), "a")
+	_, err := redisstore.NewDeduper(rdb, redisstore.Config{}).Claim(context.Background(), "a")
 	if err == nil || errors.Is(err, dedupe.ErrDuplicate) || !strings.HasPrefix(err.Error(), "redisstore: dedupe claim") {
 		t.Errorf("Claim with no store = %v", err)
 	}
@@ -144,7 +145,7 @@ func TestConcurrentDuplicatesAcrossReplicas(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		mux := &sdk.EventMux{NewMessage: handle, Dedupe: redisstore.NewDeduper(rdb, redisstore.DeduperConfig{})}
+		mux := &sdk.EventMux{NewMessage: handle, Dedupe: redisstore.NewDeduper(rdb, redisstore.Config{})}
 		gen.RegisterHandlers(e, gen.NewStrictHandler(&replica{mux: mux}, nil))
 		srv := httptest.NewServer(e)
 		t.Cleanup(srv.Close)
@@ -198,7 +199,7 @@ func TestRetryAfterFailureOnAnotherReplica(t *testing.T) {
 	e := &sdk.Event{Type: sdk.EventNewMessage, NewMessage: &sdk.ChatMessage{ID: "m1"}}
 	mux := func() *sdk.EventMux {
 		return &sdk.EventMux{
-			Dedupe: redisstore.NewDeduper(rdb, redisstore.DeduperConfig{}),
+			Dedupe: redisstore.NewDeduper(rdb, redisstore.Config{}),
 			NewMessage: func(context.Context, *sdk.Event, *sdk.ChatMessage) error {
 				if runs.Add(1) == 1 {
 					return errors.New("downstream failed")

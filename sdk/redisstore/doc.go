@@ -9,6 +9,13 @@
 // used once).
 //
 //	rdb := redis.NewClient(&redis.Options{Addr: os.Getenv("REDIS_ADDR")})
-//	mux := &sdk.EventMux{Dedupe: redisstore.NewDeduper(rdb, redisstore.DeduperConfig{}), …}
-//	h, err := session.New(session.Config{Keys: keys, Store: redisstore.NewSessionStore(rdb, redisstore.SessionStoreConfig{})})
+//	cfg := redisstore.Config{} // one configuration for every store: the key prefix, the bounds
+//	mux := &sdk.EventMux{Dedupe: redisstore.NewDeduper(rdb, cfg), …}
+//	h, err := session.New(session.Config{Keys: keys, Store: redisstore.NewSessionStore(rdb, cfg)})
+//	keeper, err := tokens.New(tokens.Config{Store: redisstore.NewTokens(rdb, cfg), …})
+//	consents, err := consent.New(consent.Config{UsedStates: redisstore.NewUsedStates(rdb, cfg), …})
+//
+// Each store runs the conformance suite of the room whose interface it
+// implements (dedupetest, sessiontest, tokenstest, consenttest) in its
+// tests, against a real redis-server (sdk/redisstore/redistest).
 package redisstore

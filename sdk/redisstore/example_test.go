@@ -51,7 +51,7 @@ func ExampleNewDeduper() {
 
 	replica := func() *sdk.EventMux {
 		return &sdk.EventMux{
-			Dedupe: redisstore.NewDeduper(rdb, redisstore.DeduperConfig{}),
+			Dedupe: redisstore.NewDeduper(rdb, redisstore.Config{}),
 			NewMessage: func(ctx context.Context, e *sdk.Event, m *sdk.ChatMessage) error {
 				fmt.Println("handled", m.ID)
 				return nil

@@ -2,9 +2,11 @@ package redisstore_test
 
 import (
 	"testing"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/kenarkit/kenarkit/sdk/redisstore"
 	"github.com/kenarkit/kenarkit/sdk/redisstore/redistest"
 )
 
@@ -19,4 +21,11 @@ func newRedis(t testing.TB) *redis.Client {
 	rdb := redis.NewClient(opt)
 	t.Cleanup(func() { rdb.Close() })
 	return rdb
+}
+
+// newUsedStates returns UsedStates in rdb counting expiries on now.
+func newUsedStates(rdb redis.UniversalClient, cfg redisstore.Config, now func() time.Time) *redisstore.UsedStates {
+	u := redisstore.NewUsedStates(rdb, cfg)
+	redisstore.SetClock(u, now)
+	return u
 }

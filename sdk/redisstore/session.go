@@ -10,13 +10,6 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
-// SessionStoreConfig configures a [SessionStore]. Zero fields take the
-// defaults.
-type SessionStoreConfig struct {
-	// Prefix is put before every key; "kenarkit:session:" by default.
-	Prefix string
-}
-
 // SessionStore is a [session.Store] on Redis: each context is one key,
 // expiring with its TTL. It is safe for concurrent use.
 type SessionStore struct {
@@ -26,12 +19,10 @@ type SessionStore struct {
 
 var _ session.Store = (*SessionStore)(nil)
 
-// NewSessionStore returns a SessionStore storing its keys in rdb.
-func NewSessionStore(rdb redis.UniversalClient, cfg SessionStoreConfig) *SessionStore {
-	if cfg.Prefix == "" {
-		cfg.Prefix = "kenarkit:session:"
-	}
-	return &SessionStore{rdb: rdb, prefix: cfg.Prefix}
+// NewSessionStore returns a SessionStore storing its keys in rdb, under
+// cfg.Prefix+"session:".
+func NewSessionStore(rdb redis.UniversalClient, cfg Config) *SessionStore {
+	return &SessionStore{rdb: rdb, prefix: cfg.withDefaults().Prefix + "session:"}
 }
 
 // Put implements [session.Store]. It never replaces a context already

@@ -17,7 +17,8 @@ import (
 	"github.com/kenarkit/kenarkit/sdk/consent"
 	"github.com/kenarkit/kenarkit/sdk/divartest"
 	"github.com/kenarkit/kenarkit/sdk/redisstore"
-	"github.com/kenarkit/kenarkit/sdk/session"
+	"github.com/kenarkit/kenarkit/sdk/seal"
+	"github.com/kenarkit/kenarkit/sdk/tokens"
 )
 
 // TestUsedStatesBounded: the replicas together hold at most MaxStates
@@ -30,8 +31,8 @@ func TestUsedStatesBounded(t *testing.T) {
 	t0 := time.Now().Truncate(time.Millisecond)
 	now := t0
 	clock := func() time.Time { return now }
-	cfg := redisstore.TokensConfig{Prefix: "app:", MaxStates: 2}
-	a, b := redisstore.NewUsedStates(rdb, cfg, clock), redisstore.NewUsedStates(rdb, cfg, clock) // two replicas
+	cfg := redisstore.Config{Prefix: "app:", MaxStates: 2}
+	a, b := newUsedStates(rdb, cfg, clock), newUsedStates(rdb, cfg, clock) // two replicas
 	steps := []struct {
 		name    string
 		replica *redisstore.UsedStates
@@ -55,12 +56,12 @@ func TestUsedStatesBounded(t *testing.T) {
 			t.Errorf("%s: %v, want %v", s.name, err, s.want)
 		}
 	}
-	if n := rdb.ZCard(ctx, "app:states").Val(); n != 2 {
+	if n := rdb.ZCard(ctx, "app:consent:states").Val(); n != 2 {
 		t.Errorf("%d states in Redis, want 2", n)
 	}
 	// The set lapses no sooner than the longest-lived state when it was
 	// added (Redis counts real time): s2's 14 minutes.
-	if ttl := rdb.PTTL(ctx, "app:states").Val(); ttl <= 13*time.Minute || ttl > 14*time.Minute {
+	if ttl := rdb.PTTL(ctx, "app:consent:states").Val(); ttl <= 13*time.Minute || ttl > 14*time.Minute {
 		t.Errorf("the set's TTL %v, want 14m", ttl)
 	}
 }
@@ -75,7 +76,7 @@ func TestUsedStatesDefaultBound(t *testing.T) {
 	ctx := context.Background()
 	rdb := newRedis(t)
 	now := time.Now()
-	u := redisstore.NewUsedStates(rdb, redisstore.TokensConfig{}, func() time.Time { return now })
+	u := newUsedStates(rdb, redisstore.Config{}, func() time.Time { return now })
 	// The states fill the set as Use leaves them (id scored by expiry),
 	// added in batches rather than one round trip each.
 	exp := float64(now.Add(15 * time.Minute).UnixMilli())
@@ -111,22 +112,30 @@ func TestConsentOnRedis(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sealer, _ := session.NewSealer()
+	sealer, _ := seal.New()
 	mux := http.NewServeMux()
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
 	oauth.Register(divartest.OAuthClient{ID: "app", Secret: "s", RedirectURIs: []string{srv.URL + "/callback"}})
-	m, err := consent.New(consent.Config{
-		ClientID: "app", ClientSecret: "s", RedirectURL: srv.URL + "/callback",
-		AuthURL: oauth.AuthURL(), TokenURL: oauth.TokenURL(), Now: oauth.Now, Sealer: sealer, API: client,
-		Logger:     slog.New(slog.DiscardHandler),
-		Tokens:     redisstore.NewTokens(rdb, redisstore.TokensConfig{}),
-		UsedStates: redisstore.NewUsedStates(rdb, redisstore.TokensConfig{MaxStates: 1}, oauth.Now),
+	cfg := redisstore.Config{MaxStates: 1}
+	keeper, err := tokens.New(tokens.Config{
+		ClientID: "app", ClientSecret: "s", TokenURL: oauth.TokenURL(), Now: oauth.Now, Sealer: sealer, API: client,
+		Logger: slog.New(slog.DiscardHandler),
+		Store:  redisstore.NewTokens(rdb, cfg),
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { m.Close() })
+	t.Cleanup(func() { keeper.Close() })
+	m, err := consent.New(consent.Config{
+		Tokens: keeper, RedirectURL: srv.URL + "/callback",
+		AuthURL: oauth.AuthURL(), Now: oauth.Now, Sealer: sealer,
+		Logger:     slog.New(slog.DiscardHandler),
+		UsedStates: newUsedStates(rdb, cfg, oauth.Now),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
 	mux.Handle("/callback", m)
 	mux.HandleFunc("/start", func(w http.ResponseWriter, r *http.Request) {
 		if err := m.Redirect(w, r, consent.Request{UserID: tokensUser, Scopes: []consent.Scope{consent.OfflineAccess}}); err != nil {
@@ -156,7 +165,7 @@ func TestConsentOnRedis(t *testing.T) {
 	if resp := consentAs(tokensUser); resp.StatusCode != http.StatusOK {
 		t.Fatalf("the user's own consent: %s", resp.Status)
 	}
-	if _, err := m.TokenSource(ctx, tokensUser).Token(); err != nil {
+	if _, err := keeper.TokenSource(ctx, tokensUser).Token(); err != nil {
 		t.Errorf("the user's token: %v", err)
 	}
 	resp := consentAs(tokensUser)

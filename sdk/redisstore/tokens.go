@@ -8,55 +8,42 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/kenarkit/kenarkit/sdk/consent"
 	"github.com/redis/go-redis/v9"
+
+	"github.com/kenarkit/kenarkit/sdk/consent"
+	"github.com/kenarkit/kenarkit/sdk/tokens"
 )
 
-// TokensConfig configures [Tokens] and [UsedStates]. Zero fields take the
-// defaults.
-type TokensConfig struct {
-	// Prefix is put before every key; "kenarkit:consent:" by default.
-	Prefix string
-	// MaxStates bounds the used states kept at once, over all replicas;
-	// consent.DefaultMaxStates if 0 or less.
-	MaxStates int
-}
-
-func (c TokensConfig) prefix() string {
-	if c.Prefix == "" {
-		return "kenarkit:consent:"
-	}
-	return c.Prefix
-}
-
-// Tokens is a [consent.TokenStore] on Redis, shared by the replicas: each
-// user's sealed token is one key (prefix "token:" user id) expiring with
-// its refresh token, and the refresh lock another ("lock:" user id), set
-// with NX and a TTL so a replica that dies holding it lets go. Swap and
-// unlock are Lua scripts, atomic. The values are sealed by the
-// consent.Manager, bound to their user: Redis never holds a token in the
-// clear, and a value copied to another user's key does not open there
-// (consent.ErrUnopenable). It is safe for concurrent use.
+// Tokens is a [tokens.Store] on Redis, shared by the replicas: each user's
+// sealed token is one key (Config.Prefix, "consent:token:", the user id)
+// expiring with its refresh token, and the refresh lock another
+// ("consent:lock:" and the user id), set with NX and a TTL so a replica
+// that dies holding it lets go. Swap and unlock are Lua scripts, atomic.
+// The values are sealed by the tokens.Keeper, bound to their user: Redis
+// never holds a token in the clear, and a value copied to another user's
+// key does not open there (tokens.ErrUnopenable). It is safe for
+// concurrent use.
 type Tokens struct {
 	rdb    redis.UniversalClient
 	prefix string
 }
 
-var _ consent.TokenStore = (*Tokens)(nil)
+var _ tokens.Store = (*Tokens)(nil)
 
-// NewTokens returns a token store keeping its keys in rdb.
-func NewTokens(rdb redis.UniversalClient, cfg TokensConfig) *Tokens {
-	return &Tokens{rdb: rdb, prefix: cfg.prefix()}
+// NewTokens returns a token store keeping its keys in rdb, under
+// cfg.Prefix+"consent:".
+func NewTokens(rdb redis.UniversalClient, cfg Config) *Tokens {
+	return &Tokens{rdb: rdb, prefix: cfg.withDefaults().Prefix + "consent:"}
 }
 
 func (t *Tokens) key(user string) string  { return t.prefix + "token:" + user }
 func (t *Tokens) lock(user string) string { return t.prefix + "lock:" + user }
 
-// Get implements [consent.TokenStore].
+// Get implements [tokens.Store].
 func (t *Tokens) Get(ctx context.Context, user string) (string, error) {
 	v, err := t.rdb.Get(ctx, t.key(user)).Result()
 	if errors.Is(err, redis.Nil) {
-		return "", consent.ErrNoToken
+		return "", tokens.ErrNoToken
 	}
 	if err != nil {
 		return "", fmt.Errorf("redisstore: get token: %w", err)
@@ -64,7 +51,7 @@ func (t *Tokens) Get(ctx context.Context, user string) (string, error) {
 	return v, nil
 }
 
-// Put implements [consent.TokenStore].
+// Put implements [tokens.Store].
 func (t *Tokens) Put(ctx context.Context, user, value string, ttl time.Duration) error {
 	if err := t.rdb.Set(ctx, t.key(user), value, ttl).Err(); err != nil {
 		return fmt.Errorf("redisstore: put token: %w", err)
@@ -84,7 +71,7 @@ else
 end
 return 1`)
 
-// Swap implements [consent.TokenStore].
+// Swap implements [tokens.Store].
 func (t *Tokens) Swap(ctx context.Context, user, old, new string, ttl time.Duration) (bool, error) {
 	ms := max(ttl.Milliseconds(), 1)
 	n, err := swap.Run(ctx, t.rdb, []string{t.key(user)}, old, new, ms).Int()
@@ -94,7 +81,7 @@ func (t *Tokens) Swap(ctx context.Context, user, old, new string, ttl time.Durat
 	return n == 1, nil
 }
 
-// Delete implements [consent.TokenStore].
+// Delete implements [tokens.Store].
 func (t *Tokens) Delete(ctx context.Context, user string) error {
 	if err := t.rdb.Del(ctx, t.key(user)).Err(); err != nil {
 		return fmt.Errorf("redisstore: delete token: %w", err)
@@ -109,7 +96,7 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then
 end
 return 0`)
 
-// Lock implements [consent.TokenStore].
+// Lock implements [tokens.Store].
 func (t *Tokens) Lock(ctx context.Context, user string, ttl time.Duration) (func(context.Context) error, error) {
 	var b [16]byte
 	_, _ = rand.Read(b[:])
@@ -120,7 +107,7 @@ func (t *Tokens) Lock(ctx context.Context, user string, ttl time.Duration) (func
 		return nil, fmt.Errorf("redisstore: lock: %w", err)
 	}
 	if !ok {
-		return nil, consent.ErrLocked
+		return nil, tokens.ErrLocked
 	}
 	return func(ctx context.Context) error {
 		if err := unlock.Run(ctx, t.rdb, []string{key}, owner).Err(); err != nil {
@@ -131,9 +118,9 @@ func (t *Tokens) Lock(ctx context.Context, user string, ttl time.Duration) (func
 }
 
 // UsedStates is [consent.UsedStates] on Redis: the used states are one
-// sorted set (key prefix "states"), each state's id scored by its expiry,
-// so a state comes back once whichever replica it reaches, and the
-// replicas together hold at most [TokensConfig.MaxStates] of them
+// sorted set (key Config.Prefix+"consent:states"), each state's id scored
+// by its expiry, so a state comes back once whichever replica it reaches,
+// and the replicas together hold at most [Config.MaxStates] of them
 // (consent.DefaultMaxStates by default): beyond, Use returns
 // consent.ErrTooManyStates until some expire. Each Use drops the expired
 // ones and checks, counts and adds in one Lua script, atomic. It is safe
@@ -147,18 +134,12 @@ type UsedStates struct {
 
 var _ consent.UsedStates = (*UsedStates)(nil)
 
-// NewUsedStates returns used states keeping their set in rdb. now is the
-// clock the expiries are counted on (the consent.Manager's); nil means
-// time.Now.
-func NewUsedStates(rdb redis.UniversalClient, cfg TokensConfig, now func() time.Time) *UsedStates {
-	if now == nil {
-		now = time.Now
-	}
-	n := cfg.MaxStates
-	if n <= 0 {
-		n = consent.DefaultMaxStates
-	}
-	return &UsedStates{rdb: rdb, key: cfg.prefix() + "states", max: n, now: now}
+// NewUsedStates returns used states keeping their set in rdb, at most
+// cfg.MaxStates of them. Their expiries are counted on the wall clock,
+// as the consent.Manager's are.
+func NewUsedStates(rdb redis.UniversalClient, cfg Config) *UsedStates {
+	cfg = cfg.withDefaults()
+	return &UsedStates{rdb: rdb, key: cfg.Prefix + "consent:states", max: cfg.MaxStates, now: time.Now}
 }
 
 // useState: KEYS[1] the set; ARGV: the id, now and its expiry (Unix ms),

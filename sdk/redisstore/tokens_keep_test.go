@@ -12,22 +12,22 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/kenarkit/kenarkit/internal/logtest"
-	"github.com/kenarkit/kenarkit/sdk/consent"
 	"github.com/kenarkit/kenarkit/sdk/divartest"
 	"github.com/kenarkit/kenarkit/sdk/redisstore"
 	"github.com/kenarkit/kenarkit/sdk/redisstore/redistest"
-	"github.com/kenarkit/kenarkit/sdk/session"
+	"github.com/kenarkit/kenarkit/sdk/seal"
+	"github.com/kenarkit/kenarkit/sdk/tokens"
 )
 
-// keepFixture is a consent.Manager on a real redis-server reached through
+// keepFixture is a tokens.Keeper on a real redis-server reached through
 // a redistest.Proxy the test can block, against divartest's fake OAuth
 // server with Divar's two-minute grace.
 type keepFixture struct {
 	oauth  *divartest.OAuth
 	proxy  *redistest.Proxy
 	rdb    *redis.Client // straight to Redis, not through the proxy
-	cfg    consent.Config
-	m      *consent.Manager
+	cfg    tokens.Config
+	m      *tokens.Keeper
 	logs   *logtest.Buffer
 	client oauth2.Config
 }
@@ -47,12 +47,11 @@ func newKeepFixture(t *testing.T) *keepFixture {
 	const redirect = "http://127.0.0.1:9/callback"
 	f.oauth = divartest.NewOAuth(t, divartest.OAuthClient{ID: "app", Secret: "s", RedirectURIs: []string{redirect}})
 	f.oauth.SetGrace(2 * time.Minute)
-	sealer, _ := session.NewSealer()
-	f.cfg = consent.Config{
-		ClientID: "app", ClientSecret: "s", RedirectURL: redirect,
-		AuthURL: f.oauth.AuthURL(), TokenURL: f.oauth.TokenURL(), Now: f.oauth.Now, Sealer: sealer,
-		Tokens:    redisstore.NewTokens(rdb, redisstore.TokensConfig{}),
-		SaveRetry: consent.Backoff{Initial: 5 * time.Millisecond, Max: 20 * time.Millisecond},
+	sealer, _ := seal.New()
+	f.cfg = tokens.Config{
+		ClientID: "app", ClientSecret: "s", TokenURL: f.oauth.TokenURL(), Now: f.oauth.Now, Sealer: sealer,
+		Store:     redisstore.NewTokens(rdb, redisstore.Config{}),
+		SaveRetry: tokens.Backoff{Initial: 5 * time.Millisecond, Max: 20 * time.Millisecond},
 		Logger:    slog.New(slog.NewTextHandler(f.logs, nil)),
 	}
 	f.m = f.manager(t, f.cfg)
@@ -66,9 +65,9 @@ func newKeepFixture(t *testing.T) *keepFixture {
 	return f
 }
 
-func (f *keepFixture) manager(t *testing.T, cfg consent.Config) *consent.Manager {
+func (f *keepFixture) manager(t *testing.T, cfg tokens.Config) *tokens.Keeper {
 	t.Helper()
-	m, err := consent.New(cfg)
+	m, err := tokens.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -154,8 +153,8 @@ func TestTokenCopiedToAnotherUser(t *testing.T) {
 	f.rdb.Set(ctx, "kenarkit:consent:token:user-y", xs, time.Hour)
 	f.oauth.Advance(time.Hour) // both due for a refresh
 	_, err := f.m.TokenSource(ctx, "user-y").Token()
-	var ue *consent.UnopenableError
-	if !errors.As(err, &ue) || ue.UserID != "user-y" || ue.UnknownKey || errors.Is(err, consent.ErrReconsent) {
+	var ue *tokens.UnopenableError
+	if !errors.As(err, &ue) || ue.UserID != "user-y" || ue.UnknownKey || errors.Is(err, tokens.ErrReconsent) {
 		t.Fatalf("Y's token, copied from X: %v", err)
 	}
 	if n := f.oauth.Issued("refresh_token"); n != 0 {

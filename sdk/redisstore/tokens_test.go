@@ -12,80 +12,33 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+	"golang.org/x/oauth2"
+
 	"github.com/kenarkit/kenarkit/sdk"
 	"github.com/kenarkit/kenarkit/sdk/consent"
 	"github.com/kenarkit/kenarkit/sdk/divartest"
 	"github.com/kenarkit/kenarkit/sdk/redisstore"
-	"github.com/kenarkit/kenarkit/sdk/session"
-	"github.com/redis/go-redis/v9"
-	"golang.org/x/oauth2"
+	"github.com/kenarkit/kenarkit/sdk/seal"
+	"github.com/kenarkit/kenarkit/sdk/tokens"
 )
 
-func TestTokensProtocol(t *testing.T) {
+// TestTokensKeys: the values and locks live under the prefix, one key
+// each, with their TTL (the contract itself is TestTokensConformance's).
+func TestTokensKeys(t *testing.T) {
 	ctx := context.Background()
 	rdb := newRedis(t)
-	s := redisstore.NewTokens(rdb, redisstore.TokensConfig{})
-
-	if _, err := s.Get(ctx, "u"); !errors.Is(err, consent.ErrNoToken) {
-		t.Errorf("Get of nothing: %v", err)
-	}
-	if ok, err := s.Swap(ctx, "u", "x", "a", time.Hour); ok || err != nil {
-		t.Errorf("Swap from a value not there: %v %v", ok, err)
-	}
-	if ok, err := s.Swap(ctx, "u", "", "a", time.Hour); !ok || err != nil {
-		t.Errorf("Swap from absent: %v %v", ok, err)
-	}
-	if v, err := s.Get(ctx, "u"); v != "a" || err != nil {
-		t.Errorf("Get = %q %v", v, err)
-	}
-	if ttl := rdb.PTTL(ctx, "kenarkit:consent:token:u").Val(); ttl <= 0 || ttl > time.Hour {
-		t.Errorf("TTL %v", ttl)
-	}
-	if ok, _ := s.Swap(ctx, "u", "stale", "b", time.Hour); ok {
-		t.Error("Swap from a stale value succeeded")
-	}
-	if ok, _ := s.Swap(ctx, "u", "a", "b", 2*time.Hour); !ok {
-		t.Error("Swap from the current value failed")
-	}
-	if ok, _ := s.Swap(ctx, "u", "b", "", 0); !ok || rdb.Exists(ctx, "kenarkit:consent:token:u").Val() != 0 {
-		t.Error("Swap to nothing did not delete")
-	}
-	if err := s.Put(ctx, "u", "c", time.Minute); err != nil {
+	s := redisstore.NewTokens(rdb, redisstore.Config{Prefix: "app:"})
+	if err := s.Put(ctx, "u", "a", time.Hour); err != nil {
 		t.Fatal(err)
-	}
-	if err := s.Delete(ctx, "u"); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.Get(ctx, "u"); !errors.Is(err, consent.ErrNoToken) {
-		t.Errorf("after Delete: %v", err)
-	}
-
-	unlock, err := s.Lock(ctx, "u", time.Minute)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.Lock(ctx, "u", time.Minute); !errors.Is(err, consent.ErrLocked) {
-		t.Errorf("second Lock: %v", err)
-	}
-	if err := unlock(ctx); err != nil {
-		t.Fatal(err)
-	}
-	stale, err := s.Lock(ctx, "u", time.Minute)
-	if err != nil {
-		t.Fatalf("Lock after unlock: %v", err)
-	}
-	// The lock lapses (its TTL set short here rather than waited for);
-	// the late unlock leaves the next holder's lock alone.
-	rdb.PExpire(ctx, "kenarkit:consent:lock:u", time.Millisecond)
-	for rdb.Exists(ctx, "kenarkit:consent:lock:u").Val() == 1 {
-		time.Sleep(time.Millisecond)
 	}
 	if _, err := s.Lock(ctx, "u", time.Minute); err != nil {
-		t.Fatalf("Lock after lapse: %v", err)
+		t.Fatal(err)
 	}
-	_ = stale(ctx)
-	if _, err := s.Lock(ctx, "u", time.Minute); !errors.Is(err, consent.ErrLocked) {
-		t.Errorf("a lapsed lock's unlock released the next holder: %v", err)
+	for key, max := range map[string]time.Duration{"app:consent:token:u": time.Hour, "app:consent:lock:u": time.Minute} {
+		if ttl := rdb.PTTL(ctx, key).Val(); ttl <= 0 || ttl > max {
+			t.Errorf("%s: TTL %v, want up to %v", key, ttl, max)
+		}
 	}
 }
 
@@ -93,14 +46,14 @@ func TestUsedStates(t *testing.T) {
 	ctx := context.Background()
 	rdb := newRedis(t)
 	now := time.Now()
-	u := redisstore.NewUsedStates(rdb, redisstore.TokensConfig{Prefix: "app:"}, func() time.Time { return now })
+	u := newUsedStates(rdb, redisstore.Config{Prefix: "app:"}, func() time.Time { return now })
 	if err := u.Use(ctx, "s1", now.Add(10*time.Minute)); err != nil {
 		t.Fatal(err)
 	}
 	if err := u.Use(ctx, "s1", now.Add(10*time.Minute)); !errors.Is(err, consent.ErrStateUsed) {
 		t.Errorf("replay: %v", err)
 	}
-	if ttl := rdb.PTTL(ctx, "app:states").Val(); ttl <= 9*time.Minute || ttl > 10*time.Minute {
+	if ttl := rdb.PTTL(ctx, "app:consent:states").Val(); ttl <= 9*time.Minute || ttl > 10*time.Minute {
 		t.Errorf("TTL %v", ttl)
 	}
 	if err := u.Use(ctx, "s2", now.Add(-time.Minute)); err != nil {
@@ -136,7 +89,7 @@ type lockWatch struct {
 
 func (w *lockWatch) Lock(ctx context.Context, user string, ttl time.Duration) (func(context.Context) error, error) {
 	unlock, err := w.Tokens.Lock(ctx, user, ttl)
-	if errors.Is(err, consent.ErrLocked) {
+	if errors.Is(err, tokens.ErrLocked) {
 		select {
 		case w.locked <- struct{}{}:
 		default:
@@ -152,17 +105,16 @@ func TestReplicasRefreshOnceOnRedis(t *testing.T) {
 	rdb := newRedis(t)
 	const redirect = "http://127.0.0.1:9/callback"
 	o := divartest.NewOAuth(t, divartest.OAuthClient{ID: "app", Secret: "s", RedirectURIs: []string{redirect}})
-	sealer, _ := session.NewSealer()
+	sealer, _ := seal.New()
 	var hooks atomic.Int32
-	var replicas []*consent.Manager
+	var replicas []*tokens.Keeper
 	locked := make(chan struct{}, 1)
 	for range 2 {
-		m, err := consent.New(consent.Config{
-			ClientID: "app", ClientSecret: "s", RedirectURL: redirect,
-			AuthURL: o.AuthURL(), TokenURL: o.TokenURL(), Now: o.Now, Sealer: sealer,
-			Tokens:     &lockWatch{Tokens: redisstore.NewTokens(rdb, redisstore.TokensConfig{}), locked: locked},
-			UsedStates: redisstore.NewUsedStates(rdb, redisstore.TokensConfig{}, o.Now),
-			OnRefresh:  func(context.Context, string, oauth2.TokenSource) error { hooks.Add(1); return nil },
+		m, err := tokens.New(tokens.Config{
+			ClientID: "app", ClientSecret: "s",
+			TokenURL: o.TokenURL(), Now: o.Now, Sealer: sealer,
+			Store:     &lockWatch{Tokens: redisstore.NewTokens(rdb, redisstore.Config{}), locked: locked},
+			OnRefresh: func(context.Context, string, oauth2.TokenSource) error { hooks.Add(1); return nil },
 		})
 		if err != nil {
 			t.Fatal(err)
@@ -186,7 +138,7 @@ func TestReplicasRefreshOnceOnRedis(t *testing.T) {
 		}
 	})
 	o.Advance(time.Hour - time.Minute)
-	tokens := make(chan string, 8)
+	issued := make(chan string, 8)
 	var wg sync.WaitGroup
 	for _, m := range replicas {
 		for range 4 {
@@ -196,14 +148,14 @@ func TestReplicasRefreshOnceOnRedis(t *testing.T) {
 					t.Error(err)
 					return
 				}
-				tokens <- tok.AccessToken
+				issued <- tok.AccessToken
 			})
 		}
 	}
 	wg.Wait()
-	close(tokens)
+	close(issued)
 	var got []string
-	for tok := range tokens {
+	for tok := range issued {
 		got = append(got, tok)
 	}
 	for _, tok := range got {
@@ -232,19 +184,19 @@ func TestReplicasRefreshOnceOnRedis(t *testing.T) {
 	if _, err := mux.Handle(ctx, &sdk.Event{Type: sdk.EventUserAccessRevocation, UserAccessRevocation: &sdk.UserAccessRevocation{UserID: tokensUser}}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := replicas[0].TokenSource(ctx, tokensUser).Token(); !errors.Is(err, consent.ErrReconsent) {
+	if _, err := replicas[0].TokenSource(ctx, tokensUser).Token(); !errors.Is(err, tokens.ErrReconsent) {
 		t.Errorf("after revocation: %v", err)
 	}
 }
 
 // TestRedisDown: with Redis unreachable, every operation returns an
-// error (consent.ErrStoreUnavailable through the Manager), never panics.
+// error (tokens.ErrStoreUnavailable through the Keeper), never panics.
 func TestRedisDown(t *testing.T) {
 	rdb := redis.NewClient(&redis.Options{Network: "unix", Addr: filepath.Join(t.TempDir(), "none.sock"), MaxRetries: -1, DialerRetries: 1})
 	defer rdb.Close()
 	ctx := context.Background()
-	s := redisstore.NewTokens(rdb, redisstore.TokensConfig{})
-	if _, err := s.Get(ctx, "u"); err == nil || errors.Is(err, consent.ErrNoToken) {
+	s := redisstore.NewTokens(rdb, redisstore.Config{})
+	if _, err := s.Get(ctx, "u"); err == nil || errors.Is(err, tokens.ErrNoToken) {
 		t.Errorf("Get: %v", err)
 	}
 	if err := s.Put(ctx, "u", "v", time.Minute); err == nil {
@@ -253,24 +205,24 @@ func TestRedisDown(t *testing.T) {
 	if _, err := s.Swap(ctx, "u", "", "v", time.Minute); err == nil {
 		t.Error("Swap: no error")
 	}
-	if _, err := s.Lock(ctx, "u", time.Minute); err == nil || errors.Is(err, consent.ErrLocked) {
+	if _, err := s.Lock(ctx, "u", time.Minute); err == nil || errors.Is(err, tokens.ErrLocked) {
 		t.Errorf("Lock: %v", err)
 	}
-	if err := redisstore.NewUsedStates(rdb, redisstore.TokensConfig{}, nil).Use(ctx, "s", time.Now().Add(time.Minute)); err == nil || errors.Is(err, consent.ErrStateUsed) {
+	if err := redisstore.NewUsedStates(rdb, redisstore.Config{}).Use(ctx, "s", time.Now().Add(time.Minute)); err == nil || errors.Is(err, consent.ErrStateUsed) {
 		t.Errorf("Use: %v", err)
 	}
-	sealer, _ := session.NewSealer()
-	m, err := consent.New(consent.Config{ClientID: "app", ClientSecret: "s", RedirectURL: "https://addon.example/cb", Sealer: sealer, Tokens: s})
+	sealer, _ := seal.New()
+	m, err := tokens.New(tokens.Config{ClientID: "app", ClientSecret: "s", Sealer: sealer, Store: s})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer m.Close()
 	_, err = m.TokenSource(ctx, "u").Token()
-	var se *consent.StoreError
-	if !errors.Is(err, consent.ErrStoreUnavailable) || !errors.As(err, &se) {
+	var se *tokens.StoreError
+	if !errors.Is(err, tokens.ErrStoreUnavailable) || !errors.As(err, &se) {
 		t.Errorf("Token: %v", err)
 	}
-	if err := m.UserAccessRevocation(ctx, &sdk.Event{}, &sdk.UserAccessRevocation{UserID: "u"}); !errors.Is(err, consent.ErrStoreUnavailable) {
+	if err := m.UserAccessRevocation(ctx, &sdk.Event{}, &sdk.UserAccessRevocation{UserID: "u"}); !errors.Is(err, tokens.ErrStoreUnavailable) {
 		t.Errorf("revocation: %v", err)
 	}
 }
@@ -279,9 +231,9 @@ func TestRedisDown(t *testing.T) {
 // Redis: a GET over a unix socket and an AES-GCM open.
 func BenchmarkTokenOnRedis(b *testing.B) {
 	rdb := newRedis(b)
-	sealer, _ := session.NewSealer()
-	m, err := consent.New(consent.Config{ClientID: "app", ClientSecret: "s", RedirectURL: "https://addon.example/cb", Sealer: sealer,
-		Tokens: redisstore.NewTokens(rdb, redisstore.TokensConfig{})})
+	sealer, _ := seal.New()
+	m, err := tokens.New(tokens.Config{ClientID: "app", ClientSecret: "s", Sealer: sealer,
+		Store: redisstore.NewTokens(rdb, redisstore.Config{})})
 	if err != nil {
 		b.Fatal(err)
 	}

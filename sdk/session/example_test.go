@@ -4,34 +4,14 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"time"
 
+	"github.com/kenarkit/kenarkit/sdk/seal"
 	"github.com/kenarkit/kenarkit/sdk/session"
 )
 
-func ExampleSealer() {
-	keys, err := session.ParseKeys("SGVyZSBhcmUgdGhpcnR5LXR3byBieXRlcyBvZiBrZXk=") // from SESSION_KEYS
-	if err != nil {
-		panic(err)
-	}
-	sealer, _ := session.NewSealer(keys...)
-
-	type state struct {
-		PostToken string `json:"p"`
-	}
-	token, _ := sealer.Seal(state{PostToken: "wZC44q5D"}, 30*time.Minute)
-
-	var s state
-	fmt.Println(sealer.Open(token, &s), s.PostToken)
-	fmt.Println(sealer.Open(token[:len(token)-2], &s))
-	// Output:
-	// <nil> wZC44q5D
-	// session: invalid token
-}
-
 func ExampleHandoff() {
 	ctx := context.Background()
-	keys, _ := session.ParseKeys("SGVyZSBhcmUgdGhpcnR5LXR3byBieXRlcyBvZiBrZXk=") // from SESSION_KEYS
+	keys, _ := seal.ParseKeys("SGVyZSBhcmUgdGhpcnR5LXR3byBieXRlcyBvZiBrZXk=") // from SESSION_KEYS
 	h, _ := session.New(session.Config{Keys: keys})
 
 	type landing struct {

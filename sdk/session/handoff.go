@@ -3,7 +3,7 @@
 // from being read, forged or replayed after it expires.
 //
 // A [Handoff] answers the init callback with a URL carrying the context:
-// sealed into the URL itself ([Sealer]: AES-256-GCM, with an expiry) when it
+// sealed into the URL itself (sdk/seal: AES-256-GCM, with an expiry) when it
 // fits the 2048 characters Divar accepts, so that any replica with the same
 // keys serves the page; otherwise sealed the same way into a [Store] under a
 // random 128-bit id that the URL carries instead: in memory by default
@@ -11,7 +11,7 @@
 // with its TTL, checked again when it is opened, and one altered anywhere
 // (in the URL or in the store) is refused.
 //
-//	h, err := session.New(session.Config{Keys: keys}) // keys: session.ParseKeys(os.Getenv("SESSION_KEYS"))
+//	h, err := session.New(session.Config{Keys: keys}) // keys: seal.ParseKeys(os.Getenv("SESSION_KEYS"))
 //	// in the init callback:
 //	u, err := h.URL(ctx, "https://addon.example/landing", session.LandingOf(req.Body))
 //	return sdk.OpenURL(u), err
@@ -25,16 +25,34 @@ package session
 import (
 	"context"
 	"crypto/rand"
-	"encoding"
+	"encoding/base64"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 	"sync"
 	"time"
 
-	"github.com/go-json-experiment/json"
+	"github.com/kenarkit/kenarkit/sdk/seal"
 )
+
+// The errors of a [Handoff]. Compare with errors.Is; an error never
+// repeats a token, its content or a key.
+var (
+	// ErrInvalid: a token that was not made with one of the keys, or that
+	// was altered, truncated or is empty ([seal.ErrInvalid]).
+	ErrInvalid = seal.ErrInvalid
+	// ErrExpired: a genuine token whose TTL has passed, or whose context
+	// the store no longer holds ([seal.ErrExpired]).
+	ErrExpired = seal.ErrExpired
+	// ErrTooLong: a URL base leaves no room for even a stored context's id.
+	ErrTooLong = errors.New("session: the URL would be too long")
+)
+
+// A token is one of two formats, told apart by its first byte: a sealed
+// context (seal.Version) or the id of a context the Store holds.
+const versionStored = seal.Version + 1
+
+var tokenEncoding = base64.RawURLEncoding.Strict()
 
 // Param is the query parameter [Handoff.URL] puts its token in.
 const Param = "s"
@@ -53,8 +71,8 @@ const idLen = 16
 
 // Config configures [New]. Zero fields take the defaults.
 type Config struct {
-	// Keys seal the contexts, newest first, each [KeySize] bytes (see
-	// [ParseKeys]); give every replica the same. None: one random key,
+	// Keys seal the contexts, newest first, each seal.KeySize bytes (see
+	// seal.ParseKeys); give every replica the same. None: one random key,
 	// so links break on restart and across replicas.
 	Keys [][]byte
 	// TTL is how long a URL stays valid; DefaultTTL if 0.
@@ -70,15 +88,16 @@ type Config struct {
 // Handoff carries a context from a callback to the page it opens, within a
 // URL length budget. It is safe for concurrent use.
 type Handoff struct {
-	sealer *Sealer
+	sealer *seal.Sealer
 	store  Store
 	ttl    time.Duration
 	maxURL int
+	now    func() time.Time
 }
 
-// New returns a Handoff; it fails only for a bad key ([ErrKey]).
+// New returns a Handoff; it fails only for a bad key (seal.ErrKey).
 func New(cfg Config) (*Handoff, error) {
-	s, err := NewSealer(cfg.Keys...)
+	s, err := seal.New(cfg.Keys...)
 	if err != nil {
 		return nil, err
 	}
@@ -91,7 +110,7 @@ func New(cfg Config) (*Handoff, error) {
 	if cfg.Store == nil {
 		cfg.Store = NewMemoryStore(MemoryStoreConfig{})
 	}
-	return &Handoff{sealer: s, store: cfg.Store, ttl: cfg.TTL, maxURL: cfg.MaxURLLength}, nil
+	return &Handoff{sealer: s, store: cfg.Store, ttl: cfg.TTL, maxURL: cfg.MaxURLLength, now: time.Now}, nil
 }
 
 // buffers holds the scratch space of [Handoff.URL].
@@ -116,57 +135,29 @@ func (h *Handoff) URL(ctx context.Context, base string, v any) (string, error) {
 	}
 	bp := buffers.Get().(*[]byte)
 	defer release(bp)
-	b, err := encode(append((*bp)[:0], zeroRoom[:]...), v)
+	expires := h.now().Add(h.ttl)
+	b, err := h.sealer.AppendSeal((*bp)[:0], nil, v, expires)
 	*bp = b
 	if err != nil {
 		return "", fmt.Errorf("session: %w", err)
 	}
-	if room+tokenEncoding.EncodedLen(len(b)+tagLen) <= h.maxURL {
-		b = slices.Grow(b, tagLen)
-		*bp = b
-		return join(base, sep, h.sealer.seal(b, h.ttl, nil)), nil
+	if room+tokenEncoding.EncodedLen(len(b)) <= h.maxURL {
+		return join(base, sep, b), nil
 	}
+	// Too long for the URL: sealed again, bound to a random id, into the
+	// Store. This costs a second encoding, on the long path only.
 	var ref [1 + idLen]byte
 	ref[0] = versionStored
 	id := ref[1:]
 	rand.Read(id)
-	value := make([]byte, len(b), len(b)+tagLen) // the Store keeps it
-	copy(value, b)
-	value = h.sealer.seal(value, h.ttl, id)
+	value, err := h.sealer.AppendSeal(make([]byte, 0, len(b)), id, v, expires) // the Store keeps it
+	if err != nil {
+		return "", fmt.Errorf("session: %w", err)
+	}
 	if err := h.store.Put(ctx, tokenEncoding.EncodeToString(id), value, h.ttl); err != nil {
 		return "", fmt.Errorf("session: store: %w", err)
 	}
 	return join(base, sep, ref[:]), nil
-}
-
-// zeroRoom is the space a seal writes its header, nonce and expiry in.
-var zeroRoom [headLen + nonceLen + expiryLen]byte
-
-// encode appends v to b: by its AppendBinary method, or as JSON.
-func encode(b []byte, v any) ([]byte, error) {
-	if a, ok := v.(encoding.BinaryAppender); ok {
-		return a.AppendBinary(b)
-	}
-	w := appender{b}
-	err := json.MarshalWrite(&w, v, json.Deterministic(true))
-	return w.b, err
-}
-
-// decode reads b, made by encode, into v.
-func decode(b []byte, v any) error {
-	if u, ok := v.(encoding.BinaryUnmarshaler); ok {
-		if _, ok := v.(encoding.BinaryAppender); ok {
-			return u.UnmarshalBinary(b)
-		}
-	}
-	return json.Unmarshal(b, v)
-}
-
-type appender struct{ b []byte }
-
-func (a *appender) Write(p []byte) (int, error) {
-	a.b = append(a.b, p...)
-	return len(p), nil
 }
 
 // join returns base+sep+raw in base64, encoded in raw's spare capacity and
@@ -202,7 +193,7 @@ func (h *Handoff) Open(ctx context.Context, token string, v any) error {
 		return ErrInvalid
 	}
 	if raw[0] != versionStored {
-		return h.sealer.open(raw, nil, v)
+		return h.sealer.OpenBytes(raw, nil, v, h.now())
 	}
 	if len(raw) != 1+idLen {
 		return ErrInvalid
@@ -215,5 +206,5 @@ func (h *Handoff) Open(ctx context.Context, token string, v any) error {
 	case err != nil:
 		return fmt.Errorf("session: store: %w", err)
 	}
-	return h.sealer.open(value, id, v)
+	return h.sealer.OpenBytes(value, id, v, h.now())
 }

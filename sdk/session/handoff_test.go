@@ -1,6 +1,7 @@
 package session
 
 import (
+	"bytes"
 	"context"
 	"encoding/base64"
 	"errors"
@@ -8,7 +9,11 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/kenarkit/kenarkit/sdk/seal"
 )
+
+func testKey(b byte) []byte { return bytes.Repeat([]byte{b}, seal.KeySize) }
 
 type landing struct {
 	PostToken string `json:"p"`
@@ -40,7 +45,7 @@ func newHandoff(t testing.TB, cfg Config) (*Handoff, *clock) {
 		t.Fatal(err)
 	}
 	c := &clock{t: time.Unix(1_700_000_000, 0)}
-	h.sealer.now = c.now
+	h.now = c.now
 	if m, ok := h.store.(*MemoryStore); ok {
 		m.now = c.now
 	}

@@ -19,7 +19,9 @@ var ErrNotFound = errors.New("session: no such stored context")
 // a Store needs no secrecy of its own and a value altered in it is refused
 // on open. [MemoryStore] is the default; with several replicas, use a
 // shared one (sdk/redisstore's SessionStore), or a page may land on a
-// replica that does not hold its context.
+// replica that does not hold its context. A store of your own runs the
+// conformance suite of sdk/session/sessiontest in its tests. Ids are
+// fresh and random: a Store need not handle an id put twice.
 //
 // Implementations must be safe for concurrent use.
 type Store interface {

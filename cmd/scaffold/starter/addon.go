@@ -17,7 +17,9 @@ import (
 	"github.com/kenarkit/kenarkit/sdk/consent"
 	"github.com/kenarkit/kenarkit/sdk/dedupe"
 	"github.com/kenarkit/kenarkit/sdk/redisstore"
+	"github.com/kenarkit/kenarkit/sdk/seal"
 	"github.com/kenarkit/kenarkit/sdk/session"
+	"github.com/kenarkit/kenarkit/sdk/tokens"
 
 	"github.com/kenarkit/kenarkit/cmd/scaffold/starter/gen"
 )
@@ -32,7 +34,8 @@ type Addon struct {
 	events    *sdk.EventMux    // hands each event webhook to its handler
 
 	client   *sdk.Client      // calls Divar; nil without KENAR_API_KEY
-	consents *consent.Manager // asks consent and keeps tokens; nil without the OAuth settings
+	consents *consent.Manager // asks consent; nil without the OAuth settings
+	tokens   *tokens.Keeper   // keeps the users' tokens; nil without the OAuth settings
 	missing  []string         // the variables the consent loop needs that are unset
 	follows  follows          // the posts followed for each user
 	rdb      *redis.Client    // the shared Redis; nil without REDIS_URL
@@ -48,8 +51,8 @@ const sessionTTL = 30 * time.Minute
 // NewAddon returns an Addon configured by cfg: landing URLs under
 // cfg.PublicURL sealed with cfg.SessionKeys; with REDIS_URL, its state in
 // Redis (shared by replicas), else in memory; with KENAR_API_KEY, a client
-// of Divar's API; with the OAuth settings, a consent Manager. Close it
-// when done.
+// of Divar's API; with the OAuth settings, a consent Manager and the
+// Keeper of the tokens. Close it when done.
 func NewAddon(cfg config, logger *slog.Logger) (*Addon, error) {
 	a := &Addon{publicURL: cfg.PublicURL, logger: logger}
 	rdb, err := cfg.Redis()
@@ -57,18 +60,20 @@ func NewAddon(cfg config, logger *slog.Logger) (*Addon, error) {
 		return nil, err
 	}
 	a.rdb = rdb
+	// In memory (nil: each room's default) unless Redis is configured.
 	var (
 		seen       dedupe.Deduper = dedupe.NewMemory(dedupe.MemoryConfig{})
 		sessions   session.Store
-		tokens     consent.TokenStore = consent.NewMemoryTokenStore(cfg.now)
-		usedStates consent.UsedStates = consent.NewMemoryUsedStates(cfg.now)
+		store      tokens.Store
+		usedStates consent.UsedStates
 	)
 	a.follows = newMemoryFollows()
 	if rdb != nil {
-		seen = redisstore.NewDeduper(rdb, redisstore.DeduperConfig{})
-		sessions = redisstore.NewSessionStore(rdb, redisstore.SessionStoreConfig{})
-		tokens = redisstore.NewTokens(rdb, redisstore.TokensConfig{})
-		usedStates = redisstore.NewUsedStates(rdb, redisstore.TokensConfig{}, cfg.now)
+		rc := redisstore.Config{}
+		seen = redisstore.NewDeduper(rdb, rc)
+		sessions = redisstore.NewSessionStore(rdb, rc)
+		store = redisstore.NewTokens(rdb, rc)
+		usedStates = redisstore.NewUsedStates(rdb, rc)
 		a.follows = newRedisFollows(rdb)
 	}
 	if a.sessions, err = session.New(session.Config{Keys: cfg.SessionKeys, TTL: sessionTTL, Store: sessions}); err != nil {
@@ -90,23 +95,31 @@ func NewAddon(cfg config, logger *slog.Logger) (*Addon, error) {
 		logger.Warn("the add-on cannot ask users' consent: set " + strings.Join(missing, " and "))
 		return a, nil
 	}
-	sealer, err := session.NewSealer(cfg.SessionKeys...)
+	sealer, err := seal.New(cfg.SessionKeys...)
 	if err != nil {
 		return nil, err
 	}
-	cc := consent.Config{
-		ClientID: cfg.AppSlug, ClientSecret: cfg.OAuthSecret,
-		RedirectURL: cfg.PublicURL + callbackPath,
-		AuthURL:     cfg.AuthURL(), TokenURL: cfg.TokenURL(),
-		Sealer: sealer, Tokens: tokens, UsedStates: usedStates,
+	a.tokens, err = tokens.New(tokens.Config{
+		ClientID: cfg.AppSlug, ClientSecret: cfg.OAuthSecret, TokenURL: cfg.TokenURL(),
+		Sealer: sealer, Store: store,
 		// Asked who granted: a landing link forwarded to another user is
 		// refused. Without KENAR_API_KEY (nil) every consent is refused,
 		// and the pages offer none (a.missing names it).
-		API:     a.client,
-		OnGrant: a.finishConsent, OnRefresh: a.resubscribe,
-		Logger: logger, Now: cfg.now,
+		API:       a.client,
+		OnRefresh: a.resubscribe,
+		Logger:    logger, Now: cfg.now,
+	})
+	if err != nil {
+		return nil, err
 	}
-	if a.consents, err = consent.New(cc); err != nil {
+	a.consents, err = consent.New(consent.Config{
+		Tokens: a.tokens, Sealer: sealer, UsedStates: usedStates,
+		RedirectURL: cfg.PublicURL + callbackPath, AuthURL: cfg.AuthURL(),
+		OnGrant: a.finishConsent,
+		Logger:  logger, Now: cfg.now,
+	})
+	if err != nil {
+		a.tokens.Close()
 		return nil, fmt.Errorf("%s: the OAuth redirect address, $%s%s: %w", addonenv.PublicURLVar, addonenv.PublicURLVar, callbackPath, err)
 	}
 	return a, nil
@@ -114,8 +127,8 @@ func NewAddon(cfg config, logger *slog.Logger) (*Addon, error) {
 
 // Close stops the retries of renewed subscriptions and lets go of Redis.
 func (a *Addon) Close() error {
-	if a.consents != nil {
-		a.consents.Close()
+	if a.tokens != nil {
+		a.tokens.Close()
 	}
 	if a.rdb != nil {
 		return a.rdb.Close()

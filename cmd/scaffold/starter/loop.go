@@ -16,6 +16,7 @@ import (
 	"github.com/kenarkit/kenarkit/sdk"
 	"github.com/kenarkit/kenarkit/sdk/addonenv"
 	"github.com/kenarkit/kenarkit/sdk/consent"
+	"github.com/kenarkit/kenarkit/sdk/tokens"
 )
 
 // The consent loop: a seller arrives from their post (the landing page of
@@ -158,8 +159,8 @@ func (a *Addon) resubscribe(ctx context.Context, user string, ts oauth2.TokenSou
 // deleted and their posts no longer followed. A store failure answers 500,
 // so Divar delivers the event again.
 func (a *Addon) forgetUser(ctx context.Context, e *sdk.Event, r *sdk.UserAccessRevocation) error {
-	if a.consents != nil {
-		if err := a.consents.UserAccessRevocation(ctx, e, r); err != nil {
+	if a.tokens != nil {
+		if err := a.tokens.UserAccessRevocation(ctx, e, r); err != nil {
 			return err
 		}
 	}
@@ -170,7 +171,7 @@ func (a *Addon) forgetUser(ctx context.Context, e *sdk.Event, r *sdk.UserAccessR
 // interval until ctx is done (refreshDue). The first check at start-up is
 // what tells readiness whether SESSION_KEYS open the stored tokens.
 func (a *Addon) KeepFresh(ctx context.Context, interval time.Duration) {
-	if a.consents == nil {
+	if a.tokens == nil {
 		return
 	}
 	tick := time.NewTicker(interval)
@@ -185,10 +186,10 @@ func (a *Addon) KeepFresh(ctx context.Context, interval time.Duration) {
 	}
 }
 
-// refreshDue asks consent for the token of each followed user, which
+// refreshDue asks the Keeper for the token of each followed user, which
 // refreshes those near expiry (once across replicas) and so renews their
 // subscriptions (resubscribe). Only a user who must consent again
-// (consent.ErrReconsent: Divar refused their current refresh token, or no
+// (tokens.ErrReconsent: Divar refused their current refresh token, or no
 // token is stored) is no longer followed. A token that does not open
 // (wrong SESSION_KEYS, or a tampered value), a store or Divar failure, or
 // Divar refusing a token read after a store failure, forgets nothing: it
@@ -200,16 +201,16 @@ func (a *Addon) refreshDue(ctx context.Context) {
 		return
 	}
 	for _, user := range users {
-		_, err := a.consents.TokenSource(ctx, user).Token()
+		_, err := a.tokens.TokenSource(ctx, user).Token()
 		switch {
 		case err == nil:
-		case errors.Is(err, consent.ErrReconsent):
+		case errors.Is(err, tokens.ErrReconsent):
 			a.logger.LogAttrs(ctx, slog.LevelInfo, "a user must consent again: their posts are no longer followed",
 				slog.String("user", user), slog.String("reason", err.Error()))
 			if err := a.follows.Forget(ctx, user); err != nil {
 				a.logger.LogAttrs(ctx, slog.LevelWarn, "the user could not be forgotten", slog.String("user", user), slog.String("error", err.Error()))
 			}
-		case errors.Is(err, consent.ErrUnopenable):
+		case errors.Is(err, tokens.ErrUnopenable):
 			a.logger.LogAttrs(ctx, slog.LevelError, "a user's token cannot be opened: check SESSION_KEYS (every replica needs the same keys, the old ones kept until their tokens lapse); the user is still followed and the token kept",
 				slog.String("user", user), slog.String("error", err.Error()))
 		default:
@@ -220,12 +221,12 @@ func (a *Addon) refreshDue(ctx context.Context) {
 }
 
 // ready answers /readyz: 503 while draining (sdk.Ready), and 503 while the
-// session keys open none of the stored tokens (consent's Ready), so that
+// session keys open none of the stored tokens (the Keeper's Ready), so that
 // a deploy with the wrong SESSION_KEYS takes no traffic and says why.
 func (a *Addon) ready(draining echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		if a.consents != nil {
-			if err := a.consents.Ready(); err != nil {
+		if a.tokens != nil {
+			if err := a.tokens.Ready(); err != nil {
 				return c.JSON(http.StatusServiceUnavailable, map[string]string{"status": "SESSION_KEYS do not open the stored tokens (see the log)"})
 			}
 		}

@@ -25,6 +25,7 @@ import (
 	"github.com/kenarkit/kenarkit/sdk/addonenv"
 	"github.com/kenarkit/kenarkit/sdk/consent"
 	"github.com/kenarkit/kenarkit/sdk/divartest"
+	"github.com/kenarkit/kenarkit/sdk/tokens"
 
 	"github.com/kenarkit/kenarkit/cmd/scaffold/starter/gen"
 )
@@ -202,7 +203,7 @@ func TestForwardedLandingLinkRefused(t *testing.T) {
 		t.Errorf("following for %v", users)
 	}
 	for _, u := range []string{seedUser, "seller-2"} {
-		if _, err := f.addon.consents.TokenSource(t.Context(), u).Token(); !errors.Is(err, consent.ErrReconsent) {
+		if _, err := f.addon.tokens.TokenSource(t.Context(), u).Token(); !errors.Is(err, tokens.ErrReconsent) {
 			t.Errorf("a token is stored for %s: %v", u, err)
 		}
 	}
@@ -287,7 +288,7 @@ func TestRefreshRenewsSubscriptions(t *testing.T) {
 	if n := f.oauth.Issued("refresh_token"); n != 0 {
 		t.Fatalf("%d refreshes an hour before expiry", n)
 	}
-	f.oauth.Advance(divartest.OAuthAccessTokenTTL - time.Minute) // within consent.DefaultRefreshBefore of expiry
+	f.oauth.Advance(divartest.OAuthAccessTokenTTL - time.Minute) // within tokens.DefaultRefreshBefore of expiry
 	f.addon.refreshDue(t.Context())
 	if n := f.oauth.Issued("refresh_token"); n != 1 {
 		t.Fatalf("%d refreshes, want 1", n)
@@ -344,11 +345,11 @@ func TestRenewalFailureIsRetried(t *testing.T) {
 func TestRevocationForgetsTheUser(t *testing.T) {
 	f := startLoop(t, nil)
 	f.consentFromLanding(t)
-	if _, err := f.addon.consents.TokenSource(t.Context(), seedUser).Token(); err != nil {
+	if _, err := f.addon.tokens.TokenSource(t.Context(), seedUser).Token(); err != nil {
 		t.Fatalf("no token after consent: %v", err)
 	}
 	f.divar.Event(divartest.Event(sdk.EventUserAccessRevocation).Set("user_access_revocation", map[string]any{"user_id": seedUser}))
-	if _, err := f.addon.consents.TokenSource(t.Context(), seedUser).Token(); !errors.Is(err, consent.ErrReconsent) {
+	if _, err := f.addon.tokens.TokenSource(t.Context(), seedUser).Token(); !errors.Is(err, tokens.ErrReconsent) {
 		t.Errorf("after revocation: %v, want ErrReconsent", err)
 	}
 	if users, _ := f.addon.follows.Users(t.Context()); len(users) != 0 {

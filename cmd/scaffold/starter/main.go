@@ -37,6 +37,10 @@
 //	KENAR_REFRESH_INTERVAL    how often the add-on checks its users' tokens
 //	                          and refreshes those near expiry (a Go duration
 //	                          under 5m; default 1m)
+//
+// Run with the one argument `healthcheck`, it GETs /healthz on PORT on this
+// host and exits 0 only if the add-on answers 200: the container's
+// HEALTHCHECK (the image has no shell and no curl).
 package main
 
 import (
@@ -52,18 +56,25 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/labstack/echo/v4"
 	"github.com/redis/go-redis/v9"
 
 	"github.com/kenarkit/kenarkit/sdk"
 	"github.com/kenarkit/kenarkit/sdk/addonenv"
-	"github.com/kenarkit/kenarkit/sdk/consent"
-	"github.com/kenarkit/kenarkit/sdk/session"
-	"github.com/labstack/echo/v4"
+	"github.com/kenarkit/kenarkit/sdk/seal"
+	"github.com/kenarkit/kenarkit/sdk/tokens"
 
 	"github.com/kenarkit/kenarkit/cmd/scaffold/starter/gen"
 )
 
 func main() {
+	if len(os.Args) == 2 && os.Args[1] == healthcheckArg { // the container's HEALTHCHECK
+		if err := healthcheck(context.Background(), os.Getenv); err != nil {
+			fmt.Fprintf(os.Stderr, "%s: %v\n", filepath.Base(os.Args[0]), err)
+			os.Exit(1)
+		}
+		return
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	logs := addonenv.NewLogWriter(os.Stderr) // log lines batched: one write every 100 ms, not one a request
 	logger := slog.New(slog.NewTextHandler(logs, nil))
@@ -135,18 +146,18 @@ func loadConfig(getenv func(string) string) (config, error) {
 	if err != nil {
 		return config{}, err
 	}
-	keys, err := session.ParseKeys(getenv("SESSION_KEYS"))
+	keys, err := seal.ParseKeys(getenv("SESSION_KEYS"))
 	if err != nil {
 		return config{}, fmt.Errorf("SESSION_KEYS: %w", err)
 	}
 	cfg := config{Env: env, SessionKeys: keys, RefreshInterval: defaultRefreshInterval}
 	if v := strings.TrimSpace(getenv(refreshIntervalVar)); v != "" {
 		d, err := time.ParseDuration(v)
-		// A token is refreshed in its last consent.DefaultRefreshBefore:
+		// A token is refreshed in its last tokens.DefaultRefreshBefore:
 		// checking less often would let some expire, and their
 		// subscriptions with them.
-		if err != nil || d < time.Second || d >= consent.DefaultRefreshBefore {
-			return config{}, fmt.Errorf("%s must be a duration from 1s to under %v, such as 1m", refreshIntervalVar, consent.DefaultRefreshBefore)
+		if err != nil || d < time.Second || d >= tokens.DefaultRefreshBefore {
+			return config{}, fmt.Errorf("%s must be a duration from 1s to under %v, such as 1m", refreshIntervalVar, tokens.DefaultRefreshBefore)
 		}
 		cfg.RefreshInterval = d
 	}

@@ -15,10 +15,10 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/kenarkit/kenarkit/sdk"
-	"github.com/kenarkit/kenarkit/sdk/consent"
 	"github.com/kenarkit/kenarkit/sdk/divartest"
 	"github.com/kenarkit/kenarkit/sdk/redisstore/redistest"
-	"github.com/kenarkit/kenarkit/sdk/session"
+	"github.com/kenarkit/kenarkit/sdk/seal"
+	"github.com/kenarkit/kenarkit/sdk/tokens"
 )
 
 // startRedis starts a fresh redis-server for the test and returns its
@@ -93,7 +93,7 @@ func TestConsentLoopOnRedis(t *testing.T) {
 	assertSubscribed(t, renewed, seedPost)
 
 	f.divar.Event(divartest.Event(sdk.EventUserAccessRevocation).Set("user_access_revocation", map[string]any{"user_id": seedUser}))
-	if _, err := f.addon.consents.TokenSource(t.Context(), seedUser).Token(); !errors.Is(err, consent.ErrReconsent) {
+	if _, err := f.addon.tokens.TokenSource(t.Context(), seedUser).Token(); !errors.Is(err, tokens.ErrReconsent) {
 		t.Errorf("after revocation: %v, want ErrReconsent", err)
 	}
 	if users, err := f.addon.follows.Users(t.Context()); err != nil || len(users) != 0 {
@@ -108,7 +108,7 @@ func TestConsentLoopOnRedis(t *testing.T) {
 // refreshes the tokens and renews every subscription.
 func TestWrongSessionKeysForgetNothing(t *testing.T) {
 	redisURL := startRedis(t)
-	right, _ := session.ParseKeys(session.NewKey())
+	right, _ := seal.ParseKeys(seal.NewKey())
 	var cfg config
 	f := startLoop(t, func(c *config) {
 		c.RedisURL = redisURL
@@ -146,7 +146,7 @@ func TestWrongSessionKeysForgetNothing(t *testing.T) {
 		t.Cleanup(srv.Close)
 		return addon, srv
 	}
-	wrong, _ := session.ParseKeys(session.NewKey())
+	wrong, _ := seal.ParseKeys(seal.NewKey())
 	bad, badSrv := deploy(wrong)
 	f.oauth.Advance(divartest.OAuthAccessTokenTTL - time.Minute) // every token due
 	for range 3 {

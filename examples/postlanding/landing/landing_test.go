@@ -17,10 +17,11 @@ import (
 	"github.com/kenarkit/kenarkit/gen"
 	"github.com/kenarkit/kenarkit/sdk"
 	"github.com/kenarkit/kenarkit/sdk/divartest"
+	"github.com/kenarkit/kenarkit/sdk/seal"
 	"github.com/kenarkit/kenarkit/sdk/session"
 )
 
-var key = make([]byte, session.KeySize)
+var key = make([]byte, seal.KeySize)
 
 func start(t *testing.T, ttl time.Duration, sessionKeys ...[]byte) (*httptest.Server, *divartest.Divar) {
 	t.Helper()

@@ -1,4 +1,4 @@
-package consent_test
+package tokens_test
 
 import (
 	"context"
@@ -8,15 +8,16 @@ import (
 	"testing"
 	"time"
 
-	"github.com/kenarkit/kenarkit/sdk/consent"
-	"github.com/kenarkit/kenarkit/sdk/session"
 	"golang.org/x/oauth2"
+
+	"github.com/kenarkit/kenarkit/sdk/seal"
+	"github.com/kenarkit/kenarkit/sdk/tokens"
 )
 
 // flakyStore is a shared memory store that fails every call while down,
 // as Redis does when it dies.
 type flakyStore struct {
-	consent.TokenStore
+	tokens.Store
 	down atomic.Bool
 }
 
@@ -31,33 +32,33 @@ func (s *flakyStore) Get(ctx context.Context, user string) (string, error) {
 	if err := s.fail(); err != nil {
 		return "", err
 	}
-	return s.TokenStore.Get(ctx, user)
+	return s.Store.Get(ctx, user)
 }
 
 func (s *flakyStore) Put(ctx context.Context, user, v string, ttl time.Duration) error {
 	if err := s.fail(); err != nil {
 		return err
 	}
-	return s.TokenStore.Put(ctx, user, v, ttl)
+	return s.Store.Put(ctx, user, v, ttl)
 }
 
 func (s *flakyStore) Swap(ctx context.Context, user, old, v string, ttl time.Duration) (bool, error) {
 	if err := s.fail(); err != nil {
 		return false, err
 	}
-	return s.TokenStore.Swap(ctx, user, old, v, ttl)
+	return s.Store.Swap(ctx, user, old, v, ttl)
 }
 
 func (s *flakyStore) Lock(ctx context.Context, user string, ttl time.Duration) (func(context.Context) error, error) {
 	if err := s.fail(); err != nil {
 		return nil, err
 	}
-	return s.TokenStore.Lock(ctx, user, ttl)
+	return s.Store.Lock(ctx, user, ttl)
 }
 
 // waitStored waits until the store holds another value than old for the
 // user (the test's deadline bounds it) and returns it.
-func waitStored(t *testing.T, store consent.TokenStore, old string) string {
+func waitStored(t *testing.T, store tokens.Store, old string) string {
 	t.Helper()
 	for {
 		if v, err := store.Get(context.Background(), user); err == nil && v != old {
@@ -91,11 +92,11 @@ func TestRefreshedPairKeptWhileStoreDown(t *testing.T) {
 		{"store down past the grace and the next refresh", time.Hour, 2},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			mem := consent.NewMemoryTokenStore(nil)
-			store := &flakyStore{TokenStore: mem}
-			f := newFixture(t, nil, func(c *consent.Config) {
-				c.Tokens = store
-				c.SaveRetry = consent.Backoff{Initial: time.Millisecond, Max: 2 * time.Millisecond}
+			mem := tokens.NewMemoryStore()
+			store := &flakyStore{Store: mem}
+			f := newFixture(t, nil, func(c *tokens.Config) {
+				c.Store = store
+				c.SaveRetry = tokens.Backoff{Initial: time.Millisecond, Max: 2 * time.Millisecond}
 			})
 			f.oauth.SetGrace(2 * time.Minute)
 			ctx := context.Background()
@@ -107,7 +108,7 @@ func TestRefreshedPairKeptWhileStoreDown(t *testing.T) {
 				}
 			})
 			f.oauth.Advance(time.Hour - time.Minute)
-			rotated, err := f.m.TokenSource(ctx, user).Token()
+			rotated, err := f.k.TokenSource(ctx, user).Token()
 			if err != nil {
 				t.Fatalf("the refresh whose save failed: %v", err)
 			}
@@ -116,7 +117,7 @@ func TestRefreshedPairKeptWhileStoreDown(t *testing.T) {
 				t.Fatal("saved while the store was down?")
 			}
 			f.oauth.Advance(tc.outage)
-			tok, err := f.m.TokenSource(ctx, user).Token()
+			tok, err := f.k.TokenSource(ctx, user).Token()
 			if err != nil {
 				t.Fatalf("%v into the outage: %v", tc.outage, err)
 			}
@@ -132,7 +133,7 @@ func TestRefreshedPairKeptWhileStoreDown(t *testing.T) {
 
 			store.down.Store(false)
 			saved := waitStored(t, mem, stale)
-			replica, err := consent.New(f.cfg)
+			replica, err := tokens.New(f.cfg)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -167,20 +168,20 @@ func TestInvalidGrantAfterStoreFailure(t *testing.T) {
 		want  error
 	}{
 		{"within Divar's grace", time.Minute, nil},
-		{"past Divar's grace", 3 * time.Minute, consent.ErrRefreshRefused},
+		{"past Divar's grace", 3 * time.Minute, tokens.ErrRefreshRefused},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			mem := consent.NewMemoryTokenStore(nil)
-			storeA := &flakyStore{TokenStore: mem}
-			f := newFixture(t, nil, func(c *consent.Config) {
-				c.Tokens = storeA
-				c.SaveRetry = consent.Backoff{Initial: time.Millisecond, Max: 2 * time.Millisecond}
+			mem := tokens.NewMemoryStore()
+			storeA := &flakyStore{Store: mem}
+			f := newFixture(t, nil, func(c *tokens.Config) {
+				c.Store = storeA
+				c.SaveRetry = tokens.Backoff{Initial: time.Millisecond, Max: 2 * time.Millisecond}
 			})
 			f.oauth.SetGrace(2 * time.Minute)
-			storeB := &flakyStore{TokenStore: mem}
+			storeB := &flakyStore{Store: mem}
 			cfgB := f.cfg
-			cfgB.Tokens = storeB
-			replicaB, err := consent.New(cfgB)
+			cfgB.Store = storeB
+			replicaB, err := tokens.New(cfgB)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -191,17 +192,17 @@ func TestInvalidGrantAfterStoreFailure(t *testing.T) {
 
 			f.oauth.BeforeToken(func(grant string) { storeA.down.Store(true); storeB.down.Store(true) })
 			f.oauth.Advance(time.Hour - time.Minute)
-			if _, err := f.m.TokenSource(ctx, user).Token(); err != nil {
+			if _, err := f.k.TokenSource(ctx, user).Token(); err != nil {
 				t.Fatal(err)
 			}
 			f.oauth.BeforeToken(nil)
-			if _, err := replicaB.TokenSource(ctx, user).Token(); !errors.Is(err, consent.ErrStoreUnavailable) {
+			if _, err := replicaB.TokenSource(ctx, user).Token(); !errors.Is(err, tokens.ErrStoreUnavailable) {
 				t.Fatalf("replica B, store down: %v", err)
 			}
 			f.oauth.Advance(tc.after)
 			storeB.down.Store(false) // back for B; A's writes still fail
 			tokB, err := replicaB.TokenSource(ctx, user).Token()
-			if !errors.Is(err, tc.want) || errors.Is(err, consent.ErrReconsent) {
+			if !errors.Is(err, tc.want) || errors.Is(err, tokens.ErrReconsent) {
 				t.Fatalf("replica B's refresh from the stale pair: %v, want %v", err, tc.want)
 			}
 			if v, err := mem.Get(ctx, user); err != nil {
@@ -215,7 +216,7 @@ func TestInvalidGrantAfterStoreFailure(t *testing.T) {
 			} else {
 				waitLog(t, f, "a refreshed token the store had refused is saved")
 			}
-			tokA, err := f.m.TokenSource(ctx, user).Token()
+			tokA, err := f.k.TokenSource(ctx, user).Token()
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -231,35 +232,35 @@ func TestInvalidGrantAfterStoreFailure(t *testing.T) {
 // key, loss 4) is a loud error, not ErrReconsent: it is kept, not used,
 // Divar is not asked, and with wrong keys Ready says so.
 func TestUnopenableTokenIsKept(t *testing.T) {
-	other, err := session.NewSealer()
+	other, err := seal.New()
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, tc := range []struct {
 		name       string
-		setup      func(f *fixture, store consent.TokenStore) // makes user's stored value unopenable
-		reader     func(f *fixture) *consent.Manager
+		setup      func(f *fixture, store tokens.Store) // makes user's stored value unopenable
+		reader     func(f *fixture) *tokens.Keeper
 		unknownKey bool
 	}{
-		{"wrong session keys", nil, func(f *fixture) *consent.Manager {
+		{"wrong session keys", nil, func(f *fixture) *tokens.Keeper {
 			cfg := f.cfg
 			cfg.Sealer = other
-			m, err := consent.New(cfg)
+			m, err := tokens.New(cfg)
 			if err != nil {
 				t.Fatal(err)
 			}
 			t.Cleanup(func() { m.Close() })
 			return m
 		}, true},
-		{"another user's token copied to the user's key", func(f *fixture, store consent.TokenStore) {
+		{"another user's token copied to the user's key", func(f *fixture, store tokens.Store) {
 			f.consented("other-user")
 			v, _ := store.Get(context.Background(), "other-user")
 			_ = store.Put(context.Background(), user, v, time.Hour)
-		}, func(f *fixture) *consent.Manager { return f.m }, false},
+		}, func(f *fixture) *tokens.Keeper { return f.k }, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			store := consent.NewMemoryTokenStore(nil)
-			f := newFixture(t, nil, func(c *consent.Config) { c.Tokens = store })
+			store := tokens.NewMemoryStore()
+			f := newFixture(t, nil, func(c *tokens.Config) { c.Store = store })
 			f.consented(user)
 			if tc.setup != nil {
 				tc.setup(f, store)
@@ -268,8 +269,8 @@ func TestUnopenableTokenIsKept(t *testing.T) {
 			m := tc.reader(f)
 			f.oauth.Advance(time.Hour) // a refresh is due
 			_, err := m.TokenSource(context.Background(), user).Token()
-			var ue *consent.UnopenableError
-			if !errors.Is(err, consent.ErrUnopenable) || errors.Is(err, consent.ErrReconsent) || !errors.As(err, &ue) || ue.UnknownKey != tc.unknownKey {
+			var ue *tokens.UnopenableError
+			if !errors.Is(err, tokens.ErrUnopenable) || errors.Is(err, tokens.ErrReconsent) || !errors.As(err, &ue) || ue.UnknownKey != tc.unknownKey {
 				t.Fatalf("Token = %v", err)
 			}
 			if v, err := store.Get(context.Background(), user); err != nil || v != before {
@@ -278,10 +279,10 @@ func TestUnopenableTokenIsKept(t *testing.T) {
 			if n := f.oauth.Issued("refresh_token"); n != 0 {
 				t.Errorf("Divar was asked %d times", n)
 			}
-			if !strings.Contains(f.logs.String(), "level=ERROR msg=\"consent: a stored token cannot be opened") {
+			if !strings.Contains(f.logs.String(), "level=ERROR msg=\"tokens: a stored token cannot be opened") {
 				t.Error("not logged at error level")
 			}
-			if ready := m.Ready(); (ready != nil) != tc.unknownKey || (ready != nil && !errors.Is(ready, consent.ErrUnopenable)) {
+			if ready := m.Ready(); (ready != nil) != tc.unknownKey || (ready != nil && !errors.Is(ready, tokens.ErrUnopenable)) {
 				t.Errorf("Ready = %v", ready)
 			}
 		})
@@ -300,13 +301,13 @@ func TestUnboundTokenBoundOnceShownTheUsers(t *testing.T) {
 		want     error
 	}{
 		{"Divar says it is the user's", func(context.Context, oauth2.TokenSource) (string, error) { return user, nil }, false, nil},
-		{"Divar says it is another user's", func(context.Context, oauth2.TokenSource) (string, error) { return "other-user", nil }, false, consent.ErrUnopenable},
-		{"no way to ask Divar (neither API nor Identify)", nil, false, consent.ErrUnopenable},
-		{"the access token expired: Divar cannot be asked", func(context.Context, oauth2.TokenSource) (string, error) { return user, nil }, true, consent.ErrUnopenable},
+		{"Divar says it is another user's", func(context.Context, oauth2.TokenSource) (string, error) { return "other-user", nil }, false, tokens.ErrUnopenable},
+		{"no way to ask Divar (neither API nor Identify)", nil, false, tokens.ErrUnopenable},
+		{"the access token expired: Divar cannot be asked", func(context.Context, oauth2.TokenSource) (string, error) { return user, nil }, true, tokens.ErrUnopenable},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			store := consent.NewMemoryTokenStore(nil)
-			f := newFixture(t, nil, func(c *consent.Config) { c.Tokens = store })
+			store := tokens.NewMemoryStore()
+			f := newFixture(t, nil, func(c *tokens.Config) { c.Store = store })
 			ctx := context.Background()
 			tok := f.consented(user)
 			// The Manager that finds the unbound token asks tc.identify who
@@ -316,7 +317,7 @@ func TestUnboundTokenBoundOnceShownTheUsers(t *testing.T) {
 			if tc.identify == nil {
 				cfg.API = nil
 			}
-			reader, err := consent.New(cfg)
+			reader, err := tokens.New(cfg)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -362,25 +363,25 @@ func TestUnsavedPairAtClose(t *testing.T) {
 		log       string
 	}{
 		{"the store is back: saved at Close", true, "a refreshed token the store had refused is saved"},
-		{"the store is still down: lost, and said so", false, "level=ERROR msg=\"consent: a refreshed token was never saved and is lost at Close"},
+		{"the store is still down: lost, and said so", false, "level=ERROR msg=\"tokens: a refreshed token was never saved and is lost at Close"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			mem := consent.NewMemoryTokenStore(nil)
-			store := &flakyStore{TokenStore: mem}
-			f := newFixture(t, nil, func(c *consent.Config) {
-				c.Tokens = store
-				c.SaveRetry = consent.Backoff{Initial: time.Hour, Max: time.Hour} // only Close tries again
+			mem := tokens.NewMemoryStore()
+			store := &flakyStore{Store: mem}
+			f := newFixture(t, nil, func(c *tokens.Config) {
+				c.Store = store
+				c.SaveRetry = tokens.Backoff{Initial: time.Hour, Max: time.Hour} // only Close tries again
 			})
 			ctx := context.Background()
 			f.consented(user)
 			stale, _ := mem.Get(ctx, user)
 			f.oauth.BeforeToken(func(string) { store.down.Store(true) })
 			f.oauth.Advance(time.Hour)
-			if _, err := f.m.TokenSource(ctx, user).Token(); err != nil {
+			if _, err := f.k.TokenSource(ctx, user).Token(); err != nil {
 				t.Fatal(err)
 			}
 			store.down.Store(!tc.storeBack)
-			f.m.Close()
+			f.k.Close()
 			if !strings.Contains(f.logs.String(), tc.log) {
 				t.Errorf("the log lacks %q:\n%s", tc.log, f.logs)
 			}

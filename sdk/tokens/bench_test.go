@@ -1,4 +1,4 @@
-package consent_test
+package tokens_test
 
 import (
 	"context"
@@ -7,9 +7,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/kenarkit/kenarkit/sdk/consent"
-	"github.com/kenarkit/kenarkit/sdk/session"
 	"golang.org/x/oauth2"
+
+	"github.com/kenarkit/kenarkit/sdk/seal"
+	"github.com/kenarkit/kenarkit/sdk/tokens"
 )
 
 func discardLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
@@ -17,8 +18,8 @@ func discardLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Disca
 // BenchmarkToken is the cost a token adds to each API call: a store read
 // and an AES-GCM open, on the memory store.
 func BenchmarkToken(b *testing.B) {
-	sealer, _ := session.NewSealer()
-	m, err := consent.New(consent.Config{ClientID: "app", ClientSecret: "s", RedirectURL: "https://addon.example/cb", Sealer: sealer, Logger: discardLogger()})
+	sealer, _ := seal.New()
+	m, err := tokens.New(tokens.Config{ClientID: "app", ClientSecret: "s", Sealer: sealer, Logger: discardLogger()})
 	if err != nil {
 		b.Fatal(err)
 	}

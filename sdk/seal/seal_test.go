@@ -1,4 +1,4 @@
-package session
+package seal
 
 import (
 	"bytes"
@@ -22,7 +22,7 @@ func testKey(b byte) []byte { return bytes.Repeat([]byte{b}, KeySize) }
 
 func mustSealer(t testing.TB, keys ...[]byte) *Sealer {
 	t.Helper()
-	s, err := NewSealer(keys...)
+	s, err := New(keys...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -167,7 +167,7 @@ func TestSealerSealErrors(t *testing.T) {
 		t.Errorf("an over-long value: %v, want ErrTooLong", err)
 	}
 	// The largest value that fits makes a token within the limit.
-	n := MaxTokenLength*3/4 - overhead - 2 - 1
+	n := MaxTokenLength*3/4 - Overhead - 2 - 1
 	tok, err := s.Seal(strings.Repeat("x", n), time.Minute)
 	if err != nil || len(tok) > MaxTokenLength {
 		t.Errorf("near the limit: len %d, %v", len(tok), err)
@@ -180,8 +180,8 @@ func TestSealerSealErrors(t *testing.T) {
 	}
 }
 
-func TestNewSealerKeys(t *testing.T) {
-	if _, err := NewSealer(make([]byte, 16)); !errors.Is(err, ErrKey) {
+func TestNewKeys(t *testing.T) {
+	if _, err := New(make([]byte, 16)); !errors.Is(err, ErrKey) {
 		t.Errorf("a 16-byte key: %v, want ErrKey", err)
 	}
 	a, b := mustSealer(t), mustSealer(t)

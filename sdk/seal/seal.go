@@ -1,10 +1,26 @@
-package session
+// Package seal turns a value into an opaque, URL-safe token and back:
+// encrypted and authenticated with AES-256-GCM, carrying its own expiry,
+// sealed with the newest of a list of keys and opened with any of them, so
+// that keys rotate without breaking what is in flight. [Sealer.SealFor]
+// binds a token to where it is kept (its owner, its store key): a copy
+// moved elsewhere does not open.
+//
+//	keys, err := seal.ParseKeys(os.Getenv("SESSION_KEYS")) // openssl rand -base64 32, newest first
+//	s, err := seal.New(keys...)
+//	tok, err := s.Seal(v, 10*time.Minute)
+//	err = s.Open(tok, &v)
+//
+// sdk/session seals a callback's context into the URL of the page it
+// opens with it, sdk/consent its OAuth states, sdk/tokens the users'
+// tokens at rest.
+package seal
 
 import (
 	"crypto/aes"
 	"crypto/cipher"
 	"crypto/rand"
 	"crypto/sha256"
+	"encoding"
 	"encoding/base64"
 	"encoding/binary"
 	"errors"
@@ -12,22 +28,22 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/go-json-experiment/json"
 )
 
-// The errors of a [Sealer] and of a [Handoff]. Compare with errors.Is; an
-// error never repeats a token, its content or a key.
+// The errors of a [Sealer]. Compare with errors.Is; an error never repeats
+// a token, its content or a key.
 var (
 	// ErrInvalid: a token that was not made with one of the keys, or that
 	// was altered, truncated or is empty.
-	ErrInvalid = errors.New("session: invalid token")
-	// ErrExpired: a genuine token whose TTL has passed, or whose context
-	// the store no longer holds.
-	ErrExpired = errors.New("session: token expired")
-	// ErrTooLong: the value to seal makes a token over [MaxTokenLength], or
-	// a URL base leaves no room for even a stored context's id.
-	ErrTooLong = errors.New("session: token would be too long for a URL")
+	ErrInvalid = errors.New("seal: invalid token")
+	// ErrExpired: a genuine token whose TTL has passed.
+	ErrExpired = errors.New("seal: token expired")
+	// ErrTooLong: the value to seal makes a token over [MaxTokenLength].
+	ErrTooLong = errors.New("seal: token would be too long for a URL")
 	// ErrKey: a key of the wrong size or encoding.
-	ErrKey = errors.New("session: bad session key")
+	ErrKey = errors.New("seal: bad key")
 	// ErrUnknownKey: a token sealed with a key the [Sealer] does not hold:
 	// the keys are misconfigured, or the key was dropped while tokens
 	// sealed with it still live. errors.Is(err, ErrInvalid) holds too.
@@ -39,26 +55,33 @@ const KeySize = 32
 
 // MaxTokenLength is the longest token [Sealer.Seal] makes and [Sealer.Open]
 // reads. A token travels in a URL Divar opens in a web view, and Divar
-// refuses a URL over 2048 characters; [Handoff] keeps its URLs under that.
+// refuses a URL over 2048 characters (sdk/session keeps its URLs under
+// that).
 const MaxTokenLength = 4096
 
+// Version is the first byte of every sealed value ([Sealer.AppendSeal]):
+// a format that carries sealed values beside values of its own tells them
+// apart by it.
+const Version = 1
+
+// Overhead is what sealing adds to a value's encoding, in bytes.
+const Overhead = headLen + nonceLen + expiryLen + tagLen
+
 const (
-	versionSealed = 1 // a sealed token: the context itself
-	versionStored = 2 // a stored token: the id of a context a Store holds
-	keyIDLen      = 4
-	headLen       = 1 + keyIDLen // version, key id; authenticated, not secret
-	nonceLen      = 12
-	expiryLen     = 8
-	tagLen        = 16
-	overhead      = headLen + nonceLen + expiryLen + tagLen
+	keyIDLen  = 4
+	headLen   = 1 + keyIDLen // version, key id; authenticated, not secret
+	nonceLen  = 12
+	expiryLen = 8
+	tagLen    = 16
+	room      = headLen + nonceLen + expiryLen // before the value
 )
 
 var tokenEncoding = base64.RawURLEncoding.Strict()
 
 // Sealer turns a value into an opaque, URL-safe token and back: encrypted
-// and authenticated with AES-256-GCM, carrying its own expiry. [Handoff]
-// uses one to hand a callback's context to the page it opens; use it
-// directly for any other value that must travel through a client intact.
+// and authenticated with AES-256-GCM, carrying its own expiry. Use it for
+// any value that must travel through a client, or rest in a store, intact
+// and unread.
 //
 // A Sealer holds one or more keys, newest first. It seals with the first and
 // opens with any, so keys rotate without breaking links in flight: add the new
@@ -75,11 +98,11 @@ type sealerKey struct {
 	aead cipher.AEAD
 }
 
-// NewSealer returns a Sealer with keys, newest first, each [KeySize] bytes
+// New returns a Sealer with keys, newest first, each [KeySize] bytes
 // (see [ParseKeys]). With no key it makes a random one: tokens then last
 // only as long as the process, and other replicas cannot open them, which
 // is fine on a laptop and wrong in production.
-func NewSealer(keys ...[]byte) (*Sealer, error) {
+func New(keys ...[]byte) (*Sealer, error) {
 	if len(keys) == 0 {
 		k := make([]byte, KeySize)
 		rand.Read(k)
@@ -128,29 +151,50 @@ func (s *Sealer) SealFor(bind string, v any, ttl time.Duration) (string, error) 
 
 func (s *Sealer) sealBound(v any, ttl time.Duration, bind []byte) (string, error) {
 	if ttl <= 0 {
-		return "", fmt.Errorf("session: seal: the TTL must be positive, got %v", ttl)
+		return "", fmt.Errorf("seal: the TTL must be positive, got %v", ttl)
 	}
-	buf, err := encode(make([]byte, headLen+nonceLen+expiryLen, 256), v)
+	buf, err := s.AppendSeal(make([]byte, 0, 256), bind, v, s.now().Add(ttl))
 	if err != nil {
-		return "", fmt.Errorf("session: seal: %w", err)
+		return "", err
 	}
-	if tokenEncoding.EncodedLen(len(buf)+tagLen) > MaxTokenLength {
+	if tokenEncoding.EncodedLen(len(buf)) > MaxTokenLength {
 		return "", ErrTooLong
 	}
-	buf = s.seal(slices.Grow(buf, tagLen), ttl, bind)
 	return tokenEncoding.EncodeToString(buf), nil
 }
 
-// seal seals buf in place: buf holds headLen+nonceLen+expiryLen bytes of
-// room, then the payload, and has tagLen bytes of spare capacity. bind, if
-// any, is authenticated with it: opening needs the same bind.
-func (s *Sealer) seal(buf []byte, ttl time.Duration, bind []byte) []byte {
+// AppendSeal appends to dst v sealed until expires, bound to bind (nil:
+// unbound), as bytes rather than a token and with no bound on their
+// length: [Sealer.OpenBytes] reads them. It is for a format of its own
+// (sdk/session's URLs and stored contexts), whose clock gives the expiry.
+// It appends [Overhead] bytes and v's encoding, the first of them
+// [Version]. v is encoded by its AppendBinary method
+// ([encoding.BinaryAppender]) when it has one, else as JSON.
+func (s *Sealer) AppendSeal(dst, bind []byte, v any, expires time.Time) ([]byte, error) {
+	n := len(dst)
+	buf, err := encode(append(dst, zeroRoom[:]...), v)
+	if err != nil {
+		return dst[:n], fmt.Errorf("seal: %w", err)
+	}
+	buf = slices.Grow(buf, tagLen)
+	// In place: buf[n:] keeps buf's spare capacity, which the tag takes.
+	sealed := s.seal(buf[n:], expires, bind)
+	return buf[:n+len(sealed)], nil
+}
+
+// zeroRoom is the space a seal writes its header, nonce and expiry in.
+var zeroRoom [room]byte
+
+// seal seals buf in place: buf holds room bytes, then the payload, and has
+// tagLen bytes of spare capacity. bind, if any, is authenticated with it:
+// opening needs the same bind.
+func (s *Sealer) seal(buf []byte, expires time.Time, bind []byte) []byte {
 	k := s.keys[0]
-	buf[0] = versionSealed
+	buf[0] = Version
 	copy(buf[1:headLen], k.id[:])
 	nonce := buf[headLen : headLen+nonceLen]
 	rand.Read(nonce)
-	binary.BigEndian.PutUint64(buf[headLen+nonceLen:], uint64(s.now().Add(ttl).UnixMilli()))
+	binary.BigEndian.PutUint64(buf[headLen+nonceLen:], uint64(expires.UnixMilli()))
 	aad := buf[:headLen]
 	if bind != nil {
 		aad = append(append(make([]byte, 0, headLen+len(bind)), aad...), bind...)
@@ -183,12 +227,18 @@ func (s *Sealer) openBound(token string, bind []byte, v any) error {
 	if err != nil {
 		return ErrInvalid
 	}
-	return s.open(raw, bind, v)
+	return s.open(raw, bind, v, s.now())
 }
 
-// open reads sealed bytes, bound to bind, into v.
-func (s *Sealer) open(raw, bind []byte, v any) error {
-	if len(raw) < overhead || raw[0] != versionSealed {
+// OpenBytes reads into v what [Sealer.AppendSeal] made, bound to bind, as
+// of now: the errors of [Sealer.Open].
+func (s *Sealer) OpenBytes(raw, bind []byte, v any, now time.Time) error {
+	return s.open(raw, bind, v, now)
+}
+
+// open reads sealed bytes, bound to bind, into v as of now.
+func (s *Sealer) open(raw, bind []byte, v any, now time.Time) error {
+	if len(raw) < Overhead || raw[0] != Version {
 		return ErrInvalid
 	}
 	for _, k := range s.keys {
@@ -204,7 +254,7 @@ func (s *Sealer) open(raw, bind []byte, v any) error {
 			return ErrInvalid
 		}
 		expires := int64(binary.BigEndian.Uint64(plain))
-		if s.now().UnixMilli() >= expires {
+		if now.UnixMilli() >= expires {
 			return ErrExpired
 		}
 		if err := decode(plain[expiryLen:], v); err != nil {
@@ -253,4 +303,31 @@ func NewKey() string {
 	k := make([]byte, KeySize)
 	rand.Read(k)
 	return base64.StdEncoding.EncodeToString(k)
+}
+
+// encode appends v to b: by its AppendBinary method, or as JSON.
+func encode(b []byte, v any) ([]byte, error) {
+	if a, ok := v.(encoding.BinaryAppender); ok {
+		return a.AppendBinary(b)
+	}
+	w := appender{b}
+	err := json.MarshalWrite(&w, v, json.Deterministic(true))
+	return w.b, err
+}
+
+// decode reads b, made by encode, into v.
+func decode(b []byte, v any) error {
+	if u, ok := v.(encoding.BinaryUnmarshaler); ok {
+		if _, ok := v.(encoding.BinaryAppender); ok {
+			return u.UnmarshalBinary(b)
+		}
+	}
+	return json.Unmarshal(b, v)
+}
+
+type appender struct{ b []byte }
+
+func (a *appender) Write(p []byte) (int, error) {
+	a.b = append(a.b, p...)
+	return len(p), nil
 }

@@ -1,45 +1,29 @@
-package consent_test
+package tokens_test
 
 import (
 	"context"
 	"errors"
-	"net/http"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/kenarkit/kenarkit/sdk"
-	"github.com/kenarkit/kenarkit/sdk/consent"
 	"golang.org/x/oauth2"
-)
 
-// consented runs the consent for user and returns the fixture's first
-// token.
-func (f *fixture) consented(userID string) *oauth2.Token {
-	f.t.Helper()
-	f.oauth.SetUser(userID) // the user consents for themselves
-	defer f.oauth.SetUser(user)
-	if status, body := newBrowser(f.t).get(f.addon.URL + "/start?user=" + userID + "&post=" + post); status != http.StatusOK {
-		f.t.Fatalf("consent: %d %s", status, body)
-	}
-	tok, err := f.m.TokenSource(context.Background(), userID).Token()
-	if err != nil {
-		f.t.Fatal(err)
-	}
-	return tok
-}
+	"github.com/kenarkit/kenarkit/sdk"
+	"github.com/kenarkit/kenarkit/sdk/tokens"
+)
 
 // recordingStore is a shared memory store that reports each refused lock.
 type recordingStore struct {
-	consent.TokenStore
+	tokens.Store
 	locked chan struct{}
 }
 
 func (s *recordingStore) Lock(ctx context.Context, user string, ttl time.Duration) (func(context.Context) error, error) {
-	unlock, err := s.TokenStore.Lock(ctx, user, ttl)
-	if errors.Is(err, consent.ErrLocked) {
+	unlock, err := s.Store.Lock(ctx, user, ttl)
+	if errors.Is(err, tokens.ErrLocked) {
 		select {
 		case s.locked <- struct{}{}:
 		default:
@@ -49,10 +33,10 @@ func (s *recordingStore) Lock(ctx context.Context, user string, ttl time.Duratio
 }
 
 func TestRefreshBeforeExpiry(t *testing.T) {
-	store := consent.NewMemoryTokenStore(nil)
+	store := tokens.NewMemoryStore()
 	refreshed := make(chan string, 4)
-	f := newFixture(t, nil, func(c *consent.Config) {
-		c.Tokens = store
+	f := newFixture(t, nil, func(c *tokens.Config) {
+		c.Store = store
 		c.OnRefresh = func(ctx context.Context, userID string, ts oauth2.TokenSource) error {
 			tok, err := ts.Token()
 			if err != nil {
@@ -63,9 +47,9 @@ func TestRefreshBeforeExpiry(t *testing.T) {
 		}
 	})
 	first := f.consented(user)
-	ts := f.m.TokenSource(context.Background(), user)
+	ts := f.k.TokenSource(context.Background(), user)
 
-	f.oauth.Advance(time.Hour - consent.DefaultRefreshBefore - time.Second)
+	f.oauth.Advance(time.Hour - tokens.DefaultRefreshBefore - time.Second)
 	if tok, err := ts.Token(); err != nil || tok.AccessToken != first.AccessToken {
 		t.Fatalf("before the refresh window: %v, a new token: %v", err, tok.AccessToken != first.AccessToken)
 	}
@@ -108,14 +92,14 @@ func TestRefreshBeforeExpiry(t *testing.T) {
 // Divar; the add-on is told to ask consent again, and the dead token is
 // deleted.
 func TestRotatedRefreshToken(t *testing.T) {
-	store := consent.NewMemoryTokenStore(nil)
-	f := newFixture(t, nil, func(c *consent.Config) { c.Tokens = store })
+	store := tokens.NewMemoryStore()
+	f := newFixture(t, nil, func(c *tokens.Config) { c.Store = store })
 	f.consented(user)
 	ctx := context.Background()
 	stale, _ := store.Get(ctx, user)
 
 	f.oauth.Advance(time.Hour)
-	fresh, err := f.m.TokenSource(ctx, user).Token()
+	fresh, err := f.k.TokenSource(ctx, user).Token()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -123,15 +107,15 @@ func TestRotatedRefreshToken(t *testing.T) {
 	// replica that wrote late): its refresh token has been rotated.
 	_ = store.Put(ctx, user, stale, time.Hour)
 	f.oauth.Advance(time.Hour)
-	_, err = f.m.TokenSource(ctx, user).Token()
-	var re *consent.ReconsentError
-	if !errors.Is(err, consent.ErrReconsent) || !errors.As(err, &re) || re.UserID != user || !strings.Contains(re.Reason, "invalid_grant") {
+	_, err = f.k.TokenSource(ctx, user).Token()
+	var re *tokens.ReconsentError
+	if !errors.Is(err, tokens.ErrReconsent) || !errors.As(err, &re) || re.UserID != user || !strings.Contains(re.Reason, "invalid_grant") {
 		t.Fatalf("Token = %v, want a ReconsentError for invalid_grant", err)
 	}
 	if strings.Contains(err.Error(), "ory_") {
 		t.Error("the error shows a token")
 	}
-	if _, err := store.Get(ctx, user); !errors.Is(err, consent.ErrNoToken) {
+	if _, err := store.Get(ctx, user); !errors.Is(err, tokens.ErrNoToken) {
 		t.Errorf("the dead token is still stored: %v", err)
 	}
 	// Hydra takes the reuse for theft and revokes the grant.
@@ -145,28 +129,26 @@ func TestRotatedRefreshToken(t *testing.T) {
 // every caller gets the new token. The refresh is held at the fake until
 // another caller has found the lock taken, so the callers overlap.
 func TestReplicasRefreshOnce(t *testing.T) {
-	store := &recordingStore{TokenStore: consent.NewMemoryTokenStore(nil), locked: make(chan struct{}, 1)}
-	states := consent.NewMemoryUsedStates(nil)
+	store := &recordingStore{Store: tokens.NewMemoryStore(), locked: make(chan struct{}, 1)}
 	var hooks atomic.Int32
-	f := newFixture(t, nil, func(c *consent.Config) {
-		c.Tokens = store
-		c.UsedStates = states
+	f := newFixture(t, nil, func(c *tokens.Config) {
+		c.Store = store
 		c.OnRefresh = func(context.Context, string, oauth2.TokenSource) error { hooks.Add(1); return nil }
 	})
-	replicaB, err := consent.New(f.cfg)
+	replicaB, err := tokens.New(f.cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	f.consented(user)
-	testRefreshRace(t, f, []*consent.Manager{f.m, replicaB}, store.locked)
-	f.m.Close()
+	testRefreshRace(t, f, []*tokens.Keeper{f.k, replicaB}, store.locked)
+	f.k.Close()
 	replicaB.Close()
 	if n := hooks.Load(); n != 1 {
 		t.Errorf("OnRefresh ran %d times", n)
 	}
 }
 
-func testRefreshRace(t *testing.T, f *fixture, replicas []*consent.Manager, locked <-chan struct{}) {
+func testRefreshRace(t *testing.T, f *fixture, replicas []*tokens.Keeper, locked <-chan struct{}) {
 	f.oauth.BeforeToken(func(grant string) {
 		if grant == "refresh_token" {
 			<-locked
@@ -174,7 +156,7 @@ func testRefreshRace(t *testing.T, f *fixture, replicas []*consent.Manager, lock
 	})
 	f.oauth.Advance(time.Hour - time.Minute)
 	const perReplica = 4
-	tokens := make(chan string, perReplica*len(replicas))
+	got := make(chan string, perReplica*len(replicas))
 	var wg sync.WaitGroup
 	for _, m := range replicas {
 		for range perReplica {
@@ -184,14 +166,14 @@ func testRefreshRace(t *testing.T, f *fixture, replicas []*consent.Manager, lock
 					t.Error(err)
 					return
 				}
-				tokens <- tok.AccessToken
+				got <- tok.AccessToken
 			})
 		}
 	}
 	wg.Wait()
-	close(tokens)
+	close(got)
 	var first string
-	for tok := range tokens {
+	for tok := range got {
 		if first == "" {
 			first = tok
 		}
@@ -210,18 +192,18 @@ func testRefreshRace(t *testing.T, f *fixture, replicas []*consent.Manager, lock
 func TestNoRefreshToken(t *testing.T) {
 	f := newFixture(t, nil)
 	ctx := context.Background()
-	if err := f.m.Save(ctx, "u1", &oauth2.Token{AccessToken: "at", ExpiresIn: 3600}); err != nil {
+	if err := f.k.Save(ctx, "u1", &oauth2.Token{AccessToken: "at", ExpiresIn: 3600}); err != nil {
 		t.Fatal(err)
 	}
 	f.oauth.Advance(59 * time.Minute)
-	if tok, err := f.m.TokenSource(ctx, "u1").Token(); err != nil || tok.AccessToken != "at" {
+	if tok, err := f.k.TokenSource(ctx, "u1").Token(); err != nil || tok.AccessToken != "at" {
 		t.Errorf("usable until expiry: %v", err)
 	}
 	f.oauth.Advance(time.Minute)
-	if _, err := f.m.TokenSource(ctx, "u1").Token(); !errors.Is(err, consent.ErrReconsent) || !strings.Contains(err.Error(), "offline_access") {
+	if _, err := f.k.TokenSource(ctx, "u1").Token(); !errors.Is(err, tokens.ErrReconsent) || !strings.Contains(err.Error(), "offline_access") {
 		t.Errorf("expired with no refresh token: %v", err)
 	}
-	if _, err := f.m.TokenSource(ctx, "nobody").Token(); !errors.Is(err, consent.ErrReconsent) {
+	if _, err := f.k.TokenSource(ctx, "nobody").Token(); !errors.Is(err, tokens.ErrReconsent) {
 		t.Errorf("no consent: %v", err)
 	}
 }
@@ -233,7 +215,7 @@ func TestUserAccessRevocation(t *testing.T) {
 	f := newFixture(t, nil)
 	ctx := context.Background()
 	f.consented(user)
-	mux := &sdk.EventMux{UserAccessRevocation: f.m.UserAccessRevocation}
+	mux := &sdk.EventMux{UserAccessRevocation: f.k.UserAccessRevocation}
 	revoke := &sdk.Event{Type: sdk.EventUserAccessRevocation, UserAccessRevocation: &sdk.UserAccessRevocation{UserID: user}}
 
 	f.oauth.BeforeToken(func(grant string) {
@@ -242,10 +224,10 @@ func TestUserAccessRevocation(t *testing.T) {
 		}
 	})
 	f.oauth.Advance(time.Hour)
-	if _, err := f.m.TokenSource(ctx, user).Token(); !errors.Is(err, consent.ErrReconsent) {
+	if _, err := f.k.TokenSource(ctx, user).Token(); !errors.Is(err, tokens.ErrReconsent) {
 		t.Errorf("revoked during a refresh: %v", err)
 	}
-	if _, err := f.m.TokenSource(ctx, user).Token(); !errors.Is(err, consent.ErrReconsent) {
+	if _, err := f.k.TokenSource(ctx, user).Token(); !errors.Is(err, tokens.ErrReconsent) {
 		t.Errorf("the refresh brought the token back: %v", err)
 	}
 
@@ -254,7 +236,7 @@ func TestUserAccessRevocation(t *testing.T) {
 	if _, err := mux.Handle(ctx, revoke); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.m.TokenSource(ctx, user).Token(); !errors.Is(err, consent.ErrReconsent) {
+	if _, err := f.k.TokenSource(ctx, user).Token(); !errors.Is(err, tokens.ErrReconsent) {
 		t.Errorf("after the event: %v", err)
 	}
 }
@@ -268,15 +250,15 @@ func TestDivarDownDuringRefresh(t *testing.T) {
 	first := f.consented(user)
 	f.oauth.Down(true)
 	f.oauth.Advance(58 * time.Minute)
-	if tok, err := f.m.TokenSource(ctx, user).Token(); err != nil || tok.AccessToken != first.AccessToken {
+	if tok, err := f.k.TokenSource(ctx, user).Token(); err != nil || tok.AccessToken != first.AccessToken {
 		t.Errorf("within the window: %v", err)
 	}
 	f.oauth.Advance(2 * time.Minute)
-	if _, err := f.m.TokenSource(ctx, user).Token(); !errors.Is(err, consent.ErrDivarUnavailable) {
+	if _, err := f.k.TokenSource(ctx, user).Token(); !errors.Is(err, tokens.ErrDivarUnavailable) {
 		t.Errorf("expired, Divar down: %v", err)
 	}
 	f.oauth.Down(false)
-	if tok, err := f.m.TokenSource(ctx, user).Token(); err != nil || tok.AccessToken == first.AccessToken {
+	if tok, err := f.k.TokenSource(ctx, user).Token(); err != nil || tok.AccessToken == first.AccessToken {
 		t.Errorf("Divar back: %v", err)
 	}
 	if !strings.Contains(f.logs.String(), "refresh failed") {
@@ -299,8 +281,8 @@ func TestOnRefreshRetried(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			var calls atomic.Int32
 			called := make(chan struct{}, 100)
-			f := newFixture(t, nil, func(c *consent.Config) {
-				c.OnRefreshRetry = consent.Backoff{Initial: time.Millisecond, Max: 2 * time.Millisecond, Attempts: 4}
+			f := newFixture(t, nil, func(c *tokens.Config) {
+				c.OnRefreshRetry = tokens.Backoff{Initial: time.Millisecond, Max: 2 * time.Millisecond, Attempts: 4}
 				c.OnRefresh = func(context.Context, string, oauth2.TokenSource) error {
 					called <- struct{}{}
 					if calls.Add(1) <= tc.failures {
@@ -311,13 +293,13 @@ func TestOnRefreshRetried(t *testing.T) {
 			})
 			f.consented(user)
 			f.oauth.Advance(time.Hour)
-			if _, err := f.m.TokenSource(context.Background(), user).Token(); err != nil {
+			if _, err := f.k.TokenSource(context.Background(), user).Token(); err != nil {
 				t.Fatal(err)
 			}
 			for range tc.calls {
 				<-called
 			}
-			f.m.Close() // waits for the last call to finish
+			f.k.Close() // waits for the last call to finish
 			if n := calls.Load(); n != tc.calls {
 				t.Errorf("%d calls, want %d", n, tc.calls)
 			}
@@ -329,13 +311,13 @@ func TestOnRefreshRetried(t *testing.T) {
 }
 
 func TestStoreDown(t *testing.T) {
-	f := newFixture(t, nil, func(c *consent.Config) { c.Tokens = failingStore{} })
-	_, err := f.m.TokenSource(context.Background(), user).Token()
-	var se *consent.StoreError
-	if !errors.Is(err, consent.ErrStoreUnavailable) || !errors.As(err, &se) || se.Op != "get" {
+	f := newFixture(t, nil, func(c *tokens.Config) { c.Store = failingStore{} })
+	_, err := f.k.TokenSource(context.Background(), user).Token()
+	var se *tokens.StoreError
+	if !errors.Is(err, tokens.ErrStoreUnavailable) || !errors.As(err, &se) || se.Op != "get" {
 		t.Errorf("Token = %v", err)
 	}
-	if err := f.m.UserAccessRevocation(context.Background(), &sdk.Event{}, &sdk.UserAccessRevocation{UserID: user}); err == nil {
+	if err := f.k.UserAccessRevocation(context.Background(), &sdk.Event{}, &sdk.UserAccessRevocation{UserID: user}); err == nil {
 		t.Error("a revocation the store could not apply was acknowledged")
 	}
 }
