@@ -201,7 +201,7 @@ func consent(t *testing.T, p *Playground, conf *oauth2.Config, decision string) 
 	}
 	page, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK || !strings.Contains(string(page), `id="allow"`) || !strings.Contains(string(page), "POST_ADDON_CREATE."+Post) {
+	if resp.StatusCode != http.StatusOK || !strings.Contains(string(page), `id="allow"`) || !strings.Contains(string(page), conf.Scopes[0]) {
 		t.Fatalf("Divar's consent page: %d\n%s", resp.StatusCode, page)
 	}
 	decide := env(p)["KENAR_OAUTH_URL"] + "/oauth2/decide?" + strings.TrimPrefix(conf.AuthCodeURL("state-1234567890"), conf.Endpoint.AuthURL+"?") + "&decision=" + decision
@@ -384,4 +384,69 @@ func TestWidgetsDrawnAsDivarDrawsThem(t *testing.T) {
 			t.Errorf("the log's newest entry is %+v, want Divar's refusal by pointer", e)
 		}
 	})
+}
+
+// TestConversation: a buyer's message in the conversation about the post
+// reaches the add-on as NEW_MESSAGE in that conversation, and the add-on's
+// conversation message is drawn with the buttons the buyer sees.
+func TestConversation(t *testing.T) {
+	a := &testAddon{}
+	p := start(t, a)
+	p.chat("هنوز موجود است؟", false)
+	p.deliveries.Wait()
+	e := p.Entries()[0]
+	if !e.OK || !strings.Contains(e.Request, `"new_message"`) || !strings.Contains(e.Request, `"id": "`+Conversation+`"`) || !strings.Contains(e.Request, "هنوز موجود است؟") {
+		t.Errorf("the buyer's message was delivered as %+v", e)
+	}
+
+	conf := oauthConfig(p)
+	conf.Scopes = []string{"CHAT_POST_CONVERSATIONS_MESSAGE_SEND." + Post}
+	code := consent(t, p, conf, "allow").Query().Get("code")
+	tok, err := conf.Exchange(context.Background(), code)
+	if err != nil {
+		t.Fatal(err)
+	}
+	client, err := sdk.NewClient(sdk.ClientConfig{APIKey: env(p)["KENAR_API_KEY"], BaseURL: env(p)["KENAR_API_URL"]})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = client.SendMessage(context.Background(), oauth2.StaticTokenSource(tok), Conversation,
+		sdk.ChatText("بله، موجود است").WithReceiverButtons(sdk.Row(sdk.Button("رزرو", sdk.GetDynamicAction(sdk.Data{"answer": "yes"})))))
+	if err != nil {
+		t.Fatal(err)
+	}
+	page := render(t, p)
+	for _, want := range []string{"هنوز موجود است؟", "بله، موجود است", ">رزرو</button>", `data-place="conv"`} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the conversation lacks %s", want)
+		}
+	}
+}
+
+// TestPageRefusesBadInput: the page's endpoints answer 400, saying why, to
+// what the page never sends.
+func TestPageRefusesBadInput(t *testing.T) {
+	p := start(t, &testAddon{})
+	tests := []struct {
+		name, path, contentType, body, want string
+	}{
+		{"a tap without a place", "/_/tap", "application/json", `{"open_direct_link":"https://a.example/"}`, "a place"},
+		{"a tap that is not an action", "/_/tap?place=post", "application/json", `[1]`, "an action"},
+		{"an empty chat message", "/_/chat", "application/x-www-form-urlencoded", "to=bot&text=+", "an empty message"},
+		{"an unknown event", "/_/event", "application/x-www-form-urlencoded", "type=NOPE", `no event "NOPE"`},
+		{"a custom event that is no object", "/_/event", "application/x-www-form-urlencoded", "type=CUSTOM&json=%5B%5D", "not one JSON object"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			resp, err := http.Post(p.URL()+tt.path, tt.contentType, strings.NewReader(tt.body))
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusBadRequest || !strings.Contains(string(b), tt.want) {
+				t.Errorf("answered %d %q, want 400 saying %q", resp.StatusCode, b, tt.want)
+			}
+		})
+	}
 }
