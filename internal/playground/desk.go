@@ -1,8 +1,10 @@
 package playground
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
+	"os"
 	"sync"
 	"testing"
 )
@@ -16,6 +18,7 @@ import (
 type desk struct {
 	testing.TB
 	logger *slog.Logger
+	ctx    context.Context // ends when the playground closes
 
 	mu       sync.Mutex
 	cleanups []func()
@@ -38,6 +41,20 @@ func (d *desk) Errorf(format string, args ...any) {
 func (d *desk) Fatal(args ...any) { panic(deskFatal(fmt.Sprint(args...))) }
 func (d *desk) Fatalf(format string, args ...any) {
 	panic(deskFatal(fmt.Sprintf(format, args...)))
+}
+
+func (d *desk) FailNow()                 { panic(deskFatal("FailNow")) }
+func (d *desk) Fail()                    {}
+func (d *desk) Context() context.Context { return d.ctx }
+
+// TempDir makes a directory removed when the playground closes.
+func (d *desk) TempDir() string {
+	dir, err := os.MkdirTemp("", "kenarkit-playground-")
+	if err != nil {
+		d.Fatal(err)
+	}
+	d.Cleanup(func() { os.RemoveAll(dir) })
+	return dir
 }
 
 // deskFatal is what a fake that cannot start reports.

@@ -158,11 +158,12 @@ func Start(cfg Config) (p *Playground, err error) {
 	if cfg.AddonURL == "" {
 		return nil, errors.New("playground: no AddonURL: where does the add-on listen?")
 	}
-	p = &Playground{cfg: cfg, desk: &desk{logger: cfg.Logger},
+	p = &Playground{cfg: cfg,
 		client:   &http.Client{Timeout: 2 * divartest.EventDeadline},
 		upstream: &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }},
 		apiKey:   "dev-api-" + randomHex(12), secret: "dev-oauth-" + randomHex(12)}
 	p.ctx, p.cancel = context.WithCancel(context.Background())
+	p.desk = &desk{logger: cfg.Logger, ctx: p.ctx}
 	defer func() {
 		if r := recover(); r != nil {
 			f, ok := r.(deskFatal)
