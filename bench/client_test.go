@@ -12,10 +12,11 @@ import (
 	"testing"
 
 	"github.com/kenarkit/kenarkit/sdk"
+	"github.com/kenarkit/kenarkit/sdk/divar"
 	"golang.org/x/oauth2"
 )
 
-// The client's cost per call: sdk.Client.SendMessage (validate, marshal,
+// The client's cost per call: divar.Client.SendMessage (validate, marshal,
 // token, generated request, retry loop, decode) against a plain net/http
 // POST of the same bytes, both to the same loopback server through the same
 // *http.Client, in one run. "conns" is how many TCP connections the server
@@ -48,7 +49,7 @@ func BenchmarkClient(b *testing.B) {
 	t := http.DefaultTransport.(*http.Transport).Clone()
 	t.MaxIdleConnsPerHost = 32
 	hc := &http.Client{Transport: t}
-	client, err := sdk.NewClient(sdk.ClientConfig{APIKey: apiKey, BaseURL: srv.URL, HTTPClient: hc})
+	client, err := divar.NewClient(divar.Config{APIKey: apiKey, BaseURL: srv.URL, HTTPClient: hc})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -80,7 +81,7 @@ func BenchmarkClient(b *testing.B) {
 				return err
 			}
 			if res.StatusCode != http.StatusOK {
-				return &sdk.APIError{StatusCode: res.StatusCode}
+				return &divar.APIError{StatusCode: res.StatusCode}
 			}
 			return nil
 		}
@@ -90,7 +91,7 @@ func BenchmarkClient(b *testing.B) {
 
 	// The same two clients over an in-process transport.
 	inproc := &http.Client{Transport: answer{}}
-	client2, err := sdk.NewClient(sdk.ClientConfig{APIKey: apiKey, BaseURL: srv.URL, HTTPClient: inproc})
+	client2, err := divar.NewClient(divar.Config{APIKey: apiKey, BaseURL: srv.URL, HTTPClient: inproc})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -4,9 +4,10 @@ import (
 	"context"
 	"net/http"
 
+	"github.com/kenarkit/kenarkit/sdk/server"
+
 	"github.com/go-faster/jx"
 	"github.com/kenarkit/kenarkit/bench/ogen"
-	"github.com/kenarkit/kenarkit/sdk"
 )
 
 // ogenAddon answers as Addon does, through ogen's types.
@@ -49,7 +50,7 @@ func ogenString(data ogen.Data, key string) string {
 type ogenKey struct{}
 
 func (ogenKey) HandleDivarKey(ctx context.Context, _ ogen.OperationName, t ogen.DivarKey) (context.Context, error) {
-	return ctx, sdk.CheckKey(t.APIKey, Key)
+	return ctx, server.CheckKey(t.APIKey, Key)
 }
 
 // Ogen is (d): an ogen-generated server for the same spec (bench/ogen),

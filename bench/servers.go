@@ -9,6 +9,8 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/kenarkit/kenarkit/sdk/server"
+
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/kenarkit/kenarkit/gen"
 	"github.com/kenarkit/kenarkit/sdk"
@@ -64,11 +66,10 @@ func KenarkitLogging() http.Handler {
 }
 
 func kenarkit(logger *slog.Logger) http.Handler {
-	e, err := sdk.NewServer(sdk.ServerConfig{Spec: gen.GetSpec, Keys: []string{Key}, Logger: logger})
+	e, err := server.New(server.Config{Spec: gen.GetSpec, Keys: []string{Key}, Logger: logger}, gen.RegisterHandlersWithBaseURL, gen.NewStrictHandler(Addon{}, nil))
 	if err != nil {
 		panic(err)
 	}
-	gen.RegisterHandlers(e, gen.NewStrictHandler(Addon{}, nil))
 	return e
 }
 
@@ -94,7 +95,7 @@ func Stock() http.Handler {
 		Options: openapi3filter.Options{
 			MultiError: true,
 			AuthenticationFunc: func(ctx context.Context, in *openapi3filter.AuthenticationInput) error {
-				return sdk.CheckKey(in.RequestValidationInput.Request.Header.Get("Authorization"), Key)
+				return server.CheckKey(in.RequestValidationInput.Request.Header.Get("Authorization"), Key)
 			},
 		},
 	}))
@@ -124,7 +125,7 @@ func Bare() http.Handler {
 }
 
 func bareDecode(w http.ResponseWriter, r *http.Request, v any) bool {
-	if sdk.CheckKey(r.Header.Get("Authorization"), Key) != nil {
+	if server.CheckKey(r.Header.Get("Authorization"), Key) != nil {
 		http.Error(w, "unauthorized", http.StatusUnauthorized)
 		return false
 	}

@@ -166,7 +166,7 @@ type addon struct {
 	addr   string // where it listens: http://127.0.0.1:port
 	key    string // its SESSION_KEYS
 	cmd    *exec.Cmd
-	log    *syncBuffer
+	log    *divartest.LogBuffer
 	exited chan struct{}
 	stop   func() // SIGTERM, once; waits for the exit and checks it
 }
@@ -224,7 +224,7 @@ func startReplicas(t *testing.T, d *fakeDivar, n int, redisURL string) (string, 
 func runAddon(t *testing.T, d *fakeDivar, port, publicURL, key string, env ...string) *addon {
 	t.Helper()
 	bin := starterBinary(t)
-	a := &addon{url: publicURL, addr: "http://127.0.0.1:" + port, key: key, log: &syncBuffer{}, exited: make(chan struct{})}
+	a := &addon{url: publicURL, addr: "http://127.0.0.1:" + port, key: key, log: &divartest.LogBuffer{}, exited: make(chan struct{})}
 	d.oauth.Register(divartest.OAuthClient{ID: appSlug, Secret: oauthSecret,
 		RedirectURIs: []string{publicURL + "/divar/oauth/callback"}})
 	a.cmd = exec.Command(bin)
@@ -382,24 +382,6 @@ func freePort(t *testing.T) string {
 	}
 	defer ln.Close()
 	return strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
-}
-
-// syncBuffer is a bytes.Buffer the add-on's output and the test share.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 // eventually polls cond every 20 ms until it holds, failing the test with

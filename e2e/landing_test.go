@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	landingpage "github.com/kenarkit/kenarkit/sdk/landing"
 	"log/slog"
 	"net/http/httptest"
 	"os"
@@ -159,7 +160,7 @@ func TestLandingPageInABrowser(t *testing.T) {
 	if err := chromedp.Do(ctx, chromedp.Navigate(tampered)); err != nil {
 		t.Fatal(err)
 	}
-	if problem := text(t, ctx, ".problem"); problem != landing.ProblemInvalid {
+	if problem := text(t, ctx, ".problem"); problem != landingpage.ProblemInvalid {
 		t.Errorf("a tampered link shows %q", problem)
 	}
 }

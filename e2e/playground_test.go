@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/kenarkit/kenarkit/sdk/divartest"
 )
 
 // TestPlaygroundLoop runs `scaffold dev` on the scaffold's starter, as a
@@ -125,7 +126,7 @@ type devProcess struct {
 	url       string // the playground
 	addonAddr string // where the add-on listens
 	cmd       *exec.Cmd
-	log       *syncBuffer
+	log       *divartest.LogBuffer
 	exited    chan error
 }
 
@@ -153,7 +154,7 @@ func startDev(t *testing.T) *devProcess {
 		t.Fatal(err)
 	}
 	port := freePort(t)
-	d := &devProcess{addonAddr: "127.0.0.1:" + port, log: &syncBuffer{}, exited: make(chan error, 1)}
+	d := &devProcess{addonAddr: "127.0.0.1:" + port, log: &divartest.LogBuffer{}, exited: make(chan error, 1)}
 	d.cmd = exec.Command(bin, "dev", "--dir", addonDir, "--listen", "127.0.0.1:0", "--port", port)
 	d.cmd.Env = append(os.Environ(), "REDIS_URL=")
 	d.cmd.Stderr = d.log

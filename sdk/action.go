@@ -85,11 +85,23 @@ func orEmpty(d Data) Data {
 }
 
 // ErrInvalidAnswer: an action or an answer that Divar would reject.
-// Compare with errors.Is.
+// Compare with errors.Is; each failing field is an [*InvalidAnswerError].
 var ErrInvalidAnswer = errors.New("sdk: answer Divar would reject")
 
+// InvalidAnswerError is one rule of Divar's that an action, an answer, a
+// widget or a message breaks. Detail names the field by JSON pointer and
+// the rule ("/message: longer than 4096 characters"), never its value. It
+// is [ErrInvalidAnswer]; a Validate method joins one for each failing
+// field (errors.As finds the first, or walk the errors.Join).
+type InvalidAnswerError struct{ Detail string }
+
+func (e *InvalidAnswerError) Error() string { return ErrInvalidAnswer.Error() + ": " + e.Detail }
+
+// Is reports whether target is [ErrInvalidAnswer].
+func (e *InvalidAnswerError) Is(target error) bool { return target == ErrInvalidAnswer }
+
 func invalid(format string, args ...any) error {
-	return fmt.Errorf("%w: "+format, append([]any{ErrInvalidAnswer}, args...)...)
+	return &InvalidAnswerError{Detail: fmt.Sprintf(format, args...)}
 }
 
 // Validate reports whether Divar accepts a: exactly one kind set, an

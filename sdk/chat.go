@@ -4,7 +4,7 @@ import "errors"
 
 // ConversationMessage is a message an add-on sends into a user's
 // conversation, as the user who granted the token
-// ([Client.SendMessage]): both sides see the text, each side its own
+// (divar.Client.SendMessage): both sides see the text, each side its own
 // buttons (kenar-docs docs/chat/users_conversations.md). Build one with
 // [ChatText]:
 //
@@ -59,7 +59,7 @@ func (m ConversationMessage) Validate() error {
 }
 
 // EventSubscription asks Divar to deliver a kind of event to the add-on's
-// events URL ([Client.Subscribe]; kenar-docs docs/events/ReadMe.md). A
+// events URL (divar.Client.Subscribe; kenar-docs docs/events/ReadMe.md). A
 // subscription lasts as long as the token it was made with: after a
 // refresh, subscribe again.
 type EventSubscription struct {

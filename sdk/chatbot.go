@@ -59,12 +59,12 @@ func ParseStart(text string) (StartCommand, bool) {
 }
 
 // BotMessage is a message a chat bot sends through Divar's chat API
-// ([Client.SendBotMessage], [Client.SendBotMessageToUser]): a text,
+// (divar.Client.SendBotMessage, divar.Client.SendBotMessageToUser): a text,
 // optionally media, and a grid of buttons, each carrying the same
 // [Action]s as widgets do (kenar-docs docs/chat/chatbot_conversations.md).
 //
 // UserID is not part of Divar's request body (ChatAPIChatBotSendMessageBody):
-// [Client.SendBotMessageToUser] takes the user in its path and does not
+// divar.Client.SendBotMessageToUser takes the user in its path and does not
 // send it.
 type BotMessage struct {
 	UserID      string      `json:"user_id,omitempty"`

@@ -1,5 +1,5 @@
-// Package sdk is the typed layer of kenarkit: what a Go add-on for Divar's
-// Kenar platform uses to receive Divar's calls and to answer them.
+// Package sdk is kenarkit's vocabulary: the words of Divar's wire format
+// that a Go add-on for Divar's Kenar platform receives and answers with.
 //
 // Divar's servers POST JSON to an add-on when a user clicks one of its
 // widgets or chat buttons, and when a subscribed event happens:
@@ -17,24 +17,26 @@
 // [OpenPostPage] and [OpenPostManagePage]; their JSON ([MarshalAnswer]) is
 // byte for byte what Divar documents.
 //
-// [NewServer] returns an echo server for the strict-server interface that
-// oapi-codegen generates from kenarkit's OpenAPI document (package gen, or
-// the add-on's own gen/ made by `scaffold new`): it checks the
-// identification key Divar sends in Authorization ([CheckKey]), validates
-// every request against the document, runs the handler within Divar's
-// budget, answers every error as an RFC 9457 [Problem] naming each failing
-// field by JSON pointer, and is served with timeouts, a drain and a
-// graceful shutdown by [Serve]. However its operations are mounted, none
-// is served unchecked ([CheckRoutes]).
+// These words travel in both directions, so this package holds only them
+// and what checks them; the two directions have rooms of their own:
 //
-// The other direction, the calls an add-on makes to Divar, goes through
-// [Client] ([NewClient]): post add-ons built from typed widgets ([Addon],
-// [TitleRow], [ButtonBar], …), messages in users' conversations
-// ([ChatText]) and from the app's chat bot ([BotText]), whose buttons carry
-// the same actions, event subscriptions, the user and posts. Every request
-// is checked against Divar's documented limits before it is sent; calls
-// have timeouts, retry only where safe, and fail with errors.Is-able
-// [*APIError]s.
+//   - sdk/server receives Divar's calls: server.New registers the
+//     strict-server handlers that oapi-codegen generates from kenarkit's
+//     OpenAPI document (package gen, or the add-on's own gen/ made by
+//     `scaffold new`) behind a guard that checks the identification key
+//     Divar sends in Authorization, validates every request against the
+//     document, runs the handler within Divar's budget and answers every
+//     error as an RFC 9457 [Problem] naming each failing field by JSON
+//     pointer; the server serves itself, with timeouts, a drain and a
+//     graceful shutdown.
+//   - sdk/divar makes the add-on's calls to Divar (divar.Client): post
+//     add-ons built from typed widgets ([Addon], [TitleRow], [ButtonBar],
+//     …), messages in users' conversations ([ChatText]) and from the
+//     app's chat bot ([BotText]), whose buttons carry the same actions,
+//     event subscriptions, the user and posts. Every request is checked
+//     against Divar's documented limits before it is sent (an
+//     [*InvalidAnswerError] for each failing field); calls have timeouts,
+//     retry only where safe, and fail with errors.Is-able typed errors.
 //
 // The state that outlives a request has its own packages: sdk/session
 // carries a callback's context to the page the add-on opens, sdk/dedupe

@@ -1,6 +1,7 @@
 package sdk
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"strconv"
@@ -14,7 +15,7 @@ import (
 // experimental: an unknown type is acknowledged, never rejected.
 type EventType string
 
-// The event types Divar documents.
+// The event types Divar documents; [EventTypes] lists them.
 const (
 	EventNewMessage           EventType = "NEW_MESSAGE"
 	EventNewChatbotMessage    EventType = "NEW_CHATBOT_MESSAGE"
@@ -22,6 +23,54 @@ const (
 	EventPostUpdate           EventType = "POST_UPDATE"
 	EventPaymentTransaction   EventType = "PAYMENT_TRANSACTION"
 )
+
+// eventKinds is the one table of the event types kenarkit knows: each
+// type, and how an [EventMux] hands an event of it to its handler (nil
+// when the event has no payload or the mux no handler for it). A new event
+// type is a payload type, a field of Event and of EventMux, and one row
+// here; [EventTypes], EventMux and sdk/divartest read the table.
+var eventKinds = []eventKind{
+	{EventNewMessage, func(m *EventMux, e *Event) func(context.Context) error {
+		return bind(m.NewMessage, e, e.NewMessage)
+	}},
+	{EventNewChatbotMessage, func(m *EventMux, e *Event) func(context.Context) error {
+		return bind(m.NewChatbotMessage, e, e.NewChatbotMessage)
+	}},
+	{EventUserAccessRevocation, func(m *EventMux, e *Event) func(context.Context) error {
+		return bind(m.UserAccessRevocation, e, e.UserAccessRevocation)
+	}},
+	{EventPostUpdate, func(m *EventMux, e *Event) func(context.Context) error {
+		return bind(m.PostUpdate, e, e.PostUpdate)
+	}},
+	{EventPaymentTransaction, func(m *EventMux, e *Event) func(context.Context) error {
+		return bind(m.PaymentTransaction, e, e.Payment())
+	}},
+}
+
+// eventKind is a row of [eventKinds].
+type eventKind struct {
+	typ    EventType
+	handle func(m *EventMux, e *Event) func(context.Context) error
+}
+
+// bind returns the call of handler with e and its payload p, or nil when
+// either is missing.
+func bind[P any](handler func(context.Context, *Event, *P) error, e *Event, p *P) func(context.Context) error {
+	if handler == nil || p == nil {
+		return nil
+	}
+	return func(ctx context.Context) error { return handler(ctx, e, p) }
+}
+
+// EventTypes returns the event types kenarkit knows, in the order of
+// Divar's documents.
+func EventTypes() []EventType {
+	out := make([]EventType, len(eventKinds))
+	for i, k := range eventKinds {
+		out[i] = k.typ
+	}
+	return out
+}
 
 // Event is the body of an event webhook (POST to the events URL of the
 // Kenar panel). Type says which payload is set. Its fields follow

@@ -12,7 +12,7 @@ import (
 // EventMux hands each event webhook to the handler for its type, once:
 // with a [dedupe.Deduper], a delivery Divar repeats is acknowledged without
 // running the handler again, and a step that cannot be taken back (a chat
-// or bot message sent with [Client], or one wrapped in [dedupe.Once]) is
+// or bot message sent with divar.Client, or one wrapped in [dedupe.Once]) is
 // made at most once, even when the store fails half-way. Set the handlers
 // for the events the add-on subscribed to; an event with no handler (an
 // unknown type included) is acknowledged and dropped, or given to Other
@@ -110,18 +110,15 @@ func (m *EventMux) logger() *slog.Logger {
 
 // handler returns the call that handles e, or nil when nothing does.
 func (m *EventMux) handler(e *Event) func(context.Context) error {
-	switch {
-	case e.Type == EventNewMessage && e.NewMessage != nil && m.NewMessage != nil:
-		return func(ctx context.Context) error { return m.NewMessage(ctx, e, e.NewMessage) }
-	case e.Type == EventNewChatbotMessage && e.NewChatbotMessage != nil && m.NewChatbotMessage != nil:
-		return func(ctx context.Context) error { return m.NewChatbotMessage(ctx, e, e.NewChatbotMessage) }
-	case e.Type == EventUserAccessRevocation && e.UserAccessRevocation != nil && m.UserAccessRevocation != nil:
-		return func(ctx context.Context) error { return m.UserAccessRevocation(ctx, e, e.UserAccessRevocation) }
-	case e.Type == EventPostUpdate && e.PostUpdate != nil && m.PostUpdate != nil:
-		return func(ctx context.Context) error { return m.PostUpdate(ctx, e, e.PostUpdate) }
-	case e.Type == EventPaymentTransaction && e.Payment() != nil && m.PaymentTransaction != nil:
-		return func(ctx context.Context) error { return m.PaymentTransaction(ctx, e, e.Payment()) }
-	case m.Other != nil:
+	for _, k := range eventKinds {
+		if k.typ == e.Type {
+			if run := k.handle(m, e); run != nil {
+				return run
+			}
+			break
+		}
+	}
+	if m.Other != nil {
 		return func(ctx context.Context) error { return m.Other(ctx, e) }
 	}
 	return nil

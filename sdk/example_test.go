@@ -1,15 +1,9 @@
 package sdk_test
 
 import (
-	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"net/http"
-	"net/http/httptest"
-	"strings"
 
-	"github.com/kenarkit/kenarkit/gen"
 	"github.com/kenarkit/kenarkit/sdk"
 )
 
@@ -37,64 +31,47 @@ func ExampleAction_Validate() {
 	// sdk: answer Divar would reject: /open_direct_link must be an absolute http(s) URL of 8 to 2048 characters
 }
 
-func ExampleCheckKey() {
-	keys := sdk.SplitKeys("new-key, old-key") // as in KENAR_IDENTIFICATION_KEY
-	fmt.Println(sdk.CheckKey("old-key", keys...))
-	fmt.Println(sdk.CheckKey("Bearer new-key", keys...))
-	fmt.Println(sdk.CheckKey("", keys...))
+func ExampleAddon() {
+	// A post add-on: a title, facts, and a button that makes Divar call the
+	// add-on's init callback with this data as extra_data.
+	addon := sdk.Addon(
+		sdk.TitleRow("بازدید کارشناس").WithDivider(),
+		sdk.GroupInfoRow(sdk.Info("متراژ", "۸۰"), sdk.Info("طبقه", "۳")),
+		sdk.ButtonBar("رزرو بازدید", sdk.OpenServerLink(sdk.Data{"step": "book"})),
+	)
+	fmt.Println(addon.Validate())
+	b, _ := sdk.MarshalAnswer(addon)
+	fmt.Println(string(b))
 	// Output:
 	// <nil>
-	// sdk: the identification key is not one of the add-on's keys
-	// sdk: no identification key in the Authorization header
+	// {"widgets":[{"title_row":{"text":"بازدید کارشناس","has_divider":true}},{"group_info_row":{"items":[{"title":"متراژ","value":"۸۰"},{"title":"طبقه","value":"۳"}],"has_divider":false}},{"button_bar":{"title":"رزرو بازدید","action":{"open_server_link":{"data":{"step":"book"}}}}}]}
 }
 
-// exampleAddon answers every callback; a real add-on fills these in.
-type exampleAddon struct{}
-
-func (exampleAddon) OpenServerLink(ctx context.Context, req gen.OpenServerLinkRequestObject) (gen.OpenServerLinkResponseObject, error) {
-	return sdk.OpenURL("https://addon.example/landing?post=" + req.Body.PostToken), nil
-}
-
-func (exampleAddon) DynamicAction(ctx context.Context, req gen.DynamicActionRequestObject) (gen.DynamicActionResponseObject, error) {
-	if req.Body.Data().String("answer") == "yes" {
-		return sdk.Reply(sdk.OpenServerLink(sdk.Data{"step": "start"})).WithText("بفرمایید"), nil
-	}
-	return sdk.TextMessage("باشد"), nil
-}
-
-func (exampleAddon) Events(ctx context.Context, req gen.EventsRequestObject) (gen.EventsResponseObject, error) {
-	return sdk.EventAck{}, nil
-}
-
-func ExampleNewServer() {
-	e, err := sdk.NewServer(sdk.ServerConfig{Spec: gen.GetSpec, Keys: []string{"my-key"}, Logger: discardLogger()})
-	if err != nil {
-		panic(err)
-	}
-	gen.RegisterHandlers(e, gen.NewStrictHandler(exampleAddon{}, nil))
-	// In main: sdk.ListenAndServe(ctx, ":8080", e)
-
-	for _, body := range []string{
-		`{"touchpoint":"CHAT","post_token":"wZC44q5D","extra_data":{"answer":"yes"}}`,
-		`{"touchpoint":"CHAT","post_token":"far-too-long-for-a-token"}`,
-	} {
-		r := httptest.NewRequest(http.MethodPost, "/divar/dynamic-action", strings.NewReader(body))
-		r.Header.Set("Authorization", "my-key")
-		r.Header.Set("Content-Type", "application/json")
-		w := httptest.NewRecorder()
-		e.ServeHTTP(w, r)
-		fmt.Println(w.Code, w.Header().Get("Content-Type"))
-		if w.Code == http.StatusOK {
-			fmt.Println(w.Body)
-			continue
-		}
-		var p sdk.Problem
-		_ = json.Unmarshal(w.Body.Bytes(), &p)
-		fmt.Println(p.Errors[0])
-	}
+func ExampleChatText() {
+	// A message in a user's conversation whose receiver gets yes/no buttons;
+	// a tap arrives at the add-on's dynamic-action callback as extra_data.
+	m := sdk.ChatText("آیا مایلید ادامه دهید؟").WithReceiverButtons(sdk.Row(
+		sdk.Button("بله", sdk.GetDynamicAction(sdk.Data{"answer": "yes"})),
+		sdk.Button("خیر", sdk.GetDynamicAction(sdk.Data{"answer": "no"})).WithIcon("CLOSE"),
+	))
+	fmt.Println(m.Validate())
+	b, _ := sdk.MarshalAnswer(m)
+	fmt.Println(string(b))
 	// Output:
-	// 200 application/json
-	// {"action":{"open_server_link":{"data":{"step":"start"}}},"text_message":"بفرمایید"}
-	// 400 application/problem+json
-	// /post_token: must have at most 10 characters
+	// <nil>
+	// {"message":"آیا مایلید ادامه دهید؟","receiver_buttons":{"rows":[{"buttons":[{"action":{"get_dynamic_action":{"data":{"answer":"yes"}}},"caption":"بله"},{"action":{"get_dynamic_action":{"data":{"answer":"no"}}},"icon":"CLOSE","caption":"خیر"}]}]}}
+}
+
+func ExampleWidget_Validate() {
+	err := sdk.Addon(
+		sdk.ButtonBar("", sdk.OpenDirectLink("/pay")),
+		sdk.GroupInfoRow(sdk.Info("متراژ", "۸۰")),
+	).Validate()
+	fmt.Println(errors.Is(err, sdk.ErrInvalidAnswer))
+	fmt.Println(err)
+	// Output:
+	// true
+	// sdk: answer Divar would reject: /widgets/0/button_bar/title: is empty
+	// sdk: answer Divar would reject: /widgets/0/button_bar/action/open_direct_link must be an absolute http(s) URL of 8 to 2048 characters
+	// sdk: answer Divar would reject: /widgets/1/group_info_row/items: has 1 items, Divar takes 2 or 3
 }

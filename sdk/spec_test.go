@@ -115,3 +115,27 @@ func jsonFields(t reflect.Type) []string {
 	}
 	return out
 }
+
+// TestEventTypesAreTheSpecs: the table of event types and the spec's
+// x-extensible-enum of EventType name the same types, in the same order.
+func TestEventTypesAreTheSpecs(t *testing.T) {
+	spec, err := gen.GetSpec()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref := spec.Components.Schemas["EventType"]
+	if ref == nil || ref.Value == nil {
+		t.Fatal("the spec has no EventType schema")
+	}
+	var want []string
+	for _, v := range ref.Value.Extensions["x-extensible-enum"].([]any) {
+		want = append(want, v.(string))
+	}
+	var got []string
+	for _, typ := range sdk.EventTypes() {
+		got = append(got, string(typ))
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("sdk.EventTypes() = %v, the spec's EventType = %v", got, want)
+	}
+}

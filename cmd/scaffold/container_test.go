@@ -11,7 +11,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/kenarkit/kenarkit/sdk"
+	"github.com/kenarkit/kenarkit/sdk/server"
 )
 
 // healthcheckArg is the argument that runs the starter as its own health
@@ -155,9 +155,9 @@ func TestRenderedDeployGuide(t *testing.T) {
 		"KENAR_IDENTIFICATION_KEY", "SESSION_KEYS", "REDIS_URL", "KENAR_API_KEY", "KENAR_APP_SLUG", "KENAR_OAUTH_SECRET",
 		"go mod vendor", "docker build", "podman build --format docker", "/addon healthcheck", "docker compose up --build",
 		"GET /healthz", "GET /readyz", "DRAIN_DELAY=10s", "terminationGracePeriodSeconds", "stop_grace_period",
-		"appendonly yes", "noeviction", "KENAR_IDENTIFICATION_KEY=new,old", "SESSION_KEYS=new,old", "sdk.DivarIPRanges", "TrustedProxies",
+		"appendonly yes", "noeviction", "KENAR_IDENTIFICATION_KEY=new,old", "SESSION_KEYS=new,old", "server.DivarIPRanges", "TrustedProxies",
 	}
-	for _, r := range sdk.DivarIPRanges {
+	for _, r := range server.DivarIPRanges {
 		want = append(want, strings.TrimSuffix(r, "/32"))
 	}
 	for _, w := range want {

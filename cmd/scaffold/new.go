@@ -218,7 +218,7 @@ var nameSpots = map[string]string{
 	"main.go":       "// Command starter is",
 	"README.md":     "# starter\n",
 	"README.fa.md":  "# starter\n",
-	"landing.html":  "<title>starter</title>",
+	"landing.html":  "{{define \"title\"}}starter{{end}}",
 	".gitignore":    "/starter\n",
 	".dockerignore": "/starter\n",
 	"compose.yaml":  "name: starter\n", // the Compose project's name: lowercase

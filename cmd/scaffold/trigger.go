@@ -23,6 +23,7 @@ import (
 	"github.com/kenarkit/kenarkit/internal/playground"
 	"github.com/kenarkit/kenarkit/sdk"
 	"github.com/kenarkit/kenarkit/sdk/divartest"
+	"github.com/kenarkit/kenarkit/sdk/server"
 )
 
 // errUsage marks errors of the command line: the command exits with 2.
@@ -196,7 +197,7 @@ func (f triggerFlags) client() (*http.Client, error) {
 }
 
 func firstKey(list string) string {
-	if keys := sdk.SplitKeys(list); len(keys) > 0 {
+	if keys := server.SplitKeys(list); len(keys) > 0 {
 		return keys[0]
 	}
 	return ""

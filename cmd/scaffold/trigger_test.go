@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/pem"
+	"github.com/kenarkit/kenarkit/sdk/server"
 	"io"
 	"log"
 	"log/slog"
@@ -41,12 +42,11 @@ func (echoAddon) Events(ctx context.Context, req gen.EventsRequestObject) (gen.E
 
 // echoServer is echoAddon behind kenarkit's server, with triggerKey.
 func echoServer(t *testing.T) http.Handler {
-	e, err := sdk.NewServer(sdk.ServerConfig{Spec: gen.GetSpec, Keys: []string{triggerKey},
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	e, err := server.New(server.Config{Spec: gen.GetSpec, Keys: []string{triggerKey},
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}, gen.RegisterHandlersWithBaseURL, gen.NewStrictHandler(echoAddon{}, nil))
 	if err != nil {
 		t.Fatal(err)
 	}
-	gen.RegisterHandlers(e, gen.NewStrictHandler(echoAddon{}, nil))
 	return e
 }
 
@@ -210,11 +210,11 @@ func TestTriggerEventIsNewEachTime(t *testing.T) {
 		},
 		Logger: slog.New(slog.DiscardHandler),
 	}
-	e, err := sdk.NewServer(sdk.ServerConfig{Spec: gen.GetSpec, Keys: []string{triggerKey}, Logger: slog.New(slog.DiscardHandler)})
+	e, err := server.New(server.Config{Spec: gen.GetSpec, Keys: []string{triggerKey}, Logger: slog.New(slog.DiscardHandler)},
+		gen.RegisterHandlersWithBaseURL, gen.NewStrictHandler(muxAddon{mux}, nil))
 	if err != nil {
 		t.Fatal(err)
 	}
-	gen.RegisterHandlers(e, gen.NewStrictHandler(muxAddon{mux}, nil))
 	srv := httptest.NewServer(e)
 	defer srv.Close()
 	for _, args := range [][]string{{}, {}, {"--id", "again"}, {"--id", "again"}} {

@@ -10,14 +10,15 @@ import (
 	"github.com/kenarkit/kenarkit/gen"
 	"github.com/kenarkit/kenarkit/sdk"
 	"github.com/kenarkit/kenarkit/sdk/dedupe"
+	"github.com/kenarkit/kenarkit/sdk/divar"
 	"github.com/labstack/echo/v4"
 )
 
 // Addon is the seed's scenario: it asks the yes/no question in chat, and
 // answers the buttons' taps.
 type Addon struct {
-	publicURL string      // no trailing slash
-	client    *sdk.Client // Divar's API; nil without KENAR_API_KEY
+	publicURL string        // no trailing slash
+	client    *divar.Client // Divar's API; nil without KENAR_API_KEY
 	logger    *slog.Logger
 	keys      []string      // the identification keys, for /ask
 	events    *sdk.EventMux // hands each event to its handler, once
@@ -27,7 +28,7 @@ type Addon struct {
 // NewAddon returns the add-on, serving under publicURL. It sends through
 // client; with a nil client it answers Divar's calls all the same, and
 // logs once, when it first has something to send, why it cannot.
-func NewAddon(publicURL string, keys []string, client *sdk.Client, logger *slog.Logger) *Addon {
+func NewAddon(publicURL string, keys []string, client *divar.Client, logger *slog.Logger) *Addon {
 	a := &Addon{publicURL: publicURL, client: client, logger: logger, keys: keys}
 	a.events = &sdk.EventMux{
 		NewChatbotMessage: a.chatbotMessage,
@@ -52,7 +53,7 @@ const (
 )
 
 // ConfirmMessage is the chat message with the two buttons the add-on sends
-// through Divar's chat-bot API (sdk.Client.SendBotMessage): each button asks
+// through Divar's chat-bot API (divar.Client.SendBotMessage): each button asks
 // Divar to call the dynamic-action callback with its answer.
 func ConfirmMessage() sdk.BotMessage {
 	return sdk.BotText("آیا مایلید ادامه دهید؟", sdk.Row(

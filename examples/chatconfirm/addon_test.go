@@ -8,16 +8,17 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/kenarkit/kenarkit/sdk/server"
+
 	"github.com/kenarkit/kenarkit/gen"
 	"github.com/kenarkit/kenarkit/sdk"
 	"github.com/kenarkit/kenarkit/sdk/addonenv"
 	"github.com/kenarkit/kenarkit/sdk/divartest"
-	"github.com/labstack/echo/v4"
 )
 
 func start(t *testing.T) (*httptest.Server, *divartest.Divar) {
 	t.Helper()
-	return divartest.Start(t, gen.GetSpec, func(publicURL string) (*echo.Echo, error) {
+	return divartest.Start(t, gen.GetSpec, func(publicURL string) (*server.Server, error) {
 		return newServer(addonenv.Env{Keys: []string{divartest.Key}, PublicURL: publicURL}, slog.New(slog.DiscardHandler))
 	})
 }

@@ -10,6 +10,8 @@ import (
 
 	"github.com/kenarkit/kenarkit/sdk"
 	"github.com/kenarkit/kenarkit/sdk/addonenv"
+	"github.com/kenarkit/kenarkit/sdk/divar"
+	"github.com/kenarkit/kenarkit/sdk/server"
 	"github.com/labstack/echo/v4"
 )
 
@@ -53,10 +55,10 @@ func (a *Addon) chatbotMessage(ctx context.Context, e *sdk.Event, m *sdk.ChatMes
 		return nil // errNoClient is logged once, by ask
 	case redeliver(err):
 		return fmt.Errorf("asking in conversation %s: %w", conversation, err)
-	case errors.Is(err, sdk.ErrRecipientBlocked):
+	case errors.Is(err, divar.ErrRecipientBlocked):
 		a.logger.LogAttrs(ctx, slog.LevelInfo, "the user blocked the chat bot: the question was not delivered",
 			slog.String("conversation_id", conversation))
-	case errors.Is(err, sdk.ErrMalformedAnswer):
+	case errors.Is(err, divar.ErrMalformedAnswer):
 		a.logger.LogAttrs(ctx, slog.LevelWarn, "Divar took the question but its answer could not be read: not sending it again",
 			slog.String("conversation_id", conversation), slog.String("error", err.Error()))
 	default: // a refusal another delivery would meet again
@@ -73,10 +75,10 @@ func (a *Addon) chatbotMessage(ctx context.Context, e *sdk.Event, m *sdk.ChatMes
 // refused again; one Divar accepted with an answer that could not be read
 // (ErrMalformedAnswer, after a 2xx) was sent.
 func redeliver(err error) bool {
-	if errors.Is(err, sdk.ErrInvalidAnswer) || errors.Is(err, sdk.ErrMalformedAnswer) {
+	if errors.Is(err, sdk.ErrInvalidAnswer) || errors.Is(err, divar.ErrMalformedAnswer) {
 		return false
 	}
-	var refused *sdk.APIError
+	var refused *divar.APIError
 	if errors.As(err, &refused) {
 		return refused.StatusCode == http.StatusTooManyRequests || refused.StatusCode == http.StatusRequestTimeout ||
 			refused.StatusCode >= 500
@@ -105,8 +107,8 @@ func (a *Addon) ask(ctx context.Context, conversation string) error {
 // the identification key in Authorization, as Divar's calls do. It answers
 // {"conversation_id":…} once Divar has the message.
 func (a *Addon) Ask(c echo.Context) error {
-	if err := sdk.CheckKey(c.Request().Header.Get(echo.HeaderAuthorization), a.keys...); err != nil {
-		c.Response().Header().Set(echo.HeaderWWWAuthenticate, sdk.WWWAuthenticate)
+	if err := server.CheckKey(c.Request().Header.Get(echo.HeaderAuthorization), a.keys...); err != nil {
+		c.Response().Header().Set(echo.HeaderWWWAuthenticate, server.WWWAuthenticate)
 		return sdk.NewProblem(http.StatusUnauthorized, "send the identification key in Authorization, as Divar does")
 	}
 	conversation := c.QueryParam("conversation_id")
@@ -121,7 +123,7 @@ func (a *Addon) Ask(c echo.Context) error {
 		return sdk.NewProblem(http.StatusServiceUnavailable, errNoClient.Error())
 	case errors.Is(err, sdk.ErrInvalidAnswer):
 		return sdk.NewProblem(http.StatusBadRequest, "conversation_id is not a conversation id Divar accepts")
-	case errors.Is(err, sdk.ErrRecipientBlocked):
+	case errors.Is(err, divar.ErrRecipientBlocked):
 		return sdk.NewProblem(http.StatusConflict, "the user blocked the chat bot: the question was not delivered")
 	}
 	return sdk.NewProblem(http.StatusBadGateway, "Divar did not take the message: "+err.Error())

@@ -16,12 +16,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kenarkit/kenarkit/sdk/server"
+
 	"github.com/kenarkit/kenarkit/gen"
-	"github.com/kenarkit/kenarkit/internal/logtest"
 	"github.com/kenarkit/kenarkit/sdk"
 	"github.com/kenarkit/kenarkit/sdk/addonenv"
 	"github.com/kenarkit/kenarkit/sdk/divartest"
-	"github.com/labstack/echo/v4"
 )
 
 // The conversation the tests' user opened the chat bot in.
@@ -73,7 +73,7 @@ func startChat(t *testing.T, o chatOptions) *chat {
 		env.APIKey = ""
 	}
 	logger := slog.New(slog.NewTextHandler(c.logs, nil))
-	build := func(publicURL string) (*echo.Echo, error) {
+	build := func(publicURL string) (*server.Server, error) {
 		env.PublicURL = publicURL
 		return newServer(env, logger)
 	}
@@ -440,7 +440,7 @@ func (w *wire) bodies(path string) []string {
 }
 
 // logs is the add-on's log in a test.
-type logs struct{ logtest.Buffer }
+type logs struct{ divartest.LogBuffer }
 
 // matching returns the lines that contain s.
 func (l *logs) matching(s string) []string {

@@ -48,6 +48,8 @@ import (
 	"github.com/kenarkit/kenarkit/gen"
 	"github.com/kenarkit/kenarkit/sdk"
 	"github.com/kenarkit/kenarkit/sdk/addonenv"
+	"github.com/kenarkit/kenarkit/sdk/divar"
+	"github.com/kenarkit/kenarkit/sdk/server"
 	"github.com/labstack/echo/v4"
 )
 
@@ -84,21 +86,20 @@ func run(ctx context.Context, getenv func(string) string, logger *slog.Logger) e
 
 // newServer wires the add-on behind kenarkit's validating server, with a
 // client of Divar's API when there is an API key.
-func newServer(cfg addonenv.Env, logger *slog.Logger) (*echo.Echo, error) {
-	var client *sdk.Client
+func newServer(cfg addonenv.Env, logger *slog.Logger) (*server.Server, error) {
+	var client *divar.Client
 	if cfg.APIKey != "" {
 		var err error
-		client, err = sdk.NewClient(sdk.ClientConfig{APIKey: cfg.APIKey, BaseURL: cfg.APIURL, Logger: logger})
+		client, err = divar.NewClient(divar.Config{APIKey: cfg.APIKey, BaseURL: cfg.APIURL, Logger: logger})
 		if err != nil {
 			return nil, fmt.Errorf("%s, %s: %w", addonenv.APIKeyVar, addonenv.APIURLVar, err)
 		}
 	}
-	e, err := sdk.NewServer(sdk.ServerConfig{Spec: gen.GetSpec, Keys: cfg.Keys, Logger: logger})
+	a := NewAddon(cfg.PublicURL, cfg.Keys, client, logger)
+	e, err := server.New(cfg.ServerConfig(gen.GetSpec, logger), gen.RegisterHandlersWithBaseURL, gen.NewStrictHandler(a, nil))
 	if err != nil {
 		return nil, err
 	}
-	a := NewAddon(cfg.PublicURL, cfg.Keys, client, logger)
-	gen.RegisterHandlers(e, gen.NewStrictHandler(a, nil))
 	e.POST("/ask", a.Ask)
 	e.GET("/buttons", func(c echo.Context) error {
 		b, err := sdk.MarshalAnswer(ConfirmMessage())

@@ -4,11 +4,12 @@ import (
 	"log/slog"
 	"testing"
 
+	"github.com/kenarkit/kenarkit/sdk/server"
+
 	"github.com/kenarkit/kenarkit/gen"
 	"github.com/kenarkit/kenarkit/sdk"
 	"github.com/kenarkit/kenarkit/sdk/addonenv"
 	"github.com/kenarkit/kenarkit/sdk/divartest"
-	"github.com/labstack/echo/v4"
 )
 
 // TestTheEnvironmentReachesTheClient runs the add-on as main configures
@@ -34,7 +35,7 @@ func TestTheEnvironmentReachesTheClient(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			_, divar := divartest.Start(t, gen.GetSpec, func(publicURL string) (*echo.Echo, error) {
+			_, divar := divartest.Start(t, gen.GetSpec, func(publicURL string) (*server.Server, error) {
 				env.PublicURL = publicURL
 				return newServer(env, slog.New(slog.DiscardHandler))
 			})

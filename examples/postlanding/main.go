@@ -48,7 +48,7 @@ func run(ctx context.Context, logger *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	cfg := landing.Config{Keys: env.Keys, Logger: logger}
+	cfg := landing.Config{Keys: env.Keys, DrainDelay: env.DrainDelay, Logger: logger}
 	if cfg.SessionKeys, err = seal.ParseKeys(os.Getenv("SESSION_KEYS")); err != nil {
 		return fmt.Errorf("SESSION_KEYS: %w", err)
 	}

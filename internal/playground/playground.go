@@ -25,6 +25,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/kenarkit/kenarkit/gen"
 	"github.com/kenarkit/kenarkit/sdk"
+	"github.com/kenarkit/kenarkit/sdk/divar"
 	"github.com/kenarkit/kenarkit/sdk/divartest"
 )
 
@@ -187,7 +188,7 @@ func Start(cfg Config) (p *Playground, err error) {
 		RedirectURIs: []string{cfg.PublicURL + "/divar/oauth/callback"}})
 	p.api.UseOAuth(p.oauth)
 	p.api.Conversation(Conversation, Post)
-	p.api.AddPost("", sdk.Post{Token: Post, Category: "apartment-sell", City: "tehran", District: "vanak",
+	p.api.AddPost("", divar.Post{Token: Post, Category: "apartment-sell", City: "tehran", District: "vanak",
 		State: "PUBLISHED", ChatEnabled: true, Data: map[string]any{"title": postTitle}})
 	go p.tick()
 

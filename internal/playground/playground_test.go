@@ -16,7 +16,9 @@ import (
 	"github.com/go-json-experiment/json"
 	"github.com/kenarkit/kenarkit/gen"
 	"github.com/kenarkit/kenarkit/sdk"
+	"github.com/kenarkit/kenarkit/sdk/divar"
 	"github.com/kenarkit/kenarkit/sdk/divartest"
+	"github.com/kenarkit/kenarkit/sdk/server"
 	"golang.org/x/oauth2"
 )
 
@@ -76,11 +78,11 @@ func start(t *testing.T, a *testAddon) *Playground {
 	a.deliveries = map[string]int{}
 	srv := httptest.NewUnstartedServer(nil)
 	key := "test-key"
-	e, err := sdk.NewServer(sdk.ServerConfig{Spec: gen.GetSpec, Keys: []string{key}, Logger: slog.New(slog.DiscardHandler)})
+	e, err := server.New(server.Config{Spec: gen.GetSpec, Keys: []string{key}, Logger: slog.New(slog.DiscardHandler)},
+		gen.RegisterHandlersWithBaseURL, gen.NewStrictHandler(a, nil))
 	if err != nil {
 		t.Fatal(err)
 	}
-	gen.RegisterHandlers(e, gen.NewStrictHandler(a, nil))
 	srv.Config.Handler = e
 	srv.Start()
 	t.Cleanup(srv.Close)
@@ -264,7 +266,7 @@ func TestLogMasksSecrets(t *testing.T) {
 	secrets := map[string]string{"the OAuth code": code, "the access token": tok.AccessToken, "the refresh token": tok.RefreshToken,
 		"the OAuth secret": e["KENAR_OAUTH_SECRET"], "the API key": e["KENAR_API_KEY"], "the identification key": e["KENAR_IDENTIFICATION_KEY"],
 		"the state": "state-1234567890"}
-	client, err := sdk.NewClient(sdk.ClientConfig{APIKey: e["KENAR_API_KEY"], BaseURL: e["KENAR_API_URL"]})
+	client, err := divar.NewClient(divar.Config{APIKey: e["KENAR_API_KEY"], BaseURL: e["KENAR_API_URL"]})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -316,7 +318,7 @@ func TestWidgetsDrawnAsDivarDrawsThem(t *testing.T) {
 	p := start(t, &testAddon{})
 	tok, _ := grant(t, p)
 	e := env(p)
-	client, err := sdk.NewClient(sdk.ClientConfig{APIKey: e["KENAR_API_KEY"], BaseURL: e["KENAR_API_URL"]})
+	client, err := divar.NewClient(divar.Config{APIKey: e["KENAR_API_KEY"], BaseURL: e["KENAR_API_URL"]})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -406,7 +408,7 @@ func TestConversation(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	client, err := sdk.NewClient(sdk.ClientConfig{APIKey: env(p)["KENAR_API_KEY"], BaseURL: env(p)["KENAR_API_URL"]})
+	client, err := divar.NewClient(divar.Config{APIKey: env(p)["KENAR_API_KEY"], BaseURL: env(p)["KENAR_API_URL"]})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -27,34 +27,25 @@ type validBody struct {
 // it while the request lasts, and it decodes itself.
 type Body = validBody
 
-// Decode decodes the body into v with the semantics of Go's JSON v2
-// (member names matched exactly; a duplicated name, invalid UTF-8 or data
-// after the value are errors) and opts, straight from memory and without
-// checking its syntax again when the validator has checked it and nothing
-// has read it since. With keep, v is decoded from a copy of the body,
-// which Decode returns: values decoded as views of their input may then
-// outlive the request. Errors are a [Problem] that names no value.
-func (b *validBody) Decode(v any, keep bool, opts ...json.Options) (kept []byte, err error) {
+// Data returns the body, from memory and valid while the request lasts,
+// and the options to decode it with: decoding with them has the semantics
+// of Go's JSON v2 (member names matched exactly; a duplicated name,
+// invalid UTF-8 or data after the value are errors), without checking its
+// syntax again when the validator has checked it and nothing has read it
+// since. Wrap a decoding error with [DecodeError].
+func (b *validBody) Data() ([]byte, json.Options, error) {
 	data, unread := b.unread()
 	if !unread {
-		if data, err = io.ReadAll(b); err != nil {
-			return nil, DecodeError(err)
+		rest, err := io.ReadAll(b)
+		if err != nil {
+			return nil, nil, DecodeError(err)
 		}
+		return rest, nil, nil
 	}
-	o := json.JoinOptions(opts...)
-	if unread && b.checked {
-		o = json.JoinOptions(checkedOptions, o)
+	if b.checked {
+		return data, checkedOptions, nil
 	}
-	if keep {
-		data = bytes.Clone(data) // the pooled buffer outlives no request
-	}
-	if err := json.Unmarshal(data, v, o); err != nil {
-		return nil, DecodeError(err)
-	}
-	if keep {
-		return data, nil
-	}
-	return nil, nil
+	return data, nil, nil
 }
 
 // checkedOptions decode a body the validator has checked: its member names

@@ -8,8 +8,8 @@
 //	rdb, err := env.Redis()            // nil without REDIS_URL
 //	addonenv.LogRedis(ctx, logger, rdb) // in use or not, answered or why not
 //	ln, err := env.Listen()            // fills env.PublicURL when PUBLIC_URL is unset
-//	e, err := sdk.NewServer(sdk.ServerConfig{Spec: gen.GetSpec, Keys: env.Keys, Logger: logger})
-//	err = env.Serve(ctx, ln, e, logger)
+//	s, err := server.New(env.ServerConfig(gen.GetSpec, logger), gen.RegisterHandlersWithBaseURL, gen.NewStrictHandler(addon, nil))
+//	err = env.Serve(ctx, ln, s, logger)
 //
 // Besides the callbacks' settings it reads those of the calls an add-on
 // makes to Divar (the API key and URL, the OAuth client), of the Redis the
@@ -26,16 +26,15 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
-	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
 	"syscall"
 	"time"
 
-	"github.com/redis/go-redis/v9"
-
-	"github.com/kenarkit/kenarkit/sdk"
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/kenarkit/kenarkit/sdk/divar"
+	"github.com/kenarkit/kenarkit/sdk/server"
 )
 
 // The variables [Load] reads.
@@ -50,10 +49,10 @@ const (
 	PublicURLVar = "PUBLIC_URL"
 
 	// APIKeyVar is the app's API key from the Kenar panel, for the calls
-	// the add-on makes to Divar (sdk.Client). Optional: without it the
+	// the add-on makes to Divar (divar.Client). Optional: without it the
 	// add-on answers callbacks and cannot send.
 	APIKeyVar = "KENAR_API_KEY"
-	// APIURLVar is Divar's API; [sdk.DefaultBaseURL] when unset.
+	// APIURLVar is Divar's API; [divar.DefaultBaseURL] when unset.
 	APIURLVar = "KENAR_API_URL"
 	// AppSlugVar is the app's slug in the Kenar panel: the OAuth client id.
 	AppSlugVar = "KENAR_APP_SLUG"
@@ -63,9 +62,11 @@ const (
 	// Its consent page is $KENAR_OAUTH_URL/oauth2/auth, its token endpoint
 	// $KENAR_OAUTH_URL/oauth2/token.
 	OAuthURLVar = "KENAR_OAUTH_URL"
-	// RedisURLVar is the Redis the replicas share
-	// (redis://[:password@]host:port/db, rediss:// for TLS). Optional:
-	// the add-on keeps its state in memory when unset.
+	// RedisURLVar is the Redis the replicas share: one node
+	// (redis://[:password@]host:port/db, rediss:// for TLS), a master
+	// behind Sentinels (…?master_name=NAME) or a Cluster (…?addr=host2:port
+	// for each further node); [Env.Redis] lists the forms. Optional: the
+	// add-on keeps its state in memory when unset.
 	RedisURLVar = "REDIS_URL"
 	// DrainDelayVar is how long the add-on goes on serving after SIGTERM
 	// while its readiness endpoint answers 503 (a Go duration: "5s"); 0
@@ -79,13 +80,6 @@ const DefaultPort = "8080"
 // DefaultOAuthURL is Divar's OAuth server (kenar-docs docs/oauth/ReadMe.md).
 const DefaultOAuthURL = "https://oauth.divar.ir"
 
-// The paths of Divar's callbacks, as kenarkit's spec declares them.
-const (
-	OpenServerLinkPath = "/divar/open-server-link"
-	DynamicActionPath  = "/divar/dynamic-action"
-	EventsPath         = "/divar/events"
-)
-
 // Env is an add-on's configuration from the environment.
 type Env struct {
 	Keys      []string // the identification keys, never empty after Load
@@ -93,7 +87,7 @@ type Env struct {
 	PublicURL string   // no trailing slash; "" until Listen fills it
 
 	APIKey string // the app's API key; "": the add-on cannot call Divar
-	APIURL string // Divar's API, no trailing slash; sdk.DefaultBaseURL after Load
+	APIURL string // Divar's API, no trailing slash; divar.DefaultBaseURL after Load
 
 	AppSlug     string // the OAuth client id; "": no consent
 	OAuthSecret string // the OAuth client secret; "": no consent
@@ -129,125 +123,6 @@ func (env Env) oauthURL() string {
 	return env.OAuthURL
 }
 
-// Redis returns a client of the Redis at env.RedisURL, or nil when it is
-// unset. It does not connect: a Redis that is down is reported by each
-// call, quickly (one dial retry, short timeouts), so that the add-on
-// goes on answering what needs no Redis; and the first call after Redis
-// comes back is served (see [RedisDialer]). [LogRedis] says at start-up
-// whether it answered.
-func (env Env) Redis() (*redis.Client, error) {
-	if env.RedisURL == "" {
-		return nil, nil
-	}
-	opt, err := redis.ParseURL(env.RedisURL)
-	if err != nil {
-		return nil, fmt.Errorf("%s must be a redis:// or rediss:// URL", RedisURLVar) // never the URL: it may hold a password
-	}
-	opt.DialerRetries = 1
-	opt.MaxRetries = 1
-	if opt.DialTimeout == 0 {
-		opt.DialTimeout = 2 * time.Second
-	}
-	if opt.ReadTimeout == 0 {
-		opt.ReadTimeout = time.Second
-	}
-	if opt.WriteTimeout == 0 {
-		opt.WriteTimeout = time.Second
-	}
-	opt.Dialer = RedisDialer(redis.NewDialer(opt))
-	return redis.NewClient(opt), nil
-}
-
-// RedisDialer wraps a go-redis dialer (redis.NewDialer's, or an
-// Options.Dialer) so that a client using it dials Redis for every command
-// that needs a connection, and serves the first command after Redis comes
-// back: set it as the client's Options.Dialer, as [Env.Redis] does.
-//
-// go-redis (v9, issue redis/go-redis#3062) counts the dials that fail
-// and, once they reach the pool's size, answers every command with the
-// last dial error without dialing, until a probe it runs once a second
-// gets through: for up to a second after Redis returns, every request
-// that needs Redis would fail. With RedisDialer a failed dial reaches the
-// pool as a connection whose first use fails with the dial's error (so
-// the command's error is the dial's, a *net.OpError, retried as one):
-// the pool drops it and counts nothing. The price: while Redis is down,
-// each command that needs a connection tries a dial (bounded by
-// DialTimeout, at once when the connection is refused) where go-redis
-// would have failed it without one.
-func RedisDialer(dial func(ctx context.Context, network, addr string) (net.Conn, error)) func(ctx context.Context, network, addr string) (net.Conn, error) {
-	return func(ctx context.Context, network, addr string) (net.Conn, error) {
-		conn, err := dial(ctx, network, addr)
-		if err != nil {
-			return failedConn{err: dialError{err}}, nil
-		}
-		return conn, nil
-	}
-}
-
-// failedConn is a connection whose dial failed: every read and write
-// returns err.
-type failedConn struct{ err error }
-
-func (c failedConn) Read([]byte) (int, error)       { return 0, c.err }
-func (c failedConn) Write([]byte) (int, error)      { return 0, c.err }
-func (failedConn) Close() error                     { return nil }
-func (failedConn) LocalAddr() net.Addr              { return failedAddr{} }
-func (failedConn) RemoteAddr() net.Addr             { return failedAddr{} }
-func (failedConn) SetDeadline(time.Time) error      { return nil }
-func (failedConn) SetReadDeadline(time.Time) error  { return nil }
-func (failedConn) SetWriteDeadline(time.Time) error { return nil }
-
-type failedAddr struct{}
-
-func (failedAddr) Network() string { return "" }
-func (failedAddr) String() string  { return "" }
-
-// dialError is the dial's error as the first use of a failedConn returns
-// it: go-redis unwraps the error of a connection's handshake once, which
-// leaves the dial's own error (and its text) for the command.
-type dialError struct{ err error }
-
-func (e dialError) Error() string { return e.err.Error() }
-func (e dialError) Unwrap() error { return e.err }
-
-// redisPingTimeout bounds [LogRedis]'s PING.
-const redisPingTimeout = 5 * time.Second
-
-// LogRedis writes one line at start-up saying whether the add-on keeps
-// its state in Redis and, when it does, whether Redis answered a PING:
-//
-//	level=INFO msg=redis in_use=false state="in memory (REDIS_URL unset): one replica only"
-//	level=INFO msg=redis in_use=true addr=redis:6379 db=0 answered=true
-//	level=WARN msg=redis in_use=true addr=redis:6379 db=0 answered=false error="dial tcp …: connection refused"
-//
-// rdb is [Env.Redis]'s client (nil without REDIS_URL). The line never
-// holds the URL nor the password, even when an error repeats it. A Redis
-// that does not answer is not fatal: the add-on answers what needs no
-// Redis, and each call that needs it fails until Redis answers. It
-// reports whether Redis answered (false when it is not in use).
-func LogRedis(ctx context.Context, logger *slog.Logger, rdb *redis.Client) (answered bool) {
-	if rdb == nil {
-		logger.LogAttrs(ctx, slog.LevelInfo, "redis", slog.Bool("in_use", false),
-			slog.String("state", "in memory ("+RedisURLVar+" unset): one replica only"))
-		return false
-	}
-	opt := rdb.Options()
-	attrs := []slog.Attr{slog.Bool("in_use", true), slog.String("addr", opt.Addr), slog.Int("db", opt.DB)}
-	pingCtx, cancel := context.WithTimeout(ctx, redisPingTimeout)
-	defer cancel()
-	err := rdb.Ping(pingCtx).Err()
-	if err == nil {
-		logger.LogAttrs(ctx, slog.LevelInfo, "redis", append(attrs, slog.Bool("answered", true))...)
-		return true
-	}
-	msg := err.Error()
-	if opt.Password != "" {
-		msg = strings.ReplaceAll(msg, opt.Password, "[password]")
-	}
-	logger.LogAttrs(ctx, slog.LevelWarn, "redis", append(attrs, slog.Bool("answered", false), slog.String("error", msg))...)
-	return false
-}
-
 // The errors of [Load] about the keys, wrapped with what to do. Compare
 // with errors.Is.
 var (
@@ -263,7 +138,7 @@ var (
 // value.
 func Load(getenv func(string) string) (Env, error) {
 	raw := getenv(KeyVar)
-	env := Env{Keys: sdk.SplitKeys(raw), Port: getenv(PortVar)}
+	env := Env{Keys: server.SplitKeys(raw), Port: getenv(PortVar)}
 	if len(env.Keys) == 0 {
 		cause := ErrNoKey
 		if strings.TrimSpace(raw) != "" {
@@ -282,7 +157,7 @@ func Load(getenv func(string) string) (Env, error) {
 		dst                *string
 	}{
 		{PublicURLVar, "", "https://addon.example.com", &env.PublicURL},
-		{APIURLVar, sdk.DefaultBaseURL, sdk.DefaultBaseURL, &env.APIURL},
+		{APIURLVar, divar.DefaultBaseURL, divar.DefaultBaseURL, &env.APIURL},
 		{OAuthURLVar, DefaultOAuthURL, DefaultOAuthURL, &env.OAuthURL},
 	} {
 		*v.dst = strings.TrimRight(strings.TrimSpace(getenv(v.name)), "/")
@@ -299,8 +174,10 @@ func Load(getenv func(string) string) (Env, error) {
 	env.AppSlug = strings.TrimSpace(getenv(AppSlugVar))
 	env.OAuthSecret = strings.TrimSpace(getenv(OAuthSecretVar))
 	env.RedisURL = strings.TrimSpace(getenv(RedisURLVar))
-	if _, err := env.Redis(); err != nil {
+	if rdb, err := env.Redis(); err != nil {
 		return Env{}, err
+	} else if rdb != nil {
+		rdb.Close() // only checked here: with min_idle_conns it would dial
 	}
 	if d := strings.TrimSpace(getenv(DrainDelayVar)); d != "" {
 		var err error
@@ -328,21 +205,27 @@ func (env *Env) Listen() (net.Listener, error) {
 	return ln, nil
 }
 
+// ServerConfig returns the configuration of the add-on's [server.New]:
+// spec, the identification keys, the drain delay and logger.
+func (env Env) ServerConfig(spec func() (*openapi3.T, error), logger *slog.Logger) server.Config {
+	return server.Config{Spec: spec, Keys: env.Keys, DrainDelay: env.DrainDelay, Logger: logger}
+}
+
 // Serve logs where the add-on serves and the URL of each of Divar's
-// callbacks under env.PublicURL, serves h on ln with [sdk.ServeWithConfig]
-// until ctx is done and env.DrainDelay more (serve [sdk.Ready] with the
-// same ctx, so that the load balancer sees the drain), and logs the
-// shutdown. attrs are added to the serving line (a landing page's URL,
-// say).
-func (env Env) Serve(ctx context.Context, ln net.Listener, h http.Handler, logger *slog.Logger, attrs ...slog.Attr) error {
+// callbacks under env.PublicURL, serves s on ln ([server.Server.Serve])
+// until ctx is done and its drain delay more (see [Env.ServerConfig];
+// serve [server.Ready] with the same ctx, so that the load balancer sees
+// the drain), and logs the shutdown. attrs are added to the serving line
+// (a landing page's URL, say).
+func (env Env) Serve(ctx context.Context, ln net.Listener, s *server.Server, logger *slog.Logger, attrs ...slog.Attr) error {
 	logger.LogAttrs(ctx, slog.LevelInfo, "serving", append([]slog.Attr{
 		slog.String("addr", ln.Addr().String()),
 		slog.String("public_url", env.PublicURL),
-		slog.String("init_callback", env.PublicURL+OpenServerLinkPath),
-		slog.String("dynamic_action", env.PublicURL+DynamicActionPath),
-		slog.String("events", env.PublicURL+EventsPath),
+		slog.String("init_callback", env.PublicURL+server.OpenServerLinkPath),
+		slog.String("dynamic_action", env.PublicURL+server.DynamicActionPath),
+		slog.String("events", env.PublicURL+server.EventsPath),
 	}, attrs...)...)
-	err := sdk.ServeWithConfig(ctx, ln, h, sdk.ServeConfig{DrainDelay: env.DrainDelay, Logger: logger})
+	err := s.Serve(ctx, ln)
 	if err != nil {
 		return err
 	}

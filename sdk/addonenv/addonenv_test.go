@@ -12,6 +12,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kenarkit/kenarkit/gen"
+	"github.com/kenarkit/kenarkit/sdk/divar"
+	"github.com/kenarkit/kenarkit/sdk/server"
+	"github.com/redis/go-redis/v9"
+
 	"github.com/kenarkit/kenarkit/sdk"
 	"github.com/kenarkit/kenarkit/sdk/addonenv"
 )
@@ -123,7 +128,7 @@ func TestServeLogsTheCallbacksAndTheShutdown(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {
-		done <- e.Serve(ctx, ln, http.NotFoundHandler(), logger, slog.String("landing", "https://addon.example.com/landing"))
+		done <- e.Serve(ctx, ln, newServer(t, e, logger), logger, slog.String("landing", "https://addon.example.com/landing"))
 	}()
 	res, err := http.Get("http://" + ln.Addr().String() + "/")
 	if err != nil {
@@ -159,7 +164,7 @@ func TestLoadTheCallsToDivar(t *testing.T) {
 		check   func(addonenv.Env) string // "" when right
 	}{
 		{name: "defaults: Divar's URLs, nothing to call with", getenv: env(key, "k"), check: func(e addonenv.Env) string {
-			if e.APIKey != "" || e.APIURL != sdk.DefaultBaseURL || e.AuthURL() != "https://oauth.divar.ir/oauth2/auth" ||
+			if e.APIKey != "" || e.APIURL != divar.DefaultBaseURL || e.AuthURL() != "https://oauth.divar.ir/oauth2/auth" ||
 				e.TokenURL() != "https://oauth.divar.ir/oauth2/token" || e.RedisURL != "" || e.DrainDelay != 0 ||
 				strings.Join(e.OAuthMissing(), ",") != "KENAR_APP_SLUG,KENAR_OAUTH_SECRET" {
 				return "not the defaults"
@@ -177,7 +182,7 @@ func TestLoadTheCallsToDivar(t *testing.T) {
 				return "not what was set"
 			}
 			rdb, err := e.Redis()
-			if err != nil || rdb == nil || rdb.Options().Addr != "127.0.0.1:6379" || rdb.Options().DB != 2 || rdb.Options().DialerRetries != 1 {
+			if c, ok := rdb.(*redis.Client); err != nil || !ok || c.Options().Addr != "127.0.0.1:6379" || c.Options().DB != 2 || c.Options().DialerRetries != 1 {
 				return "not the Redis set"
 			}
 			rdb.Close()
@@ -221,7 +226,7 @@ func TestServeDrains(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	h := http.HandlerFunc(func(http.ResponseWriter, *http.Request) {})
+	h := newServer(t, e, slog.New(slog.DiscardHandler))
 	done := make(chan error, 1)
 	go func() { done <- e.Serve(ctx, ln, h, slog.New(slog.DiscardHandler)) }()
 	cancel()
@@ -237,4 +242,29 @@ func TestServeDrains(t *testing.T) {
 	}
 	ln.Close() // the test does not wait the hour: closing the listener ends Serve
 	<-done
+}
+
+// newServer returns the server of an add-on that answers nothing, as
+// configured by env.
+func newServer(t *testing.T, env addonenv.Env, logger *slog.Logger) *server.Server {
+	t.Helper()
+	s, err := server.New(env.ServerConfig(gen.GetSpec, logger), gen.RegisterHandlersWithBaseURL, gen.NewStrictHandler(nopAddon{}, nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+type nopAddon struct{}
+
+func (nopAddon) OpenServerLink(context.Context, gen.OpenServerLinkRequestObject) (gen.OpenServerLinkResponseObject, error) {
+	return sdk.OpenURL("https://addon.example.com/landing"), nil
+}
+
+func (nopAddon) DynamicAction(context.Context, gen.DynamicActionRequestObject) (gen.DynamicActionResponseObject, error) {
+	return sdk.TextMessage("ok"), nil
+}
+
+func (nopAddon) Events(context.Context, gen.EventsRequestObject) (gen.EventsResponseObject, error) {
+	return sdk.EventAck{}, nil
 }

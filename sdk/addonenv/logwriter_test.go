@@ -1,16 +1,16 @@
 package addonenv_test
 
 import (
+	"github.com/kenarkit/kenarkit/sdk/divartest"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/kenarkit/kenarkit/internal/logtest"
 	"github.com/kenarkit/kenarkit/sdk/addonenv"
 )
 
 func TestLogWriterFlushes(t *testing.T) {
-	var out logtest.Buffer
+	var out divartest.LogBuffer
 	l := addonenv.NewLogWriter(&out)
 	if _, err := l.Write([]byte("one\n")); err != nil {
 		t.Fatal(err)
@@ -37,7 +37,7 @@ func TestLogWriterFlushes(t *testing.T) {
 }
 
 func TestLogWriterConcurrentLinesStayWhole(t *testing.T) {
-	var out logtest.Buffer
+	var out divartest.LogBuffer
 	l := addonenv.NewLogWriter(&out)
 	done := make(chan struct{})
 	for g := 0; g < 8; g++ {

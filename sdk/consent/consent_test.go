@@ -13,8 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/kenarkit/kenarkit/internal/logtest"
-	"github.com/kenarkit/kenarkit/sdk"
+	"github.com/kenarkit/kenarkit/sdk/divar"
 
 	"github.com/kenarkit/kenarkit/sdk/consent"
 	"github.com/kenarkit/kenarkit/sdk/divartest"
@@ -55,7 +54,7 @@ type setup struct {
 }
 
 // syncBuffer is a log destination safe for the server's and client's goroutines.
-type syncBuffer = logtest.Buffer
+type syncBuffer = divartest.LogBuffer
 
 // newFixture starts the add-on: GET /start?user=&post= asks consent for
 // POST_ADDON_CREATE.<post> and offline_access; /callback is the Manager.
@@ -67,7 +66,7 @@ func newFixture(t *testing.T, oauth *divartest.OAuth, edit ...func(*setup)) *fix
 	f := &fixture{t: t, oauth: oauth, api: divartest.NewAPI(t), logs: &syncBuffer{}}
 	f.api.UseOAuth(oauth)
 	oauth.SetUser(user) // the user the consents are asked for grants them
-	client, err := sdk.NewClient(sdk.ClientConfig{APIKey: divartest.APIKey, BaseURL: f.api.URL()})
+	client, err := divar.NewClient(divar.Config{APIKey: divartest.APIKey, BaseURL: f.api.URL()})
 	if err != nil {
 		t.Fatal(err)
 	}

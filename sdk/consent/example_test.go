@@ -6,7 +6,8 @@ import (
 	"net/http/httptest"
 	"net/url"
 
-	"github.com/kenarkit/kenarkit/sdk"
+	"github.com/kenarkit/kenarkit/sdk/divar"
+
 	"github.com/kenarkit/kenarkit/sdk/consent"
 	"github.com/kenarkit/kenarkit/sdk/seal"
 	"github.com/kenarkit/kenarkit/sdk/tokens"
@@ -16,7 +17,7 @@ import (
 // token. The state (random and sealed) is left out of the output.
 func ExampleManager_AuthCodeURL() {
 	sealer, _ := seal.New() // give it the session keys in production
-	api, _ := sdk.NewClient(sdk.ClientConfig{APIKey: "api-key-from-the-kenar-panel"})
+	api, _ := divar.NewClient(divar.Config{APIKey: "api-key-from-the-kenar-panel"})
 	keeper, err := tokens.New(tokens.Config{
 		ClientID:     "my-addon",
 		ClientSecret: "secret-from-the-kenar-panel",

@@ -21,7 +21,7 @@
 //     irreversible has happened yet. The claim lapses after the lease
 //     (a minute by default), so a crashed replica's event is handled again.
 //   - started: the handler is about to make, or has made, a step that cannot
-//     be taken back ([Once]; sdk.Client marks its chat and bot messages by
+//     be taken back ([Once]; divar.Client marks its chat and bot messages by
 //     itself). It is recorded in the store before the step is made, and kept
 //     for the TTL (a day by default), not the lease.
 //   - done: the handler finished and the claim was committed; kept for the
@@ -181,7 +181,7 @@ type stepsKey struct{}
 // been made: if the handler then fails, the claim is released and a later
 // delivery runs it again. Any other outcome counts as made, and no later
 // delivery of the event makes a step again. Steps of one event run one at
-// a time; a Once within step (such as sdk.Client sending a message) is
+// a time; a Once within step (such as divar.Client sending a message) is
 // part of step.
 //
 // Outside an event's handler, or under [AtLeastOnce], Once just calls step.
@@ -201,7 +201,7 @@ func Once(ctx context.Context, step func(context.Context) error) error {
 		}
 		s.start = true
 	}
-	// A Once within step (sdk.Client's message in a wrapped step) is part
+	// A Once within step (divar.Client's message in a wrapped step) is part
 	// of this step: it runs as it is.
 	err := step(context.WithValue(ctx, stepsKey{}, (*steps)(nil)))
 	if !errors.Is(err, ErrNotSent) {
@@ -211,7 +211,7 @@ func Once(ctx context.Context, step func(context.Context) error) error {
 }
 
 // AtLeastOnce returns ctx for steps whose repetition is harmless: [Once]
-// (and sdk.Client's messages) under it record nothing, so a handler that
+// (and divar.Client's messages) under it record nothing, so a handler that
 // fails after such a step is run again, step included, by Divar's next
 // delivery.
 func AtLeastOnce(ctx context.Context) context.Context {

@@ -121,7 +121,7 @@ func BenchmarkMemory(b *testing.B) {
 }
 
 // A step that makes another through Once (a wrapped step sending a
-// message with sdk.Client) is one step: made once, without a deadlock.
+// message with divar.Client) is one step: made once, without a deadlock.
 func TestOnceWithinOnce(t *testing.T) {
 	ctx := context.Background()
 	d := dedupe.NewMemory(dedupe.MemoryConfig{})

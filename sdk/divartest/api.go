@@ -22,6 +22,7 @@ import (
 	"github.com/go-json-experiment/json"
 	"github.com/kenarkit/kenarkit/gen/kenarapi"
 	"github.com/kenarkit/kenarkit/sdk"
+	"github.com/kenarkit/kenarkit/sdk/divar"
 )
 
 // APIKey is the API key a fake [API] accepts unless told another with
@@ -35,11 +36,11 @@ const APIKey = "divartest-api-key"
 // rows) and refuses the way Divar does, with its status and a
 // {"code":…,"message":…} body whose message says what Divar would do.
 // What it accepts is recorded for assertions. Make one with [NewAPI]; point
-// sdk.ClientConfig.BaseURL at [API.URL]. It is safe for concurrent use.
+// divar.Config.BaseURL at [API.URL]. It is safe for concurrent use.
 //
 //	api := divartest.NewAPI(t)
 //	api.Token("tok", "POST_ADDON_CREATE.gZd7omnS")
-//	client, _ := sdk.NewClient(sdk.ClientConfig{APIKey: divartest.APIKey, BaseURL: api.URL()})
+//	client, _ := divar.NewClient(divar.Config{APIKey: divartest.APIKey, BaseURL: api.URL()})
 //	err := client.CreatePostAddon(ctx, oauth2.StaticTokenSource(&oauth2.Token{AccessToken: "tok"}), "gZd7omnS", addon)
 //	// api.PostAddons("gZd7omnS") holds what Divar received
 type API struct {
@@ -49,10 +50,10 @@ type API struct {
 
 	mu            sync.Mutex
 	key           string
-	denied        map[string]bool     // permissions not granted to the key
-	tokens        map[string][]string // access token → scopes
-	oauth         *OAuth              // trusted for the tokens it issued; nil: none
-	users         map[string]sdk.User // access token → user
+	denied        map[string]bool       // permissions not granted to the key
+	tokens        map[string][]string   // access token → scopes
+	oauth         *OAuth                // trusted for the tokens it issued; nil: none
+	users         map[string]divar.User // access token → user
 	posts         map[string]apiPost
 	conversations map[string]string // conversation id → post token
 	faults        []Fault
@@ -67,7 +68,7 @@ type API struct {
 
 type apiPost struct {
 	owner string // access token of the post's owner
-	post  sdk.Post
+	post  divar.Post
 }
 
 // Call is one request the fake API answered.
@@ -145,7 +146,7 @@ func NewAPI(tb testing.TB) *API {
 	}
 	a := &API{
 		tb: tb, router: router, key: APIKey,
-		denied: map[string]bool{}, tokens: map[string][]string{}, users: map[string]sdk.User{},
+		denied: map[string]bool{}, tokens: map[string][]string{}, users: map[string]divar.User{},
 		posts: map[string]apiPost{}, conversations: map[string]string{},
 		addons: map[string][]sdk.PostAddon{}, current: map[string]*sdk.PostAddon{},
 		messages: map[string][]sdk.ConversationMessage{}, bot: map[string][]sdk.BotMessage{},
@@ -155,7 +156,7 @@ func NewAPI(tb testing.TB) *API {
 	return a
 }
 
-// URL is the fake API's base URL, for sdk.ClientConfig.BaseURL.
+// URL is the fake API's base URL, for divar.Config.BaseURL.
 func (a *API) URL() string { return a.srv.URL }
 
 // Server is the underlying httptest server (to watch connections through
@@ -209,7 +210,7 @@ func (a *API) Revoke(accessToken string) {
 }
 
 // SetUser makes u the user behind accessToken, for getUser.
-func (a *API) SetUser(accessToken string, u sdk.User) {
+func (a *API) SetUser(accessToken string, u divar.User) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.users[accessToken] = u
@@ -217,7 +218,7 @@ func (a *API) SetUser(accessToken string, u sdk.User) {
 
 // AddPost publishes p, owned by the user of ownerToken (for listUserPosts,
 // which takes the title from p.Data["title"]; "" for nobody's).
-func (a *API) AddPost(ownerToken string, p sdk.Post) {
+func (a *API) AddPost(ownerToken string, p divar.Post) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.posts[p.Token] = apiPost{owner: ownerToken, post: p}
@@ -232,7 +233,7 @@ func (a *API) Conversation(conversationID, postToken string) {
 }
 
 // ReportRate makes every answer carry X-RateLimit-Limit and
-// X-RateLimit-Remaining, which Divar does not document (sdk.Client.Rate
+// X-RateLimit-Remaining, which Divar does not document (divar.Client.Rate
 // reads them should Divar send them).
 func (a *API) ReportRate(limit, remaining int) {
 	a.mu.Lock()
@@ -291,6 +292,23 @@ func (a *API) BotMessages(conversationID string) []sdk.BotMessage {
 	return append([]sdk.BotMessage(nil), a.bot[conversationID]...)
 }
 
+// Client returns a client of Divar's API that calls a: cfg, with a's URL
+// and, unless cfg sets them, its [APIKey] and backoffs of a few
+// milliseconds, so that retries do not slow the test.
+func (a *API) Client(cfg divar.Config) (*divar.Client, error) {
+	if cfg.APIKey == "" {
+		cfg.APIKey = APIKey
+	}
+	cfg.BaseURL = a.URL()
+	if cfg.MinBackoff == 0 {
+		cfg.MinBackoff = time.Millisecond
+	}
+	if cfg.MaxBackoff == 0 {
+		cfg.MaxBackoff = 5 * time.Millisecond
+	}
+	return divar.NewClient(cfg)
+}
+
 // BotConversation is the id of the fake's bot conversation with a user.
 func BotConversation(userID string) string { return "bot-" + userID }
 
@@ -301,14 +319,33 @@ func (a *API) Subscriptions() []Subscription {
 	return append([]Subscription(nil), a.subs...)
 }
 
-// apiOp is what Divar requires of an operation.
-type apiOp struct {
+// apiOp is what divartest plays of an operation; what Divar requires of
+// it (permission, scopes) is the spec's ([needOf]).
+type apiOp func(a *API, c *call) (any, *divarError)
+
+// need is what Divar requires of an operation, as api/kenar-api.yaml says
+// once for kenarkit: x-kenar-permission, x-kenar-scopes, x-kenar-token.
+type need struct {
 	permission string
 	// scopes accepted, any one; "NAME.{param}" binds to a path parameter
 	// or, with "{post}", to the conversation's post. nil: no token needed.
-	scopes    []string
-	optional  bool // a token is sent when there is one, never required
-	operation func(a *API, c *call) (any, *divarError)
+	scopes   []string
+	optional bool // a token is sent when there is one, never required
+}
+
+func needOf(op *openapi3.Operation) need {
+	var n need
+	n.permission, _ = op.Extensions["x-kenar-permission"].(string)
+	if list, ok := op.Extensions["x-kenar-scopes"].([]any); ok {
+		n.scopes = []string{}
+		for _, s := range list {
+			if s, ok := s.(string); ok {
+				n.scopes = append(n.scopes, s)
+			}
+		}
+	}
+	n.optional = op.Extensions["x-kenar-token"] == "optional"
+	return n
 }
 
 type call struct {
@@ -318,18 +355,18 @@ type call struct {
 }
 
 var apiOps = map[string]apiOp{
-	"createPostAddon": {"ADD_ON_CREATE", []string{"POST_ADDON_CREATE.{token}", "USER_POSTS_ADDON_CREATE"}, false, (*API).createPostAddon},
-	"deletePostAddons": {"ADD_ON_DELETE", nil, false, func(a *API, c *call) (any, *divarError) {
+	"createPostAddon": (*API).createPostAddon,
+	"deletePostAddons": func(a *API, c *call) (any, *divarError) {
 		delete(a.addons, c.params["token"])
 		return struct{}{}, nil
-	}},
-	"sendConversationMessage": {"CHAT_SEND_MESSAGE_OAUTH", []string{"CONVERSATION_SEND_MESSAGE.{conversation_id}", "CHAT_POST_CONVERSATIONS_MESSAGE_SEND.{post}", "CHAT_SUPPLIER_ALL_CONVERSATIONS_MESSAGE_SEND"}, false, (*API).sendMessage},
-	"sendBotMessage":          {"CHAT_BOT_SEND_MESSAGE", []string{"CHAT_BOT_USER_MESSAGE_SEND"}, true, (*API).sendBot},
-	"sendBotMessageToUser":    {"CHAT_BOT_SEND_MESSAGE", []string{"CHAT_BOT_USER_MESSAGE_SEND"}, false, (*API).sendBot},
-	"createEventSubscription": {"EVENTS_REGISTER_SUBSCRIPTION", []string{"CHAT_POST_CONVERSATIONS_READ.{event_resource_id}", "CHAT_SUPPLIER_ALL_CONVERSATIONS_READ", "USER_POSTS_GET"}, false, (*API).subscribe},
-	"getUser":                 {"USER_RETRIEVE", []string{"USER_ID", "USER_PHONE"}, false, (*API).getUser},
-	"getPost":                 {"GET_POST", nil, false, (*API).getPost},
-	"listUserPosts":           {"", []string{"USER_POSTS_GET"}, false, (*API).listUserPosts},
+	},
+	"sendConversationMessage": (*API).sendMessage,
+	"sendBotMessage":          (*API).sendBot,
+	"sendBotMessageToUser":    (*API).sendBot,
+	"createEventSubscription": (*API).subscribe,
+	"getUser":                 (*API).getUser,
+	"getPost":                 (*API).getPost,
+	"listUserPosts":           (*API).listUserPosts,
 }
 
 // divarError is Divar's refusal: a status and a Google RPC status body.
@@ -389,7 +426,8 @@ func (a *API) handle(r *http.Request, body []byte) (string, any, *divarError) {
 		return "", nil, refusal(http.StatusNotFound, 5, "Divar has no operation at %s %s", r.Method, r.URL.Path)
 	}
 	opID := operationID(route)
-	op, known := apiOps[opID]
+	play, known := apiOps[opID]
+	op := needOf(route.Operation)
 	if !known {
 		return opID, nil, refusal(http.StatusNotImplemented, 12, "divartest does not play %s (%s %s) yet", opID, r.Method, r.URL.Path)
 	}
@@ -455,7 +493,7 @@ func (a *API) handle(r *http.Request, body []byte) (string, any, *divarError) {
 	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	answer, e := op.operation(a, c)
+	answer, e := play(a, c)
 	return opID, answer, e
 }
 
@@ -554,9 +592,7 @@ func (a *API) checkRequest(r *http.Request, route *routers.Route, params map[str
 		if err := json.Unmarshal(body, v); err != nil {
 			problems = append(problems, "the body is not "+operationID(route)+"'s JSON")
 		} else if err := v.Validate(); err != nil {
-			for _, line := range strings.Split(err.Error(), "\n") {
-				problems = append(problems, strings.TrimPrefix(line, sdk.ErrInvalidAnswer.Error()+": "))
-			}
+			problems = append(problems, answerDetails(err)...)
 		}
 	}
 	if len(problems) == 0 {
@@ -603,7 +639,7 @@ func (a *API) subscribe(c *call) (any, *divarError) {
 func (a *API) getUser(c *call) (any, *divarError) {
 	u, ok := a.users[c.token]
 	if !ok {
-		u = sdk.User{ID: "divartest-user"}
+		u = divar.User{ID: "divartest-user"}
 	}
 	scopes, known := a.tokens[c.token]
 	if !known && a.oauth != nil {

@@ -12,7 +12,10 @@ import (
 	"strings"
 	"time"
 
+	pointers "github.com/kenarkit/kenarkit/internal/refusal"
+
 	"github.com/kenarkit/kenarkit/internal/validate"
+	"github.com/kenarkit/kenarkit/sdk/server"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
@@ -30,7 +33,7 @@ const Deadline = 2 * time.Second
 
 // EventDeadline is how long an event webhook may take: Divar's standards
 // count a failure as 5 s, and the server's EventTimeout is the same.
-const EventDeadline = sdk.DefaultEventTimeout
+const EventDeadline = server.DefaultEventTimeout
 
 // Response is an add-on's answer to a [Request].
 type Response struct {
@@ -116,7 +119,9 @@ func (c *Checker) Check(r *Request, resp *Response) error {
 		add("%s", e)
 	}
 	if err := validateAnswer(r.kind, resp.Body); err != nil {
-		add("%s", strings.TrimPrefix(err.Error(), sdk.ErrInvalidAnswer.Error()+": "))
+		for _, d := range answerDetails(err) {
+			add("%s", d)
+		}
 	}
 	return rejected(call, dedupe(problems))
 }
@@ -235,7 +240,7 @@ func pointer(path []string) string {
 	if len(path) == 0 {
 		return "body"
 	}
-	return validate.Pointer(path)
+	return pointers.Pointer(path)
 }
 
 // reason words a schema error without the value, as the server words a

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -25,6 +26,9 @@ type Divar struct {
 	handler http.Handler
 	baseURL string
 	client  *http.Client
+	// reported: the answers the ValidateResponses of [Start] has reported
+	// a failure of already.
+	reported *reports
 }
 
 // New returns a Divar calling h in-process and checking answers against
@@ -75,7 +79,7 @@ func (d *Divar) Do(r *Request) *Response {
 func (d *Divar) Call(r *Request) *Response {
 	d.tb.Helper()
 	resp := d.Do(r)
-	if resp.Header.Get(reportedHeader) != "" {
+	if d.reported.has(resp.Header.Get(echo.HeaderXRequestID)) {
 		return resp // reported, with its reason, by ValidateResponses
 	}
 	if err := d.checker.Check(r, resp); err != nil {
@@ -146,13 +150,13 @@ func (d *Divar) decode(resp *Response, v any) {
 
 // ValidateResponses returns an echo middleware for tests that checks every
 // answer the app gives to an operation of spec, failing tb with what is
-// wrong. Requests are validated by sdk.NewServer already; with this, a test
+// wrong. Requests are validated by server.New already; with this, a test
 // sees the responses checked too:
 //
-//	e, _ := sdk.NewServer(…)
+//	e, _ := server.New(…)
 //	e.Use(divartest.ValidateResponses(t, gen.GetSpec))
 //
-// Registered after sdk.NewServer, it sees only requests that passed the
+// Registered after server.New, it sees only requests that passed the
 // key check and validation, so every answer is the handler's own:
 //
 //   - an answer to one of Divar's calls (see the Kind constants) that is not
@@ -170,6 +174,12 @@ func ValidateResponses(tb testing.TB, spec func() (*openapi3.T, error)) echo.Mid
 	if err != nil {
 		tb.Fatal(err)
 	}
+	return validateResponses(tb, c, nil)
+}
+
+// validateResponses is [ValidateResponses] with c, noting in reported
+// (if not nil) the request id of each answer whose failure it reports.
+func validateResponses(tb testing.TB, c *Checker, reported *reports) echo.MiddlewareFunc {
 	kinds := map[string]Kind{} // by the path the spec describes them at
 	for _, k := range []Kind{KindOpenServerLink, KindDynamicAction, KindEvent} {
 		kinds[k.path()] = k
@@ -190,19 +200,20 @@ func ValidateResponses(tb testing.TB, spec func() (*openapi3.T, error)) echo.Mid
 			handlerErr := next(ctx)
 			if isCall && serverError(handlerErr) {
 				// The reason is in the error, which the server only logs:
-				// report it here, once (the Divar that sent the call reads
-				// the header and does not report the 500 again).
-				err = fmt.Errorf("%w: %s: %s; the add-on answers 500 and Divar shows the user an error", ErrRejected, call, handlerFailure(handlerErr))
-				rec.Header().Set(reportedHeader, "1")
-				tb.Errorf("divartest: %v", err)
+				// report it here, once (the Divar of Start that sent the
+				// call finds its request id in reported, and does not
+				// report the 500 again).
+				tb.Errorf("divartest: %v", fmt.Errorf("%w: %s: %s; the add-on answers 500 and Divar shows the user an error", ErrRejected, call, handlerFailure(handlerErr)))
+				reported.add(requestID(ctx.Response().Writer))
+				if handlerErr != nil {
+					ctx.Error(handlerErr)
+				}
+				return nil
 			}
 			if handlerErr != nil {
 				ctx.Error(handlerErr) // answer it now, so the answer is what is checked
 			}
 			resp := &Response{Status: rec.status, Header: rec.Header(), Body: rec.body.Bytes(), Elapsed: time.Since(start)}
-			if rec.Header().Get(reportedHeader) != "" {
-				return nil
-			}
 			if isCall && (rec.status < 400 || rec.status >= 500) {
 				err = c.Check(&Request{kind: kind, path: req.URL.Path, body: map[string]any{}}, resp)
 			} else if problems := c.responseErrors(req, resp, "the spec refuses it"); len(problems) > 0 {
@@ -216,9 +227,49 @@ func ValidateResponses(tb testing.TB, spec func() (*openapi3.T, error)) echo.Mid
 	}
 }
 
-// reportedHeader marks, in a test, an answer whose failure
-// [ValidateResponses] has reported already.
-const reportedHeader = "Divartest-Reported"
+// requestID returns the X-Request-Id of the answer w writes, looking
+// through the writers that wrap the server's (a handler's budget holds
+// the answer in a writer of its own).
+func requestID(w http.ResponseWriter) string {
+	for {
+		if id := w.Header().Get(echo.HeaderXRequestID); id != "" {
+			return id
+		}
+		u, ok := w.(interface{ Unwrap() http.ResponseWriter })
+		if !ok {
+			return ""
+		}
+		w = u.Unwrap()
+	}
+}
+
+// reports holds the request ids of the answers whose failure
+// ValidateResponses has reported, for the Divar that sent them.
+type reports struct {
+	mu  sync.Mutex
+	ids map[string]bool
+}
+
+func (r *reports) add(id string) {
+	if r == nil || id == "" {
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.ids == nil {
+		r.ids = map[string]bool{}
+	}
+	r.ids[id] = true
+}
+
+func (r *reports) has(id string) bool {
+	if r == nil || id == "" {
+		return false
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.ids[id]
+}
 
 // serverError reports whether err, returned by a handler, is answered 5xx.
 func serverError(err error) bool {
@@ -239,8 +290,8 @@ func serverError(err error) bool {
 // handlerFailure says why a handler failed: the field and the rule of an
 // answer the sdk refused to send, or the handler's error.
 func handlerFailure(err error) string {
-	if errors.Is(err, sdk.ErrInvalidAnswer) {
-		return "the handler's answer is invalid: " + strings.TrimPrefix(err.Error(), sdk.ErrInvalidAnswer.Error()+": ")
+	if details := answerDetails(err); len(details) > 0 {
+		return "the handler's answer is invalid: " + strings.Join(details, "; ")
 	}
 	return "the handler failed: " + err.Error()
 }
@@ -265,3 +316,21 @@ func (r *recorder) Write(b []byte) (int, error) {
 }
 
 func (r *recorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
+
+// answerDetails lists the detail of each [sdk.InvalidAnswerError] in err's
+// tree: each rule of Divar's the answer breaks.
+func answerDetails(err error) []string {
+	switch e := err.(type) {
+	case nil:
+		return nil
+	case *sdk.InvalidAnswerError:
+		return []string{e.Detail}
+	case interface{ Unwrap() []error }:
+		var out []string
+		for _, err := range e.Unwrap() {
+			out = append(out, answerDetails(err)...)
+		}
+		return out
+	}
+	return answerDetails(errors.Unwrap(err))
+}

@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kenarkit/kenarkit/sdk/server"
+
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/kenarkit/kenarkit/gen"
 	"github.com/kenarkit/kenarkit/sdk"
@@ -46,13 +48,12 @@ func (a *goodAddon) Events(ctx context.Context, req gen.EventsRequestObject) (ge
 	return sdk.EventAck{}, nil
 }
 
-func newGoodServer(t testing.TB, a *goodAddon) *echo.Echo {
-	e, err := sdk.NewServer(sdk.ServerConfig{Spec: gen.GetSpec, Keys: []string{divartest.Key}, Logger: discard()})
+func newGoodServer(t testing.TB, a *goodAddon) *server.Server {
+	e, err := server.New(server.Config{Spec: gen.GetSpec, Keys: []string{divartest.Key}, Logger: discard()}, gen.RegisterHandlersWithBaseURL, gen.NewStrictHandler(a, nil))
 	if err != nil {
 		t.Fatal(err)
 	}
 	e.Use(divartest.ValidateResponses(t, gen.GetSpec))
-	gen.RegisterHandlers(e, gen.NewStrictHandler(a, nil))
 	return e
 }
 
@@ -300,23 +301,23 @@ func TestValidateResponses(t *testing.T) {
 		answer  func(c echo.Context) error
 		reports string // "" when nothing is wrong
 	}{
-		{"a good answer", http.MethodPost, divartest.OpenServerLinkPath, divartest.OpenServerLink(),
+		{"a good answer", http.MethodPost, server.OpenServerLinkPath, divartest.OpenServerLink(),
 			func(c echo.Context) error {
 				return c.JSON(http.StatusOK, map[string]string{"url": "https://a.example/x"})
 			}, ""},
-		{"a relative url", http.MethodPost, divartest.OpenServerLinkPath, divartest.OpenServerLink(),
+		{"a relative url", http.MethodPost, server.OpenServerLinkPath, divartest.OpenServerLink(),
 			func(c echo.Context) error { return c.JSON(http.StatusOK, map[string]string{"url": "landing"}) },
 			"answer /url is not an absolute http(s) URL"},
-		{"a declared refusal", http.MethodPost, divartest.EventsPath, divartest.Event(sdk.EventNewMessage),
+		{"a declared refusal", http.MethodPost, server.EventsPath, divartest.Event(sdk.EventNewMessage),
 			func(c echo.Context) error {
 				return c.Blob(http.StatusConflict, "application/problem+json", []byte(problem))
 			}, ""},
-		{"an undeclared status", http.MethodPost, divartest.DynamicActionPath, divartest.DynamicAction(),
+		{"an undeclared status", http.MethodPost, server.DynamicActionPath, divartest.DynamicAction(),
 			func(c echo.Context) error {
 				return c.Blob(http.StatusNotFound, "application/problem+json", []byte(problem))
 			},
 			"POST /divar/dynamic-action: the answer does not match the spec's responses"},
-		{"a refusal that is not a problem", http.MethodPost, divartest.DynamicActionPath, divartest.DynamicAction(),
+		{"a refusal that is not a problem", http.MethodPost, server.DynamicActionPath, divartest.DynamicAction(),
 			func(c echo.Context) error { return c.String(http.StatusBadRequest, "bad") },
 			"POST /divar/dynamic-action: the answer does not match the spec's responses"},
 		{"the add-on's own endpoint, good", http.MethodGet, "/custom", nil,

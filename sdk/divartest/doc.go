@@ -14,7 +14,7 @@
 // change one field; Set and Without reach any field, unknown ones included.
 //
 // [NewAPI] plays the other side, Divar's open-platform API, for an
-// sdk.Client: it checks each call's API key, permission, OAuth token and
+// divar.Client: it checks each call's API key, permission, OAuth token and
 // scope, body and limits as Divar does, refuses with Divar's status and
 // error body, records what it accepted ([API.PostAddons], [API.Messages],
 // [API.BotMessages], [API.Subscriptions]), and can be told to answer 429,

@@ -9,14 +9,15 @@ import (
 	"github.com/kenarkit/kenarkit/gen"
 	"github.com/kenarkit/kenarkit/sdk"
 	"github.com/kenarkit/kenarkit/sdk/divartest"
+	"github.com/kenarkit/kenarkit/sdk/server"
 )
 
 func discard() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
 
 func Example() {
 	t := &testing.T{} // in a test, the test's own t
-	e, _ := sdk.NewServer(sdk.ServerConfig{Spec: gen.GetSpec, Keys: []string{divartest.Key}, Logger: discard()})
-	gen.RegisterHandlers(e, gen.NewStrictHandler(&goodAddon{}, nil))
+	e, _ := server.New(server.Config{Spec: gen.GetSpec, Keys: []string{divartest.Key}, Logger: discard()},
+		gen.RegisterHandlersWithBaseURL, gen.NewStrictHandler(&goodAddon{}, nil))
 
 	divar := divartest.New(t, gen.GetSpec, e)
 	answer := divar.OpenServerLink(divartest.OpenServerLink().PostToken("gZd7omnS"))

@@ -3,6 +3,8 @@ package divartest_test
 import (
 	"errors"
 
+	"github.com/kenarkit/kenarkit/sdk/divar"
+
 	"golang.org/x/oauth2"
 
 	"encoding/json"
@@ -301,7 +303,7 @@ func TestFakeAPIUsesOAuthTokens(t *testing.T) {
 	api.UseOAuth(o)
 	_, tok := postToken(t, o, exchangeForm(codeFor(t, o, "POST_ADDON_CREATE.gZd7omnS offline_access")), false)
 	access, _ := tok["access_token"].(string)
-	client, err := sdk.NewClient(sdk.ClientConfig{APIKey: divartest.APIKey, BaseURL: api.URL(), MaxRetries: -1})
+	client, err := divar.NewClient(divar.Config{APIKey: divartest.APIKey, BaseURL: api.URL(), MaxRetries: -1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -310,11 +312,11 @@ func TestFakeAPIUsesOAuthTokens(t *testing.T) {
 	if err := client.CreatePostAddon(t.Context(), user, "gZd7omnS", addon); err != nil {
 		t.Fatalf("a token the OAuth server issued: %v", err)
 	}
-	if err := client.CreatePostAddon(t.Context(), user, "otherPst", addon); !errors.Is(err, sdk.ErrForbidden) {
+	if err := client.CreatePostAddon(t.Context(), user, "otherPst", addon); !errors.Is(err, divar.ErrForbidden) {
 		t.Errorf("a post the token has no scope for: %v, want ErrForbidden", err)
 	}
 	o.Revoke("seller-1")
-	if err := client.CreatePostAddon(t.Context(), user, "gZd7omnS", addon); !errors.Is(err, sdk.ErrUnauthorized) {
+	if err := client.CreatePostAddon(t.Context(), user, "gZd7omnS", addon); !errors.Is(err, divar.ErrUnauthorized) {
 		t.Errorf("a revoked token: %v, want ErrUnauthorized", err)
 	}
 }

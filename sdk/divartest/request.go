@@ -5,6 +5,8 @@ import (
 	"maps"
 	"net/http"
 
+	"github.com/kenarkit/kenarkit/sdk/server"
+
 	"github.com/go-json-experiment/json"
 	"github.com/kenarkit/kenarkit/sdk"
 )
@@ -12,13 +14,6 @@ import (
 // Key is the identification key the kit sends unless a request sets
 // another: build the add-on under test with it.
 const Key = "divartest-identification-key"
-
-// The paths Divar calls, as kenarkit's spec and the scaffold name them.
-const (
-	OpenServerLinkPath = "/divar/open-server-link"
-	DynamicActionPath  = "/divar/dynamic-action"
-	EventsPath         = "/divar/events"
-)
 
 // Kind says which of Divar's calls a [Request] is.
 type Kind string
@@ -34,11 +29,11 @@ const (
 func (k Kind) path() string {
 	switch k {
 	case KindOpenServerLink:
-		return OpenServerLinkPath
+		return server.OpenServerLinkPath
 	case KindDynamicAction:
-		return DynamicActionPath
+		return server.DynamicActionPath
 	}
-	return EventsPath
+	return server.EventsPath
 }
 
 // Request is one call of Divar's, built from a seed example and changed by
@@ -56,7 +51,7 @@ type Request struct {
 
 // OpenServerLink returns the init callback of the seed ("Open Server Link").
 func OpenServerLink() *Request {
-	return &Request{kind: KindOpenServerLink, path: OpenServerLinkPath, key: Key, version: "2", body: map[string]any{
+	return &Request{kind: KindOpenServerLink, path: server.OpenServerLinkPath, key: Key, version: "2", body: map[string]any{
 		"return_url":      "https://divar.ir/",
 		"source":          "POST_ADDON",
 		"post_token":      "wZC44q5D",
@@ -70,7 +65,7 @@ func OpenServerLink() *Request {
 // DynamicAction returns the dynamic-action callback of the seed ("Dynamic
 // Action").
 func DynamicAction() *Request {
-	return &Request{kind: KindDynamicAction, path: DynamicActionPath, key: Key, version: "2", body: map[string]any{
+	return &Request{kind: KindDynamicAction, path: server.DynamicActionPath, key: Key, version: "2", body: map[string]any{
 		"touchpoint":      "CHAT",
 		"post_token":      "wZC44q5D",
 		"conversation_id": "6b3d5cf7-9291-4fa9-892a-9d07e300daea",
@@ -79,9 +74,9 @@ func DynamicAction() *Request {
 	}}
 }
 
-// EventTypes are the event types [Event] has an example of.
-var EventTypes = []sdk.EventType{sdk.EventNewMessage, sdk.EventNewChatbotMessage,
-	sdk.EventUserAccessRevocation, sdk.EventPostUpdate, sdk.EventPaymentTransaction}
+// EventTypes are the event types kenarkit knows ([sdk.EventTypes]), each
+// of which [Event] has an example of.
+var EventTypes = sdk.EventTypes()
 
 // Event returns an event webhook of type t with Divar's documented example
 // payload; an unknown t gets no payload (Divar's newer events look so to an
@@ -119,7 +114,7 @@ func Event(t sdk.EventType) *Request {
 			"state":         sdk.TransactionCompleted, "type": sdk.TransactionReorder,
 		}
 	}
-	return &Request{kind: KindEvent, path: EventsPath, key: Key, body: body}
+	return &Request{kind: KindEvent, path: server.EventsPath, key: Key, body: body}
 }
 
 // Kind returns which call r is.

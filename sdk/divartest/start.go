@@ -5,7 +5,7 @@ import (
 	"testing"
 
 	"github.com/getkin/kin-openapi/openapi3"
-	"github.com/labstack/echo/v4"
+	"github.com/kenarkit/kenarkit/sdk/server"
 )
 
 // Start serves the add-on newServer builds on a loopback port for the
@@ -14,10 +14,10 @@ import (
 // over HTTP. newServer gets the server's base URL, the add-on's public URL
 // in the test, and must accept [Key] as an identification key:
 //
-//	srv, divar := divartest.Start(t, gen.GetSpec, func(publicURL string) (*echo.Echo, error) {
+//	srv, divar := divartest.Start(t, gen.GetSpec, func(publicURL string) (*server.Server, error) {
 //		return newServer(addonenv.Env{Keys: []string{divartest.Key}, PublicURL: publicURL}, logger)
 //	})
-func Start(tb testing.TB, spec func() (*openapi3.T, error), newServer func(publicURL string) (*echo.Echo, error)) (*httptest.Server, *Divar) {
+func Start(tb testing.TB, spec func() (*openapi3.T, error), newServer func(publicURL string) (*server.Server, error)) (*httptest.Server, *Divar) {
 	tb.Helper()
 	srv := httptest.NewUnstartedServer(nil)
 	e, err := newServer("http://" + srv.Listener.Addr().String())
@@ -25,9 +25,12 @@ func Start(tb testing.TB, spec func() (*openapi3.T, error), newServer func(publi
 		srv.Listener.Close()
 		tb.Fatal(err)
 	}
-	e.Use(ValidateResponses(tb, spec))
+	d := Dial(tb, spec, "") // its URL once srv has started
+	d.reported = new(reports)
+	e.Use(validateResponses(tb, d.checker, d.reported))
 	srv.Config.Handler = e
 	srv.Start()
 	tb.Cleanup(srv.Close)
-	return srv, Dial(tb, spec, srv.URL)
+	d.baseURL = srv.URL
+	return srv, d
 }

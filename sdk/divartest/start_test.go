@@ -5,10 +5,11 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/kenarkit/kenarkit/sdk/server"
+
 	"github.com/kenarkit/kenarkit/gen"
 	"github.com/kenarkit/kenarkit/sdk"
 	"github.com/kenarkit/kenarkit/sdk/divartest"
-	"github.com/labstack/echo/v4"
 )
 
 // wrongAddon answers what Divar would reject: the sdk refuses to send it
@@ -39,12 +40,11 @@ func TestARejectedAnswerIsReportedOnceWithItsReason(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got := run(t, func(tb testing.TB) {
-				_, divar := divartest.Start(tb, gen.GetSpec, func(publicURL string) (*echo.Echo, error) {
-					e, err := sdk.NewServer(sdk.ServerConfig{Spec: gen.GetSpec, Keys: []string{divartest.Key}, Logger: discard()})
+				_, divar := divartest.Start(tb, gen.GetSpec, func(publicURL string) (*server.Server, error) {
+					e, err := server.New(server.Config{Spec: gen.GetSpec, Keys: []string{divartest.Key}, Logger: discard()}, gen.RegisterHandlersWithBaseURL, gen.NewStrictHandler(&wrongAddon{}, nil))
 					if err != nil {
 						return nil, err
 					}
-					gen.RegisterHandlers(e, gen.NewStrictHandler(&wrongAddon{}, nil))
 					return e, nil
 				})
 				tc.call(divar)

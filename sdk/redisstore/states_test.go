@@ -11,9 +11,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kenarkit/kenarkit/sdk/divar"
+
 	"github.com/redis/go-redis/v9"
 
-	"github.com/kenarkit/kenarkit/sdk"
 	"github.com/kenarkit/kenarkit/sdk/consent"
 	"github.com/kenarkit/kenarkit/sdk/divartest"
 	"github.com/kenarkit/kenarkit/sdk/redisstore"
@@ -108,7 +109,7 @@ func TestConsentOnRedis(t *testing.T) {
 	rdb := newRedis(t)
 	oauth, api := divartest.NewOAuth(t), divartest.NewAPI(t)
 	api.UseOAuth(oauth)
-	client, err := sdk.NewClient(sdk.ClientConfig{APIKey: divartest.APIKey, BaseURL: api.URL()})
+	client, err := divar.NewClient(divar.Config{APIKey: divartest.APIKey, BaseURL: api.URL()})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,7 +11,6 @@ import (
 	"github.com/redis/go-redis/v9"
 	"golang.org/x/oauth2"
 
-	"github.com/kenarkit/kenarkit/internal/logtest"
 	"github.com/kenarkit/kenarkit/sdk/divartest"
 	"github.com/kenarkit/kenarkit/sdk/redisstore"
 	"github.com/kenarkit/kenarkit/sdk/redisstore/redistest"
@@ -28,14 +27,14 @@ type keepFixture struct {
 	rdb    *redis.Client // straight to Redis, not through the proxy
 	cfg    tokens.Config
 	m      *tokens.Keeper
-	logs   *logtest.Buffer
+	logs   *divartest.LogBuffer
 	client oauth2.Config
 }
 
 func newKeepFixture(t *testing.T) *keepFixture {
 	t.Helper()
 	url := redistest.Start(t)
-	f := &keepFixture{proxy: redistest.NewProxy(t, url), logs: &logtest.Buffer{}}
+	f := &keepFixture{proxy: redistest.NewProxy(t, url), logs: &divartest.LogBuffer{}}
 	direct, _ := redis.ParseURL(url)
 	f.rdb = redis.NewClient(direct)
 	t.Cleanup(func() { f.rdb.Close() })

@@ -27,7 +27,7 @@
 //	keeper, err := tokens.New(tokens.Config{
 //		ClientID: slug, ClientSecret: secret, Sealer: sealer,
 //		Store: redisstore.NewTokens(rdb, redisstore.Config{}),
-//		API: client, // sdk.NewClient: asked who owns a token
+//		API: client, // divar.NewClient: asked who owns a token
 //		OnRefresh: resubscribe,
 //	})
 //	defer keeper.Close()

@@ -10,10 +10,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kenarkit/kenarkit/sdk/divar"
+
 	"golang.org/x/oauth2"
 
-	"github.com/kenarkit/kenarkit/internal/logtest"
-	"github.com/kenarkit/kenarkit/sdk"
 	"github.com/kenarkit/kenarkit/sdk/divartest"
 	"github.com/kenarkit/kenarkit/sdk/seal"
 	"github.com/kenarkit/kenarkit/sdk/tokens"
@@ -34,7 +34,7 @@ type fixture struct {
 	oauth *divartest.OAuth
 	k     *tokens.Keeper
 	cfg   tokens.Config
-	logs  *logtest.Buffer
+	logs  *divartest.LogBuffer
 }
 
 func newFixture(t *testing.T, oauth *divartest.OAuth, edit ...func(*tokens.Config)) *fixture {
@@ -45,7 +45,7 @@ func newFixture(t *testing.T, oauth *divartest.OAuth, edit ...func(*tokens.Confi
 	api := divartest.NewAPI(t)
 	api.UseOAuth(oauth)
 	oauth.SetUser(user)
-	client, err := sdk.NewClient(sdk.ClientConfig{APIKey: divartest.APIKey, BaseURL: api.URL()})
+	client, err := divar.NewClient(divar.Config{APIKey: divartest.APIKey, BaseURL: api.URL()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -53,7 +53,7 @@ func newFixture(t *testing.T, oauth *divartest.OAuth, edit ...func(*tokens.Confi
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := &fixture{t: t, oauth: oauth, logs: &logtest.Buffer{}}
+	f := &fixture{t: t, oauth: oauth, logs: &divartest.LogBuffer{}}
 	f.cfg = tokens.Config{
 		ClientID:     clientID,
 		ClientSecret: secret,

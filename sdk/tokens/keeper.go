@@ -10,10 +10,11 @@ import (
 	"sync"
 	"time"
 
+	"github.com/kenarkit/kenarkit/sdk/divar"
+
 	"golang.org/x/oauth2"
 
 	"github.com/kenarkit/kenarkit/internal/logsafe"
-	"github.com/kenarkit/kenarkit/sdk"
 	"github.com/kenarkit/kenarkit/sdk/seal"
 )
 
@@ -54,12 +55,12 @@ type Config struct {
 	// serves a single replica only.
 	Store Store
 
-	// API is Divar's open-platform API ([sdk.NewClient] with the app's API
+	// API is Divar's open-platform API ([divar.NewClient] with the app's API
 	// key; divartest.NewAPI's in tests), asked who owns a token
 	// ([Keeper.Owner], GET /v1/open-platform/users, which needs the
 	// USER_ID scope): by sdk/consent after each consent, and by the Keeper
 	// for a token stored before tokens were bound to their user.
-	API *sdk.Client
+	API *divar.Client
 	// Identify, if set, is asked instead of API who owns the token ts: it
 	// returns Divar's user id for the app, or an error.
 	Identify func(ctx context.Context, ts oauth2.TokenSource) (userID string, err error)

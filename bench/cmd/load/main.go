@@ -7,7 +7,7 @@
 //	go run ./cmd/load [-n 10000] [-c 16] [-calls both|init] [-servers a,b] [-url URL -key KEY]
 //
 // Without -url it serves, in this process on 127.0.0.1, kenarkit's full
-// server (a: sdk.NewServer and a strict handler, wired as `scaffold new`
+// server (a: server.New and a strict handler, wired as `scaffold new`
 // wires an add-on) and the same strict server without validation (b), and
 // loads each in turn with the same requests. -servers picks other servers
 // of package bench (a+log, e: net/http) or examples/postlanding
@@ -148,7 +148,19 @@ func serveOnly(name, addr string) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	fmt.Fprintf(os.Stderr, "load: serving %s on http://%s\n", name, ln.Addr())
-	return sdk.Serve(ctx, ln, h())
+	return serve(ctx, ln, h())
+}
+
+// serve serves h on ln until ctx is done, then shuts down; the servers of
+// every kind are served alike.
+func serve(ctx context.Context, ln net.Listener, h http.Handler) error {
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second}
+	stop := context.AfterFunc(ctx, func() { _ = srv.Shutdown(context.Background()) })
+	defer stop()
+	if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
 }
 
 // postlanding is examples/postlanding's add-on, its request log formatted
@@ -187,7 +199,7 @@ func (t target) run(n, c int, key string, reqs []bench.Request) (result, error) 
 		}
 		ctx, stop := context.WithCancel(context.Background())
 		done := make(chan error, 1)
-		go func() { done <- sdk.Serve(ctx, ln, t.h) }()
+		go func() { done <- serve(ctx, ln, t.h) }()
 		defer func() { stop(); <-done }()
 		base = "http://" + ln.Addr().String()
 	}

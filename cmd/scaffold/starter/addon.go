@@ -16,6 +16,7 @@ import (
 	"github.com/kenarkit/kenarkit/sdk/addonenv"
 	"github.com/kenarkit/kenarkit/sdk/consent"
 	"github.com/kenarkit/kenarkit/sdk/dedupe"
+	"github.com/kenarkit/kenarkit/sdk/divar"
 	"github.com/kenarkit/kenarkit/sdk/redisstore"
 	"github.com/kenarkit/kenarkit/sdk/seal"
 	"github.com/kenarkit/kenarkit/sdk/session"
@@ -33,12 +34,12 @@ type Addon struct {
 	sessions  *session.Handoff // carries a callback's context to the landing page
 	events    *sdk.EventMux    // hands each event webhook to its handler
 
-	client   *sdk.Client      // calls Divar; nil without KENAR_API_KEY
-	consents *consent.Manager // asks consent; nil without the OAuth settings
-	tokens   *tokens.Keeper   // keeps the users' tokens; nil without the OAuth settings
-	missing  []string         // the variables the consent loop needs that are unset
-	follows  follows          // the posts followed for each user
-	rdb      *redis.Client    // the shared Redis; nil without REDIS_URL
+	client   *divar.Client         // calls Divar; nil without KENAR_API_KEY
+	consents *consent.Manager      // asks consent; nil without the OAuth settings
+	tokens   *tokens.Keeper        // keeps the users' tokens; nil without the OAuth settings
+	missing  []string              // the variables the consent loop needs that are unset
+	follows  follows               // the posts followed for each user
+	rdb      redis.UniversalClient // the shared Redis; nil without REDIS_URL
 	logger   *slog.Logger
 	noKey    sync.Once // logs once that nothing can be sent
 }
@@ -82,7 +83,7 @@ func NewAddon(cfg config, logger *slog.Logger) (*Addon, error) {
 	a.events = a.newEventMux(seen)
 
 	if cfg.APIKey != "" {
-		a.client, err = sdk.NewClient(sdk.ClientConfig{APIKey: cfg.APIKey, BaseURL: cfg.APIURL, Logger: logger})
+		a.client, err = divar.NewClient(divar.Config{APIKey: cfg.APIKey, BaseURL: cfg.APIURL, Logger: logger})
 		if err != nil {
 			return nil, err
 		}
@@ -239,7 +240,7 @@ func (a *Addon) greet(ctx context.Context, e *sdk.Event, m *sdk.ChatMessage) err
 // (by the sdk before sending, or by Divar with a 4xx other than a 408 or a
 // 429): another delivery would be refused again.
 func refusedForGood(err error) bool {
-	var refused *sdk.APIError
+	var refused *divar.APIError
 	if errors.As(err, &refused) {
 		return refused.StatusCode/100 == 4 && refused.StatusCode != http.StatusTooManyRequests && refused.StatusCode != http.StatusRequestTimeout
 	}

@@ -10,10 +10,11 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/kenarkit/kenarkit/sdk/server"
+
 	"github.com/kenarkit/kenarkit/sdk"
 	"github.com/kenarkit/kenarkit/sdk/addonenv"
 	"github.com/kenarkit/kenarkit/sdk/divartest"
-	"github.com/labstack/echo/v4"
 
 	"github.com/kenarkit/kenarkit/cmd/scaffold/starter/gen"
 )
@@ -24,7 +25,7 @@ import (
 // key and no OAuth settings: loop_test.go gives them.
 func startAddon(t *testing.T) (*httptest.Server, *divartest.Divar) {
 	t.Helper()
-	return divartest.Start(t, gen.GetSpec, func(publicURL string) (*echo.Echo, error) {
+	return divartest.Start(t, gen.GetSpec, func(publicURL string) (*server.Server, error) {
 		cfg := config{Env: addonenv.Env{Keys: []string{divartest.Key}, PublicURL: publicURL}}
 		e, addon, err := newServer(t.Context(), cfg, slog.New(slog.DiscardHandler))
 		if err == nil {

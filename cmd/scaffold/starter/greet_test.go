@@ -56,7 +56,7 @@ func TestGreetingAtMostOnceWhenRedisDies(t *testing.T) {
 			if tc.fault != nil {
 				api.FailNext(1, *tc.fault)
 			}
-			logs := &logBuffer{}
+			logs := &divartest.LogBuffer{}
 			cfg := config{Env: addonenv.Env{Keys: []string{divartest.Key}, APIKey: divartest.APIKey, APIURL: api.URL(), RedisURL: rs.URL}}
 			// Served without divartest.ValidateResponses, which fails a test
 			// at any 5xx: for an event, a 5xx is how the add-on asks Divar

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	_ "embed"
 	"errors"
@@ -14,6 +13,7 @@ import (
 
 	"github.com/kenarkit/kenarkit/sdk"
 	"github.com/kenarkit/kenarkit/sdk/consent"
+	"github.com/kenarkit/kenarkit/sdk/landing"
 	"github.com/kenarkit/kenarkit/sdk/session"
 )
 
@@ -23,13 +23,14 @@ const landingPath = "/landing"
 //go:embed landing.html
 var landingHTML string
 
-var landingPage = template.Must(template.New("landing").Parse(landingHTML))
+// landingPage is kenarkit's landing page with the consent offer in its
+// blocks.
+var landingPage = template.Must(template.Must(landing.Page.Clone()).Parse(landingHTML))
 
-// pageView is what the page shows.
+// pageView is what the page shows: the landing's context, and the consent
+// offer.
 type pageView struct {
-	Session session.Landing
-	Data    [][2]string // extra_data, sorted by key, as sent (session.Landing.DataFields)
-	Problem string      // set when the link is unusable
+	landing.View
 
 	// ConsentURL is the consent button's target, Divar's consent page;
 	// "" when the page asks no consent.
@@ -44,26 +45,16 @@ type pageView struct {
 // asks a seller's consent to act on the post. A tampered, expired or
 // missing link gets a page saying so, with a 4xx.
 func (a *Addon) Landing(c echo.Context) error {
-	var s session.Landing
-	err := a.sessions.Open(c.Request().Context(), c.QueryParam(session.Param), &s)
-	view, status := pageView{Session: s}, http.StatusOK
-	switch {
-	case err == nil:
-		view.Data = s.DataFields()
-		if s.UserSide != sdk.UserSideDemand { // a buyer is not asked to consent for the seller's post
-			status, err = a.offerConsent(c, &view, s.UserID, s.PostToken, s.ReturnTo)
-			if err != nil {
-				return err
-			}
-		}
-	case errors.Is(err, session.ErrExpired):
-		view.Problem, status = "این پیوند منقضی شده است. لطفاً دوباره از دیوار وارد شوید.", http.StatusGone
-		view.Session = backToDivar()
-	case errors.Is(err, session.ErrInvalid):
-		view.Problem, status = "این پیوند معتبر نیست. لطفاً دوباره از دیوار وارد شوید.", http.StatusBadRequest
-		view.Session = backToDivar()
-	default:
+	v, status, err := landing.Open(c, a.sessions)
+	if err != nil {
 		return err // the session store failed: 500
+	}
+	view := pageView{View: v}
+	if status == http.StatusOK && v.Session.UserSide != sdk.UserSideDemand { // a buyer is not asked to consent for the seller's post
+		status, err = a.offerConsent(c, &view, v.Session.UserID, v.Session.PostToken, v.Session.ReturnTo)
+		if err != nil {
+			return err
+		}
 	}
 	return a.render(c, status, view)
 }
@@ -73,7 +64,7 @@ func (a *Addon) Landing(c echo.Context) error {
 // docs/flow/touchpoints.md), and the page asks the seller's consent.
 func (a *Addon) Start(c echo.Context) error {
 	post := c.QueryParam("post_token")
-	view := pageView{Session: session.Landing{PostToken: post, ReturnTo: trustedCompletion(c.QueryParam("completion_url"))}}
+	view := pageView{View: landing.View{Session: session.Landing{PostToken: post, ReturnTo: trustedCompletion(c.QueryParam("completion_url"))}}}
 	if post == "" {
 		// Divar opens the direct link without a post from touchpoints
 		// of no post: the page then asks no consent.
@@ -109,8 +100,7 @@ func (a *Addon) offerConsent(c echo.Context, view *pageView, user, post, done st
 	}
 	u, err := a.consents.AuthCodeURL(c.Response(), c.Request(), consentRequest(user, post, done))
 	if errors.Is(err, consent.ErrBadScope) {
-		view.Problem = "این پیوند آگهی معتبری را نام نمی‌برد. لطفاً دوباره از دیوار وارد شوید."
-		view.Session = backToDivar()
+		view.View = landing.Refused("این پیوند آگهی معتبری را نام نمی‌برد. لطفاً دوباره از دیوار وارد شوید.")
 		return http.StatusBadRequest, nil
 	}
 	if err != nil {
@@ -120,22 +110,7 @@ func (a *Addon) offerConsent(c echo.Context, view *pageView, user, post, done st
 	return http.StatusOK, nil
 }
 
-// backToDivar is the page's context when the link told nothing usable.
-func backToDivar() session.Landing { return session.Landing{ReturnTo: sdk.CompletionURL} }
-
 // render writes the page with status.
 func (a *Addon) render(c echo.Context, status int, view pageView) error {
-	var body bytes.Buffer // rendered whole, so a template error is a clean 500
-	if err := landingPage.Execute(&body, view); err != nil {
-		return err
-	}
-	h := c.Response().Header()
-	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'none'; frame-ancestors 'none'; base-uri 'none'")
-	h.Set("Referrer-Policy", "no-referrer") // the URL carries the session
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Cache-Control", "no-store")
-	h.Set(echo.HeaderContentType, echo.MIMETextHTMLCharsetUTF8)
-	c.Response().WriteHeader(status)
-	_, err := body.WriteTo(c.Response())
-	return err
+	return landing.Write(c, status, landingPage, view)
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/kenarkit/kenarkit/sdk"
 	"github.com/kenarkit/kenarkit/sdk/addonenv"
 	"github.com/kenarkit/kenarkit/sdk/consent"
+	"github.com/kenarkit/kenarkit/sdk/landing"
 	"github.com/kenarkit/kenarkit/sdk/tokens"
 )
 
@@ -220,7 +221,7 @@ func (a *Addon) refreshDue(ctx context.Context) {
 	}
 }
 
-// ready answers /readyz: 503 while draining (sdk.Ready), and 503 while the
+// ready answers /readyz: 503 while draining (server.Ready), and 503 while the
 // session keys open none of the stored tokens (the Keeper's Ready), so that
 // a deploy with the wrong SESSION_KEYS takes no traffic and says why.
 func (a *Addon) ready(draining echo.HandlerFunc) echo.HandlerFunc {
@@ -238,7 +239,7 @@ func (a *Addon) ready(draining echo.HandlerFunc) echo.HandlerFunc {
 // Manager checks it and calls finishConsent.
 func (a *Addon) OAuthCallback(c echo.Context) error {
 	if a.consents == nil {
-		return a.render(c, http.StatusServiceUnavailable, pageView{Missing: a.missing, Session: backToDivar()})
+		return a.render(c, http.StatusServiceUnavailable, pageView{View: landing.Refused(""), Missing: a.missing})
 	}
 	a.consents.ServeHTTP(c.Response(), c.Request())
 	return nil

@@ -19,7 +19,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/labstack/echo/v4"
+	"github.com/kenarkit/kenarkit/sdk/server"
 
 	"github.com/kenarkit/kenarkit/sdk"
 	"github.com/kenarkit/kenarkit/sdk/addonenv"
@@ -53,16 +53,16 @@ type fakeDivar struct {
 	api     *divartest.API
 	oauth   *divartest.OAuth
 	browser *http.Client
-	logs    *logBuffer
+	logs    *divartest.LogBuffer
 }
 
 // startLoop serves the add-on as main wires it, configured to call the
 // fake API and OAuth server; edit changes the configuration first.
 func startLoop(t *testing.T, edit func(*config)) *fakeDivar {
 	t.Helper()
-	f := &fakeDivar{api: divartest.NewAPI(t), oauth: divartest.NewOAuth(t), logs: &logBuffer{}}
+	f := &fakeDivar{api: divartest.NewAPI(t), oauth: divartest.NewOAuth(t), logs: &divartest.LogBuffer{}}
 	f.api.UseOAuth(f.oauth)
-	f.srv, f.divar = divartest.Start(t, gen.GetSpec, func(publicURL string) (*echo.Echo, error) {
+	f.srv, f.divar = divartest.Start(t, gen.GetSpec, func(publicURL string) (*server.Server, error) {
 		f.oauth.Register(divartest.OAuthClient{ID: testSlug, Secret: testSecret, RedirectURIs: []string{publicURL + callbackPath}})
 		cfg := config{
 			Env: addonenv.Env{
@@ -500,24 +500,6 @@ func waitFor[T any](t *testing.T, f func() []T) []T {
 	}
 	t.Fatal("the add-on never did it")
 	return nil
-}
-
-// logBuffer collects log lines from concurrent handlers.
-type logBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *logBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }
 
 // A seller who declines on Divar's page gets the consent's page saying

@@ -26,7 +26,10 @@
 //	KENAR_OAUTH_URL           Divar's OAuth server (default
 //	                          https://oauth.divar.ir: /oauth2/auth, /oauth2/token)
 //	REDIS_URL                 the Redis the replicas share
-//	                          (redis://host:6379/0): events handled once,
+//	                          (redis://host:6379/0; a Cluster:
+//	                          redis://node-1:6379?addr=node-2:6379&addr=…;
+//	                          Sentinels: redis://sentinel:26379?master_name=NAME):
+//	                          events handled once,
 //	                          landing sessions, tokens, used OAuth states and
 //	                          followed posts; unset, all in memory (one
 //	                          replica). The add-on logs at start whether
@@ -59,9 +62,9 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/redis/go-redis/v9"
 
-	"github.com/kenarkit/kenarkit/sdk"
 	"github.com/kenarkit/kenarkit/sdk/addonenv"
 	"github.com/kenarkit/kenarkit/sdk/seal"
+	"github.com/kenarkit/kenarkit/sdk/server"
 	"github.com/kenarkit/kenarkit/sdk/tokens"
 
 	"github.com/kenarkit/kenarkit/cmd/scaffold/starter/gen"
@@ -169,20 +172,20 @@ func loadConfig(getenv func(string) string) (config, error) {
 // redirect; health and readiness (503 once ctx is done, or while the
 // session keys open none of the stored tokens). Close the Addon
 // once the server has stopped.
-func newServer(ctx context.Context, cfg config, logger *slog.Logger) (*echo.Echo, *Addon, error) {
-	e, err := sdk.NewServer(sdk.ServerConfig{Spec: gen.GetSpec, Keys: cfg.Keys, Logger: logger})
-	if err != nil {
-		return nil, nil, err
-	}
+func newServer(ctx context.Context, cfg config, logger *slog.Logger) (*server.Server, *Addon, error) {
 	addon, err := NewAddon(cfg, logger)
 	if err != nil {
 		return nil, nil, err
 	}
-	gen.RegisterHandlers(e, gen.NewStrictHandler(addon, nil))
+	e, err := server.New(cfg.ServerConfig(gen.GetSpec, logger), gen.RegisterHandlersWithBaseURL, gen.NewStrictHandler(addon, nil))
+	if err != nil {
+		addon.Close()
+		return nil, nil, err
+	}
 	e.GET(landingPath, addon.Landing)
 	e.GET(startPath, addon.Start)
 	e.GET(callbackPath, addon.OAuthCallback)
 	e.GET("/healthz", func(c echo.Context) error { return c.String(http.StatusOK, "ok") })
-	e.GET("/readyz", addon.ready(sdk.Ready(ctx)))
+	e.GET("/readyz", addon.ready(server.Ready(ctx)))
 	return e, addon, nil
 }

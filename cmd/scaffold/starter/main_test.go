@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/kenarkit/kenarkit/sdk/divartest"
 )
 
 // env is an environment with an identification key and kv.
@@ -90,9 +92,9 @@ func TestReadinessAndDrain(t *testing.T) {
 
 // startRun runs the add-on as main does, with getenv, until ctx is done,
 // and returns its port once it serves, its log, and run's result.
-func startRun(ctx context.Context, t *testing.T, getenv func(string) string) (port string, logs *logBuffer, done <-chan error) {
+func startRun(ctx context.Context, t *testing.T, getenv func(string) string) (port string, logs *divartest.LogBuffer, done <-chan error) {
 	t.Helper()
-	logs = &logBuffer{}
+	logs = &divartest.LogBuffer{}
 	errc := make(chan error, 1)
 	go func() { errc <- run(ctx, getenv, slog.New(slog.NewTextHandler(logs, nil))) }()
 	serving := regexp.MustCompile(`msg=serving addr=\S*:(\d+)`)

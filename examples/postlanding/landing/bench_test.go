@@ -2,6 +2,7 @@ package landing_test
 
 import (
 	"context"
+	"github.com/kenarkit/kenarkit/sdk/server"
 	"io"
 	"log/slog"
 	"net/http"
@@ -27,11 +28,10 @@ func BenchmarkInitCallback(b *testing.B) {
 		b.Fatal(err)
 	}
 	// The same server answering a fixed URL: the floor of the hand-off.
-	fixed, err := sdk.NewServer(sdk.ServerConfig{Spec: gen.GetSpec, Keys: []string{divartest.Key}, Logger: slog.New(slog.DiscardHandler)})
+	fixed, err := server.New(server.Config{Spec: gen.GetSpec, Keys: []string{divartest.Key}, Logger: slog.New(slog.DiscardHandler)}, gen.RegisterHandlersWithBaseURL, gen.NewStrictHandler(fixedURL{}, nil))
 	if err != nil {
 		b.Fatal(err)
 	}
-	gen.RegisterHandlers(fixed, gen.NewStrictHandler(fixedURL{}, nil))
 	for _, tc := range []struct {
 		name, body string
 		h          http.Handler

@@ -6,17 +6,17 @@
 package landing
 
 import (
-	"bytes"
 	"context"
 	_ "embed"
 	"errors"
-	"html/template"
 	"log/slog"
 	"net/http"
 	"time"
 
 	"github.com/kenarkit/kenarkit/gen"
 	"github.com/kenarkit/kenarkit/sdk"
+	"github.com/kenarkit/kenarkit/sdk/landing"
+	"github.com/kenarkit/kenarkit/sdk/server"
 	"github.com/kenarkit/kenarkit/sdk/session"
 	"github.com/labstack/echo/v4"
 )
@@ -34,12 +34,13 @@ type Config struct {
 	SessionKeys  [][]byte      // session keys, newest first; nil: a random key
 	SessionStore session.Store // contexts too long for a URL; nil: in memory
 	TTL          time.Duration // DefaultTTL if 0
+	DrainDelay   time.Duration // serving on once the context is done: server.Config.DrainDelay
 	Logger       *slog.Logger  // slog.Default() if nil
 }
 
 // NewServer returns the add-on: Divar's callbacks behind kenarkit's server,
 // the landing page, and GET /healthz.
-func NewServer(cfg Config) (*echo.Echo, error) {
+func NewServer(cfg Config) (*server.Server, error) {
 	if cfg.PublicURL == "" {
 		return nil, errors.New("landing: PublicURL is required")
 	}
@@ -50,12 +51,12 @@ func NewServer(cfg Config) (*echo.Echo, error) {
 	if err != nil {
 		return nil, err
 	}
-	e, err := sdk.NewServer(sdk.ServerConfig{Spec: gen.GetSpec, Keys: cfg.Keys, Logger: cfg.Logger})
+	a := &Addon{landingURL: cfg.PublicURL + Path, sessions: sessions}
+	e, err := server.New(server.Config{Spec: gen.GetSpec, Keys: cfg.Keys, DrainDelay: cfg.DrainDelay, Logger: cfg.Logger},
+		gen.RegisterHandlersWithBaseURL, gen.NewStrictHandler(a, nil))
 	if err != nil {
 		return nil, err
 	}
-	a := &Addon{landingURL: cfg.PublicURL + Path, sessions: sessions}
-	gen.RegisterHandlers(e, gen.NewStrictHandler(a, nil))
 	e.GET(Path, a.Landing)
 	e.GET("/healthz", func(c echo.Context) error { return c.String(http.StatusOK, "ok") })
 	return e, nil
@@ -89,52 +90,12 @@ func (a *Addon) Events(ctx context.Context, req gen.EventsRequestObject) (gen.Ev
 	return sdk.EventAck{}, nil
 }
 
-//go:embed page.html
-var pageHTML string
-
-var page = template.Must(template.New("landing").Parse(pageHTML))
-
-type view struct {
-	Session session.Landing
-	Data    [][2]string
-	Problem string
-}
-
-// The texts of refused links.
-const (
-	ProblemExpired = "این پیوند منقضی شده است. لطفاً دوباره از دیوار وارد شوید."
-	ProblemInvalid = "این پیوند معتبر نیست. لطفاً دوباره از دیوار وارد شوید."
-)
-
 // Landing serves the page the init callback's URL opens: 200 with the
 // context, 410 for an expired link, 400 for any other bad link.
 func (a *Addon) Landing(c echo.Context) error {
-	var s session.Landing
-	err := a.sessions.Open(c.Request().Context(), c.QueryParam(session.Param), &s)
-	v, status := view{Session: s}, http.StatusOK
-	switch {
-	case err == nil:
-		v.Data = s.DataFields()
-	case errors.Is(err, session.ErrExpired):
-		v.Problem, status = ProblemExpired, http.StatusGone
-		v.Session.ReturnTo = sdk.CompletionURL
-	case errors.Is(err, session.ErrInvalid):
-		v.Problem, status = ProblemInvalid, http.StatusBadRequest
-		v.Session.ReturnTo = sdk.CompletionURL
-	default:
+	v, status, err := landing.Open(c, a.sessions)
+	if err != nil {
 		return err // the store failed: 500, logged
 	}
-	var body bytes.Buffer // rendered whole, so a template error is a clean 500
-	if err := page.Execute(&body, v); err != nil {
-		return err
-	}
-	h := c.Response().Header()
-	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; form-action 'none'; frame-ancestors 'none'; base-uri 'none'")
-	h.Set("Referrer-Policy", "no-referrer") // the URL carries the session
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Cache-Control", "no-store")
-	h.Set(echo.HeaderContentType, echo.MIMETextHTMLCharsetUTF8)
-	c.Response().WriteHeader(status)
-	_, err = body.WriteTo(c.Response())
-	return err
+	return landing.Write(c, status, landing.Page, v)
 }

@@ -2,6 +2,7 @@ package landing_test
 
 import (
 	"encoding/json"
+	landingpage "github.com/kenarkit/kenarkit/sdk/landing"
 	"io"
 	"log/slog"
 	"net/http"
@@ -11,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/labstack/echo/v4"
+	"github.com/kenarkit/kenarkit/sdk/server"
 
 	"github.com/kenarkit/kenarkit/examples/postlanding/landing"
 	"github.com/kenarkit/kenarkit/gen"
@@ -32,7 +33,7 @@ func start(t *testing.T, ttl time.Duration, sessionKeys ...[]byte) (*httptest.Se
 // address and a silent log, and returns it with a Divar that calls it.
 func startWith(t *testing.T, cfg landing.Config) (*httptest.Server, *divartest.Divar) {
 	t.Helper()
-	return divartest.Start(t, gen.GetSpec, func(publicURL string) (*echo.Echo, error) {
+	return divartest.Start(t, gen.GetSpec, func(publicURL string) (*server.Server, error) {
 		cfg.Keys, cfg.PublicURL, cfg.Logger = []string{divartest.Key}, publicURL, slog.New(slog.DiscardHandler)
 		return landing.NewServer(cfg)
 	})
@@ -112,12 +113,12 @@ func TestBadLinks(t *testing.T) {
 		status      int
 		text        string
 	}{
-		{"no token", "", http.StatusBadRequest, landing.ProblemInvalid},
-		{"tampered", "?s=" + url.QueryEscape(string(flipped)), http.StatusBadRequest, landing.ProblemInvalid},
-		{"truncated", "?s=" + token[:len(token)-3], http.StatusBadRequest, landing.ProblemInvalid},
-		{"another key", "?s=" + fromOther, http.StatusBadRequest, landing.ProblemInvalid},
-		{"expired", "?s=" + expired, http.StatusGone, landing.ProblemExpired},
-		{"huge", "?s=" + strings.Repeat("A", 5000), http.StatusBadRequest, landing.ProblemInvalid},
+		{"no token", "", http.StatusBadRequest, landingpage.ProblemInvalid},
+		{"tampered", "?s=" + url.QueryEscape(string(flipped)), http.StatusBadRequest, landingpage.ProblemInvalid},
+		{"truncated", "?s=" + token[:len(token)-3], http.StatusBadRequest, landingpage.ProblemInvalid},
+		{"another key", "?s=" + fromOther, http.StatusBadRequest, landingpage.ProblemInvalid},
+		{"expired", "?s=" + expired, http.StatusGone, landingpage.ProblemExpired},
+		{"huge", "?s=" + strings.Repeat("A", 5000), http.StatusBadRequest, landingpage.ProblemInvalid},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			res, page := get(t, srv.URL+landing.Path+tc.query)

@@ -1,0 +1,13 @@
+// Package divar is the sending side of an add-on: its calls to Divar's
+// open-platform API, through a [Client] ([NewClient]). Post add-ons built
+// from sdk's typed widgets, messages in users' conversations and from the
+// app's chat bot, event subscriptions, the user and posts. Every request
+// is checked against Divar's documented limits before it is sent (an
+// sdk.InvalidAnswerError for each failing field); calls have timeouts,
+// retry only where safe ([Config.MaxRetries]), never hold the API key or
+// a token in an error or a log line, and fail with errors.Is-able errors:
+// Divar's refusals are [*APIError]s.
+//
+// In tests, sdk/divartest.NewAPI plays Divar's API: pass its URL as
+// [Config.BaseURL].
+package divar

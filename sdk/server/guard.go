@@ -1,0 +1,216 @@
+package server
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/kenarkit/kenarkit/internal/validate"
+	"github.com/kenarkit/kenarkit/sdk"
+
+	"github.com/labstack/echo/v4"
+)
+
+// guard is the one middleware through which every request to a [Server]
+// passes: it finds the request's operation once, by the route [New]
+// registered it at, then runs the IP check, the key check, validation and
+// the handler's budget for it, and hands the handler the validated body. A
+// request whose route is one of the spec's operations registered elsewhere
+// by hand is refused (fail closed), never passed through.
+type guard struct {
+	v        *validate.Validator
+	keys     keySet
+	ip       *ipCheck
+	ipSkip   func(echo.Context) bool
+	base     string                         // Config.BasePath
+	ops      map[string]*validate.Operation // "METHOD route" → the operation New registered there
+	handlers map[string]string              // the name echo gives each handler New registered → "METHOD path" of its operation
+	budget   time.Duration
+	events   time.Duration
+	logger   *slog.Logger
+	mounts   sync.Map // "METHOD route" → error: nil, or why the route is refused
+	specOps  []specRoute
+	problem  *sdk.Problem // answered for a misrouted operation
+}
+
+// specRoute is one operation of the spec as the generated code registers it.
+type specRoute struct {
+	method, path string // path in echo's form, without the base path
+	id           string // operationId
+}
+
+func (g *guard) middleware(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		op := g.lookup(c)
+		if op == nil {
+			if err := g.mounted(c); err != nil {
+				return err
+			}
+			return next(c)
+		}
+		req := c.Request()
+		if g.ip != nil && !(g.ipSkip != nil && g.ipSkip(c)) && !g.ip.allows(req) {
+			return sdk.NewProblem(http.StatusForbidden, "requests are accepted from Divar's addresses only")
+		}
+		if op.Secured() {
+			if err := checkRequestKey(g.keys, req); err != nil {
+				return unauthorized(c, err)
+			}
+		}
+		start := time.Now()
+		body, err := g.v.Validate(c, op)
+		if body != nil {
+			defer body.Release(req)
+		}
+		if err != nil {
+			if p, ok := err.(*validate.Problem); ok && p.Status == http.StatusRequestEntityTooLarge {
+				return refuseBody(c, fromValidate(err))
+			}
+			if p, ok := err.(*validate.Problem); !ok || !op.Webhook() || !p.IsSchema() {
+				return fromValidate(err)
+			}
+			// A refused event is lost: deliver it, and say what did not match.
+			g.logger.LogAttrs(req.Context(), slog.LevelWarn, "event does not match the spec; delivered anyway",
+				slog.String("request_id", c.Response().Header().Get(echo.HeaderXRequestID)),
+				slog.String("route", c.Path()),
+				slog.String("mismatch", err.Error()))
+		}
+		bc := &boundContext{Context: c, body: body, logger: g.logger}
+		budget := g.budget
+		if op.Webhook() {
+			budget = g.events
+		}
+		if budget <= 0 {
+			return next(bc)
+		}
+		return runWithin(bc, start.Add(budget), budget, g.logger, next)
+	}
+}
+
+// maxDrain is the most of a body refused for its size that the server
+// reads and discards after the answer; a body announced larger is not read
+// at all.
+const maxDrain = 16 << 20
+
+// drainTimeout is the longest the server goes on reading a refused body
+// once it has answered (nginx's lingering_time): a client that trickles
+// its body holds the connection no longer. (A variable for the tests.)
+var drainTimeout = 5 * time.Second
+
+// refuseBody answers refusal (413: the body is over the limit, the rest of
+// it unread) and only then reads and discards the rest of the body, at
+// most maxDrain bytes for at most drainTimeout, and closes the connection.
+// A client that reads while it sends sees the 413 at once and can stop
+// sending; one that sends its whole body before it reads (many do) gets
+// the 413 too, not the reset of a connection closed with its data unread
+// (a lingering close, as nginx does and RFC 9112 section 9.6 advises).
+// Nothing is read from a client that waits for "100 Continue" before
+// sending its body. Over HTTP/2, or a writer without full duplex (a test's
+// recorder), the refusal is answered as any error.
+func refuseBody(c echo.Context, refusal error) error {
+	w, req := c.Response(), c.Request()
+	rc := http.NewResponseController(w)
+	if req.ProtoMajor != 1 || rc.EnableFullDuplex() != nil {
+		return refusal
+	}
+	// Full duplex: net/http no longer reads up to 256 KiB of the body
+	// before it writes the answer.
+	w.Header().Set(echo.HeaderConnection, "close")
+	c.Error(refusal)
+	if rc.Flush() != nil || req.Header.Get("Expect") != "" || req.ContentLength > maxDrain {
+		return nil
+	}
+	_ = rc.SetReadDeadline(time.Now().Add(drainTimeout))
+	_, _ = io.CopyN(io.Discard, req.Body, maxDrain)
+	return nil
+}
+
+// lookup returns the spec's operation registered at the request's route,
+// if any.
+func (g *guard) lookup(c echo.Context) *validate.Operation {
+	return g.ops[c.Request().Method+" "+c.Path()]
+}
+
+// mounted returns an error when the request's route, which is not where the
+// guard looks for the spec's operations, is one of them all the same. The
+// verdict is computed once per route.
+func (g *guard) mounted(c echo.Context) error {
+	path := c.Path()
+	if path == "" {
+		return nil // no route: echo answers 404
+	}
+	key := c.Request().Method + " " + path
+	if v, ok := g.mounts.Load(key); ok {
+		if v == nil {
+			return nil
+		}
+		return g.problem
+	}
+	err := g.checkRoute(c.Request().Method, path, routeName(c.Echo(), c.Request().Method, path))
+	if err == nil {
+		g.mounts.Store(key, nil)
+		return nil
+	}
+	g.mounts.Store(key, err)
+	g.logger.LogAttrs(c.Request().Context(), slog.LevelError, "refusing a spec operation routed where the server does not check it",
+		slog.String("route", path), slog.String("error", err.Error()))
+	return g.problem
+}
+
+// checkRoute says whether a route that is not one [New] registered is one
+// of the spec's operations all the same: its handler is one New registered
+// (name is the handler's name as echo reports it for the route), or its
+// path ends with an operation's, for the same method (the generated
+// handlers registered by hand, under another prefix).
+func (g *guard) checkRoute(method, path, name string) error {
+	if _, ok := g.ops[method+" "+path]; ok {
+		return nil
+	}
+	for _, op := range g.specOps {
+		prefix, byPath := strings.CutSuffix(path, op.path)
+		byPath = byPath && method == op.method
+		if !byPath && (name == "" || g.handlers[name] != op.method+" "+op.path) {
+			continue
+		}
+		if byPath {
+			return fmt.Errorf("%w: %s %s is the spec's operation %q registered under %q by hand; the server checks it only where New registers it, at %s%s",
+				ErrUncheckedRoute, method, path, op.id, prefix, g.base, op.path)
+		}
+		return fmt.Errorf("%w: %s %s is served by the spec's operation %q, which the server checks only at %s %s%s",
+			ErrUncheckedRoute, method, path, op.id, op.method, g.base, op.path)
+	}
+	return nil
+}
+
+func routeName(e *echo.Echo, method, path string) string {
+	if e == nil {
+		return ""
+	}
+	for _, r := range e.Routes() {
+		if r.Method == method && r.Path == path {
+			return r.Name
+		}
+	}
+	return ""
+}
+
+// checkRoutes checks every route of e.
+func (g *guard) checkRoutes(e *echo.Echo) error {
+	var errs []error
+	for _, r := range e.Routes() {
+		if err := g.checkRoute(r.Method, r.Path, r.Name); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// ErrUncheckedRoute: a spec operation's handler is registered by hand at a
+// route where the server does not check the key or validate the request.
+// [Server.Serve] returns it; a request to such a route is answered 500.
+var ErrUncheckedRoute = errors.New("server: a spec operation is routed where the server does not check it")
