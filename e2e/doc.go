@@ -15,4 +15,9 @@
 // server. KENARKIT_ADDON=path runs another binary with the same contract
 // instead; KENARKIT_SCREENSHOTS=dir saves the consent pages' screenshots
 // there (docs/screenshots).
+//
+// TestPlaygroundLoop runs `scaffold dev` (built by the test) on the starter
+// and walks the playground in the browser: consent, the post add-on, a
+// tap on its button, the chat bot's /start and a button. KENARKIT_DEV_DIR
+// runs it on another add-on's directory (one made with `scaffold new`).
 package e2e

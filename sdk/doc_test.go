@@ -4,12 +4,27 @@ import (
 	"go/ast"
 	"go/parser"
 	"go/token"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 	"unicode"
 )
+
+// TestGoDocListsWidgetColors: `go doc` of the package lists every widget
+// colour, not the first and "...".
+func TestGoDocListsWidgetColors(t *testing.T) {
+	out, err := exec.Command("go", "doc", ".").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go doc: %v\n%s", err, out)
+	}
+	for _, c := range []string{"ColorSuccessPrimary", "ColorSuccessSecondary", "ColorWarningPrimary", "ColorWarningSecondary", "ColorErrorPrimary"} {
+		if !strings.Contains(string(out), "const "+c+" WidgetColor") {
+			t.Errorf("go doc does not list %s:\n%s", c, out)
+		}
+	}
+}
 
 // The godoc of kenarkit's packages has no line said twice in a row and no
 // doc link to a name the package does not declare.

@@ -47,15 +47,18 @@ type EventMux struct {
 	// dedupe.ErrUnfinished and names the event's key). Count it, alert on
 	// it, or check with the user; it is logged in any case.
 	OnUnfinished func(ctx context.Context, e *Event, err error)
-	// Logger receives an error line for each unfinished event;
-	// slog.Default() if nil.
+	// Logger receives an error line for each unfinished event, and an
+	// info line for each duplicate delivery acknowledged without running
+	// the handler; slog.Default() if nil.
 	Logger *slog.Logger
 }
 
 // Handle runs the handler for e and answers the acknowledgement, by what
 // the deduper found or recorded (see package dedupe's state machine):
 //
-//   - handled now, or a duplicate of an event handled already: 200;
+//   - handled now, or a duplicate of an event handled already: 200 (a
+//     duplicate is logged at info level with the event's key: its handler
+//     did not run);
 //   - a duplicate of an event another delivery is handling right now: 409,
 //     so that Divar retries it later rather than count it as handled;
 //   - the handler failed before any irreversible step, or the deduper
@@ -77,6 +80,8 @@ func (m *EventMux) Handle(ctx context.Context, e *Event) (EventAck, error) {
 	err := dedupe.Run(ctx, m.Dedupe, key, run)
 	switch {
 	case errors.Is(err, dedupe.ErrDuplicate):
+		m.logger().LogAttrs(ctx, slog.LevelInfo, "kenarkit: a duplicate delivery of an event handled already: acknowledged, the handler not run again",
+			slog.String("event", key))
 		return EventAck{}, nil
 	case errors.Is(err, dedupe.ErrInProgress):
 		return EventAck{}, NewProblem(http.StatusConflict, "this event is being handled by another delivery; retry later")
@@ -89,15 +94,18 @@ func (m *EventMux) Handle(ctx context.Context, e *Event) (EventAck, error) {
 
 // unfinished logs and reports an event acknowledged as unfinished.
 func (m *EventMux) unfinished(ctx context.Context, e *Event, key string, err error) {
-	logger := m.Logger
-	if logger == nil {
-		logger = slog.Default()
-	}
-	logger.LogAttrs(ctx, slog.LevelError, "kenarkit: an event's irreversible step was started and is not known to have finished; acknowledged, not made again",
+	m.logger().LogAttrs(ctx, slog.LevelError, "kenarkit: an event's irreversible step was started and is not known to have finished; acknowledged, not made again",
 		slog.String("event", key), slog.String("error", err.Error()))
 	if m.OnUnfinished != nil {
 		m.OnUnfinished(ctx, e, err)
 	}
+}
+
+func (m *EventMux) logger() *slog.Logger {
+	if m.Logger == nil {
+		return slog.Default()
+	}
+	return m.Logger
 }
 
 // handler returns the call that handles e, or nil when nothing does.

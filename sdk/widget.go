@@ -65,17 +65,26 @@ func (a PostAddon) Validate() error {
 const maxSemanticValue = 4096
 
 // WidgetColor is one of the colours Divar's widgets take
-// (kenar-docs docs/widgets/color.md).
+// (kenar-docs docs/widgets/color.md): [ColorSuccessPrimary],
+// [ColorSuccessSecondary], [ColorWarningPrimary], [ColorWarningSecondary],
+// [ColorErrorPrimary]. Each is declared on its own, so that `go doc` lists
+// them all.
 type WidgetColor string
 
-// The colours Divar documents.
-const (
-	ColorSuccessPrimary   WidgetColor = "SUCCESS_PRIMARY"
-	ColorSuccessSecondary WidgetColor = "SUCCESS_SECONDARY"
-	ColorWarningPrimary   WidgetColor = "WARNING_PRIMARY"
-	ColorWarningSecondary WidgetColor = "WARNING_SECONDARY"
-	ColorErrorPrimary     WidgetColor = "ERROR_PRIMARY"
-)
+// ColorSuccessPrimary is Divar's strong green.
+const ColorSuccessPrimary WidgetColor = "SUCCESS_PRIMARY"
+
+// ColorSuccessSecondary is Divar's light green.
+const ColorSuccessSecondary WidgetColor = "SUCCESS_SECONDARY"
+
+// ColorWarningPrimary is Divar's strong orange.
+const ColorWarningPrimary WidgetColor = "WARNING_PRIMARY"
+
+// ColorWarningSecondary is Divar's light orange.
+const ColorWarningSecondary WidgetColor = "WARNING_SECONDARY"
+
+// ColorErrorPrimary is Divar's red.
+const ColorErrorPrimary WidgetColor = "ERROR_PRIMARY"
 
 // Valid reports whether Divar documents c.
 func (c WidgetColor) Valid() bool {

@@ -5,6 +5,7 @@
 //
 //	scaffold new [--module PATH] [--dir DIR] [--sdk PATH] NAME
 //	scaffold trigger KIND [flags]
+//	scaffold dev [flags]
 //	scaffold version
 //	scaffold help [COMMAND]
 //
@@ -42,6 +43,13 @@
 // add-on and says whether Divar would accept the answer; see
 // `scaffold help trigger`.
 //
+// `scaffold dev`, in an add-on's directory, builds and runs it against a
+// local Divar (divartest's fake API, OAuth server and calls to the add-on)
+// and prints the playground's address: a page showing the post add-ons,
+// the chat bot, a conversation, Divar's events and a log of every call
+// both ways, every button live. It rebuilds the add-on when its files
+// change; Ctrl-C stops all it started. See `scaffold help dev`.
+//
 // Errors are one line prefixed "scaffold: "; bad usage exits with status 2,
 // other failures with 1. Nothing is written when the input is invalid.
 package main
@@ -63,6 +71,7 @@ const usage = `scaffold writes a ready-to-fill Divar Kenar add-on in Go.
 Usage:
   scaffold new [--module PATH] [--dir DIR] [--sdk PATH] NAME
   scaffold trigger KIND [flags]
+  scaffold dev [flags]
   scaffold version
   scaffold help [COMMAND]
 
@@ -71,10 +80,13 @@ Commands:
            callbacks at once
   trigger  send a callback to a running add-on, as Divar does, and check
            the answer
+  dev      run the add-on here against a local Divar you can see and click:
+           prints the playground's address
   version  print the kenarkit version this scaffold was built from
   help     show this text, or a command's
 
-Run 'scaffold help new' or 'scaffold help trigger' for a command's flags.
+Run 'scaffold help new', 'scaffold help trigger' or 'scaffold help dev' for a
+command's flags.
 `
 
 func main() {
@@ -96,6 +108,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = runNew(ctx, rest, stdout, stderr)
 	case "trigger":
 		err = runTrigger(ctx, rest, stdout, stderr)
+	case "dev":
+		err = runDev(ctx, rest, stdout, stderr)
 	case "version", "-version", "--version":
 		fmt.Fprint(stdout, versionLine(readBuild()))
 	case "help", "-h", "-help", "--help":
@@ -129,8 +143,10 @@ func runHelp(args []string, stdout io.Writer) error {
 		fmt.Fprint(stdout, newUsage)
 	case "trigger":
 		fmt.Fprint(stdout, triggerUsage)
+	case "dev":
+		fmt.Fprint(stdout, devUsage)
 	default:
-		return fmt.Errorf("scaffold: no help for %q (commands: new, trigger): %w", args[0], errUsage)
+		return fmt.Errorf("scaffold: no help for %q (commands: new, trigger, dev): %w", args[0], errUsage)
 	}
 	return nil
 }

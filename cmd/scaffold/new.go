@@ -217,6 +217,7 @@ func removeCreated(top string) {
 var nameSpots = map[string]string{
 	"main.go":       "// Command starter is",
 	"README.md":     "# starter\n",
+	"README.fa.md":  "# starter\n",
 	"landing.html":  "{{define \"title\"}}starter{{end}}",
 	".gitignore":    "/starter\n",
 	".dockerignore": "/starter\n",
@@ -354,6 +355,9 @@ func nextSteps(target string) string {
 	return fmt.Sprintf(`
 Next steps:
   cd %s
+  go run %s/cmd/scaffold dev   # the add-on against a local Divar you see and click: prints the playground's address
+
+To run it for Divar:
   export KENAR_IDENTIFICATION_KEY=...   # the identification key from the Kenar panel
   export PUBLIC_URL=https://...         # where Divar and users reach this add-on (a tunnel: see README.md)
   export KENAR_API_KEY=...              # optional: the panel's API key, to act on Divar
@@ -369,7 +373,7 @@ In the Kenar panel:
   the OAuth redirect address                                   = $PUBLIC_URL/divar/oauth/callback
 
 Try each callback without Divar, against the running add-on (--url $PUBLIC_URL for the tunnel):
-%s`, rel, triggers())
+%s`, rel, sdkModule, triggers())
 }
 
 // triggers lists a trigger of each of Divar's calls, comments aligned.

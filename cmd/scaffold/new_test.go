@@ -151,10 +151,17 @@ func TestRenderedREADME(t *testing.T) {
 		"$PUBLIC_URL/divar/start", "$PUBLIC_URL/divar/oauth/callback", "KENAR_API_KEY", "KENAR_APP_SLUG", "KENAR_OAUTH_SECRET",
 		"KENAR_OAUTH_URL", "KENAR_API_URL", "REDIS_URL", "DRAIN_DELAY", "KENAR_REFRESH_INTERVAL", "/readyz",
 		"trigger open-server-link", "trigger dynamic-action", "trigger event",
-		"security: []", "req.Body.Raw().String(",
+		"security: []", "req.Body.Raw().String(", "scaffold dev", "README.fa.md",
 	} {
 		if !strings.Contains(readme, want) {
 			t.Errorf("README.md lacks %q", want)
+		}
+	}
+	// The Persian getting-started guide, beside it.
+	fa := string(files["README.fa.md"])
+	for _, want := range []string{"# myaddon\n", "scaffold dev", "زمین بازی", "$PUBLIC_URL/divar/oauth/callback"} {
+		if !strings.Contains(fa, want) {
+			t.Errorf("README.fa.md lacks %q", want)
 		}
 	}
 }

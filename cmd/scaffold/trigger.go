@@ -13,11 +13,14 @@ import (
 	"net/http"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
+	"github.com/go-json-experiment/json"
 	"github.com/go-json-experiment/json/jsontext"
 	"github.com/kenarkit/kenarkit/gen"
+	"github.com/kenarkit/kenarkit/internal/playground"
 	"github.com/kenarkit/kenarkit/sdk"
 	"github.com/kenarkit/kenarkit/sdk/divartest"
 	"github.com/kenarkit/kenarkit/sdk/server"
@@ -49,6 +52,14 @@ Flags:
   --key KEY          the identification key (default $KENAR_IDENTIFICATION_KEY;
                      the first one when it lists several)
   --data K=V         set extra_data[K] to the string V; repeat for more keys
+  --set FIELD=VALUE  set any field of the body: FIELD is a member's name or a
+                     dotted path into objects (new_message.text,
+                     post_update.type); VALUE is JSON (3, true, {"a":1},
+                     "text") or, when it is not, a string; repeat for more
+  --id ID            the event's id (a message's id, a payment's id): each
+                     trigger sends a fresh one, as Divar does, so that the
+                     add-on's deduper runs the handler; --id repeats one on
+                     purpose (a duplicate delivery)
   --post-token T     set post_token
   --type TYPE        the event type, in any case: NEW_MESSAGE (default),
                      NEW_CHATBOT_MESSAGE, USER_ACCESS_REVOCATION, POST_UPDATE,
@@ -86,11 +97,26 @@ func (d dataFlag) Set(s string) error {
 	return nil
 }
 
+// setFlag collects --set FIELD=VALUE, in order.
+type setFlag struct{ fields *[][2]string }
+
+func (s setFlag) String() string { return "" }
+
+func (s setFlag) Set(v string) error {
+	k, val, ok := strings.Cut(v, "=")
+	if !ok || k == "" || strings.HasPrefix(k, ".") || strings.HasSuffix(k, ".") || strings.Contains(k, "..") {
+		return fmt.Errorf("--set wants FIELD=VALUE (FIELD a name or a dotted path), got %q", v)
+	}
+	*s.fields = append(*s.fields, [2]string{k, val})
+	return nil
+}
+
 type triggerFlags struct {
-	url, key, postToken, eventType, customType, text, path, body, caCert string
-	current                                                              bool
-	timeout                                                              time.Duration
-	data                                                                 dataFlag
+	url, key, postToken, eventType, customType, text, path, body, caCert, id string
+	sets                                                                     [][2]string
+	current                                                                  bool
+	timeout                                                                  time.Duration
+	data                                                                     dataFlag
 }
 
 func runTrigger(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -112,6 +138,8 @@ func runTrigger(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	fset.BoolVar(&f.current, "current", false, "")
 	fset.StringVar(&f.path, "path", "", "")
 	fset.StringVar(&f.body, "body", "", "")
+	fset.StringVar(&f.id, "id", "", "")
+	fset.Var(setFlag{&f.sets}, "set", "")
 	fset.DurationVar(&f.timeout, "timeout", 5*time.Second, "")
 	calls, err := parseInterspersed(fset, args)
 	if err != nil {
@@ -283,6 +311,17 @@ func (f triggerFlags) request(kind string) (*divartest.Request, error) {
 		return nil, fmt.Errorf("scaffold: trigger: --type and --custom-type are for events: %w", errUsage)
 	case f.text != "" && (!isEvent || (f.event() != sdk.EventNewMessage && f.event() != sdk.EventNewChatbotMessage)):
 		return nil, fmt.Errorf("scaffold: trigger: --text is for NEW_MESSAGE and NEW_CHATBOT_MESSAGE events: %w", errUsage)
+	case f.id != "" && (!isEvent || idField(f.event()) == ""):
+		return nil, fmt.Errorf("scaffold: trigger: --id is for the events that carry one: NEW_MESSAGE, NEW_CHATBOT_MESSAGE, PAYMENT_TRANSACTION: %w", errUsage)
+	case f.body != "" && len(f.sets) > 0:
+		return nil, fmt.Errorf("scaffold: trigger: either --body or --set, not both: %w", errUsage)
+	}
+	if field := idField(f.event()); isEvent && field != "" {
+		id := f.id
+		if id == "" {
+			id = playground.NewID()
+		}
+		f.sets = append([][2]string{{field, strconv.Quote(id)}}, f.sets...)
 	}
 	if len(f.data) > 0 {
 		field := "extra_data"
@@ -303,7 +342,61 @@ func (f triggerFlags) request(kind string) (*divartest.Request, error) {
 	if f.body != "" {
 		r.Body(f.body)
 	}
+	if len(f.sets) > 0 {
+		if err := setFields(r, f.sets); err != nil {
+			return nil, err
+		}
+	}
 	return r.Key(f.key), nil
+}
+
+// idField is the dotted path of the identity of an event of type t (what
+// a deduper keys it by), or "" for an event that carries none.
+func idField(t sdk.EventType) string {
+	switch t {
+	case sdk.EventNewMessage:
+		return "new_message.id"
+	case sdk.EventNewChatbotMessage:
+		return "new_chatbot_message.id"
+	case sdk.EventPaymentTransaction:
+		return "payment_transaction.id"
+	}
+	return ""
+}
+
+// setFields sets each dotted path of the body to its value, JSON or else
+// a string, making the objects on the way.
+func setFields(r *divartest.Request, sets [][2]string) error {
+	var body map[string]any
+	if err := json.Unmarshal(r.JSON(), &body); err != nil {
+		return fmt.Errorf("scaffold: trigger: --set: the body is not a JSON object: %w", errUsage)
+	}
+	for _, s := range sets {
+		var v any
+		if err := json.Unmarshal([]byte(s[1]), &v); err != nil {
+			v = s[1]
+		}
+		path := strings.Split(s[0], ".")
+		obj := body
+		for i, name := range path[:len(path)-1] {
+			next, ok := obj[name].(map[string]any)
+			if !ok {
+				if _, exists := obj[name]; exists {
+					return fmt.Errorf("scaffold: trigger: --set %s: %s is not an object: %w", s[0], strings.Join(path[:i+1], "."), errUsage)
+				}
+				next = map[string]any{}
+				obj[name] = next
+			}
+			obj = next
+		}
+		obj[path[len(path)-1]] = v
+	}
+	b, err := json.Marshal(body, json.Deterministic(true))
+	if err != nil {
+		return fmt.Errorf("scaffold: trigger: --set: %w", err)
+	}
+	r.Body(string(b))
+	return nil
 }
 
 // trigger sends the call, prints both sides and the verdict.

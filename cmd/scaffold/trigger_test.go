@@ -14,11 +14,13 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/kenarkit/kenarkit/gen"
 	"github.com/kenarkit/kenarkit/sdk"
+	"github.com/kenarkit/kenarkit/sdk/dedupe"
 )
 
 const triggerKey = "trigger-test-key"
@@ -152,6 +154,18 @@ func TestTrigger(t *testing.T) {
 		{"current on a dynamic action", []string{"dynamic-action", "--current", "--key", "k"}, "", 2, nil, "--current is for open-server-link"},
 		{"type on a callback", []string{"dynamic-action", "--type", "POST_UPDATE", "--key", "k"}, "", 2, nil, "--type and --custom-type are for events"},
 		{"text on a revocation", []string{"event", "--type", "USER_ACCESS_REVOCATION", "--text", "hi", "--key", "k"}, "", 2, nil, "--text is for NEW_MESSAGE"},
+		{"--id repeats an event's id on purpose", []string{"event", "--type", "NEW_CHATBOT_MESSAGE", "--id", "m-7", "--url", good, "--key", triggerKey}, "", 0,
+			[]string{`"id": "m-7"`, "✓"}, ""},
+		{"--id on a payment", []string{"event", "--type", "PAYMENT_TRANSACTION", "--id", "p-7", "--url", good, "--key", triggerKey}, "", 0,
+			[]string{`"id": "p-7"`, "✓"}, ""},
+		{"--set sets any field, nested ones by a dotted path", []string{"dynamic-action", "--set", "user_side=DEMAND", "--set", "extra_data.answer=yes", "--url", good, "--key", triggerKey}, "", 0,
+			[]string{`"user_side": "DEMAND"`, `"text_message": "answer=yes"`, "✓"}, ""},
+		{"--set takes JSON values", []string{"event", "--type", "POST_UPDATE", "--set", "post_update.type=RETIRE", "--set", `metadata={"n":3}`, "--url", good, "--key", triggerKey}, "", 0,
+			[]string{`"type": "RETIRE"`, `"n": 3`, "✓"}, ""},
+		{"--set into a value that is no object", []string{"event", "--set", "type.x=1", "--key", "k"}, "", 2, nil, "type is not an object"},
+		{"--set without a value", []string{"event", "--set", "type", "--key", "k"}, "", 2, nil, "--set wants FIELD=VALUE"},
+		{"--set and --body", []string{"event", "--set", "a=1", "--body", "{}", "--key", "k"}, "", 2, nil, "either --body or --set"},
+		{"--id on an event without one", []string{"event", "--type", "POST_UPDATE", "--id", "x", "--key", "k"}, "", 2, nil, "--id is for the events that carry one"},
 		{"help", []string{"-h"}, "", 0, []string{"Usage:", "scaffold trigger event"}, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -177,6 +191,58 @@ func TestTrigger(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestTriggerEventIsNewEachTime triggers the same event at an add-on whose
+// EventMux dedupes: each trigger has a fresh id, so the handler runs each
+// time, as for events Divar sends; --id repeats one, and the repeat is a
+// duplicate, acknowledged without running the handler.
+func TestTriggerEventIsNewEachTime(t *testing.T) {
+	var mu sync.Mutex
+	ids := map[string]int{}
+	mux := &sdk.EventMux{
+		Dedupe: dedupe.NewMemory(dedupe.MemoryConfig{}),
+		NewMessage: func(ctx context.Context, e *sdk.Event, m *sdk.ChatMessage) error {
+			mu.Lock()
+			defer mu.Unlock()
+			ids[m.ID]++
+			return nil
+		},
+		Logger: slog.New(slog.DiscardHandler),
+	}
+	e, err := server.New(server.Config{Spec: gen.GetSpec, Keys: []string{triggerKey}, Logger: slog.New(slog.DiscardHandler)},
+		gen.RegisterHandlersWithBaseURL, gen.NewStrictHandler(muxAddon{mux}, nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(e)
+	defer srv.Close()
+	for _, args := range [][]string{{}, {}, {"--id", "again"}, {"--id", "again"}} {
+		var stdout, stderr bytes.Buffer
+		if code := run(context.Background(), append([]string{"trigger", "event", "--url", srv.URL, "--key", triggerKey}, args...), &stdout, &stderr); code != 0 {
+			t.Fatalf("exit %d: %s%s", code, &stdout, &stderr)
+		}
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(ids) != 3 || ids["again"] != 1 {
+		t.Errorf("the handler ran for %v; want two fresh ids once each, and \"again\" once", ids)
+	}
+}
+
+// muxAddon hands events to an EventMux.
+type muxAddon struct{ mux *sdk.EventMux }
+
+func (a muxAddon) OpenServerLink(ctx context.Context, req gen.OpenServerLinkRequestObject) (gen.OpenServerLinkResponseObject, error) {
+	return echoAddon{}.OpenServerLink(ctx, req)
+}
+
+func (a muxAddon) DynamicAction(ctx context.Context, req gen.DynamicActionRequestObject) (gen.DynamicActionResponseObject, error) {
+	return echoAddon{}.DynamicAction(ctx, req)
+}
+
+func (a muxAddon) Events(ctx context.Context, req gen.EventsRequestObject) (gen.EventsResponseObject, error) {
+	return a.mux.Handle(ctx, req.Body)
 }
 
 // Each usage line's description starts in the same column.

@@ -448,6 +448,9 @@ func (c *Client) call(ctx context.Context, r request, send func(context.Context,
 			// have reached Divar.
 			retry = r.idempotent || neverSent(err)
 			fail = fmt.Errorf("divar: %s: %w", r.op, redactErr(err, secrets))
+			if neverSent(err) {
+				fail = fmt.Errorf("divar: %s: never sent, no connection to Divar: %w", r.op, redactErr(err, secrets))
+			}
 		default:
 			now := time.Now()
 			if rate := parseRate(rsp.Header, now); rate != (Rate{}) {
@@ -483,7 +486,11 @@ func (c *Client) call(ctx context.Context, r request, send func(context.Context,
 		if d, ok := ctx.Deadline(); ok && time.Until(d) < wait {
 			return nil, failed(fail) // the wait would outlast the caller
 		}
-		c.log.LogAttrs(ctx, slog.LevelWarn, "kenarkit: retrying a call to Divar",
+		msg := "kenarkit: retrying a call to Divar"
+		if err != nil && neverSent(err) {
+			msg = "kenarkit: a call to Divar was never sent (no connection): trying again"
+		}
+		c.log.LogAttrs(ctx, slog.LevelWarn, msg,
 			slog.String("operation", r.op), slog.Int("attempt", attempt), slog.Int("status", status),
 			slog.Duration("wait", wait), slog.String("error", fail.Error()))
 		t := time.NewTimer(wait)
@@ -553,9 +560,21 @@ func cleanSecrets(s string, secrets []string) string {
 	return s
 }
 
+// notSent is a call the client refused to send: err says why.
 func notSent(op string, err error) error {
-	return dedupe.NotSent(fmt.Errorf("divar: %s: not sent: %w", op, err))
+	return dedupe.NotSent(fmt.Errorf("divar: %s: not sent: %w", op, requestRefused{err}))
 }
+
+// requestRefused words the validation of a call the client refused to
+// send as what it is, a request Divar would refuse, not an answer. It is
+// still [sdk.ErrInvalidAnswer].
+type requestRefused struct{ err error }
+
+func (e requestRefused) Error() string {
+	return strings.ReplaceAll(e.err.Error(), sdk.ErrInvalidAnswer.Error(), "a request Divar would refuse")
+}
+
+func (e requestRefused) Unwrap() error { return e.err }
 
 func checkPostToken(t string) error { return checkID("token", t, 10) }
 

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"net"
 	"net/http"
 	"strings"
 	"testing"
@@ -13,6 +14,7 @@ import (
 	"github.com/kenarkit/kenarkit/sdk/divar"
 
 	"github.com/kenarkit/kenarkit/sdk"
+	"github.com/kenarkit/kenarkit/sdk/dedupe"
 	"github.com/kenarkit/kenarkit/sdk/divartest"
 	"golang.org/x/oauth2"
 )
@@ -277,6 +279,10 @@ func TestClientRefusesBeforeSending(t *testing.T) {
 			if !errors.Is(err, sdk.ErrInvalidAnswer) {
 				t.Fatalf("err = %v, want ErrInvalidAnswer", err)
 			}
+			// A request, not an answer: it says so.
+			if !strings.Contains(err.Error(), "a request Divar would refuse") || strings.Contains(err.Error(), "answer") {
+				t.Errorf("err = %v, want it called a request Divar would refuse", err)
+			}
 			for _, w := range tc.want {
 				if !strings.Contains(err.Error(), w) {
 					t.Errorf("missing %q in\n%v", w, err)
@@ -534,5 +540,31 @@ func TestFakeAPIRefusesLikeDivar(t *testing.T) {
 				t.Errorf("%d %s\nwant %d with %q", status, body, tc.status, tc.want)
 			}
 		})
+	}
+}
+
+// TestRefusedConnectionSaysNeverSent: a chat message whose connection is
+// refused is retried, since nothing reached Divar, and both the retry's
+// log line and the error say it was never sent, not that it was sent
+// again.
+func TestRefusedConnectionSaysNeverSent(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := "http://" + ln.Addr().String()
+	ln.Close() // nobody listens: every dial is refused
+	var logs syncBuffer
+	c, err := divar.NewClient(divar.Config{APIKey: divartest.APIKey, BaseURL: closed, MaxRetries: 2,
+		MinBackoff: time.Millisecond, MaxBackoff: 2 * time.Millisecond, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.SendBotMessage(context.Background(), "c-1", sdk.BotText("سلام"))
+	if !errors.Is(err, dedupe.ErrNotSent) || !strings.Contains(err.Error(), "never sent, no connection to Divar") {
+		t.Errorf("err = %v, want it never sent (dedupe.ErrNotSent)", err)
+	}
+	if n := strings.Count(logs.String(), "was never sent (no connection): trying again"); n != 2 || strings.Contains(logs.String(), "retrying a call") {
+		t.Errorf("the retries' log lines do not say the message was never sent:\n%s", logs.String())
 	}
 }

@@ -22,5 +22,5 @@ func ExampleClient_SendMessage() {
 	err = client.SendMessage(context.Background(), user, "6b3d5cf7-9291-4fa9-892a-9d07e300daea", sdk.ChatText(""))
 	fmt.Println(err)
 	// Output:
-	// divar: sendConversationMessage: not sent: sdk: answer Divar would reject: /message: is empty
+	// divar: sendConversationMessage: not sent: a request Divar would refuse: /message: is empty
 }

@@ -108,6 +108,32 @@ func TestEventMessagesAtMostOnce(t *testing.T) {
 
 func ptr[T any](v T) *T { return &v }
 
+// TestDuplicateDeliveryLogged: a delivery of an event handled already is
+// acknowledged without running the handler, and says so at info level, so
+// that a developer repeating an event sees why nothing happened.
+func TestDuplicateDeliveryLogged(t *testing.T) {
+	var logs syncBuffer
+	runs := 0
+	mux := &sdk.EventMux{
+		Dedupe:            dedupe.NewMemory(dedupe.MemoryConfig{}),
+		NewChatbotMessage: func(ctx context.Context, e *sdk.Event, m *sdk.ChatMessage) error { runs++; return nil },
+		Logger:            slog.New(slog.NewTextHandler(&logs, nil)),
+	}
+	h := newMuxServer(t, mux)
+	for i := range 2 {
+		if w := serve(h, divarRequest("/divar/events", botStart)); w.Code != http.StatusOK {
+			t.Fatalf("delivery %d: %d", i+1, w.Code)
+		}
+	}
+	if runs != 1 {
+		t.Errorf("the handler ran %d times, want once", runs)
+	}
+	if n := strings.Count(logs.String(), "duplicate delivery"); n != 1 || !strings.Contains(logs.String(), "level=INFO") ||
+		!strings.Contains(logs.String(), "event=NEW_CHATBOT_MESSAGE:m-1") {
+		t.Errorf("the log does not say once, at info level with the event's key, that the duplicate was skipped:\n%s", logs.String())
+	}
+}
+
 // TestClientSaysWhatWasNotSent: a message's error says when nothing can
 // have reached Divar (dedupe.ErrNotSent), so that a handler may be run
 // again, and only then.

@@ -109,7 +109,7 @@ func checkRequestKey(keys keySet, r *http.Request) error {
 
 func unauthorized(c echo.Context, err error) error {
 	c.Response().Header().Set(echo.HeaderWWWAuthenticate, WWWAuthenticate)
-	detail := "the Authorization header must carry the add-on's identification key"
+	detail := "no identification key in the Authorization header: it must carry the add-on's"
 	if err == ErrWrongKey {
 		detail = "the identification key in the Authorization header is not accepted"
 	}

@@ -310,6 +310,7 @@ func requestLog(logger *slog.Logger) echo.MiddlewareFunc {
 		LogStatus:    true,
 		LogLatency:   true,
 		LogRequestID: true,
+		LogError:     true, // for the why of a 4xx
 		// The error handler answers first, so that the status logged is
 		// the status sent.
 		HandleError: true,
@@ -318,12 +319,19 @@ func requestLog(logger *slog.Logger) echo.MiddlewareFunc {
 			if v.Status == statusClientClosedRequest {
 				msg = "request: the client went away before the answer"
 			}
-			logger.LogAttrs(c.Request().Context(), slog.LevelInfo, msg,
+			attrs := []slog.Attr{
 				slog.String("method", v.Method),
 				slog.String("route", v.RoutePath),
 				slog.Int("status", v.Status),
 				slog.Duration("latency", v.Latency),
-				slog.String("request_id", v.RequestID))
+				slog.String("request_id", v.RequestID),
+			}
+			if v.Status >= 400 && v.Status < 500 && v.Status != statusClientClosedRequest && v.Error != nil {
+				// Why it was refused: the problem's text, each failing
+				// field by pointer and rule, never a value or the key.
+				attrs = append(attrs, slog.String("why", toProblem(v.Error).Error()))
+			}
+			logger.LogAttrs(c.Request().Context(), slog.LevelInfo, msg, attrs...)
 			return nil
 		},
 	})

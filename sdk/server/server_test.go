@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os/signal"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -626,3 +627,58 @@ func httptestGet(h http.Handler, path, remote string) int {
 }
 
 type syncBuffer = divartest.LogBuffer
+
+// TestAccessLogSaysWhy: the access log line of a refused request says why,
+// each failing field by pointer and rule, never the value sent or the key.
+func TestAccessLogSaysWhy(t *testing.T) {
+	const secretValue = "a-value-never-logged"
+	tests := []struct {
+		name   string
+		req    func() *http.Request
+		status int
+		why    []string
+	}{
+		{"no key", func() *http.Request {
+			r := divarRequest("/divar/dynamic-action", `{}`)
+			r.Header.Del("Authorization")
+			return r
+		}, http.StatusUnauthorized, []string{"no identification key in the Authorization header"}},
+		{"a wrong key", func() *http.Request {
+			r := divarRequest("/divar/dynamic-action", `{}`)
+			r.Header.Set("Authorization", secretValue)
+			return r
+		}, http.StatusUnauthorized, []string{"the identification key in the Authorization header is not accepted"}},
+		{"a field of the wrong type", func() *http.Request {
+			return divarRequest("/divar/dynamic-action", `{"post_token":{"x":"`+secretValue+`"}}`)
+		}, http.StatusBadRequest, []string{"/post_token", "must be a string"}},
+		{"not JSON", func() *http.Request {
+			return divarRequest("/divar/open-server-link", `{"post_token":"`+secretValue+`"`)
+		}, http.StatusBadRequest, []string{"400 Bad Request"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var logs divartest.LogBuffer
+			e := newServer(t, &addon{}, &logs)
+			if w := serve(e, tt.req()); w.Code != tt.status {
+				t.Fatalf("answered %d, want %d: %s", w.Code, tt.status, w.Body)
+			}
+			var line string
+			for _, l := range strings.Split(logs.String(), "\n") {
+				if strings.Contains(l, "msg=request ") {
+					line = l
+				}
+			}
+			if !strings.Contains(line, "status="+strconv.Itoa(tt.status)) || !strings.Contains(line, "why=") {
+				t.Fatalf("the access log line %q does not say why", line)
+			}
+			for _, w := range tt.why {
+				if !strings.Contains(line, w) {
+					t.Errorf("the access log line %q lacks %q", line, w)
+				}
+			}
+			if strings.Contains(logs.String(), secretValue) || strings.Contains(logs.String(), testKey) {
+				t.Errorf("the log holds the value sent or the key:\n%s", logs.String())
+			}
+		})
+	}
+}

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"html"
 	"log/slog"
 	"net"
@@ -11,8 +12,10 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"regexp"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -94,11 +97,11 @@ func startLoop(t *testing.T, edit func(*config)) *fakeDivar {
 }
 
 // open fetches a page in the browser.
-func (f *fakeDivar) open(t *testing.T, u string) (int, string) {
+func (f *fakeDivar) open(t testing.TB, u string) (int, string) {
 	t.Helper()
 	res, err := f.browser.Get(u)
 	if err != nil {
-		t.Fatal(err)
+		t.Fatal(withoutQuery(err))
 	}
 	defer res.Body.Close()
 	var b bytes.Buffer
@@ -113,27 +116,46 @@ var consentButton = regexp.MustCompile(`<a id="consent" href="([^"]+)"`)
 // consent opens the page at u, taps its consent button, consents on the
 // fake OAuth server's page, and returns where the add-on sent the browser
 // at the end.
-func (f *fakeDivar) consent(t *testing.T, u string) string {
+//
+// A failure says why, from the add-on's log, and never shows the OAuth
+// code, state or a token: the redirect address's query is left out.
+func (f *fakeDivar) consent(t testing.TB, u string) string {
 	t.Helper()
 	status, page := f.open(t, u)
 	m := consentButton.FindStringSubmatch(page)
 	if status != http.StatusOK || m == nil {
-		t.Fatalf("the page (status %d) has no consent button:\n%s", status, page)
+		t.Fatalf("the page (status %d) has no consent button:\n%s\nthe add-on's log:\n%s", status, page, f.logs)
 	}
 	res, err := f.browser.Get(html.UnescapeString(m[1]))
 	if err != nil {
-		t.Fatal(err)
+		t.Fatal(withoutQuery(err))
 	}
 	res.Body.Close()
 	if res.StatusCode != http.StatusSeeOther {
-		t.Fatalf("after consent: status %d at %s, want a 303 to the completion address", res.StatusCode, res.Request.URL)
+		t.Fatalf("after consent: status %d at %s (its query, the OAuth code and state, not shown), want a 303 to the completion address; the add-on's log:\n%s",
+			res.StatusCode, res.Request.URL.Path, f.logs)
 	}
 	return res.Header.Get("Location")
 }
 
+// withoutQuery returns err with the query of the URL it names left out:
+// an OAuth redirect's holds the code and state.
+func withoutQuery(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		u, perr := url.Parse(ue.URL)
+		if perr == nil {
+			u.RawQuery = ""
+			return fmt.Errorf("%s %s: %w", ue.Op, u.Redacted(), ue.Err)
+		}
+		return fmt.Errorf("%s (a URL): %w", ue.Op, ue.Err)
+	}
+	return err
+}
+
 // consentFromLanding runs the server-link path: the seed's init callback,
 // the landing page, consent.
-func (f *fakeDivar) consentFromLanding(t *testing.T) string {
+func (f *fakeDivar) consentFromLanding(t testing.TB) string {
 	t.Helper()
 	return f.consent(t, f.divar.OpenServerLink(divartest.OpenServerLink()).URL)
 }
@@ -500,4 +522,59 @@ func TestConsentDeclined(t *testing.T) {
 	if users, _ := f.addon.follows.Users(t.Context()); len(users) != 0 {
 		t.Errorf("following for %v", users)
 	}
+}
+
+// TestConsentFailureSaysWhy: when the loop fails after consent (here Divar
+// refuses the post add-on), the helper's failure gives the cause from the
+// add-on's log, and neither the OAuth code, nor the state, nor a token.
+func TestConsentFailureSaysWhy(t *testing.T) {
+	f := startLoop(t, nil)
+	f.api.Deny("ADD_ON_CREATE") // the Kenar panel gave the API key no such permission
+	rec := &failures{TB: t}
+	done := make(chan struct{})
+	go func() { // Fatal ends the goroutine, as in a test
+		defer close(done)
+		f.consentFromLanding(rec)
+	}()
+	<-done
+	msg := rec.String()
+	if !strings.Contains(msg, "creating the post add-on") || !strings.Contains(msg, "status 500 at "+callbackPath) {
+		t.Errorf("the failure does not say why:\n%s", msg)
+	}
+	for _, secret := range []string{"code=", "state=", "ory_ac_", "ory_at_", testSecret} {
+		if strings.Contains(msg, secret) {
+			t.Errorf("the failure shows %q:\n%s", secret, msg)
+		}
+	}
+}
+
+// failures records what a helper reports through testing.TB, and ends
+// its goroutine on Fatal, as testing.T does.
+type failures struct {
+	testing.TB
+	mu   sync.Mutex
+	msgs []string
+}
+
+func (r *failures) Helper() {}
+
+func (r *failures) Fatal(args ...any) { r.add(fmt.Sprint(args...)); runtime.Goexit() }
+
+func (r *failures) Fatalf(format string, args ...any) {
+	r.add(fmt.Sprintf(format, args...))
+	runtime.Goexit()
+}
+
+func (r *failures) Errorf(format string, args ...any) { r.add(fmt.Sprintf(format, args...)) }
+
+func (r *failures) add(m string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.msgs = append(r.msgs, m)
+}
+
+func (r *failures) String() string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return strings.Join(r.msgs, "\n")
 }

@@ -60,6 +60,7 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
+	"github.com/redis/go-redis/v9"
 
 	"github.com/kenarkit/kenarkit/sdk/addonenv"
 	"github.com/kenarkit/kenarkit/sdk/seal"
@@ -79,7 +80,9 @@ func main() {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	logs := addonenv.NewLogWriter(os.Stderr) // log lines batched: one write every 100 ms, not one a request
-	err := run(ctx, os.Getenv, slog.New(slog.NewTextHandler(logs, nil)))
+	logger := slog.New(slog.NewTextHandler(logs, nil))
+	redis.SetLogger(addonenv.RedisLogger(logger)) // go-redis's own messages as lines of this log
+	err := run(ctx, os.Getenv, logger)
 	stop()
 	logs.Close()
 	if err != nil {
