@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/go-json-experiment/json"
+	"github.com/kenarkit/kenarkit/internal/check"
 )
 
 // Action is what Divar does when a user clicks a widget or chat button, or
@@ -69,14 +70,6 @@ func OpenPostManagePage(postToken string) Action {
 	return Action{OpenPostManagePage: &PostPayload{PostToken: postToken}}
 }
 
-// prefix is "pointer: ", or "" for the whole document.
-func prefix(pointer string) string {
-	if pointer == "" {
-		return ""
-	}
-	return pointer + ": "
-}
-
 func orEmpty(d Data) Data {
 	if d == nil {
 		return Data{}
@@ -86,23 +79,14 @@ func orEmpty(d Data) Data {
 
 // ErrInvalidAnswer: an action or an answer that Divar would reject.
 // Compare with errors.Is; each failing field is an [*InvalidAnswerError].
-var ErrInvalidAnswer = errors.New("sdk: answer Divar would reject")
+var ErrInvalidAnswer = check.ErrInvalidAnswer
 
 // InvalidAnswerError is one rule of Divar's that an action, an answer, a
 // widget or a message breaks. Detail names the field by JSON pointer and
 // the rule ("/message: longer than 4096 characters"), never its value. It
 // is [ErrInvalidAnswer]; a Validate method joins one for each failing
 // field (errors.As finds the first, or walk the errors.Join).
-type InvalidAnswerError struct{ Detail string }
-
-func (e *InvalidAnswerError) Error() string { return ErrInvalidAnswer.Error() + ": " + e.Detail }
-
-// Is reports whether target is [ErrInvalidAnswer].
-func (e *InvalidAnswerError) Is(target error) bool { return target == ErrInvalidAnswer }
-
-func invalid(format string, args ...any) error {
-	return &InvalidAnswerError{Detail: fmt.Sprintf(format, args...)}
-}
+type InvalidAnswerError = check.InvalidAnswerError
 
 // Validate reports whether Divar accepts a: exactly one kind set, an
 // absolute http(s) URL, a post token of 1 to 10 characters.
@@ -132,14 +116,14 @@ func (a Action) validateAt(at string) error {
 		}
 		kinds++
 		if n := utf8.RuneCountInString(p.PostToken); n < 1 || n > 10 {
-			err = invalid("%s/%s/post_token must have 1 to 10 characters", at, name)
+			err = check.Invalid("%s/%s/post_token must have 1 to 10 characters", at, name)
 		}
 	}
 	switch {
 	case kinds == 0:
-		return invalid("%san action must set one kind, it sets none", prefix(at))
+		return check.Invalid("%san action must set one kind, it sets none", check.Prefix(at))
 	case kinds > 1:
-		return invalid("%san action must set exactly one kind, it sets %d", prefix(at), kinds)
+		return check.Invalid("%san action must set exactly one kind, it sets %d", check.Prefix(at), kinds)
 	}
 	return err
 }
@@ -153,22 +137,22 @@ func checkURL(pointer, u string) error {
 		n = utf8.RuneCountInString(u)
 	}
 	if n < 8 || n > 2048 {
-		return invalid("%s must be an absolute http(s) URL of 8 to 2048 characters", pointer)
+		return check.Invalid("%s must be an absolute http(s) URL of 8 to 2048 characters", pointer)
 	}
 	rest, ok := cutScheme(u)
 	if !ok {
-		return invalid("%s must be an absolute http(s) URL", pointer)
+		return check.Invalid("%s must be an absolute http(s) URL", pointer)
 	}
 	host := 0
 	for host < len(rest) && !isSpace(rest[host]) && rest[host] != '/' && rest[host] != '?' && rest[host] != '#' {
 		host++
 	}
 	if host == 0 {
-		return invalid("%s must be an absolute http(s) URL with a host", pointer)
+		return check.Invalid("%s must be an absolute http(s) URL with a host", pointer)
 	}
 	for i := 0; i < len(spaces); i++ { // five vectorised scans beat one byte loop on a long URL
 		if strings.IndexByte(rest[host:], spaces[i]) >= 0 {
-			return invalid("%s must not contain white space", pointer)
+			return check.Invalid("%s must not contain white space", pointer)
 		}
 	}
 	return nil
@@ -312,14 +296,14 @@ func (r DynamicActionResponse) WithText(text string) DynamicActionResponse {
 // 4096 characters, or both.
 func (r DynamicActionResponse) Validate() error {
 	if r.Action == nil && r.TextMessage == "" {
-		return invalid("a dynamic-action answer needs an action, a text_message, or both")
+		return check.Invalid("a dynamic-action answer needs an action, a text_message, or both")
 	}
 	var err error
 	if r.Action != nil {
 		err = r.Action.validateAt("/action")
 	}
 	if utf8.RuneCountInString(r.TextMessage) > 4096 {
-		err = errors.Join(err, invalid("/text_message must have at most 4096 characters"))
+		err = errors.Join(err, check.Invalid("/text_message must have at most 4096 characters"))
 	}
 	return err
 }

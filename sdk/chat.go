@@ -51,11 +51,11 @@ func (m ConversationMessage) WithMedia(mediaToken string) ConversationMessage {
 // caption and a valid action.
 func (m ConversationMessage) Validate() error {
 	var c checker
-	c.text("/message", m.Message, 1, maxChatText)
-	c.text("/media_token", m.MediaToken, 0, maxMediaToken)
+	c.Text("/message", m.Message, 1, maxChatText)
+	c.Text("/media_token", m.MediaToken, 0, maxMediaToken)
 	c.grid("/sender_buttons", m.SenderButtons)
 	c.grid("/receiver_buttons", m.ReceiverButtons)
-	return errors.Join(c.errs...)
+	return errors.Join(c.Errs...)
 }
 
 // EventSubscription asks Divar to deliver a kind of event to the add-on's
@@ -87,8 +87,8 @@ const (
 func (s EventSubscription) Validate() error {
 	var c checker
 	if s.EventType != SubscribeNewMessages && s.EventType != SubscribePostUpdates {
-		c.add("/event_type", "%q is not NEW_MESSAGE_ON_POST or POST_UPDATE", string(s.EventType))
+		c.Add("/event_type", "%q is not NEW_MESSAGE_ON_POST or POST_UPDATE", string(s.EventType))
 	}
-	c.text("/event_resource_id", s.ResourceID, 0, 10)
-	return errors.Join(c.errs...)
+	c.Text("/event_resource_id", s.ResourceID, 0, 10)
+	return errors.Join(c.Errs...)
 }

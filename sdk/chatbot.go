@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/kenarkit/kenarkit/internal/check"
 )
 
 // StartCommand is the first message a chat bot receives when a user opens
@@ -141,12 +143,25 @@ func BotText(text string, rows ...ButtonRow) BotMessage {
 func (m BotMessage) Validate() error {
 	var c checker
 	if m.TextMessage == "" && m.MediaToken == "" {
-		c.add("", "a bot message needs a text_message or media")
+		c.Add("", "a bot message needs a text_message or media")
 	}
-	c.text("/text_message", m.TextMessage, 0, maxChatText)
-	c.text("/media_token", m.MediaToken, 0, maxMediaToken)
+	c.Text("/text_message", m.TextMessage, 0, maxChatText)
+	c.Text("/media_token", m.MediaToken, 0, maxMediaToken)
 	c.grid("/buttons", m.Buttons)
-	return errors.Join(c.errs...)
+	return errors.Join(c.Errs...)
+}
+
+// checker collects every problem of a message, not just the first.
+type checker struct{ check.Checker }
+
+// action checks an optional action, naming its fields from pointer.
+func (c *checker) action(pointer string, a *Action) {
+	if a == nil {
+		return
+	}
+	if err := a.validateAt(pointer); err != nil {
+		c.Errs = append(c.Errs, err)
+	}
 }
 
 // grid checks a button grid found at the pointer at.
@@ -155,21 +170,21 @@ func (c *checker) grid(at string, g *ButtonGrid) {
 		return
 	}
 	if len(g.Rows) > MaxButtonRows {
-		c.add(at+"/rows", "has %d rows, Divar takes at most %d", len(g.Rows), MaxButtonRows)
+		c.Add(at+"/rows", "has %d rows, Divar takes at most %d", len(g.Rows), MaxButtonRows)
 	}
 	for i, r := range g.Rows {
 		row := at + "/rows/" + strconv.Itoa(i) + "/buttons"
 		switch n := len(r.Buttons); {
 		case n == 0:
-			c.add(row, "a row needs at least one button")
+			c.Add(row, "a row needs at least one button")
 		case n > MaxRowButtons:
-			c.add(row, "has %d buttons, Divar takes at most %d a row", n, MaxRowButtons)
+			c.Add(row, "has %d buttons, Divar takes at most %d a row", n, MaxRowButtons)
 		}
 		for j, b := range r.Buttons {
 			p := row + "/" + strconv.Itoa(j)
-			c.text(p+"/caption", b.Caption, 1, maxCaption)
-			c.icon(p+"/icon", b.Icon)
-			c.icon(p+"/icon_name", b.IconName)
+			c.Text(p+"/caption", b.Caption, 1, maxCaption)
+			c.Icon(p+"/icon", b.Icon)
+			c.Icon(p+"/icon_name", b.IconName)
 			c.action(p+"/action", &b.Action)
 		}
 	}

@@ -30,8 +30,8 @@
 //     pointer; the server serves itself, with timeouts, a drain and a
 //     graceful shutdown.
 //   - sdk/divar makes the add-on's calls to Divar (divar.Client): post
-//     add-ons built from typed widgets ([Addon], [TitleRow], [ButtonBar],
-//     …), messages in users' conversations ([ChatText]) and from the
+//     add-ons built from the typed widgets of sdk/widget (widget.Addon,
+//     widget.TitleRow, widget.ButtonBar, …), messages in users' conversations ([ChatText]) and from the
 //     app's chat bot ([BotText]), whose buttons carry the same actions,
 //     event subscriptions, the user and posts. Every request is checked
 //     against Divar's documented limits before it is sent (an

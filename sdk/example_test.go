@@ -31,22 +31,6 @@ func ExampleAction_Validate() {
 	// sdk: answer Divar would reject: /open_direct_link must be an absolute http(s) URL of 8 to 2048 characters
 }
 
-func ExampleAddon() {
-	// A post add-on: a title, facts, and a button that makes Divar call the
-	// add-on's init callback with this data as extra_data.
-	addon := sdk.Addon(
-		sdk.TitleRow("بازدید کارشناس").WithDivider(),
-		sdk.GroupInfoRow(sdk.Info("متراژ", "۸۰"), sdk.Info("طبقه", "۳")),
-		sdk.ButtonBar("رزرو بازدید", sdk.OpenServerLink(sdk.Data{"step": "book"})),
-	)
-	fmt.Println(addon.Validate())
-	b, _ := sdk.MarshalAnswer(addon)
-	fmt.Println(string(b))
-	// Output:
-	// <nil>
-	// {"widgets":[{"title_row":{"text":"بازدید کارشناس","has_divider":true}},{"group_info_row":{"items":[{"title":"متراژ","value":"۸۰"},{"title":"طبقه","value":"۳"}],"has_divider":false}},{"button_bar":{"title":"رزرو بازدید","action":{"open_server_link":{"data":{"step":"book"}}}}}]}
-}
-
 func ExampleChatText() {
 	// A message in a user's conversation whose receiver gets yes/no buttons;
 	// a tap arrives at the add-on's dynamic-action callback as extra_data.
@@ -60,18 +44,4 @@ func ExampleChatText() {
 	// Output:
 	// <nil>
 	// {"message":"آیا مایلید ادامه دهید؟","receiver_buttons":{"rows":[{"buttons":[{"action":{"get_dynamic_action":{"data":{"answer":"yes"}}},"caption":"بله"},{"action":{"get_dynamic_action":{"data":{"answer":"no"}}},"icon":"CLOSE","caption":"خیر"}]}]}}
-}
-
-func ExampleWidget_Validate() {
-	err := sdk.Addon(
-		sdk.ButtonBar("", sdk.OpenDirectLink("/pay")),
-		sdk.GroupInfoRow(sdk.Info("متراژ", "۸۰")),
-	).Validate()
-	fmt.Println(errors.Is(err, sdk.ErrInvalidAnswer))
-	fmt.Println(err)
-	// Output:
-	// true
-	// sdk: answer Divar would reject: /widgets/0/button_bar/title: is empty
-	// sdk: answer Divar would reject: /widgets/0/button_bar/action/open_direct_link must be an absolute http(s) URL of 8 to 2048 characters
-	// sdk: answer Divar would reject: /widgets/1/group_info_row/items: has 1 items, Divar takes 2 or 3
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/go-json-experiment/json"
 	"github.com/kenarkit/kenarkit/sdk"
+	"github.com/kenarkit/kenarkit/sdk/widget"
 )
 
 //go:embed page.html page.css page.js
@@ -36,7 +37,7 @@ var pageTemplate = template.Must(template.New("page.html").Funcs(template.FuncMa
 }).ParseFS(assets, "page.html"))
 
 // colorClass is the CSS class of one of Divar's widget colours.
-func colorClass(c sdk.WidgetColor) string {
+func colorClass(c widget.WidgetColor) string {
 	if c == "" {
 		return "c-none"
 	}

@@ -27,6 +27,7 @@ import (
 	"github.com/kenarkit/kenarkit/sdk"
 	"github.com/kenarkit/kenarkit/sdk/divar"
 	"github.com/kenarkit/kenarkit/sdk/divartest"
+	"github.com/kenarkit/kenarkit/sdk/widget"
 )
 
 // The post, conversations and user the playground plays.
@@ -117,7 +118,7 @@ type Entry struct {
 // addonView is a post add-on the add-on sent, accepted or refused.
 type addonView struct {
 	Post    string
-	Addon   sdk.PostAddon
+	Addon   widget.PostAddon
 	Raw     string // the body, when it is not a post add-on's
 	Refused string // Divar's reason; "" if accepted
 	Deleted bool

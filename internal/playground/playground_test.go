@@ -19,6 +19,7 @@ import (
 	"github.com/kenarkit/kenarkit/sdk/divar"
 	"github.com/kenarkit/kenarkit/sdk/divartest"
 	"github.com/kenarkit/kenarkit/sdk/server"
+	"github.com/kenarkit/kenarkit/sdk/widget"
 	"golang.org/x/oauth2"
 )
 
@@ -270,7 +271,7 @@ func TestLogMasksSecrets(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := client.CreatePostAddon(context.Background(), oauth2.StaticTokenSource(tok), Post, sdk.Addon(sdk.TitleRow("سلام"))); err != nil {
+	if err := client.CreatePostAddon(context.Background(), oauth2.StaticTokenSource(tok), Post, widget.Addon(widget.TitleRow("سلام"))); err != nil {
 		t.Fatal(err)
 	}
 	p.tap(context.Background(), sdk.OpenServerLink(nil), onManage)
@@ -324,27 +325,27 @@ func TestWidgetsDrawnAsDivarDrawsThem(t *testing.T) {
 	}
 	tests := []struct {
 		name   string
-		widget sdk.Widget
+		widget widget.Widget
 		want   []string // in the drawn page
 	}{
-		{"title_row", sdk.TitleRow("عنوان"), []string{`class="w title-row"`, "عنوان"}},
-		{"subtitle_row", sdk.SubtitleRow("زیرعنوان").WithDivider(), []string{`class="w subtitle-row divider"`, "زیرعنوان"}},
-		{"description_row", sdk.DescriptionRow("توضیح بلند").Expandable(), []string{"description-row", "<details><summary>توضیح بلند"}},
-		{"button_bar", sdk.ButtonBar("دکمه", sdk.GetDynamicAction(sdk.Data{"answer": "yes"})), []string{"button-bar", "دکمه", `data-tap="{&#34;get_dynamic_action&#34;:{&#34;data&#34;:{&#34;answer&#34;:&#34;yes&#34;}}}"`}},
-		{"selector_row", sdk.SelectorRow("انتخاب").WithAction(sdk.OpenServerLink(nil)).WithIcon("HOME"), []string{"selector-row", "tappable", "انتخاب", "HOME"}},
-		{"percentage score_row", sdk.PercentageScoreRow("امتیاز", 80).WithColor(sdk.ColorSuccessPrimary), []string{"score-row", "۸۰٪", "c-success_primary"}},
-		{"descriptive score_row", sdk.DescriptiveScoreRow("کیفیت", "عالی"), []string{"score-row", "عالی"}},
-		{"event_row", sdk.EventRow("بازدید", "فردا").WithLabel("جدید"), []string{"event-row", "بازدید", "فردا", `class="label"`}},
-		{"evaluation_row", sdk.EvaluationRow("اینجا", 30, sdk.Section("کم", sdk.ColorErrorPrimary), sdk.Section("متوسط", sdk.ColorWarningPrimary), sdk.Section("زیاد", sdk.ColorSuccessPrimary)),
+		{"title_row", widget.TitleRow("عنوان"), []string{`class="w title-row"`, "عنوان"}},
+		{"subtitle_row", widget.SubtitleRow("زیرعنوان").WithDivider(), []string{`class="w subtitle-row divider"`, "زیرعنوان"}},
+		{"description_row", widget.DescriptionRow("توضیح بلند").Expandable(), []string{"description-row", "<details><summary>توضیح بلند"}},
+		{"button_bar", widget.ButtonBar("دکمه", sdk.GetDynamicAction(sdk.Data{"answer": "yes"})), []string{"button-bar", "دکمه", `data-tap="{&#34;get_dynamic_action&#34;:{&#34;data&#34;:{&#34;answer&#34;:&#34;yes&#34;}}}"`}},
+		{"selector_row", widget.SelectorRow("انتخاب").WithAction(sdk.OpenServerLink(nil)).WithIcon("HOME"), []string{"selector-row", "tappable", "انتخاب", "HOME"}},
+		{"percentage score_row", widget.PercentageScoreRow("امتیاز", 80).WithColor(widget.ColorSuccessPrimary), []string{"score-row", "۸۰٪", "c-success_primary"}},
+		{"descriptive score_row", widget.DescriptiveScoreRow("کیفیت", "عالی"), []string{"score-row", "عالی"}},
+		{"event_row", widget.EventRow("بازدید", "فردا").WithLabel("جدید"), []string{"event-row", "بازدید", "فردا", `class="label"`}},
+		{"evaluation_row", widget.EvaluationRow("اینجا", 30, widget.Section("کم", widget.ColorErrorPrimary), widget.Section("متوسط", widget.ColorWarningPrimary), widget.Section("زیاد", widget.ColorSuccessPrimary)),
 			[]string{"evaluation-row", "left: 30%", "اینجا", "c-error_primary", "c-warning_primary"}},
-		{"group_info_row", sdk.GroupInfoRow(sdk.Info("متراژ", "۸۵"), sdk.Info("اتاق", "۲")), []string{"group-info-row", "متراژ", "۸۵", "اتاق"}},
-		{"image_carousel_row", sdk.ImageCarouselRow(sdk.Image("logo", "نما")), []string{"image-carousel-row", "logo", "نما"}},
+		{"group_info_row", widget.GroupInfoRow(widget.Info("متراژ", "۸۵"), widget.Info("اتاق", "۲")), []string{"group-info-row", "متراژ", "۸۵", "اتاق"}},
+		{"image_carousel_row", widget.ImageCarouselRow(widget.Image("logo", "نما")), []string{"image-carousel-row", "logo", "نما"}},
 	}
-	var widgets []sdk.Widget
+	var widgets []widget.Widget
 	for _, tt := range tests {
 		widgets = append(widgets, tt.widget)
 	}
-	if err := client.CreatePostAddon(context.Background(), oauth2.StaticTokenSource(tok), Post, sdk.Addon(widgets...)); err != nil {
+	if err := client.CreatePostAddon(context.Background(), oauth2.StaticTokenSource(tok), Post, widget.Addon(widgets...)); err != nil {
 		t.Fatal(err)
 	}
 	page := render(t, p)

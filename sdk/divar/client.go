@@ -19,6 +19,7 @@ import (
 	"github.com/kenarkit/kenarkit/gen/kenarapi"
 	"github.com/kenarkit/kenarkit/sdk"
 	"github.com/kenarkit/kenarkit/sdk/dedupe"
+	"github.com/kenarkit/kenarkit/sdk/widget"
 	"golang.org/x/oauth2"
 )
 
@@ -147,7 +148,7 @@ func (c *Client) Rate() Rate {
 // add-on on it (operation createPostAddon, with a user's token). Divar attaches it
 // shortly after answering. As it replaces, it is retried like an
 // idempotent call.
-func (c *Client) CreatePostAddon(ctx context.Context, user oauth2.TokenSource, postToken string, a sdk.PostAddon) error {
+func (c *Client) CreatePostAddon(ctx context.Context, user oauth2.TokenSource, postToken string, a widget.PostAddon) error {
 	const op = "createPostAddon"
 	if err := errors.Join(checkPostToken(postToken), a.Validate()); err != nil {
 		return notSent(op, err)

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/kenarkit/kenarkit/sdk/divar"
+	"github.com/kenarkit/kenarkit/sdk/widget"
 
 	"github.com/kenarkit/kenarkit/sdk"
 	"github.com/kenarkit/kenarkit/sdk/dedupe"
@@ -56,7 +57,7 @@ func TestClientOperations(t *testing.T) {
 
 	t.Run("createPostAddon", func(t *testing.T) {
 		api.Token("addon-tok", "POST_ADDON_CREATE."+post)
-		a := sdk.Addon(sdk.TitleRow("بازدید کارشناس"), sdk.ButtonBar("رزرو", sdk.OpenServerLink(sdk.Data{"step": "book"})))
+		a := widget.Addon(widget.TitleRow("بازدید کارشناس"), widget.ButtonBar("رزرو", sdk.OpenServerLink(sdk.Data{"step": "book"})))
 		if err := c.CreatePostAddon(ctx, user("addon-tok"), post, a); err != nil {
 			t.Fatal(err)
 		}
@@ -71,7 +72,7 @@ func TestClientOperations(t *testing.T) {
 	})
 	t.Run("createPostAddon with the user-wide scope", func(t *testing.T) {
 		api.Token("all-posts", "USER_POSTS_ADDON_CREATE")
-		if err := c.CreatePostAddon(ctx, user("all-posts"), "QaZ1wSx2", sdk.Addon(sdk.TitleRow("x"))); err != nil {
+		if err := c.CreatePostAddon(ctx, user("all-posts"), "QaZ1wSx2", widget.Addon(widget.TitleRow("x"))); err != nil {
 			t.Fatal(err)
 		}
 	})
@@ -173,7 +174,7 @@ func TestClientErrors(t *testing.T) {
 	api := divartest.NewAPI(t)
 	api.Token("tok", "POST_ADDON_CREATE."+post, "CONVERSATION_SEND_MESSAGE."+conv)
 	c, _ := newClient(t, api, divar.Config{MaxRetries: -1})
-	addon := sdk.Addon(sdk.TitleRow("x"))
+	addon := widget.Addon(widget.TitleRow("x"))
 	for _, tc := range []struct {
 		name  string
 		setup func()
@@ -255,10 +256,10 @@ func TestClientRefusesBeforeSending(t *testing.T) {
 		want []string
 	}{
 		{"widget limits", func() error {
-			return c.CreatePostAddon(ctx, user("tok"), post, sdk.Addon(sdk.TitleRow(strings.Repeat("x", 50)), sdk.ButtonBar("b", sdk.OpenDirectLink("javascript:x"))))
+			return c.CreatePostAddon(ctx, user("tok"), post, widget.Addon(widget.TitleRow(strings.Repeat("x", 50)), widget.ButtonBar("b", sdk.OpenDirectLink("javascript:x"))))
 		}, []string{"createPostAddon: not sent", "/widgets/0/title_row/text: longer than 49", "/widgets/1/button_bar/action/open_direct_link"}},
 		{"post token too long", func() error {
-			return c.CreatePostAddon(ctx, user("tok"), "12345678901", sdk.Addon(sdk.TitleRow("x")))
+			return c.CreatePostAddon(ctx, user("tok"), "12345678901", widget.Addon(widget.TitleRow("x")))
 		}, []string{"token: longer than 10 characters"}},
 		{"4 buttons in a row", func() error {
 			return c.SendMessage(ctx, user("tok"), conv, sdk.ChatText("x").WithSenderButtons(four))
@@ -299,7 +300,7 @@ func TestClientRetries(t *testing.T) {
 	ctx := context.Background()
 	api := divartest.NewAPI(t)
 	api.Token("tok", "POST_ADDON_CREATE."+post, "CONVERSATION_SEND_MESSAGE."+conv)
-	addon := sdk.Addon(sdk.TitleRow("x"))
+	addon := widget.Addon(widget.TitleRow("x"))
 	msg := sdk.ChatText("once")
 
 	t.Run("429 is retried for a chat message, after Retry-After", func(t *testing.T) {

@@ -24,6 +24,7 @@ import (
 	"github.com/kenarkit/kenarkit/gen/kenarapi"
 	"github.com/kenarkit/kenarkit/sdk"
 	"github.com/kenarkit/kenarkit/sdk/divar"
+	"github.com/kenarkit/kenarkit/sdk/widget"
 )
 
 // APIKey is the API key a fake [API] accepts unless told another with
@@ -59,8 +60,8 @@ type API struct {
 	conversations map[string]string // conversation id → post token
 	faults        []Fault
 	calls         []Call
-	addons        map[string][]sdk.PostAddon
-	current       map[string]*sdk.PostAddon
+	addons        map[string][]widget.PostAddon
+	current       map[string]*widget.PostAddon
 	messages      map[string][]sdk.ConversationMessage
 	bot           map[string][]sdk.BotMessage
 	subs          []Subscription
@@ -151,7 +152,7 @@ func NewAPI(tb testing.TB) *API {
 		tb: tb, router: router, key: APIKey,
 		denied: map[string]bool{}, tokens: map[string][]string{}, users: map[string]divar.User{},
 		posts: map[string]apiPost{}, conversations: map[string]string{},
-		addons: map[string][]sdk.PostAddon{}, current: map[string]*sdk.PostAddon{},
+		addons: map[string][]widget.PostAddon{}, current: map[string]*widget.PostAddon{},
 		messages: map[string][]sdk.ConversationMessage{}, bot: map[string][]sdk.BotMessage{},
 		pay: newPayments(),
 	}
@@ -274,10 +275,10 @@ func (a *API) CallsTo(op string) int {
 
 // PostAddons returns every add-on accepted for the post, in order (the
 // last replaced the others at Divar), until it was deleted.
-func (a *API) PostAddons(postToken string) []sdk.PostAddon {
+func (a *API) PostAddons(postToken string) []widget.PostAddon {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	return append([]sdk.PostAddon(nil), a.addons[postToken]...)
+	return append([]widget.PostAddon(nil), a.addons[postToken]...)
 }
 
 // Messages returns the messages accepted into the conversation, in order.
@@ -595,7 +596,7 @@ func (a *API) checkRequest(r *http.Request, route *routers.Route, params map[str
 	var v interface{ Validate() error }
 	switch operationID(route) {
 	case "createPostAddon":
-		v = new(sdk.PostAddon)
+		v = new(widget.PostAddon)
 	case "sendConversationMessage":
 		v = new(sdk.ConversationMessage)
 	case "sendBotMessage", "sendBotMessageToUser":
@@ -618,7 +619,7 @@ func (a *API) checkRequest(r *http.Request, route *routers.Route, params map[str
 }
 
 func (a *API) createPostAddon(c *call) (any, *divarError) {
-	var p sdk.PostAddon
+	var p widget.PostAddon
 	_ = json.Unmarshal(c.body, &p)
 	post := c.params["token"]
 	a.addons[post] = append(a.addons[post], p)

@@ -4,6 +4,7 @@ import (
 	"errors"
 
 	"github.com/kenarkit/kenarkit/sdk/divar"
+	"github.com/kenarkit/kenarkit/sdk/widget"
 
 	"golang.org/x/oauth2"
 
@@ -14,8 +15,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/kenarkit/kenarkit/sdk"
 
 	"github.com/kenarkit/kenarkit/sdk/divartest"
 )
@@ -308,7 +307,7 @@ func TestFakeAPIUsesOAuthTokens(t *testing.T) {
 		t.Fatal(err)
 	}
 	user := oauth2.StaticTokenSource(&oauth2.Token{AccessToken: access})
-	addon := sdk.Addon(sdk.TitleRow("سلام"))
+	addon := widget.Addon(widget.TitleRow("سلام"))
 	if err := client.CreatePostAddon(t.Context(), user, "gZd7omnS", addon); err != nil {
 		t.Fatalf("a token the OAuth server issued: %v", err)
 	}

@@ -18,6 +18,7 @@ import (
 	"github.com/kenarkit/kenarkit/sdk/consent"
 	"github.com/kenarkit/kenarkit/sdk/landing"
 	"github.com/kenarkit/kenarkit/sdk/tokens"
+	"github.com/kenarkit/kenarkit/sdk/widget"
 )
 
 // The consent loop: a seller arrives from their post (the landing page of
@@ -74,12 +75,12 @@ func consentRequest(user, post, done string) consent.Request {
 // Its buttons carry the seeds' two actions: a buyer's tap reaches the init
 // callback (OpenServerLink) or the dynamic action (DynamicAction). TODO:
 // make it yours.
-func postAddon(post string) sdk.PostAddon {
-	return sdk.Addon(
-		sdk.TitleRow("افزونهٔ آگهی"),
-		sdk.DescriptionRow("این بخش را افزونه به آگهی افزوده است."),
-		sdk.ButtonBar("شروع", sdk.OpenServerLink(sdk.Data{"post": post})),
-		sdk.ButtonBar("تأیید", sdk.GetDynamicAction(sdk.Data{"answer": "yes"})),
+func postAddon(post string) widget.PostAddon {
+	return widget.Addon(
+		widget.TitleRow("افزونهٔ آگهی"),
+		widget.DescriptionRow("این بخش را افزونه به آگهی افزوده است."),
+		widget.ButtonBar("شروع", sdk.OpenServerLink(sdk.Data{"post": post})),
+		widget.ButtonBar("تأیید", sdk.GetDynamicAction(sdk.Data{"answer": "yes"})),
 	)
 }
 

@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/kenarkit/kenarkit/sdk/server"
+	"github.com/kenarkit/kenarkit/sdk/widget"
 
 	"github.com/kenarkit/kenarkit/sdk"
 	"github.com/kenarkit/kenarkit/sdk/addonenv"
@@ -456,7 +457,7 @@ func TestWithoutAPIKeyLogsOnce(t *testing.T) {
 
 // actionsOf returns the data of the post add-on's open_server_link and
 // get_dynamic_action buttons.
-func actionsOf(p sdk.PostAddon) (osl, gda []sdk.Data) {
+func actionsOf(p widget.PostAddon) (osl, gda []sdk.Data) {
 	for _, w := range p.Widgets {
 		if w.ButtonBar == nil {
 			continue

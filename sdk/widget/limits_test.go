@@ -1,8 +1,10 @@
-package sdk
+package widget
 
 import (
 	"errors"
 	"testing"
+
+	"github.com/kenarkit/kenarkit/sdk"
 )
 
 // TestWidgetLengthsComeFromTheSpec: a widget's lengths are read from the
@@ -15,7 +17,7 @@ func TestWidgetLengthsComeFromTheSpec(t *testing.T) {
 	old := limits["TitleRow.text"]
 	t.Cleanup(func() { limits["TitleRow.text"] = old })
 	limits["TitleRow.text"] = [2]int{1, 3}
-	var e *InvalidAnswerError
+	var e *sdk.InvalidAnswerError
 	if err := TitleRow("عنوان").Validate(); !errors.As(err, &e) || e.Detail != "/title_row/text: longer than 3 characters (5)" {
 		t.Errorf("with the spec's text at most 3 characters: %v", err)
 	}

@@ -1,20 +1,22 @@
-package sdk
+package widget
 
 import (
 	"errors"
-	"fmt"
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/kenarkit/kenarkit/internal/check"
+	"github.com/kenarkit/kenarkit/sdk"
 )
 
 // PostAddon is what an add-on attaches to a post: its widgets, top to
 // bottom, and optionally semantic facts about the post and notes for Divar.
 // Send it with divar.Client.CreatePostAddon; build it with [Addon]:
 //
-//	sdk.Addon(
-//		sdk.TitleRow("بازدید کارشناس"),
-//		sdk.ButtonBar("رزرو بازدید", sdk.OpenServerLink(sdk.Data{"step": "book"})),
+//	widget.Addon(
+//		widget.TitleRow("بازدید کارشناس"),
+//		widget.ButtonBar("رزرو بازدید", sdk.OpenServerLink(sdk.Data{"step": "book"})),
 //	)
 //
 // Its JSON is Divar's request body (kenar-docs docs/widgets/ReadMe.md).
@@ -42,21 +44,21 @@ func (a PostAddon) WithNotes(notes string) PostAddon {
 
 // Validate reports every limit of Divar's that a breaks, each naming the
 // field by JSON pointer (/widgets/2/button_bar/title), joined in one error
-// that is [ErrInvalidAnswer].
+// that is [sdk.ErrInvalidAnswer].
 func (a PostAddon) Validate() error {
 	var errs []error
 	if len(a.Widgets) == 0 {
-		errs = append(errs, refuse("/widgets", "an add-on needs at least one widget"))
+		errs = append(errs, check.Refuse("/widgets", "an add-on needs at least one widget"))
 	}
 	for i, w := range a.Widgets {
 		errs = w.problems("/widgets/"+strconv.Itoa(i), errs)
 	}
 	for k, v := range a.Semantic {
 		if k == "" {
-			errs = append(errs, refuse("/semantic", "a key is empty"))
+			errs = append(errs, check.Refuse("/semantic", "a key is empty"))
 		}
 		if utf8.RuneCountInString(v) > maxSemanticValue {
-			errs = append(errs, refuse("/semantic/"+escapePointer(k), "longer than %d characters", maxSemanticValue))
+			errs = append(errs, check.Refuse("/semantic/"+check.EscapePointer(k), "longer than %d characters", maxSemanticValue))
 		}
 	}
 	return errors.Join(errs...)
@@ -147,18 +149,18 @@ type DescriptionRowData struct {
 // ButtonBarData is a button_bar (docs/widgets/button_bar.md): a wide
 // button whose title has at most 49 characters.
 type ButtonBarData struct {
-	Title  string `json:"title"`
-	Action Action `json:"action"`
+	Title  string     `json:"title"`
+	Action sdk.Action `json:"action"`
 }
 
 // SelectorRowData is a selector_row (docs/widgets/selector_row.md): a row
 // whose title has at most 200 characters, with an optional action.
 type SelectorRowData struct {
-	Title      string  `json:"title"`
-	ImageID    string  `json:"image_id,omitempty"`
-	HasDivider bool    `json:"has_divider"`
-	IconName   string  `json:"icon_name,omitempty"`
-	Action     *Action `json:"action,omitempty"`
+	Title      string      `json:"title"`
+	ImageID    string      `json:"image_id,omitempty"`
+	HasDivider bool        `json:"has_divider"`
+	IconName   string      `json:"icon_name,omitempty"`
+	Action     *sdk.Action `json:"action,omitempty"`
 }
 
 // ScoreRowData is a score_row (docs/widgets/score_row.md): a title of at
@@ -171,7 +173,7 @@ type ScoreRowData struct {
 	ScoreColor       WidgetColor `json:"score_color,omitempty"`
 	HasDivider       bool        `json:"has_divider"`
 	IconName         string      `json:"icon_name,omitempty"`
-	Action           *Action     `json:"action,omitempty"`
+	Action           *sdk.Action `json:"action,omitempty"`
 }
 
 // EventRowData is an event_row (docs/widgets/event_row.md): title of at
@@ -246,7 +248,7 @@ func DescriptionRow(text string) Widget {
 }
 
 // ButtonBar returns a button_bar: a wide button showing title that runs a.
-func ButtonBar(title string, a Action) Widget {
+func ButtonBar(title string, a sdk.Action) Widget {
 	return Widget{ButtonBar: &ButtonBarData{Title: title, Action: a}}
 }
 
@@ -309,8 +311,8 @@ func Image(imageID, description string) CarouselImage {
 // method changes the widget it returns and never the one it was given.
 type settable struct {
 	divider   *bool
-	action    **Action // selector_row, score_row
-	barAction *Action  // button_bar
+	action    **sdk.Action // selector_row, score_row
+	barAction *sdk.Action  // button_bar
 	icon      *string
 	image     *string
 }
@@ -367,7 +369,7 @@ func (w Widget) WithDivider() Widget {
 
 // WithAction returns w running a when tapped: selector_row and score_row
 // (a button_bar takes its action in [ButtonBar]).
-func (w Widget) WithAction(a Action) Widget {
+func (w Widget) WithAction(a sdk.Action) Widget {
 	switch o := w.settable(); {
 	case o.action != nil:
 		*o.action = &a
@@ -488,7 +490,7 @@ func (w Widget) kinds() []string {
 
 // Validate reports every limit of Divar's that w breaks, each naming the
 // field by JSON pointer from the widget (/button_bar/title), joined in one
-// error that is [ErrInvalidAnswer]. [PostAddon.Validate] names them from
+// error that is [sdk.ErrInvalidAnswer]. [PostAddon.Validate] names them from
 // the add-on (/widgets/2/button_bar/title).
 func (w Widget) Validate() error { return errors.Join(w.problems("", nil)...) }
 
@@ -497,17 +499,17 @@ func (w Widget) problems(at string, errs []error) []error {
 	kinds := w.kinds()
 	switch len(kinds) {
 	case 0:
-		return append(errs, refuse(at, "a widget must set one kind (title_row, button_bar, …), it sets none"))
+		return append(errs, check.Refuse(at, "a widget must set one kind (title_row, button_bar, …), it sets none"))
 	case 1:
 	default:
-		return append(errs, refuse(at, "a widget must set exactly one kind, it sets %s", strings.Join(kinds, ", ")))
+		return append(errs, check.Refuse(at, "a widget must set exactly one kind, it sets %s", strings.Join(kinds, ", ")))
 	}
 	base := at
 	at += "/" + kinds[0]
 	for _, f := range w.misuse {
-		errs = append(errs, refuse(at+"/"+f, "%s has no %s", kinds[0], f))
+		errs = append(errs, check.Refuse(at+"/"+f, "%s has no %s", kinds[0], f))
 	}
-	c := checker{errs: errs}
+	c := checker{check.Checker{Errs: errs}}
 	switch {
 	case w.TitleRow != nil:
 		c.field(at+"/text", "TitleRow.text", w.TitleRow.Text)
@@ -517,7 +519,7 @@ func (w Widget) problems(at string, errs []error) []error {
 		if w.DescriptionRow.Expandable {
 			c.field(at+"/text", "DescriptionRow.text", w.DescriptionRow.Text)
 		} else {
-			c.text(at+"/text", w.DescriptionRow.Text, 1, maxDescription)
+			c.Text(at+"/text", w.DescriptionRow.Text, 1, maxDescription)
 		}
 	case w.ButtonBar != nil:
 		c.field(at+"/title", "ButtonBar.title", w.ButtonBar.Title)
@@ -526,23 +528,23 @@ func (w Widget) problems(at string, errs []error) []error {
 		r := w.SelectorRow
 		c.field(at+"/title", "SelectorRow.title", r.Title)
 		c.image(at+"/image_id", r.ImageID)
-		c.icon(at+"/icon_name", r.IconName)
+		c.Icon(at+"/icon_name", r.IconName)
 		c.action(at+"/action", r.Action)
 	case w.ScoreRow != nil:
 		r := w.ScoreRow
 		c.field(at+"/title", "ScoreRow.title", r.Title)
 		switch {
 		case r.PercentageScore != nil && r.DescriptiveScore != "":
-			c.add(at, "a score_row has either percentage_score or descriptive_score, not both")
+			c.Add(at, "a score_row has either percentage_score or descriptive_score, not both")
 		case r.PercentageScore != nil:
 			c.percent(at+"/percentage_score", *r.PercentageScore)
 		case r.DescriptiveScore != "":
 			c.field(at+"/descriptive_score", "ScoreRow.descriptive_score", r.DescriptiveScore)
 		default:
-			c.add(at, "a score_row needs percentage_score or descriptive_score")
+			c.Add(at, "a score_row needs percentage_score or descriptive_score")
 		}
 		c.color(at+"/score_color", r.ScoreColor, true)
-		c.icon(at+"/icon_name", r.IconName)
+		c.Icon(at+"/icon_name", r.IconName)
 		c.action(at+"/action", r.Action)
 	case w.EventRow != nil:
 		r := w.EventRow
@@ -550,7 +552,7 @@ func (w Widget) problems(at string, errs []error) []error {
 		c.field(at+"/subtitle", "EventRow.subtitle", r.Subtitle)
 		c.field(at+"/label", "EventRow.label", r.Label)
 		c.image(at+"/image_id", r.ImageID)
-		c.icon(at+"/icon_name", r.IconName)
+		c.Icon(at+"/icon_name", r.IconName)
 	case w.EvaluationRow != nil:
 		r := w.EvaluationRow
 		for _, s := range []struct {
@@ -562,11 +564,11 @@ func (w Widget) problems(at string, errs []error) []error {
 		}
 		c.field(at+"/indicator_text", "EvaluationRow.indicator_text", r.IndicatorText)
 		c.percent(at+"/indicator_percentage", r.IndicatorPercentage)
-		c.icon(at+"/icon_name", r.IconName)
+		c.Icon(at+"/icon_name", r.IconName)
 	case w.GroupInfoRow != nil:
 		items := w.GroupInfoRow.Items
 		if n := len(items); n < 2 || n > 3 {
-			c.add(at+"/items", "has %d items, Divar takes 2 or 3", n)
+			c.Add(at+"/items", "has %d items, Divar takes 2 or 3", n)
 		}
 		for i, it := range items {
 			p := at + "/items/" + strconv.Itoa(i)
@@ -576,76 +578,50 @@ func (w Widget) problems(at string, errs []error) []error {
 	case w.ImageCarouselRow != nil:
 		items := w.ImageCarouselRow.Items
 		if len(items) == 0 {
-			c.add(at+"/items", "an image carousel needs at least one image")
+			c.Add(at+"/items", "an image carousel needs at least one image")
 		}
 		for i, it := range items {
 			p := at + "/items/" + strconv.Itoa(i)
 			if it.ImageID == "" {
-				c.add(p+"/image_id", "is empty")
+				c.Add(p+"/image_id", "is empty")
 			}
 			c.image(p+"/image_id", it.ImageID)
 			c.field(p+"/description", "ImageCarouselItem.description", it.Description)
 		}
 	}
 	for k, path := range w.SemanticPaths {
-		p := base + "/semantic_paths/" + escapePointer(k)
+		p := base + "/semantic_paths/" + check.EscapePointer(k)
 		switch {
 		case k == "":
-			c.add(p, "a semantic path's key is empty")
+			c.Add(p, "a semantic path's key is empty")
 		case !fieldMask(path):
-			c.add(p, "%q is not a field path from inside the widget's data (names joined by '.', no array index)", path)
+			c.Add(p, "%q is not a field path from inside the widget's data (names joined by '.', no array index)", path)
 		}
 	}
-	return c.errs
+	return c.Errs
 }
 
 // maxDescription bounds a description's text unless it is expandable,
 // whose bound is the spec's (DescriptionRow.text).
 const maxDescription = 200
 
-// refuse returns a field's error: "pointer: rule", which is
-// [ErrInvalidAnswer].
-func refuse(pointer, format string, args ...any) error {
-	return invalid("%s%s", prefix(pointer), fmt.Sprintf(format, args...))
-}
+// checker collects every problem of an add-on, not just the first.
+type checker struct{ check.Checker }
 
-// checker collects every problem of a request, not just the first.
-type checker struct{ errs []error }
-
-func (c *checker) add(pointer, format string, args ...any) {
-	c.errs = append(c.errs, refuse(pointer, format, args...))
-}
-
-// text checks a text's length in characters, as Divar counts them.
 // field checks s, the text field key ("Schema.property") of
 // api/kenar-api.yaml found at pointer, against the spec's lengths
 // (limits.gen.go). A key the spec does not bound is a bug of kenarkit's.
 func (c *checker) field(pointer, key, s string) {
 	l, ok := limits[key]
 	if !ok {
-		panic("sdk: api/kenar-api.yaml sets no length on " + key)
+		panic("sdk/widget: api/kenar-api.yaml sets no length on " + key)
 	}
-	c.text(pointer, s, l[0], l[1])
-}
-
-func (c *checker) text(pointer, s string, min, max int) {
-	if !utf8.ValidString(s) {
-		c.add(pointer, "is not valid UTF-8")
-		return
-	}
-	switch n := utf8.RuneCountInString(s); {
-	case n < min && n == 0:
-		c.add(pointer, "is empty")
-	case n < min:
-		c.add(pointer, "shorter than %d characters", min)
-	case n > max:
-		c.add(pointer, "longer than %d characters (%d)", max, n)
-	}
+	c.Text(pointer, s, l[0], l[1])
 }
 
 func (c *checker) percent(pointer string, p int) {
 	if p < 0 || p > 100 {
-		c.add(pointer, "%d is not a percentage from 0 to 100", p)
+		c.Add(pointer, "%d is not a percentage from 0 to 100", p)
 	}
 }
 
@@ -654,28 +630,8 @@ func (c *checker) color(pointer string, col WidgetColor, optional bool) {
 		return
 	}
 	if !col.Valid() {
-		c.add(pointer, "%q is not one of Divar's colours (SUCCESS_PRIMARY, SUCCESS_SECONDARY, WARNING_PRIMARY, WARNING_SECONDARY, ERROR_PRIMARY)", string(col))
+		c.Add(pointer, "%q is not one of Divar's colours (SUCCESS_PRIMARY, SUCCESS_SECONDARY, WARNING_PRIMARY, WARNING_SECONDARY, ERROR_PRIMARY)", string(col))
 	}
-}
-
-// icon checks an icon's name: Divar's icons are named in capitals, digits
-// and underscores (DivarIconsIconName).
-func (c *checker) icon(pointer, name string) {
-	if name == "" {
-		return
-	}
-	if len(name) > 64 || !iconName(name) {
-		c.add(pointer, "%q is not a Divar icon name (capitals, digits and _, like ADD)", name)
-	}
-}
-
-func iconName(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if b := s[i]; !('A' <= b && b <= 'Z' || '0' <= b && b <= '9' || b == '_') {
-			return false
-		}
-	}
-	return true
 }
 
 func (c *checker) image(pointer, id string) {
@@ -683,17 +639,14 @@ func (c *checker) image(pointer, id string) {
 		return
 	}
 	if utf8.RuneCountInString(id) > 256 || strings.ContainsAny(id, " \t\r\n/") {
-		c.add(pointer, "%q is not an image id (upload the image first, or use \"logo\")", id)
+		c.Add(pointer, "%q is not an image id (upload the image first, or use \"logo\")", id)
 	}
 }
 
 // action checks an optional action, naming its fields from pointer.
-func (c *checker) action(pointer string, a *Action) {
-	if a == nil {
-		return
-	}
-	if err := a.validateAt(pointer); err != nil {
-		c.errs = append(c.errs, err)
+func (c *checker) action(pointer string, a *sdk.Action) {
+	if a != nil {
+		c.At(pointer, a.Validate())
 	}
 }
 
@@ -714,9 +667,4 @@ func fieldMask(p string) bool {
 		}
 	}
 	return true
-}
-
-// escapePointer escapes a JSON-pointer token (RFC 6901).
-func escapePointer(s string) string {
-	return strings.ReplaceAll(strings.ReplaceAll(s, "~", "~0"), "/", "~1")
 }

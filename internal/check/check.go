@@ -1,0 +1,116 @@
+// Package check holds what the vocabulary (sdk) and the widgets
+// (sdk/widget) share to check an answer against Divar's limits before it
+// is sent: the error every broken rule is, and a checker that collects
+// every broken rule of an answer, not just the first. It uses the standard
+// library alone.
+package check
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"unicode/utf8"
+)
+
+// ErrInvalidAnswer: an action or an answer that Divar would reject.
+var ErrInvalidAnswer = errors.New("sdk: answer Divar would reject")
+
+// InvalidAnswerError is one rule of Divar's that an action, an answer, a
+// widget or a message breaks. Detail names the field by JSON pointer and
+// the rule ("/message: longer than 4096 characters"), never its value. It
+// is [ErrInvalidAnswer]; a Validate method joins one for each failing
+// field (errors.As finds the first, or walk the errors.Join).
+type InvalidAnswerError struct{ Detail string }
+
+func (e *InvalidAnswerError) Error() string { return ErrInvalidAnswer.Error() + ": " + e.Detail }
+
+// Is reports whether target is [ErrInvalidAnswer].
+func (e *InvalidAnswerError) Is(target error) bool { return target == ErrInvalidAnswer }
+
+// Invalid returns an [*InvalidAnswerError] whose Detail is formatted.
+func Invalid(format string, args ...any) error {
+	return &InvalidAnswerError{Detail: fmt.Sprintf(format, args...)}
+}
+
+// Refuse returns a field's error: "pointer: rule".
+func Refuse(pointer, format string, args ...any) error {
+	return Invalid("%s%s", Prefix(pointer), fmt.Sprintf(format, args...))
+}
+
+// Prefix is "pointer: ", or "" for the root.
+func Prefix(pointer string) string {
+	if pointer == "" {
+		return ""
+	}
+	return pointer + ": "
+}
+
+// EscapePointer escapes a JSON-pointer token (RFC 6901).
+func EscapePointer(s string) string {
+	return strings.ReplaceAll(strings.ReplaceAll(s, "~", "~0"), "/", "~1")
+}
+
+// Checker collects every problem of an answer, not just the first.
+type Checker struct{ Errs []error }
+
+// Add records that the field at pointer breaks a rule.
+func (c *Checker) Add(pointer, format string, args ...any) {
+	c.Errs = append(c.Errs, Refuse(pointer, format, args...))
+}
+
+// At records err, what a Validate method reported with pointers from its
+// own value, as found at pointer: "/url: …" becomes "pointer/url: …", a
+// rule of the whole value "pointer: …". Errors joined in err are walked.
+func (c *Checker) At(pointer string, err error) {
+	switch e := err.(type) {
+	case nil:
+	case interface{ Unwrap() []error }:
+		for _, err := range e.Unwrap() {
+			c.At(pointer, err)
+		}
+	case *InvalidAnswerError:
+		if strings.HasPrefix(e.Detail, "/") {
+			c.Errs = append(c.Errs, Invalid("%s%s", pointer, e.Detail))
+		} else {
+			c.Errs = append(c.Errs, Invalid("%s%s", Prefix(pointer), e.Detail))
+		}
+	default:
+		c.Errs = append(c.Errs, err)
+	}
+}
+
+// Text checks a text's length in characters, as Divar counts them.
+func (c *Checker) Text(pointer, s string, min, max int) {
+	if !utf8.ValidString(s) {
+		c.Add(pointer, "is not valid UTF-8")
+		return
+	}
+	switch n := utf8.RuneCountInString(s); {
+	case n < min && n == 0:
+		c.Add(pointer, "is empty")
+	case n < min:
+		c.Add(pointer, "shorter than %d characters", min)
+	case n > max:
+		c.Add(pointer, "longer than %d characters (%d)", max, n)
+	}
+}
+
+// Icon checks an icon's name: Divar's icons are named in capitals, digits
+// and underscores (DivarIconsIconName).
+func (c *Checker) Icon(pointer, name string) {
+	if name == "" {
+		return
+	}
+	if len(name) > 64 || !iconName(name) {
+		c.Add(pointer, "%q is not a Divar icon name (capitals, digits and _, like ADD)", name)
+	}
+}
+
+func iconName(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if b := s[i]; !('A' <= b && b <= 'Z' || '0' <= b && b <= '9' || b == '_') {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,46 @@
+package check
+
+import (
+	"errors"
+	"io"
+	"slices"
+	"testing"
+)
+
+// TestAtAnchorsWhatAValueReported: Checker.At names the fields a nested
+// Validate reported from the place the value sits in the answer, walking
+// joined errors, and keeps an error that is not an answer's as it is.
+func TestAtAnchorsWhatAValueReported(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		err  error
+		want []string
+	}{
+		{"nothing wrong", nil, nil},
+		{"a field of the value", Refuse("/url", "is empty"), []string{"/w/action/url: is empty"}},
+		{"the value as a whole", Refuse("", "sets no kind"), []string{"/w/action: sets no kind"}},
+		{"a pointer without a colon", Invalid("/url must be absolute"), []string{"/w/action/url must be absolute"}},
+		{"joined", errors.Join(Refuse("/a", "x"), errors.Join(Refuse("/b", "y"))), []string{"/w/action/a: x", "/w/action/b: y"}},
+		{"not an answer's error", io.EOF, []string{"EOF"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var c Checker
+			c.At("/w/action", tc.err)
+			var got []string
+			for _, err := range c.Errs {
+				var e *InvalidAnswerError
+				if errors.As(err, &e) {
+					got = append(got, e.Detail)
+					if !errors.Is(err, ErrInvalidAnswer) {
+						t.Errorf("%v is not ErrInvalidAnswer", err)
+					}
+				} else {
+					got = append(got, err.Error())
+				}
+			}
+			if !slices.Equal(got, tc.want) {
+				t.Errorf("got %q, want %q", got, tc.want)
+			}
+		})
+	}
+}

@@ -1,3 +1,0 @@
-package sdk
-
-//go:generate go run ../internal/cmd/limits ../api/kenar-api.yaml limits.gen.go

@@ -1,0 +1,3 @@
+package widget
+
+//go:generate go run ../../internal/cmd/limits ../../api/kenar-api.yaml limits.gen.go
