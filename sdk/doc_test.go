@@ -12,10 +12,10 @@ import (
 	"unicode"
 )
 
-// TestGoDocListsWidgetColors: `go doc` of the package lists every widget
+// TestGoDocListsWidgetColors: `go doc` of sdk/widget lists every widget
 // colour, not the first and "...".
 func TestGoDocListsWidgetColors(t *testing.T) {
-	out, err := exec.Command("go", "doc", ".").CombinedOutput()
+	out, err := exec.Command("go", "doc", "./widget").CombinedOutput()
 	if err != nil {
 		t.Fatalf("go doc: %v\n%s", err, out)
 	}
