@@ -3,7 +3,6 @@ package divartest
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -453,8 +452,8 @@ func (a *API) serve(w http.ResponseWriter, r *http.Request) {
 func (a *API) handle(r *http.Request, body []byte) (string, any, *divarError) {
 	route, params, err := a.desc.router.FindRoute(r)
 	if err != nil {
-		if errors.Is(err, routers.ErrMethodNotAllowed) {
-			return "", nil, refusal(http.StatusMethodNotAllowed, 12, "Divar has no %s %s (method not allowed)", r.Method, r.URL.Path)
+		if allowed := a.desc.methodsAt(r); len(allowed) > 0 {
+			return "", nil, refusal(http.StatusMethodNotAllowed, 12, "Divar has no %s %s (method not allowed; it has %s)", r.Method, r.URL.Path, strings.Join(allowed, ", "))
 		}
 		return "", nil, refusal(http.StatusNotFound, 5, "Divar has no operation at %s %s", r.Method, r.URL.Path)
 	}

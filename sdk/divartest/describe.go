@@ -173,3 +173,20 @@ func (a *API) checkScope(opID string, alts [][]string, granted []string, c *call
 	return refusal(http.StatusForbidden, 7, "the access token lacks the scope %s needs (one of %s): ask the user to grant it through OAuth",
 		opID, strings.Join(wanted, ", "))
 }
+
+// methodsAt returns the methods Divar's description has at r's path (the
+// router answers a known path with another method as not found).
+func (d *description) methodsAt(r *http.Request) []string {
+	var out []string
+	for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
+		if m == r.Method {
+			continue
+		}
+		other := r.Clone(r.Context())
+		other.Method = m
+		if _, _, err := d.router.FindRoute(other); err == nil {
+			out = append(out, m)
+		}
+	}
+	return out
+}
