@@ -229,3 +229,5 @@ func TestDepartureWrongMethodOnAKnownPathIs405(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) { tc.check(t, api) })
 	}
 }
+
+func divarPost(token string) divar.Post { return divar.Post{Token: token, Category: "light"} }
