@@ -28,10 +28,11 @@ import (
 const APIKey = "divartest-api-key"
 
 // API plays Divar's open-platform API in a test: an httptest server on
-// loopback that checks each call as Divar does (method and path, X-API-Key,
-// the permission the key needs, the user's bearer token and the OAuth scope
-// the operation needs, the body against Divar's schema and limits, button
-// rows) and refuses the way Divar does, with its status and a
+// loopback that answers all 60 operations of Divar's own description and
+// checks each call by that description, as Divar does (method and path,
+// X-API-Key, the permission the key needs, the user's bearer token and the
+// OAuth scope the operation needs, the body against Divar's schema and the
+// overlay's rules from Divar's pages) and refuses the way Divar does, with its status and a
 // {"code":…,"message":…} body whose message says what Divar would do.
 // What it accepts is recorded for assertions. Make one with [NewAPI]; point
 // divar.Config.BaseURL at [API.URL]. It is safe for concurrent use.
