@@ -12,20 +12,23 @@ import (
 	"github.com/getkin/kin-openapi/routers/legacy"
 	"github.com/go-json-experiment/json"
 	"github.com/kenarkit/kenarkit/api/divar"
-	"github.com/kenarkit/kenarkit/internal/divarpin"
+	"github.com/kenarkit/kenarkit/gen/divarapi"
 )
 
 // divarDescription is Divar's own description of its API as kenarkit pins
 // it (api/divar/openapi-v3.json) with kenarkit's overlay of the rules
-// Divar's pages state in prose (api/divar/overlay.yaml), merged as
-// gen/divarapi's generator merges them (whose embedded copy renames the
-// operations), and a router over it. The fake API judges every request by
-// it, never by the SDK's checks: a mistake of the SDK's then shows on the
-// wire.
+// Divar's pages state in prose (api/divar/overlay.yaml), as gen/divarapi
+// embeds the two merged, and a router over it. The fake API judges every
+// request by it, never by the SDK's checks: a mistake of the SDK's then
+// shows on the wire. (The overlay is applied by go generate, so an add-on's
+// tests need no overlay library.)
 var divarDescription = sync.OnceValues(func() (*description, error) {
-	doc, err := divarpin.Merge(divar.Pinned, divar.Overlay)
+	doc, err := divarapi.GetSpec()
 	if err != nil {
-		return nil, fmt.Errorf("divartest: loading Divar's description (api/divar): %w", err)
+		return nil, fmt.Errorf("divartest: loading Divar's description (gen/divarapi): %w", err)
+	}
+	if err := restoreOperationIDs(doc); err != nil {
+		return nil, err
 	}
 	doc.Servers = openapi3.Servers{{URL: "/"}} // any host
 	router, err := legacy.NewRouter(doc)
@@ -34,6 +37,28 @@ var divarDescription = sync.OnceValues(func() (*description, error) {
 	}
 	return &description{doc: doc, router: router, security: doc.Security}, nil
 })
+
+// restoreOperationIDs gives each operation of doc Divar's operationId
+// ("Addons_CreatePostAddonV2"), which the generator's embedded copy spells
+// as a Go name: the pin's own.
+func restoreOperationIDs(doc *openapi3.T) error {
+	var pin struct {
+		Paths map[string]map[string]struct {
+			OperationID string `json:"operationId"`
+		} `json:"paths"`
+	}
+	if err := json.Unmarshal(divar.Pinned, &pin, json.RejectUnknownMembers(false)); err != nil {
+		return fmt.Errorf("divartest: reading api/divar/openapi-v3.json: %w", err)
+	}
+	for path, item := range doc.Paths.Map() {
+		for method, op := range item.Operations() {
+			if id := pin.Paths[path][strings.ToLower(method)].OperationID; id != "" {
+				op.OperationID = id
+			}
+		}
+	}
+	return nil
+}
 
 type description struct {
 	doc    *openapi3.T
