@@ -110,6 +110,7 @@ func TestClientOperations(t *testing.T) {
 	})
 	t.Run("sendBotMessageToUser", func(t *testing.T) {
 		api.Token("bot-tok", "CHAT_BOT_USER_MESSAGE_SEND")
+		api.SetUser("bot-tok", divar.User{ID: "u1"}) // Divar sends a bot message only to the token's own user
 		id, err := c.SendBotMessageToUser(ctx, user("bot-tok"), "u1", sdk.BotText("سلام"))
 		if err != nil || id != divartest.BotConversation("u1") {
 			t.Fatal(id, err)
@@ -188,7 +189,7 @@ func TestClientErrors(t *testing.T) {
 			is:   divar.ErrUnauthorized, want: "unknown, expired or revoked"},
 		{name: "token for another post",
 			call: func(c *divar.Client) error { return c.CreatePostAddon(ctx, user("tok"), "Other123", addon) },
-			is:   divar.ErrForbidden, want: "lacks the scope createPostAddon needs (one of POST_ADDON_CREATE.Other123, USER_POSTS_ADDON_CREATE)"},
+			is:   divar.ErrForbidden, want: "lacks the scope Addons_CreatePostAddonV2 needs (one of POST_ADDON_CREATE.Other123, USER_POSTS_ADDON_CREATE)"},
 		{name: "recipient blocked", setup: func() { api.FailNext(1, divartest.RecipientBlocked()) },
 			call: func(c *divar.Client) error { return c.SendMessage(ctx, user("tok"), conv, sdk.ChatText("x")) },
 			is:   divar.ErrRecipientBlocked, want: "412 Precondition Failed (code 9): message delivery failed due to recipient's restriction"},
@@ -437,7 +438,7 @@ func TestClientHonoursContext(t *testing.T) {
 // failed reports whether api has answered a call of op with status.
 func failed(api *divartest.API, op string, status int) bool {
 	for _, c := range api.Calls() {
-		if c.Operation == op && c.Status == status {
+		if c.Is(op) && c.Status == status {
 			return true
 		}
 	}
@@ -522,9 +523,9 @@ func TestFakeAPIRefusesLikeDivar(t *testing.T) {
 		{"no key", "DELETE", "/v1/open-platform/addons/post/" + post, "", nil, 401, `"code":16`},
 		{"no bearer", "POST", "/v2/open-platform/addons/post/" + post, `{"widgets":[{"title_row":{"text":"x","has_divider":false}}]}`,
 			map[string]string{"X-API-Key": divartest.APIKey}, 401, "needs the user's OAuth access token"},
-		{"widget too long and a fifth kind", "POST", "/v2/open-platform/addons/post/" + post,
+		{"widget too long (a kind Divar's description does not name is not refused by it)", "POST", "/v2/open-platform/addons/post/" + post,
 			`{"widgets":[{"title_row":{"text":"` + strings.Repeat("x", 50) + `"}},{"fancy_row":{}}]}`, auth, 400,
-			"/widgets/0/title_row/text: longer than 49"},
+			"/widgets/0/title_row/text must have at most 49 characters"},
 		{"unknown path", "GET", "/v1/open-platform/nothing", "", auth, 404, `"code":5`},
 		{"a good add-on", "POST", "/v2/open-platform/addons/post/" + post, `{"widgets":[{"title_row":{"text":"x","has_divider":false}}]}`, auth, 200, "{}"},
 	} {
