@@ -2,8 +2,8 @@ package divar
 
 import (
 	"bytes"
-	stdjson "encoding/json"
 	"context"
+	stdjson "encoding/json"
 	"errors"
 	"fmt"
 	"io"
