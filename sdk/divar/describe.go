@@ -15,20 +15,22 @@ import (
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
 	"github.com/getkin/kin-openapi/routers/legacy"
-	"github.com/kenarkit/kenarkit/gen/divarapi"
+	divardesc "github.com/kenarkit/kenarkit/api/divar"
+	"github.com/kenarkit/kenarkit/internal/divarpin"
 	"github.com/kenarkit/kenarkit/internal/validate"
 	"github.com/kenarkit/kenarkit/sdk"
 )
 
-// description is Divar's API description as gen/divarapi embeds it: the
-// pin (api/divar/openapi-v3.json) with kenarkit's overlay
-// (api/divar/overlay.yaml) applied. Every rule a request is checked
+// description is Divar's API description, merged once: the pin
+// (api/divar/openapi-v3.json) with kenarkit's overlay
+// (api/divar/overlay.yaml) applied, as gen/divarapi is generated from it
+// (whose embedded copy renames the operationIds). Every rule a request is checked
 // against before it is sent is there, each overlay action citing Divar's
 // page: the widgets' and buttons' limits, the 3 x 3 button grid, a text
 // or a media token but not both, the icon names of DivarIconsIconName,
 // an action's data optional.
 var description = sync.OnceValues(func() (routers.Router, error) {
-	doc, err := divarapi.GetSwagger()
+	doc, err := divarpin.Merge(divardesc.Pinned, divardesc.Overlay)
 	if err != nil {
 		return nil, fmt.Errorf("divar: loading Divar's description: %w", err)
 	}

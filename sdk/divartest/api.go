@@ -63,6 +63,10 @@ type API struct {
 	messages      map[string][]sdk.ConversationMessage
 	bot           map[string][]sdk.BotMessage
 	subs          []Subscription
+	received      []Received      // bodies of operations routed by Divar's description
+	ids           map[string]bool // ids the fake gave out (user add-ons, …)
+	uploads       map[string]bool // chat upload tokens issued
+	seq           int
 	rate          [2]int // limit, remaining reported in X-RateLimit-*; 0 limit: none
 }
 
@@ -150,6 +154,7 @@ func NewAPI(tb testing.TB) *API {
 		posts: map[string]apiPost{}, conversations: map[string]string{},
 		addons: map[string][]sdk.PostAddon{}, current: map[string]*sdk.PostAddon{},
 		messages: map[string][]sdk.ConversationMessage{}, bot: map[string][]sdk.BotMessage{},
+		ids: map[string]bool{}, uploads: map[string]bool{},
 	}
 	a.srv = httptest.NewServer(http.HandlerFunc(a.serve))
 	tb.Cleanup(a.srv.Close)
@@ -300,6 +305,7 @@ func (a *API) Client(cfg divar.Config) (*divar.Client, error) {
 		cfg.APIKey = APIKey
 	}
 	cfg.BaseURL = a.URL()
+	cfg.UploadURL = a.URL() + ChatUploadPath
 	if cfg.MinBackoff == 0 {
 		cfg.MinBackoff = time.Millisecond
 	}
@@ -382,6 +388,10 @@ func refusal(status, code int, format string, args ...any) *divarError {
 }
 
 func (a *API) serve(w http.ResponseWriter, r *http.Request) {
+	if strings.HasPrefix(r.URL.Path, ChatUploadPath+"/") {
+		a.serveUpload(w, r)
+		return
+	}
 	body, _ := io.ReadAll(io.LimitReader(r.Body, 8<<20))
 	r.Body = io.NopCloser(bytes.NewReader(body))
 	opID, answer, refused := a.handle(r, body)
@@ -419,15 +429,26 @@ func (a *API) serve(w http.ResponseWriter, r *http.Request) {
 
 func (a *API) handle(r *http.Request, body []byte) (string, any, *divarError) {
 	route, params, err := a.router.FindRoute(r)
+	var (
+		opID  string
+		play  apiOp
+		known bool
+		op    need
+	)
+	if err == nil {
+		opID = operationID(route)
+		play, known = apiOps[opID]
+		op = needOf(route.Operation)
+	} else if dr, dp, dop, dplay, dneed := a.divarRoute(r); dr != nil {
+		route, params, err = dr, dp, nil
+		opID, play, known, op = dop, dplay, dplay != nil, dneed
+	}
 	if err != nil {
 		if errors.Is(err, routers.ErrMethodNotAllowed) {
 			return "", nil, refusal(http.StatusMethodNotAllowed, 12, "Divar has no %s %s (method not allowed)", r.Method, r.URL.Path)
 		}
 		return "", nil, refusal(http.StatusNotFound, 5, "Divar has no operation at %s %s", r.Method, r.URL.Path)
 	}
-	opID := operationID(route)
-	play, known := apiOps[opID]
-	op := needOf(route.Operation)
 	if !known {
 		return opID, nil, refusal(http.StatusNotImplemented, 12, "divartest does not play %s (%s %s) yet", opID, r.Method, r.URL.Path)
 	}
