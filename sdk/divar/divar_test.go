@@ -255,6 +255,12 @@ func TestClientRefusesBeforeSending(t *testing.T) {
 		{"widget limits", func() error {
 			return c.CreatePostAddon(ctx, user("tok"), post, sdk.Addon(sdk.TitleRow(strings.Repeat("x", 50)), sdk.ButtonBar("b", sdk.OpenDirectLink("javascript:x"))))
 		}, []string{"Addons_CreatePostAddonV2: not sent", "/widgets/0/title_row/text: longer than 49", "/widgets/1/button_bar/action/open_direct_link"}},
+		{"an icon Divar's description does not list", func() error {
+			return c.CreatePostAddon(ctx, user("tok"), post, sdk.Addon(sdk.SelectorRow("t").WithIcon("NOT_AN_ICON")))
+		}, []string{"Addons_CreatePostAddonV2: not sent", "/widgets/0/selector_row/icon_name: is not one of the values"}},
+		{"a text and a media token", func() error {
+			return c.SendMessage(ctx, user("tok"), conv, sdk.ChatText("x").WithMedia("m1"))
+		}, []string{"/media_token: a message carries a text or a media token, not both"}},
 		{"post token too long", func() error {
 			return c.CreatePostAddon(ctx, user("tok"), "12345678901", sdk.Addon(sdk.TitleRow("x")))
 		}, []string{"token: longer than 10 characters"}},
