@@ -434,10 +434,9 @@ func (c *Client) call(ctx context.Context, r request) ([]byte, error) {
 	}
 	needsUser := false
 	if !r.foreign {
-		if err := checkRequest(first, c.base, r.body); err != nil {
+		if needsUser, err = checkRequest(first, c.base, r.body); err != nil {
 			return nil, notSent(r.op, err)
 		}
-		needsUser = userRequired(first.Method, strings.TrimPrefix(first.URL.Path, strings.TrimRight(c.base, "/")))
 	}
 	bearer := r.bearer
 	if r.user != nil || needsUser {

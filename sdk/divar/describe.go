@@ -58,14 +58,20 @@ func operation(method, path string) (*routers.Route, map[string]string) {
 
 // checkRequest refuses req, before it is sent, where Divar's description
 // with kenarkit's overlay refuses it, naming each failing field by JSON
-// pointer (never its value). base is the client's base URL path, stripped
-// before routing. A request that matches no operation of the description
-// (an operation Divar added after the pin) is not checked.
-func checkRequest(req *http.Request, base string, body []byte) error {
+// pointer (never its value), and reports whether the operation needs a
+// user's token (every security requirement has OAuth). base is the
+// client's base URL path, stripped before routing. A request that matches
+// no operation of the description (an operation Divar added after the pin)
+// is not checked.
+func checkRequest(req *http.Request, base string, body []byte) (needsUser bool, err error) {
 	route, params := operation(req.Method, strings.TrimPrefix(req.URL.Path, strings.TrimRight(base, "/")))
 	if route == nil {
-		return nil
+		return false, nil
 	}
+	return userRequired(route), validateRequest(req, base, body, route, params)
+}
+
+func validateRequest(req *http.Request, base string, body []byte, route *routers.Route, params map[string]string) error {
 	r := req.Clone(context.Background())
 	r.URL.Path = strings.TrimPrefix(r.URL.Path, strings.TrimRight(base, "/"))
 	r.Body = io.NopCloser(bytes.NewReader(body))
@@ -133,10 +139,9 @@ func reason(se *openapi3.SchemaError) string {
 }
 
 // userRequired reports whether every security requirement of the
-// operation at method and path has OAuth: the call needs a user's token.
-func userRequired(method, path string) bool {
-	route, _ := operation(method, path)
-	if route == nil || route.Operation.Security == nil {
+// route's operation has OAuth: the call needs a user's token.
+func userRequired(route *routers.Route) bool {
+	if route.Operation.Security == nil {
 		return false
 	}
 	for _, req := range *route.Operation.Security {

@@ -43,7 +43,7 @@ func TestDescriptionRules(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			req, _ := http.NewRequest(http.MethodPost, "https://open-api.divar.ir"+tc.path, strings.NewReader(tc.body))
 			req.Header.Set("Content-Type", jsonType)
-			err := checkRequest(req, "", []byte(tc.body))
+			_, err := checkRequest(req, "", []byte(tc.body))
 			if tc.want == "" {
 				if err != nil {
 					t.Fatalf("refused: %v", err)
@@ -77,7 +77,8 @@ func TestWhoseTokenACallNeeds(t *testing.T) {
 		{"DELETE", "/v1/open-platform/addons/user/a1", false},
 		{"GET", "/v9/not-in-the-description", false},
 	} {
-		if got := userRequired(tc.method, tc.path); got != tc.user {
+		req, _ := http.NewRequest(tc.method, "https://open-api.divar.ir"+tc.path, nil)
+		if got, _ := checkRequest(req, "", nil); got != tc.user {
 			t.Errorf("%s %s: user token required = %v, want %v", tc.method, tc.path, got, tc.user)
 		}
 	}
