@@ -73,18 +73,21 @@ var DefaultConfig = Config{
 // maxAnswer bounds the answer read from Divar.
 const maxAnswer = 4 << 20
 
-// Client calls Divar's open-platform API for an add-on: post add-ons, chat
-// and chat-bot messages, event subscriptions, the user and posts. Each
-// method names its operation in api/kenar-api.yaml, which says once the
-// permission the API key needs for it (x-kenar-permission) and the OAuth
-// scopes the user's token may hold for it (x-kenar-scopes). Build one
-// with [NewClient] and share it; it is safe for concurrent use.
+// Client calls Divar's open-platform API for an add-on: post, user and
+// business add-ons, chat and chat-bot messages and chat media, event
+// subscriptions, users, posts and their buttons, stats and semantic data;
+// [Client.Do] sends any other request. Each method names its operationId
+// in Divar's description (api/divar/openapi-v3.json with kenarkit's
+// overlay, docs/DIVAR-API.md), which says once the permission the API key
+// needs for it (x-kenarkit-api-key-permissions) and the OAuth scopes the
+// user's token may hold for it (security). Build one with [NewClient] and
+// share it; it is safe for concurrent use.
 //
 // Calls made for a user take the user's OAuth token as an
 // oauth2.TokenSource (from the add-on's oauth2.Config), sent as a bearer
-// token. Every request is checked against Divar's documented limits before
-// it is sent, and refused naming each failing field ([sdk.ErrInvalidAnswer]);
-// Divar's refusals are [*APIError]s.
+// token. Every request is checked against the description and Divar's
+// documented limits before it is sent, and refused naming each failing
+// field ([sdk.ErrInvalidAnswer]); Divar's refusals are [*APIError]s.
 type Client struct {
 	cfg  Config
 	base string // the path of cfg.BaseURL, stripped before a request is checked
