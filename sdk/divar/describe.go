@@ -16,21 +16,19 @@ import (
 	"github.com/getkin/kin-openapi/routers"
 	"github.com/getkin/kin-openapi/routers/legacy"
 	divardesc "github.com/kenarkit/kenarkit/api/divar"
-	"github.com/kenarkit/kenarkit/internal/divarpin"
 	"github.com/kenarkit/kenarkit/internal/validate"
 	"github.com/kenarkit/kenarkit/sdk"
 )
 
-// description is Divar's API description, merged once: the pin
+// description is Divar's API description, loaded once: the pin
 // (api/divar/openapi-v3.json) with kenarkit's overlay
-// (api/divar/overlay.yaml) applied, as gen/divarapi is generated from it
-// (whose embedded copy renames the operationIds). Every rule a request is checked
+// (api/divar/overlay.yaml) applied, as gen/divarapi is generated from it. Every rule a request is checked
 // against before it is sent is there, each overlay action citing Divar's
 // page: the widgets' and buttons' limits, the 3 x 3 button grid, a text
 // or a media token but not both, the icon names of DivarIconsIconName,
 // an action's data optional.
 var description = sync.OnceValues(func() (routers.Router, error) {
-	doc, err := divarpin.Merge(divardesc.Pinned, divardesc.Overlay)
+	doc, err := divardesc.Description()
 	if err != nil {
 		return nil, fmt.Errorf("divar: loading Divar's description: %w", err)
 	}

@@ -14,7 +14,6 @@ import (
 	"github.com/getkin/kin-openapi/routers/legacy"
 	"github.com/go-json-experiment/json"
 	divardesc "github.com/kenarkit/kenarkit/api/divar"
-	"github.com/kenarkit/kenarkit/internal/divarpin"
 )
 
 // The operations of Divar's own description (api/divar/openapi-v3.json
@@ -29,7 +28,7 @@ import (
 
 // divarRouter routes by Divar's description.
 var divarRouter = sync.OnceValues(func() (routers.Router, error) {
-	doc, err := divarpin.Merge(divardesc.Pinned, divardesc.Overlay)
+	doc, err := divardesc.Description()
 	if err != nil {
 		return nil, fmt.Errorf("divar: loading Divar's description: %w", err)
 	}
