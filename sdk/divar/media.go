@@ -80,9 +80,9 @@ func (c *Client) MediaUploadURLs(ctx context.Context) (divarapi.AssetsGetMediaUp
 // data, field "file" named name, to Divar's upload host
 // (Config.UploadURL) with that token. size is the file's length in bytes;
 // a file over the kind's [MediaKind.MaxSize], or a body longer or shorter
-// than size, is refused before it is sent. The upload is retried only
-// where nothing was sent (or after a 429), so r is read once unless it is
-// an io.ReadSeeker.
+// than size, is refused before it is sent. r is read once, into memory
+// (at most the kind's limit); the upload is retried only after a 429 or a
+// connection never made, as a new upload would give a second media token.
 func (c *Client) UploadChatMedia(ctx context.Context, kind MediaKind, name string, r io.Reader, size int64) (string, error) {
 	const op = "chat-media-upload"
 	max := kind.MaxSize()
