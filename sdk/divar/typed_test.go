@@ -475,3 +475,34 @@ func TestDo(t *testing.T) {
 		}
 	})
 }
+
+// The client, its description and its media cache are shared by
+// concurrent calls (run with -race).
+func TestTypedCallsConcurrently(t *testing.T) {
+	ctx := context.Background()
+	api := typedFake(t)
+	c, _ := newClient(t, api, divar.Config{})
+	errs := make(chan error, 24)
+	for i := range cap(errs) {
+		go func() {
+			var err error
+			switch i % 3 {
+			case 0:
+				err = c.SendMessage(ctx, user("tok"), conv, sdk.ChatText("x"))
+			case 1:
+				_, err = c.MediaUploadURLs(ctx)
+			case 2:
+				_, err = c.UserBusinesses(ctx, user("tok"))
+			}
+			errs <- err
+		}()
+	}
+	for range cap(errs) {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+	if n := api.CallsTo("Assets_GetMediaUploadURLs"); n != 1 {
+		t.Errorf("%d requests for the media URLs, want 1", n)
+	}
+}
