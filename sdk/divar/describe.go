@@ -22,9 +22,9 @@ import (
 
 // description is Divar's API description, loaded once: the pin
 // (api/divar/openapi-v3.json) with kenarkit's overlay
-// (api/divar/overlay.yaml) applied, as gen/divarapi is generated from it. Every rule a request is checked
-// against before it is sent is there, each overlay action citing Divar's
-// page: the widgets' and buttons' limits, the 3 x 3 button grid, a text
+// (api/divar/overlay.yaml) applied, as gen/divarapi is generated from it.
+// Every rule a request is checked against before it is sent is there, each
+// overlay action citing Divar's page: the widgets' and buttons' limits, the 3 x 3 button grid, a text
 // or a media token but not both, the icon names of DivarIconsIconName,
 // an action's data optional.
 var description = sync.OnceValues(func() (routers.Router, error) {
@@ -62,7 +62,7 @@ func operation(method, path string) (*routers.Route, map[string]string) {
 // no operation of the description (an operation Divar added after the pin)
 // is not checked.
 func checkRequest(req *http.Request, base string, body []byte) (needsUser bool, err error) {
-	route, params := operation(req.Method, strings.TrimPrefix(req.URL.Path, strings.TrimRight(base, "/")))
+	route, params := operation(req.Method, strings.TrimPrefix(req.URL.EscapedPath(), strings.TrimRight(base, "/")))
 	if route == nil {
 		return false, nil
 	}
@@ -71,7 +71,8 @@ func checkRequest(req *http.Request, base string, body []byte) (needsUser bool, 
 
 func validateRequest(req *http.Request, base string, body []byte, route *routers.Route, params map[string]string) error {
 	r := req.Clone(context.Background())
-	r.URL.Path = strings.TrimPrefix(r.URL.Path, strings.TrimRight(base, "/"))
+	base = strings.TrimRight(base, "/")
+	r.URL.Path, r.URL.RawPath = strings.TrimPrefix(r.URL.Path, base), strings.TrimPrefix(r.URL.RawPath, base)
 	r.Body = io.NopCloser(bytes.NewReader(body))
 	in := &openapi3filter.RequestValidationInput{
 		Request: r, PathParams: params, Route: route,

@@ -83,3 +83,15 @@ func TestWhoseTokenACallNeeds(t *testing.T) {
 		}
 	}
 }
+
+// A path parameter with characters a URL escapes is routed to its
+// operation and checked, under a base URL with a path of its own.
+func TestCheckedUnderABasePath(t *testing.T) {
+	body := `{"message":"x","media_token":"m"}`
+	req, _ := http.NewRequest(http.MethodPost, "https://proxy.example/divar/v2/open-platform/conversations/a%3Fb%2Fc/messages", strings.NewReader(body))
+	req.Header.Set("Content-Type", jsonType)
+	needsUser, err := checkRequest(req, "/divar/", []byte(body))
+	if !needsUser || !errors.Is(err, sdk.ErrInvalidAnswer) {
+		t.Fatalf("needsUser %v, err %v: not routed to ChatAPI_ConversationSendMessage", needsUser, err)
+	}
+}
