@@ -355,6 +355,9 @@ type request struct {
 	// security requirement of the operation in Divar's description (with
 	// the overlay) has OAuth, else sent only when given.
 	user oauth2.TokenSource
+	// needsUser requires the user's token even where the description
+	// does not.
+	needsUser bool
 	// build makes the request afresh for each attempt, its body included.
 	build func() (*http.Request, error)
 	body  []byte // the JSON body build sends, checked against the description
@@ -435,11 +438,13 @@ func (c *Client) call(ctx context.Context, r request) ([]byte, error) {
 	if err != nil {
 		return nil, notSent(r.op, err)
 	}
-	needsUser := false
+	needsUser := r.needsUser
 	if !r.foreign {
-		if needsUser, err = checkRequest(first, c.base, r.body); err != nil {
+		described, err := checkRequest(first, c.base, r.body)
+		if err != nil {
 			return nil, notSent(r.op, err)
 		}
+		needsUser = needsUser || described
 	}
 	bearer := r.bearer
 	if r.user != nil || needsUser {
