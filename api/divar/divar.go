@@ -38,13 +38,13 @@ var Overlay []byte
 
 // Description returns Divar's description with kenarkit's overlay applied,
 // as gen/divarapi is generated from it, parsed: its embedded copy
-// (divarapi.GetSwagger) with the pin's operationIds, which oapi-codegen
+// (divarapi.GetSpec) with the pin's operationIds, which oapi-codegen
 // renames the Go way ("Addons_CreatePostAddonV2", not
 // "AddonsCreatePostAddonV2"). It needs no overlay library at run time;
 // internal/divarpin.Merge gives the same document from the two files.
 // Each call returns a new copy.
 func Description() (*openapi3.T, error) {
-	doc, err := divarapi.GetSwagger()
+	doc, err := divarapi.GetSpec()
 	if err != nil {
 		return nil, err
 	}
