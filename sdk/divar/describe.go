@@ -16,6 +16,7 @@ import (
 	"github.com/getkin/kin-openapi/routers"
 	"github.com/getkin/kin-openapi/routers/legacy"
 	divardesc "github.com/kenarkit/kenarkit/api/divar"
+	"github.com/kenarkit/kenarkit/internal/refusal"
 	"github.com/kenarkit/kenarkit/internal/validate"
 	"github.com/kenarkit/kenarkit/sdk"
 )
@@ -123,7 +124,7 @@ func fieldPointer(path []string) string {
 	if len(path) == 0 {
 		return "body"
 	}
-	return validate.Pointer(path)
+	return refusal.Pointer(path)
 }
 
 // reason words a schema error without the submitted value.
