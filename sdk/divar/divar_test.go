@@ -235,7 +235,7 @@ func TestClientErrors(t *testing.T) {
 
 	var e *divar.APIError
 	api.FailNext(1, divartest.TooManyRequests(7*time.Second))
-	if err := c.DeletePostAddons(ctx, post); !errors.As(err, &e) || e.StatusCode != 429 || e.RetryAfter != 7*time.Second || e.Operation != "deletePostAddons" {
+	if err := c.DeletePostAddons(ctx, post); !errors.As(err, &e) || e.StatusCode != 429 || e.RetryAfter != 7*time.Second || e.Operation != "Addons_DeletePostAddon" {
 		t.Errorf("APIError = %+v", e)
 	}
 }
@@ -255,7 +255,13 @@ func TestClientRefusesBeforeSending(t *testing.T) {
 	}{
 		{"widget limits", func() error {
 			return c.CreatePostAddon(ctx, user("tok"), post, sdk.Addon(sdk.TitleRow(strings.Repeat("x", 50)), sdk.ButtonBar("b", sdk.OpenDirectLink("javascript:x"))))
-		}, []string{"createPostAddon: not sent", "/widgets/0/title_row/text: longer than 49", "/widgets/1/button_bar/action/open_direct_link"}},
+		}, []string{"Addons_CreatePostAddonV2: not sent", "/widgets/0/title_row/text: longer than 49", "/widgets/1/button_bar/action/open_direct_link"}},
+		{"an icon Divar's description does not list", func() error {
+			return c.CreatePostAddon(ctx, user("tok"), post, sdk.Addon(sdk.SelectorRow("t").WithIcon("NOT_AN_ICON")))
+		}, []string{"Addons_CreatePostAddonV2: not sent", "/widgets/0/selector_row/icon_name: is not one of the values"}},
+		{"a text and a media token", func() error {
+			return c.SendMessage(ctx, user("tok"), conv, sdk.ChatText("x").WithMedia("m1"))
+		}, []string{"/media_token: a message carries a text or a media token, not both"}},
 		{"post token too long", func() error {
 			return c.CreatePostAddon(ctx, user("tok"), "12345678901", sdk.Addon(sdk.TitleRow("x")))
 		}, []string{"token: longer than 10 characters"}},
@@ -429,7 +435,7 @@ func TestClientHonoursContext(t *testing.T) {
 	})
 	t.Run("Divar unreachable", func(t *testing.T) {
 		dead, _ := divar.NewClient(divar.Config{APIKey: "k", BaseURL: "http://127.0.0.1:1", MinBackoff: time.Millisecond, MaxBackoff: time.Millisecond})
-		if _, err := dead.Post(context.Background(), post); err == nil || !strings.Contains(err.Error(), "getPost") {
+		if _, err := dead.Post(context.Background(), post); err == nil || !strings.Contains(err.Error(), "Finder_GetPost") {
 			t.Fatalf("err = %v", err)
 		}
 	})

@@ -64,6 +64,10 @@ type API struct {
 	messages      map[string][]sdk.ConversationMessage
 	bot           map[string][]sdk.BotMessage
 	subs          []Subscription
+	received      []Received      // bodies of the calls accepted
+	ids           map[string]bool // ids the fake gave out (user add-ons, …)
+	uploads       map[string]bool // chat upload tokens issued
+	seq           int
 	rate          [2]int // limit, remaining reported in X-RateLimit-*; 0 limit: none
 	pay           *payments
 }
@@ -157,7 +161,7 @@ func NewAPI(tb testing.TB) *API {
 		posts: map[string]apiPost{}, conversations: map[string]string{},
 		addons: map[string][]sdk.PostAddon{}, current: map[string]*sdk.PostAddon{},
 		messages: map[string][]sdk.ConversationMessage{}, bot: map[string][]sdk.BotMessage{},
-		pay: newPayments(),
+		ids: map[string]bool{}, uploads: map[string]bool{}, pay: newPayments(),
 	}
 	a.srv = httptest.NewServer(http.HandlerFunc(a.serve))
 	tb.Cleanup(a.srv.Close)
@@ -337,6 +341,7 @@ func (a *API) Client(cfg divar.Config) (*divar.Client, error) {
 		cfg.APIKey = APIKey
 	}
 	cfg.BaseURL = a.URL()
+	cfg.UploadURL = a.URL() + ChatUploadPath
 	if cfg.MinBackoff == 0 {
 		cfg.MinBackoff = time.Millisecond
 	}
@@ -395,13 +400,29 @@ var apiOps = map[string]apiOp{
 	"Payment_PayPostPromotion":  (*API).payPromotion,
 	"Payment_SubmitUserPayment": (*API).submitUserPayment,
 	"PaymentTicket_Validate":    (*API).validateTicket,
+	// the other typed calls (plays.go)
+	"Addons_CreateUserAddonV2":      newID("user-addon"),
+	"Addons_CreateUserAddonV22":     newID("user-addon"),
+	"Addons_CreateBusinessAddon":    newID("business-addon"),
+	"Addons_DeleteUserAddon":        (*API).deleteUserAddon,
+	"ChatAPI_GetConversation":       (*API).getConversation,
+	"ChatAPI_GenerateUploadToken":   (*API).generateUploadToken,
+	"Finder_GetUserIDByPhone":       (*API).userIDByPhone,
+	"Finder_GetProUserProfileImage": (*API).proUserProfileImage,
+	"Finder_GetUserBusinesses":      (*API).userBusinesses,
+	"Post_GetUserPost":              (*API).getUserPost,
+	"Post_GetPostStats":             (*API).postStats,
+	"Post_GetImageUploadURL":        (*API).imageUploadURL,
+	"Post_GetUploadURLsV2":          (*API).uploadURLs,
+	"Assets_GetMediaUploadURLs":     (*API).mediaUploadURLs,
+	"Semantic_CreateUserSemantic":   newID("user-semantic"),
 }
 
 // OperationNames maps the operationId in Divar's description of each call
-// divar.Client names itself to kenarkit's name of it (api/kenar-api.yaml's
-// for the calls it made before it spoke all of Divar's API; the payments'
-// as divar.Client's errors and logs name them: "paymentReorderPost"), which
-// [Fault.On] and [API.CallsTo] take as well.
+// divar.Client made before it spoke all of Divar's API to kenarkit's older
+// name of it (api/kenar-api.yaml), which [Fault.On] and [API.CallsTo] take
+// as well. divar.Client's errors and logs name every call by Divar's
+// operationId.
 var OperationNames = map[string]string{
 	"Addons_CreatePostAddonV2":         "createPostAddon",
 	"Addons_DeletePostAddon":           "deletePostAddons",
@@ -412,17 +433,6 @@ var OperationNames = map[string]string{
 	"Finder_GetUser":                   "getUser",
 	"Finder_GetPost":                   "getPost",
 	"Finder_GetUserPosts":              "listUserPosts",
-	// the payments, as divar.Client names them in its errors and logs
-	"Payment_GetBalance":        "paymentGetBalance",
-	"Payment_GetPostPricing":    "paymentGetPostPricing",
-	"Payment_GetTransaction":    "paymentGetTransaction",
-	"Payment_ListTransactions":  "paymentListTransactions",
-	"Payment_ReorderPost":       "paymentReorderPost",
-	"Payment_RenewPost":         "paymentRenewPost",
-	"Payment_PublishUserPost":   "paymentPublishUserPost",
-	"Payment_PayPostPromotion":  "paymentPayPostPromotion",
-	"Payment_SubmitUserPayment": "paymentSubmitUserPayment",
-	"PaymentTicket_Validate":    "paymentTicketValidate",
 }
 
 // isOperation reports whether op names the operation divarID.
@@ -443,6 +453,10 @@ func refusal(status, code int, format string, args ...any) *divarError {
 }
 
 func (a *API) serve(w http.ResponseWriter, r *http.Request) {
+	if strings.HasPrefix(r.URL.Path, ChatUploadPath+"/") {
+		a.serveUpload(w, r)
+		return
+	}
 	body, _ := io.ReadAll(io.LimitReader(r.Body, 8<<20))
 	r.Body = io.NopCloser(bytes.NewReader(body))
 	opID, answer, refused := a.handle(r, body)
@@ -546,6 +560,9 @@ func (a *API) handle(r *http.Request, body []byte) (string, any, *divarError) {
 		answer, e = play(a, c)
 	} else {
 		answer = sampleAnswer(route.Operation)
+	}
+	if e == nil && len(body) > 0 {
+		a.received = append(a.received, Received{Operation: opID, Path: r.URL.Path, Body: body})
 	}
 	lost := faulted && fault.Lose
 	if lost { // recorded with the play: serve never answers it

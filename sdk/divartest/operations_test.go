@@ -32,6 +32,8 @@ var minimalBodies = map[string]string{
 	"Payment_PublishUserPost":  `{"id":"` + walletID + `"}`,
 	"Payment_PayPostPromotion": `{"id":"` + walletID + `","operation":"PROMOTION_OPERATION_REORDER"}`,
 	"PaymentTicket_Validate":   `{"ticket_uuid":"` + walletID + `","user_id":"u1","service_cost":1}`,
+	// a phone the fake knows (the test's user's)
+	"Finder_GetUserIDByPhone": `{"phone":"09120000000"}`,
 }
 
 // walletID is the UUIDv4 of the payments, the ticket and the transaction
@@ -88,7 +90,8 @@ func TestEveryOperationOfDivarsDescriptionIsAnswered(t *testing.T) {
 					}
 				}
 				api.Token("tok", scopes...)
-				api.SetUser("tok", divar.User{ID: id})
+				api.SetUser("tok", divar.User{ID: id, PhoneNumber: "09120000000"})
+				api.ids[id] = true // a user add-on to delete
 				api.Conversation(id, id)
 				api.AddPost("tok", divar.Post{Token: id})
 				walletState(api, op.OperationID, id, id)
@@ -198,6 +201,7 @@ func TestDivarsDocExamplesAreAccepted(t *testing.T) {
 			api.SetUser("tok", divar.User{ID: "u1"})
 			api.Conversation(exampleValues["conversation_id"], exampleValues["post_token"])
 			api.AddPost("tok", divar.Post{Token: exampleValues["post_token"]})
+			api.ids[exampleValues["uuid"]] = true // the user add-on the example deletes
 			u := api.URL() + fill(e.Path)
 			if e.Query != "" {
 				u += "?" + fill(e.Query)
