@@ -3,6 +3,7 @@ package bench
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"io"
 	"net"
 	"net/http"
@@ -16,14 +17,17 @@ import (
 	"golang.org/x/oauth2"
 )
 
-// The client's cost per call: divar.Client.SendMessage (validate, marshal,
-// token, generated request, retry loop, decode) against a plain net/http
-// POST of the same bytes, both to the same loopback server through the same
-// *http.Client, in one run. "conns" is how many TCP connections the server
-// accepted during the loop: with reuse it stays at the few the first calls
-// open, whatever b.N is. net=inprocess swaps the loopback for a
-// RoundTripper that answers at once, leaving only what each client costs
-// in CPU and memory, without the network's noise.
+// The client's cost per call against a plain net/http request of the same
+// bytes, both to the same loopback server through the same *http.Client,
+// in one run: call=send is divar.Client.SendMessage (the vocabulary's
+// checks, the check against Divar's description with the overlay, marshal,
+// token, the generated request, the retry loop); call=get is
+// divar.Client.UserBusinesses (a GET decoded into gen/divarapi's model;
+// net/http decodes into a struct of its own). "conns" is how many TCP
+// connections the server accepted during the loop: with reuse it stays at
+// the few the first calls open, whatever b.N is. net=inprocess swaps the
+// loopback for a RoundTripper that answers at once, leaving only what each
+// client costs in CPU and memory, without the network's noise.
 //
 //	go test -run '^$' -bench Client -benchmem -count 6 . | benchstat -col /client -
 func BenchmarkClient(b *testing.B) {
@@ -36,7 +40,7 @@ func BenchmarkClient(b *testing.B) {
 		}
 		io.Copy(io.Discard, r.Body)
 		w.Header().Set("Content-Type", "application/json")
-		io.WriteString(w, `{"message":"sent","status":0}`)
+		io.WriteString(w, answerOf(r))
 	}))
 	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
 		if s == http.StateNew {
@@ -49,10 +53,7 @@ func BenchmarkClient(b *testing.B) {
 	t := http.DefaultTransport.(*http.Transport).Clone()
 	t.MaxIdleConnsPerHost = 32
 	hc := &http.Client{Transport: t}
-	client, err := divar.NewClient(divar.Config{APIKey: apiKey, BaseURL: srv.URL, HTTPClient: hc})
-	if err != nil {
-		b.Fatal(err)
-	}
+	inproc := &http.Client{Transport: answer{}}
 	user := oauth2.StaticTokenSource(&oauth2.Token{AccessToken: accessToken})
 	msg := sdk.ChatText("آیا مایلید ادامه دهید؟").WithReceiverButtons(sdk.Row(
 		sdk.Button("بله", sdk.GetDynamicAction(sdk.Data{"answer": "yes"})),
@@ -62,14 +63,19 @@ func BenchmarkClient(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	url := srv.URL + "/v2/open-platform/conversations/" + conv + "/messages"
-	plainWith := func(hc *http.Client) func(context.Context) error {
+	plain := func(hc *http.Client, method, path string, body []byte, out any) func(context.Context) error {
 		return func(ctx context.Context) error {
-			req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
+			var rd io.Reader
+			if body != nil {
+				rd = bytes.NewReader(body)
+			}
+			req, err := http.NewRequestWithContext(ctx, method, srv.URL+path, rd)
 			if err != nil {
 				return err
 			}
-			req.Header.Set("Content-Type", "application/json")
+			if body != nil {
+				req.Header.Set("Content-Type", "application/json")
+			}
 			req.Header.Set("X-API-Key", apiKey)
 			req.Header.Set("Authorization", "Bearer "+accessToken)
 			res, err := hc.Do(req)
@@ -77,70 +83,90 @@ func BenchmarkClient(b *testing.B) {
 				return err
 			}
 			defer res.Body.Close()
-			if _, err := io.Copy(io.Discard, res.Body); err != nil {
+			b, err := io.ReadAll(res.Body)
+			if err != nil {
 				return err
 			}
 			if res.StatusCode != http.StatusOK {
 				return &divar.APIError{StatusCode: res.StatusCode}
 			}
+			if out != nil {
+				return json.Unmarshal(b, out)
+			}
 			return nil
 		}
 	}
-	plain := plainWith(hc)
-	kenarkit := func(ctx context.Context) error { return client.SendMessage(ctx, user, conv, msg) }
-
-	// The same two clients over an in-process transport.
-	inproc := &http.Client{Transport: answer{}}
-	client2, err := divar.NewClient(divar.Config{APIKey: apiKey, BaseURL: srv.URL, HTTPClient: inproc})
-	if err != nil {
-		b.Fatal(err)
+	type businesses struct {
+		Businesses []struct {
+			BusinessToken string `json:"business_token"`
+		} `json:"businesses"`
 	}
-	kenarkitInproc := func(ctx context.Context) error { return client2.SendMessage(ctx, user, conv, msg) }
-	plainInproc := plainWith(inproc)
+	kenarkit := func(hc *http.Client, get bool) func(context.Context) error {
+		client, err := divar.NewClient(divar.Config{APIKey: apiKey, BaseURL: srv.URL, HTTPClient: hc})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if get {
+			return func(ctx context.Context) error { _, err := client.UserBusinesses(ctx, user); return err }
+		}
+		return func(ctx context.Context) error { return client.SendMessage(ctx, user, conv, msg) }
+	}
+	sendPath := "/v2/open-platform/conversations/" + conv + "/messages"
+	getPath := "/v1/open-platform/user/businesses"
 
 	for _, c := range []struct {
 		name     string
 		call     func(context.Context) error
 		parallel bool
 	}{
-		{"client=kenarkit/net=loopback/calls=serial", kenarkit, false},
-		{"client=nethttp/net=loopback/calls=serial", plain, false},
-		{"client=kenarkit/net=loopback/calls=parallel", kenarkit, true},
-		{"client=nethttp/net=loopback/calls=parallel", plain, true},
-		{"client=kenarkit/net=inprocess/calls=serial", kenarkitInproc, false},
-		{"client=nethttp/net=inprocess/calls=serial", plainInproc, false},
+		{"call=send/client=kenarkit/net=loopback/calls=serial", kenarkit(hc, false), false},
+		{"call=send/client=nethttp/net=loopback/calls=serial", plain(hc, "POST", sendPath, body, nil), false},
+		{"call=send/client=kenarkit/net=loopback/calls=parallel", kenarkit(hc, false), true},
+		{"call=send/client=nethttp/net=loopback/calls=parallel", plain(hc, "POST", sendPath, body, nil), true},
+		{"call=send/client=kenarkit/net=inprocess/calls=serial", kenarkit(inproc, false), false},
+		{"call=send/client=nethttp/net=inprocess/calls=serial", plain(inproc, "POST", sendPath, body, nil), false},
+		{"call=get/client=kenarkit/net=loopback/calls=serial", kenarkit(hc, true), false},
+		{"call=get/client=nethttp/net=loopback/calls=serial", plain(hc, "GET", getPath, nil, new(businesses)), false},
+		{"call=get/client=kenarkit/net=inprocess/calls=serial", kenarkit(inproc, true), false},
+		{"call=get/client=nethttp/net=inprocess/calls=serial", plain(inproc, "GET", getPath, nil, new(businesses)), false},
 	} {
-		{
-			name, par := c.name, c.parallel
-			b.Run(name, func(b *testing.B) {
-				ctx := context.Background()
-				if err := c.call(ctx); err != nil { // warm: the first connection
-					b.Fatal(err)
-				}
-				before := conns.Load()
-				b.ReportAllocs()
-				b.ResetTimer()
-				if par {
-					b.RunParallel(func(pb *testing.PB) {
-						for pb.Next() {
-							if err := c.call(ctx); err != nil {
-								b.Error(err)
-								return
-							}
-						}
-					})
-				} else {
-					for b.Loop() {
+		name, par := c.name, c.parallel
+		b.Run(name, func(b *testing.B) {
+			ctx := context.Background()
+			if err := c.call(ctx); err != nil { // warm: the first connection
+				b.Fatal(err)
+			}
+			before := conns.Load()
+			b.ReportAllocs()
+			b.ResetTimer()
+			if par {
+				b.RunParallel(func(pb *testing.PB) {
+					for pb.Next() {
 						if err := c.call(ctx); err != nil {
-							b.Fatal(err)
+							b.Error(err)
+							return
 						}
 					}
+				})
+			} else {
+				for b.Loop() {
+					if err := c.call(ctx); err != nil {
+						b.Fatal(err)
+					}
 				}
-				b.StopTimer()
-				b.ReportMetric(float64(conns.Load()-before), "conns")
-			})
-		}
+			}
+			b.StopTimer()
+			b.ReportMetric(float64(conns.Load()-before), "conns")
+		})
 	}
+}
+
+// answerOf is Divar's answer to r: a sent message, or a user's businesses.
+func answerOf(r *http.Request) string {
+	if r.Method == http.MethodGet {
+		return `{"businesses":[{"business_token":"biz-1","brand_name":"کافه"}]}`
+	}
+	return `{"message":"sent","status":0}`
 }
 
 // answer is a RoundTripper that answers every request as the loopback
@@ -155,7 +181,7 @@ func (answer) RoundTrip(r *http.Request) (*http.Response, error) {
 	return &http.Response{
 		StatusCode: http.StatusOK, Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
 		Header:  http.Header{"Content-Type": {"application/json"}},
-		Body:    io.NopCloser(strings.NewReader(`{"message":"sent","status":0}`)),
+		Body:    io.NopCloser(strings.NewReader(answerOf(r))),
 		Request: r,
 	}, nil
 }

@@ -16,7 +16,7 @@ import "errors"
 // description (ChatAPIConversationSendMessageBody) has no such field, and
 // kenarkit does not send it.
 type ConversationMessage struct {
-	Message         string      `json:"message"`
+	Message         string      `json:"message,omitempty"`
 	MediaToken      string      `json:"media_token,omitempty"`
 	SenderButtons   *ButtonGrid `json:"sender_buttons,omitempty"`
 	ReceiverButtons *ButtonGrid `json:"receiver_buttons,omitempty"`
@@ -39,7 +39,16 @@ func (m ConversationMessage) WithReceiverButtons(rows ...ButtonRow) Conversation
 	return m
 }
 
-// WithMedia returns m carrying an uploaded file (docs/chat/upload_media.md).
+// ChatMedia returns a conversation message carrying an uploaded file, by
+// the media token divar.Client.UploadChatMedia returned. A message carries
+// a text or a media token, not both (docs/chat/upload_media.md).
+func ChatMedia(mediaToken string) ConversationMessage {
+	return ConversationMessage{MediaToken: mediaToken}
+}
+
+// WithMedia returns m carrying an uploaded file. A message carries a text
+// or a media token, not both (docs/chat/upload_media.md): [ChatMedia]
+// builds one; a message with both is refused before it is sent.
 func (m ConversationMessage) WithMedia(mediaToken string) ConversationMessage {
 	m.MediaToken = mediaToken
 	return m
@@ -47,11 +56,18 @@ func (m ConversationMessage) WithMedia(mediaToken string) ConversationMessage {
 
 // Validate reports every limit of Divar's that m breaks, each naming the
 // field by JSON pointer, joined in one error that is [ErrInvalidAnswer]: a
-// text, and for each side at most 3 rows of 1 to 3 buttons, each with a
-// caption and a valid action.
+// text or a media token, not both (docs/chat/upload_media.md), and for each
+// side at most 3 rows of 1 to 3 buttons, each with a caption and a valid
+// action.
 func (m ConversationMessage) Validate() error {
 	var c checker
-	c.Text("/message", m.Message, 1, maxChatText)
+	switch {
+	case m.Message == "" && m.MediaToken == "":
+		c.Add("/message", "a message carries a text or a media token; it has neither")
+	case m.Message != "" && m.MediaToken != "":
+		c.Add("/media_token", "a message carries a text or a media token, not both (docs/chat/upload_media.md)")
+	}
+	c.Text("/message", m.Message, 0, maxChatText)
 	c.Text("/media_token", m.MediaToken, 0, maxMediaToken)
 	c.grid("/sender_buttons", m.SenderButtons)
 	c.grid("/receiver_buttons", m.ReceiverButtons)

@@ -76,7 +76,9 @@ func TestButtonGridLimits(t *testing.T) {
 		{"4 buttons in a row", sdk.ChatText("x").WithSenderButtons(full(4)), "/sender_buttons/rows/0/buttons: has 4 buttons, Divar takes at most 3 a row"},
 		{"empty row", sdk.ChatText("x").WithSenderButtons(full(1), row(0)), "/sender_buttons/rows/1/buttons: a row needs at least one button"},
 		{"button without caption or action", sdk.ChatText("x").WithSenderButtons(row(1)), "/sender_buttons/rows/0/buttons/0/caption: is empty"},
-		{"no text", sdk.ChatText(""), "/message: is empty"},
+		{"neither text nor media", sdk.ChatText(""), "/message: a message carries a text or a media token; it has neither"},
+		{"media alone", sdk.ChatMedia("media-token-1").WithSenderButtons(full(1)), ""},
+		{"text and media", sdk.ChatText("x").WithMedia("media-token-1"), "/media_token: a message carries a text or a media token, not both"},
 		{"text of 4097", sdk.ChatText(strings.Repeat("x", 4097)), "/message: longer than 4096"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

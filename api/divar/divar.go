@@ -17,7 +17,14 @@
 // overlay); internal/divarpin.Merge gives the same merged document.
 package divar
 
-import _ "embed"
+import (
+	_ "embed"
+	"encoding/json"
+	"strings"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/kenarkit/kenarkit/gen/divarapi"
+)
 
 // Pinned is the text of api/divar/openapi-v3.json.
 //
@@ -28,3 +35,33 @@ var Pinned []byte
 //
 //go:embed overlay.yaml
 var Overlay []byte
+
+// Description returns Divar's description with kenarkit's overlay applied,
+// as gen/divarapi is generated from it, parsed: its embedded copy
+// (divarapi.GetSpec) with the pin's operationIds, which oapi-codegen
+// renames the Go way ("Addons_CreatePostAddonV2", not
+// "AddonsCreatePostAddonV2"). It needs no overlay library at run time;
+// internal/divarpin.Merge gives the same document from the two files.
+// Each call returns a new copy.
+func Description() (*openapi3.T, error) {
+	doc, err := divarapi.GetSpec()
+	if err != nil {
+		return nil, err
+	}
+	var pin struct {
+		Paths map[string]map[string]struct {
+			OperationID string `json:"operationId"`
+		} `json:"paths"`
+	}
+	if err := json.Unmarshal(Pinned, &pin); err != nil {
+		return nil, err
+	}
+	for path, item := range doc.Paths.Map() {
+		for method, op := range item.Operations() {
+			if id := pin.Paths[path][strings.ToLower(method)].OperationID; id != "" {
+				op.OperationID = id
+			}
+		}
+	}
+	return doc, nil
+}

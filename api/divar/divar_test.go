@@ -105,6 +105,28 @@ func TestGeneratedFromPinAndOverlay(t *testing.T) {
 	}
 }
 
+// Description, which the client and divartest route and check by, is the
+// merged document itself, Divar's operationIds and all, without the
+// overlay library at run time.
+func TestDescriptionIsTheMergedDocument(t *testing.T) {
+	merged, err := divarpin.Merge(divar.Pinned, divar.Overlay)
+	if err != nil {
+		t.Fatal(err)
+	}
+	desc, err := divar.Description()
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, _ := json.Marshal(merged)
+	b, _ := json.Marshal(desc)
+	if !bytes.Equal(a, b) {
+		t.Fatal("divar.Description() is not the pin with its overlay")
+	}
+	if op := operations(desc)["ChatAPI_ConversationSendMessage"]; op == nil {
+		t.Fatal("no ChatAPI_ConversationSendMessage: the pin's operationIds are not restored")
+	}
+}
+
 // operations maps each operation's id to it.
 func operations(doc *openapi3.T) map[string]*openapi3.Operation {
 	out := map[string]*openapi3.Operation{}

@@ -110,7 +110,7 @@ const (
 // the add-on and Divar's wallet, then replays the OAuth redirect and
 // delivers each payment event twice: never two charges.
 func TestBumpAtMostOnce(t *testing.T) {
-	const reorder, lookup = "paymentReorderPost", "paymentGetTransaction"
+	const reorder, lookup = "Payment_ReorderPost", "Payment_GetTransaction"
 	for _, tc := range []struct {
 		name      string
 		setup     func(*divartest.API)

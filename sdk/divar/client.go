@@ -3,6 +3,7 @@ package divar
 import (
 	"bytes"
 	"context"
+	stdjson "encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -16,7 +17,7 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/kenarkit/kenarkit/gen/kenarapi"
+	"github.com/kenarkit/kenarkit/gen/divarapi"
 	"github.com/kenarkit/kenarkit/sdk"
 	"github.com/kenarkit/kenarkit/sdk/dedupe"
 	"github.com/kenarkit/kenarkit/sdk/widget"
@@ -52,6 +53,9 @@ type Config struct {
 	// not waited for: the call returns its [ErrRateLimited] at once, with
 	// APIError.RetryAfter set.
 	MinBackoff, MaxBackoff time.Duration
+	// UploadURL is Divar's upload host for chat media: DefaultUploadURL,
+	// or a fake's in tests.
+	UploadURL string
 	// Logger receives a warning for each retry (operation, status, wait;
 	// never a header). nil: no logging.
 	Logger *slog.Logger
@@ -60,6 +64,7 @@ type Config struct {
 // DefaultConfig holds the values a zero [Config] field takes.
 var DefaultConfig = Config{
 	BaseURL:    DefaultBaseURL,
+	UploadURL:  DefaultUploadURL,
 	Timeout:    10 * time.Second,
 	MaxRetries: 3,
 	MinBackoff: 200 * time.Millisecond,
@@ -69,24 +74,30 @@ var DefaultConfig = Config{
 // maxAnswer bounds the answer read from Divar.
 const maxAnswer = 4 << 20
 
-// Client calls Divar's open-platform API for an add-on: post add-ons, chat
-// and chat-bot messages, event subscriptions, the user and posts. Each
-// method names its operation in api/kenar-api.yaml, which says once the
-// permission the API key needs for it (x-kenar-permission) and the OAuth
-// scopes the user's token may hold for it (x-kenar-scopes). Build one
-// with [NewClient] and share it; it is safe for concurrent use.
+// Client calls Divar's open-platform API for an add-on: post, user and
+// business add-ons, chat and chat-bot messages and chat media, event
+// subscriptions, users, posts and their buttons, stats and semantic data;
+// [Client.Do] sends any other request. Each method names its operationId
+// in Divar's description (api/divar/openapi-v3.json with kenarkit's
+// overlay, docs/DIVAR-API.md), which says once the permission the API key
+// needs for it (x-kenarkit-api-key-permissions) and the OAuth scopes the
+// user's token may hold for it (security). Build one with [NewClient] and
+// share it; it is safe for concurrent use.
 //
 // Calls made for a user take the user's OAuth token as an
 // oauth2.TokenSource (from the add-on's oauth2.Config), sent as a bearer
-// token. Every request is checked against Divar's documented limits before
-// it is sent, and refused naming each failing field ([sdk.ErrInvalidAnswer]);
-// Divar's refusals are [*APIError]s.
+// token. Every request is checked against the description and Divar's
+// documented limits before it is sent, and refused naming each failing
+// field ([sdk.ErrInvalidAnswer]); Divar's refusals are [*APIError]s.
 type Client struct {
 	cfg  Config
-	api  *kenarapi.Client
+	base string // the path of cfg.BaseURL, stripped before a request is checked
 	log  *slog.Logger
 	mu   sync.Mutex
 	rate Rate
+
+	media mediaCache // Assets_GetMediaUploadURLs, kept for a day
+	now   func() time.Time
 }
 
 // NewClient returns a client for cfg. It fails without an API key or with
@@ -99,8 +110,19 @@ func NewClient(cfg Config) (*Client, error) {
 	if cfg.BaseURL == "" {
 		cfg.BaseURL = d.BaseURL
 	}
-	if u, err := url.Parse(cfg.BaseURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+	u, err := url.Parse(cfg.BaseURL)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
 		return nil, fmt.Errorf("divar: the Divar API's base URL %q is not an absolute http(s) URL", cfg.BaseURL)
+	}
+	if _, err := description(); err != nil {
+		return nil, err
+	}
+	if cfg.UploadURL == "" {
+		cfg.UploadURL = d.UploadURL
+	}
+	cfg.UploadURL = strings.TrimRight(cfg.UploadURL, "/")
+	if u, err := url.Parse(cfg.UploadURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		return nil, fmt.Errorf("divar: the upload URL %q is not an absolute http(s) URL", cfg.UploadURL)
 	}
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = d.Timeout
@@ -125,15 +147,11 @@ func NewClient(cfg Config) (*Client, error) {
 		t.MaxIdleConnsPerHost = 32
 		cfg.HTTPClient = &http.Client{Transport: t}
 	}
-	api, err := kenarapi.NewClient(cfg.BaseURL, kenarapi.WithHTTPClient(cfg.HTTPClient))
-	if err != nil {
-		return nil, fmt.Errorf("divar: %w", err)
-	}
 	log := cfg.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Client{cfg: cfg, api: api, log: log}, nil
+	return &Client{cfg: cfg, base: u.Path, log: log, now: time.Now}, nil
 }
 
 // Rate returns the rate-limit state of Divar's last answer that reported
@@ -145,148 +163,102 @@ func (c *Client) Rate() Rate {
 }
 
 // CreatePostAddon attaches a to the post, replacing the app's earlier
-// add-on on it (operation createPostAddon, with a user's token). Divar attaches it
-// shortly after answering. As it replaces, it is retried like an
-// idempotent call.
+// add-on on it (operation Addons_CreatePostAddonV2, with a user's token).
+// Divar attaches it shortly after answering. As it replaces, it is retried
+// like an idempotent call.
 func (c *Client) CreatePostAddon(ctx context.Context, user oauth2.TokenSource, postToken string, a widget.PostAddon) error {
-	const op = "createPostAddon"
+	const op = "Addons_CreatePostAddonV2"
 	if err := errors.Join(checkPostToken(postToken), a.Validate()); err != nil {
 		return notSent(op, err)
 	}
-	body, err := sdk.MarshalAnswer(a)
-	if err != nil {
-		return fmt.Errorf("divar: %s: %w", op, err)
-	}
-	rsp, err := c.do(ctx, request{op: op, idempotent: true, user: user, needsUser: true}, func(ctx context.Context, e ...kenarapi.RequestEditorFn) (*http.Response, error) {
-		return c.api.CreatePostAddonWithBody(ctx, postToken, "application/json", bytes.NewReader(body), e...)
+	_, err := c.sendJSON(ctx, request{op: op, idempotent: true, user: user}, a, func(s string, b io.Reader) (*http.Request, error) {
+		return divarapi.NewAddonsCreatePostAddonV2RequestWithBody(s, postToken, jsonType, b)
 	})
-	if err != nil {
-		return err
-	}
-	_, err = parseAnswer(op, kenarapi.ParseCreatePostAddonResponse, rsp)
 	return err
 }
 
 // DeletePostAddons removes every add-on the app attached to the post
-// (operation deletePostAddons, no user token).
+// (operation Addons_DeletePostAddon, no user token).
 func (c *Client) DeletePostAddons(ctx context.Context, postToken string) error {
-	const op = "deletePostAddons"
+	const op = "Addons_DeletePostAddon"
 	if err := checkPostToken(postToken); err != nil {
 		return notSent(op, err)
 	}
-	rsp, err := c.do(ctx, request{op: op, idempotent: true}, func(ctx context.Context, e ...kenarapi.RequestEditorFn) (*http.Response, error) {
-		return c.api.DeletePostAddons(ctx, postToken, e...)
-	})
-	if err != nil {
-		return err
-	}
-	_, err = parseAnswer(op, kenarapi.ParseDeletePostAddonsResponse, rsp)
+	_, err := c.send(ctx, request{op: op, idempotent: true, build: func() (*http.Request, error) {
+		return divarapi.NewAddonsDeletePostAddonRequest(c.cfg.BaseURL, postToken)
+	}})
 	return err
 }
 
 // SendMessage sends m into the conversation as the user who granted the
-// token (operation sendConversationMessage). A message is never sent
-// twice: only a 429 or a connection never made is retried, and within an
-// [sdk.EventMux] handler with a deduper it is sent at most once per event,
-// however often Divar delivers it (dedupe.Once). A recipient who blocked
-// the sender gives [ErrRecipientBlocked]. An error after which nothing can
-// have reached Divar is dedupe.ErrNotSent (errors.Is).
+// token (operation ChatAPI_ConversationSendMessage). A message carries a
+// text or a media token ([Client.UploadChatMedia]), not both. It is never
+// sent twice: only a 429 or a connection never made is retried, and within
+// an [sdk.EventMux] handler with a deduper it is sent at most once per
+// event, however often Divar delivers it (dedupe.Once). A recipient who
+// blocked the sender gives [ErrRecipientBlocked]. An error after which
+// nothing can have reached Divar is dedupe.ErrNotSent (errors.Is).
 func (c *Client) SendMessage(ctx context.Context, user oauth2.TokenSource, conversationID string, m sdk.ConversationMessage) error {
-	const op = "sendConversationMessage"
+	const op = "ChatAPI_ConversationSendMessage"
 	if err := errors.Join(checkID("conversation_id", conversationID, 64), m.Validate()); err != nil {
 		return notSent(op, err)
 	}
-	body, err := sdk.MarshalAnswer(m)
-	if err != nil {
-		return fmt.Errorf("divar: %s: %w", op, err)
-	}
-	rsp, err := c.do(ctx, request{op: op, user: user, needsUser: true, irreversible: true}, func(ctx context.Context, e ...kenarapi.RequestEditorFn) (*http.Response, error) {
-		return c.api.SendConversationMessageWithBody(ctx, conversationID, "application/json", bytes.NewReader(body), e...)
+	_, err := c.sendJSON(ctx, request{op: op, user: user, irreversible: true}, m, func(s string, b io.Reader) (*http.Request, error) {
+		return divarapi.NewChatAPIConversationSendMessageRequestWithBody(s, conversationID, jsonType, b)
 	})
-	if err != nil {
-		return err
-	}
-	_, err = parseAnswer(op, kenarapi.ParseSendConversationMessageResponse, rsp)
 	return err
 }
 
-// SendBotMessage sends m from the app's chat bot into a bot conversation,
-// such as the conversation.id of a NEW_CHATBOT_MESSAGE event (operation
-// sendBotMessage, no user token). It
+// SendBotMessage sends m from the app's chat bot into an existing bot
+// conversation, such as the conversation.id of a NEW_CHATBOT_MESSAGE event
+// (operation ChatAPI_ChatBotSendMessage). It needs only the API key, with
+// the permission CHAT_BOT_SEND_MESSAGE (docs/chat/chatbot_conversations.md;
+// the overlay corrects the description, which also lists OAuth). It
 // returns the conversation's id as Divar answers it. Never sent twice (see
 // [Client.SendMessage]).
 func (c *Client) SendBotMessage(ctx context.Context, conversationID string, m sdk.BotMessage) (string, error) {
-	const op = "sendBotMessage"
+	const op = "ChatAPI_ChatBotSendMessage"
 	if err := errors.Join(checkID("conversation_id", conversationID, 64), m.Validate()); err != nil {
 		return "", notSent(op, err)
 	}
 	m.UserID = ""
-	body, err := sdk.MarshalAnswer(m)
-	if err != nil {
-		return "", fmt.Errorf("divar: %s: %w", op, err)
-	}
-	rsp, err := c.do(ctx, request{op: op, irreversible: true}, func(ctx context.Context, e ...kenarapi.RequestEditorFn) (*http.Response, error) {
-		return c.api.SendBotMessageWithBody(ctx, conversationID, "application/json", bytes.NewReader(body), e...)
+	v, err := sendJSONAs[divarapi.ChatapiChatBotSendMessageResponse](ctx, c, request{op: op, irreversible: true}, m, func(s string, b io.Reader) (*http.Request, error) {
+		return divarapi.NewChatAPIChatBotSendMessageRequestWithBody(s, conversationID, jsonType, b)
 	})
-	if err != nil {
-		return "", err
-	}
-	v, err := parseAnswer(op, kenarapi.ParseSendBotMessageResponse, rsp)
-	if err != nil {
-		return "", err
-	}
-	return decodeBotSent(op, v.JSON200)
+	return deref(v.ConversationId), err
 }
 
 // SendBotMessageToUser sends m from the app's chat bot to the user, by the
 // user id the app got from [Client.User], starting the bot's conversation
-// if there is none (operation sendBotMessageToUser). It returns the
-// conversation's id. Never sent twice (see [Client.SendMessage]).
+// if there is none (operation ChatAPI_ChatBotSendMessage2). It needs the
+// user's own OAuth token with CHAT_BOT_USER_MESSAGE_SEND: Divar delivers it
+// only to the user who granted the token. It returns the conversation's
+// id. Never sent twice (see [Client.SendMessage]).
 func (c *Client) SendBotMessageToUser(ctx context.Context, user oauth2.TokenSource, userID string, m sdk.BotMessage) (string, error) {
-	const op = "sendBotMessageToUser"
+	const op = "ChatAPI_ChatBotSendMessage2"
 	if err := errors.Join(checkID("user_id", userID, 256), m.Validate()); err != nil {
 		return "", notSent(op, err)
 	}
 	m.UserID = ""
-	body, err := sdk.MarshalAnswer(m)
-	if err != nil {
-		return "", fmt.Errorf("divar: %s: %w", op, err)
-	}
-	rsp, err := c.do(ctx, request{op: op, user: user, needsUser: true, irreversible: true}, func(ctx context.Context, e ...kenarapi.RequestEditorFn) (*http.Response, error) {
-		return c.api.SendBotMessageToUserWithBody(ctx, userID, "application/json", bytes.NewReader(body), e...)
+	v, err := sendJSONAs[divarapi.ChatapiChatBotSendMessageResponse](ctx, c, request{op: op, user: user, irreversible: true}, m, func(s string, b io.Reader) (*http.Request, error) {
+		return divarapi.NewChatAPIChatBotSendMessage2RequestWithBody(s, userID, jsonType, b)
 	})
-	if err != nil {
-		return "", err
-	}
-	v, err := parseAnswer(op, kenarapi.ParseSendBotMessageToUserResponse, rsp)
-	if err != nil {
-		return "", err
-	}
-	return decodeBotSent(op, v.JSON200)
+	return deref(v.ConversationId), err
 }
 
 // Subscribe asks Divar to deliver events to the add-on's events URL
-// (operation createEventSubscription). The
-// subscription lasts as long as the user's token: subscribe again after a
-// refresh. Divar does not say whether subscribing twice makes two
-// subscriptions, so, like a message, it is retried only after a 429 or a
-// connection never made.
+// (operation Events_RegisterEventSubscription). The subscription lasts as
+// long as the user's token: subscribe again after a refresh. Divar does not
+// say whether subscribing twice makes two subscriptions, so, like a
+// message, it is retried only after a 429 or a connection never made.
 func (c *Client) Subscribe(ctx context.Context, user oauth2.TokenSource, s sdk.EventSubscription) error {
-	const op = "createEventSubscription"
+	const op = "Events_RegisterEventSubscription"
 	if err := s.Validate(); err != nil {
 		return notSent(op, err)
 	}
-	body, err := sdk.MarshalAnswer(s)
-	if err != nil {
-		return fmt.Errorf("divar: %s: %w", op, err)
-	}
-	rsp, err := c.do(ctx, request{op: op, user: user, needsUser: true}, func(ctx context.Context, e ...kenarapi.RequestEditorFn) (*http.Response, error) {
-		return c.api.CreateEventSubscriptionWithBody(ctx, "application/json", bytes.NewReader(body), e...)
+	_, err := c.sendJSON(ctx, request{op: op, user: user}, s, func(srv string, b io.Reader) (*http.Request, error) {
+		return divarapi.NewEventsRegisterEventSubscriptionRequestWithBody(srv, jsonType, b)
 	})
-	if err != nil {
-		return err
-	}
-	_, err = parseAnswer(op, kenarapi.ParseCreateEventSubscriptionResponse, rsp)
 	return err
 }
 
@@ -299,16 +271,14 @@ type User struct {
 	PhoneNumbers []string
 }
 
-// User returns the user who granted the token (operation getUser).
+// User returns the user who granted the token (operation Finder_GetUser).
 func (c *Client) User(ctx context.Context, user oauth2.TokenSource) (User, error) {
-	const op = "getUser"
-	rsp, err := c.do(ctx, request{op: op, idempotent: true, user: user, needsUser: true}, func(ctx context.Context, e ...kenarapi.RequestEditorFn) (*http.Response, error) {
-		return c.api.GetUser(ctx, e...)
-	})
-	if err != nil {
-		return User{}, err
+	v, err := get[divarapi.FinderUser](ctx, c, "Finder_GetUser", user, divarapi.NewFinderGetUserRequest)
+	u := User{ID: deref(v.UserId), PhoneNumber: deref(v.PhoneNumber)}
+	if v.PhoneNumbers != nil {
+		u.PhoneNumbers = *v.PhoneNumbers
 	}
-	return decodeUser(op, rsp)
+	return u, err
 }
 
 // Post is a post as Divar's finder gives it.
@@ -326,19 +296,29 @@ type Post struct {
 	BusinessName, BusinessType string
 }
 
-// Post returns a post (operation getPost, no user token). A post that does not exist gives [ErrNotFound].
+// Post returns a post (operation Finder_GetPost, no user token). A post
+// that does not exist gives [ErrNotFound].
 func (c *Client) Post(ctx context.Context, postToken string) (Post, error) {
-	const op = "getPost"
+	const op = "Finder_GetPost"
 	if err := checkPostToken(postToken); err != nil {
 		return Post{}, notSent(op, err)
 	}
-	rsp, err := c.do(ctx, request{op: op, idempotent: true}, func(ctx context.Context, e ...kenarapi.RequestEditorFn) (*http.Response, error) {
-		return c.api.GetPost(ctx, postToken, e...)
+	p, err := get[divarapi.FinderGetPostResponse](ctx, c, op, nil, func(s string) (*http.Request, error) {
+		return divarapi.NewFinderGetPostRequest(s, postToken)
 	})
-	if err != nil {
-		return Post{}, err
+	post := Post{
+		Token: deref(p.Token), Category: deref(p.Category), City: deref(p.City), District: deref(p.District),
+		State: string(deref(p.State)), ChatEnabled: deref(p.ChatEnabled), IsPhoneHidden: deref(p.IsPhoneHidden),
+		SupplierChatAssistantEnabled: deref(p.SupplierChatAssistantEnabled),
+		FirstPublishedAt:             deref(p.FirstPublishedAt), LastModifiedAt: deref(p.LastModifiedAt),
 	}
-	return decodePost(op, rsp)
+	if p.Data != nil {
+		post.Data = *p.Data
+	}
+	if b := p.BusinessData; b != nil {
+		post.BusinessName, post.BusinessType = deref(b.BusinessName), string(deref(b.BusinessType))
+	}
+	return post, err
 }
 
 // UserPost is one of the user's posts.
@@ -349,16 +329,20 @@ type UserPost struct {
 }
 
 // UserPosts returns the posts of the user who granted the token (operation
-// listUserPosts).
+// Finder_GetUserPosts).
 func (c *Client) UserPosts(ctx context.Context, user oauth2.TokenSource) ([]UserPost, error) {
-	const op = "listUserPosts"
-	rsp, err := c.do(ctx, request{op: op, idempotent: true, user: user, needsUser: true}, func(ctx context.Context, e ...kenarapi.RequestEditorFn) (*http.Response, error) {
-		return c.api.ListUserPosts(ctx, e...)
-	})
-	if err != nil {
-		return nil, err
+	v, err := get[divarapi.FinderGetUserPostsResponse](ctx, c, "Finder_GetUserPosts", user, divarapi.NewFinderGetUserPostsRequest)
+	var posts []UserPost
+	if v.Posts != nil {
+		for _, p := range *v.Posts {
+			up := UserPost{Token: deref(p.Token), Title: deref(p.Title), Category: deref(p.Category), IsPhoneHidden: deref(p.IsPhoneHidden)}
+			if p.Images != nil {
+				up.Images = *p.Images
+			}
+			posts = append(posts, up)
+		}
 	}
-	return decodeUserPosts(op, rsp)
+	return posts, err
 }
 
 // request is one call to Divar.
@@ -368,32 +352,109 @@ type request struct {
 	// irreversible: it cannot be taken back (a message). Within an event's
 	// handler it is made at most once per event (dedupe.Once).
 	irreversible bool
-	user         oauth2.TokenSource
-	needsUser    bool
+	// user's token is sent as a bearer token; it is required when every
+	// security requirement of the operation in Divar's description (with
+	// the overlay) has OAuth, else sent only when given.
+	user oauth2.TokenSource
+	// needsUser requires the user's token even where the description
+	// does not.
+	needsUser bool
+	// build makes the request afresh for each attempt, its body included.
+	build func() (*http.Request, error)
+	body  []byte // the JSON body build sends, checked against the description
+	// foreign: not Divar's open-platform API (its upload host): neither
+	// checked against the description nor given the API key.
+	foreign bool
+	bearer  string // foreign: the bearer token to send
 }
 
-// do sends a call, retrying what is safe, and returns Divar's 2xx answer
-// with its body read (at most maxAnswer bytes) and the connection released.
-// Any other answer is an *APIError. An error after which nothing can have
-// reached Divar is marked dedupe.ErrNotSent. An irreversible call is made
-// through dedupe.Once.
-func (c *Client) do(ctx context.Context, r request, send func(context.Context, ...kenarapi.RequestEditorFn) (*http.Response, error)) (*http.Response, error) {
-	if !r.irreversible {
-		return c.call(ctx, r, send)
+const jsonType = "application/json"
+
+// sendJSON marshals in and sends it with build, which makes the request
+// for the server and body; it returns Divar's 2xx answer.
+func (c *Client) sendJSON(ctx context.Context, r request, in any, build func(server string, body io.Reader) (*http.Request, error)) ([]byte, error) {
+	body, err := marshal(in)
+	if err != nil {
+		return nil, notSent(r.op, err)
 	}
-	var rsp *http.Response
+	return c.send(ctx, c.withBody(r, body, build))
+}
+
+// withBody is r sending body, JSON already marshalled, with build, which
+// makes the request for the server and body afresh for each attempt.
+func (c *Client) withBody(r request, body []byte, build func(server string, body io.Reader) (*http.Request, error)) request {
+	r.body = body
+	r.build = func() (*http.Request, error) { return build(c.cfg.BaseURL, bytes.NewReader(body)) }
+	return r
+}
+
+// marshal is the JSON of in: the vocabulary's exact bytes for the sdk's
+// types, encoding/json's for the generated models.
+func marshal(in any) ([]byte, error) {
+	switch in.(type) {
+	case widget.PostAddon, sdk.ConversationMessage, sdk.BotMessage, sdk.EventSubscription:
+		return sdk.MarshalAnswer(in)
+	}
+	return stdjson.Marshal(in)
+}
+
+// sendJSONAs is sendJSON decoding the answer as T.
+func sendJSONAs[T any](ctx context.Context, c *Client, r request, in any, build func(server string, body io.Reader) (*http.Request, error)) (T, error) {
+	body, err := c.sendJSON(ctx, r, in, build)
+	return decode[T](r.op, body, err)
+}
+
+// get sends an idempotent request without a body and decodes the answer.
+func get[T any](ctx context.Context, c *Client, op string, user oauth2.TokenSource, build func(server string) (*http.Request, error)) (T, error) {
+	body, err := c.send(ctx, request{op: op, idempotent: true, user: user, build: func() (*http.Request, error) { return build(c.cfg.BaseURL) }})
+	return decode[T](op, body, err)
+}
+
+// decode reads Divar's 2xx answer as T; an empty answer is T's zero.
+func decode[T any](op string, body []byte, err error) (T, error) {
+	var v T
+	if err != nil || len(bytes.TrimSpace(body)) == 0 {
+		return v, err
+	}
+	if err := stdjson.Unmarshal(body, &v); err != nil {
+		return v, malformed(op, err.Error())
+	}
+	return v, nil
+}
+
+// send sends a call, retrying what is safe, and returns Divar's 2xx
+// answer, read whole (at most maxAnswer bytes). Any other answer is an
+// *APIError. An error after which nothing can have reached Divar is marked
+// dedupe.ErrNotSent. An irreversible call is made through dedupe.Once.
+func (c *Client) send(ctx context.Context, r request) ([]byte, error) {
+	if !r.irreversible {
+		return c.call(ctx, r)
+	}
+	var body []byte
 	err := dedupe.Once(ctx, func(ctx context.Context) (err error) {
-		rsp, err = c.call(ctx, r, send)
+		body, err = c.call(ctx, r)
 		return err
 	})
-	return rsp, err
+	return body, err
 }
 
-// call is do without dedupe.Once.
-func (c *Client) call(ctx context.Context, r request, send func(context.Context, ...kenarapi.RequestEditorFn) (*http.Response, error)) (*http.Response, error) {
-	secrets := []string{c.cfg.APIKey}
-	var bearer string
-	if r.needsUser {
+// call is send without dedupe.Once.
+func (c *Client) call(ctx context.Context, r request) ([]byte, error) {
+	secrets := []string{c.cfg.APIKey, r.bearer}
+	first, err := r.build()
+	if err != nil {
+		return nil, notSent(r.op, err)
+	}
+	needsUser := r.needsUser
+	if !r.foreign {
+		described, err := checkRequest(first, c.base, r.body)
+		if err != nil {
+			return nil, notSent(r.op, err)
+		}
+		needsUser = needsUser || described
+	}
+	bearer := r.bearer
+	if r.user != nil || needsUser {
 		if r.user == nil {
 			return nil, dedupe.NotSent(fmt.Errorf("divar: %s: %w: pass the user's oauth2.TokenSource", r.op, ErrNoToken))
 		}
@@ -407,14 +468,20 @@ func (c *Client) call(ctx context.Context, r request, send func(context.Context,
 		bearer = tok.AccessToken
 		secrets = append(secrets, bearer)
 	}
-	headers := func(_ context.Context, req *http.Request) error {
-		req.Header.Set("X-API-Key", c.cfg.APIKey)
+	build := func() (*http.Request, error) {
+		req, err := r.build()
+		if err != nil {
+			return nil, err
+		}
+		if !r.foreign {
+			req.Header.Set("X-API-Key", c.cfg.APIKey)
+			req.Header.Set("Accept", "application/json")
+		}
 		if bearer != "" {
 			req.Header.Set("Authorization", "Bearer "+bearer)
 		}
-		req.Header.Set("Accept", "application/json")
 		req.Header.Set("User-Agent", "kenarkit")
-		return nil
+		return req, nil
 	}
 	// reached: an attempt may have reached Divar (an answer other than a
 	// refusal, a connection lost after it was made); else a failure is
@@ -430,7 +497,7 @@ func (c *Client) call(ctx context.Context, r request, send func(context.Context,
 		if ctx.Err() != nil { // over before this attempt was sent
 			return nil, failed(fmt.Errorf("divar: %s: %w", r.op, context.Cause(ctx)))
 		}
-		rsp, body, err := c.attempt(ctx, send, headers)
+		rsp, body, err := c.attempt(ctx, build)
 		if err != nil && !neverSent(err) {
 			reached = true
 		}
@@ -460,8 +527,7 @@ func (c *Client) call(ctx context.Context, r request, send func(context.Context,
 				c.mu.Unlock()
 			}
 			if rsp.StatusCode/100 == 2 {
-				rsp.Body = io.NopCloser(bytes.NewReader(body))
-				return rsp, nil
+				return body, nil
 			}
 			e := newAPIError(r.op, rsp.StatusCode, rsp.Header, body, now, secrets)
 			e.Attempts = attempt
@@ -505,10 +571,14 @@ func (c *Client) call(ctx context.Context, r request, send func(context.Context,
 }
 
 // attempt sends once, within the per-attempt timeout, and reads the body.
-func (c *Client) attempt(ctx context.Context, send func(context.Context, ...kenarapi.RequestEditorFn) (*http.Response, error), headers kenarapi.RequestEditorFn) (*http.Response, []byte, error) {
+func (c *Client) attempt(ctx context.Context, build func() (*http.Request, error)) (*http.Response, []byte, error) {
 	ctx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
 	defer cancel()
-	rsp, err := send(ctx, headers)
+	req, err := build()
+	if err != nil {
+		return nil, nil, err
+	}
+	rsp, err := c.cfg.HTTPClient.Do(req.WithContext(ctx))
 	if err != nil {
 		return nil, nil, err
 	}
@@ -599,85 +669,8 @@ func checkID(name, v string, max int) error {
 	return nil
 }
 
-// parseAnswer reads a 2xx answer with the generated parser.
-func parseAnswer[T any](op string, parse func(*http.Response) (T, error), rsp *http.Response) (T, error) {
-	v, err := parse(rsp)
-	if err != nil {
-		var zero T
-		return zero, fmt.Errorf("divar: %s: %w: %v", op, ErrMalformedAnswer, err)
-	}
-	return v, nil
-}
-
 func malformed(op, why string) error {
 	return fmt.Errorf("divar: %s: %w: %s", op, ErrMalformedAnswer, why)
-}
-
-func decodeBotSent(op string, v *kenarapi.BotMessageSent) (string, error) {
-	if v == nil {
-		return "", malformed(op, "no JSON object")
-	}
-	return deref(v.ConversationId), nil
-}
-
-func decodeUser(op string, rsp *http.Response) (User, error) {
-	v, err := parseAnswer(op, kenarapi.ParseGetUserResponse, rsp)
-	if err != nil {
-		return User{}, err
-	}
-	if v.JSON200 == nil {
-		return User{}, malformed(op, "no JSON object")
-	}
-	u := User{ID: deref(v.JSON200.UserId), PhoneNumber: deref(v.JSON200.PhoneNumber)}
-	if v.JSON200.PhoneNumbers != nil {
-		u.PhoneNumbers = *v.JSON200.PhoneNumbers
-	}
-	return u, nil
-}
-
-func decodePost(op string, rsp *http.Response) (Post, error) {
-	v, err := parseAnswer(op, kenarapi.ParseGetPostResponse, rsp)
-	if err != nil {
-		return Post{}, err
-	}
-	p := v.JSON200
-	if p == nil {
-		return Post{}, malformed(op, "no JSON object")
-	}
-	post := Post{
-		Token: deref(p.Token), Category: deref(p.Category), City: deref(p.City), District: deref(p.District),
-		State: deref(p.State), ChatEnabled: deref(p.ChatEnabled), IsPhoneHidden: deref(p.IsPhoneHidden),
-		SupplierChatAssistantEnabled: deref(p.SupplierChatAssistantEnabled),
-		FirstPublishedAt:             deref(p.FirstPublishedAt), LastModifiedAt: deref(p.LastModifiedAt),
-	}
-	if p.Data != nil {
-		post.Data = *p.Data
-	}
-	if b := p.BusinessData; b != nil {
-		post.BusinessName, post.BusinessType = deref(b.BusinessName), deref(b.BusinessType)
-	}
-	return post, nil
-}
-
-func decodeUserPosts(op string, rsp *http.Response) ([]UserPost, error) {
-	v, err := parseAnswer(op, kenarapi.ParseListUserPostsResponse, rsp)
-	if err != nil {
-		return nil, err
-	}
-	if v.JSON200 == nil {
-		return nil, malformed(op, "no JSON object")
-	}
-	var posts []UserPost
-	if v.JSON200.Posts != nil {
-		for _, p := range *v.JSON200.Posts {
-			up := UserPost{Token: deref(p.Token), Title: deref(p.Title), Category: deref(p.Category), IsPhoneHidden: deref(p.IsPhoneHidden)}
-			if p.Images != nil {
-				up.Images = *p.Images
-			}
-			posts = append(posts, up)
-		}
-	}
-	return posts, nil
 }
 
 func deref[T any](p *T) T {

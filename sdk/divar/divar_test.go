@@ -113,6 +113,7 @@ func TestClientOperations(t *testing.T) {
 	})
 	t.Run("sendBotMessageToUser", func(t *testing.T) {
 		api.Token("bot-tok", "CHAT_BOT_USER_MESSAGE_SEND")
+		api.SetUser("bot-tok", divar.User{ID: "u1"}) // Divar sends a bot message only to the token's own user
 		id, err := c.SendBotMessageToUser(ctx, user("bot-tok"), "u1", sdk.BotText("سلام"))
 		if err != nil || id != divartest.BotConversation("u1") {
 			t.Fatal(id, err)
@@ -191,7 +192,7 @@ func TestClientErrors(t *testing.T) {
 			is:   divar.ErrUnauthorized, want: "unknown, expired or revoked"},
 		{name: "token for another post",
 			call: func(c *divar.Client) error { return c.CreatePostAddon(ctx, user("tok"), "Other123", addon) },
-			is:   divar.ErrForbidden, want: "lacks the scope createPostAddon needs (one of POST_ADDON_CREATE.Other123, USER_POSTS_ADDON_CREATE)"},
+			is:   divar.ErrForbidden, want: "lacks the scope Addons_CreatePostAddonV2 needs (one of POST_ADDON_CREATE.Other123, USER_POSTS_ADDON_CREATE)"},
 		{name: "recipient blocked", setup: func() { api.FailNext(1, divartest.RecipientBlocked()) },
 			call: func(c *divar.Client) error { return c.SendMessage(ctx, user("tok"), conv, sdk.ChatText("x")) },
 			is:   divar.ErrRecipientBlocked, want: "412 Precondition Failed (code 9): message delivery failed due to recipient's restriction"},
@@ -237,7 +238,7 @@ func TestClientErrors(t *testing.T) {
 
 	var e *divar.APIError
 	api.FailNext(1, divartest.TooManyRequests(7*time.Second))
-	if err := c.DeletePostAddons(ctx, post); !errors.As(err, &e) || e.StatusCode != 429 || e.RetryAfter != 7*time.Second || e.Operation != "deletePostAddons" {
+	if err := c.DeletePostAddons(ctx, post); !errors.As(err, &e) || e.StatusCode != 429 || e.RetryAfter != 7*time.Second || e.Operation != "Addons_DeletePostAddon" {
 		t.Errorf("APIError = %+v", e)
 	}
 }
@@ -257,7 +258,13 @@ func TestClientRefusesBeforeSending(t *testing.T) {
 	}{
 		{"widget limits", func() error {
 			return c.CreatePostAddon(ctx, user("tok"), post, widget.Addon(widget.TitleRow(strings.Repeat("x", 50)), widget.ButtonBar("b", sdk.OpenDirectLink("javascript:x"))))
-		}, []string{"createPostAddon: not sent", "/widgets/0/title_row/text: longer than 49", "/widgets/1/button_bar/action/open_direct_link"}},
+		}, []string{"Addons_CreatePostAddonV2: not sent", "/widgets/0/title_row/text: longer than 49", "/widgets/1/button_bar/action/open_direct_link"}},
+		{"an icon Divar's description does not list", func() error {
+			return c.CreatePostAddon(ctx, user("tok"), post, widget.Addon(widget.SelectorRow("t").WithIcon("NOT_AN_ICON")))
+		}, []string{"Addons_CreatePostAddonV2: not sent", "/widgets/0/selector_row/icon_name: is not one of the values"}},
+		{"a text and a media token", func() error {
+			return c.SendMessage(ctx, user("tok"), conv, sdk.ChatText("x").WithMedia("m1"))
+		}, []string{"/media_token: a message carries a text or a media token, not both"}},
 		{"post token too long", func() error {
 			return c.CreatePostAddon(ctx, user("tok"), "12345678901", widget.Addon(widget.TitleRow("x")))
 		}, []string{"token: longer than 10 characters"}},
@@ -435,7 +442,7 @@ func TestClientHonoursContext(t *testing.T) {
 	})
 	t.Run("Divar unreachable", func(t *testing.T) {
 		dead, _ := divar.NewClient(divar.Config{APIKey: "k", BaseURL: "http://127.0.0.1:1", MinBackoff: time.Millisecond, MaxBackoff: time.Millisecond})
-		if _, err := dead.Post(context.Background(), post); err == nil || !strings.Contains(err.Error(), "getPost") {
+		if _, err := dead.Post(context.Background(), post); err == nil || !strings.Contains(err.Error(), "Finder_GetPost") {
 			t.Fatalf("err = %v", err)
 		}
 	})
@@ -444,7 +451,7 @@ func TestClientHonoursContext(t *testing.T) {
 // failed reports whether api has answered a call of op with status.
 func failed(api *divartest.API, op string, status int) bool {
 	for _, c := range api.Calls() {
-		if c.Operation == op && c.Status == status {
+		if c.Is(op) && c.Status == status {
 			return true
 		}
 	}
@@ -529,9 +536,9 @@ func TestFakeAPIRefusesLikeDivar(t *testing.T) {
 		{"no key", "DELETE", "/v1/open-platform/addons/post/" + post, "", nil, 401, `"code":16`},
 		{"no bearer", "POST", "/v2/open-platform/addons/post/" + post, `{"widgets":[{"title_row":{"text":"x","has_divider":false}}]}`,
 			map[string]string{"X-API-Key": divartest.APIKey}, 401, "needs the user's OAuth access token"},
-		{"widget too long and a fifth kind", "POST", "/v2/open-platform/addons/post/" + post,
+		{"widget too long (a kind Divar's description does not name is not refused by it)", "POST", "/v2/open-platform/addons/post/" + post,
 			`{"widgets":[{"title_row":{"text":"` + strings.Repeat("x", 50) + `"}},{"fancy_row":{}}]}`, auth, 400,
-			"/widgets/0/title_row/text: longer than 49"},
+			"/widgets/0/title_row/text must have at most 49 characters"},
 		{"unknown path", "GET", "/v1/open-platform/nothing", "", auth, 404, `"code":5`},
 		{"a good add-on", "POST", "/v2/open-platform/addons/post/" + post, `{"widgets":[{"title_row":{"text":"x","has_divider":false}}]}`, auth, 200, "{}"},
 	} {

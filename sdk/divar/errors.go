@@ -52,7 +52,8 @@ var (
 // [ErrValidation] or [ErrDivarUnavailable]. It never holds the API key or
 // a token.
 type APIError struct {
-	// Operation is the operationId in api/kenar-api.yaml ("sendConversationMessage").
+	// Operation is Divar's operationId ("ChatAPI_ConversationSendMessage"),
+	// or "METHOD path" for a [Client.Do] outside Divar's description.
 	Operation  string
 	StatusCode int
 	// Code is Divar's code, a gRPC code (9 with 412: recipient's

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/kenarkit/kenarkit/gen/divarapi"
 	"github.com/kenarkit/kenarkit/sdk/divar"
 
 	"github.com/kenarkit/kenarkit/sdk"
@@ -19,8 +20,21 @@ func ExampleClient_SendMessage() {
 	// refreshes it).
 	user := oauth2.StaticTokenSource(&oauth2.Token{AccessToken: "ory_at_…"})
 	// A message Divar would refuse is refused before sending.
-	err = client.SendMessage(context.Background(), user, "6b3d5cf7-9291-4fa9-892a-9d07e300daea", sdk.ChatText(""))
+	err = client.SendMessage(context.Background(), user, "6b3d5cf7-9291-4fa9-892a-9d07e300daea", sdk.ChatText("").WithMedia(""))
 	fmt.Println(err)
 	// Output:
-	// divar: sendConversationMessage: not sent: a request Divar would refuse: /message: is empty
+	// divar: ChatAPI_ConversationSendMessage: not sent: sdk: answer Divar would reject: /message: a message carries a text or a media token; it has neither
+}
+
+// Do reaches an operation the client has no method for (one Divar added
+// after kenarkit's pin, or a catalogue's) with the same key, retries and
+// errors; gen/divarapi has the models.
+func ExampleClient_Do() {
+	client, err := divar.NewClient(divar.Config{APIKey: "the app's API key from the Kenar panel"})
+	if err != nil {
+		panic(err)
+	}
+	var cities divarapi.AssetsGetCitiesResponse
+	err = client.Do(context.Background(), divar.Request{Path: "/v1/open-platform/assets/city"}, &cities)
+	_ = err // a *divar.APIError naming Assets_GetCities when Divar refuses
 }

@@ -1,20 +1,17 @@
 package divar
 
 import (
-	"bytes"
 	"errors"
-	"io"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/kenarkit/kenarkit/gen/kenarapi"
+	"github.com/kenarkit/kenarkit/gen/divarapi"
 )
 
 // A malformed answer from Divar is an error, never a panic: every decoder
-// of the client's answers, and the error reader, on any status, content
-// type and body.
+// of the client's answers, and the error reader, on any status and body.
 func FuzzDecodeAnswer(f *testing.F) {
 	for _, s := range []struct {
 		status int
@@ -34,33 +31,29 @@ func FuzzDecodeAnswer(f *testing.F) {
 		{429, "application/json", `{"code":"8","message":1}`},
 		{502, "text/html", `<h1>Bad Gateway</h1>`},
 	} {
-		f.Add(s.status, s.ct, []byte(s.body))
+		f.Add(s.status, []byte(s.body))
 	}
-	f.Fuzz(func(t *testing.T, status int, ct string, body []byte) {
+	f.Fuzz(func(t *testing.T, status int, body []byte) {
 		if status < 100 || status > 999 {
 			return
-		}
-		rsp := func() *http.Response {
-			return &http.Response{StatusCode: status, Header: http.Header{"Content-Type": {ct}}, Body: io.NopCloser(bytes.NewReader(body))}
 		}
 		check := func(what string, err error) {
 			if err != nil && !errors.Is(err, ErrMalformedAnswer) {
 				t.Errorf("%s: %v is not ErrMalformedAnswer", what, err)
 			}
 		}
-		_, err := decodeUser("getUser", rsp())
+		_, err := decode[divarapi.FinderUser]("Finder_GetUser", body, nil)
 		check("user", err)
-		_, err = decodePost("getPost", rsp())
+		_, err = decode[divarapi.FinderGetPostResponse]("Finder_GetPost", body, nil)
 		check("post", err)
-		_, err = decodeUserPosts("listUserPosts", rsp())
+		_, err = decode[divarapi.FinderGetUserPostsResponse]("Finder_GetUserPosts", body, nil)
 		check("posts", err)
-		v, err := parseAnswer("sendBotMessage", kenarapi.ParseSendBotMessageResponse, rsp())
-		if err == nil {
-			_, err = decodeBotSent("sendBotMessage", v.JSON200)
-		}
+		_, err = decode[divarapi.ChatapiChatBotSendMessageResponse]("ChatAPI_ChatBotSendMessage", body, nil)
 		check("bot", err)
-		_, err = parseAnswer("createPostAddon", kenarapi.ParseCreatePostAddonResponse, rsp())
-		check("addon", err)
+		_, err = decode[divarapi.ChatapiGetConversationResponse]("ChatAPI_GetConversation", body, nil)
+		check("conversation", err)
+		_, err = decode[divarapi.PostGetUserPostResponse]("Post_GetUserPost", body, nil)
+		check("user post", err)
 		e := newAPIError("op", status, http.Header{"Retry-After": {string(body)}, "X-Ratelimit-Remaining": {string(body)}}, body, time.Now(), []string{"secret"})
 		if len([]rune(e.Message)) > maxErrorMessage+1 || strings.Contains(e.Message, "secret") || e.RetryAfter < 0 || e.RetryAfter > 24*time.Hour {
 			t.Errorf("APIError %+v", e)

@@ -1,7 +1,6 @@
 package divar
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"errors"
@@ -15,7 +14,6 @@ import (
 	"github.com/go-json-experiment/json"
 	"github.com/google/uuid"
 	"github.com/kenarkit/kenarkit/gen/divarapi"
-	"github.com/kenarkit/kenarkit/gen/kenarapi"
 	"github.com/kenarkit/kenarkit/sdk"
 	"github.com/kenarkit/kenarkit/sdk/dedupe"
 	"golang.org/x/oauth2"
@@ -146,10 +144,10 @@ type Pricing struct {
 }
 
 // PostPricing returns the prices of the post's services for this app
-// (operation paymentGetPostPricing; scope PAYMENT_ALL_POSTS_PRICING_READ,
+// (operation Payment_GetPostPricing; scope PAYMENT_ALL_POSTS_PRICING_READ,
 // permission POST_PRICING_RETRIEVE). The payments check it themselves.
 func (c *Client) PostPricing(ctx context.Context, user oauth2.TokenSource, postToken string) (Pricing, error) {
-	const op = "paymentGetPostPricing"
+	const op = "Payment_GetPostPricing"
 	if err := checkPostToken(postToken); err != nil {
 		return Pricing{}, notSent(op, err)
 	}
@@ -158,9 +156,9 @@ func (c *Client) PostPricing(ctx context.Context, user oauth2.TokenSource, postT
 		Submit  *price `json:"submit"`
 		Renew   *price `json:"renew"`
 	}
-	err := c.payCall(ctx, request{op: op, idempotent: true, user: user, needsUser: true}, &v, func(ctx context.Context, a *divarapi.Client, e []divarapi.RequestEditorFn) (*http.Response, error) {
-		return a.PaymentGetPostPricing(ctx, postToken, e...)
-	})
+	err := c.payCall(ctx, request{op: op, idempotent: true, user: user, needsUser: true, build: func() (*http.Request, error) {
+		return divarapi.NewPaymentGetPostPricingRequest(c.cfg.BaseURL, postToken)
+	}}, &v)
 	return Pricing{Reorder: v.Reorder.get(), Submit: v.Submit.get(), Renew: v.Renew.get()}, err
 }
 
@@ -177,31 +175,31 @@ func (p *price) get() Price {
 }
 
 // Balance returns the app's wallet balance in rials (operation
-// paymentGetBalance, no user token; permission BALANCE_RETRIEVE).
+// Payment_GetBalance, no user token; permission BALANCE_RETRIEVE).
 func (c *Client) Balance(ctx context.Context) (int64, error) {
 	var v struct {
 		BalanceRials sdk.Int64 `json:"balance_rials"`
 	}
-	err := c.payCall(ctx, request{op: "paymentGetBalance", idempotent: true}, &v, func(ctx context.Context, a *divarapi.Client, e []divarapi.RequestEditorFn) (*http.Response, error) {
-		return a.PaymentGetBalance(ctx, e...)
-	})
+	err := c.payCall(ctx, request{op: "Payment_GetBalance", idempotent: true, build: func() (*http.Request, error) {
+		return divarapi.NewPaymentGetBalanceRequest(c.cfg.BaseURL)
+	}}, &v)
 	return int64(v.BalanceRials), err
 }
 
 // Transaction returns the app's transaction whose id is the payment's id
-// (operation paymentGetTransaction, no user token; permission
+// (operation Payment_GetTransaction, no user token; permission
 // TRANSACTION_RETRIEVE). One that does not exist is [ErrNotFound].
 func (c *Client) Transaction(ctx context.Context, id string) (sdk.PaymentTransaction, error) {
-	const op = "paymentGetTransaction"
+	const op = "Payment_GetTransaction"
 	if err := checkPaymentID(id); err != nil {
 		return sdk.PaymentTransaction{}, notSent(op, err)
 	}
 	var v struct {
 		Transaction *sdk.PaymentTransaction `json:"transaction"`
 	}
-	err := c.payCall(ctx, request{op: op, idempotent: true}, &v, func(ctx context.Context, a *divarapi.Client, e []divarapi.RequestEditorFn) (*http.Response, error) {
-		return a.PaymentGetTransaction(ctx, id, e...)
-	})
+	err := c.payCall(ctx, request{op: op, idempotent: true, build: func() (*http.Request, error) {
+		return divarapi.NewPaymentGetTransactionRequest(c.cfg.BaseURL, id)
+	}}, &v)
 	if err == nil && (v.Transaction == nil || v.Transaction.ID == "") {
 		err = malformed(op, "no transaction")
 	}
@@ -219,11 +217,11 @@ type TransactionPage struct {
 }
 
 // Transactions returns a page of the app's transactions, newest first
-// (operation paymentListTransactions, no user token; permission
+// (operation Payment_ListTransactions, no user token; permission
 // TRANSACTION_LIST). pageSize is 1 to 100 (0: Divar's default); pageToken
 // is "" for the first page, then the last page's NextPageToken.
 func (c *Client) Transactions(ctx context.Context, pageSize int, pageToken string) (TransactionPage, error) {
-	const op = "paymentListTransactions"
+	const op = "Payment_ListTransactions"
 	if pageSize < 0 || pageSize > 100 {
 		return TransactionPage{}, notSent(op, refuse("page_size", "is %d, not 1 to 100", pageSize))
 	}
@@ -239,14 +237,14 @@ func (c *Client) Transactions(ctx context.Context, pageSize int, pageToken strin
 		Transactions  []sdk.PaymentTransaction `json:"transactions"`
 		NextPageToken string                   `json:"next_page_token"`
 	}
-	err := c.payCall(ctx, request{op: op, idempotent: true}, &v, func(ctx context.Context, a *divarapi.Client, e []divarapi.RequestEditorFn) (*http.Response, error) {
-		return a.PaymentListTransactions(ctx, &p, e...)
-	})
+	err := c.payCall(ctx, request{op: op, idempotent: true, build: func() (*http.Request, error) {
+		return divarapi.NewPaymentListTransactionsRequest(c.cfg.BaseURL, &p)
+	}}, &v)
 	return TransactionPage{Transactions: v.Transactions, NextPageToken: v.NextPageToken}, err
 }
 
 // Reorder bumps the user's post to the top of its list, paid from the
-// app's wallet (operation paymentReorderPost; scope
+// app's wallet (operation Payment_ReorderPost; scope
 // PAYMENT_ALL_POSTS_REORDER, permissions POST_REORDER and
 // POST_PRICING_RETRIEVE, and TRANSACTION_RETRIEVE for the lookups). It
 // returns the payment's transaction, COMPLETED. The money moves at most
@@ -270,31 +268,31 @@ func (c *Client) Transactions(ctx context.Context, pageSize int, pageToken strin
 //
 // Every error after which nothing was paid is dedupe.ErrNotSent.
 func (c *Client) Reorder(ctx context.Context, user oauth2.TokenSource, postToken string, p Payment) (sdk.PaymentTransaction, error) {
-	return c.pay(ctx, walletPayment{op: "paymentReorderPost", kind: sdk.TransactionReorder, price: func(p Pricing) Price { return p.Reorder },
-		send: func(ctx context.Context, a *divarapi.Client, body io.Reader, e []divarapi.RequestEditorFn) (*http.Response, error) {
-			return a.PaymentReorderPostWithBody(ctx, postToken, "application/json", body, e...)
+	return c.pay(ctx, walletPayment{op: "Payment_ReorderPost", kind: sdk.TransactionReorder, price: func(p Pricing) Price { return p.Reorder },
+		build: func(server string, body io.Reader) (*http.Request, error) {
+			return divarapi.NewPaymentReorderPostRequestWithBody(server, postToken, jsonType, body)
 		}}, user, postToken, p)
 }
 
 // Renew renews the user's post, paid from the app's wallet (operation
-// paymentRenewPost; scope PAYMENT_ALL_POSTS_RENEW, permission
+// Payment_RenewPost; scope PAYMENT_ALL_POSTS_RENEW, permission
 // POST_RENEW; Divar allows it only near the post's expiry). Money moves
 // at most once, as for [Client.Reorder].
 func (c *Client) Renew(ctx context.Context, user oauth2.TokenSource, postToken string, p Payment) (sdk.PaymentTransaction, error) {
-	return c.pay(ctx, walletPayment{op: "paymentRenewPost", kind: sdk.TransactionRenew, price: func(p Pricing) Price { return p.Renew },
-		send: func(ctx context.Context, a *divarapi.Client, body io.Reader, e []divarapi.RequestEditorFn) (*http.Response, error) {
-			return a.PaymentRenewPostWithBody(ctx, postToken, "application/json", body, e...)
+	return c.pay(ctx, walletPayment{op: "Payment_RenewPost", kind: sdk.TransactionRenew, price: func(p Pricing) Price { return p.Renew },
+		build: func(server string, body io.Reader) (*http.Request, error) {
+			return divarapi.NewPaymentRenewPostRequestWithBody(server, postToken, jsonType, body)
 		}}, user, postToken, p)
 }
 
 // Publish pays for publishing a post the user submitted and that waits
-// for payment, from the app's wallet (operation paymentPublishUserPost;
+// for payment, from the app's wallet (operation Payment_PublishUserPost;
 // scope SUBMIT_USER_POST, permission PUBLISH_USER_POST). Its price is
 // pricing's submit. Money moves at most once, as for [Client.Reorder].
 func (c *Client) Publish(ctx context.Context, user oauth2.TokenSource, postToken string, p Payment) (sdk.PaymentTransaction, error) {
-	return c.pay(ctx, walletPayment{op: "paymentPublishUserPost", kind: sdk.TransactionSubmit, price: func(p Pricing) Price { return p.Submit },
-		send: func(ctx context.Context, a *divarapi.Client, body io.Reader, e []divarapi.RequestEditorFn) (*http.Response, error) {
-			return a.PaymentPublishUserPostWithBody(ctx, postToken, "application/json", body, e...)
+	return c.pay(ctx, walletPayment{op: "Payment_PublishUserPost", kind: sdk.TransactionSubmit, price: func(p Pricing) Price { return p.Submit },
+		build: func(server string, body io.Reader) (*http.Request, error) {
+			return divarapi.NewPaymentPublishUserPostRequestWithBody(server, postToken, jsonType, body)
 		}}, user, postToken, p)
 }
 
@@ -303,7 +301,7 @@ type walletPayment struct {
 	op    string
 	kind  sdk.TransactionType
 	price func(Pricing) Price
-	send  func(context.Context, *divarapi.Client, io.Reader, []divarapi.RequestEditorFn) (*http.Response, error)
+	build func(server string, body io.Reader) (*http.Request, error)
 }
 
 func (c *Client) pay(ctx context.Context, w walletPayment, user oauth2.TokenSource, postToken string, p Payment) (sdk.PaymentTransaction, error) {
@@ -354,9 +352,7 @@ func (c *Client) settle(ctx context.Context, w walletPayment, user oauth2.TokenS
 			CostRials   sdk.Int64               `json:"cost_rials"`
 			Transaction *sdk.PaymentTransaction `json:"transaction"`
 		}
-		err := c.payCall(ctx, request{op: w.op, user: user, needsUser: true}, &v, func(ctx context.Context, a *divarapi.Client, e []divarapi.RequestEditorFn) (*http.Response, error) {
-			return w.send(ctx, a, bytes.NewReader(body), e)
-		})
+		err := c.payCall(ctx, c.withBody(request{op: w.op, user: user, needsUser: true}, body, w.build), &v)
 		if err == nil {
 			t := v.Transaction
 			if t == nil {
@@ -499,7 +495,7 @@ const (
 )
 
 // PayPromotion pays a post's promotion from its owner's wallet (operation
-// paymentPayPostPromotion; scope PAY_USER_POST_PROMOTION, permission
+// Payment_PayPostPromotion; scope PAY_USER_POST_PROMOTION, permission
 // PAY_POST_PROMOTION). Divar makes its id an idempotency key: the
 // client checks pricing first, sends the promotion with p.ID, and sends it
 // again with the same id after a lost answer, a 5xx, or a RECONCILING
@@ -507,7 +503,7 @@ const (
 // ([ErrPaymentUnresolved] past it). Within an event's handler it is one
 // step of dedupe.Once.
 func (c *Client) PayPromotion(ctx context.Context, user oauth2.TokenSource, postToken string, p Promotion) (PromotionResult, error) {
-	const op = "paymentPayPostPromotion"
+	const op = "Payment_PayPostPromotion"
 	pick := map[PromotionOperation]func(Pricing) Price{
 		PromoteReorder: func(p Pricing) Price { return p.Reorder },
 		PromoteRenew:   func(p Pricing) Price { return p.Renew },
@@ -539,9 +535,9 @@ func (c *Client) PayPromotion(ctx context.Context, user oauth2.TokenSource, post
 				PaidAt      time.Time `json:"paid_at"`
 				Status      string    `json:"status"`
 			}
-			err := c.payCall(ctx, request{op: op, user: user, needsUser: true}, &v, func(ctx context.Context, a *divarapi.Client, e []divarapi.RequestEditorFn) (*http.Response, error) {
-				return a.PaymentPayPostPromotionWithBody(ctx, postToken, "application/json", bytes.NewReader(body), e...)
-			})
+			err := c.payCall(ctx, c.withBody(request{op: op, user: user, needsUser: true}, body, func(s string, b io.Reader) (*http.Request, error) {
+				return divarapi.NewPaymentPayPostPromotionRequestWithBody(s, postToken, jsonType, b)
+			}), &v)
 			switch {
 			case err == nil:
 				res = PromotionResult{OrderID: v.OrderID, AmountRials: int64(v.AmountRials), PaidAt: v.PaidAt, Status: v.Status}
@@ -569,7 +565,7 @@ func (c *Client) PayPromotion(ctx context.Context, user oauth2.TokenSource, post
 }
 
 // UserPayment reports a payment the user made to the app, for Divar's
-// revenue share (docs: paymentSubmitUserPayment).
+// revenue share (docs: Payment_SubmitUserPayment).
 type UserPayment struct {
 	// ReferenceID is unique per payment: Divar reconciles by it.
 	ReferenceID              string
@@ -579,11 +575,11 @@ type UserPayment struct {
 }
 
 // SubmitUserPayment reports a payment the user made to the app (operation
-// paymentSubmitUserPayment; scope SUBMIT_USER_PAYMENT, permission
+// Payment_SubmitUserPayment; scope SUBMIT_USER_PAYMENT, permission
 // SUBMIT_USER_PAYMENT). Like a message it is sent again only after a 429
 // or a connection never made, and within an event's handler at most once.
 func (c *Client) SubmitUserPayment(ctx context.Context, user oauth2.TokenSource, p UserPayment) error {
-	const op = "paymentSubmitUserPayment"
+	const op = "Payment_SubmitUserPayment"
 	err := checkID("reference_id", p.ReferenceID, 256)
 	if p.AmountRials <= 0 || p.ProfitRials < 0 || p.ProfitRials > p.AmountRials {
 		err = errors.Join(err, refuse("amount_rials", "must be positive, with profit_rials from 0 to it"))
@@ -602,9 +598,9 @@ func (c *Client) SubmitUserPayment(ctx context.Context, user oauth2.TokenSource,
 		return fmt.Errorf("divar: %s: %w", op, err)
 	}
 	return dedupe.Once(ctx, func(ctx context.Context) error {
-		return c.payCall(ctx, request{op: op, user: user, needsUser: true}, nil, func(ctx context.Context, a *divarapi.Client, e []divarapi.RequestEditorFn) (*http.Response, error) {
-			return a.PaymentSubmitUserPaymentWithBody(ctx, "application/json", bytes.NewReader(body), e...)
-		})
+		return c.payCall(ctx, c.withBody(request{op: op, user: user, needsUser: true}, body, func(s string, b io.Reader) (*http.Request, error) {
+			return divarapi.NewPaymentSubmitUserPaymentRequestWithBody(s, jsonType, b)
+		}), nil)
 	})
 }
 
@@ -620,13 +616,13 @@ type PaymentTicket struct {
 }
 
 // ValidatePaymentTicket checks a payment ticket with Divar before the
-// service is given for it (operation paymentTicketValidate, no user
+// service is given for it (operation PaymentTicket_Validate, no user
 // token; permission PAYMENT_TICKET_VALIDATE). It does not spend the
 // ticket: the user add-on made with it does. A spent, unknown or
 // another user's ticket is [ErrNotFound]; a cost above the sponsored
 // amount [ErrValidation]. It returns the issuer's payload.
 func (c *Client) ValidatePaymentTicket(ctx context.Context, t PaymentTicket) (map[string]any, error) {
-	const op = "paymentTicketValidate"
+	const op = "PaymentTicket_Validate"
 	err := checkID("ticket_uuid", t.TicketUUID, 64)
 	if t.UserID == "" && t.PhoneNumber == "" {
 		err = errors.Join(err, refuse("user_id", "and phone_number are both empty: Divar needs one"))
@@ -651,36 +647,21 @@ func (c *Client) ValidatePaymentTicket(ctx context.Context, t PaymentTicket) (ma
 	var v struct {
 		IssuerPayload map[string]any `json:"issuer_payload"`
 	}
-	err = c.payCall(ctx, request{op: op, idempotent: true}, &v, func(ctx context.Context, a *divarapi.Client, e []divarapi.RequestEditorFn) (*http.Response, error) {
-		return a.PaymentTicketValidateWithBody(ctx, "application/json", bytes.NewReader(body), e...)
-	})
+	err = c.payCall(ctx, c.withBody(request{op: op, idempotent: true}, body, func(s string, b io.Reader) (*http.Request, error) {
+		return divarapi.NewPaymentTicketValidateRequestWithBody(s, jsonType, b)
+	}), &v)
 	return v.IssuerPayload, err
 }
 
-// payCall makes one call through gen/divarapi with [Client.call]'s
-// retries, errors and redaction, and decodes the 2xx answer into out
-// (nil: ignored). Numbers Divar documents as int64 arrive as numbers or
-// strings, which sdk.Int64 reads; the generated models take only strings.
-func (c *Client) payCall(ctx context.Context, r request, out any, send func(context.Context, *divarapi.Client, []divarapi.RequestEditorFn) (*http.Response, error)) error {
-	api, err := divarapi.NewClient(c.cfg.BaseURL, divarapi.WithHTTPClient(c.cfg.HTTPClient))
-	if err != nil {
-		return dedupe.NotSent(fmt.Errorf("divar: %s: %w", r.op, err))
-	}
-	rsp, err := c.call(ctx, r, func(ctx context.Context, e ...kenarapi.RequestEditorFn) (*http.Response, error) {
-		de := make([]divarapi.RequestEditorFn, len(e))
-		for i, f := range e {
-			de[i] = divarapi.RequestEditorFn(f)
-		}
-		return send(ctx, api, de)
-	})
-	if err != nil {
+// payCall sends r with [Client.send]'s retries, errors and redaction, and
+// decodes the 2xx answer into out (nil: ignored). Numbers Divar documents
+// as int64 arrive as numbers or strings, which sdk.Int64 reads; the
+// generated models take only strings.
+func (c *Client) payCall(ctx context.Context, r request, out any) error {
+	b, err := c.send(ctx, r)
+	if err != nil || out == nil {
 		return err
 	}
-	defer rsp.Body.Close()
-	if out == nil {
-		return nil
-	}
-	b, _ := io.ReadAll(rsp.Body) // already read by call: a bytes.Reader
 	if err := json.Unmarshal(b, out); err != nil {
 		return malformed(r.op, err.Error())
 	}

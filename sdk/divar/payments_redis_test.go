@@ -25,7 +25,7 @@ import (
 // charge: Divar's wallet must be charged at most once in every case, and
 // once where Redis died before the payment was recorded started.
 func TestPaymentAtMostOnceWhenRedisDies(t *testing.T) {
-	const reorder = "paymentReorderPost"
+	const reorder = "Payment_ReorderPost"
 	for _, tc := range []struct {
 		name    string
 		at      dedupetest.Point // "": Redis stays up
@@ -99,5 +99,3 @@ func TestPaymentAtMostOnceWhenRedisDies(t *testing.T) {
 		})
 	}
 }
-
-func ptr[T any](v T) *T { return &v }

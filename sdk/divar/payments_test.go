@@ -143,13 +143,13 @@ func TestPaymentCalls(t *testing.T) {
 // TestPaymentMovesMoneyOnce sends a bump through every failure between the
 // add-on and Divar's wallet, and counts the charges on Divar's side.
 func TestPaymentMovesMoneyOnce(t *testing.T) {
-	const reorder, lookup = "paymentReorderPost", "paymentGetTransaction"
+	const reorder, lookup = "Payment_ReorderPost", "Payment_GetTransaction"
 	for _, tc := range []struct {
 		name    string
 		faults  []divartest.Fault
 		charges int
 		want    error // nil: COMPLETED
-		sends   int   // paymentReorderPost requests that reached the fake
+		sends   int   // Payment_ReorderPost requests that reached the fake
 	}{
 		{"answered", nil, 1, nil, 1},
 		{"429, then answered", []divartest.Fault{divartest.TooManyRequests(0).On(reorder)}, 1, nil, 2},
@@ -189,7 +189,7 @@ func TestPaymentMovesMoneyOnce(t *testing.T) {
 				}
 			}
 			if got := api.CallsTo(reorder); got != tc.sends {
-				t.Errorf("paymentReorderPost sent %d times, want %d", got, tc.sends)
+				t.Errorf("Payment_ReorderPost sent %d times, want %d", got, tc.sends)
 			}
 		})
 	}
@@ -221,7 +221,7 @@ func TestPaymentIDUsedFindsTheFirstPayment(t *testing.T) {
 	if n := len(api.Charges()); n != 1 {
 		t.Errorf("Divar charged %d times", n)
 	}
-	if api.CallsTo("paymentReorderPost") != 2 || api.CallsTo("paymentGetTransaction") != 2 { // the bump's confirmation, the retry's lookup
+	if api.CallsTo("Payment_ReorderPost") != 2 || api.CallsTo("Payment_GetTransaction") != 2 { // the bump's confirmation, the retry's lookup
 		t.Errorf("calls: %+v", api.Calls())
 	}
 }
@@ -251,7 +251,7 @@ func TestPaymentPendingFollowed(t *testing.T) {
 		if err != nil || tr.State != sdk.TransactionCompleted {
 			t.Fatalf("Renew = %+v, %v", tr, err)
 		}
-		if n := api.CallsTo("paymentGetTransaction"); n != 4 {
+		if n := api.CallsTo("Payment_GetTransaction"); n != 4 {
 			t.Errorf("looked up %d times, want 4", n)
 		}
 		if len(api.Charges()) != 1 {
@@ -297,7 +297,7 @@ func TestPromotionReconcilingFollowed(t *testing.T) {
 			api, c := newPayAPI(t)
 			api.Reconciling(tc.reconciling)
 			for _, f := range tc.faults {
-				api.FailNext(1, f.On("paymentPayPostPromotion"))
+				api.FailNext(1, f.On("Payment_PayPostPromotion"))
 			}
 			r, err := c.PayPromotion(ctx, user("seller"), post, promo(tc.wait))
 			if tc.want == nil && (err != nil || r.Status != divar.PayStatusPaid) {
@@ -346,7 +346,7 @@ func TestPaymentRefusedBeforePaying(t *testing.T) {
 			if n := len(api.Charges()); n != 0 {
 				t.Errorf("Divar charged %d times", n)
 			}
-			if n := api.CallsTo("paymentReorderPost"); n != tc.sends {
+			if n := api.CallsTo("Payment_ReorderPost"); n != tc.sends {
 				t.Errorf("sent %d times, want %d", n, tc.sends)
 			}
 		})
@@ -362,9 +362,9 @@ func TestPaymentInEventHandlerOnce(t *testing.T) {
 		faults []divartest.Fault
 	}{
 		{"answered", nil},
-		{"answer lost", []divartest.Fault{divartest.LostAnswer().On("paymentReorderPost")}},
-		{"answer lost and the lookup failing", []divartest.Fault{divartest.LostAnswer().On("paymentReorderPost"), divartest.ServerError(500).On("paymentGetTransaction"), divartest.ServerError(500).On("paymentGetTransaction"), divartest.ServerError(500).On("paymentGetTransaction"), divartest.ServerError(500).On("paymentGetTransaction")}},
-		{"5xx", []divartest.Fault{divartest.ServerError(500).On("paymentReorderPost")}},
+		{"answer lost", []divartest.Fault{divartest.LostAnswer().On("Payment_ReorderPost")}},
+		{"answer lost and the lookup failing", []divartest.Fault{divartest.LostAnswer().On("Payment_ReorderPost"), divartest.ServerError(500).On("Payment_GetTransaction"), divartest.ServerError(500).On("Payment_GetTransaction"), divartest.ServerError(500).On("Payment_GetTransaction"), divartest.ServerError(500).On("Payment_GetTransaction")}},
+		{"5xx", []divartest.Fault{divartest.ServerError(500).On("Payment_ReorderPost")}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			api, c := newPayAPI(t)
@@ -425,8 +425,8 @@ func TestPaymentKeepsSecrets(t *testing.T) {
 	api := divartest.NewAPI(t)
 	api.Token(token, payScopes...)
 	c, log := newClient(t, api, divar.Config{})
-	api.FailNext(1, divartest.LostAnswer().On("paymentReorderPost"))
-	api.FailNext(8, divartest.ServerError(500).On("paymentGetTransaction"))
+	api.FailNext(1, divartest.LostAnswer().On("Payment_ReorderPost"))
+	api.FailNext(8, divartest.ServerError(500).On("Payment_GetTransaction"))
 	_, err := c.Reorder(context.Background(), user(token), post, divar.Payment{ID: divar.NewPaymentID()})
 	if !errors.Is(err, divar.ErrPaymentUnresolved) {
 		t.Fatalf("Reorder: %v", err)

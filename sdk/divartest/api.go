@@ -3,7 +3,6 @@ package divartest
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -19,9 +18,8 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
-	"github.com/getkin/kin-openapi/routers/legacy"
 	"github.com/go-json-experiment/json"
-	"github.com/kenarkit/kenarkit/gen/kenarapi"
+	"github.com/kenarkit/kenarkit/internal/validate"
 	"github.com/kenarkit/kenarkit/sdk"
 	"github.com/kenarkit/kenarkit/sdk/divar"
 	"github.com/kenarkit/kenarkit/sdk/widget"
@@ -32,10 +30,11 @@ import (
 const APIKey = "divartest-api-key"
 
 // API plays Divar's open-platform API in a test: an httptest server on
-// loopback that checks each call as Divar does (method and path, X-API-Key,
-// the permission the key needs, the user's bearer token and the OAuth scope
-// the operation needs, the body against Divar's schema and limits, button
-// rows) and refuses the way Divar does, with its status and a
+// loopback that answers all 60 operations of Divar's own description and
+// checks each call by that description, as Divar does (method and path,
+// X-API-Key, the permission the key needs, the user's bearer token and the
+// OAuth scope the operation needs, the body against Divar's schema and the
+// overlay's rules from Divar's pages) and refuses the way Divar does, with its status and a
 // {"code":…,"message":…} body whose message says what Divar would do.
 // What it accepts is recorded for assertions. Make one with [NewAPI]; point
 // divar.Config.BaseURL at [API.URL]. It is safe for concurrent use.
@@ -46,13 +45,14 @@ const APIKey = "divartest-api-key"
 //	err := client.CreatePostAddon(ctx, oauth2.StaticTokenSource(&oauth2.Token{AccessToken: "tok"}), "gZd7omnS", addon)
 //	// api.PostAddons("gZd7omnS") holds what Divar received
 type API struct {
-	tb     testing.TB
-	srv    *httptest.Server
-	router routers.Router
+	tb   testing.TB
+	srv  *httptest.Server
+	desc *description
 
 	mu            sync.Mutex
 	key           string
-	denied        map[string]bool       // permissions not granted to the key
+	granted       map[string]bool       // the key's permissions; nil: every one
+	denied        map[string]bool       // permissions taken from the key
 	tokens        map[string][]string   // access token → scopes
 	oauth         *OAuth                // trusted for the tokens it issued; nil: none
 	users         map[string]divar.User // access token → user
@@ -65,6 +65,10 @@ type API struct {
 	messages      map[string][]sdk.ConversationMessage
 	bot           map[string][]sdk.BotMessage
 	subs          []Subscription
+	received      []Received      // bodies of the calls accepted
+	ids           map[string]bool // ids the fake gave out (user add-ons, …)
+	uploads       map[string]bool // chat upload tokens issued
+	seq           int
 	rate          [2]int // limit, remaining reported in X-RateLimit-*; 0 limit: none
 	pay           *payments
 }
@@ -76,11 +80,17 @@ type apiPost struct {
 
 // Call is one request the fake API answered.
 type Call struct {
-	Operation string // the operationId in api/kenar-api.yaml, "" for no operation
+	// Operation is the operationId in Divar's description
+	// ("Addons_CreatePostAddonV2"), "" for no operation.
+	Operation string
 	Method    string
 	Path      string
 	Status    int
 }
+
+// Is reports whether c was a call of the operation op: its operationId in
+// Divar's description or kenarkit's older name of it ([OperationNames]).
+func (c Call) Is(op string) bool { return isOperation(c.Operation, op) }
 
 // Subscription is an event subscription the fake API accepted, with the
 // token it was made with (it lasts as long as that token, at Divar).
@@ -99,7 +109,7 @@ type Fault struct {
 	Message    string
 	RetryAfter string        // the Retry-After header, if any
 	Delay      time.Duration // wait this long (or until the caller gives up) first
-	Operation  string        // only calls of this operationId; "" for any
+	Operation  string        // only calls of this operation ([Fault.On]); "" for any
 	Lose       bool          // do the call, then close the connection unanswered ([LostAnswer])
 }
 
@@ -128,7 +138,10 @@ func ServerError(status int) Fault {
 // caller gives up).
 func Slow(d time.Duration) Fault { return Fault{Delay: d} }
 
-// On returns f limited to calls of the operationId op ("sendConversationMessage").
+// On returns f limited to calls of the operation op: its operationId in
+// Divar's description ("ChatAPI_ConversationSendMessage") or, for the
+// calls divar.Client made first, kenarkit's older name of it
+// ("sendConversationMessage", see [OperationNames]).
 func (f Fault) On(op string) Fault {
 	f.Operation = op
 	return f
@@ -139,22 +152,17 @@ func (f Fault) On(op string) Fault {
 // [API.Token].
 func NewAPI(tb testing.TB) *API {
 	tb.Helper()
-	doc, err := kenarapi.GetSpec()
+	desc, err := divarDescription()
 	if err != nil {
-		tb.Fatalf("divartest: loading api/kenar-api.yaml: %v", err)
-	}
-	doc.Servers = openapi3.Servers{{URL: "/"}}
-	router, err := legacy.NewRouter(doc)
-	if err != nil {
-		tb.Fatalf("divartest: api/kenar-api.yaml: %v", err)
+		tb.Fatal(err)
 	}
 	a := &API{
-		tb: tb, router: router, key: APIKey,
+		tb: tb, desc: desc, key: APIKey,
 		denied: map[string]bool{}, tokens: map[string][]string{}, users: map[string]divar.User{},
 		posts: map[string]apiPost{}, conversations: map[string]string{},
 		addons: map[string][]widget.PostAddon{}, current: map[string]*widget.PostAddon{},
 		messages: map[string][]sdk.ConversationMessage{}, bot: map[string][]sdk.BotMessage{},
-		pay: newPayments(),
+		ids: map[string]bool{}, uploads: map[string]bool{}, pay: newPayments(),
 	}
 	a.srv = httptest.NewServer(http.HandlerFunc(a.serve))
 	tb.Cleanup(a.srv.Close)
@@ -176,13 +184,39 @@ func (a *API) SetAPIKey(key string) {
 }
 
 // Deny takes a permission from the app's API key, as the Kenar panel does:
-// ADD_ON_CREATE, ADD_ON_DELETE, CHAT_SEND_MESSAGE_OAUTH,
-// CHAT_BOT_SEND_MESSAGE, EVENTS_REGISTER_SUBSCRIPTION, USER_RETRIEVE,
-// GET_POST.
+// ADD_ON_CREATE, GET_USER_POSTS, CHAT_BOT_SEND_MESSAGE, … (each
+// operation's x-kenarkit-api-key-permissions in Divar's description, as
+// its docs name them).
 func (a *API) Deny(permission string) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.denied[permission] = true
+}
+
+// SetPermissions makes the app's API key hold exactly permissions, as an
+// app configured in the Kenar panel with them: an operation that needs
+// another is refused 403 naming it. (A new API's key holds every
+// permission.)
+func (a *API) SetPermissions(permissions ...string) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.granted = map[string]bool{}
+	for _, p := range permissions {
+		a.granted[p] = true
+	}
+	clear(a.denied)
+}
+
+// missingPermission returns the first of perms the key does not hold.
+func (a *API) missingPermission(perms []string) string {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for _, p := range perms {
+		if a.denied[p] || (a.granted != nil && !a.granted[p]) {
+			return p
+		}
+	}
+	return ""
 }
 
 // Token makes accessToken a user's valid token holding scopes, as granted
@@ -214,7 +248,9 @@ func (a *API) Revoke(accessToken string) {
 	delete(a.tokens, accessToken)
 }
 
-// SetUser makes u the user behind accessToken, for getUser.
+// SetUser makes u the user behind accessToken: the user Finder_GetUser
+// answers, and the only one a bot message to a user may go to with it. A
+// token of [API.Token] without one is the user "divartest-user"'s.
 func (a *API) SetUser(accessToken string, u divar.User) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
@@ -262,11 +298,12 @@ func (a *API) Calls() []Call {
 	return append([]Call(nil), a.calls...)
 }
 
-// CallsTo counts the calls of operationId op.
+// CallsTo counts the calls of the operation op (Divar's operationId, or
+// kenarkit's older name of it, see [Fault.On]).
 func (a *API) CallsTo(op string) int {
 	n := 0
 	for _, c := range a.Calls() {
-		if c.Operation == op {
+		if c.Is(op) {
 			n++
 		}
 	}
@@ -305,6 +342,7 @@ func (a *API) Client(cfg divar.Config) (*divar.Client, error) {
 		cfg.APIKey = APIKey
 	}
 	cfg.BaseURL = a.URL()
+	cfg.UploadURL = a.URL() + ChatUploadPath
 	if cfg.MinBackoff == 0 {
 		cfg.MinBackoff = time.Millisecond
 	}
@@ -324,58 +362,83 @@ func (a *API) Subscriptions() []Subscription {
 	return append([]Subscription(nil), a.subs...)
 }
 
-// apiOp is what divartest plays of an operation; what Divar requires of
-// it (permission, scopes) is the spec's ([needOf]).
+// apiOp is what divartest plays of an operation of Divar's description,
+// by its operationId; what Divar requires of it (permission, scopes, the
+// body's schema) is the description's ([description.needOf]). An
+// operation without one is answered [sampleAnswer].
 type apiOp func(a *API, c *call) (any, *divarError)
-
-// need is what Divar requires of an operation, as api/kenar-api.yaml says
-// once for kenarkit: x-kenar-permission, x-kenar-scopes, x-kenar-token.
-type need struct {
-	permission string
-	// scopes accepted, any one; "NAME.{param}" binds to a path parameter
-	// or, with "{post}", to the conversation's post. nil: no token needed.
-	scopes   []string
-	optional bool // a token is sent when there is one, never required
-}
-
-func needOf(op *openapi3.Operation) need {
-	if n, ok := divarNeed(op); ok {
-		return n
-	}
-	var n need
-	n.permission, _ = op.Extensions["x-kenar-permission"].(string)
-	if list, ok := op.Extensions["x-kenar-scopes"].([]any); ok {
-		n.scopes = []string{}
-		for _, s := range list {
-			if s, ok := s.(string); ok {
-				n.scopes = append(n.scopes, s)
-			}
-		}
-	}
-	n.optional = op.Extensions["x-kenar-token"] == "optional"
-	return n
-}
 
 type call struct {
 	params map[string]string
 	query  url.Values
 	token  string
+	user   string // the token's user, "" without a token
+	scopes []string
 	body   []byte
 }
 
 var apiOps = map[string]apiOp{
-	"createPostAddon": (*API).createPostAddon,
-	"deletePostAddons": func(a *API, c *call) (any, *divarError) {
+	"Addons_CreatePostAddonV2": (*API).createPostAddon,
+	"Addons_DeletePostAddon": func(a *API, c *call) (any, *divarError) {
 		delete(a.addons, c.params["token"])
 		return struct{}{}, nil
 	},
-	"sendConversationMessage": (*API).sendMessage,
-	"sendBotMessage":          (*API).sendBot,
-	"sendBotMessageToUser":    (*API).sendBot,
-	"createEventSubscription": (*API).subscribe,
-	"getUser":                 (*API).getUser,
-	"getPost":                 (*API).getPost,
-	"listUserPosts":           (*API).listUserPosts,
+	"ChatAPI_ConversationSendMessage":  (*API).sendMessage,
+	"ChatAPI_ChatBotSendMessage":       (*API).sendBot,
+	"ChatAPI_ChatBotSendMessage2":      (*API).sendBot,
+	"Events_RegisterEventSubscription": (*API).subscribe,
+	"Finder_GetUser":                   (*API).getUser,
+	"Finder_GetPost":                   (*API).getPost,
+	"Finder_GetUserPosts":              (*API).listUserPosts,
+	// Divar's wallet (payments.go)
+	"Payment_GetBalance":        (*API).getBalance,
+	"Payment_GetPostPricing":    (*API).getPostPricing,
+	"Payment_GetTransaction":    (*API).getTransaction,
+	"Payment_ListTransactions":  (*API).listTransactions,
+	"Payment_ReorderPost":       (*API).reorderPost,
+	"Payment_RenewPost":         (*API).renewPost,
+	"Payment_PublishUserPost":   (*API).publishUserPost,
+	"Payment_PayPostPromotion":  (*API).payPromotion,
+	"Payment_SubmitUserPayment": (*API).submitUserPayment,
+	"PaymentTicket_Validate":    (*API).validateTicket,
+	// the other typed calls (plays.go)
+	"Addons_CreateUserAddonV2":      newID("user-addon"),
+	"Addons_CreateUserAddonV22":     newID("user-addon"),
+	"Addons_CreateBusinessAddon":    newID("business-addon"),
+	"Addons_DeleteUserAddon":        (*API).deleteUserAddon,
+	"ChatAPI_GetConversation":       (*API).getConversation,
+	"ChatAPI_GenerateUploadToken":   (*API).generateUploadToken,
+	"Finder_GetUserIDByPhone":       (*API).userIDByPhone,
+	"Finder_GetProUserProfileImage": (*API).proUserProfileImage,
+	"Finder_GetUserBusinesses":      (*API).userBusinesses,
+	"Post_GetUserPost":              (*API).getUserPost,
+	"Post_GetPostStats":             (*API).postStats,
+	"Post_GetImageUploadURL":        (*API).imageUploadURL,
+	"Post_GetUploadURLsV2":          (*API).uploadURLs,
+	"Assets_GetMediaUploadURLs":     (*API).mediaUploadURLs,
+	"Semantic_CreateUserSemantic":   newID("user-semantic"),
+}
+
+// OperationNames maps the operationId in Divar's description of each call
+// divar.Client made before it spoke all of Divar's API to kenarkit's older
+// name of it (api/kenar-api.yaml), which [Fault.On] and [API.CallsTo] take
+// as well. divar.Client's errors and logs name every call by Divar's
+// operationId.
+var OperationNames = map[string]string{
+	"Addons_CreatePostAddonV2":         "createPostAddon",
+	"Addons_DeletePostAddon":           "deletePostAddons",
+	"ChatAPI_ConversationSendMessage":  "sendConversationMessage",
+	"ChatAPI_ChatBotSendMessage":       "sendBotMessage",
+	"ChatAPI_ChatBotSendMessage2":      "sendBotMessageToUser",
+	"Events_RegisterEventSubscription": "createEventSubscription",
+	"Finder_GetUser":                   "getUser",
+	"Finder_GetPost":                   "getPost",
+	"Finder_GetUserPosts":              "listUserPosts",
+}
+
+// isOperation reports whether op names the operation divarID.
+func isOperation(divarID, op string) bool {
+	return op == divarID || (op != "" && OperationNames[divarID] == op)
 }
 
 // divarError is Divar's refusal: a status and a Google RPC status body.
@@ -391,6 +454,10 @@ func refusal(status, code int, format string, args ...any) *divarError {
 }
 
 func (a *API) serve(w http.ResponseWriter, r *http.Request) {
+	if strings.HasPrefix(r.URL.Path, ChatUploadPath+"/") {
+		a.serveUpload(w, r)
+		return
+	}
 	body, _ := io.ReadAll(io.LimitReader(r.Body, 8<<20))
 	r.Body = io.NopCloser(bytes.NewReader(body))
 	opID, answer, refused := a.handle(r, body)
@@ -427,22 +494,15 @@ func (a *API) serve(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *API) handle(r *http.Request, body []byte) (string, any, *divarError) {
-	route, params, err := a.router.FindRoute(r)
+	route, params, err := a.desc.router.FindRoute(r)
 	if err != nil {
-		route, params, err = findPaymentRoute(r, err)
-	}
-	if err != nil {
-		if errors.Is(err, routers.ErrMethodNotAllowed) {
-			return "", nil, refusal(http.StatusMethodNotAllowed, 12, "Divar has no %s %s (method not allowed)", r.Method, r.URL.Path)
+		if allowed := a.desc.methodsAt(r); len(allowed) > 0 {
+			return "", nil, refusal(http.StatusMethodNotAllowed, 12, "Divar has no %s %s (method not allowed; it has %s)", r.Method, r.URL.Path, strings.Join(allowed, ", "))
 		}
 		return "", nil, refusal(http.StatusNotFound, 5, "Divar has no operation at %s %s", r.Method, r.URL.Path)
 	}
-	opID := operationID(route)
-	play, known := apiOps[opID]
-	op := needOf(route.Operation)
-	if !known {
-		return opID, nil, refusal(http.StatusNotImplemented, 12, "divartest does not play %s (%s %s) yet", opID, r.Method, r.URL.Path)
-	}
+	opID := route.Operation.OperationID
+	need := a.desc.needOf(route.Operation)
 
 	a.mu.Lock()
 	fault, faulted := a.takeFault(opID)
@@ -469,63 +529,87 @@ func (a *API) handle(r *http.Request, body []byte) (string, any, *divarError) {
 	case got != key:
 		return opID, nil, refusal(http.StatusUnauthorized, 16, "the X-API-Key is not this app's API key: Divar refuses the call")
 	}
-	a.mu.Lock()
-	denied := a.denied[op.permission]
-	a.mu.Unlock()
-	if denied {
-		return opID, nil, refusal(http.StatusForbidden, 7, "the API key lacks the permission %s: grant it in the Kenar panel", op.permission)
+	if p := a.missingPermission(need.permissions); p != "" {
+		return opID, nil, refusal(http.StatusForbidden, 7, "the API key lacks the permission %s: grant it in the Kenar panel", p)
 	}
 
 	c := &call{params: params, query: r.URL.Query(), body: body}
-	if auth := r.Header.Get("Authorization"); auth != "" || (op.scopes != nil && !op.optional) {
+	alts := need.scopesFor(c)
+	if auth := r.Header.Get("Authorization"); auth != "" || tokenRequired(alts) {
 		tok, ok := strings.CutPrefix(auth, "Bearer ")
 		if !ok || tok == "" {
 			return opID, nil, refusal(http.StatusUnauthorized, 16, "%s needs the user's OAuth access token in Authorization: Bearer …", opID)
 		}
-		a.mu.Lock()
-		scopes, known := a.tokens[tok]
-		o := a.oauth
-		a.mu.Unlock()
-		if !known && o != nil {
-			scopes, known = o.Scopes(tok)
-		}
+		known := a.identify(c, tok)
 		if !known {
 			return opID, nil, refusal(http.StatusUnauthorized, 16, "the access token is unknown, expired or revoked: Divar refuses it")
 		}
-		c.token = tok
-		if op.scopes != nil && !op.optional { // an optional token is only checked to be valid
-			if e := a.checkScope(opID, op.scopes, scopes, c); e != nil {
+		if tokenRequired(alts) { // a token the call does not need is only checked to be valid
+			if e := a.checkScope(opID, alts, c.scopes, c); e != nil {
 				return opID, nil, e
 			}
 		}
 	}
 
-	if e := a.checkRequest(r, route, params, body); e != nil {
+	if e := checkRequest(r, route, params); e != nil {
 		return opID, nil, e
 	}
 	a.mu.Lock()
-	defer a.mu.Unlock()
-	answer, e := play(a, c)
-	if faulted && fault.Lose { // a.mu is released by the deferred Unlock
+	var answer any
+	var e *divarError
+	if play, ok := apiOps[opID]; ok {
+		answer, e = play(a, c)
+	} else {
+		answer = sampleAnswer(route.Operation)
+	}
+	if e == nil && len(body) > 0 {
+		a.received = append(a.received, Received{Operation: opID, Path: r.URL.Path, Body: body})
+	}
+	lost := faulted && fault.Lose
+	if lost { // recorded with the play: serve never answers it
 		a.calls = append(a.calls, Call{Operation: opID, Method: r.Method, Path: r.URL.Path})
+	}
+	a.mu.Unlock()
+	if e == nil {
+		out, _ := json.Marshal(answer)
+		if problems := answerProblems(r, route, params, out); len(problems) > 0 {
+			a.tb.Errorf("divartest: the fake's answer to %s breaks Divar's description: %s", opID, strings.Join(problems, "; "))
+		}
+	}
+	if lost {
 		panic(http.ErrAbortHandler) // the answer is lost: the connection closes unanswered
 	}
 	return opID, answer, e
 }
 
-// operationID is the route's operationId as api/kenar-api.yaml spells it
-// (the generated spec capitalises it).
-func operationID(r *routers.Route) string {
-	id := r.Operation.OperationID
-	if id == "" {
-		return ""
+// identify finds the access token tok and, if it is valid, its user and
+// scopes.
+func (a *API) identify(c *call, tok string) bool {
+	a.mu.Lock()
+	scopes, known := a.tokens[tok]
+	u, hasUser := a.users[tok]
+	o := a.oauth
+	a.mu.Unlock()
+	user := "divartest-user"
+	if !known && o != nil {
+		var info TokenInfo
+		if info, known = o.Lookup(tok); known {
+			scopes, user = info.Scopes, info.UserID
+		}
 	}
-	return strings.ToLower(id[:1]) + id[1:]
+	if !known {
+		return false
+	}
+	if hasUser {
+		user = u.ID
+	}
+	c.token, c.user, c.scopes = tok, user, scopes
+	return true
 }
 
 func (a *API) takeFault(op string) (Fault, bool) {
 	for i, f := range a.faults {
-		if f.Operation == "" || f.Operation == op {
+		if f.Operation == "" || isOperation(op, f.Operation) {
 			a.faults = append(a.faults[:i:i], a.faults[i+1:]...)
 			return f, true
 		}
@@ -533,50 +617,9 @@ func (a *API) takeFault(op string) (Fault, bool) {
 	return Fault{}, false
 }
 
-// checkScope refuses a token without one of the operation's scopes, the
-// object-bound ones bound to this call's post or conversation.
-func (a *API) checkScope(opID string, accepted, granted []string, c *call) *divarError {
-	var want []string
-	for _, s := range accepted {
-		name, param, bound := strings.Cut(s, ".")
-		if bound {
-			param = strings.Trim(param, "{}")
-			var id string
-			switch param {
-			case "post":
-				a.mu.Lock()
-				id = a.conversations[c.params["conversation_id"]]
-				a.mu.Unlock()
-			case "event_resource_id":
-				var b struct {
-					ID string `json:"event_resource_id"`
-				}
-				_ = json.Unmarshal(c.body, &b)
-				id = b.ID
-			default:
-				id = c.params[param]
-			}
-			if id == "" {
-				continue
-			}
-			s = name + "." + id
-		}
-		want = append(want, s)
-	}
-	for _, w := range want {
-		for _, g := range granted {
-			if g == w {
-				return nil
-			}
-		}
-	}
-	return refusal(http.StatusForbidden, 7, "the access token lacks the scope %s needs (one of %s): ask the user to grant it through OAuth",
-		opID, strings.Join(want, ", "))
-}
-
-// checkRequest refuses a request Divar's schema or limits refuse, naming
-// every field.
-func (a *API) checkRequest(r *http.Request, route *routers.Route, params map[string]string, body []byte) *divarError {
+// checkRequest refuses a request Divar's description refuses (with the
+// overlay's rules from Divar's prose), naming every field.
+func checkRequest(r *http.Request, route *routers.Route, params map[string]string) *divarError {
 	if ct := r.Header.Get("Content-Type"); route.Operation.RequestBody != nil && !strings.HasPrefix(ct, "application/json") {
 		return refusal(http.StatusBadRequest, 3, "the body's Content-Type is %q, not application/json: Divar cannot read it", ct)
 	}
@@ -584,35 +627,16 @@ func (a *API) checkRequest(r *http.Request, route *routers.Route, params map[str
 		Request: r, PathParams: params, Route: route,
 		Options: &openapi3filter.Options{MultiError: true, AuthenticationFunc: openapi3filter.NoopAuthenticationFunc},
 	}
-	var problems []string
-	if err := openapi3filter.ValidateRequest(context.Background(), in); err != nil {
-		walk(err, func(se *openapi3.SchemaError) {
-			problems = append(problems, pointer(se.JSONPointer())+" "+reason(se))
-		})
-		if len(problems) == 0 {
-			problems = append(problems, "the request does not match Divar's schema")
-		}
-	}
-	var v interface{ Validate() error }
-	switch operationID(route) {
-	case "createPostAddon":
-		v = new(widget.PostAddon)
-	case "sendConversationMessage":
-		v = new(sdk.ConversationMessage)
-	case "sendBotMessage", "sendBotMessageToUser":
-		v = new(sdk.BotMessage)
-	case "createEventSubscription":
-		v = new(sdk.EventSubscription)
-	}
-	if v != nil {
-		if err := json.Unmarshal(body, v); err != nil {
-			problems = append(problems, "the body is not "+operationID(route)+"'s JSON")
-		} else if err := v.Validate(); err != nil {
-			problems = append(problems, answerDetails(err)...)
-		}
-	}
-	if len(problems) == 0 {
+	err := openapi3filter.ValidateRequest(context.Background(), in)
+	if err == nil {
 		return nil
+	}
+	var problems []string
+	walk(err, func(se *openapi3.SchemaError) {
+		problems = append(problems, pointer(se.JSONPointer())+" "+validate.Describe(se))
+	})
+	if len(problems) == 0 {
+		problems = append(problems, "the request does not match Divar's description: "+err.Error())
 	}
 	sort.Strings(problems)
 	return refusal(http.StatusBadRequest, 3, "Divar refuses the request: %s", strings.Join(dedupe(problems), "; "))
@@ -631,7 +655,7 @@ func (a *API) sendMessage(c *call) (any, *divarError) {
 	_ = json.Unmarshal(c.body, &m)
 	id := c.params["conversation_id"]
 	a.messages[id] = append(a.messages[id], m)
-	return map[string]any{"status": 0, "message": "sent"}, nil
+	return struct{}{}, nil
 }
 
 func (a *API) sendBot(c *call) (any, *divarError) {
@@ -639,6 +663,9 @@ func (a *API) sendBot(c *call) (any, *divarError) {
 	_ = json.Unmarshal(c.body, &m)
 	id := c.params["conversation_id"]
 	if u, ok := c.params["user_id"]; ok {
+		if u != c.user {
+			return nil, refusal(http.StatusForbidden, 7, "a bot message to a user goes only to the user whose token sends it (docs/chat/chatbot_conversations.md): the token is not user %s's", u)
+		}
 		id = BotConversation(u)
 	}
 	a.bot[id] = append(a.bot[id], m)
@@ -652,30 +679,26 @@ func (a *API) subscribe(c *call) (any, *divarError) {
 	return struct{}{}, nil
 }
 
+// getUser answers each field only to a token with its scope
+// (docs/oauth/get_user.md): user_id with USER_ID, the phone numbers with
+// USER_PHONE.
 func (a *API) getUser(c *call) (any, *divarError) {
-	u, ok := a.users[c.token]
-	if !ok {
-		u = divar.User{ID: "divartest-user"}
-	}
-	scopes, known := a.tokens[c.token]
-	if !known && a.oauth != nil {
-		if info, found := a.oauth.Lookup(c.token); found {
-			scopes = info.Scopes
-			if !ok {
-				u.ID = info.UserID
-			}
-		}
-	}
-	out := map[string]any{"user_id": u.ID}
-	for _, s := range scopes {
-		if s == "USER_PHONE" && u.PhoneNumber != "" {
+	u := a.users[c.token]
+	out := map[string]any{}
+	for _, s := range c.scopes {
+		switch {
+		case s == "USER_ID":
+			out["user_id"] = c.user
+		case s == "USER_PHONE" && u.PhoneNumber != "":
 			out["phone_number"] = u.PhoneNumber
-			out["phone_numbers"] = []string{u.PhoneNumber}
+			out["phone_numbers"] = append([]string{u.PhoneNumber}, u.PhoneNumbers...)
 		}
 	}
 	return out, nil
 }
 
+// getPost answers every field the post was given; a state only when it
+// has one (Divar's enum has no empty value).
 func (a *API) getPost(c *call) (any, *divarError) {
 	p, ok := a.posts[c.params["token"]]
 	if !ok {
@@ -683,13 +706,26 @@ func (a *API) getPost(c *call) (any, *divarError) {
 	}
 	out := map[string]any{
 		"token": p.post.Token, "category": p.post.Category, "city": p.post.City, "district": p.post.District,
-		"state": p.post.State, "chat_enabled": p.post.ChatEnabled, "is_phone_hidden": p.post.IsPhoneHidden,
+		"chat_enabled": p.post.ChatEnabled, "is_phone_hidden": p.post.IsPhoneHidden,
+		"supplier_chat_assistant_enabled": p.post.SupplierChatAssistantEnabled,
+	}
+	if p.post.State != "" {
+		out["state"] = p.post.State
 	}
 	if p.post.Data != nil {
 		out["data"] = p.post.Data
 	}
-	if !p.post.FirstPublishedAt.IsZero() {
-		out["first_published_at"] = p.post.FirstPublishedAt.UTC().Format(time.RFC3339)
+	for name, t := range map[string]time.Time{"first_published_at": p.post.FirstPublishedAt, "last_modified_at": p.post.LastModifiedAt} {
+		if !t.IsZero() {
+			out[name] = t.UTC().Format(time.RFC3339Nano)
+		}
+	}
+	if p.post.BusinessName != "" || p.post.BusinessType != "" {
+		b := map[string]any{"business_name": p.post.BusinessName}
+		if p.post.BusinessType != "" {
+			b["business_type"] = p.post.BusinessType
+		}
+		out["business_data"] = b
 	}
 	return out, nil
 }

@@ -13,16 +13,28 @@
 // DynamicAction, and Event for each documented event type. Their setters
 // change one field; Set and Without reach any field, unknown ones included.
 //
-// [NewAPI] plays the other side, Divar's open-platform API, for an
-// divar.Client: it checks each call's API key, permission, OAuth token and
-// scope, body and limits as Divar does, refuses with Divar's status and
-// error body, records what it accepted ([API.PostAddons], [API.Messages],
-// [API.BotMessages], [API.Subscriptions]), and can be told to answer 429,
-// 412, 5xx or slowly ([API.FailNext]), or lose its answer after acting
-// ([LostAnswer]). It plays Divar's wallet too: balance, prices, a payment
-// id refused once used, PENDING transactions and RECONCILING promotions,
-// the PAYMENT_TRANSACTION events to deliver ([API.PaymentEvents]), and
-// every charge made ([API.Charges]).
+// [NewAPI] plays the other side, Divar's open-platform API, for a
+// divar.Client or any other client: all 60 operations of Divar's own
+// description (api/divar: the pin and the overlay of the rules Divar's pages
+// state in prose), judged by that description and never by the SDK's
+// checks. A wrong method on a known path is 405; each call's API key and its
+// permission (x-kenarkit-api-key-permissions; [API.Deny],
+// [API.SetPermissions]), the user's token and the OAuth scope its security
+// names (bound to the call's post or conversation, a subscription's to its
+// event type), and the body against Divar's schema are checked in Divar's
+// order; refusals carry Divar's status and error body. Answers have the
+// shape of Divar's response schemas (the fake fails the test if one of its
+// own breaks them). It records what it accepted ([API.PostAddons],
+// [API.Messages], [API.BotMessages], [API.Subscriptions]), and can be told
+// to answer 429, 412, 5xx or slowly ([API.FailNext]), or lose its answer
+// after acting ([LostAnswer]).
+//
+// It plays Divar's wallet too, as rows of the same description-judged
+// dispatch (the payments need the permissions and scopes Divar's
+// description gives them): balance, prices, a payment id refused once used
+// (409), PENDING transactions and RECONCILING promotions, the
+// PAYMENT_TRANSACTION events to deliver ([API.PaymentEvents]), and every
+// charge made ([API.Charges]).
 //
 // [Checker.Check] is the verdict without a testing.TB, as `scaffold
 // trigger` prints it; [ValidateResponses] wraps an echo app so that every

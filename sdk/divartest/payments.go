@@ -2,16 +2,10 @@ package divartest
 
 import (
 	"errors"
-	"fmt"
 	"net/http"
 	"strconv"
-	"strings"
-	"sync"
 	"time"
 
-	"github.com/getkin/kin-openapi/openapi3"
-	"github.com/getkin/kin-openapi/routers"
-	"github.com/getkin/kin-openapi/routers/legacy"
 	"github.com/go-json-experiment/json"
 	"github.com/google/uuid"
 	"github.com/kenarkit/kenarkit/gen/divarapi"
@@ -42,7 +36,7 @@ var DefaultPricing = divar.Pricing{
 // renewal, a publication) or from the post owner's (a promotion).
 type Charge struct {
 	ID        string // the payment's id, as the add-on sent it
-	Operation string // the operation, as the fake names it: paymentReorderPost, …
+	Operation string // Divar's operationId: Payment_ReorderPost, …
 	PostToken string
 	CostRials int64
 }
@@ -214,41 +208,36 @@ func (a *API) PaymentEvents() []*Request {
 // does the call, then closes the connection without answering.
 func LostAnswer() Fault { return Fault{Lose: true} }
 
-var payOps = map[string]apiOp{
-	"paymentGetBalance": func(a *API, c *call) (any, *divarError) {
-		return map[string]string{"balance_rials": strconv.FormatInt(a.pay.balance, 10)}, nil
-	},
-	"paymentGetPostPricing": func(a *API, c *call) (any, *divarError) {
-		p := a.pricing(c.params["post_token"])
-		price := func(p divar.Price) map[string]any {
-			return map[string]any{"cost_rials": strconv.FormatInt(p.CostRials, 10), "available": p.Available}
-		}
-		return map[string]any{"reorder": price(p.Reorder), "submit": price(p.Submit), "renew": price(p.Renew)}, nil
-	},
-	"paymentGetTransaction":   (*API).getTransaction,
-	"paymentListTransactions": (*API).listTransactions,
-	"paymentReorderPost": func(a *API, c *call) (any, *divarError) {
-		t, e := a.walletPay(c, "paymentReorderPost", sdk.TransactionReorder, func(p divar.Pricing) divar.Price { return p.Reorder })
-		if e != nil {
-			return nil, e
-		}
-		return map[string]any{"id": t.ID, "cost_rials": int64(t.CostRials)}, nil // docs/payment/reorder.md
-	},
-	"paymentRenewPost": func(a *API, c *call) (any, *divarError) {
-		return a.transactionAnswer(a.walletPay(c, "paymentRenewPost", sdk.TransactionRenew, func(p divar.Pricing) divar.Price { return p.Renew }))
-	},
-	"paymentPublishUserPost": func(a *API, c *call) (any, *divarError) {
-		return a.transactionAnswer(a.walletPay(c, "paymentPublishUserPost", sdk.TransactionSubmit, func(p divar.Pricing) divar.Price { return p.Submit }))
-	},
-	"paymentPayPostPromotion":  (*API).payPromotion,
-	"paymentSubmitUserPayment": (*API).submitUserPayment,
-	"paymentTicketValidate":    (*API).validateTicket,
+// The wallet's plays, rows of apiOps by Divar's operationIds.
+
+func (a *API) getBalance(*call) (any, *divarError) {
+	return map[string]string{"balance_rials": strconv.FormatInt(a.pay.balance, 10)}, nil
 }
 
-func init() {
-	for op, play := range payOps {
-		apiOps[op] = play
+func (a *API) getPostPricing(c *call) (any, *divarError) {
+	p := a.pricing(c.params["post_token"])
+	price := func(p divar.Price) map[string]any {
+		return map[string]any{"cost_rials": strconv.FormatInt(p.CostRials, 10), "available": p.Available}
 	}
+	return map[string]any{"reorder": price(p.Reorder), "submit": price(p.Submit), "renew": price(p.Renew)}, nil
+}
+
+func (a *API) reorderPost(c *call) (any, *divarError) {
+	t, e := a.walletPay(c, "Payment_ReorderPost", sdk.TransactionReorder, func(p divar.Pricing) divar.Price { return p.Reorder })
+	if e != nil {
+		return nil, e
+	}
+	// docs/payment/reorder.md's {id, cost_rials}, cost_rials an int64 string
+	// as Divar's description has it (paymentReorderPostResponse)
+	return map[string]any{"id": t.ID, "cost_rials": strconv.FormatInt(int64(t.CostRials), 10)}, nil
+}
+
+func (a *API) renewPost(c *call) (any, *divarError) {
+	return a.transactionAnswer(a.walletPay(c, "Payment_RenewPost", sdk.TransactionRenew, func(p divar.Pricing) divar.Price { return p.Renew }))
+}
+
+func (a *API) publishUserPost(c *call) (any, *divarError) {
+	return a.transactionAnswer(a.walletPay(c, "Payment_PublishUserPost", sdk.TransactionSubmit, func(p divar.Pricing) divar.Price { return p.Submit }))
 }
 
 func (a *API) pricing(post string) divar.Pricing {
@@ -404,7 +393,7 @@ func (a *API) payPromotion(c *call) (any, *divarError) {
 			a.pay.reconciling = a.pay.reconciling[1:]
 		}
 		a.pay.promos[b.Id] = p
-		a.pay.charges = append(a.pay.charges, Charge{ID: b.Id, Operation: "paymentPayPostPromotion", PostToken: post, CostRials: pick.CostRials})
+		a.pay.charges = append(a.pay.charges, Charge{ID: b.Id, Operation: "Payment_PayPostPromotion", PostToken: post, CostRials: pick.CostRials})
 	} else if p.postToken != post {
 		return nil, refusal(http.StatusConflict, 6, "the id %s was used for another post's promotion", b.Id)
 	}
@@ -449,72 +438,4 @@ func (a *API) validateTicket(c *call) (any, *divarError) {
 		return nil, refusal(http.StatusBadRequest, 3, "Actual cost is more than sponsored amount")
 	}
 	return map[string]any{"issuer_payload": map[string]any{"service_type": "REPORT_VERIFICATION"}}, nil
-}
-
-// paymentRouter routes the Payment and PaymentTicket operations of
-// Divar's own description (gen/divarapi's, with kenarkit's overlay).
-var paymentRouter = sync.OnceValues(func() (routers.Router, error) {
-	doc, err := divarapi.GetSpec()
-	if err != nil {
-		return nil, err
-	}
-	paths := openapi3.NewPaths()
-	for path, item := range doc.Paths.Map() {
-		for _, op := range item.Operations() {
-			if strings.HasPrefix(op.OperationID, "Payment") {
-				paths.Set(path, item)
-				break
-			}
-		}
-	}
-	doc.Paths = paths
-	doc.Servers = openapi3.Servers{{URL: "/"}}
-	return legacy.NewRouter(doc)
-})
-
-// findPaymentRoute routes r to a payment operation when the fake's own
-// description has none: a wrong method on a payment path is
-// routers.ErrMethodNotAllowed; another path is notFound, the error the
-// fake's own router gave.
-func findPaymentRoute(r *http.Request, notFound error) (*routers.Route, map[string]string, error) {
-	router, err := paymentRouter()
-	if err != nil {
-		return nil, nil, fmt.Errorf("divartest: Divar's description: %w", err)
-	}
-	route, params, err := router.FindRoute(r)
-	if err == nil {
-		return route, params, nil
-	}
-	// The legacy router tells a wrong method only on a path without
-	// parameters: try the others.
-	for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodDelete, http.MethodPatch} {
-		other := r.Clone(r.Context())
-		other.Method = m
-		if _, _, err := router.FindRoute(other); err == nil {
-			return nil, nil, routers.ErrMethodNotAllowed
-		}
-	}
-	return nil, nil, notFound
-}
-
-// divarNeed is what Divar's own description says an operation needs: the
-// API key permission the pin keeps from Divar's prose, and the OAuth
-// scopes of its security. ok is false for an operation of
-// api/kenar-api.yaml.
-func divarNeed(op *openapi3.Operation) (n need, ok bool) {
-	perms, ok := op.Extensions["x-kenarkit-api-key-permissions"].([]any)
-	if !ok {
-		return need{}, false
-	}
-	if len(perms) > 0 {
-		n.permission, _ = perms[0].(string)
-	}
-	if op.Security != nil {
-		for _, req := range *op.Security {
-			if scopes, ok := req["OAuth"]; ok {
-				n.scopes = append(n.scopes, scopes...)
-			}
-		}
-	}
-	return n, true
 }

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/go-json-experiment/json"
 	"github.com/kenarkit/kenarkit/gen"
 	"github.com/kenarkit/kenarkit/sdk"
 	"github.com/kenarkit/kenarkit/sdk/divartest"
@@ -53,7 +54,7 @@ func TestFakeWalletTakesDivarsExamples(t *testing.T) {
 			if tc.name == "more than the wallet holds" {
 				api.SetBalance(1)
 			}
-			status, body := send(t, api, tc.method, tc.path, tc.token, tc.body)
+			status, body := sendText(t, api, tc.method, tc.path, tc.token, tc.body)
 			if status != tc.status || !strings.Contains(body, tc.want) {
 				t.Errorf("%d %s\nwant %d with %q", status, body, tc.status, tc.want)
 			}
@@ -74,7 +75,7 @@ func TestFakePaymentEventsFollowTheStates(t *testing.T) {
 	api := divartest.NewAPI(t)
 	api.Token("seller", "PAYMENT_ALL_POSTS_REORDER")
 	api.Pending(0)
-	if status, body := send(t, api, "POST", "/experimental/open-platform/post/gZd7omnS/reorder", "seller", docsPayment); status != 200 {
+	if status, body := sendText(t, api, "POST", "/experimental/open-platform/post/gZd7omnS/reorder", "seller", docsPayment); status != 200 {
 		t.Fatalf("%d %s", status, body)
 	}
 	send(t, api, "GET", "/experimental/open-platform/transactions/"+docsID, "", "")
@@ -126,24 +127,14 @@ func TestFakeLosesTheAnswerAfterPaying(t *testing.T) {
 	}
 }
 
-func send(t *testing.T, api *divartest.API, method, path, token, body string) (int, string) {
+// sendText is send's answer as compact JSON, its keys sorted as the fake
+// sorts them.
+func sendText(t *testing.T, api *divartest.API, method, path, token, body string) (int, string) {
 	t.Helper()
-	r, err := http.NewRequest(method, api.URL()+path, strings.NewReader(body))
+	status, out := send(t, api, method, path, token, body)
+	b, err := json.Marshal(out, json.Deterministic(true))
 	if err != nil {
 		t.Fatal(err)
 	}
-	r.Header.Set("X-API-Key", divartest.APIKey)
-	if body != "" {
-		r.Header.Set("Content-Type", "application/json")
-	}
-	if token != "" {
-		r.Header.Set("Authorization", "Bearer "+token)
-	}
-	res, err := http.DefaultClient.Do(r)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	b, _ := io.ReadAll(res.Body)
-	return res.StatusCode, string(b)
+	return status, string(b)
 }

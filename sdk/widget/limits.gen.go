@@ -14,7 +14,7 @@ var limits = map[string][2]int{
 	"ChatButton.caption":                  {1, 256},
 	"ChatButton.icon":                     {0, 64},
 	"ChatButton.icon_name":                {0, 64},
-	"ConversationMessage.media_token":     {0, 256},
+	"ConversationMessage.media_token":     {1, 256},
 	"ConversationMessage.message":         {1, 4096},
 	"ConversationMessageSent.message":     {0, 4096},
 	"DescriptionRow.text":                 {1, 65536},

@@ -47,14 +47,15 @@ const (
 )
 
 // scopesFor are the permissions asked of the seller for a post: to put
-// the add-on on it, to follow its conversations and updates, their user
-// id (with which consent asks Divar who granted) with the revocation event
-// that needs it, and a refresh token to go on doing so after the first
-// hour.
+// the add-on on it, to follow its conversations and its updates (each
+// event type its own scope, docs/events/ReadMe.md), their user id (with
+// which consent asks Divar who granted) with the revocation event that
+// needs it, and a refresh token to go on doing so after the first hour.
 func scopesFor(post string) []consent.Scope {
 	return []consent.Scope{
 		consent.PostAddonCreate(post),
 		consent.ChatPostConversationsRead(post),
+		consent.UserPostsGet,
 		consent.UserID,
 		consent.NotificationAccessRevocation,
 		consent.OfflineAccess,

@@ -1,0 +1,97 @@
+package divar
+
+import (
+	"errors"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/kenarkit/kenarkit/sdk"
+)
+
+// Divar's prose rules, as kenarkit's overlay writes them into Divar's
+// description (api/divar/overlay.yaml, each citing its page), refuse a
+// request before it is sent, naming the field; what the description
+// allows goes through.
+func TestDescriptionRules(t *testing.T) {
+	const (
+		addon = "/v2/open-platform/addons/post/gZd7omnS"
+		msg   = "/v2/open-platform/conversations/c1/messages"
+	)
+	row := `{"buttons":[{"caption":"a","action":{"open_direct_link":"https://a.example"}}]}`
+	for _, tc := range []struct {
+		name, path, body string
+		want             string // "" when accepted
+	}{
+		{"title of 49 characters", addon, `{"widgets":[{"title_row":{"text":"` + strings.Repeat("ب", 49) + `"}}]}`, ""},
+		{"title of 50 characters (docs/widgets/title_row.md)", addon, `{"widgets":[{"title_row":{"text":"` + strings.Repeat("ب", 50) + `"}}]}`, "/widgets/0/title_row/text: "},
+		{"an icon of Divar's enum", addon, `{"widgets":[{"selector_row":{"title":"t","icon_name":"ADD"}}]}`, ""},
+		{"an icon name Divar does not list", addon, `{"widgets":[{"selector_row":{"title":"t","icon_name":"NOT_AN_ICON"}}]}`, "/widgets/0/selector_row/icon_name: is not one of the values"},
+		{"a percentage over 100 (docs/widgets/score_row.md)", addon, `{"widgets":[{"score_row":{"title":"t","percentage_score":101}}]}`, "/widgets/0/score_row/percentage_score"},
+		{"one item in a group (docs/widgets/group_info_row.md)", addon, `{"widgets":[{"group_info_row":{"items":[{"title":"a","value":"b"}]}}]}`, "/widgets/0/group_info_row/items"},
+		{"open_server_link without data", addon, `{"widgets":[{"button_bar":{"title":"t","action":{"open_server_link":{}}}}]}`, ""},
+		{"a text", msg, `{"message":"سلام"}`, ""},
+		{"a media token alone (docs/chat/upload_media.md)", msg, `{"media_token":"m1"}`, ""},
+		{"a text and a media token", msg, `{"message":"x","media_token":"m1"}`, "body: sets a combination of fields Divar refuses"},
+		{"neither", msg, `{"sender_buttons":{"rows":[` + row + `]}}`, "body: sets a combination"},
+		{"3 x 3 buttons", msg, `{"message":"x","sender_buttons":{"rows":[` + strings.Repeat(`{"buttons":[{"caption":"a"},{"caption":"b"},{"caption":"c"}]},`, 2) + `{"buttons":[{"caption":"a"}]}]}}`, ""},
+		{"4 rows (docs/chat/users_conversations.md)", msg, `{"message":"x","sender_buttons":{"rows":[` + strings.Repeat(row+",", 3) + row + `]}}`, "/sender_buttons/rows: "},
+		{"4 buttons in a row", msg, `{"message":"x","receiver_buttons":{"rows":[{"buttons":[{"caption":"a"},{"caption":"b"},{"caption":"c"},{"caption":"d"}]}]}}`, "/receiver_buttons/rows/0/buttons: "},
+		{"a chat button's icon Divar does not list", msg, `{"message":"x","sender_buttons":{"rows":[{"buttons":[{"caption":"a","icon":"NOPE"}]}]}}`, "/sender_buttons/rows/0/buttons/0/icon: is not one of the values"},
+		{"a button's open_server_link without data", msg, `{"message":"x","sender_buttons":{"rows":[{"buttons":[{"caption":"a","action":{"open_server_link":{}}}]}]}}`, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			req, _ := http.NewRequest(http.MethodPost, "https://open-api.divar.ir"+tc.path, strings.NewReader(tc.body))
+			req.Header.Set("Content-Type", jsonType)
+			_, err := checkRequest(req, "", []byte(tc.body))
+			if tc.want == "" {
+				if err != nil {
+					t.Fatalf("refused: %v", err)
+				}
+				return
+			}
+			if !errors.Is(err, sdk.ErrInvalidAnswer) || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("err = %v\nwant %q", err, tc.want)
+			}
+			if strings.Contains(err.Error(), "NOT_AN_ICON") || strings.Contains(err.Error(), "NOPE") {
+				t.Fatalf("the value is repeated: %v", err)
+			}
+		})
+	}
+}
+
+// A bot message into an existing conversation needs only the API key
+// (CHAT_BOT_SEND_MESSAGE, docs/chat/chatbot_conversations.md); to a user
+// it needs that user's OAuth token (CHAT_BOT_USER_MESSAGE_SEND), as do
+// the operations whose every security requirement has OAuth.
+func TestWhoseTokenACallNeeds(t *testing.T) {
+	for _, tc := range []struct {
+		method, path string
+		user         bool
+	}{
+		{"POST", "/v1/open-platform/chat/bot/conversations/c1/messages", false},
+		{"POST", "/v1/open-platform/chat/bot/users/u1/messages", true},
+		{"POST", "/v2/open-platform/conversations/c1/messages", true},
+		{"GET", "/v1/open-platform/finder/post/gZd7omnS", false},
+		{"GET", "/v1/open-platform/users", true},
+		{"DELETE", "/v1/open-platform/addons/user/a1", false},
+		{"GET", "/v9/not-in-the-description", false},
+	} {
+		req, _ := http.NewRequest(tc.method, "https://open-api.divar.ir"+tc.path, nil)
+		if got, _ := checkRequest(req, "", nil); got != tc.user {
+			t.Errorf("%s %s: user token required = %v, want %v", tc.method, tc.path, got, tc.user)
+		}
+	}
+}
+
+// A path parameter with characters a URL escapes is routed to its
+// operation and checked, under a base URL with a path of its own.
+func TestCheckedUnderABasePath(t *testing.T) {
+	body := `{"message":"x","media_token":"m"}`
+	req, _ := http.NewRequest(http.MethodPost, "https://proxy.example/divar/v2/open-platform/conversations/a%3Fb%2Fc/messages", strings.NewReader(body))
+	req.Header.Set("Content-Type", jsonType)
+	needsUser, err := checkRequest(req, "/divar/", []byte(body))
+	if !needsUser || !errors.Is(err, sdk.ErrInvalidAnswer) {
+		t.Fatalf("needsUser %v, err %v: not routed to ChatAPI_ConversationSendMessage", needsUser, err)
+	}
+}
