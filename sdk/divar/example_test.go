@@ -23,7 +23,7 @@ func ExampleClient_SendMessage() {
 	err = client.SendMessage(context.Background(), user, "6b3d5cf7-9291-4fa9-892a-9d07e300daea", sdk.ChatText("").WithMedia(""))
 	fmt.Println(err)
 	// Output:
-	// divar: ChatAPI_ConversationSendMessage: not sent: sdk: answer Divar would reject: /message: a message carries a text or a media token; it has neither
+	// divar: ChatAPI_ConversationSendMessage: not sent: a request Divar would refuse: /message: a message carries a text or a media token; it has neither
 }
 
 // Do reaches an operation the client has no method for (one Divar added
