@@ -54,6 +54,11 @@ type Config struct {
 	// Logger receives a warning for each retry (operation, status, wait;
 	// never a header). nil: no logging.
 	Logger *slog.Logger
+	// Observer, when set, is told of each call, its retries and its
+	// outcome (sdk/metrics counts them, sdk/tracing gives each a span and
+	// carries its trace context to Divar). nil: nothing is observed, at
+	// no cost.
+	Observer Observer
 }
 
 // DefaultConfig holds the values a zero [Config] field takes.
@@ -390,6 +395,14 @@ func (c *Client) do(ctx context.Context, r request, send func(context.Context, .
 
 // call is do without dedupe.Once.
 func (c *Client) call(ctx context.Context, r request, send func(context.Context, ...kenarapi.RequestEditorFn) (*http.Response, error)) (*http.Response, error) {
+	if c.cfg.Observer == nil {
+		return c.send(ctx, r, send, nil)
+	}
+	return c.observe(ctx, r, send)
+}
+
+// send is call, telling o (when not nil) of each attempt and retry.
+func (c *Client) send(ctx context.Context, r request, send func(context.Context, ...kenarapi.RequestEditorFn) (*http.Response, error), o CallObserver) (*http.Response, error) {
 	secrets := []string{c.cfg.APIKey}
 	var bearer string
 	if r.needsUser {
@@ -406,7 +419,10 @@ func (c *Client) call(ctx context.Context, r request, send func(context.Context,
 		bearer = tok.AccessToken
 		secrets = append(secrets, bearer)
 	}
-	headers := func(_ context.Context, req *http.Request) error {
+	headers := func(ctx context.Context, req *http.Request) error {
+		if o != nil {
+			o.Sending(ctx, req.Header)
+		}
 		req.Header.Set("X-API-Key", c.cfg.APIKey)
 		if bearer != "" {
 			req.Header.Set("Authorization", "Bearer "+bearer)
@@ -482,6 +498,9 @@ func (c *Client) call(ctx context.Context, r request, send func(context.Context,
 		}
 		if d, ok := ctx.Deadline(); ok && time.Until(d) < wait {
 			return nil, failed(fail) // the wait would outlast the caller
+		}
+		if o != nil {
+			o.Retrying(status, wait)
 		}
 		c.log.LogAttrs(ctx, slog.LevelWarn, "kenarkit: retrying a call to Divar",
 			slog.String("operation", r.op), slog.Int("attempt", attempt), slog.Int("status", status),
