@@ -23,7 +23,9 @@ type Observer interface {
 
 // Request is what an [Observer] is told of a request when it arrives.
 type Request struct {
-	// Operation is the spec's operationId ("openServerLink", "events", …).
+	// Operation is the operation's operationId in the spec the server
+	// was given ("OpenServerLink", "DynamicAction", "Events" in the
+	// generated package's).
 	Operation string
 	// RequestID is the X-Request-Id the server gave the request.
 	RequestID string
