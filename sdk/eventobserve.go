@@ -1,6 +1,10 @@
 package sdk
 
-import "context"
+import (
+	"context"
+
+	"github.com/kenarkit/kenarkit/internal/observers"
+)
 
 // EventObserver is told of each event [EventMux.Handle] receives and of
 // what became of it: the hook through which sdk/metrics counts
@@ -36,3 +40,31 @@ const (
 	// EventIgnored: no handler takes the event's type (200).
 	EventIgnored EventOutcome = "ignored"
 )
+
+// EventObservers returns an [EventObserver] that tells each of obs in
+// turn (the metrics and the tracer); nil ones are skipped, and with none
+// left it returns nil.
+func EventObservers(obs ...EventObserver) EventObserver {
+	switch all := observers.NonNil(obs); len(all) {
+	case 0:
+		return nil
+	case 1:
+		return all[0]
+	default:
+		return multiEventObserver(all)
+	}
+}
+
+type multiEventObserver []EventObserver
+
+func (m multiEventObserver) ObserveEvent(ctx context.Context, e *Event) (context.Context, func(EventOutcome, error)) {
+	dones := make([]func(EventOutcome, error), len(m))
+	for i, o := range m {
+		ctx, dones[i] = o.ObserveEvent(ctx, e)
+	}
+	return ctx, func(outcome EventOutcome, err error) {
+		for i := len(dones) - 1; i >= 0; i-- {
+			dones[i](outcome, err)
+		}
+	}
+}

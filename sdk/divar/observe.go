@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/kenarkit/kenarkit/gen/kenarapi"
+	"github.com/kenarkit/kenarkit/internal/observers"
 )
 
 // Observer is told of each call a [Client] makes to Divar: the hook
@@ -50,4 +51,48 @@ func (c *Client) observe(ctx context.Context, r request, send func(context.Conte
 	}
 	o.Done(status, err)
 	return rsp, err
+}
+
+// Observers returns an [Observer] that tells each of obs in turn (the
+// metrics and the tracer); nil ones are skipped, and with none left it
+// returns nil.
+func Observers(obs ...Observer) Observer {
+	switch all := observers.NonNil(obs); len(all) {
+	case 0:
+		return nil
+	case 1:
+		return all[0]
+	default:
+		return multiObserver(all)
+	}
+}
+
+type multiObserver []Observer
+
+func (m multiObserver) ObserveCall(ctx context.Context, op string) (context.Context, CallObserver) {
+	calls := make(multiCall, len(m))
+	for i, o := range m {
+		ctx, calls[i] = o.ObserveCall(ctx, op)
+	}
+	return ctx, calls
+}
+
+type multiCall []CallObserver
+
+func (m multiCall) Sending(ctx context.Context, h http.Header) {
+	for _, c := range m {
+		c.Sending(ctx, h)
+	}
+}
+
+func (m multiCall) Retrying(status int, wait time.Duration) {
+	for _, c := range m {
+		c.Retrying(status, wait)
+	}
+}
+
+func (m multiCall) Done(status int, err error) {
+	for i := len(m) - 1; i >= 0; i-- {
+		m[i].Done(status, err)
+	}
 }

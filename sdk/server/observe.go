@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/kenarkit/kenarkit/internal/observers"
 	"github.com/kenarkit/kenarkit/internal/validate"
 	"github.com/labstack/echo/v4"
 )
@@ -110,19 +111,14 @@ func (g *guard) observe(c echo.Context, op *validate.Operation, next echo.Handle
 // metrics and the tracer); nil ones are skipped, and with none left it
 // returns nil.
 func Observers(obs ...Observer) Observer {
-	var all multiObserver
-	for _, o := range obs {
-		if o != nil {
-			all = append(all, o)
-		}
-	}
-	switch len(all) {
+	switch all := observers.NonNil(obs); len(all) {
 	case 0:
 		return nil
 	case 1:
 		return all[0]
+	default:
+		return multiObserver(all)
 	}
-	return all
 }
 
 type multiObserver []Observer

@@ -1,6 +1,10 @@
 package tokens
 
-import "context"
+import (
+	"context"
+
+	"github.com/kenarkit/kenarkit/internal/observers"
+)
 
 // Observer is told what a [Keeper] does with the grants: the hook through
 // which sdk/metrics counts refreshes, their failures, re-consents and
@@ -17,4 +21,44 @@ type Observer interface {
 	// Revoked is called when a user's withdrawal of access
 	// ([Keeper.UserAccessRevocation]) has deleted their tokens.
 	Revoked(ctx context.Context)
+}
+
+// Observers returns an [Observer] that tells each of obs in turn (the
+// metrics and the tracer); nil ones are skipped, and with none left it
+// returns nil.
+func Observers(obs ...Observer) Observer {
+	switch all := observers.NonNil(obs); len(all) {
+	case 0:
+		return nil
+	case 1:
+		return all[0]
+	default:
+		return multiObserver(all)
+	}
+}
+
+type multiObserver []Observer
+
+func (m multiObserver) ObserveRefresh(ctx context.Context) (context.Context, func(error)) {
+	dones := make([]func(error), len(m))
+	for i, o := range m {
+		ctx, dones[i] = o.ObserveRefresh(ctx)
+	}
+	return ctx, func(failed error) {
+		for i := len(dones) - 1; i >= 0; i-- {
+			dones[i](failed)
+		}
+	}
+}
+
+func (m multiObserver) Reconsent(ctx context.Context) {
+	for _, o := range m {
+		o.Reconsent(ctx)
+	}
+}
+
+func (m multiObserver) Revoked(ctx context.Context) {
+	for _, o := range m {
+		o.Revoked(ctx)
+	}
 }
