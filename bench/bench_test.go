@@ -14,6 +14,7 @@ var servers = []struct {
 }{
 	{"a=kenarkit", Kenarkit()},
 	{"a+log=kenarkit-logging", KenarkitLogging()},
+	{"a+obs=kenarkit-observed", KenarkitObserved()},
 	{"b=unvalidated", Unvalidated()},
 	{"c=stock", Stock()},
 	{"d=ogen", Ogen()},
