@@ -82,6 +82,27 @@ func KenarkitObserved() http.Handler {
 	return kenarkitWith(slog.New(slog.DiscardHandler), server.Observers(m, tracing.New(tp)))
 }
 
+// KenarkitMetrics is (a) with metrics on, and no traces.
+func KenarkitMetrics() http.Handler {
+	m, err := metrics.New(prometheus.NewRegistry())
+	if err != nil {
+		panic(err)
+	}
+	return kenarkitWith(slog.New(slog.DiscardHandler), m)
+}
+
+// KenarkitObservedSampled is (a+obs) keeping one trace in ten
+// (OTEL_TRACES_SAMPLER=parentbased_traceidratio, OTEL_TRACES_SAMPLER_ARG=0.1).
+func KenarkitObservedSampled() http.Handler {
+	m, err := metrics.New(prometheus.NewRegistry())
+	if err != nil {
+		panic(err)
+	}
+	tp := sdktrace.NewTracerProvider(sdktrace.WithBatcher(discardSpans{}),
+		sdktrace.WithSampler(sdktrace.ParentBased(sdktrace.TraceIDRatioBased(0.1))))
+	return kenarkitWith(slog.New(slog.DiscardHandler), server.Observers(m, tracing.New(tp)))
+}
+
 // discardSpans is an exporter that drops what it is given.
 type discardSpans struct{}
 

@@ -27,6 +27,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/kenarkit/kenarkit/sdk"
@@ -70,6 +71,35 @@ type Metrics struct {
 	consentEnds *prometheus.CounterVec // outcome, reason
 
 	subscriptions *prometheus.CounterVec // outcome
+
+	// The children of requests and latency already made: a callback's
+	// counting is then one map lookup each, not a hash of its labels.
+	requestChildren sync.Map // opStatus → prometheus.Counter
+	latencyChildren sync.Map // operation → prometheus.Observer
+}
+
+type opStatus struct {
+	op     string
+	status int
+}
+
+// request is the counter of requests to op answered status.
+func (m *Metrics) request(op string, status int) prometheus.Counter {
+	k := opStatus{op, status}
+	if c, ok := m.requestChildren.Load(k); ok {
+		return c.(prometheus.Counter)
+	}
+	c, _ := m.requestChildren.LoadOrStore(k, m.requests.WithLabelValues(op, strconv.Itoa(status)))
+	return c.(prometheus.Counter)
+}
+
+// requestLatency is the latency histogram of op.
+func (m *Metrics) requestLatency(op string) prometheus.Observer {
+	if o, ok := m.latencyChildren.Load(op); ok {
+		return o.(prometheus.Observer)
+	}
+	o, _ := m.latencyChildren.LoadOrStore(op, m.latency.WithLabelValues(op))
+	return o.(prometheus.Observer)
 }
 
 // New returns Metrics registered with reg, which is also what
@@ -141,8 +171,8 @@ func (m *Metrics) Handler() http.Handler {
 // ObserveRequest implements server.Observer.
 func (m *Metrics) ObserveRequest(ctx context.Context, r server.Request) (context.Context, func(server.Result)) {
 	return ctx, func(res server.Result) {
-		m.requests.WithLabelValues(r.Operation, strconv.Itoa(res.Status)).Inc()
-		m.latency.WithLabelValues(r.Operation).Observe(res.Duration.Seconds())
+		m.request(r.Operation, res.Status).Inc()
+		m.requestLatency(r.Operation).Observe(res.Duration.Seconds())
 		if res.Refused != "" {
 			m.refusals.WithLabelValues(r.Operation, res.Refused).Inc()
 		}

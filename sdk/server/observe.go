@@ -88,7 +88,9 @@ func (g *guard) observe(c echo.Context, op *validate.Operation, next echo.Handle
 		RequestID: c.Response().Header().Get(echo.HeaderXRequestID),
 		Webhook:   op.Webhook(),
 	})
-	c.SetRequest(req.WithContext(ctx))
+	if ctx != req.Context() {
+		c.SetRequest(req.WithContext(ctx))
+	}
 	var res Result
 	defer func() {
 		if v := recover(); v != nil {

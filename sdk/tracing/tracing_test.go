@@ -138,12 +138,12 @@ func equal(a, b any) bool {
 
 func TestEachEventAndRefusalIsASpan(t *testing.T) {
 	for _, tc := range []struct {
-		name    string
-		send    func(d *divartest.Divar)
-		span    string
-		key     string
-		want    string
-		status  codes.Code
+		name   string
+		send   func(d *divartest.Divar)
+		span   string
+		key    string
+		want   string
+		status codes.Code
 	}{
 		{"a handled event", func(d *divartest.Divar) { d.Event(divartest.Event(sdk.EventNewMessage)) },
 			"event NEW_MESSAGE", "kenarkit.event.outcome", "handled", codes.Unset},
