@@ -72,34 +72,48 @@ type Metrics struct {
 
 	subscriptions *prometheus.CounterVec // outcome
 
-	// The children of requests and latency already made: a callback's
-	// counting is then one map lookup each, not a hash of its labels.
-	requestChildren sync.Map // opStatus → prometheus.Counter
-	latencyChildren sync.Map // operation → prometheus.Observer
+	ops sync.Map // operation → *opMetrics, made at its first request
 }
 
-type opStatus struct {
-	op     string
-	status int
+// opMetrics are one operation's children of requests and latency, and
+// the function that counts a request to it: a callback is then counted
+// with a lookup or two, not a hash of its labels and an allocation.
+type opMetrics struct {
+	m        *Metrics
+	op       string
+	latency  prometheus.Observer
+	statuses sync.Map // status → prometheus.Counter
+	done     func(server.Result)
 }
 
-// request is the counter of requests to op answered status.
-func (m *Metrics) request(op string, status int) prometheus.Counter {
-	k := opStatus{op, status}
-	if c, ok := m.requestChildren.Load(k); ok {
-		return c.(prometheus.Counter)
+// op returns the operation's metrics.
+func (m *Metrics) op(op string) *opMetrics {
+	if o, ok := m.ops.Load(op); ok {
+		return o.(*opMetrics)
 	}
-	c, _ := m.requestChildren.LoadOrStore(k, m.requests.WithLabelValues(op, strconv.Itoa(status)))
-	return c.(prometheus.Counter)
+	o := &opMetrics{m: m, op: op, latency: m.latency.WithLabelValues(op)}
+	o.done = o.count
+	v, _ := m.ops.LoadOrStore(op, o)
+	return v.(*opMetrics)
 }
 
-// requestLatency is the latency histogram of op.
-func (m *Metrics) requestLatency(op string) prometheus.Observer {
-	if o, ok := m.latencyChildren.Load(op); ok {
-		return o.(prometheus.Observer)
+// count counts a request to the operation once it is answered.
+func (o *opMetrics) count(res server.Result) {
+	c, ok := o.statuses.Load(res.Status)
+	if !ok {
+		c, _ = o.statuses.LoadOrStore(res.Status, o.m.requests.WithLabelValues(o.op, strconv.Itoa(res.Status)))
 	}
-	o, _ := m.latencyChildren.LoadOrStore(op, m.latency.WithLabelValues(op))
-	return o.(prometheus.Observer)
+	c.(prometheus.Counter).Inc()
+	o.latency.Observe(res.Duration.Seconds())
+	if res.Refused != "" {
+		o.m.refusals.WithLabelValues(o.op, res.Refused).Inc()
+	}
+	if res.OverBudget {
+		o.m.overBudget.WithLabelValues(o.op).Inc()
+	}
+	if res.Panicked {
+		o.m.panics.WithLabelValues(o.op).Inc()
+	}
 }
 
 // New returns Metrics registered with reg, which is also what
@@ -170,19 +184,7 @@ func (m *Metrics) Handler() http.Handler {
 
 // ObserveRequest implements server.Observer.
 func (m *Metrics) ObserveRequest(ctx context.Context, r server.Request) (context.Context, func(server.Result)) {
-	return ctx, func(res server.Result) {
-		m.request(r.Operation, res.Status).Inc()
-		m.requestLatency(r.Operation).Observe(res.Duration.Seconds())
-		if res.Refused != "" {
-			m.refusals.WithLabelValues(r.Operation, res.Refused).Inc()
-		}
-		if res.OverBudget {
-			m.overBudget.WithLabelValues(r.Operation).Inc()
-		}
-		if res.Panicked {
-			m.panics.WithLabelValues(r.Operation).Inc()
-		}
-	}
+	return ctx, m.op(r.Operation).done
 }
 
 // ObserveEvent implements sdk.EventObserver. An event of a type kenarkit
