@@ -56,8 +56,11 @@ func New(tp trace.TracerProvider) *Tracer {
 // ObserveRequest implements server.Observer: a server span per callback,
 // named after its operation, with the request id.
 func (t *Tracer) ObserveRequest(ctx context.Context, r server.Request) (context.Context, func(server.Result)) {
-	ctx, span := t.t.Start(ctx, r.Operation, trace.WithSpanKind(trace.SpanKindServer),
-		trace.WithAttributes(attribute.String("kenarkit.request_id", r.RequestID)))
+	ctx, span := t.t.Start(ctx, r.Operation, trace.WithSpanKind(trace.SpanKindServer))
+	if !span.IsRecording() { // not sampled: nothing to add
+		return ctx, func(server.Result) { span.End() }
+	}
+	span.SetAttributes(attribute.String("kenarkit.request_id", r.RequestID))
 	return ctx, func(res server.Result) {
 		span.SetAttributes(attribute.Int("http.response.status_code", res.Status))
 		switch {
