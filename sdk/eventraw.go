@@ -6,7 +6,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/kenarkit/kenarkit/internal/validate"
+	"github.com/kenarkit/kenarkit/internal/refusal"
 
 	"github.com/go-json-experiment/json"
 	"github.com/go-json-experiment/json/jsontext"
@@ -95,7 +95,7 @@ func (e *Event) decodeMembers(raw jsontext.Value, opts json.Options) error {
 func pointerTo(name string, err error) string {
 	var se *json.SemanticError
 	if errors.As(err, &se) && se.JSONPointer != "" {
-		return validate.TruncatePointer(string(se.JSONPointer))
+		return refusal.TruncatePointer(string(se.JSONPointer))
 	}
-	return validate.Pointer([]string{name})
+	return refusal.Pointer([]string{name})
 }

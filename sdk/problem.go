@@ -3,7 +3,7 @@ package sdk
 import (
 	"net/http"
 
-	"github.com/kenarkit/kenarkit/internal/validate"
+	"github.com/kenarkit/kenarkit/internal/refusal"
 )
 
 // Problem is an RFC 9457 problem document, the body of every error answer
@@ -25,7 +25,7 @@ type Problem struct {
 // FieldError is one failing field of a request: a JSON pointer into the
 // body (RFC 6901), or the name of a header, and what is wrong with it. Its
 // String is "pointer: detail" or "header NAME: detail".
-type FieldError = validate.FieldError
+type FieldError = refusal.FieldError
 
 // NewProblem returns a Problem with the given status, its standard title and
 // detail.
@@ -34,7 +34,7 @@ func NewProblem(status int, detail string) *Problem {
 }
 
 // Error implements error. It lists the failing fields but no values.
-func (p *Problem) Error() string { return validate.Format(p.Status, p.Title, p.Detail, p.Errors) }
+func (p *Problem) Error() string { return refusal.Format(p.Status, p.Title, p.Detail, p.Errors) }
 
 // StatusCode returns the HTTP status the problem is answered with.
 func (p *Problem) StatusCode() int { return p.Status }

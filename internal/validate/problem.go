@@ -2,12 +2,11 @@ package validate
 
 import (
 	"errors"
-	"fmt"
 	"io"
 	"net/http"
-	"strings"
 
 	"github.com/go-json-experiment/json"
+	"github.com/kenarkit/kenarkit/internal/refusal"
 )
 
 // Problem is why a request is refused: an HTTP status, a detail, and the
@@ -22,13 +21,8 @@ type Problem struct {
 	schema bool // the errors are fields breaking the schema, not a malformed body
 }
 
-// FieldError is one failing field of a request: a JSON pointer into the
-// body (RFC 6901), or the name of a header, and what is wrong with it.
-type FieldError struct {
-	Pointer string `json:"pointer,omitempty"`
-	Header  string `json:"header,omitempty"`
-	Detail  string `json:"detail"`
-}
+// FieldError is one failing field of a request (refusal.FieldError).
+type FieldError = refusal.FieldError
 
 // NewProblem returns a Problem with the given status, its standard title and
 // detail.
@@ -44,34 +38,9 @@ func (p *Problem) IsSchema() bool { return p.schema }
 // Error lists the failing fields but no values.
 func (p *Problem) Error() string { return Format(p.Status, p.Title, p.Detail, p.Errors) }
 
-// Format words a refusal as an error text: "status title: detail: field;
-// field", naming the fields but no values.
+// Format words a refusal as an error text (refusal.Format).
 func Format(status int, title, detail string, errs []FieldError) string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "%d %s", status, title)
-	if detail != "" {
-		b.WriteString(": " + detail)
-	}
-	for i, e := range errs {
-		if i == 0 {
-			b.WriteString(": ")
-		} else {
-			b.WriteString("; ")
-		}
-		b.WriteString(e.String())
-	}
-	return b.String()
-}
-
-// String returns "pointer: detail" or "header NAME: detail".
-func (e FieldError) String() string {
-	switch {
-	case e.Header != "":
-		return "header " + e.Header + ": " + e.Detail
-	case e.Pointer != "":
-		return e.Pointer + ": " + e.Detail
-	}
-	return e.Detail
+	return refusal.Format(status, title, detail, errs)
 }
 
 // toProblem returns err's Problem, or a 500 one.

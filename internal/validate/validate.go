@@ -16,6 +16,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
 	"github.com/go-json-experiment/json/jsontext"
+	"github.com/kenarkit/kenarkit/internal/refusal"
 	"github.com/labstack/echo/v4"
 )
 
@@ -367,22 +368,8 @@ func syntaxProblem(err error) *Problem {
 	return badRequest("", "the request body is not valid JSON")
 }
 
-// TruncatePointer keeps a JSON pointer short (see truncatePointer).
-func TruncatePointer(p string) string { return truncatePointer(p) }
-
-// truncatePointer keeps a JSON pointer short: its segments are names sent
-// by the client, and a problem must not echo a megabyte back.
-func truncatePointer(p string) string {
-	const max = 256
-	if len(p) <= max {
-		return p
-	}
-	cut := max
-	for cut > 0 && p[cut]&0xC0 == 0x80 { // do not split a UTF-8 sequence
-		cut--
-	}
-	return p[:cut] + "…"
-}
+// truncatePointer keeps a JSON pointer short (refusal.TruncatePointer).
+func truncatePointer(p string) string { return refusal.TruncatePointer(p) }
 
 // requestProblem turns kin-openapi's errors into one 400 Problem listing
 // every failing field. The texts are kenarkit's own: kin-openapi's can
@@ -432,21 +419,8 @@ func appendFieldErrors(out []FieldError, err error, header string) []FieldError 
 	return append(out, FieldError{Detail: "the request body is invalid"})
 }
 
-// pointerEscaper escapes a JSON pointer's segment (RFC 6901).
-var pointerEscaper = strings.NewReplacer("~", "~0", "/", "~1")
-
-// Pointer renders path as an RFC 6901 JSON pointer, shortened when long.
-func Pointer(path []string) string { return pointer(path) }
-
-// pointer renders path as an RFC 6901 JSON pointer.
-func pointer(path []string) string {
-	var b strings.Builder
-	for _, seg := range path {
-		b.WriteByte('/')
-		b.WriteString(pointerEscaper.Replace(seg))
-	}
-	return truncatePointer(b.String())
-}
+// pointer renders path as an RFC 6901 JSON pointer (refusal.Pointer).
+func pointer(path []string) string { return refusal.Pointer(path) }
 
 // Describe says what is wrong with a field, from the schema keyword that
 // failed, never with the submitted value.

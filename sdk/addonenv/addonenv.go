@@ -35,7 +35,6 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/kenarkit/kenarkit/sdk/divar"
 	"github.com/kenarkit/kenarkit/sdk/server"
-	"github.com/redis/go-redis/v9"
 )
 
 // The variables [Load] reads.
@@ -63,9 +62,11 @@ const (
 	// Its consent page is $KENAR_OAUTH_URL/oauth2/auth, its token endpoint
 	// $KENAR_OAUTH_URL/oauth2/token.
 	OAuthURLVar = "KENAR_OAUTH_URL"
-	// RedisURLVar is the Redis the replicas share
-	// (redis://[:password@]host:port/db, rediss:// for TLS). Optional:
-	// the add-on keeps its state in memory when unset.
+	// RedisURLVar is the Redis the replicas share: one node
+	// (redis://[:password@]host:port/db, rediss:// for TLS), a master
+	// behind Sentinels (…?master_name=NAME) or a Cluster (…?addr=host2:port
+	// for each further node); [Env.Redis] lists the forms. Optional: the
+	// add-on keeps its state in memory when unset.
 	RedisURLVar = "REDIS_URL"
 	// DrainDelayVar is how long the add-on goes on serving after SIGTERM
 	// while its readiness endpoint answers 503 (a Go duration: "5s"); 0
@@ -122,125 +123,6 @@ func (env Env) oauthURL() string {
 	return env.OAuthURL
 }
 
-// Redis returns a client of the Redis at env.RedisURL, or nil when it is
-// unset. It does not connect: a Redis that is down is reported by each
-// call, quickly (one dial retry, short timeouts), so that the add-on
-// goes on answering what needs no Redis; and the first call after Redis
-// comes back is served (see [RedisDialer]). [LogRedis] says at start-up
-// whether it answered.
-func (env Env) Redis() (*redis.Client, error) {
-	if env.RedisURL == "" {
-		return nil, nil
-	}
-	opt, err := redis.ParseURL(env.RedisURL)
-	if err != nil {
-		return nil, fmt.Errorf("%s must be a redis:// or rediss:// URL", RedisURLVar) // never the URL: it may hold a password
-	}
-	opt.DialerRetries = 1
-	opt.MaxRetries = 1
-	if opt.DialTimeout == 0 {
-		opt.DialTimeout = 2 * time.Second
-	}
-	if opt.ReadTimeout == 0 {
-		opt.ReadTimeout = time.Second
-	}
-	if opt.WriteTimeout == 0 {
-		opt.WriteTimeout = time.Second
-	}
-	opt.Dialer = RedisDialer(redis.NewDialer(opt))
-	return redis.NewClient(opt), nil
-}
-
-// RedisDialer wraps a go-redis dialer (redis.NewDialer's, or an
-// Options.Dialer) so that a client using it dials Redis for every command
-// that needs a connection, and serves the first command after Redis comes
-// back: set it as the client's Options.Dialer, as [Env.Redis] does.
-//
-// go-redis (v9, issue redis/go-redis#3062) counts the dials that fail
-// and, once they reach the pool's size, answers every command with the
-// last dial error without dialing, until a probe it runs once a second
-// gets through: for up to a second after Redis returns, every request
-// that needs Redis would fail. With RedisDialer a failed dial reaches the
-// pool as a connection whose first use fails with the dial's error (so
-// the command's error is the dial's, a *net.OpError, retried as one):
-// the pool drops it and counts nothing. The price: while Redis is down,
-// each command that needs a connection tries a dial (bounded by
-// DialTimeout, at once when the connection is refused) where go-redis
-// would have failed it without one.
-func RedisDialer(dial func(ctx context.Context, network, addr string) (net.Conn, error)) func(ctx context.Context, network, addr string) (net.Conn, error) {
-	return func(ctx context.Context, network, addr string) (net.Conn, error) {
-		conn, err := dial(ctx, network, addr)
-		if err != nil {
-			return failedConn{err: dialError{err}}, nil
-		}
-		return conn, nil
-	}
-}
-
-// failedConn is a connection whose dial failed: every read and write
-// returns err.
-type failedConn struct{ err error }
-
-func (c failedConn) Read([]byte) (int, error)       { return 0, c.err }
-func (c failedConn) Write([]byte) (int, error)      { return 0, c.err }
-func (failedConn) Close() error                     { return nil }
-func (failedConn) LocalAddr() net.Addr              { return failedAddr{} }
-func (failedConn) RemoteAddr() net.Addr             { return failedAddr{} }
-func (failedConn) SetDeadline(time.Time) error      { return nil }
-func (failedConn) SetReadDeadline(time.Time) error  { return nil }
-func (failedConn) SetWriteDeadline(time.Time) error { return nil }
-
-type failedAddr struct{}
-
-func (failedAddr) Network() string { return "" }
-func (failedAddr) String() string  { return "" }
-
-// dialError is the dial's error as the first use of a failedConn returns
-// it: go-redis unwraps the error of a connection's handshake once, which
-// leaves the dial's own error (and its text) for the command.
-type dialError struct{ err error }
-
-func (e dialError) Error() string { return e.err.Error() }
-func (e dialError) Unwrap() error { return e.err }
-
-// redisPingTimeout bounds [LogRedis]'s PING.
-const redisPingTimeout = 5 * time.Second
-
-// LogRedis writes one line at start-up saying whether the add-on keeps
-// its state in Redis and, when it does, whether Redis answered a PING:
-//
-//	level=INFO msg=redis in_use=false state="in memory (REDIS_URL unset): one replica only"
-//	level=INFO msg=redis in_use=true addr=redis:6379 db=0 answered=true
-//	level=WARN msg=redis in_use=true addr=redis:6379 db=0 answered=false error="dial tcp …: connection refused"
-//
-// rdb is [Env.Redis]'s client (nil without REDIS_URL). The line never
-// holds the URL nor the password, even when an error repeats it. A Redis
-// that does not answer is not fatal: the add-on answers what needs no
-// Redis, and each call that needs it fails until Redis answers. It
-// reports whether Redis answered (false when it is not in use).
-func LogRedis(ctx context.Context, logger *slog.Logger, rdb *redis.Client) (answered bool) {
-	if rdb == nil {
-		logger.LogAttrs(ctx, slog.LevelInfo, "redis", slog.Bool("in_use", false),
-			slog.String("state", "in memory ("+RedisURLVar+" unset): one replica only"))
-		return false
-	}
-	opt := rdb.Options()
-	attrs := []slog.Attr{slog.Bool("in_use", true), slog.String("addr", opt.Addr), slog.Int("db", opt.DB)}
-	pingCtx, cancel := context.WithTimeout(ctx, redisPingTimeout)
-	defer cancel()
-	err := rdb.Ping(pingCtx).Err()
-	if err == nil {
-		logger.LogAttrs(ctx, slog.LevelInfo, "redis", append(attrs, slog.Bool("answered", true))...)
-		return true
-	}
-	msg := err.Error()
-	if opt.Password != "" {
-		msg = strings.ReplaceAll(msg, opt.Password, "[password]")
-	}
-	logger.LogAttrs(ctx, slog.LevelWarn, "redis", append(attrs, slog.Bool("answered", false), slog.String("error", msg))...)
-	return false
-}
-
 // The errors of [Load] about the keys, wrapped with what to do. Compare
 // with errors.Is.
 var (
@@ -292,8 +174,10 @@ func Load(getenv func(string) string) (Env, error) {
 	env.AppSlug = strings.TrimSpace(getenv(AppSlugVar))
 	env.OAuthSecret = strings.TrimSpace(getenv(OAuthSecretVar))
 	env.RedisURL = strings.TrimSpace(getenv(RedisURLVar))
-	if _, err := env.Redis(); err != nil {
+	if rdb, err := env.Redis(); err != nil {
 		return Env{}, err
+	} else if rdb != nil {
+		rdb.Close() // only checked here: with min_idle_conns it would dial
 	}
 	if d := strings.TrimSpace(getenv(DrainDelayVar)); d != "" {
 		var err error

@@ -15,6 +15,7 @@ import (
 	"github.com/kenarkit/kenarkit/gen"
 	"github.com/kenarkit/kenarkit/sdk/divar"
 	"github.com/kenarkit/kenarkit/sdk/server"
+	"github.com/redis/go-redis/v9"
 
 	"github.com/kenarkit/kenarkit/sdk"
 	"github.com/kenarkit/kenarkit/sdk/addonenv"
@@ -181,7 +182,7 @@ func TestLoadTheCallsToDivar(t *testing.T) {
 				return "not what was set"
 			}
 			rdb, err := e.Redis()
-			if err != nil || rdb == nil || rdb.Options().Addr != "127.0.0.1:6379" || rdb.Options().DB != 2 || rdb.Options().DialerRetries != 1 {
+			if c, ok := rdb.(*redis.Client); err != nil || !ok || c.Options().Addr != "127.0.0.1:6379" || c.Options().DB != 2 || c.Options().DialerRetries != 1 {
 				return "not the Redis set"
 			}
 			rdb.Close()

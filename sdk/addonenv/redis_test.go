@@ -3,12 +3,14 @@ package addonenv_test
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 
@@ -34,7 +36,7 @@ func startRedisIn(t *testing.T, dir string) (url string, stop func()) {
 }
 
 // envRedis is Env.Redis for REDIS_URL url, closed at the end of the test.
-func envRedis(t *testing.T, url string) *redis.Client {
+func envRedis(t *testing.T, url string) redis.UniversalClient {
 	t.Helper()
 	e, err := addonenv.Load(env("KENAR_IDENTIFICATION_KEY", "k", "REDIS_URL", url))
 	if err != nil {
@@ -51,34 +53,60 @@ func envRedis(t *testing.T, url string) *redis.Client {
 // Redis killed, commands failing (more of them than the pool's size,
 // which is when go-redis starts answering its last dial error without
 // dialing, for up to a second), Redis restarted: the first command after
-// the restart is served. Without RedisDialer it fails with the cached
-// "connection refused".
+// the restart is served, on one node, behind a Sentinel and on a
+// cluster. Without RedisDialer it fails with the cached "connection
+// refused".
 func TestRedisComesBackAtOnce(t *testing.T) {
-	dir := t.TempDir()
-	url, stop := startRedisIn(t, dir)
-	const poolSize = 2
-	rdb := envRedis(t, url+"?pool_size=2")
-	ctx := t.Context()
-	if err := rdb.Set(ctx, "k", "before", 0).Err(); err != nil {
-		t.Fatal(err)
+	for _, tc := range []struct {
+		name  string
+		start func(t *testing.T) (url string, kill, restart func())
+	}{
+		{"one node", func(t *testing.T) (string, func(), func()) {
+			s := redistest.StartPersistent(t)
+			return s.URL, s.Kill, s.Restart
+		}},
+		{"sentinel", func(t *testing.T) (string, func(), func()) {
+			s := redistest.StartSentinel(t)
+			return s.URL, s.Master.Kill, s.Master.Restart
+		}},
+		{"cluster", func(t *testing.T) (string, func(), func()) {
+			c := redistest.StartCluster(t, 3)
+			return c.URL, c.Kill, c.Restart
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			url, kill, restart := tc.start(t)
+			const poolSize = 2
+			rdb := envRedis(t, url+sep(url)+"pool_size=2")
+			ctx := t.Context()
+			if err := rdb.Set(ctx, "k", "before", 0).Err(); err != nil {
+				t.Fatal(err)
+			}
+			kill()
+			for i := range 3 * poolSize {
+				err := rdb.Set(ctx, "k", "during", 0).Err()
+				var dial *net.OpError
+				if !errors.As(err, &dial) || dial.Op != "dial" {
+					t.Fatalf("command %d with Redis down: err = %v, want the dial's *net.OpError", i, err)
+				}
+			}
+			restart()
+			if err := rdb.Set(ctx, "k", "after", 0).Err(); err != nil {
+				t.Fatalf("the first command after Redis came back: %v", err)
+			}
+			if got, err := rdb.Get(ctx, "k").Result(); got != "after" || err != nil {
+				t.Errorf("GET k = %q, %v", got, err)
+			}
+		})
 	}
-	stop()
-	for i := range 3 * poolSize {
-		err := rdb.Set(ctx, "k", "during", 0).Err()
-		var dial *net.OpError
-		if !errors.As(err, &dial) || dial.Op != "dial" {
-			t.Fatalf("command %d with Redis down: err = %v, want the dial's *net.OpError", i, err)
-		}
+}
+
+// sep is what joins a parameter to url: "?" or "&".
+func sep(url string) string {
+	if strings.Contains(url, "?") {
+		return "&"
 	}
-	if again, _ := startRedisIn(t, dir); again != url {
-		t.Fatalf("restarted at %s, not %s", again, url)
-	}
-	if err := rdb.Set(ctx, "k", "after", 0).Err(); err != nil {
-		t.Fatalf("the first command after Redis came back: %v", err)
-	}
-	if got, err := rdb.Get(ctx, "k").Result(); got != "after" || err != nil {
-		t.Errorf("GET k = %q, %v", got, err)
-	}
+	return "?"
 }
 
 // LogRedis says in one line whether Redis is in use and answered, and
@@ -89,25 +117,32 @@ func TestLogRedis(t *testing.T) {
 	sock := strings.TrimPrefix(url, "unix://")
 	for _, tc := range []struct {
 		name     string
-		rdb      func(t *testing.T) *redis.Client
+		rdb      func(t *testing.T) redis.UniversalClient
 		answered bool
 		want     []string
 	}{
-		{"not in use", func(*testing.T) *redis.Client { return nil }, false,
+		{"not in use", func(*testing.T) redis.UniversalClient { return nil }, false,
 			[]string{"level=INFO msg=redis in_use=false state="}},
-		{"in use and answering", func(t *testing.T) *redis.Client { return envRedis(t, url) }, true,
+		{"in use and answering", func(t *testing.T) redis.UniversalClient { return envRedis(t, url) }, true,
 			[]string{"level=INFO msg=redis in_use=true addr=" + sock + " db=0 answered=true"}},
-		{"down", func(t *testing.T) *redis.Client {
+		{"a cluster answering", func(t *testing.T) redis.UniversalClient { return envRedis(t, redistest.StartCluster(t, 3).URL) }, true,
+			[]string{"level=INFO msg=redis in_use=true mode=cluster addrs=127.0.0.1:", ",127.0.0.1:", " answered=true"}},
+		{"one node of a cluster, named alone", func(t *testing.T) redis.UniversalClient {
+			return envRedis(t, "redis://"+redistest.StartCluster(t, 3).Addrs[0])
+		}, true, []string{"level=WARN msg=redis in_use=true addr=127.0.0.1:", "answered=true warning=\"a node of a Redis Cluster", "?addr=node-2:6379"}},
+		{"a Sentinel's master answering", func(t *testing.T) redis.UniversalClient { return envRedis(t, redistest.StartSentinel(t).URL) }, true,
+			[]string{"level=INFO msg=redis in_use=true mode=sentinel db=0 answered=true"}},
+		{"down", func(t *testing.T) redis.UniversalClient {
 			return envRedis(t, "unix://:"+password+"@"+filepath.Join(t.TempDir(), "none.sock"))
 		}, false, []string{"level=WARN msg=redis in_use=true", "answered=false error=", "none.sock"}},
-		{"a wrong password", func(t *testing.T) *redis.Client {
+		{"a wrong password", func(t *testing.T) redis.UniversalClient {
 			url, _ := startRedisIn(t, t.TempDir())
 			if err := envRedis(t, url).ConfigSet(t.Context(), "requirepass", "the-right-one").Err(); err != nil {
 				t.Fatal(err)
 			}
 			return envRedis(t, "unix://:"+password+"@"+strings.TrimPrefix(url, "unix://"))
 		}, false, []string{"level=WARN msg=redis in_use=true addr=", "db=0 answered=false error="}},
-		{"an error that repeats the password", func(t *testing.T) *redis.Client {
+		{"an error that repeats the password", func(t *testing.T) redis.UniversalClient {
 			return envRedis(t, "unix://:"+password+"@"+replyingServer(t, "-ERR AUTH failed for "+password+"\r\n"))
 		}, false, []string{"level=WARN msg=redis in_use=true", `answered=false error="ERR AUTH failed for [password]"`}},
 	} {
@@ -163,4 +198,94 @@ func replyingServer(t *testing.T, reply string) string {
 		}
 	}()
 	return sock
+}
+
+// REDIS_URL's forms give go-redis's clients, each with Env.Redis's
+// bounds (one dial retry, one command retry) and its dialer.
+func TestRedisURLForms(t *testing.T) {
+	for _, tc := range []struct {
+		name, url string
+		check     func(rdb redis.UniversalClient) string // "" when right
+	}{
+		{"one node", "redis://:pw@redis:6379/2", func(rdb redis.UniversalClient) string {
+			o := rdb.(*redis.Client).Options()
+			if o.Addr != "redis:6379" || o.DB != 2 || o.Password != "pw" || o.TLSConfig != nil {
+				return "not the node named"
+			}
+			return bounds(o.DialerRetries, o.MaxRetries, o.DialTimeout, o.ReadTimeout, o.Dialer != nil)
+		}},
+		{"one node over TLS, options kept", "rediss://redis:6380?read_timeout=3s&pool_size=7", func(rdb redis.UniversalClient) string {
+			o := rdb.(*redis.Client).Options()
+			if o.TLSConfig == nil || o.ReadTimeout != 3*time.Second || o.PoolSize != 7 {
+				return "not TLS with the options set"
+			}
+			return ""
+		}},
+		{"a unix socket", "unix:///run/redis.sock?db=1", func(rdb redis.UniversalClient) string {
+			o := rdb.(*redis.Client).Options()
+			if o.Network != "unix" || o.Addr != "/run/redis.sock" || o.DB != 1 {
+				return "not the socket named"
+			}
+			return bounds(o.DialerRetries, o.MaxRetries, o.DialTimeout, o.ReadTimeout, o.Dialer != nil)
+		}},
+		{"a cluster", "redis://:pw@node-1:6379?addr=node-2:6379&addr=node-3:6379", func(rdb redis.UniversalClient) string {
+			o := rdb.(*redis.ClusterClient).Options()
+			if strings.Join(o.Addrs, ",") != "node-1:6379,node-2:6379,node-3:6379" || o.Password != "pw" {
+				return "not the nodes named: " + strings.Join(o.Addrs, ",")
+			}
+			return bounds(o.DialerRetries, o.MaxRetries, o.DialTimeout, o.ReadTimeout, o.Dialer != nil)
+		}},
+		{"a Sentinel's master", "redis://sentinel-1:26379/3?master_name=main&addr=sentinel-2:26379&password=pw", func(rdb redis.UniversalClient) string {
+			o := rdb.(*redis.Client).Options()
+			if o.Addr != "FailoverClient" || o.DB != 3 || o.Password != "pw" {
+				return "not the Sentinels' master"
+			}
+			return bounds(o.DialerRetries, o.MaxRetries, o.DialTimeout, o.ReadTimeout, o.Dialer != nil)
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rdb := envRedis(t, tc.url)
+			if msg := tc.check(rdb); msg != "" {
+				t.Error(msg)
+			}
+		})
+	}
+}
+
+// bounds checks Env.Redis's defaults on a client's options.
+func bounds(dialerRetries, maxRetries int, dial, read time.Duration, dialer bool) string {
+	if dialerRetries != 1 || maxRetries != 1 || dial != 2*time.Second || read != time.Second || !dialer {
+		return fmt.Sprintf("bounds: dialer_retries=%d max_retries=%d dial=%v read=%v dialer=%v", dialerRetries, maxRetries, dial, read, dialer)
+	}
+	return ""
+}
+
+// A REDIS_URL that names no Redis is refused by Load, naming the
+// variable, the forms and go-redis's reason, never the password.
+func TestRedisURLRefused(t *testing.T) {
+	const password = "hunter2-secret"
+	for _, tc := range []struct{ name, url, reason string }{
+		{"not a redis scheme", "http://:" + password + "@redis:6379", "invalid URL scheme: http"},
+		{"not a URL", "redis://:" + password + "@redis:6379/%zz", ""},
+		{"an unknown option", "redis://:" + password + "@redis:6379?pool=3", "unexpected option: pool"},
+		{"a cluster node without a port", "redis://:" + password + "@node-1:6379?addr=node-2", "unable to parse addr param: node-2"},
+		{"a cluster on a unix socket", "unix://:" + password + "@/run/redis.sock?addr=node-2:6379", "invalid URL scheme: unix"},
+		{"a Sentinel's master, a wrong option", "redis://sentinel:26379?master_name=main&password=" + password + "&pool=3", "unexpected option: pool"},
+		{"a password that the reason would repeat", "redis://redis:6379?master_name=main&addr=" + password + "&password=" + password, "unable to parse addr param: [password]"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := addonenv.Load(env("KENAR_IDENTIFICATION_KEY", "k", "REDIS_URL", tc.url))
+			if err == nil {
+				t.Fatal("Load accepted it")
+			}
+			for _, want := range []string{"REDIS_URL must be a redis:// URL", "master_name=NAME", "?addr=host2:port", tc.reason} {
+				if !strings.Contains(err.Error(), want) {
+					t.Errorf("the error lacks %q: %v", want, err)
+				}
+			}
+			if strings.Contains(err.Error(), password) {
+				t.Errorf("the error shows the password: %v", err)
+			}
+		})
+	}
 }

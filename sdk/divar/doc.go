@@ -1,7 +1,10 @@
 // Package divar is the sending side of an add-on: its calls to Divar's
 // open-platform API, through a [Client] ([NewClient]). Post add-ons built
 // from sdk's typed widgets, messages in users' conversations and from the
-// app's chat bot, event subscriptions, the user and posts. Every request
+// app's chat bot, event subscriptions, the user and posts, and payments
+// from the app's wallet, where money moves at most once ([Client.Reorder]:
+// one id per payment, looked up rather than paid again, a pending outcome
+// followed within a bound). Every request
 // is checked against Divar's documented limits before it is sent (an
 // sdk.InvalidAnswerError for each failing field); calls have timeouts,
 // retry only where safe ([Config.MaxRetries]), never hold the API key or

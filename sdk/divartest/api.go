@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"sort"
 	"strconv"
 	"strings"
@@ -64,6 +65,7 @@ type API struct {
 	bot           map[string][]sdk.BotMessage
 	subs          []Subscription
 	rate          [2]int // limit, remaining reported in X-RateLimit-*; 0 limit: none
+	pay           *payments
 }
 
 type apiPost struct {
@@ -97,6 +99,7 @@ type Fault struct {
 	RetryAfter string        // the Retry-After header, if any
 	Delay      time.Duration // wait this long (or until the caller gives up) first
 	Operation  string        // only calls of this operationId; "" for any
+	Lose       bool          // do the call, then close the connection unanswered ([LostAnswer])
 }
 
 // TooManyRequests is Divar's 429, with Retry-After in whole seconds when
@@ -150,6 +153,7 @@ func NewAPI(tb testing.TB) *API {
 		posts: map[string]apiPost{}, conversations: map[string]string{},
 		addons: map[string][]sdk.PostAddon{}, current: map[string]*sdk.PostAddon{},
 		messages: map[string][]sdk.ConversationMessage{}, bot: map[string][]sdk.BotMessage{},
+		pay: newPayments(),
 	}
 	a.srv = httptest.NewServer(http.HandlerFunc(a.serve))
 	tb.Cleanup(a.srv.Close)
@@ -334,6 +338,9 @@ type need struct {
 }
 
 func needOf(op *openapi3.Operation) need {
+	if n, ok := divarNeed(op); ok {
+		return n
+	}
 	var n need
 	n.permission, _ = op.Extensions["x-kenar-permission"].(string)
 	if list, ok := op.Extensions["x-kenar-scopes"].([]any); ok {
@@ -350,6 +357,7 @@ func needOf(op *openapi3.Operation) need {
 
 type call struct {
 	params map[string]string
+	query  url.Values
 	token  string
 	body   []byte
 }
@@ -420,6 +428,9 @@ func (a *API) serve(w http.ResponseWriter, r *http.Request) {
 func (a *API) handle(r *http.Request, body []byte) (string, any, *divarError) {
 	route, params, err := a.router.FindRoute(r)
 	if err != nil {
+		route, params, err = findPaymentRoute(r, err)
+	}
+	if err != nil {
 		if errors.Is(err, routers.ErrMethodNotAllowed) {
 			return "", nil, refusal(http.StatusMethodNotAllowed, 12, "Divar has no %s %s (method not allowed)", r.Method, r.URL.Path)
 		}
@@ -464,7 +475,7 @@ func (a *API) handle(r *http.Request, body []byte) (string, any, *divarError) {
 		return opID, nil, refusal(http.StatusForbidden, 7, "the API key lacks the permission %s: grant it in the Kenar panel", op.permission)
 	}
 
-	c := &call{params: params, body: body}
+	c := &call{params: params, query: r.URL.Query(), body: body}
 	if auth := r.Header.Get("Authorization"); auth != "" || (op.scopes != nil && !op.optional) {
 		tok, ok := strings.CutPrefix(auth, "Bearer ")
 		if !ok || tok == "" {
@@ -494,6 +505,10 @@ func (a *API) handle(r *http.Request, body []byte) (string, any, *divarError) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	answer, e := play(a, c)
+	if faulted && fault.Lose { // a.mu is released by the deferred Unlock
+		a.calls = append(a.calls, Call{Operation: opID, Method: r.Method, Path: r.URL.Path})
+		panic(http.ErrAbortHandler) // the answer is lost: the connection closes unanswered
+	}
 	return opID, answer, e
 }
 

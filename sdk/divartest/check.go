@@ -12,6 +12,8 @@ import (
 	"strings"
 	"time"
 
+	pointers "github.com/kenarkit/kenarkit/internal/refusal"
+
 	"github.com/kenarkit/kenarkit/internal/validate"
 	"github.com/kenarkit/kenarkit/sdk/server"
 
@@ -238,7 +240,7 @@ func pointer(path []string) string {
 	if len(path) == 0 {
 		return "body"
 	}
-	return validate.Pointer(path)
+	return pointers.Pointer(path)
 }
 
 // reason words a schema error without the value, as the server words a

@@ -18,7 +18,11 @@
 // scope, body and limits as Divar does, refuses with Divar's status and
 // error body, records what it accepted ([API.PostAddons], [API.Messages],
 // [API.BotMessages], [API.Subscriptions]), and can be told to answer 429,
-// 412, 5xx or slowly ([API.FailNext]).
+// 412, 5xx or slowly ([API.FailNext]), or lose its answer after acting
+// ([LostAnswer]). It plays Divar's wallet too: balance, prices, a payment
+// id refused once used, PENDING transactions and RECONCILING promotions,
+// the PAYMENT_TRANSACTION events to deliver ([API.PaymentEvents]), and
+// every charge made ([API.Charges]).
 //
 // [Checker.Check] is the verdict without a testing.TB, as `scaffold
 // trigger` prints it; [ValidateResponses] wraps an echo app so that every

@@ -20,53 +20,56 @@ import (
 	"github.com/kenarkit/kenarkit/sdk/dedupe"
 	"github.com/kenarkit/kenarkit/sdk/dedupe/dedupetest"
 	"github.com/kenarkit/kenarkit/sdk/redisstore"
-	"github.com/kenarkit/kenarkit/sdk/redisstore/redistest"
 )
 
-// newDeduperStore returns a Deduper on a fresh redis-server that the test
-// can kill and restart with its data, as dedupetest's suites take it.
-func newDeduperStore(t *testing.T) dedupetest.Store {
-	srv := redistest.StartPersistent(t)
-	opt, err := redis.ParseURL(srv.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	opt.MaxRetries = -1 // a dead server fails at once: Divar's redelivery is the retry
-	rdb := redis.NewClient(opt)
-	t.Cleanup(func() { rdb.Close() })
-	return dedupetest.Store{
-		Deduper: redisstore.NewDeduper(rdb, redisstore.Config{EventTTL: time.Hour}),
-		Lapse:   func(t *testing.T) { lapseLeases(t, rdb) },
-		Kill:    func(*testing.T) { srv.Kill() },
-		Revive:  func(*testing.T) { srv.Restart() },
+// deduperStores returns, for dedupetest's suites, a factory of Dedupers
+// on d emptied for each case; on a topology the test can kill (one node,
+// the cluster), the store is killed and restarted with its data.
+func deduperStores(d deployment) func(t *testing.T) dedupetest.Store {
+	return func(t *testing.T) dedupetest.Store {
+		rdb := emptied(t, d)
+		s := dedupetest.Store{
+			Deduper: redisstore.NewDeduper(rdb, redisstore.Config{EventTTL: time.Hour}),
+			Lapse:   func(t *testing.T) { lapseLeases(t, rdb) },
+		}
+		if d.kill != nil {
+			s.Kill = func(*testing.T) { d.kill() }
+			s.Revive = func(*testing.T) { d.revive() }
+		}
+		return s
 	}
 }
 
 // lapseLeases makes every lease in rdb lapse, as Redis's clock passing
 // them would: a claim expires; a started event's lease ends.
-func lapseLeases(t *testing.T, rdb *redis.Client) {
+func lapseLeases(t *testing.T, rdb redis.UniversalClient) {
 	t.Helper()
-	err := redis.NewScript(`
+	lapse := redis.NewScript(`
 for _, k in ipairs(redis.call('KEYS', 'kenarkit:event:*')) do
   local v = redis.call('GET', k)
   if string.sub(v, 1, 8) == 'claimed:' then redis.call('DEL', k) end
   local s = string.match(v, '^(started:[^:]*:)%d+$')
   if s then redis.call('SET', k, s .. '0', 'KEEPTTL') end
 end
-return 0`).Run(context.Background(), rdb, nil).Err()
-	if err != nil {
-		t.Fatal(err)
-	}
+return 0`)
+	eachNode(t, rdb, func(node *redis.Client) error { return lapse.Run(context.Background(), node, nil).Err() })
 }
 
-func TestDeduperStateMachine(t *testing.T) { dedupetest.StateMachine(t, newDeduperStore) }
+func TestDeduperStateMachine(t *testing.T) {
+	onEachTopology(t, func(t *testing.T, d deployment) { dedupetest.StateMachine(t, deduperStores(d)) })
+}
 
-func TestDeduperDeliveries(t *testing.T) { dedupetest.Deliveries(t, newDeduperStore) }
+func TestDeduperDeliveries(t *testing.T) {
+	onEachTopology(t, func(t *testing.T, d deployment) { dedupetest.Deliveries(t, deduperStores(d)) })
+}
 
-// TestDeduperOutages kills the redis-server between every pair of steps of
-// a delivery (claim, start, the step, commit, release) and restarts it with
-// its data: the step is made at most once in every case.
-func TestDeduperOutages(t *testing.T) { dedupetest.Outages(t, newDeduperStore) }
+// TestDeduperOutages kills the redis-server (every node of the cluster)
+// between every pair of steps of a delivery (claim, start, the step,
+// commit, release) and restarts it with its data: the step is made at
+// most once in every case.
+func TestDeduperOutages(t *testing.T) {
+	onEachTopology(t, func(t *testing.T, d deployment) { dedupetest.Outages(t, deduperStores(d)) })
+}
 
 // A started or handled event is kept for the TTL, a claim for the lease.
 func TestDeduperExpiries(t *testing.T) {

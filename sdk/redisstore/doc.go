@@ -15,7 +15,15 @@
 //	keeper, err := tokens.New(tokens.Config{Store: redisstore.NewTokens(rdb, cfg), …})
 //	consents, err := consent.New(consent.Config{UsedStates: redisstore.NewUsedStates(rdb, cfg), …})
 //
+// rdb is any go-redis client: one node, a master behind Sentinels
+// (redis.NewFailoverClient) or a Redis Cluster (redis.NewClusterClient);
+// addonenv's Env.Redis makes the right one from REDIS_URL. No script or
+// transaction of these stores spans two keys, so on a Cluster their keys
+// need no hash tag and spread over the nodes; and their key names are
+// those of every earlier version, so an upgrade finds what Redis holds.
+//
 // Each store runs the conformance suite of the room whose interface it
 // implements (dedupetest, sessiontest, tokenstest, consenttest) in its
-// tests, against a real redis-server (sdk/redisstore/redistest).
+// tests, against real redis-servers (sdk/redisstore/redistest): one node,
+// a master behind a Sentinel, and a cluster of three masters.
 package redisstore

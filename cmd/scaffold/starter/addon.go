@@ -35,13 +35,13 @@ type Addon struct {
 	sessions  *session.Handoff // carries a callback's context to the landing page
 	events    *sdk.EventMux    // hands each event webhook to its handler
 
-	client   *divar.Client    // calls Divar; nil without KENAR_API_KEY
-	consents *consent.Manager // asks consent; nil without the OAuth settings
-	tokens   *tokens.Keeper   // keeps the users' tokens; nil without the OAuth settings
-	missing  []string         // the variables the consent loop needs that are unset
-	follows  follows          // the posts followed for each user
-	rdb      *redis.Client    // the shared Redis; nil without REDIS_URL
-	metrics  *metrics.Metrics // counts the subscriptions renewed; nil without METRICS_ADDR
+	client   *divar.Client         // calls Divar; nil without KENAR_API_KEY
+	consents *consent.Manager      // asks consent; nil without the OAuth settings
+	tokens   *tokens.Keeper        // keeps the users' tokens; nil without the OAuth settings
+	missing  []string              // the variables the consent loop needs that are unset
+	follows  follows               // the posts followed for each user
+	rdb      redis.UniversalClient // the shared Redis; nil without REDIS_URL
+	metrics  *metrics.Metrics      // counts the subscriptions renewed; nil without METRICS_ADDR
 	logger   *slog.Logger
 	noKey    sync.Once // logs once that nothing can be sent
 }

@@ -70,29 +70,97 @@ func (m *memoryFollows) Forget(_ context.Context, user string) error {
 	return nil
 }
 
-// followsPrefix starts the Redis keys of newRedisFollows: a set of the
-// users (…users) and a set of posts per user (…posts:<user>).
-const followsPrefix = "starter:follows:"
+// The Redis keys of newRedisFollows: a set of the users and a set of
+// posts per user, all under one hash tag, {follows}, so that a Redis
+// Cluster keeps them in one slot and Add and Forget stay one transaction
+// (MULTI/EXEC) there: keys in two slots cannot share one.
+const (
+	followsUsers = "starter:{follows}:users"
+	followsPosts = "starter:{follows}:posts:" // + the user
+)
+
+// The keys of the starters before Redis Cluster was supported, without a
+// hash tag. newRedisFollows moves what it finds under them to the keys
+// above: an upgrade forgets no follow.
+const (
+	oldFollowsUsers = "starter:follows:users"
+	oldFollowsPosts = "starter:follows:posts:" // + the user
+)
 
 func newRedisFollows(rdb redis.UniversalClient) follows { return redisFollows{rdb} }
 
 type redisFollows struct{ rdb redis.UniversalClient }
 
-func (r redisFollows) Add(ctx context.Context, user, post string) error {
+// moveOld moves the follows kept under the old keys to the current ones,
+// a user at a time: the user's posts are added under the new keys before
+// the old ones are deleted, so that Redis dying half-way loses nothing
+// and the next call finishes the move. Every call runs it first (one
+// SMEMBERS of an absent set once the move is done), so that during a
+// rolling upgrade what the replicas of the old version still write is
+// moved too; replicas may run it at once (SADD, DEL and SREM repeat
+// harmlessly).
+func (r redisFollows) moveOld(ctx context.Context) error {
+	users, err := r.rdb.SMembers(ctx, oldFollowsUsers).Result()
+	if err != nil {
+		return err
+	}
+	for _, user := range users {
+		posts, err := r.rdb.SMembers(ctx, oldFollowsPosts+user).Result()
+		if err != nil {
+			return err
+		}
+		if err := r.add(ctx, user, posts...); err != nil {
+			return err
+		}
+		if err := r.rdb.Del(ctx, oldFollowsPosts+user).Err(); err != nil {
+			return err
+		}
+		if err := r.rdb.SRem(ctx, oldFollowsUsers, user).Err(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// add adds posts (none or more) and the user in one transaction.
+func (r redisFollows) add(ctx context.Context, user string, posts ...string) error {
 	_, err := r.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
-		p.SAdd(ctx, followsPrefix+"posts:"+user, post)
-		p.SAdd(ctx, followsPrefix+"users", user)
+		if len(posts) > 0 {
+			p.SAdd(ctx, followsPosts+user, toAny(posts)...)
+		}
+		p.SAdd(ctx, followsUsers, user)
 		return nil
 	})
 	return err
 }
 
+func toAny(ss []string) []any {
+	out := make([]any, len(ss))
+	for i, s := range ss {
+		out[i] = s
+	}
+	return out
+}
+
+func (r redisFollows) Add(ctx context.Context, user, post string) error {
+	if err := r.moveOld(ctx); err != nil {
+		return err
+	}
+	return r.add(ctx, user, post)
+}
+
 func (r redisFollows) Posts(ctx context.Context, user string) ([]string, error) {
-	return r.sorted(r.rdb.SMembers(ctx, followsPrefix+"posts:"+user))
+	if err := r.moveOld(ctx); err != nil {
+		return nil, err
+	}
+	return r.sorted(r.rdb.SMembers(ctx, followsPosts+user))
 }
 
 func (r redisFollows) Users(ctx context.Context) ([]string, error) {
-	return r.sorted(r.rdb.SMembers(ctx, followsPrefix+"users"))
+	if err := r.moveOld(ctx); err != nil {
+		return nil, err
+	}
+	return r.sorted(r.rdb.SMembers(ctx, followsUsers))
 }
 
 func (r redisFollows) sorted(cmd *redis.StringSliceCmd) ([]string, error) {
@@ -102,9 +170,12 @@ func (r redisFollows) sorted(cmd *redis.StringSliceCmd) ([]string, error) {
 }
 
 func (r redisFollows) Forget(ctx context.Context, user string) error {
+	if err := r.moveOld(ctx); err != nil { // else a user not yet moved would come back
+		return err
+	}
 	_, err := r.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
-		p.SRem(ctx, followsPrefix+"users", user)
-		p.Del(ctx, followsPrefix+"posts:"+user)
+		p.SRem(ctx, followsUsers, user)
+		p.Del(ctx, followsPosts+user)
 		return nil
 	})
 	return err

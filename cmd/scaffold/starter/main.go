@@ -26,7 +26,10 @@
 //	KENAR_OAUTH_URL           Divar's OAuth server (default
 //	                          https://oauth.divar.ir: /oauth2/auth, /oauth2/token)
 //	REDIS_URL                 the Redis the replicas share
-//	                          (redis://host:6379/0): events handled once,
+//	                          (redis://host:6379/0; a Cluster:
+//	                          redis://node-1:6379?addr=node-2:6379&addr=…;
+//	                          Sentinels: redis://sentinel:26379?master_name=NAME):
+//	                          events handled once,
 //	                          landing sessions, tokens, used OAuth states and
 //	                          followed posts; unset, all in memory (one
 //	                          replica). The add-on logs at start whether

@@ -41,6 +41,15 @@ func TestFollows(t *testing.T) {
 			t.Cleanup(func() { c.Close() })
 			return newRedisFollows(c)
 		}},
+		{"redis cluster", func(t *testing.T) follows {
+			opt, err := redis.ParseClusterURL(redistest.StartCluster(t, 3).URL)
+			if err != nil {
+				t.Fatal(err)
+			}
+			c := redis.NewClusterClient(opt)
+			t.Cleanup(func() { c.Close() })
+			return newRedisFollows(c)
+		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f, ctx := tc.new(t), t.Context()
@@ -68,10 +77,117 @@ func TestFollows(t *testing.T) {
 	}
 }
 
+// An upgrade forgets no follow: what a starter of before the cluster
+// support kept under its keys (no hash tag) is found, moved to the
+// current keys and gone from the old ones, on one node and on a cluster;
+// a move Redis cut short is finished, and what an old replica writes
+// during a rolling upgrade is moved too.
+func TestFollowsMovedFromTheOldKeys(t *testing.T) {
+	type sets map[string][]string // key → members
+	for _, top := range []struct {
+		name string
+		rdb  func(t *testing.T) redis.UniversalClient
+	}{
+		{"one node", func(t *testing.T) redis.UniversalClient {
+			opt, err := redis.ParseURL(startRedis(t))
+			if err != nil {
+				t.Fatal(err)
+			}
+			return redis.NewClient(opt)
+		}},
+		{"cluster", func(t *testing.T) redis.UniversalClient {
+			opt, err := redis.ParseClusterURL(redistest.StartCluster(t, 3).URL)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return redis.NewClusterClient(opt)
+		}},
+	} {
+		t.Run(top.name, func(t *testing.T) {
+			rdb := top.rdb(t)
+			t.Cleanup(func() { rdb.Close() })
+			for _, tc := range []struct {
+				name      string
+				before    sets
+				act       func(f follows) error // nil: none
+				wantUsers []string
+				wantPosts map[string][]string
+			}{
+				{"kept by the old version", sets{
+					"starter:follows:users": {"u1", "u2"}, "starter:follows:posts:u1": {"p1", "p2"}, "starter:follows:posts:u2": {"p3"},
+				}, nil, []string{"u1", "u2"}, map[string][]string{"u1": {"p1", "p2"}, "u2": {"p3"}}},
+				{"a move cut short after the copy", sets{
+					"starter:{follows}:users": {"u1"}, "starter:{follows}:posts:u1": {"p1"},
+					"starter:follows:users": {"u1"}, "starter:follows:posts:u1": {"p1", "p2"},
+				}, nil, []string{"u1"}, map[string][]string{"u1": {"p1", "p2"}}},
+				{"an old replica's follow after the move", sets{
+					"starter:{follows}:users": {"u1"}, "starter:{follows}:posts:u1": {"p1"},
+					"starter:follows:users": {"u3"}, "starter:follows:posts:u3": {"p9"},
+				}, func(f follows) error { return f.Add(t.Context(), "u1", "p2") },
+					[]string{"u1", "u3"}, map[string][]string{"u1": {"p1", "p2"}, "u3": {"p9"}}},
+				{"forgotten before it was moved", sets{
+					"starter:follows:users": {"u1", "u2"}, "starter:follows:posts:u1": {"p1"}, "starter:follows:posts:u2": {"p3"},
+				}, func(f follows) error { return f.Forget(t.Context(), "u1") },
+					[]string{"u2"}, map[string][]string{"u1": {}, "u2": {"p3"}}},
+			} {
+				t.Run(tc.name, func(t *testing.T) {
+					ctx := t.Context()
+					for _, k := range []string{"starter:follows:users", "starter:{follows}:users"} {
+						rdb.Del(ctx, k)
+					}
+					for _, u := range []string{"u1", "u2", "u3"} {
+						rdb.Del(ctx, "starter:follows:posts:"+u)
+						rdb.Del(ctx, "starter:{follows}:posts:"+u)
+					}
+					for k, members := range tc.before {
+						for _, m := range members {
+							if err := rdb.SAdd(ctx, k, m).Err(); err != nil {
+								t.Fatal(err)
+							}
+						}
+					}
+					f := newRedisFollows(rdb)
+					if tc.act != nil {
+						if err := tc.act(f); err != nil {
+							t.Fatal(err)
+						}
+					}
+					if users, err := f.Users(ctx); err != nil || !slices.Equal(users, tc.wantUsers) {
+						t.Errorf("users %v, %v; want %v", users, err, tc.wantUsers)
+					}
+					for u, want := range tc.wantPosts {
+						if posts, err := f.Posts(ctx, u); err != nil || !slices.Equal(posts, want) {
+							t.Errorf("%s's posts %v, %v; want %v", u, posts, err, want)
+						}
+					}
+					for k := range tc.before {
+						if strings.HasPrefix(k, "starter:follows:") && rdb.Exists(ctx, k).Val() != 0 {
+							t.Errorf("the old key %s is still there", k)
+						}
+					}
+				})
+			}
+		})
+	}
+}
+
 // The whole loop with every store in a real Redis, as several replicas
-// run it.
+// run it, with REDIS_URL naming one node, a Sentinel's master or a
+// cluster of three masters.
 func TestConsentLoopOnRedis(t *testing.T) {
-	redisURL := startRedis(t)
+	for _, tc := range []struct {
+		name string
+		url  func(t *testing.T) string
+	}{
+		{"one node", startRedis},
+		{"sentinel", func(t *testing.T) string { return redistest.StartSentinel(t).URL }},
+		{"cluster", func(t *testing.T) string { return redistest.StartCluster(t, 3).URL }},
+	} {
+		t.Run(tc.name, func(t *testing.T) { consentLoopOn(t, tc.url(t)) })
+	}
+}
+
+func consentLoopOn(t *testing.T, redisURL string) {
 	f := startLoop(t, func(c *config) { c.RedisURL = redisURL })
 	if done := f.consentFromLanding(t); done != "https://divar.ir/" {
 		t.Errorf("sent to %q", done)

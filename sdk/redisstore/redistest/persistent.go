@@ -3,6 +3,7 @@ package redistest
 import (
 	"errors"
 	"os"
+	"path/filepath"
 	"sync"
 	"testing"
 )
@@ -16,17 +17,23 @@ type Server struct {
 	// across restarts.
 	URL string
 
-	tb   testing.TB
-	dir  string
-	mu   sync.Mutex
-	stop func() // nil while killed
+	tb      testing.TB
+	dir     string
+	network string   // of addr: unix or tcp
+	addr    string   // where it answers
+	args    []string // of redis-server
+	mu      sync.Mutex
+	stop    func() // nil while killed
 }
 
 // StartPersistent starts a persistent Server for the test, killed at its
 // end; it is skipped or fails as [Start] is when redis-server is missing.
 func StartPersistent(tb testing.TB) *Server {
 	tb.Helper()
-	s := &Server{tb: tb, dir: tb.TempDir()}
+	dir := tb.TempDir()
+	sock := filepath.Join(dir, "redis.sock")
+	s := &Server{tb: tb, dir: dir, network: "unix", addr: sock, URL: "unix://" + sock,
+		args: []string{"--port", "0", "--unixsocket", sock, "--save", "", "--dir", dir, "--appendonly", "yes", "--appendfsync", "always"}}
 	switch err := s.start(); {
 	case errors.Is(err, ErrNotInstalled) && os.Getenv("KENARKIT_REDIS") != "1":
 		tb.Skip("redis-server is not installed; set KENARKIT_REDIS=1 to make this a failure")
@@ -38,11 +45,11 @@ func StartPersistent(tb testing.TB) *Server {
 }
 
 func (s *Server) start() error {
-	url, stop, err := startServer(s.dir, "--appendonly", "yes", "--appendfsync", "always")
+	stop, err := launch(s.dir, s.network, s.addr, s.args...)
 	if err != nil {
 		return err
 	}
-	s.URL, s.stop = url, stop
+	s.stop = stop
 	return nil
 }
 

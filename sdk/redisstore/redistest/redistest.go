@@ -1,6 +1,9 @@
 // Package redistest starts a real redis-server for a test, as httptest
 // starts a real HTTP server: an add-on's tests of its Redis stores run
-// against Redis itself, not a fake.
+// against Redis itself, not a fake. [Start] starts one node,
+// [StartPersistent] one that can be killed and restarted with its data,
+// [StartCluster] a Redis Cluster of n masters and [StartSentinel] a master
+// behind a Sentinel, each giving the URL that REDIS_URL would take.
 package redistest
 
 import (
@@ -48,32 +51,43 @@ func StartServer(dir string) (url string, stop func(), err error) {
 
 // startServer starts redis-server in dir with the extra arguments.
 func startServer(dir string, args ...string) (url string, stop func(), err error) {
-	bin, err := exec.LookPath("redis-server")
-	if err != nil {
-		return "", nil, ErrNotInstalled
-	}
 	sock := filepath.Join(dir, "redis.sock")
-	cmd := exec.Command(bin, append([]string{"--port", "0", "--unixsocket", sock, "--save", "", "--dir", dir}, args...)...)
-	if err := cmd.Start(); err != nil {
-		return "", nil, fmt.Errorf("redistest: %w", err)
-	}
-	stop = func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }
-	for i := 0; !ping(sock); i++ {
-		if i == 200 {
-			stop()
-			return "", nil, errors.New("redistest: redis-server did not start")
-		}
-		time.Sleep(10 * time.Millisecond)
+	stop, err = launch(dir, "unix", sock, append([]string{"--port", "0", "--unixsocket", sock, "--save", "", "--dir", dir}, args...)...)
+	if err != nil {
+		return "", nil, err
 	}
 	return "unix://" + sock, stop, nil
 }
 
-// ping reports whether a Redis server answers PING on the unix socket.
-func ping(sock string) bool {
+// launch runs redis-server with args in dir and waits until it answers
+// PING at addr on network (unix or tcp).
+func launch(dir, network, addr string, args ...string) (stop func(), err error) {
+	bin, err := exec.LookPath("redis-server")
+	if err != nil {
+		return nil, ErrNotInstalled
+	}
+	cmd := exec.Command(bin, args...)
+	cmd.Dir = dir
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("redistest: %w", err)
+	}
+	stop = func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }
+	for i := 0; !ping(network, addr); i++ {
+		if i == 200 {
+			stop()
+			return nil, fmt.Errorf("redistest: redis-server did not start at %s", addr)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	return stop, nil
+}
+
+// ping reports whether a Redis server answers PING at addr.
+func ping(network, addr string) bool {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 	defer cancel()
 	var d net.Dialer
-	c, err := d.DialContext(ctx, "unix", sock)
+	c, err := d.DialContext(ctx, network, addr)
 	if err != nil {
 		return false
 	}
