@@ -14,6 +14,9 @@ var servers = []struct {
 }{
 	{"a=kenarkit", Kenarkit()},
 	{"a+log=kenarkit-logging", KenarkitLogging()},
+	{"a+obs=kenarkit-observed", KenarkitObserved()},
+	{"a+met=kenarkit-metrics", KenarkitMetrics()},
+	{"a+obs10=kenarkit-observed-sampled", KenarkitObservedSampled()},
 	{"b=unvalidated", Unvalidated()},
 	{"c=stock", Stock()},
 	{"d=ogen", Ogen()},

@@ -9,7 +9,11 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/kenarkit/kenarkit/sdk/metrics"
 	"github.com/kenarkit/kenarkit/sdk/server"
+	"github.com/kenarkit/kenarkit/sdk/tracing"
+	"github.com/prometheus/client_golang/prometheus"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/kenarkit/kenarkit/gen"
@@ -65,8 +69,50 @@ func KenarkitLogging() http.Handler {
 	return kenarkit(slog.New(slog.NewTextHandler(io.Discard, nil)))
 }
 
-func kenarkit(logger *slog.Logger) http.Handler {
-	e, err := server.New(server.Config{Spec: gen.GetSpec, Keys: []string{Key}, Logger: logger}, gen.RegisterHandlersWithBaseURL, gen.NewStrictHandler(Addon{}, nil))
+// KenarkitObserved is (a) with metrics (sdk/metrics) and traces
+// (sdk/tracing) on: every callback counted and timed, and given a span,
+// every span sampled and handed to a batching processor whose exporter
+// drops them.
+func KenarkitObserved() http.Handler {
+	m, err := metrics.New(prometheus.NewRegistry())
+	if err != nil {
+		panic(err)
+	}
+	tp := sdktrace.NewTracerProvider(sdktrace.WithBatcher(discardSpans{}))
+	return kenarkitWith(slog.New(slog.DiscardHandler), server.Observers(m, tracing.New(tp)))
+}
+
+// KenarkitMetrics is (a) with metrics on, and no traces.
+func KenarkitMetrics() http.Handler {
+	m, err := metrics.New(prometheus.NewRegistry())
+	if err != nil {
+		panic(err)
+	}
+	return kenarkitWith(slog.New(slog.DiscardHandler), m)
+}
+
+// KenarkitObservedSampled is (a+obs) keeping one trace in ten
+// (OTEL_TRACES_SAMPLER=parentbased_traceidratio, OTEL_TRACES_SAMPLER_ARG=0.1).
+func KenarkitObservedSampled() http.Handler {
+	m, err := metrics.New(prometheus.NewRegistry())
+	if err != nil {
+		panic(err)
+	}
+	tp := sdktrace.NewTracerProvider(sdktrace.WithBatcher(discardSpans{}),
+		sdktrace.WithSampler(sdktrace.ParentBased(sdktrace.TraceIDRatioBased(0.1))))
+	return kenarkitWith(slog.New(slog.DiscardHandler), server.Observers(m, tracing.New(tp)))
+}
+
+// discardSpans is an exporter that drops what it is given.
+type discardSpans struct{}
+
+func (discardSpans) ExportSpans(context.Context, []sdktrace.ReadOnlySpan) error { return nil }
+func (discardSpans) Shutdown(context.Context) error                             { return nil }
+
+func kenarkit(logger *slog.Logger) http.Handler { return kenarkitWith(logger, nil) }
+
+func kenarkitWith(logger *slog.Logger, obs server.Observer) http.Handler {
+	e, err := server.New(server.Config{Spec: gen.GetSpec, Keys: []string{Key}, Logger: logger, Observer: obs}, gen.RegisterHandlersWithBaseURL, gen.NewStrictHandler(Addon{}, nil))
 	if err != nil {
 		panic(err)
 	}

@@ -51,6 +51,10 @@ type EventMux struct {
 	// info line for each duplicate delivery acknowledged without running
 	// the handler; slog.Default() if nil.
 	Logger *slog.Logger
+	// Observer, when set, is told of each event and what became of it
+	// (sdk/metrics counts them, sdk/tracing gives each a span). nil:
+	// nothing is observed, at no cost.
+	Observer EventObserver
 }
 
 // Handle runs the handler for e and answers the acknowledgement, by what
@@ -69,27 +73,44 @@ type EventMux struct {
 //     with the event's key, and given to OnUnfinished. The step is never
 //     made again.
 func (m *EventMux) Handle(ctx context.Context, e *Event) (EventAck, error) {
+	if m.Observer == nil {
+		_, err := m.handle(ctx, e)
+		return EventAck{}, err
+	}
+	ctx, done := m.Observer.ObserveEvent(ctx, e)
+	outcome, err := m.handle(ctx, e)
+	done(outcome, err)
+	return EventAck{}, err
+}
+
+// handle is Handle without the observer: it says what became of e.
+func (m *EventMux) handle(ctx context.Context, e *Event) (EventOutcome, error) {
 	run := m.handler(e)
 	if run == nil {
-		return EventAck{}, nil
+		return EventIgnored, nil
 	}
 	key := e.Key()
 	if m.Dedupe == nil || key == "" {
-		return EventAck{}, run(ctx)
+		if err := run(ctx); err != nil {
+			return EventFailed, err
+		}
+		return EventHandled, nil
 	}
 	err := dedupe.Run(ctx, m.Dedupe, key, run)
 	switch {
+	case err == nil:
+		return EventHandled, nil
 	case errors.Is(err, dedupe.ErrDuplicate):
 		m.logger().LogAttrs(ctx, slog.LevelInfo, "kenarkit: a duplicate delivery of an event handled already: acknowledged, the handler not run again",
 			slog.String("event", key))
-		return EventAck{}, nil
+		return EventDuplicate, nil
 	case errors.Is(err, dedupe.ErrInProgress):
-		return EventAck{}, NewProblem(http.StatusConflict, "this event is being handled by another delivery; retry later")
+		return EventInProgress, NewProblem(http.StatusConflict, "this event is being handled by another delivery; retry later")
 	case errors.Is(err, dedupe.ErrUnfinished):
 		m.unfinished(ctx, e, key, err)
-		return EventAck{}, nil
+		return EventUnfinished, nil
 	}
-	return EventAck{}, err
+	return EventFailed, err
 }
 
 // unfinished logs and reports an event acknowledged as unfinished.

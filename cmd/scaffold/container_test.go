@@ -170,7 +170,13 @@ func TestRenderedDeployGuide(t *testing.T) {
 			t.Errorf("README.md lacks %q, which the Deploy section links to", strings.TrimSpace(heading))
 		}
 	}
-	if strings.Contains(strings.ToLower(guide), "/metrics") {
-		t.Error("the Deploy section documents metrics the add-on does not serve")
+	// The metrics it serves and the alerts on them: the budget, 5xx,
+	// refresh failures, lapsing subscriptions; and how to switch traces on.
+	for _, w := range []string{"METRICS_ADDR=:9090", "/metrics", "kenarkit_server_over_budget_total", `status=~"5.."`,
+		`kenarkit_token_refreshes_total{outcome="failed"}`, `kenarkit_subscription_renewals_total{outcome="failed"}`,
+		"OTEL_EXPORTER_OTLP_ENDPOINT", "traceparent"} {
+		if !strings.Contains(guide, w) {
+			t.Errorf("the Deploy section lacks %q", w)
+		}
 	}
 }

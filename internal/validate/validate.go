@@ -52,6 +52,9 @@ func (o *Operation) Secured() bool { return o.secured }
 // Webhook reports whether the operation is marked x-kenarkit-webhook.
 func (o *Operation) Webhook() bool { return o.webhook }
 
+// ID returns the operation's operationId.
+func (o *Operation) ID() string { return o.route.Operation.OperationID }
+
 // Compile validates cfg.Spec (once) and compiles its operations.
 func Compile(cfg ValidatorConfig) (*Validator, error) { return compileValidator(cfg) }
 

@@ -72,6 +72,10 @@ type Config struct {
 	// Persian and English with err.Status. It must not show err.Detail to
 	// the user.
 	OnError func(w http.ResponseWriter, r *http.Request, err *CallbackError)
+	// Observer, when set, is told of each consent asked for and of how
+	// each redirect back ended (sdk/metrics counts them). nil: nothing is
+	// observed, at no cost.
+	Observer Observer
 
 	// Logger receives the failures (never a token); slog.Default() if nil.
 	Logger *slog.Logger
@@ -263,6 +267,9 @@ func (m *Manager) AuthCodeURL(w http.ResponseWriter, r *http.Request, req Reques
 	}
 	c := m.oauth
 	c.Scopes = scopes
+	if m.cfg.Observer != nil {
+		m.cfg.Observer.ConsentStarted(r.Context())
+	}
 	return c.AuthCodeURL(sealed), nil
 }
 
@@ -303,18 +310,23 @@ func browserHash(nonce string) string {
 // [Config.OnGrant]; a failure goes to [Config.OnError] as a
 // [*CallbackError] and is logged (without the code or the state).
 func (m *Manager) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	// GET only: a HEAD must not spend the state and the code.
+	var err *CallbackError
 	if r.Method != http.MethodGet {
+		// GET only: a HEAD must not spend the state and the code.
 		w.Header().Set("Allow", "GET")
-		m.fail(w, r, &CallbackError{Err: ErrNoCode, Status: http.StatusMethodNotAllowed, Detail: "method " + r.Method})
-		return
+		err = &CallbackError{Err: ErrNoCode, Status: http.StatusMethodNotAllowed, Detail: "method " + r.Method}
+	} else {
+		// The code is in this page's URL: keep it out of Referer headers
+		// and caches, whatever the page does next.
+		w.Header().Set("Referrer-Policy", "no-referrer")
+		w.Header().Set("Cache-Control", "no-store")
+		err = m.callback(w, r)
 	}
-	// The code is in this page's URL: keep it out of Referer headers and
-	// caches, whatever the page does next.
-	w.Header().Set("Referrer-Policy", "no-referrer")
-	w.Header().Set("Cache-Control", "no-store")
-	if err := m.callback(w, r); err != nil {
+	if err != nil {
 		m.fail(w, r, err)
+	}
+	if m.cfg.Observer != nil {
+		m.cfg.Observer.ConsentEnded(r.Context(), err)
 	}
 }
 

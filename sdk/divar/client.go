@@ -59,6 +59,11 @@ type Config struct {
 	// Logger receives a warning for each retry (operation, status, wait;
 	// never a header). nil: no logging.
 	Logger *slog.Logger
+	// Observer, when set, is told of each call, its retries and its
+	// outcome (sdk/metrics counts them, sdk/tracing gives each a span and
+	// carries its trace context to Divar). nil: nothing is observed, at
+	// no cost.
+	Observer Observer
 }
 
 // DefaultConfig holds the values a zero [Config] field takes.
@@ -438,8 +443,21 @@ func (c *Client) send(ctx context.Context, r request) ([]byte, error) {
 	return body, err
 }
 
-// call is send without dedupe.Once.
+// call is send without dedupe.Once, observed when Config.Observer is set.
 func (c *Client) call(ctx context.Context, r request) ([]byte, error) {
+	var last int // the status of Divar's last answer, 0 when none came
+	if c.cfg.Observer == nil {
+		return c.attempts(ctx, r, nil, &last)
+	}
+	ctx, o := c.cfg.Observer.ObserveCall(ctx, r.op)
+	body, err := c.attempts(ctx, r, o, &last)
+	o.Done(last, err)
+	return body, err
+}
+
+// attempts makes the call's attempts, telling o (when not nil) of each
+// attempt and retry, and keeping in last the status of Divar's last answer.
+func (c *Client) attempts(ctx context.Context, r request, o CallObserver, last *int) ([]byte, error) {
 	secrets := []string{c.cfg.APIKey, r.bearer}
 	first, err := r.build()
 	if err != nil {
@@ -473,6 +491,9 @@ func (c *Client) call(ctx context.Context, r request) ([]byte, error) {
 		if err != nil {
 			return nil, err
 		}
+		if o != nil {
+			o.Sending(ctx, req.Header)
+		}
 		if !r.foreign {
 			req.Header.Set("X-API-Key", c.cfg.APIKey)
 			req.Header.Set("Accept", "application/json")
@@ -498,6 +519,9 @@ func (c *Client) call(ctx context.Context, r request) ([]byte, error) {
 			return nil, failed(fmt.Errorf("divar: %s: %w", r.op, context.Cause(ctx)))
 		}
 		rsp, body, err := c.attempt(ctx, build)
+		if rsp != nil {
+			*last = rsp.StatusCode
+		}
 		if err != nil && !neverSent(err) {
 			reached = true
 		}
@@ -552,6 +576,9 @@ func (c *Client) call(ctx context.Context, r request) ([]byte, error) {
 		}
 		if d, ok := ctx.Deadline(); ok && time.Until(d) < wait {
 			return nil, failed(fail) // the wait would outlast the caller
+		}
+		if o != nil {
+			o.Retrying(status, wait)
 		}
 		msg := "kenarkit: retrying a call to Divar"
 		if err != nil && neverSent(err) {

@@ -29,9 +29,10 @@ const (
 // runWithin runs next with a context that ends at deadline. Its answer is
 // held in memory; if the deadline passes first, the client gets a 503
 // problem at once, the late answer is discarded when next returns, and
-// the request is logged. next always returns before runWithin does, so the
-// echo context and the request body are never used after the request.
-func runWithin(c echo.Context, deadline time.Time, budget time.Duration, logger *slog.Logger, next echo.HandlerFunc) (err error) {
+// the request is logged, and *late, when late is not nil, is set. next
+// always returns before runWithin does, so the echo context and the
+// request body are never used after the request.
+func runWithin(c echo.Context, deadline time.Time, budget time.Duration, logger *slog.Logger, late *bool, next echo.HandlerFunc) (err error) {
 	req := c.Request()
 	ctx := &budgetCtx{Context: req.Context(), deadline: deadline}
 	defer ctx.release()
@@ -48,6 +49,9 @@ func runWithin(c echo.Context, deadline time.Time, budget time.Duration, logger 
 		stopped := w.timer.Stop()
 		if w.finish() {
 			w.expire() // unless the timer already did
+			if late != nil {
+				*late = true
+			}
 			res.Writer, res.Status, res.Committed = w.orig, http.StatusServiceUnavailable, true
 			if finished {
 				err = nil // the 503 was the answer

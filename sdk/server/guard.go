@@ -36,6 +36,7 @@ type guard struct {
 	mounts   sync.Map // "METHOD route" → error: nil, or why the route is refused
 	specOps  []specRoute
 	problem  *sdk.Problem // answered for a misrouted operation
+	obs      Observer     // Config.Observer; nil: not observed
 }
 
 // specRoute is one operation of the spec as the generated code registers it.
@@ -53,43 +54,63 @@ func (g *guard) middleware(next echo.HandlerFunc) echo.HandlerFunc {
 			}
 			return next(c)
 		}
-		req := c.Request()
-		if g.ip != nil && !(g.ipSkip != nil && g.ipSkip(c)) && !g.ip.allows(req) {
-			return sdk.NewProblem(http.StatusForbidden, "requests are accepted from Divar's addresses only")
+		if g.obs != nil {
+			return g.observe(c, op, next)
 		}
-		if op.Secured() {
-			if err := checkRequestKey(g.keys, req); err != nil {
-				return unauthorized(c, err)
-			}
-		}
-		start := time.Now()
-		body, err := g.v.Validate(c, op)
-		if body != nil {
-			defer body.Release(req)
-		}
-		if err != nil {
-			if p, ok := err.(*validate.Problem); ok && p.Status == http.StatusRequestEntityTooLarge {
-				return refuseBody(c, fromValidate(err))
-			}
-			if p, ok := err.(*validate.Problem); !ok || !op.Webhook() || !p.IsSchema() {
-				return fromValidate(err)
-			}
-			// A refused event is lost: deliver it, and say what did not match.
-			g.logger.LogAttrs(req.Context(), slog.LevelWarn, "event does not match the spec; delivered anyway",
-				slog.String("request_id", c.Response().Header().Get(echo.HeaderXRequestID)),
-				slog.String("route", c.Path()),
-				slog.String("mismatch", err.Error()))
-		}
-		bc := &boundContext{Context: c, body: body, logger: g.logger}
-		budget := g.budget
-		if op.Webhook() {
-			budget = g.events
-		}
-		if budget <= 0 {
-			return next(bc)
-		}
-		return runWithin(bc, start.Add(budget), budget, g.logger, next)
+		return g.check(c, op, next, nil)
 	}
+}
+
+// check runs the IP check, the key check, validation and the handler's
+// budget for op, and the handler. When res is not nil it records there
+// why a request was refused, and whether the handler ran over its budget.
+func (g *guard) check(c echo.Context, op *validate.Operation, next echo.HandlerFunc, res *Result) error {
+	refused := func(reason string, err error) error {
+		if res != nil {
+			res.Refused = reason
+		}
+		return err
+	}
+	req := c.Request()
+	if g.ip != nil && !(g.ipSkip != nil && g.ipSkip(c)) && !g.ip.allows(req) {
+		return refused(RefusedIP, sdk.NewProblem(http.StatusForbidden, "requests are accepted from Divar's addresses only"))
+	}
+	if op.Secured() {
+		if err := checkRequestKey(g.keys, req); err != nil {
+			return refused(RefusedKey, unauthorized(c, err))
+		}
+	}
+	start := time.Now()
+	body, err := g.v.Validate(c, op)
+	if body != nil {
+		defer body.Release(req)
+	}
+	if err != nil {
+		if p, ok := err.(*validate.Problem); ok && p.Status == http.StatusRequestEntityTooLarge {
+			return refused(RefusedSize, refuseBody(c, fromValidate(err)))
+		}
+		if p, ok := err.(*validate.Problem); !ok || !op.Webhook() || !p.IsSchema() {
+			return refused(refusal(err), fromValidate(err))
+		}
+		// A refused event is lost: deliver it, and say what did not match.
+		g.logger.LogAttrs(req.Context(), slog.LevelWarn, "event does not match the spec; delivered anyway",
+			slog.String("request_id", c.Response().Header().Get(echo.HeaderXRequestID)),
+			slog.String("route", c.Path()),
+			slog.String("mismatch", err.Error()))
+	}
+	bc := &boundContext{Context: c, body: body, logger: g.logger}
+	budget := g.budget
+	if op.Webhook() {
+		budget = g.events
+	}
+	if budget <= 0 {
+		return next(bc)
+	}
+	var late *bool
+	if res != nil {
+		late = &res.OverBudget
+	}
+	return runWithin(bc, start.Add(budget), budget, g.logger, late, next)
 }
 
 // maxDrain is the most of a body refused for its size that the server

@@ -71,6 +71,12 @@ type Config struct {
 	//
 	//	Skipper: func(c echo.Context) bool { return c.Path() != "/divar/events" }
 	IPAllowlist *IPAllowlistConfig
+	// Observer, when set, is told of every request to the spec's
+	// operations: its operation, status, latency, why it was refused, a
+	// handler over its budget or panicking. sdk/metrics and sdk/tracing
+	// implement it; [Observers] joins several. nil: nothing is observed,
+	// at no cost.
+	Observer Observer
 }
 
 // Router is where generated code registers its handlers: the EchoRouter
@@ -176,6 +182,7 @@ func newServer(cfg Config) (*Server, error) {
 		logger:   logger,
 		specOps:  specRoutes(spec),
 		problem:  sdk.NewProblem(http.StatusInternalServerError, "this route is misconfigured"),
+		obs:      cfg.Observer,
 	}
 	if cfg.IPAllowlist != nil {
 		if g.ip, err = newIPCheck(*cfg.IPAllowlist); err != nil {

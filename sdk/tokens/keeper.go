@@ -92,6 +92,11 @@ type Config struct {
 
 	// Logger receives the failures (never a token); slog.Default() if nil.
 	Logger *slog.Logger
+	// Observer, when set, is told of each refresh and its outcome, each
+	// user who must consent again and each revocation (sdk/metrics counts
+	// them, sdk/tracing gives each refresh a span). nil: nothing is
+	// observed, at no cost.
+	Observer Observer
 	// Now is the clock; time.Now if nil. Tests share divartest.OAuth's.
 	Now func() time.Time
 }

@@ -227,6 +227,9 @@ func (k *Keeper) UserAccessRevocation(ctx context.Context, e *sdk.Event, r *sdk.
 		return err
 	}
 	k.logger.LogAttrs(ctx, slog.LevelInfo, "tokens: user withdrew access; tokens deleted", slog.String("user_id", r.UserID))
+	if o := k.cfg.Observer; o != nil {
+		o.Revoked(ctx)
+	}
 	return nil
 }
 
@@ -267,7 +270,13 @@ type tokenSource struct {
 	user string
 }
 
-func (s *tokenSource) Token() (*oauth2.Token, error) { return s.k.token(s.ctx, s.user) }
+func (s *tokenSource) Token() (*oauth2.Token, error) {
+	tok, err := s.k.token(s.ctx, s.user)
+	if o := s.k.cfg.Observer; o != nil && errors.Is(err, ErrReconsent) {
+		o.Reconsent(s.ctx)
+	}
+	return tok, err
+}
 
 func (k *Keeper) token(ctx context.Context, user string) (*oauth2.Token, error) {
 	if tok, ok, err := k.fromUnsaved(ctx, user); ok {
@@ -371,8 +380,22 @@ func (k *Keeper) refreshLocked(ctx context.Context, user string) (*oauth2.Token,
 
 // rotate asks Divar for a new pair with r's refresh token and stores it
 // in place of old; r is the user's unsaved pair when inMemory is true, else
-// what the store holds.
+// what the store holds. The observer, if any, is told of the refresh.
 func (k *Keeper) rotate(ctx context.Context, user string, r record, old string, inMemory bool) (*oauth2.Token, error) {
+	if k.cfg.Observer == nil {
+		tok, _, err := k.refresh(ctx, user, r, old, inMemory)
+		return tok, err
+	}
+	ctx, done := k.cfg.Observer.ObserveRefresh(ctx)
+	tok, failed, err := k.refresh(ctx, user, r, old, inMemory)
+	done(failed)
+	return tok, err
+}
+
+// refresh is rotate without the observer; failed is why Divar gave no new
+// pair (nil when it did), even when the current token is returned to be
+// used until the next try.
+func (k *Keeper) refresh(ctx context.Context, user string, r record, old string, inMemory bool) (_ *oauth2.Token, failed, _ error) {
 	// Once asked, Divar rotates the pair: finish and save whatever the
 	// caller's context does, but within the lock's life, so that no other
 	// replica takes the lock while this refresh may still land.
@@ -383,20 +406,22 @@ func (k *Keeper) rotate(ctx context.Context, user string, r record, old string, 
 	if err != nil {
 		var re *oauth2.RetrieveError
 		if errors.As(err, &re) && (re.ErrorCode == "invalid_grant" || re.ErrorCode == "invalid_token") {
-			return k.refused(xctx, user, r, old, inMemory, logsafe.Clip(re.ErrorCode)+": "+logsafe.Clip(re.ErrorDescription))
+			why := logsafe.Clip(re.ErrorCode) + ": " + logsafe.Clip(re.ErrorDescription)
+			tok, err := k.refused(xctx, user, r, old, inMemory, why)
+			return tok, errors.New("tokens: Divar refused the refresh token (" + why + ")"), err
 		}
 		err = oauthError(err)
 		if errors.Is(err, ErrClientRejected) {
-			return nil, err
+			return nil, err, err
 		}
 		k.logger.LogAttrs(ctx, slog.LevelWarn, "tokens: refresh failed", slog.String("user_id", user), slog.String("error", err.Error()))
 		if k.usable(r) {
-			return r.token(), nil // try again at the next call
+			return r.token(), err, nil // try again at the next call
 		}
 		if !errors.Is(err, ErrDivarUnavailable) {
 			err = fmt.Errorf("%w: %w", ErrDivarUnavailable, err)
 		}
-		return nil, err
+		return nil, err, err
 	}
 	nr := recordOf(tok, k.now())
 	if nr.Refresh == "" {
@@ -421,14 +446,14 @@ func (k *Keeper) rotate(ctx context.Context, user string, r record, old string, 
 			// Divar answered: what is stored now wins.
 			_, cur, err := k.load(xctx, user)
 			if err != nil {
-				return nil, err
+				return nil, nil, err
 			}
-			return cur.token(), nil
+			return cur.token(), nil, nil
 		}
 	}
 	k.logger.LogAttrs(ctx, slog.LevelInfo, "tokens: token refreshed", slog.String("user_id", user))
 	k.afterRefresh(user)
-	return nr.token(), nil
+	return nr.token(), nil, nil
 }
 
 // refused handles Divar's invalid_grant for r's refresh token. It ends the

@@ -17,6 +17,7 @@ import (
 	"github.com/kenarkit/kenarkit/sdk/consent"
 	"github.com/kenarkit/kenarkit/sdk/dedupe"
 	"github.com/kenarkit/kenarkit/sdk/divar"
+	"github.com/kenarkit/kenarkit/sdk/metrics"
 	"github.com/kenarkit/kenarkit/sdk/redisstore"
 	"github.com/kenarkit/kenarkit/sdk/seal"
 	"github.com/kenarkit/kenarkit/sdk/session"
@@ -40,6 +41,7 @@ type Addon struct {
 	missing  []string              // the variables the consent loop needs that are unset
 	follows  follows               // the posts followed for each user
 	rdb      redis.UniversalClient // the shared Redis; nil without REDIS_URL
+	metrics  *metrics.Metrics      // counts the subscriptions renewed; nil without METRICS_ADDR
 	logger   *slog.Logger
 	noKey    sync.Once // logs once that nothing can be sent
 }
@@ -56,6 +58,9 @@ const sessionTTL = 30 * time.Minute
 // Keeper of the tokens. Close it when done.
 func NewAddon(cfg config, logger *slog.Logger) (*Addon, error) {
 	a := &Addon{publicURL: cfg.PublicURL, logger: logger}
+	if cfg.obs != nil {
+		a.metrics = cfg.obs.metrics
+	}
 	rdb, err := cfg.Redis()
 	if err != nil {
 		return nil, err
@@ -81,9 +86,11 @@ func NewAddon(cfg config, logger *slog.Logger) (*Addon, error) {
 		return nil, err
 	}
 	a.events = a.newEventMux(seen)
+	a.events.Observer = sdk.EventObservers(observers[sdk.EventObserver](cfg.obs)...)
 
 	if cfg.APIKey != "" {
-		a.client, err = divar.NewClient(divar.Config{APIKey: cfg.APIKey, BaseURL: cfg.APIURL, Logger: logger})
+		a.client, err = divar.NewClient(divar.Config{APIKey: cfg.APIKey, BaseURL: cfg.APIURL, Logger: logger,
+			Observer: divar.Observers(observers[divar.Observer](cfg.obs)...)})
 		if err != nil {
 			return nil, err
 		}
@@ -108,6 +115,7 @@ func NewAddon(cfg config, logger *slog.Logger) (*Addon, error) {
 		// and the pages offer none (a.missing names it).
 		API:       a.client,
 		OnRefresh: a.resubscribe,
+		Observer:  tokens.Observers(observers[tokens.Observer](cfg.obs)...),
 		Logger:    logger, Now: cfg.now,
 	})
 	if err != nil {
@@ -118,6 +126,7 @@ func NewAddon(cfg config, logger *slog.Logger) (*Addon, error) {
 		RedirectURL: cfg.PublicURL + callbackPath, AuthURL: cfg.AuthURL(),
 		OnGrant: a.finishConsent,
 		Logger:  logger, Now: cfg.now,
+		Observer: consentObserver(cfg.obs),
 	})
 	if err != nil {
 		a.tokens.Close()

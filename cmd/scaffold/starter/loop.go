@@ -151,7 +151,11 @@ func (a *Addon) resubscribe(ctx context.Context, user string, ts oauth2.TokenSou
 	}
 	var errs []error
 	for _, post := range posts {
-		if err := a.subscribe(ctx, ts, post); err != nil {
+		err := a.subscribe(ctx, ts, post)
+		if a.metrics != nil {
+			a.metrics.SubscriptionRenewed(err)
+		}
+		if err != nil {
 			errs = append(errs, fmt.Errorf("post %s: %w", post, err))
 		}
 	}

@@ -40,6 +40,13 @@
 //	KENAR_REFRESH_INTERVAL    how often the add-on checks its users' tokens
 //	                          and refreshes those near expiry (a Go duration
 //	                          under 5m; default 1m)
+//	METRICS_ADDR              where to serve Prometheus metrics at /metrics
+//	                          (:9090); never PORT, which Divar calls
+//	                          (default: no metrics)
+//	OTEL_EXPORTER_OTLP_ENDPOINT  the OpenTelemetry collector to send traces to
+//	                          over OTLP/HTTP (http://otel-collector:4318);
+//	                          the other OTEL_* variables apply (default: no
+//	                          traces)
 //
 // Run with the one argument `healthcheck`, it GETs /healthz on PORT on this
 // host and exits 0 only if the add-on answers 200: the container's
@@ -103,11 +110,17 @@ func run(ctx context.Context, getenv func(string) string, logger *slog.Logger) e
 	if err != nil {
 		return err
 	}
+	if cfg.obs, err = newObservability(cfg, logger); err != nil {
+		ln.Close()
+		return err
+	}
+	defer cfg.obs.close(context.WithoutCancel(ctx))
 	e, addon, err := newServer(ctx, cfg, logger)
 	if err != nil {
 		ln.Close()
 		return err
 	}
+	cfg.obs.serve()
 	// One line: state in memory, or in Redis and whether it answered. A
 	// Redis down is no reason not to start: the callbacks need none.
 	addonenv.LogRedis(ctx, logger, addon.rdb)
@@ -139,9 +152,15 @@ type config struct {
 	addonenv.Env
 	SessionKeys     [][]byte // nil: one random key
 	RefreshInterval time.Duration
+	// MetricsAddr (METRICS_ADDR) and OTLPEndpoint
+	// (OTEL_EXPORTER_OTLP_ENDPOINT) switch metrics and traces on.
+	MetricsAddr, OTLPEndpoint string
 	// now is the clock of the consent and its token store; nil is
 	// time.Now. Tests give the fake OAuth server's.
 	now func() time.Time
+	// obs tells the metrics and the tracer what the add-on does; nil
+	// tells nothing.
+	obs *observability
 }
 
 func loadConfig(getenv func(string) string) (config, error) {
@@ -164,6 +183,9 @@ func loadConfig(getenv func(string) string) (config, error) {
 		}
 		cfg.RefreshInterval = d
 	}
+	if err := loadObservability(&cfg, getenv); err != nil {
+		return config{}, err
+	}
 	return cfg, nil
 }
 
@@ -177,7 +199,9 @@ func newServer(ctx context.Context, cfg config, logger *slog.Logger) (*server.Se
 	if err != nil {
 		return nil, nil, err
 	}
-	e, err := server.New(cfg.ServerConfig(gen.GetSpec, logger), gen.RegisterHandlersWithBaseURL, gen.NewStrictHandler(addon, nil))
+	scfg := cfg.ServerConfig(gen.GetSpec, logger)
+	scfg.Observer = server.Observers(observers[server.Observer](cfg.obs)...)
+	e, err := server.New(scfg, gen.RegisterHandlersWithBaseURL, gen.NewStrictHandler(addon, nil))
 	if err != nil {
 		addon.Close()
 		return nil, nil, err

@@ -36,6 +36,10 @@ func TestLoadConfig(t *testing.T) {
 		{name: "a refresh interval", getenv: env("KENAR_REFRESH_INTERVAL", "30s")},
 		{name: "a refresh interval must be a duration", getenv: env("KENAR_REFRESH_INTERVAL", "30"), wantErr: "KENAR_REFRESH_INTERVAL"},
 		{name: "a refresh interval must be under the refresh margin", getenv: env("KENAR_REFRESH_INTERVAL", "5m"), wantErr: "KENAR_REFRESH_INTERVAL"},
+		{name: "metrics and traces", getenv: env("METRICS_ADDR", "127.0.0.1:0", "OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:4318")},
+		{name: "metrics on the port Divar calls refuse to start", getenv: env("METRICS_ADDR", ":8080"), wantErr: "METRICS_ADDR"},
+		{name: "metrics on PORT refuse to start", getenv: env("PORT", "9000", "METRICS_ADDR", "0.0.0.0:9000"), wantErr: "METRICS_ADDR"},
+		{name: "a metrics address must be host:port", getenv: env("METRICS_ADDR", "9090"), wantErr: "METRICS_ADDR"},
 		{name: "OAuth over plain HTTP off loopback refuses to start", getenv: env("PUBLIC_URL", "http://addon.example.com", "KENAR_APP_SLUG", "a", "KENAR_OAUTH_SECRET", "s"), wantErr: "PUBLIC_URL"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -1,0 +1,138 @@
+package server
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/kenarkit/kenarkit/internal/observers"
+	"github.com/kenarkit/kenarkit/internal/validate"
+	"github.com/labstack/echo/v4"
+)
+
+// Observer is told of every request to one of the spec's operations: the
+// hook through which sdk/metrics counts callbacks and sdk/tracing gives
+// each one a span. Set it in [Config.Observer]; nil costs nothing. Routes
+// outside the spec (a landing page, a health check) are not observed.
+type Observer interface {
+	// ObserveRequest is called when a request to a spec operation
+	// arrives, before any check. The context it returns is the one the
+	// checks and the handler run in (a tracer's span); done is called
+	// once, after the answer is written.
+	ObserveRequest(ctx context.Context, r Request) (context.Context, func(Result))
+}
+
+// Request is what an [Observer] is told of a request when it arrives.
+type Request struct {
+	// Operation is the operation's operationId in the spec the server
+	// was given ("OpenServerLink", "DynamicAction", "Events" in the
+	// generated package's).
+	Operation string
+	// RequestID is the X-Request-Id the server gave the request.
+	RequestID string
+	// Webhook: the operation is an event webhook.
+	Webhook bool
+}
+
+// Result is what an [Observer] is told of a request once it is answered.
+type Result struct {
+	// Status is the HTTP status sent.
+	Status int
+	// Refused is why the guard refused the request before the handler
+	// ran ([RefusedIP], [RefusedKey], …), "" when it did not.
+	Refused string
+	// OverBudget: the handler did not answer within its budget; the
+	// client was answered 503.
+	OverBudget bool
+	// Panicked: the handler panicked; the client was answered 500.
+	Panicked bool
+	// Duration is the time from arrival to the answer.
+	Duration time.Duration
+}
+
+// The reasons the guard refuses a request, as [Result.Refused] names them.
+const (
+	RefusedIP        = "ip"         // 403: not from an allowed address
+	RefusedKey       = "key"        // 401: no identification key, or a wrong one
+	RefusedSize      = "size"       // 413: the body is over Config.BodyLimit
+	RefusedMediaType = "media_type" // 415: not application/json
+	RefusedSchema    = "schema"     // 400: not one JSON object, or it breaks the spec
+)
+
+// refusal names the reason of a validation error.
+func refusal(err error) string {
+	p, ok := err.(*validate.Problem)
+	if !ok {
+		return ""
+	}
+	switch p.Status {
+	case http.StatusRequestEntityTooLarge:
+		return RefusedSize
+	case http.StatusUnsupportedMediaType:
+		return RefusedMediaType
+	case http.StatusBadRequest:
+		return RefusedSchema
+	}
+	return ""
+}
+
+// observe runs the guard's checks and the handler for op under the
+// observer: the error is answered here, so that the status observed is
+// the status sent, and a panic is seen on its way to the recover
+// middleware.
+func (g *guard) observe(c echo.Context, op *validate.Operation, next echo.HandlerFunc) (err error) {
+	start := time.Now()
+	req := c.Request()
+	ctx, done := g.obs.ObserveRequest(req.Context(), Request{
+		Operation: op.ID(),
+		RequestID: c.Response().Header().Get(echo.HeaderXRequestID),
+		Webhook:   op.Webhook(),
+	})
+	if ctx != req.Context() {
+		c.SetRequest(req.WithContext(ctx))
+	}
+	var res Result
+	defer func() {
+		if v := recover(); v != nil {
+			res.Panicked, res.Status = true, http.StatusInternalServerError
+			res.Duration = time.Since(start)
+			done(res)
+			panic(v) // for the recover middleware, which logs and answers it
+		}
+		if err != nil {
+			c.Error(err)
+			err = nil
+		}
+		res.Status, res.Duration = c.Response().Status, time.Since(start)
+		done(res)
+	}()
+	return g.check(c, op, next, &res)
+}
+
+// Observers returns an [Observer] that tells each of obs in turn (the
+// metrics and the tracer); nil ones are skipped, and with none left it
+// returns nil.
+func Observers(obs ...Observer) Observer {
+	switch all := observers.NonNil(obs); len(all) {
+	case 0:
+		return nil
+	case 1:
+		return all[0]
+	default:
+		return multiObserver(all)
+	}
+}
+
+type multiObserver []Observer
+
+func (m multiObserver) ObserveRequest(ctx context.Context, r Request) (context.Context, func(Result)) {
+	dones := make([]func(Result), len(m))
+	for i, o := range m {
+		ctx, dones[i] = o.ObserveRequest(ctx, r)
+	}
+	return ctx, func(res Result) {
+		for i := len(dones) - 1; i >= 0; i-- {
+			dones[i](res)
+		}
+	}
+}
