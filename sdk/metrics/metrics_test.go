@@ -189,12 +189,12 @@ func TestCallsToDivarAreCounted(t *testing.T) {
 		labels []string
 		want   float64
 	}{
-		{"a call", divartest.Fault{}, "kenarkit_divar_calls_total", []string{"operation=getPost", "status=200"}, 1},
-		{"its latency", divartest.Fault{}, "kenarkit_divar_call_duration_seconds", []string{"operation=getPost"}, 1},
-		{"a retried call", divartest.ServerError(http.StatusServiceUnavailable), "kenarkit_divar_retries_total", []string{"operation=getPost", "status=503"}, 1},
-		{"a retried call's end", divartest.ServerError(http.StatusServiceUnavailable), "kenarkit_divar_calls_total", []string{"operation=getPost", "status=200"}, 1},
-		{"a rate-limited call", divartest.TooManyRequests(0), "kenarkit_divar_rate_limited_waits_total", []string{"operation=getPost"}, 1},
-		{"a rate-limited call's retry", divartest.TooManyRequests(0), "kenarkit_divar_retries_total", []string{"operation=getPost", "status=429"}, 1},
+		{"a call", divartest.Fault{}, "kenarkit_divar_calls_total", []string{"operation=Finder_GetPost", "status=200"}, 1},
+		{"its latency", divartest.Fault{}, "kenarkit_divar_call_duration_seconds", []string{"operation=Finder_GetPost"}, 1},
+		{"a retried call", divartest.ServerError(http.StatusServiceUnavailable), "kenarkit_divar_retries_total", []string{"operation=Finder_GetPost", "status=503"}, 1},
+		{"a retried call's end", divartest.ServerError(http.StatusServiceUnavailable), "kenarkit_divar_calls_total", []string{"operation=Finder_GetPost", "status=200"}, 1},
+		{"a rate-limited call", divartest.TooManyRequests(0), "kenarkit_divar_rate_limited_waits_total", []string{"operation=Finder_GetPost"}, 1},
+		{"a rate-limited call's retry", divartest.TooManyRequests(0), "kenarkit_divar_retries_total", []string{"operation=Finder_GetPost", "status=429"}, 1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f := newFixture(t)

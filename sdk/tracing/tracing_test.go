@@ -104,7 +104,7 @@ func TestACallbackAndItsCallToDivarAreOneTrace(t *testing.T) {
 		{"the callback's kind", cb.SpanKind(), trace.SpanKindServer},
 		{"the callback's request id", attr(cb, "kenarkit.request_id").AsString(), rsp.Header.Get("X-Request-Id")},
 		{"the callback's status", attr(cb, "http.response.status_code").AsInt64(), int64(200)},
-		{"the call's span name", call.Name(), "divar getPost"},
+		{"the call's span name", call.Name(), "divar Finder_GetPost"},
 		{"the call's kind", call.SpanKind(), trace.SpanKindClient},
 		{"the call's parent", call.Parent().SpanID(), cb.SpanContext().SpanID()},
 		{"one trace", call.SpanContext().TraceID(), cb.SpanContext().TraceID()},
