@@ -12,7 +12,7 @@ import (
 // through which sdk/metrics counts calls, retries and rate-limited waits,
 // and sdk/tracing gives each call a span. Set it in [Config.Observer].
 type Observer interface {
-	// ObserveCall is called when a call starts (op is its operationId in Divar\'s
+	// ObserveCall is called when a call starts (op is its operationId in Divar's
 	// description, "ChatAPI_ConversationSendMessage", …; a request refused before it
 	// is sent is not a call). The context it returns is the one the call
 	// is made in; the CallObserver is told what follows.
