@@ -37,6 +37,9 @@ type guard struct {
 	specOps  []specRoute
 	problem  *sdk.Problem // answered for a misrouted operation
 	obs      Observer     // Config.Observer; nil: not observed
+	// accessLog: logger takes the access log's lines (its Info level is
+	// enabled); otherwise requests are not even timed.
+	accessLog bool
 }
 
 // specRoute is one operation of the spec as the generated code registers it.
@@ -45,20 +48,22 @@ type specRoute struct {
 	id           string // operationId
 }
 
-func (g *guard) middleware(next echo.HandlerFunc) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		op := g.lookup(c)
-		if op == nil {
-			if err := g.mounted(c); err != nil {
-				return err
-			}
-			return next(c)
+// handle runs the guard for the request and next, the route's handler:
+// the checks of the spec's operation registered at its route, or, for
+// any other route, the check that it is not one of the spec's operations
+// routed elsewhere by hand.
+func (g *guard) handle(c echo.Context, next echo.HandlerFunc) error {
+	op := g.lookup(c)
+	if op == nil {
+		if err := g.mounted(c); err != nil {
+			return err
 		}
-		if g.obs != nil {
-			return g.observe(c, op, next)
-		}
-		return g.check(c, op, next, nil)
+		return next(c)
 	}
+	if g.obs != nil {
+		return g.observe(c, op, next)
+	}
+	return g.check(c, op, next, nil)
 }
 
 // check runs the IP check, the key check, validation and the handler's

@@ -1,0 +1,106 @@
+package server
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"runtime"
+	"time"
+
+	"github.com/labstack/echo/v4"
+)
+
+// front returns the server's one middleware. echo wraps its middlewares
+// around the route's handler again for every request (a closure each), so
+// the server has one, which does in order what every request needs: it
+// gives the request a fresh X-Request-Id (one sent by the client is
+// dropped: it would be a submitted value in the logs), times it when the
+// log would take the line, runs the guard and the handler, recovers a
+// panic (logged with its stack, answered 500, the server goes on),
+// answers an error through the error handler, and only then writes the
+// request's one access-log line, so that the status logged is the status
+// sent.
+func (g *guard) front(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		delete(c.Request().Header, echo.HeaderXRequestID)
+		id := newRequestID()
+		c.Response().Header()[echo.HeaderXRequestID] = []string{id}
+		var start time.Time
+		if g.accessLog {
+			start = time.Now()
+		}
+		err := g.recovered(c, next, id)
+		if err != nil {
+			c.Error(err)
+		}
+		if g.accessLog {
+			g.logRequest(c, id, time.Since(start), err)
+		}
+		return nil
+	}
+}
+
+// recovered runs the guard and the handler, and turns a panic into the
+// error answered (500, with no detail); http.ErrAbortHandler goes on up,
+// as net/http expects.
+func (g *guard) recovered(c echo.Context, next echo.HandlerFunc, id string) (err error) {
+	defer func() {
+		r := recover()
+		if r == nil {
+			return
+		}
+		if r == http.ErrAbortHandler {
+			panic(r)
+		}
+		var ok bool
+		if err, ok = r.(error); !ok {
+			err = fmt.Errorf("%v", r)
+		}
+		stack := make([]byte, 4<<10)
+		stack = stack[:runtime.Stack(stack, false)]
+		g.logger.LogAttrs(c.Request().Context(), slog.LevelError, "handler panicked",
+			slog.String("request_id", id),
+			slog.String("route", c.Path()),
+			slog.String("stack", string(stack)))
+	}()
+	return g.handle(c, next)
+}
+
+// logRequest writes the access-log line of a request once it is answered:
+// method, route, the status sent, latency, request id, and for a 4xx the
+// why (the problem's text, each failing field by pointer and rule, never
+// a value or the key); never a header, a query or a body.
+func (g *guard) logRequest(c echo.Context, id string, latency time.Duration, err error) {
+	msg := "request"
+	status := c.Response().Status
+	if status == statusClientClosedRequest {
+		msg = "request: the client went away before the answer"
+	}
+	req := c.Request()
+	method, route, st, lat, rid := slog.String("method", req.Method), slog.String("route", c.Path()),
+		slog.Int("status", status), slog.Duration("latency", latency), slog.String("request_id", id)
+	if status >= 400 && status < 500 && status != statusClientClosedRequest && err != nil {
+		g.logger.LogAttrs(req.Context(), slog.LevelInfo, msg, method, route, st, lat, rid,
+			slog.String("why", toProblem(err).Error()))
+		return
+	}
+	g.logger.LogAttrs(req.Context(), slog.LevelInfo, msg, method, route, st, lat, rid)
+}
+
+// newRequestID returns a fresh request id: 12 random bytes in base64url.
+func newRequestID() string {
+	var b [12]byte
+	var s [16]byte
+	_, _ = rand.Read(b[:])
+	base64.RawURLEncoding.Encode(s[:], b[:])
+	return string(s[:])
+}
+
+// loggingRequests reports whether logger takes the access log's lines: a
+// server whose logger does not is not even timed.
+func loggingRequests(logger *slog.Logger) bool {
+	return logger.Enabled(context.Background(), slog.LevelInfo)
+}
