@@ -13,31 +13,28 @@ import (
 	"github.com/labstack/echo/v4"
 )
 
-// front returns the server's one middleware. echo wraps its middlewares
-// around the route's handler again for every request (a closure each), so
-// the server has one, which does in order what every request needs: it
-// gives the request a fresh X-Request-Id (one sent by the client is
-// dropped: it would be a submitted value in the logs), times it when the
-// log would take the line, runs the guard and the handler, recovers a
-// panic (logged with its stack, answered 500, the server goes on),
-// answers an error through the error handler, and only then writes the
-// request's one access-log line, so that the status logged is the status
-// sent.
+// front is the server's one middleware. echo wraps its middlewares around
+// the route's handler again for every request (a closure each), so the
+// server has one, which does in order what every request needs: it notes
+// when the request arrived (the handler's budget and the latency count
+// from then), gives it a fresh X-Request-Id (one sent by the client is
+// dropped: it would be a submitted value in the logs), runs the guard and
+// the handler, recovers a panic (logged with its stack, answered 500, the
+// server goes on), answers an error through the error handler, and only
+// then writes the request's one access-log line, so that the status
+// logged is the status sent.
 func (g *guard) front(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
+		start := time.Now()
 		delete(c.Request().Header, echo.HeaderXRequestID)
 		id := newRequestID()
 		c.Response().Header()[echo.HeaderXRequestID] = []string{id}
-		var start time.Time
-		if g.accessLog {
-			start = time.Now()
-		}
-		err := g.recovered(c, next, id)
+		err := g.recovered(c, next, id, start)
 		if err != nil {
 			c.Error(err)
 		}
 		if g.accessLog {
-			g.logRequest(c, id, time.Since(start), err)
+			g.logRequest(c, id, start, err)
 		}
 		return nil
 	}
@@ -45,8 +42,8 @@ func (g *guard) front(next echo.HandlerFunc) echo.HandlerFunc {
 
 // recovered runs the guard and the handler, and turns a panic into the
 // error answered (500, with no detail); http.ErrAbortHandler goes on up,
-// as net/http expects.
-func (g *guard) recovered(c echo.Context, next echo.HandlerFunc, id string) (err error) {
+// as net/http expects. The stack logged is the panicking goroutine's.
+func (g *guard) recovered(c echo.Context, next echo.HandlerFunc, id string, start time.Time) (err error) {
 	defer func() {
 		r := recover()
 		if r == nil {
@@ -66,28 +63,36 @@ func (g *guard) recovered(c echo.Context, next echo.HandlerFunc, id string) (err
 			slog.String("route", c.Path()),
 			slog.String("stack", string(stack)))
 	}()
-	return g.handle(c, next)
+	return g.handle(c, next, start)
 }
 
 // logRequest writes the access-log line of a request once it is answered:
 // method, route, the status sent, latency, request id, and for a 4xx the
 // why (the problem's text, each failing field by pointer and rule, never
-// a value or the key); never a header, a query or a body.
-func (g *guard) logRequest(c echo.Context, id string, latency time.Duration, err error) {
+// a value or the key); never a header, a query or a body. The record goes
+// to the logger's handler directly, stamped with the time the latency
+// ends: slog.Logger would read the clock again and walk the stack for a
+// source that would name this function on every line.
+func (g *guard) logRequest(c echo.Context, id string, start time.Time, err error) {
+	req := c.Request()
+	ctx := req.Context()
+	h := g.logger.Handler()
+	if !h.Enabled(ctx, slog.LevelInfo) {
+		return
+	}
 	msg := "request"
 	status := c.Response().Status
 	if status == statusClientClosedRequest {
 		msg = "request: the client went away before the answer"
 	}
-	req := c.Request()
-	method, route, st, lat, rid := slog.String("method", req.Method), slog.String("route", c.Path()),
-		slog.Int("status", status), slog.Duration("latency", latency), slog.String("request_id", id)
+	end := time.Now()
+	r := slog.NewRecord(end, slog.LevelInfo, msg, 0)
+	r.AddAttrs(slog.String("method", req.Method), slog.String("route", c.Path()),
+		slog.Int("status", status), slog.Duration("latency", end.Sub(start)), slog.String("request_id", id))
 	if status >= 400 && status < 500 && status != statusClientClosedRequest && err != nil {
-		g.logger.LogAttrs(req.Context(), slog.LevelInfo, msg, method, route, st, lat, rid,
-			slog.String("why", toProblem(err).Error()))
-		return
+		r.AddAttrs(slog.String("why", toProblem(err).Error()))
 	}
-	g.logger.LogAttrs(req.Context(), slog.LevelInfo, msg, method, route, st, lat, rid)
+	_ = h.Handle(ctx, r)
 }
 
 // newRequestID returns a fresh request id: 12 random bytes in base64url.

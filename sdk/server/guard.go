@@ -51,8 +51,9 @@ type specRoute struct {
 // handle runs the guard for the request and next, the route's handler:
 // the checks of the spec's operation registered at its route, or, for
 // any other route, the check that it is not one of the spec's operations
-// routed elsewhere by hand.
-func (g *guard) handle(c echo.Context, next echo.HandlerFunc) error {
+// routed elsewhere by hand. start is when the request arrived: the
+// handler's budget counts from then.
+func (g *guard) handle(c echo.Context, next echo.HandlerFunc, start time.Time) error {
 	op := g.lookup(c)
 	if op == nil {
 		if err := g.mounted(c); err != nil {
@@ -61,15 +62,16 @@ func (g *guard) handle(c echo.Context, next echo.HandlerFunc) error {
 		return next(c)
 	}
 	if g.obs != nil {
-		return g.observe(c, op, next)
+		return g.observe(c, op, next, start)
 	}
-	return g.check(c, op, next, nil)
+	return g.check(c, op, next, start, nil)
 }
 
 // check runs the IP check, the key check, validation and the handler's
-// budget for op, and the handler. When res is not nil it records there
-// why a request was refused, and whether the handler ran over its budget.
-func (g *guard) check(c echo.Context, op *validate.Operation, next echo.HandlerFunc, res *Result) error {
+// budget for op (from start, when the request arrived), and the handler.
+// When res is not nil it records there why a request was refused, and
+// whether the handler ran over its budget.
+func (g *guard) check(c echo.Context, op *validate.Operation, next echo.HandlerFunc, start time.Time, res *Result) error {
 	refused := func(reason string, err error) error {
 		if res != nil {
 			res.Refused = reason
@@ -85,7 +87,6 @@ func (g *guard) check(c echo.Context, op *validate.Operation, next echo.HandlerF
 			return refused(RefusedKey, unauthorized(c, err))
 		}
 	}
-	start := time.Now()
 	body, err := g.v.Validate(c, op)
 	if body != nil {
 		defer body.Release(req)
