@@ -104,19 +104,25 @@ func (g *guard) check(c echo.Context, op *validate.Operation, next echo.HandlerF
 			slog.String("route", c.Path()),
 			slog.String("mismatch", err.Error()))
 	}
-	bc := &boundContext{Context: c, body: body, logger: g.logger}
+	// The handler's echo context and its budget's context, allocated
+	// together: one allocation a request, not two.
+	h := &struct {
+		bc  boundContext
+		ctx budgetCtx
+	}{bc: boundContext{Context: c, body: body, logger: g.logger}}
 	budget := g.budget
 	if op.Webhook() {
 		budget = g.events
 	}
 	if budget <= 0 {
-		return next(bc)
+		return next(&h.bc)
 	}
 	var late *bool
 	if res != nil {
 		late = &res.OverBudget
 	}
-	return runWithin(bc, start.Add(budget), budget, g.logger, late, next)
+	h.ctx = budgetCtx{Context: req.Context(), deadline: start.Add(budget)}
+	return runWithin(&h.bc, &h.ctx, budget, g.logger, late, next)
 }
 
 // maxDrain is the most of a body refused for its size that the server
