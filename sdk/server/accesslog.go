@@ -110,7 +110,7 @@ func newRequestID() string {
 }
 
 // loggingRequests reports whether logger takes the access log's lines: a
-// server whose logger does not is not even timed.
+// server whose logger does not builds none.
 func loggingRequests(logger *slog.Logger) bool {
 	return logger.Enabled(context.Background(), slog.LevelInfo)
 }

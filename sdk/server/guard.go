@@ -37,8 +37,8 @@ type guard struct {
 	specOps  []specRoute
 	problem  *sdk.Problem // answered for a misrouted operation
 	obs      Observer     // Config.Observer; nil: not observed
-	// accessLog: logger takes the access log's lines (its Info level is
-	// enabled); otherwise requests are not even timed.
+	// accessLog: logger took the access log's lines when New made the
+	// server (its Info level was enabled); otherwise no line is built.
 	accessLog bool
 }
 
