@@ -26,15 +26,15 @@ const (
 	DefaultEventTimeout = 5 * time.Second
 )
 
-// runWithin runs next with a context that ends at deadline. Its answer is
-// held in memory; if the deadline passes first, the client gets a 503
-// problem at once, the late answer is discarded when next returns, and
-// the request is logged, and *late, when late is not nil, is set. next
-// always returns before runWithin does, so the echo context and the
-// request body are never used after the request.
-func runWithin(c echo.Context, deadline time.Time, budget time.Duration, logger *slog.Logger, late *bool, next echo.HandlerFunc) (err error) {
+// runWithin runs next with ctx, a context that ends at its deadline (its
+// parent the request's context). Its answer is held in memory; if the
+// deadline passes first, the client gets a 503 problem at once, the late
+// answer is discarded when next returns, and the request is logged, and
+// *late, when late is not nil, is set. next always returns before
+// runWithin does, so the echo context and the request body are never used
+// after the request.
+func runWithin(c echo.Context, ctx *budgetCtx, budget time.Duration, logger *slog.Logger, late *bool, next echo.HandlerFunc) (err error) {
 	req := c.Request()
-	ctx := &budgetCtx{Context: req.Context(), deadline: deadline}
 	defer ctx.release()
 	c.SetRequest(req.WithContext(ctx))
 	defer c.SetRequest(req)
@@ -43,7 +43,7 @@ func runWithin(c echo.Context, deadline time.Time, budget time.Duration, logger 
 	w := held.Get().(*heldWriter)
 	w.orig, w.ctx, w.route, w.head, w.budget, w.logger = res.Writer, ctx, c.Path(), req.Method == http.MethodHead, budget, logger
 	res.Writer = w
-	w.timer.Reset(time.Until(deadline))
+	w.timer.Reset(time.Until(ctx.deadline))
 	finished := false
 	defer func() {
 		stopped := w.timer.Stop()

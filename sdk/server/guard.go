@@ -37,6 +37,9 @@ type guard struct {
 	specOps  []specRoute
 	problem  *sdk.Problem // answered for a misrouted operation
 	obs      Observer     // Config.Observer; nil: not observed
+	// accessLog: logger took the access log's lines when New made the
+	// server (its Info level was enabled); otherwise no line is built.
+	accessLog bool
 }
 
 // specRoute is one operation of the spec as the generated code registers it.
@@ -45,26 +48,30 @@ type specRoute struct {
 	id           string // operationId
 }
 
-func (g *guard) middleware(next echo.HandlerFunc) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		op := g.lookup(c)
-		if op == nil {
-			if err := g.mounted(c); err != nil {
-				return err
-			}
-			return next(c)
+// handle runs the guard for the request and next, the route's handler:
+// the checks of the spec's operation registered at its route, or, for
+// any other route, the check that it is not one of the spec's operations
+// routed elsewhere by hand. start is when the request arrived: the
+// handler's budget counts from then.
+func (g *guard) handle(c echo.Context, next echo.HandlerFunc, start time.Time) error {
+	op := g.lookup(c)
+	if op == nil {
+		if err := g.mounted(c); err != nil {
+			return err
 		}
-		if g.obs != nil {
-			return g.observe(c, op, next)
-		}
-		return g.check(c, op, next, nil)
+		return next(c)
 	}
+	if g.obs != nil {
+		return g.observe(c, op, next, start)
+	}
+	return g.check(c, op, next, start, nil)
 }
 
 // check runs the IP check, the key check, validation and the handler's
-// budget for op, and the handler. When res is not nil it records there
-// why a request was refused, and whether the handler ran over its budget.
-func (g *guard) check(c echo.Context, op *validate.Operation, next echo.HandlerFunc, res *Result) error {
+// budget for op (from start, when the request arrived), and the handler.
+// When res is not nil it records there why a request was refused, and
+// whether the handler ran over its budget.
+func (g *guard) check(c echo.Context, op *validate.Operation, next echo.HandlerFunc, start time.Time, res *Result) error {
 	refused := func(reason string, err error) error {
 		if res != nil {
 			res.Refused = reason
@@ -80,7 +87,6 @@ func (g *guard) check(c echo.Context, op *validate.Operation, next echo.HandlerF
 			return refused(RefusedKey, unauthorized(c, err))
 		}
 	}
-	start := time.Now()
 	body, err := g.v.Validate(c, op)
 	if body != nil {
 		defer body.Release(req)
@@ -98,19 +104,25 @@ func (g *guard) check(c echo.Context, op *validate.Operation, next echo.HandlerF
 			slog.String("route", c.Path()),
 			slog.String("mismatch", err.Error()))
 	}
-	bc := &boundContext{Context: c, body: body, logger: g.logger}
+	// The handler's echo context and its budget's context, allocated
+	// together: one allocation a request, not two.
+	h := &struct {
+		bc  boundContext
+		ctx budgetCtx
+	}{bc: boundContext{Context: c, body: body, logger: g.logger}}
 	budget := g.budget
 	if op.Webhook() {
 		budget = g.events
 	}
 	if budget <= 0 {
-		return next(bc)
+		return next(&h.bc)
 	}
 	var late *bool
 	if res != nil {
 		late = &res.OverBudget
 	}
-	return runWithin(bc, start.Add(budget), budget, g.logger, late, next)
+	h.ctx = budgetCtx{Context: req.Context(), deadline: start.Add(budget)}
+	return runWithin(&h.bc, &h.ctx, budget, g.logger, late, next)
 }
 
 // maxDrain is the most of a body refused for its size that the server

@@ -79,9 +79,8 @@ func refusal(err error) string {
 // observe runs the guard's checks and the handler for op under the
 // observer: the error is answered here, so that the status observed is
 // the status sent, and a panic is seen on its way to the recover
-// middleware.
-func (g *guard) observe(c echo.Context, op *validate.Operation, next echo.HandlerFunc) (err error) {
-	start := time.Now()
+// middleware. start is when the request arrived.
+func (g *guard) observe(c echo.Context, op *validate.Operation, next echo.HandlerFunc, start time.Time) (err error) {
 	req := c.Request()
 	ctx, done := g.obs.ObserveRequest(req.Context(), Request{
 		Operation: op.ID(),
@@ -106,7 +105,7 @@ func (g *guard) observe(c echo.Context, op *validate.Operation, next echo.Handle
 		res.Status, res.Duration = c.Response().Status, time.Since(start)
 		done(res)
 	}()
-	return g.check(c, op, next, &res)
+	return g.check(c, op, next, start, &res)
 }
 
 // Observers returns an [Observer] that tells each of obs in turn (the

@@ -2,8 +2,6 @@ package server
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
@@ -19,7 +17,6 @@ import (
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/labstack/echo/v4"
-	"github.com/labstack/echo/v4/middleware"
 )
 
 // Config configures [New].
@@ -183,6 +180,8 @@ func newServer(cfg Config) (*Server, error) {
 		specOps:  specRoutes(spec),
 		problem:  sdk.NewProblem(http.StatusInternalServerError, "this route is misconfigured"),
 		obs:      cfg.Observer,
+
+		accessLog: loggingRequests(logger),
 	}
 	if cfg.IPAllowlist != nil {
 		if g.ip, err = newIPCheck(*cfg.IPAllowlist); err != nil {
@@ -199,22 +198,7 @@ func newServer(cfg Config) (*Server, error) {
 	e.Logger.SetOutput(io.Discard)
 	setTimeouts(e.Server)
 
-	e.Use(requestID())
-	if logger.Enabled(context.Background(), slog.LevelInfo) {
-		e.Use(requestLog(logger)) // not even timed when nothing would be logged
-	}
-	e.Use(
-		middleware.RecoverWithConfig(middleware.RecoverConfig{
-			LogErrorFunc: func(c echo.Context, err error, stack []byte) error {
-				logger.LogAttrs(c.Request().Context(), slog.LevelError, "handler panicked",
-					slog.String("request_id", c.Response().Header().Get(echo.HeaderXRequestID)),
-					slog.String("route", c.Path()),
-					slog.String("stack", string(stack)))
-				return err
-			},
-		}),
-		g.middleware,
-	)
+	e.Use(g.front) // request id, access log, recover and guard: one middleware, see front
 	return &Server{Echo: e, g: g, drain: cfg.DrainDelay, stop: orDefault(cfg.ShutdownTimeout, DefaultShutdownTimeout)}, nil
 }
 
@@ -289,59 +273,6 @@ func specRoutes(spec *openapi3.T) []specRoute {
 		}
 	}
 	return out
-}
-
-// requestID gives every request a fresh X-Request-Id. One sent by the
-// client is dropped: it would be a submitted value in the logs.
-func requestID() echo.MiddlewareFunc {
-	rid := middleware.RequestIDWithConfig(middleware.RequestIDConfig{Generator: newRequestID})
-	return func(next echo.HandlerFunc) echo.HandlerFunc {
-		h := rid(next)
-		return func(c echo.Context) error {
-			c.Request().Header.Del(echo.HeaderXRequestID)
-			return h(c)
-		}
-	}
-}
-
-func newRequestID() string {
-	var b [12]byte
-	_, _ = rand.Read(b[:])
-	return base64.RawURLEncoding.EncodeToString(b[:])
-}
-
-func requestLog(logger *slog.Logger) echo.MiddlewareFunc {
-	return middleware.RequestLoggerWithConfig(middleware.RequestLoggerConfig{
-		LogMethod:    true,
-		LogRoutePath: true,
-		LogStatus:    true,
-		LogLatency:   true,
-		LogRequestID: true,
-		LogError:     true, // for the why of a 4xx
-		// The error handler answers first, so that the status logged is
-		// the status sent.
-		HandleError: true,
-		LogValuesFunc: func(c echo.Context, v middleware.RequestLoggerValues) error {
-			msg := "request"
-			if v.Status == statusClientClosedRequest {
-				msg = "request: the client went away before the answer"
-			}
-			attrs := []slog.Attr{
-				slog.String("method", v.Method),
-				slog.String("route", v.RoutePath),
-				slog.Int("status", v.Status),
-				slog.Duration("latency", v.Latency),
-				slog.String("request_id", v.RequestID),
-			}
-			if v.Status >= 400 && v.Status < 500 && v.Status != statusClientClosedRequest && v.Error != nil {
-				// Why it was refused: the problem's text, each failing
-				// field by pointer and rule, never a value or the key.
-				attrs = append(attrs, slog.String("why", toProblem(v.Error).Error()))
-			}
-			logger.LogAttrs(c.Request().Context(), slog.LevelInfo, msg, attrs...)
-			return nil
-		},
-	})
 }
 
 // The paths of Divar's callbacks, as kenarkit's spec declares them (and

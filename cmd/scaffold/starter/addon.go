@@ -31,9 +31,9 @@ import (
 // to make of it. The consent loop (consent page, post add-on, renewed
 // subscriptions) is in loop.go, the pages in landing.go.
 type Addon struct {
-	publicURL string           // the add-on's public base URL, no trailing slash
-	sessions  *session.Handoff // carries a callback's context to the landing page
-	events    *sdk.EventMux    // hands each event webhook to its handler
+	landing  string           // the landing page's URL: the public base URL and landingPath
+	sessions *session.Handoff // carries a callback's context to the landing page
+	events   *sdk.EventMux    // hands each event webhook to its handler
 
 	client   *divar.Client         // calls Divar; nil without KENAR_API_KEY
 	consents *consent.Manager      // asks consent; nil without the OAuth settings
@@ -57,7 +57,7 @@ const sessionTTL = 30 * time.Minute
 // of Divar's API; with the OAuth settings, a consent Manager and the
 // Keeper of the tokens. Close it when done.
 func NewAddon(cfg config, logger *slog.Logger) (*Addon, error) {
-	a := &Addon{publicURL: cfg.PublicURL, logger: logger}
+	a := &Addon{landing: cfg.PublicURL + landingPath, logger: logger}
 	if cfg.obs != nil {
 		a.metrics = cfg.obs.metrics
 	}
@@ -153,7 +153,7 @@ func (a *Addon) OpenServerLink(ctx context.Context, req gen.OpenServerLinkReques
 	// TODO: decide where the user lands. req.Body carries the post, the
 	// conversation, the user's side and id; req.Body.Data() is the data you
 	// put in the action (sdk.OpenServerLink(sdk.Data{…})).
-	u, err := a.sessions.URL(ctx, a.publicURL+landingPath, session.LandingOf(req.Body))
+	u, err := a.sessions.URL(ctx, a.landing, session.LandingOf(req.Body))
 	if err != nil {
 		return nil, err
 	}

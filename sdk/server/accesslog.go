@@ -1,0 +1,116 @@
+package server
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/binary"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"net/http"
+	"runtime"
+	"time"
+
+	"github.com/labstack/echo/v4"
+)
+
+// front is the server's one middleware. echo wraps its middlewares around
+// the route's handler again for every request (a closure each), so the
+// server has one, which does in order what every request needs: it notes
+// when the request arrived (the handler's budget and the latency count
+// from then), gives it a fresh X-Request-Id (one sent by the client is
+// dropped: it would be a submitted value in the logs), runs the guard and
+// the handler, recovers a panic (logged with its stack, answered 500, the
+// server goes on), answers an error through the error handler, and only
+// then writes the request's one access-log line, so that the status
+// logged is the status sent.
+func (g *guard) front(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		start := time.Now()
+		delete(c.Request().Header, echo.HeaderXRequestID)
+		id := newRequestID()
+		c.Response().Header()[echo.HeaderXRequestID] = []string{id}
+		err := g.recovered(c, next, id, start)
+		if err != nil {
+			c.Error(err)
+		}
+		if g.accessLog {
+			g.logRequest(c, id, start, err)
+		}
+		return nil
+	}
+}
+
+// recovered runs the guard and the handler, and turns a panic into the
+// error answered (500, with no detail); http.ErrAbortHandler goes on up,
+// as net/http expects. The stack logged is the panicking goroutine's.
+func (g *guard) recovered(c echo.Context, next echo.HandlerFunc, id string, start time.Time) (err error) {
+	defer func() {
+		r := recover()
+		if r == nil {
+			return
+		}
+		if r == http.ErrAbortHandler {
+			panic(r)
+		}
+		var ok bool
+		if err, ok = r.(error); !ok {
+			err = fmt.Errorf("%v", r)
+		}
+		stack := make([]byte, 4<<10)
+		stack = stack[:runtime.Stack(stack, false)]
+		g.logger.LogAttrs(c.Request().Context(), slog.LevelError, "handler panicked",
+			slog.String("request_id", id),
+			slog.String("route", c.Path()),
+			slog.String("stack", string(stack)))
+	}()
+	return g.handle(c, next, start)
+}
+
+// logRequest writes the access-log line of a request once it is answered:
+// method, route, the status sent, latency, request id, and for a 4xx the
+// why (the problem's text, each failing field by pointer and rule, never
+// a value or the key); never a header, a query or a body. The record goes
+// to the logger's handler directly, stamped with the time the latency
+// ends: slog.Logger would read the clock again and walk the stack for a
+// source that would name this function on every line.
+func (g *guard) logRequest(c echo.Context, id string, start time.Time, err error) {
+	req := c.Request()
+	ctx := req.Context()
+	h := g.logger.Handler()
+	if !h.Enabled(ctx, slog.LevelInfo) {
+		return
+	}
+	msg := "request"
+	status := c.Response().Status
+	if status == statusClientClosedRequest {
+		msg = "request: the client went away before the answer"
+	}
+	end := time.Now()
+	r := slog.NewRecord(end, slog.LevelInfo, msg, 0)
+	r.AddAttrs(slog.String("method", req.Method), slog.String("route", c.Path()),
+		slog.Int("status", status), slog.Duration("latency", end.Sub(start)), slog.String("request_id", id))
+	if status >= 400 && status < 500 && status != statusClientClosedRequest && err != nil {
+		r.AddAttrs(slog.String("why", toProblem(err).Error()))
+	}
+	_ = h.Handle(ctx, r)
+}
+
+// newRequestID returns a fresh request id: 96 random bits in base64url.
+// An id names a request in the logs and is secret from nobody, so it
+// comes from the runtime's generator (ChaCha8, seeded by the system),
+// not from crypto/rand.
+func newRequestID() string {
+	var b [12]byte
+	var s [16]byte
+	binary.LittleEndian.PutUint64(b[:8], rand.Uint64())
+	binary.LittleEndian.PutUint32(b[8:], rand.Uint32())
+	base64.RawURLEncoding.Encode(s[:], b[:])
+	return string(s[:])
+}
+
+// loggingRequests reports whether logger takes the access log's lines: a
+// server whose logger does not builds none.
+func loggingRequests(logger *slog.Logger) bool {
+	return logger.Enabled(context.Background(), slog.LevelInfo)
+}
