@@ -144,8 +144,7 @@ type Pricing struct {
 }
 
 // PostPricing returns the prices of the post's services for this app
-// (operation Payment_GetPostPricing; scope PAYMENT_ALL_POSTS_PRICING_READ,
-// permission POST_PRICING_RETRIEVE). The payments check it themselves.
+// (operation Payment_GetPostPricing). The payments check it themselves.
 func (c *Client) PostPricing(ctx context.Context, user oauth2.TokenSource, postToken string) (Pricing, error) {
 	const op = "Payment_GetPostPricing"
 	if err := checkPostToken(postToken); err != nil {
@@ -175,7 +174,7 @@ func (p *price) get() Price {
 }
 
 // Balance returns the app's wallet balance in rials (operation
-// Payment_GetBalance, no user token; permission BALANCE_RETRIEVE).
+// Payment_GetBalance, no user token).
 func (c *Client) Balance(ctx context.Context) (int64, error) {
 	var v struct {
 		BalanceRials event.Int64 `json:"balance_rials"`
@@ -244,9 +243,8 @@ func (c *Client) Transactions(ctx context.Context, pageSize int, pageToken strin
 }
 
 // Reorder bumps the user's post to the top of its list, paid from the
-// app's wallet (operation Payment_ReorderPost; scope
-// PAYMENT_ALL_POSTS_REORDER, permissions POST_REORDER and
-// POST_PRICING_RETRIEVE, and TRANSACTION_RETRIEVE for the lookups). It
+// app's wallet (operation Payment_ReorderPost, with Payment_GetPostPricing
+// before it and Payment_GetTransaction for the lookups). It
 // returns the payment's transaction, COMPLETED. The money moves at most
 // once:
 //
@@ -275,8 +273,7 @@ func (c *Client) Reorder(ctx context.Context, user oauth2.TokenSource, postToken
 }
 
 // Renew renews the user's post, paid from the app's wallet (operation
-// Payment_RenewPost; scope PAYMENT_ALL_POSTS_RENEW, permission
-// POST_RENEW; Divar allows it only near the post's expiry). Money moves
+// Payment_RenewPost; Divar allows it only near the post's expiry). Money moves
 // at most once, as for [Client.Reorder].
 func (c *Client) Renew(ctx context.Context, user oauth2.TokenSource, postToken string, p Payment) (event.PaymentTransaction, error) {
 	return c.pay(ctx, walletPayment{op: "Payment_RenewPost", kind: event.TransactionRenew, price: func(p Pricing) Price { return p.Renew },
@@ -286,8 +283,8 @@ func (c *Client) Renew(ctx context.Context, user oauth2.TokenSource, postToken s
 }
 
 // Publish pays for publishing a post the user submitted and that waits
-// for payment, from the app's wallet (operation Payment_PublishUserPost;
-// scope SUBMIT_USER_POST, permission PUBLISH_USER_POST). Its price is
+// for payment, from the app's wallet (operation Payment_PublishUserPost).
+// Its price is
 // pricing's submit. Money moves at most once, as for [Client.Reorder].
 func (c *Client) Publish(ctx context.Context, user oauth2.TokenSource, postToken string, p Payment) (event.PaymentTransaction, error) {
 	return c.pay(ctx, walletPayment{op: "Payment_PublishUserPost", kind: event.TransactionSubmit, price: func(p Pricing) Price { return p.Submit },
@@ -495,8 +492,7 @@ const (
 )
 
 // PayPromotion pays a post's promotion from its owner's wallet (operation
-// Payment_PayPostPromotion; scope PAY_USER_POST_PROMOTION, permission
-// PAY_POST_PROMOTION). Divar makes its id an idempotency key: the
+// Payment_PayPostPromotion). Divar makes its id an idempotency key: the
 // client checks pricing first, sends the promotion with p.ID, and sends it
 // again with the same id after a lost answer, a 5xx, or a RECONCILING
 // status, until Divar answers PAID or FAILED, within p.Wait
@@ -575,8 +571,7 @@ type UserPayment struct {
 }
 
 // SubmitUserPayment reports a payment the user made to the app (operation
-// Payment_SubmitUserPayment; scope SUBMIT_USER_PAYMENT, permission
-// SUBMIT_USER_PAYMENT). Like a message it is sent again only after a 429
+// Payment_SubmitUserPayment). Like a message it is sent again only after a 429
 // or a connection never made, and within an event's handler at most once.
 func (c *Client) SubmitUserPayment(ctx context.Context, user oauth2.TokenSource, p UserPayment) error {
 	const op = "Payment_SubmitUserPayment"
@@ -617,7 +612,7 @@ type PaymentTicket struct {
 
 // ValidatePaymentTicket checks a payment ticket with Divar before the
 // service is given for it (operation PaymentTicket_Validate, no user
-// token; permission PAYMENT_TICKET_VALIDATE). It does not spend the
+// token). It does not spend the
 // ticket: the user add-on made with it does. A spent, unknown or
 // another user's ticket is [ErrNotFound]; a cost above the sponsored
 // amount [ErrValidation]. It returns the issuer's payload.
