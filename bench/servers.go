@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/kenarkit/kenarkit/sdk/event"
 	"github.com/kenarkit/kenarkit/sdk/metrics"
 	"github.com/kenarkit/kenarkit/sdk/server"
 	"github.com/kenarkit/kenarkit/sdk/tracing"
@@ -55,7 +56,7 @@ func (Addon) DynamicAction(ctx context.Context, req gen.DynamicActionRequestObje
 }
 
 func (Addon) Events(ctx context.Context, req gen.EventsRequestObject) (gen.EventsResponseObject, error) {
-	return sdk.EventAck{}, nil
+	return event.Ack{}, nil
 }
 
 // Kenarkit is (a): kenarkit's full server: key check, request id,

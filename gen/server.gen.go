@@ -17,6 +17,7 @@ import (
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/kenarkit/kenarkit/sdk"
+	"github.com/kenarkit/kenarkit/sdk/event"
 	"github.com/labstack/echo/v4"
 	"github.com/oapi-codegen/runtime"
 )
@@ -40,14 +41,14 @@ type ActionData = sdk.Data
 // ChatMessage A chat message (kenar-docs docs/events/chat.md "Chat Message";
 // static/openapi-v3.json chatapiMessage). `type` says which content
 // field is set: `text`, or one of the `*_data` objects.
-type ChatMessage = sdk.ChatMessage
+type ChatMessage = event.ChatMessage
 
 // ContactData kenar-docs docs/events/chat.md "ContactData"; static/openapi-v3.json
 // MessageContactData.
-type ContactData = sdk.ContactData
+type ContactData = event.ContactData
 
 // Conversation defines model for Conversation.
-type Conversation = sdk.Conversation
+type Conversation = event.Conversation
 
 // ConversationID The chat's id, when there is one.
 //
@@ -74,34 +75,34 @@ type DynamicActionResponse = sdk.DynamicActionResponse
 // (docs/events/payment.md's example); the metadata as `metadata`
 // (docs/events/ReadMe.md) or `meta_data` (docs/migrations/002). Unknown
 // types and fields are accepted.
-type Event = sdk.Event
+type Event = event.Event
 
 // EventAck The acknowledgement of an event; an empty object.
-type EventAck = sdk.EventAck
+type EventAck = event.Ack
 
 // EventType Which event this is (kenar-docs docs/events/ReadMe.md). Unknown values
 // are accepted.
 //
 // Example: NEW_MESSAGE
-type EventType = sdk.EventType
+type EventType = event.Type
 
 // FieldError defines model for FieldError.
 type FieldError = sdk.FieldError
 
 // FileData kenar-docs docs/events/chat.md "FileData"; static/openapi-v3.json
 // MessageFileData.
-type FileData = sdk.FileData
+type FileData = event.FileData
 
 // GetDynamicActionAction Call the dynamic-action callback with `data` as extra_data and do what it answers.
 type GetDynamicActionAction = sdk.DataPayload
 
 // ImageData kenar-docs docs/events/chat.md "ImageData"; static/openapi-v3.json
 // MessageImageData.
-type ImageData = sdk.ImageData
+type ImageData = event.ImageData
 
 // LocationData kenar-docs docs/events/chat.md "LocationData"; static/openapi-v3.json
 // MessageLocationData.
-type LocationData = sdk.LocationData
+type LocationData = event.LocationData
 
 // OpenPostManagePageAction Open the post's management page (its owner only).
 type OpenPostManagePageAction = sdk.PostPayload
@@ -122,13 +123,13 @@ type OpenServerLinkResponse = sdk.OpenServerLinkResponse
 
 // PaymentTransaction A payment's change (kenar-docs docs/events/payment.md "Transaction";
 // static/openapi-v3.json paymentTransaction).
-type PaymentTransaction = sdk.PaymentTransaction
+type PaymentTransaction = event.PaymentTransaction
 
 // PostInfo A post, as kenar-docs docs/events/post.md "Post" lists it; that page
 // says it is the get-post answer, whose static/openapi-v3.json schema
 // (finderGetPostResponse) adds `state`, `last_modified_at` and
 // `business_data`.
-type PostInfo = sdk.PostInfo
+type PostInfo = event.PostInfo
 
 // PostToken The post's token, when there is one.
 //
@@ -136,13 +137,13 @@ type PostInfo = sdk.PostInfo
 type PostToken = string
 
 // PostUpdate kenar-docs docs/events/post.md "PostUpdate".
-type PostUpdate = sdk.PostUpdate
+type PostUpdate = event.PostUpdate
 
 // Problem An RFC 9457 problem document. It never repeats a submitted value.
 type Problem = sdk.Problem
 
 // Sender defines model for Sender.
-type Sender = sdk.Sender
+type Sender = event.Sender
 
 // SizeBytes A size in bytes. kenar-docs docs/events/chat.md types it uint64 and
 // its examples give numbers; static/openapi-v3.json (Message*Data) gives
@@ -150,7 +151,7 @@ type Sender = sdk.Sender
 // uint64. Both are accepted: an integer, or a string of decimal digits.
 //
 // Example: 204800
-type SizeBytes = sdk.Int64
+type SizeBytes = event.Int64
 
 // Source Where the user came from. Known values: `POST_ADDON` (a post add-on;
 // the seed's table misspells it `POST_ADODN`), `CHAT_MESSAGE_ACTION`
@@ -168,7 +169,7 @@ type Source = sdk.Source
 type Touchpoint = sdk.Touchpoint
 
 // UserAccessRevocation kenar-docs docs/events/auth.md "User Access Revocation".
-type UserAccessRevocation = sdk.UserAccessRevocation
+type UserAccessRevocation = event.UserAccessRevocation
 
 // UserID The clicking user's id, when the user is logged in to Divar.
 //
@@ -184,11 +185,11 @@ type UserSide = sdk.UserSide
 
 // VideoData kenar-docs docs/events/chat.md "VideoData"; static/openapi-v3.json
 // MessageVideoData.
-type VideoData = sdk.VideoData
+type VideoData = event.VideoData
 
 // VoiceData kenar-docs docs/events/chat.md "VoiceData"; static/openapi-v3.json
 // MessageVoiceData.
-type VoiceData = sdk.VoiceData
+type VoiceData = event.VoiceData
 
 // ApiVersionDash defines model for ApiVersionDash.
 type ApiVersionDash = string
@@ -930,134 +931,135 @@ func (sh *strictHandler) OpenServerLink(ctx echo.Context, params OpenServerLinkP
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7D3bcuPGlb/Si6RqJAekqOuMqNpKURJnRrZuIamZ2IMJ2QSaZEdAN4xuiKJdeshW7PjBX5GXsb1VcXnj",
-	"qq285Dso+2e2+oIrQRGUFG+c3YepEYG+nj597ufgU8Omnk8JIpwZ9U8NHwbQQxwF8lfDx69QwDAlh5CN",
-	"xBMHMTvAPseUGHWjM0KAQQ+BK9XKBJCBQ3wFgycM2GEQIMKBQ+3QQ4RD0QkwH7kuA3yEwAhBBwVVwzTQ",
-	"NfR8Fxl1Y8MwDSyGVi8N0yDQEy8a50cVvRbDNJg9Qh4UC/Lg9TEiQz4y6us7psEnvmjNeIDJ0Li5MVN7",
-	"uCAOCphNAzS7kwPoun1oX4IBDTzIMxsSa2UIOfFOmNoFwBys9DZ6q1VwAsnEIgES3RDwA3qNEQNOQH29",
-	"SwbGmI9AGC+BgRUyxOS6bpFe6mkXk27Ugw4GvVUTMComwgwQMTwI0MchDpBTtUhpyHVfNVvto7PTZSB3",
-	"YxoBYj4lDElc2IdOC30cIsbFL5sSjoj8E/q+i215umt+QPsu8n71eyag+mlqtl8GaGDUjV+sJfi2pt6y",
-	"tXPVS006i2GBmlaAwIOuOCDkABoACAYYuY54jskVdLGzB3ooCGjAekBsngEBsQkYQOxiMlTNq8aNaRwR",
-	"jgIC3aZo/VPvBzpOhRK5KuTsAUL5SKwO9mnIJbKJN2GAxMYczGyXMqSWfQ4nLoVOh9JjGAzRT73wPnUm",
-	"YlGumDwAfASJvhyBwExo28jnDKysgxO8D/oT4KABDF2+Khd/QWDIRzTAnyDnp145dhDheKDnAJdI7sPD",
-	"jAnI0wCMA0qGghTpyyfme/36daUR8pHoakOO5tA/sQKUhgO69pHNWTVz22aul4QIC32fBhw5J8jBsCPb",
-	"/O+cKaEc9NKziVl6VUlC9VCSI/QZdUOOLlrHs+BoEAD1ezDi3F9hq+CidVwFDQZ61Eek6+AA2bzrYnLZ",
-	"MxWnAOIFk7R0jPqgAqBFCBoDDvt7oEGcgGIHQOIAfNYWbwnApAJ9H4jWVxiNV/OUUEzN6mtrExoGFYd6",
-	"EJOqTb01FxIHkyFbWzfMNPXbqG09Mw0Pk+jBM9PwIRcUwqgbv3szevn2De+of/752zes/fbX9bW1N7+z",
-	"LLb261+8/ZX86+17vzTyVNQ0ritDWsmdvWk0bAWxTw3oOFj8Dd3zgPoo4FhQ2wF0Gcqf1usR5BpkDkUM",
-	"jEdIXb+QoQDYLrYvWRU0r6HN3QmgRPIhMaQ8X4Z41SLnLrSRA/qIYQcBCMbYGSL+hAEHcqhoqi2m6Yec",
-	"C+4nnhA2RoHoNBGzWcSZEOhhuwLlJoCtOac6BQ9epzeyLuGae+Knfn5qDBHv6iG7MIbLXRj9AvFD1UHB",
-	"UUPzxjTyOLZopDQ2R919ynjXgwQOUdeHisjeNcaZj8g5ZfxEdjmHQ5RbjxxwmZEKxlCUpdSexCht2fwY",
-	"k8tonJsYNWn/98jmedR0Lqu6aepFBXuCOim5UFwMY4j5KOzL23SJCAwuMU/+YM6lkrjkQIeQw/kYzoNw",
-	"BsGfBwhVBHsH77fPTjWqI3skkF3KZpABdM0D2BXYmpEbPzXEZe9eokl33ajLH+AKuiEySmxcrvTh2z4Y",
-	"QX6CGNMnXX7fDXXnPNUXrMiRKw61mZA42Rq6kgcsGlU9B1hyJqCnsow9izAhXNtrAlWgjytXm1VBveWw",
-	"0Me65WoV9MT2eoDBiSAf2B4BzWosEotSDPE66HF0zXvy/gtCQgeS0PTek5DvAQVKpq48CV0X9sUpqM1l",
-	"r7eYANpcdlyEugeqrTyPG1N0FfI0LEMTDtJtb0xjgF1Uas7n2EXRhFjKJQkjQU9hzV53dirbz/pbla3+",
-	"JqzsDrZRZdPegOv9mrOLng2yrGR949mMJG0a2BPEpMxqjkTLaDkuVay4VM9j3TjqzJBQKhb1aqtWqj3v",
-	"Qj7L1F9HbCbCzzEUSEJ4FSxAVAEHwdgt0utgDzEOPR+sYMJ3tlZ7iqVzcaMluBkY4isEPGwHlCGbEocB",
-	"homNFNO5IPgaIJ/aI7AiRQCOhihY3QNzUH8lh/sWiVYDIOg5kKMKx564C/KUpJ7nB5TTfjh4whQB8qDv",
-	"C/FwHGCOmJBLeLSNKtinfARggLTUi5w6SNYlLkx6J4qRinsqJgMrrecHYHNzc1c+d5CNPehmOuRlmvWn",
-	"G7tbG7u7GzvrW7VarZZBup0tQeTQNc9i70vkuvTfsvi5s729uVOAoVxLnjn5sPnbjgmOThovmiZ4fnTc",
-	"NMGrs6ODpgmOzw4anaOzUxO8OjpsnoltHJyddhoHnT0QkktCx0TRX5aBUVbXF8Nnl7e5USRBoWuOCMN9",
-	"F1UQCT2j/ibqKpdmmIZYm2EacnGGaUSrE4/E8gzT0Ksz3t6YxhV2EC11qV6JltGNuqLYLneLX4mWqlsJ",
-	"9pPmG4/AhVI0dCkutJjrJCNbxryLZxG9lVTrMmxC2SryCHjmq7XXhV6BCM/JvAxxQKhU9dNc0yIlNrAa",
-	"y6uxGrBddDP8ESUoZy6ZRdNS55w6mUc55wxzvOug7wb9DNdz+v1NuLFVWbe3nMoWetavwM3BRqXW37Wf",
-	"OU/RzmAbluF6Uu7l9BItZN5C6O3IhnNJ0flZuwNWlIkEAjH0qiA6+2cdsCItazw2rDxhWoehfNUEPgos",
-	"Uga3Y2hahuBNi4SqdA+ht1fBxQzds0hM+HIqqtjOPUmf7rp/JohZObRLEOVx8e7osNgkIkD0hAHsmPGF",
-	"VdYsSlCWBez0N51te/C0sruxu17ZGsDdyrPdDVjZdWpP0Wat5kCUw7WdrVl8nkG9B+se9ogyRLTKq/Gq",
-	"rmRgJQFjDvyQA6yokdJbTYtIbcVR2kp/olSYKjgi4EVkxL1EPhfChhB9+hMpVxAHBAg6QFBPB3ni94o4",
-	"uRYci43kZYE7dZ05oJmLHXqOR0CMjEqeshSXP4N96kwiVWOekcEo0C9ifOwqUlZWTzg6FBBLNMpFfSNB",
-	"4L6EjYb2yKdYGfbu6tZJWt6YhmB1JXZ2wVCgdiQ7MOygMl3aol0ZOlJ4vo+ONsrhsKRlrDMfYZ4wbcDa",
-	"A5ADF0HG0xotH1PlFZDW2kWmqnLmqcR0I2TyrpeYBPJqv3gP2EgwDU5jsSZLIafvpv99+8fpu+nfpu+m",
-	"34DpV9N34Paz2y9u/3D7Hz9+KZ785/Qr8d/302+zlHKrtruTMWuu30dqKT6fh5978yqycJe3kxAgGTcY",
-	"o/6IUnG2iFwhl/qoHpk2lNtHgNJXvhJp6+dCHlC2DYvMs6+0EHROUNVz9iK3UWQSgaGDOXIAJlq0bL5q",
-	"nnbalcbF4VGn6jmrVXDe+PCkedrpdlqN03bjQGgfT1i8BhgE+EqQemaRHg8gYQqVemClcAVStun5cOIJ",
-	"rTzdwSKZHrpJ1XOexJr06p5W1zmUVl3IQC/6ke+fm1E00yYe1czDw0DSSrZWq22sxkJOpE4LXqXuT1bP",
-	"kxwre3nisZc79GTpYiP5o8uur8sQcaIL173a+JXaZdUT0pzyO2NerI1kr8GNaUTTLrfaThrwiegAhvAK",
-	"KVkIc8DCvujTR44JUgJDCcysg0gjenMmV/p2teR2CBp3hVjWpxmKdCerTOmleoT79SzA44WMU3XppHpE",
-	"jDf0He2LW8R5L1RLQeQeOnOklNzVU1I06cKLeLC4Dox1A3SljXNlGHJDdmolfcpQaUVNH4kqN+zLezBg",
-	"aAvK4CJniAQABYeFmmDvyb88n0+05bhqlNySWMoj7apTqFe+llZwxVb4CDNB7hdew9W8smeRWeqXsPDT",
-	"5uvuSbPdVraqnC5TSufLjiB+HbxsdPbPOqmnF+1mq9s4OGi2291W81ViAhMKY/fi/LDREc0KGJXxdg70",
-	"JcgeDv7ngkHEkRZZruAgDrGbNUB4IeOgj4TA5lHGwXpNaJQBtGVYUtbyUNvYKtD/dAhMoXIaBYOoNk+Y",
-	"FBlMMKCBfgRUCElWDMsG0ZSwfWDCi1bQen4AdnZr60rN1M0AJlr+i0Jd+tSZZBewltI6soaDWq1IrovC",
-	"hAT6aCC/XXzpUkf1GOeuXSuPa4eMhi1hhIyalrFARr7VmcCAmcONbJWL8ZDhT1BXavkLHTH4E7QvG5Yh",
-	"9zFkH35Ic5zpy9H/A+i6d6ntKvitF4txic4tJUiHgrGU0LlW1tisnl9GQU85nmeugHj4tpwvWEdZPQJw",
-	"E3fe416BeNwSdyBuW+YSjBAejnjXv56lXCEmfHMDYAKWWZ4ZucQsoj1/YoQ5ptXiFauITKNuyP5KTcee",
-	"YIwJ4dOTSK9p6Xt8r9tpGmPs8NHPGEQl6EuCtw+/AxnH9ONeg/TQJW5CunkpjgA55qEyo8UQdmgoOkgW",
-	"rEC8W0vBu7KbQJyEXl/jJCXDMkOtP8uMJX/mBitxehmIP/wA5wY4LccjxDDKMEMZf8KACrGSqoIvw14w",
-	"Z4COCQoAJe5kdZYFZO2uiWg0/Mh5Sj3SzouGi41faQ6RGr0En1BxWo/FJwoivx4GXD/su9iWgP2/BseZ",
-	"2Ld7ijKYYF5CgDFFYyKDWGW3i9bxv54ck4Xrg507GdBWQWc2v6IXIB4GpBsGbk95Y3sJyHt7C3JMYiOw",
-	"Z5GegK+LpHsoGg30/IBeYQcFarwqaGI+QoFK6xDKoQcn2mhbZMrMDjnHB1q0Mq1tSmUzvcVqYfyywKmK",
-	"70IuOEYlQCqwtepIpyIO1pJlFMUzz4g7Px9PWeZ0ys6VgLMwhi1ASdxIZGDIhpQMXDqWTuqrvA8mOpAY",
-	"8qXgzWgY2Authm3V6p/Hz1d81x+fhtzb05ehHrF/b5bSakwoHf+do7Si+9vlwfVoDrICQ/SSUcXa7q7i",
-	"YcgdkcWJFwlYRmrCu2KL/ZnlrZaRqaHvd5kbDouJZhzAI5qAldJTJxLjQsucLUhSgKHL5tBtynjkjVXL",
-	"EfoZkD3mRrwmAEzFmUpdLB/mKqNcGYBAyfPzdZaCTUZdoyjSntIk6mqm3mouiNUihVGsRDVfEMGai1il",
-	"gzhM1cFDHIV+J/GptZmo1M0NAe0AQY6cuwOL9VZlYLHuYIqlRFGygGMPWWRpdMgH+O0Umeg0U5MW0jko",
-	"Id30KWeeZBuQgV6mby/x73EYcOSowGW9unpybvPNAwkamdrRrJ+sBYgGDgrEG5B7QdBYXNy7QtZmIZR3",
-	"UUy/uf3ih69vPwfTP//w7e2ffvxSBhpM/+v28+n30+/qoLF/sL6xWRhLvDAYS7G0WbBeXBwdzveRJjCM",
-	"ll/qegsIzEnUS8ihbGSC/kSHjs67gymAtUWXPbDQ966kWXW5c4Go86gskGMzy9AXXMitYGUdnDdPD49O",
-	"X5gW2QAHZyfnx81O89AEm+B54+hY/LUFWs3nF6eHzcPVzD0GnNLlPFQpZ1C33Wl0mt14wtkrVByQPTOC",
-	"Xr5hLhh99q3aX+GraMMyjpvP8ehBPkNWBjSIz7s+j/e5mHFmkVbzrHXYbIEVdYpg3QTQZTQG3qq5BNHu",
-	"THyJ4Ay0L/ZPjjqSH7Sap83XywWMpkHR+fBcQEKu8h7Hk+s+80ottOiNXHe5qNMC6eURRCLK+BEZ0KUF",
-	"Icq4WRQ+EuEAZfpaihksQ2ECwHxPRQ75cIgsIrOmVBCnQK8h4hXRUcufJhiPKEPz7LZK4rTIygATBwUv",
-	"EBdTReLiqkKRniRMPRP0XMh416MOHmDJPSMluB8yTBBjWm8tIXBleiwfzBJ114CgTDLngcwUjd49YfJF",
-	"QQi+eLw2RLyrITxf3CkEy76eIBUFW3KzBS664vD+uEcxMZlzmucB8nDonUOC3PQi22E/+iljwi1ycUcy",
-	"TO6Kt5qN425T0rl7hgkcNMSFzo7z/tl+2zCNk0brg2bn/LghE2Tazdaro4OmeHHebLXPThvH5a51erOP",
-	"cKFtyNGQBpO8N7VYch9B3kVEnL6TyqjvU+oiKO0GNublhrrfXdC2VSpNRTrqbeUuOiI1koWhWQ4WC7N5",
-	"qZUPcMB4V5p32WiOYN3Iic6lkttAnNuWDzFUm6oDB3IkGu2B3HVQr2Q+XUmhG7OuzKvpjrDjKOPQ7Gnm",
-	"aeDijc7VGAupi0WWUBPukisVWsgWC1Ygpm9ecynwxUrKEiTi/GL/+Kj9Mi+Vlc8dSfVvNV8dNV93W83f",
-	"pKKC1K9Ws3PU0kIWC33fxSiQ0YNdyBhmHJIFF3Ep58LyMcmxHPA4IkUnWu3cs5X7WZjMMv7oYGvr4+3D",
-	"2S0u1JFS4YqP4SLNEiI1sGVUF/JP0a+MpVYCf36ulsIyEyg8MsHZ6Yuzo9MXgAag0Tp4efSqOd8UpVZu",
-	"EcsQHNQyTJ2oPoYB0VKIvigenMgoMcdBsxF5C9Kv1Aofdovii2KYht6hYRp6gyWl5OTYHwGVdaGXeWRy",
-	"d2v7KdA1ZGK3RBUc8biwlI8glwamsO9hLjRJCcwCJ1ZB1F4+fC1VlqlUzJ6KuptdfbOohJNpYI48tji5",
-	"Pw5nS04DBgGcGNraixjv5hMgNy87J85T9pur809q8KP165LsIWSZYbZqheEpHHOVxJXMtw8dkNjZF4oA",
-	"0aVLBpBpkfW+C8nl4pTWnJlbrSfeQRmXrcazh2NsO65RcP/s1cj/kUWadvP4uNmSGaIXHwpd/u5YkrIl",
-	"NNSC29hBSxIctZ570pu4s9zLHaaPlxcnjdM4LXZh+IzeFFC7Kl9IRLUX5FmnmsQlHOigOPda2k/YiI7B",
-	"RbvZKgLdXJFH7umegIv67p91dIB0ObKs8fIREDyOGyvI/mL4EwQwUVmgpYtpgDD2K1hktn6GtjzOr4uh",
-	"z/A9qVMri6NFCnwKYbFTYV5ljLC8UwGU9Cls1LaezfgUCmLVdMjbg88qdtfe6Tu2pf8+oF4VfJDC4Tro",
-	"yTj7xuHh2WkPrKgcdW3a3rNIVENSCJOCmMnac1FKUtz37PBUQLx38LIRh/Z3lQWuZ5EVqOtyCawReBE1",
-	"7YGVwnCD1eWT0tUG8v7tJVLT4wGSLRmmUbAh/bQo+UAfxcPPtJNJuZ13rtoML+vajOiYzJyshLEJeicf",
-	"dsWueqZFxN+HR68aLfFc/tE9b53JH82TxumhariI0kXV3KKwF0KBjgUErgT+HtjZUlnjamdPGHCxFyWx",
-	"JUcnIXlPo5Hqqvem/pIbMkwj3pj4O9lX0ZmlQP3wcyvMg3oMxQiGfKSYn5gCqDlAMkkZJWnJOI0S/KZw",
-	"u48DxbklGlxsXwoqLHaTq9WgCB1mwKXDoUx7BZzqWgbZ6g0vPvYOn+44Lto+9d+ftD8m+799xlDH5zvh",
-	"K/7Jx/C0c/r+xTri/Ojf71HFIQ5bmdnBfjhBgWAmDLkuCmYubPvi/Pz4wx5YUe/NODQSBXtxOV+LSLFE",
-	"87BeO/R9d9JbVQFiCtt7YKUvplIDXGGGOQ2WzP5Sa8luf3uhTWCeKBgNptZXdBFjqD0cgZLyR48btx2P",
-	"WyJoO277uDk894z956PQ6xOI3W7ZqUpc/wTMj3BkcempRz6yaNwyRxa1/Sc4sjLgj0H2UPDLMnp2GGA+",
-	"acuqwHKlknB+gCYLQp5mSxSbQraXxVxlxb242swHYlbgQ4LcWIZgiDjKLxnAseosK/ruIxigAFhhrbZp",
-	"X6KJ/ANpz2FxuXBdpDniQpHVxMdiD3KTWPtgdW3HpH6XEQHEMFX4XRw6eRf0jMLCxC87nXMZ5qetflHI",
-	"ryqFyoAHL5HgS1DDIwrW0gXb1U+LBMhGcVhF1SIWeU+J20CFc6ooWzVoRdYljhy82QBwFbpsEaArGacq",
-	"sva0BFlPR7PoAPA4JjxV67g6s4Zs2ly8gtzkoDdbK7cnVnTH9JBExYkAVIFMOodf6mJ9ykezq1GXvwfS",
-	"oMtW3mCZcKi4nIFYC6eq9mI0DzOVJqTS9pkJVFI8SJLiRQsVLSDLHlpEWfzE5oENgwAjlq3uVfqmWCR1",
-	"Vczo+vQyGN6Lsn5XCI2uSw/4ARrga7WcI9KnIXGA4MFIV5sAKyq61wRJVR8TxAG5qzKCQAkNSvCXxy+N",
-	"I1rUxwT0Zlh8T2bKZwooyvojWrQwQR/ZMGQoGk5GDegZ6BUKpBcsEU8KKnNI1z2PPtsQIMhkMJjCzhEU",
-	"5yKuclzVIx61DmYi6T04EayAyEEtkg5oN4vC7FXYeyaOXyBgHHWv1VNFCvpIVf1OiVUWUYqhvA5ByEf1",
-	"mChYKgNGBeKCY0wuVRU3YEUFhkBDh7Qm6pZFRAueCtZPscEVhpDihRHeROQKBMinUhKMnIcutpGOZdZ0",
-	"UAXQZEmgvPtyA1UaDNd0J7Ym2iaGYcUuMjQtpgPMMA39YQqjbqxXa9VaVCEa+tioG5vVWnXTkNXLR5L3",
-	"FNKXtKcnS3fV3BHRxbrGOExXGI+Lhgv6kaoVrsJfLKKVacwKqVUVHFAywEP5dQPOVLbMDFeTdXIsIzrc",
-	"yKsgaK3EoSHiXOguqYxjEEUsW2Tl9o8/fnn7+Q9fg+m30++mf7n9Yvpu+tfpN2D67Y9fyh/fgelX0++m",
-	"7378Ujb58cvpu9s/iAbvfvh6+v3t5+D277dfiKerVdCQhBRs1GoqBygmqBbhFAThDGEVFJCN6DhNYA15",
-	"SIp2HDkC0OmUa3lgyWdX3hQLN0mTtcJPmtyYS/STn3O5eRv7QPapM7njywPRFwciW6M0vCPl/WWh58Fg",
-	"En0NQdm4IvXHNFRluqJCbWWL/2XTTubVvjOTNxszVfHSeShpN226JFtkCEllVUTq1k3yEYSF2ShFVdJu",
-	"sk4XIQbnv66yUastCX+VDXSsxefkFCQhhPJmCfImre4wQs70gSTEYLZs/txvKKhWUlCarXBm3P5d3qXP",
-	"wO1n029uPxf36930L9NvxFNxz5J7d/v57Wfij+n3YPrV7Z/AD1+LFuK1+uJEnFGR3Vybw4CLO5iXwVT2",
-	"zlIbztXUfwCC3fwDISHGPSPuJHfIxJ3csdPcYpaqIXd/ZNepLwUfGsl/uoKgay6/CbOl0L5okvh6rKW+",
-	"PCS7rC/ukvnWjOi0vrm4U/7rOrLfdpnJCj7jcmMa22U2l/0SkYR9fMoHKfm/4DMZpsHhUDAMIxEQpH8r",
-	"I8cv4vbiXUrEnyPaz5PrLVJOsI9SaixDz3LROraMebJ60ZcK0vX89PdMNEoJOdRBLr5CQiSOigR6VJr3",
-	"Ba0gNtrTGhHYuL6WD3Qk7wgSx0UOWKEBUEIzp6Av5BjghIoAp329ulBUXPsuLJK04zpYjmmRKLbi98iW",
-	"3rC8yV+DQ+YU+yjA0nnjFskMTXWcD+HZBI1TX6hIEC2StKJlIQekSk4VcfN0ebxLJMZIStBmC8Xlv+Ig",
-	"WX/JGtMZvp2KINM2CemL0BkmZT/WkHwXIeLxkXddD7p/1sl8D2G29L4qtZ/U19cdZU36xN6Urtl1k1TB",
-	"Wwj4ggJdcfLYnNqP6Y/qietRUHBvteThzanVl86ai3K9cplT5XOI5HFtb9fQs61arYI2dvuVrXVnqwKf",
-	"ru9UtrZ2dra3tySojTjuckEOSXQC87IcklMpKn+WOp0Gk4Y7ScLZUe6w4oxKaWUo9q/HbvoV7aZPEvbM",
-	"+HzmnUsO6EmupOFNKtBxJM1PH4WhzsLIJtoZGzVxs2qVjVpnfbO+vlGv7Xxk/KsdWCZiMnNIlKmknzhK",
-	"Og3jXA3JiDMmkeiGi4cjbkTR5AZHowBKZpunQ6lF6ojAmwxpioruLSFRqTqOj6YvLDFpw76c94k4xfRy",
-	"zDLNH3U9BjDGrivNzoLIyioYQ6E3/KSCXm33p/yCXoOobAAtfsQVLqR1LYZbH8mCgxp6gcAvQOh4Lzbe",
-	"j2joOiBAPJgAF3IhMEA5rpRfbBpG1SkpQYKk6KGElPCzFW6baYNySpbVUqv0bEYmt0rUTN2FRMTNG+9/",
-	"KtPWjAvg8Q1bTKm6jhMgxpa2a/3w7fS72z8I1RNM/yzb/1Wod9/dfjH9W4FVS3sppE1L7K0OqFr8GPXF",
-	"RdbfaBQA099mNEWL/OcZRQNikdwHGouE2WzZhJ+nBUxbjWeNYKpwuKpCQwd3F6vJmsiydWXuVwnm3oa2",
-	"eVaymXIsd3x/Iip6krGmqUUsFyxSaIYzS1kdwYoHHel5wY6MV1z9Z7dDpmvXFFabicGaCbF7HODKuJdl",
-	"hJTiCjH/ECNndNzx6WVBNPcLr6WO9AFbnm/q6sz6e2Ofm/q6w/+bvRZIBkd5x/uMuXaO5SsVfyGZSBJ5",
-	"8eatIPU6dEC+m/tZbswZcgcyGk5+z10bimRfB6xAMgEjlU9OJoCHhCBX5nkqzFyTPEWvrugj8yw2Wl2i",
-	"YiGEJJ7uQnGkmsRqJLsXvG8mbybtsM8Y+2jWoZ6Y5FJjazns5u3N/wQAAP//",
+	"7D1ZbyPHmX+lthNgJKdJUeeMKCwCSuLMyNYVkpqJPT0hi91FsqLuqnZXtSTa0EMWseMH/4q8jO0FYnhj",
+	"YJGX/A7K/jOLOvpkU2xKjDfO7sNgRLLOr+q7j/rUsKnnU4IIZ0b9U8OHAfQQR4H81PDxKxQwTMkhZCPx",
+	"jYOYHWCfY0qMutEZIcCgh8CVamUCyMAhvoLBEwbsMAgQ4cChdughwqHoBJiPXJcBPkJghKCDgqphGugG",
+	"er6LjLqxYZgGFkOrHw3TINATPzTOjyp6LYZpMHuEPCgW5MGbY0SGfGTU13dMg4990ZrxAJOhcXtrpvZw",
+	"QRwUMJsGaHonB9B1+9C+BAMaeJBnNiTWyhBy4p0wtQuAOVjpbfRWq+AEkrFFAiS6IeAH9AYjBpyA+nqX",
+	"DFxjPgJhvAQGVsgQk5u6RXqpb7uYdKMedDDorZqAUTERZoCI4UGAPg5xgJyqRUpDrvuq2WofnZ0uArlb",
+	"0wgQ8ylhSN6Ffei00MchYlx8sinhiMg/oe+72Janu+YHtO8i71e/ZwKqn6Zm+2WABkbd+MVact/W1K9s",
+	"7Vz1UpNO37BATStA4EFXHBByAA0ABAOMXEd8j8kVdLGzB3ooCGjAekBsngEBsTEYQOxiMlTNq8ataRwR",
+	"jgIC3aZo/VPvBzpOhRK5KuTsAUL5SKwO9mnI5WUTv4QBEhtzMLNdypBa9jkcuxQ6HUqPYTBEP/XC+9QZ",
+	"i0W5YvIA8BEkGjkCcTOhbSOfM7CyDk7wPuiPgYMGMHT5qlz8BYEhH9EAf4Kcn3rl2EGE44GeA1wiuQ8P",
+	"MyYgTwNwHVAyFKRII5+Y7/Xr15VGyEeiqw05mkH/xApQGg7oxkc2Z9UMtk2hl4QIC32fBhw5J8jBsCPb",
+	"/O+cKaEc9NKziVl6VUlC9VCSI/QZdUOOLlrH0+BoEAD172DEub/CVsFF67gKGgz0qI9I18EBsnnXxeSy",
+	"ZypOAcQPTNLSa9QHFQAtQtA14LC/BxrECSh2ACQOwGdt8SsBmFSg7wPR+gqj69U8JRRTs/ra2piGQcWh",
+	"HsSkalNvzYXEwWTI1tYNM039Nmpbz0zDwyT64plp+JALCmHUjd+9Gb18+4Z31D///O0b1n776/ra2pvf",
+	"WRZb+/Uv3v5K/vX2vV8aeSpqGjeVIa3kzt40GraC2KcGdBws/obueUB9FHAsqO0AugzlT+v1CHINMoci",
+	"Bq5HSKFfyFAAbBfbl6wKmjfQ5u4YUCL5kBhSni9DvGqRcxfayAF9xLCDAATX2Bki/oQBB3KoaKotpumH",
+	"nAvuJ74h7BoFotNYzGYRZ0ygh+0KlJsAtuac6hQ8eJPeyLqEa+4bP/XxU2OIeFcP2YUxXO670S8QP1Qd",
+	"FBw1NG9NI3/H5o2Uvs1Rd58y3vUggUPU9aEisveNceYjck4ZP5FdzuEQ5dYjB1xkpIIxFGUptScxSls2",
+	"P8bkMhrnNr6atP97ZPP81XQuq7pp6ocK9gR1UnKhQAxjiPko7EtsukQEBpeYJ38w51JJXHKgQ8jh7BvO",
+	"g3Dqgj8PEKoI9g7eb5+d6quO7JG47FI2gwygGx7ArritGbnxU0Mge/cSjbvrRl1+AFfQDZFRYuNypY/f",
+	"9sEI8hPEmD7p8vtuKJzzVF+wIkeuONRmQuJka+hKHrBoVPUcYMmZgJ7KMvYswoRwba+JqwJ9XLnarArq",
+	"LYeFPtYtV6ugJ7bXAwyOBfnA9ghoVmORWJRiiNdBj6Mb3pP4LwgJHUhC03tPQr4HFCiZQnkSui7si1NQ",
+	"m8uit5gA2lx2nHd1D1RbeR63pugq5GlYhiYcpNvemsYAu6jUnM+xi6IJsZRLEkaCnsKave7sVLaf9bcq",
+	"W/1NWNkdbKPKpr0B1/s1Zxc9G2RZyfrGsylJ2jSwJ4hJmdUciZbRclyqWHGpnse6cdSZIaFUzOvVVq1U",
+	"e96FfJqpv47YTHQ/r6G4JIRXwZyLKuAgGLtFeh3sIcah54MVTPjO1mpPsXQuMFqCm4EhvkLAw3ZAGbIp",
+	"cRhgmNhIMZ0Lgm8A8qk9AitSBOBoiILVPTDj6q/k7r5FotUACHoO5KjCsSdwQZ6S1PP8gHLaDwdPmCJA",
+	"HvR9IR5eB5gjJuQSHm2jCvYpHwEYIC31IqcOknUJhEnvRDFSgadiMrDSen4ANjc3d+X3DrKxB91Mh7xM",
+	"s/50Y3drY3d3Y2d9q1ar1TKXbmdLEDl0w7O39yVyXfpv2fu5s729uVNwQ7mWPHPyYfO3HRMcnTReNE3w",
+	"/Oi4aYJXZ0cHTRMcnx00OkdnpyZ4dXTYPBPbODg77TQOOnsgJJeEXhNFf1kGRlldXwyfXd7mRpEEhW44",
+	"Igz3XVRBJPSM+puoq1yaYRpibYZpyMUZphGtTnwllmeYhl6d8fbWNK6wg2gppHolWkYYdUWxXQ6LX4mW",
+	"qtsc9iMxpprmHI/iQwoDFTdK0dKFuNF87pOMbBmzENAiekOp1mXYhbJZ5C/ima/WXhf6BSI8J/syxAGh",
+	"UuVPc0+LlNjAaiy3xurAdhGG+CNKUM5sMn1dS5536myWeN4ZZnnfgd9/BFNc0On3N+HGVmXd3nIqW+hZ",
+	"vwI3BxuVWn/XfuY8RTuDbViGC0o5mNNLNJeZCyG4IxvOJE3nZ+0OWFEmEwjE0KuCCO2fdcCKtLTx2NDy",
+	"hGmdhvJVE/gosEiZOx5D0zIEr5onZKV7CD2+Ci6m6KBFYkKYU1nFdh5ICnXX/TNB3Mpev+Sq/CPu39Fh",
+	"salEgOoJA9gxYwRWVi5KUJY17PQ3nW178LSyu7G7XtkawN3Ks90NWNl1ak/RZq3mQJS7cztb0/d66go+",
+	"WiexR5QholVhfb/qSjZWkjHmwA85wIo6KX3WtIjUYhylxfTHSrWpgiMCXkTG3UvkcyGECJGoP5byBnFA",
+	"gKADBDV1kCc+rwh9pQWvxUbyMsK9OtAM0MzUifQcS1CLMqp6yoJc/gz2qTOOVJBZxgejQO+I72NXkbSy",
+	"+sPRoYBYomnO6xsJCA8lcDS0Rz7FyuB3X7dO0vLWNATrK7GzC4YCtSPZgWEHlenSFu3KmA0Kz3fp10Y5",
+	"Iha0mHVmX5gnTBu29gDkwEWQ8bSmy6+p8hZIK+48E1Y5s1Vi0hGyetdLTAV5c4D4HbCRYB6cxmJOlkJO",
+	"3k3+++6Pk3eTv03eTb4Bk68m78DdZ3df3P3h7j9+/FJ885+Tr8R/30++zVLKrdruTsbcub6oFFNw7Pp8",
+	"Hn/uzavI8l3efkKA5EPgGvVHlIqzReQKudRH9cjkodxBApS+8qFIHwAXcoGyeVhklt2lhaBzgqqesxe5",
+	"kyJTCQwdzJEDMNGiZvNV87TTrjQuDo86Vc9ZrYLzxocnzdNOt9NqnLYbB0IrecLiNcAgwFeC1DOL9HgA",
+	"CVNXqQdWClcgZZyeD8ee0NbTHSyS6aGbVD3nSaxhr+5pNZ5Dae2FDPSiD/n+uRlFM236Uc08PAwkrWRr",
+	"tdrGaizsRGq24FUKf7L6n+RYWeSJx17s0JOli43kjy67vi5DxIkQrnu18Su1y6onpDrlj8a8WDvJosGt",
+	"aUTTLrbaThrwiegAhvAKKVkIc8DCvujTR44JUgJDiZtZB5GG9OZMrvTtasntEHTdFWJZn2Yo0r2sMqWt",
+	"6hEe1rPgHs9lnKpLJ9UjYryh72gf3TzOe6FaCiL32Jkj5eS+npKiSddexIMFOjDWDdCVNtqVYcgN2amV",
+	"9Ckn7Ct6uiwpX47WsC8fwIihLSiEi5whEoAUnBZqwr0n//J8PtaW5apRZmtiHUvdWKdQ1XwtDeWKw/AR",
+	"ZoLyz8XI1bz+Z5FpQphw89Pm6+5Js91W5qycWlNKDcyOID4dvGx09s86qW8v2s1Wt3Fw0Gy3u63mq8RK",
+	"JnTI7sX5YaMjmhXwLONt0QFIeC3rBJ4LdhHHY2R5hIM4xG7WLOGFjIM+EuKbRxkH6zWhXwbQlsFLWXtE",
+	"bWOrQBvUgTKFqmoUMqLaPGFSgDDBgAb6K6ACTbJCWTbUpoRFBBNetILW8wOws1tbV0qnbgYw0dJgFBDT",
+	"p844u4C1lA6SNSfUakVSXhRMJG6QBvLb+bJf6qgeL/DFDpjlWimjYUuYKKOmZeyTkQd2Knxg6nAjS+b8",
+	"e8jwJ6grdf657hr8CdqXDcsR/xi2y0LSGa73xbjBAXTd+5R5FSrXi4W7RBOXcqVDwbWU27lW4di09l9G",
+	"bU+5qadQQXz5tpznWMdkLQETEuffclEhHrcELsRtyyDDCOHhiHf9m2kKFmLCNzcAJmCR5ZmRA80i2k8o",
+	"RphheC1esYrfNOqG7K+Ud+wJHpkQQD2J9LGWxucHYalpXGOHj37GICpFZ5KbuyxCk3FnLxcd0kOXwIh0",
+	"81IcAnLMQ2VkiyHt0FB0kCxZgXq3loJ7ZTeBPAm9vr6blAzLDLX+LDOW/JgbrNQpZmC+rIOcGR61GM8Q",
+	"wyjzDWX8CQMqQEsqEr4MmsGcAXpNUAAoccer0ywha51NRKbhR85T6pF2XmScbyJLc4zU6CX4horyWhbf",
+	"KIgbexxw/bDvYlsC9v8aHKci5x4o2mCCeQmBxhSNiQyBld0uWsf/enJNFq6PdgFlQFsFnensjF6AeBiQ",
+	"bhi4PeW77SUg7+3NyVCJTcWeRXoCvi6STqRoNNDzA3qFHRSo8aqgifkIBSopRCiNHhxr026RwTM75AxP",
+	"adHKtBYqldD0FquF0c/iTlV8F3LBOSoBUmGxVUe6HnGwliyjKBp6Svz5+fjTMqdTdq4EnIURcAFKok0i",
+	"w0M2EGXg0mvpyr7Ke2qiA4khXwrejIaBPde22Fat/nm8gcW4vnwa8mB/YIZ6xF7AaUqrb0Lp6PEcpRXd",
+	"3y4OrqW50QrM1QvGJGvrvIqeIffEJSe+JmAZqQnvi0z2p5a3Wka2hr7fZW44LCaacbiPaAJWSk+dSIxz",
+	"LXa2IEkBhi6bQbcp45HPVi1H6GtA9pgZL5sAMBWlKnWzfJCsjJFlAAIl18/WXQo2GXWNYlB7SqOoq5l6",
+	"q7kQWIsUxsAS1XxO/Gsu3pUO4iBXBw9xFDieRLfWpmJaNzcEtAMEOXLuD0vWW5VhybqDKZYSxdgCjj1k",
+	"kYWvQz4scKfIdKeZmrSczrgS0pmfcvlJtgEZ6GX69hIvIIcBR44Ke9arqyfnNttckFwjU7uj9TdrAaKB",
+	"gwLxC8j9QNC1QNz7AtymIZT3Xky+ufvih6/vPgeTP//w7d2ffvxShiNM/uvu88n3k+/qoLF/sL6xWRiJ",
+	"PDdkS7G0abBeXBwdzvakJjCMll8KvQUEZqT5JeRQNjJBf6wDTmfhYApgbdFlD8z10CtpViF3Lnx1FpUF",
+	"cmxmGRrBhdwKVtbBefP08Oj0hWmRDXBwdnJ+3Ow0D02wCZ43jo7FX1ug1Xx+cXrYPFzN4DHglC7mvEr5",
+	"ibrtTqPT7MYTTqNQcTj31Ah6+YY5Z/TpX9X+Cn+KNiyjwPkMZx/kU2RlQIP4vOuzeJ+LGWcWaTXPWofN",
+	"FlhRpwjWTQBdRmPgrZoLEO3O2JcXnIH2xf7JUUfyg1bztPl6sfDSNCg6H54LSMhVPuB4ct2nflILLfpF",
+	"rrtsjGqB/LIsi5RQFo7IgC4sEFHGzaJgk+guUKbRU8xgGepGAMz3VJyRD4fIIjL3SoV8ims2RLwiOmo5",
+	"1ATXI8rQLHuukjwtsjLAxEHBC8TFVJHYuKquSk8SqJ4Jei5kvOtRBw+w5KKRMtwPGSaIMa2/lhC8Mj0W",
+	"D32JumtAUCaZ9EDmm0a/PWHyh4IAfvH12hDxrobwbLGnECz7eoJUzGzJzRa48IqTA+IexURlxmmeB8jD",
+	"oXcOCXLTi2yH/eijjCS3yMU9KTU5VG81G8fdpqR3D4wkOGgIxM6O8/7ZftswjZNG64Nm5/y4IdNs2s3W",
+	"q6ODpvjhvNlqn502jsuid3q7S0NsG3I0pME473UtluRHkHcREbfASeXn9yl1EZR2BBvzckM9DCe0rZVK",
+	"05GOlVu5j55IDWVuQJeDxcJsXmrlAxww3pXmXjaaIWg3cqJ0qVQ5EGfK5QMT1abqwIEciUZ7IIcW6ieZ",
+	"nVdSCMesK7NzuiPsOMpYNH2aeVo4f6MzNchCKmORBdSG++RMdS1kizkrENM3b7gUAGOlZQFScX6xf3zU",
+	"fpmX0spnnqT6t5qvjpqvu63mb1IBROpTq9k5ammhi4W+72IUyJjDLmQMMw7JHERcyNnwkHysWCJYpojR",
+	"iVY984zlvuamwlx/dLC19fH24fRW5+pOqWDHZbhQswRJDWwZ1bn8VPQrY8GVRzA740vdNhOo+2SCs9MX",
+	"Z0enLwANQKN18PLoVXO2iUqt3CKWITiqZZg6/f0aBkRLJRphPDiWUWWOg6aD+OYkcakVPg6bYoQxTEPv",
+	"0DANvcHS0nNy8Eu70rqMzCyyubu1/RToCjWx26IKjnhctspHkEsDVNj3MBeapgRqgZOrINovH/aWKvpU",
+	"KtZPRetNr75ZVCDKNDBHHptfOiAOg0tOBQYBHBvaGowY7+bTKTcvOyfOU/abq/NPavCj9ZuS7CJkmWG2",
+	"aoXhLBxzlQqWzLcPHZDY4eeKBBHyJQPIJMt634Xkcn6ibM4MrtYT76CMS1ffs8ebwNtxBYSH58JG/pHs",
+	"pWk3j4+bLZlvevGh0PXvjzkpW6BDLbiNHbQg4VHreSDdiTvLvdxjGnl5cdI4jZNs54bZ6E0BtavyZUpU",
+	"e0GmdcJKXCCCDoozuqV9hY3oNbhoN1tFoJspAsk9PRBwUd/9s46OrS5LnvXNXBZpTuLNCnLJGP4EAUxU",
+	"Tmnpkh0gjP0PFpmu0qEtlLOrb+izfE/q3MoyaZEC30NY7HyYVX8jLO98ACV9Dxu1rWdTvofCGDcdLLek",
+	"M4vdu/f6mm3p7w+oVwUfpO50HfRkyH7j8PDstAdWVAa8NoXvWSSqWCmETEHcZKW7KNEp7nt2eCog3zt4",
+	"2YizBLrKYtezyArUVcDE7RH3I2raAyuF4Qmri6e8qw3k/eELJL7HAyRbMkyjYEP623weg+A4+igez3A6",
+	"mUTeWeeqzfayis6IXpOpk5UwNkHv5MOu2FXPtIj4+/DoVaMlvpd/dM9bZ/JD86RxeqgazqN8Ue24KEyG",
+	"UKBjCIErgb8HdrZULrra2RMGXOxFqXHJ0UlIPtC4pLrqvam/5IYM04g3Jv5O9lV0ZilQP/7cCrOrlqEw",
+	"wZCPFDMUUwA1B0gmKaM8LRjXUYr/FG54WZRNr6TYPe5i+1JQZbGrXCUIRfAwAy4dDmVSLeBUV0rI1oZ4",
+	"8bF3+HTHcdH2qf/+uP0x2f/tM4Y6Pt8JX/FPPoanndP3L9YR50f//oAaEXG4y9QO9sMxCgRzYch1UTCF",
+	"uO2L8/PjD3tgRf1uxiGVKNiLiwhbRIormqf12qHvu+PeqgosU7e+B1b6Yio1wBVmmNNgwYQytZbs9rfn",
+	"2gxmiYjRYGp9RQgZQ+3x6JgUXVpu3Hc8bomg77jtcnOCHphDwEeh1ycQu92yU5UiAwmgl4X7SeGrJR9d",
+	"NG6Zo4va/hMcXbljiIG2nGOQxfzsMMB83Ja1ieWKJSH9AI3nhE5NF0o2hewvS8rKun9xbZsPxNzAhwS5",
+	"sWzBEHGUXzOA16qzrCu8j2CAAmCFtdqmfYnG8g+kPY/FRct1qeiIN0XWFR+LPchNYu3D1RUmk+phRgQW",
+	"w1RhfHEI5n0wNArLI7/sdM5luKC2Ekahw6ogKwMevESCT0ENjyjoS5eNVx8tEiAbxeEZVYtY5D0lhgMV",
+	"FqqiddWgFVkdOXIQZwPJVQi0RYCup5yqC9vTkmU9HRWjA8nj2PJUxeXq1Bqy6XjxCnKTg950xd6eWNE9",
+	"00MSlUICUAVE6YoBUlfrUz6aXo0iAj2QBl22zgfLhFXFxRPEWjhVFSCjeZipNCRVJICZQKXggyQFX7RQ",
+	"MQey+KJFlGVQbB7YMAgwYtmaYqUxxSIpVDEj9OllbngvyipeITRClx7wAzTAN2o5R6RPQ+IAwZORrm0B",
+	"VlSUsAmSGkImiAN7V2UEghIilEIgj18aUbQKgAnoTbH8nszHz5RxlNVOtKhhgj6yYchQNJyMOtAz0CsU",
+	"SO9ZIq4U1AGRrn8ePR4RIMhkUJm6nSMozkWgclxDJB61DqYi8j04FiyByEEtkg6MN4vC9VX4fCYfQFzA",
+	"OHpfq62KFPSRqj2eErMsohRGiQ5ByEf1mChYKpNGBfSCY0wuVe04YEXljEBDh8YmaphFRAueCvpPscMV",
+	"hpDiidG9icgVCJBPpWQYOR1dbCMdE63poArEyZJAiftyA1UaDNd0J7Ym2iYGZMUuMjQtpgPMMA39PIZR",
+	"N9artWotqlMNfWzUjc1qrbppyBrqI8l7CulL2jOUpbtq7ojoYl3pHKbrnMelywX9SFUsV+EzFtFKNmaF",
+	"1KoKDigZ4KF8Y4EzlXUzxdVkVR7LiA438j4IWivv0BBxLnSZVCYziCKfLbJy98cfv7z7/IevweTbyXeT",
+	"v9x9MXk3+evkGzD59scv5YfvwOSryXeTdz9+KZv8+OXk3d0fRIN3P3w9+f7uc3D397svxLerVdCQhBRs",
+	"1GoqlygmqBbhFAThFGEVFJCN6HWawBrykBTtOHIEoNOp3PLAksdf3hQLOUmTtcKHVW7NBfrJR2Vu38a+",
+	"kn3qjO95/yB69yCyRUoDPVJeYxZ6HgzG0ZsMyvYVqUOmoergFZWFK1tqMJu+MqvSnpn8sjFVgy+dz5J2",
+	"66YLwEUGklR2RqR+3SZPMczNaimqyXabdc4IcTj/xstGrbYg/FVW0bEWo5NTkIQQSswS5E1a52F0OdMH",
+	"khCD6eL9M19yUK2koDRdT824+7vEpc/A3WeTb+4+F/j1bvKXyTfiW4FnCd7dfX73mfhj8j2YfHX3J/DD",
+	"16KF+Fm9exFnZmQ31+Yw4AIH8zKYygJaaMO5yv6PuGC3/0BIiHHPiDvOHTJxx/fsNLeYhSrWPfyy6xSa",
+	"gudO8g9oEHTD5cs0W+raF00So8da6v0j2WV9fpfMizei0/rm/E75N35kv+0ykxU8JnNrGttlNpd9D0nC",
+	"Pj7lg5T8X/BYh2lwOBQMw0gEBOkHy8jx87i9+C0l4s8Q7WfJ9RYpJ9hHqTmWoWe5aB1bxixZvei9hHT1",
+	"QP2qir5SQg51kIuvkBCJo5KEHpVmf0EriI32tEYENm5u5Bc6EngEieMiB6zQACihmVPQF3IMcEJFgNM+",
+	"YV2LKq60FxZJ2nG1Lce0SBSD8XtkS29Z3hWgwSFzk30UYOnUcYtkhqY6zsfwbIKuU+9kJBctkrSiZSEH",
+	"pKpaFXHzdDG+SyTGSAreZsvS5d+SkKy/ZGXrDN9ORZ5pm4T0UehMlbJPRiSvM0Q8PvLC60H3zzqZVxmm",
+	"HwBQBf+TKv+6o6yMn9id0mXBbpOae3MBX1ADLE5Cm1FpMv20n0CPgvJ+qyUPb0ZlwHT2XZQzlsvAKp+L",
+	"JI9re7uGnm3VahW0sduvbK07WxX4dH2nsrW1s7O9vSVBbcTxmnNyUaITmJUtkZxKUYW11Ok0mDTcSRLO",
+	"jnKHFWdmSitDsf89duOvaDd+kvhnxucz61xyQE9yLg1vXIGOI2l++igMdRZGNmHP2KgJzKpVNmqd9c36",
+	"+ka9tvOR8a92YJkIy8whUaaSh+Lo6jSMcxUrI86YRLAbLh6OuBFFoRscjQIomW2eDqUWqSMIbzOkKarr",
+	"t4BE1UwsycvQFxaYtGFfznqoTjG9HLNM80dd1wFcY9eVZmdBZGU1jaHQG35SQa+2+1O+49cgKotAix9x",
+	"pQxpXYvh1keyoKGGXiDuFyD0ei823o9o6DogQDwYAxdyITBAOa6UX2waRgUwKUGCpOihhJTwsxVum2mD",
+	"ckqW1VKr9HRGJrdK1EzhQiLi5o33P5Vpa8oFsHzDFlOqruMEiLGF7Vo/fDv57u4PQvUEkz/L9n8V6t13",
+	"d19M/lZg1dJeCmnTEnurA6oWf436ApH1S5ECYPqFSFO0yD8SKRoQi+SeiSwSZrPlF36eFjBtNZ42gqky",
+	"5aqaDR3cX/QmayLL1qd5WEWZBxvaZlnJpsq63PPaRVQ8JWNNU4tYLHik0AxnlrI6ghUPOtLzgh0Zz7j6",
+	"z26HTNfAKaxaE4M1E3q3HODKOJhFhJTiSjP/ECNndNzx6WVBNPOd2VJH+ogtzzZ1dab9vbHPTb0l8f9m",
+	"rzmSwVHe8T5lrp1h+UrFX0gmkkRevHkrSL0OHZC/zXwcHHOG3IGMjpOvymtDkezrgBVIxmCk8tHJGPCQ",
+	"EOTK/FB1M9ckT9GrK3rqnsVGq0tULISQxNNdKI5Uk1iNZPeC903l16Qd9hljH8061BOTXGpsLYfdvr39",
+	"nwAAAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

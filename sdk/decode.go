@@ -13,7 +13,8 @@ import (
 // or data after the value are errors) and opts. An
 // [*OpenServerLinkRequest] or [*DynamicActionRequest] keeps a copy of data
 // as its Raw, and its [RawData] members are views of that copy; an
-// [*Event] decodes leniently ([Event.Mismatch]). data itself is not kept.
+// *event.Event decodes leniently (its Mismatch method). data itself is not
+// kept.
 // Use it in a test to build a request from a body Divar sent:
 //
 //	var req sdk.OpenServerLinkRequest

@@ -9,8 +9,9 @@
 //   - the dynamic-action callback ([DynamicActionRequest]), answered with an
 //     action, a text message, or both: [Reply], [TextMessage],
 //     [DynamicActionResponse.WithText];
-//   - event webhooks ([Event]: chat messages, post updates, access
-//     revocations, payments), answered with [EventAck].
+//   - event webhooks (chat messages, post updates, access revocations,
+//     payments), which have a room of their own, sdk/event: event.Event,
+//     handed to its handler once by event.Mux, answered with event.Ack.
 //
 // The actions an add-on places beside its widgets, or answers, are built
 // with [OpenDirectLink], [OpenServerLink], [GetDynamicAction],
@@ -41,9 +42,8 @@
 // The state that outlives a request has its own packages: sdk/session
 // carries a callback's context to the page the add-on opens, sdk/dedupe
 // makes an event delivered twice run once and send its messages at most
-// once ([EventMux.Dedupe]), and
-// sdk/redisstore keeps them (and OAuth tokens) in Redis for several
-// replicas.
+// once (event.Mux's Dedupe), and sdk/redisstore keeps them (and OAuth
+// tokens) in Redis for several replicas.
 //
 // The package sdk/divartest plays Divar in tests: its calls to the add-on,
 // and its API for the client (divartest.NewAPI).

@@ -1,43 +1,10 @@
 package sdk_test
 
 import (
-	"context"
 	"fmt"
 
-	"github.com/go-json-experiment/json"
 	"github.com/kenarkit/kenarkit/sdk"
-	"github.com/kenarkit/kenarkit/sdk/dedupe"
 )
-
-// An EventMux runs the handler of an event's type once, however many times
-// Divar delivers the event.
-func ExampleEventMux() {
-	mux := &sdk.EventMux{
-		Dedupe: dedupe.NewMemory(dedupe.MemoryConfig{}),
-		NewChatbotMessage: func(ctx context.Context, e *sdk.Event, m *sdk.ChatMessage) error {
-			fmt.Println("bot message:", m.Text)
-			return nil
-		},
-	}
-	body := `{"type":"NEW_CHATBOT_MESSAGE","new_chatbot_message":{"id":"m-1","type":"TEXT","text":"/start MY_DIVAR",` +
-		`"conversation":{"id":"c-1","type":"BOT"},"sender":{"type":"HUMAN"},"sent_at":1729429926140000}}`
-	for range 2 { // Divar delivers it twice
-		var e sdk.Event
-		if err := json.Unmarshal([]byte(body), &e); err != nil {
-			fmt.Println(err)
-			return
-		}
-		if _, err := mux.Handle(context.Background(), &e); err != nil {
-			fmt.Println(err)
-		}
-	}
-	// An event no handler is set for is acknowledged and dropped.
-	_, err := mux.Handle(context.Background(), &sdk.Event{Type: sdk.EventPostUpdate})
-	fmt.Println("post update:", err)
-	// Output:
-	// bot message: /start MY_DIVAR
-	// post update: <nil>
-}
 
 // RawData reads the data an action carried, member by member or into a
 // struct, without decoding what the handler does not look at.

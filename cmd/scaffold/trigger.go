@@ -23,6 +23,7 @@ import (
 	"github.com/kenarkit/kenarkit/internal/playground"
 	"github.com/kenarkit/kenarkit/sdk"
 	"github.com/kenarkit/kenarkit/sdk/divartest"
+	"github.com/kenarkit/kenarkit/sdk/event"
 	"github.com/kenarkit/kenarkit/sdk/server"
 )
 
@@ -205,19 +206,19 @@ func firstKey(list string) string {
 
 // event is the event type --type names (a known type, in any case) or
 // --custom-type, NEW_MESSAGE by default.
-func (f triggerFlags) event() sdk.EventType {
+func (f triggerFlags) event() event.Type {
 	switch {
 	case f.customType != "":
-		return sdk.EventType(f.customType)
+		return event.Type(f.customType)
 	case f.eventType == "":
-		return sdk.EventNewMessage
+		return event.TypeNewMessage
 	}
 	for _, t := range divartest.EventTypes {
 		if strings.EqualFold(string(t), f.eventType) {
 			return t
 		}
 	}
-	return sdk.EventType(f.eventType) // refused by checkEventType
+	return event.Type(f.eventType) // refused by checkEventType
 }
 
 // checkEventType refuses a --type kenarkit does not know: a typo would
@@ -236,7 +237,7 @@ func (f triggerFlags) checkEventType() error {
 	return fmt.Errorf("scaffold: trigger: unknown event type %q: %s (a type kenarkit does not know yet: --custom-type %s): %w", f.eventType, hint, f.eventType, errUsage)
 }
 
-func joinTypes(types []sdk.EventType) string {
+func joinTypes(types []event.Type) string {
 	s := make([]string, len(types))
 	for i, t := range types {
 		s[i] = string(t)
@@ -245,8 +246,8 @@ func joinTypes(types []sdk.EventType) string {
 }
 
 // nearestType is the known event type within a few edits of name, or "".
-func nearestType(name string) sdk.EventType {
-	best, bestDist := sdk.EventType(""), 4
+func nearestType(name string) event.Type {
+	best, bestDist := event.Type(""), 4
 	for _, t := range divartest.EventTypes {
 		if d := editDistance(strings.ToUpper(name), string(t)); d < bestDist {
 			best, bestDist = t, d
@@ -309,7 +310,7 @@ func (f triggerFlags) request(kind string) (*divartest.Request, error) {
 		return nil, fmt.Errorf("scaffold: trigger: --current is for open-server-link, whose field names changed: %w", errUsage)
 	case (f.eventType != "" || f.customType != "") && !isEvent:
 		return nil, fmt.Errorf("scaffold: trigger: --type and --custom-type are for events: %w", errUsage)
-	case f.text != "" && (!isEvent || (f.event() != sdk.EventNewMessage && f.event() != sdk.EventNewChatbotMessage)):
+	case f.text != "" && (!isEvent || (f.event() != event.TypeNewMessage && f.event() != event.TypeNewChatbotMessage)):
 		return nil, fmt.Errorf("scaffold: trigger: --text is for NEW_MESSAGE and NEW_CHATBOT_MESSAGE events: %w", errUsage)
 	case f.id != "" && (!isEvent || idField(f.event()) == ""):
 		return nil, fmt.Errorf("scaffold: trigger: --id is for the events that carry one: NEW_MESSAGE, NEW_CHATBOT_MESSAGE, PAYMENT_TRANSACTION: %w", errUsage)
@@ -352,13 +353,13 @@ func (f triggerFlags) request(kind string) (*divartest.Request, error) {
 
 // idField is the dotted path of the identity of an event of type t (what
 // a deduper keys it by), or "" for an event that carries none.
-func idField(t sdk.EventType) string {
+func idField(t event.Type) string {
 	switch t {
-	case sdk.EventNewMessage:
+	case event.TypeNewMessage:
 		return "new_message.id"
-	case sdk.EventNewChatbotMessage:
+	case event.TypeNewChatbotMessage:
 		return "new_chatbot_message.id"
-	case sdk.EventPaymentTransaction:
+	case event.TypePaymentTransaction:
 		return "payment_transaction.id"
 	}
 	return ""

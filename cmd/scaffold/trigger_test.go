@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/pem"
-	"github.com/kenarkit/kenarkit/sdk/server"
 	"io"
 	"log"
 	"log/slog"
@@ -17,6 +16,9 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/kenarkit/kenarkit/sdk/event"
+	"github.com/kenarkit/kenarkit/sdk/server"
 
 	"github.com/kenarkit/kenarkit/gen"
 	"github.com/kenarkit/kenarkit/sdk"
@@ -37,7 +39,7 @@ func (echoAddon) DynamicAction(ctx context.Context, req gen.DynamicActionRequest
 }
 
 func (echoAddon) Events(ctx context.Context, req gen.EventsRequestObject) (gen.EventsResponseObject, error) {
-	return sdk.EventAck{}, nil
+	return event.Ack{}, nil
 }
 
 // echoServer is echoAddon behind kenarkit's server, with triggerKey.
@@ -194,15 +196,15 @@ func TestTrigger(t *testing.T) {
 }
 
 // TestTriggerEventIsNewEachTime triggers the same event at an add-on whose
-// EventMux dedupes: each trigger has a fresh id, so the handler runs each
+// event.Mux dedupes: each trigger has a fresh id, so the handler runs each
 // time, as for events Divar sends; --id repeats one, and the repeat is a
 // duplicate, acknowledged without running the handler.
 func TestTriggerEventIsNewEachTime(t *testing.T) {
 	var mu sync.Mutex
 	ids := map[string]int{}
-	mux := &sdk.EventMux{
+	mux := &event.Mux{
 		Dedupe: dedupe.NewMemory(dedupe.MemoryConfig{}),
-		NewMessage: func(ctx context.Context, e *sdk.Event, m *sdk.ChatMessage) error {
+		NewMessage: func(ctx context.Context, e *event.Event, m *event.ChatMessage) error {
 			mu.Lock()
 			defer mu.Unlock()
 			ids[m.ID]++
@@ -230,8 +232,8 @@ func TestTriggerEventIsNewEachTime(t *testing.T) {
 	}
 }
 
-// muxAddon hands events to an EventMux.
-type muxAddon struct{ mux *sdk.EventMux }
+// muxAddon hands events to an event.Mux.
+type muxAddon struct{ mux *event.Mux }
 
 func (a muxAddon) OpenServerLink(ctx context.Context, req gen.OpenServerLinkRequestObject) (gen.OpenServerLinkResponseObject, error) {
 	return echoAddon{}.OpenServerLink(ctx, req)

@@ -18,6 +18,7 @@ import (
 	"github.com/kenarkit/kenarkit/sdk/consent"
 	"github.com/kenarkit/kenarkit/sdk/dedupe"
 	"github.com/kenarkit/kenarkit/sdk/divar"
+	"github.com/kenarkit/kenarkit/sdk/event"
 	"github.com/kenarkit/kenarkit/sdk/seal"
 	"github.com/kenarkit/kenarkit/sdk/tokens"
 )
@@ -50,7 +51,7 @@ type Addon struct {
 	client    *divar.Client
 	tokens    *tokens.Keeper
 	consents  *consent.Manager
-	events    *sdk.EventMux
+	events    *event.Mux
 	bumps     *Ledger
 	maxRials  int64
 	wait      time.Duration // how long a bump's outcome is followed; 0: divar.DefaultPaymentWait
@@ -87,9 +88,9 @@ func NewAddon(cfg config, logger *slog.Logger) (*Addon, error) {
 		a.tokens.Close()
 		return nil, err
 	}
-	a.events = &sdk.EventMux{
+	a.events = &event.Mux{
 		PaymentTransaction: a.paymentEvent,
-		// Each state of a transaction is handled once (sdk.Event.Key);
+		// Each state of a transaction is handled once (event.Event.Key);
 		// with several replicas share sdk/redisstore's Deduper.
 		Dedupe: dedupe.NewMemory(dedupe.MemoryConfig{}),
 		Logger: logger,
@@ -156,7 +157,7 @@ func (a *Addon) bump(w http.ResponseWriter, r *http.Request, g *consent.Grant) e
 }
 
 // paymentEvent matches a PAYMENT_TRANSACTION to the bump it reports.
-func (a *Addon) paymentEvent(ctx context.Context, e *sdk.Event, t *sdk.PaymentTransaction) error {
+func (a *Addon) paymentEvent(ctx context.Context, e *event.Event, t *event.PaymentTransaction) error {
 	if !a.bumps.Report(t) {
 		a.logger.LogAttrs(ctx, slog.LevelWarn, "bump: a payment event for no bump of this add-on",
 			slog.String("payment_id", t.ID), slog.String("state", string(t.State)))
@@ -190,7 +191,7 @@ func validPostToken(s string) bool {
 type Bump struct {
 	ID, Post, UserID string
 	// State is the transaction's state as last known; "" while not.
-	State     sdk.TransactionState
+	State     event.TransactionState
 	CostRials int64
 	// Err is why it did not complete: divar.ErrPaymentUnavailable,
 	// ErrPriceAbove, ErrPaymentUnresolved (look it up later; a
@@ -220,7 +221,7 @@ func (l *Ledger) Begin(id, post, userID string) {
 }
 
 // Paid records what divar.Client.Reorder returned.
-func (l *Ledger) Paid(id string, t sdk.PaymentTransaction, err error) {
+func (l *Ledger) Paid(id string, t event.PaymentTransaction, err error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	b := l.bumps[strings.ToLower(id)]
@@ -240,7 +241,7 @@ func (l *Ledger) Paid(id string, t sdk.PaymentTransaction, err error) {
 // Report settles the bump a transaction (a PAYMENT_TRANSACTION event's)
 // reports, matched by its payment id; false when it is no bump of the
 // add-on's.
-func (l *Ledger) Report(t *sdk.PaymentTransaction) bool {
+func (l *Ledger) Report(t *event.PaymentTransaction) bool {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	b := l.bumps[strings.ToLower(t.ID)]
@@ -248,7 +249,7 @@ func (l *Ledger) Report(t *sdk.PaymentTransaction) bool {
 		return false
 	}
 	b.State, b.CostRials = t.State, int64(t.CostRials)
-	if t.State == sdk.TransactionCompleted || t.State == sdk.TransactionRefunded {
+	if t.State == event.TransactionCompleted || t.State == event.TransactionRefunded {
 		b.Err = nil
 	}
 	return true
@@ -270,15 +271,15 @@ type outcome struct{ Title, Text string }
 
 func (b Bump) outcome() outcome {
 	switch {
-	case b.State == sdk.TransactionCompleted:
+	case b.State == event.TransactionCompleted:
 		return outcome{"آگهی نردبان شد", "آگهی شما به بالای فهرست رفت. هزینه را افزونه پرداخت کرد."}
-	case b.State == sdk.TransactionRefunded:
+	case b.State == event.TransactionRefunded:
 		return outcome{"هزینه برگشت داده شد", "نردبان انجام نشد و هزینه به کیف پول برگشت."}
 	case errors.Is(b.Err, divar.ErrPaymentUnavailable):
 		return outcome{"فعلاً ممکن نیست", "دیوار اکنون نردبان این آگهی را نمی‌پذیرد؛ کمی بعد دوباره تلاش کنید."}
 	case errors.Is(b.Err, divar.ErrPriceAbove):
 		return outcome{"فعلاً ممکن نیست", "هزینهٔ نردبان این آگهی بیش از سقف این افزونه است."}
-	case errors.Is(b.Err, divar.ErrPaymentUnresolved), b.State == sdk.TransactionPending:
+	case errors.Is(b.Err, divar.ErrPaymentUnresolved), b.State == event.TransactionPending:
 		return outcome{"در حال بررسی", "نتیجهٔ پرداخت هنوز معلوم نیست؛ دوباره پرداخت نمی‌شود. این صفحه را بعداً ببینید."}
 	}
 	return outcome{"نردبان انجام نشد", "پرداختی انجام نشد. دوباره تلاش کنید."}

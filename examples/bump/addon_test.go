@@ -11,10 +11,10 @@ import (
 	"time"
 
 	"github.com/kenarkit/kenarkit/gen"
-	"github.com/kenarkit/kenarkit/sdk"
 	"github.com/kenarkit/kenarkit/sdk/addonenv"
 	"github.com/kenarkit/kenarkit/sdk/divar"
 	"github.com/kenarkit/kenarkit/sdk/divartest"
+	"github.com/kenarkit/kenarkit/sdk/event"
 	"github.com/kenarkit/kenarkit/sdk/server"
 )
 
@@ -213,16 +213,16 @@ func TestLedgerMatchesAnEventToItsBump(t *testing.T) {
 	l := NewLedger()
 	id := divar.NewPaymentID()
 	l.Begin(id, seedPost, "u1")
-	l.Paid(id, sdk.PaymentTransaction{}, &divar.PaymentError{ID: id, Err: divar.ErrPaymentUnresolved})
+	l.Paid(id, event.PaymentTransaction{}, &divar.PaymentError{ID: id, Err: divar.ErrPaymentUnresolved})
 	for _, tc := range []struct {
 		name  string
-		t     sdk.PaymentTransaction
+		t     event.PaymentTransaction
 		known bool
 		page  string
 	}{
-		{"another payment's event", sdk.PaymentTransaction{ID: divar.NewPaymentID(), State: sdk.TransactionCompleted}, false, pagePending},
-		{"its event, the id in capitals", sdk.PaymentTransaction{ID: strings.ToUpper(id), State: sdk.TransactionCompleted, CostRials: 400_000}, true, pageBumped},
-		{"its refund", sdk.PaymentTransaction{ID: id, State: sdk.TransactionRefunded, CostRials: 400_000}, true, "هزینه برگشت داده شد"},
+		{"another payment's event", event.PaymentTransaction{ID: divar.NewPaymentID(), State: event.TransactionCompleted}, false, pagePending},
+		{"its event, the id in capitals", event.PaymentTransaction{ID: strings.ToUpper(id), State: event.TransactionCompleted, CostRials: 400_000}, true, pageBumped},
+		{"its refund", event.PaymentTransaction{ID: id, State: event.TransactionRefunded, CostRials: 400_000}, true, "هزینه برگشت داده شد"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if got := l.Report(&tc.t); got != tc.known {

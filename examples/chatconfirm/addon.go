@@ -11,6 +11,7 @@ import (
 	"github.com/kenarkit/kenarkit/sdk"
 	"github.com/kenarkit/kenarkit/sdk/dedupe"
 	"github.com/kenarkit/kenarkit/sdk/divar"
+	"github.com/kenarkit/kenarkit/sdk/event"
 	"github.com/labstack/echo/v4"
 )
 
@@ -20,9 +21,9 @@ type Addon struct {
 	publicURL string        // no trailing slash
 	client    *divar.Client // Divar's API; nil without KENAR_API_KEY
 	logger    *slog.Logger
-	keys      []string      // the identification keys, for /ask
-	events    *sdk.EventMux // hands each event to its handler, once
-	noClient  sync.Once     // logs once that nothing can be sent
+	keys      []string   // the identification keys, for /ask
+	events    *event.Mux // hands each event to its handler, once
+	noClient  sync.Once  // logs once that nothing can be sent
 }
 
 // NewAddon returns the add-on, serving under publicURL. It sends through
@@ -30,7 +31,7 @@ type Addon struct {
 // logs once, when it first has something to send, why it cannot.
 func NewAddon(publicURL string, keys []string, client *divar.Client, logger *slog.Logger) *Addon {
 	a := &Addon{publicURL: publicURL, client: client, logger: logger, keys: keys}
-	a.events = &sdk.EventMux{
+	a.events = &event.Mux{
 		NewChatbotMessage: a.chatbotMessage,
 		// One replica: dedupe in memory (forgotten on a restart). With
 		// several, or to keep "asked at most once" across restarts, share

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/kenarkit/kenarkit/sdk/event"
 	"github.com/kenarkit/kenarkit/sdk/server"
 
 	"github.com/kenarkit/kenarkit/gen"
@@ -90,5 +91,5 @@ func TestButtonsMessage(t *testing.T) {
 
 func TestEventsAreAcknowledged(t *testing.T) {
 	_, divar := start(t)
-	divar.Event(divartest.Event(sdk.EventNewChatbotMessage))
+	divar.Event(divartest.Event(event.TypeNewChatbotMessage))
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/kenarkit/kenarkit/sdk"
 	"github.com/kenarkit/kenarkit/sdk/addonenv"
 	"github.com/kenarkit/kenarkit/sdk/divar"
+	"github.com/kenarkit/kenarkit/sdk/event"
 	"github.com/kenarkit/kenarkit/sdk/server"
 	"github.com/labstack/echo/v4"
 )
@@ -30,14 +31,14 @@ var errNoClient = errors.New(addonenv.APIKeyVar + " is not set: the add-on canno
 // Other messages are acknowledged and not answered.
 //
 // The question is asked at most once per start: the client sends it
-// through the EventMux's deduper, which records the send as started before
+// through the event.Mux's deduper, which records the send as started before
 // it is made (dedupe.Once). chatbotMessage returns the error of a send that
-// a later delivery may get through: the EventMux answers 500, so that Divar
+// a later delivery may get through: the event.Mux answers 500, so that Divar
 // delivers the start again, when nothing was sent (Divar's rate limit
 // outlasted the retries, Divar could not be reached), and acknowledges
 // the start, logged and reported as unfinished, when Divar may have taken
 // the message (a 5xx, no answer in time): it is not sent again.
-func (a *Addon) chatbotMessage(ctx context.Context, e *sdk.Event, m *sdk.ChatMessage) error {
+func (a *Addon) chatbotMessage(ctx context.Context, e *event.Event, m *event.ChatMessage) error {
 	if _, ok := sdk.ParseStart(m.Text); !ok {
 		return nil
 	}
@@ -70,7 +71,7 @@ func (a *Addon) chatbotMessage(ctx context.Context, e *sdk.Event, m *sdk.ChatMes
 
 // redeliver reports whether err is a failure a later delivery may not meet:
 // a 429 still in force, a 5xx, a timeout or a connection lost. (Of these,
-// the EventMux has Divar deliver again only what was not sent.) A message
+// the event.Mux has Divar deliver again only what was not sent.) A message
 // refused before sending, or refused by Divar for what it is, would be
 // refused again; one Divar accepted with an answer that could not be read
 // (ErrMalformedAnswer, after a 2xx) was sent.

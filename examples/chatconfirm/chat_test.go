@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kenarkit/kenarkit/sdk/event"
 	"github.com/kenarkit/kenarkit/sdk/server"
 
 	"github.com/kenarkit/kenarkit/gen"
@@ -55,7 +56,7 @@ type chatOptions struct {
 	// redelivery serves the add-on without divartest.ValidateResponses,
 	// which fails a test at any 5xx answer to one of Divar's calls (a user
 	// would see an error); for an event, a 5xx is how the add-on asks
-	// Divar to deliver it again (sdk.EventMux), and the test checks it.
+	// Divar to deliver it again (event.Mux), and the test checks it.
 	redelivery bool
 	// hold, when set, keeps each chat-bot message at the wire, after
 	// signalling arrived, until hold is closed.
@@ -100,7 +101,7 @@ func startChat(t *testing.T, o chatOptions) *chat {
 
 // startEvent is Divar's event when the user opens the chat bot from their post.
 func startEvent(messageID string) *divartest.Request {
-	return divartest.Event(sdk.EventNewChatbotMessage).Message(map[string]any{
+	return divartest.Event(event.TypeNewChatbotMessage).Message(map[string]any{
 		"id":           messageID,
 		"conversation": map[string]any{"id": conversation, "type": "BOT"},
 		"text":         "/start MY_POST gZd7omnS",
@@ -184,7 +185,7 @@ func TestChatBotMessagesOtherThanStart(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			c := startChat(t, chatOptions{})
-			c.divar.Event(divartest.Event(sdk.EventNewChatbotMessage).Message(tc.message)) // acknowledged
+			c.divar.Event(divartest.Event(event.TypeNewChatbotMessage).Message(tc.message)) // acknowledged
 			if calls := c.api.Calls(); len(calls) != 0 {
 				t.Errorf("the add-on called Divar's API: %+v", calls)
 			}

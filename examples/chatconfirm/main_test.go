@@ -4,10 +4,10 @@ import (
 	"log/slog"
 	"testing"
 
+	"github.com/kenarkit/kenarkit/sdk/event"
 	"github.com/kenarkit/kenarkit/sdk/server"
 
 	"github.com/kenarkit/kenarkit/gen"
-	"github.com/kenarkit/kenarkit/sdk"
 	"github.com/kenarkit/kenarkit/sdk/addonenv"
 	"github.com/kenarkit/kenarkit/sdk/divartest"
 )
@@ -39,7 +39,7 @@ func TestTheEnvironmentReachesTheClient(t *testing.T) {
 				env.PublicURL = publicURL
 				return newServer(env, slog.New(slog.DiscardHandler))
 			})
-			divar.Event(divartest.Event(sdk.EventNewChatbotMessage).Message(map[string]any{
+			divar.Event(divartest.Event(event.TypeNewChatbotMessage).Message(map[string]any{
 				"conversation": map[string]any{"id": conversation, "type": "BOT"},
 			}))
 			if n := len(api.BotMessages(conversation)); n != tc.sent {

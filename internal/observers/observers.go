@@ -14,3 +14,18 @@ func NonNil[O comparable](obs []O) []O {
 	}
 	return all
 }
+
+// Join is what each room's Observers returns: nil when obs holds no
+// observer that is not nil, that one when it holds one, and multi of them
+// when it holds several.
+func Join[O comparable](obs []O, multi func([]O) O) O {
+	all := NonNil(obs)
+	switch len(all) {
+	case 0:
+		var zero O
+		return zero
+	case 1:
+		return all[0]
+	}
+	return multi(all)
+}

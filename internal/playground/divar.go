@@ -11,6 +11,7 @@ import (
 	"github.com/go-json-experiment/json"
 	"github.com/kenarkit/kenarkit/sdk"
 	"github.com/kenarkit/kenarkit/sdk/divartest"
+	"github.com/kenarkit/kenarkit/sdk/event"
 )
 
 // place is where a button was tapped: what Divar sends the add-on with it.
@@ -128,9 +129,9 @@ func failure(err error) string {
 // a message in the conversation about the post (NEW_MESSAGE), each with a
 // fresh message id, as Divar delivers it.
 func (p *Playground) chat(text string, bot bool) {
-	conv, t, kind := Conversation, "POST", sdk.EventNewMessage
+	conv, t, kind := Conversation, "POST", event.TypeNewMessage
 	if bot {
-		conv, t, kind = BotConversation, "BOT", sdk.EventNewChatbotMessage
+		conv, t, kind = BotConversation, "BOT", event.TypeNewChatbotMessage
 	}
 	p.mu.Lock()
 	b := bubble{Mine: true, Text: text, At: time.Now()}
@@ -155,25 +156,25 @@ func (p *Playground) chat(text string, bot bool) {
 // CUSTOM (raw is then the whole body); detail is the post update's type
 // or the payment's state.
 func (p *Playground) event(kind, detail, raw string) (*divartest.Request, error) {
-	switch sdk.EventType(kind) {
-	case sdk.EventPostUpdate:
+	switch event.Type(kind) {
+	case event.TypePostUpdate:
 		if detail == "" {
 			detail = "PUBLISH"
 		}
-		return divartest.Event(sdk.EventPostUpdate).Set("post_update", map[string]any{"type": detail, "post": map[string]any{
+		return divartest.Event(event.TypePostUpdate).Set("post_update", map[string]any{"type": detail, "post": map[string]any{
 			"token": Post, "category": "apartment-sell", "city": "tehran", "district": "vanak",
 			"is_phone_hidden": false, "chat_enabled": true, "first_published_at": time.Now().UTC().Format(time.RFC3339),
 		}}), nil
-	case sdk.EventUserAccessRevocation:
+	case event.TypeUserAccessRevocation:
 		p.oauth.Revoke(divartest.SeedUserID) // Divar withdraws the tokens, then tells the add-on
-		return divartest.Event(sdk.EventUserAccessRevocation), nil
-	case sdk.EventPaymentTransaction:
+		return divartest.Event(event.TypeUserAccessRevocation), nil
+	case event.TypePaymentTransaction:
 		if detail == "" {
-			detail = string(sdk.TransactionCompleted)
+			detail = string(event.TransactionCompleted)
 		}
-		return divartest.Event(sdk.EventPaymentTransaction).Set("payment_transaction", map[string]any{
+		return divartest.Event(event.TypePaymentTransaction).Set("payment_transaction", map[string]any{
 			"id": NewID(), "cost_rials": int64(1500000), "extra_details": "reorder " + Post,
-			"state": detail, "type": string(sdk.TransactionReorder),
+			"state": detail, "type": string(event.TransactionReorder),
 		}), nil
 	case "CUSTOM":
 		var v map[string]any
@@ -181,7 +182,7 @@ func (p *Playground) event(kind, detail, raw string) (*divartest.Request, error)
 			return nil, fmt.Errorf("the custom event is not one JSON object: %v", err)
 		}
 		t, _ := v["type"].(string)
-		r := divartest.Event(sdk.EventType(t))
+		r := divartest.Event(event.Type(t))
 		for _, k := range []string{"type", "metadata"} {
 			r.Without(k)
 		}

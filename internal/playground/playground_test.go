@@ -18,6 +18,7 @@ import (
 	"github.com/kenarkit/kenarkit/sdk"
 	"github.com/kenarkit/kenarkit/sdk/divar"
 	"github.com/kenarkit/kenarkit/sdk/divartest"
+	"github.com/kenarkit/kenarkit/sdk/event"
 	"github.com/kenarkit/kenarkit/sdk/server"
 	"github.com/kenarkit/kenarkit/sdk/widget"
 	"golang.org/x/oauth2"
@@ -70,7 +71,7 @@ func (a *testAddon) Events(ctx context.Context, req gen.EventsRequestObject) (ge
 	if n <= a.fail {
 		return nil, errors.New("not now")
 	}
-	return sdk.EventAck{}, nil
+	return event.Ack{}, nil
 }
 
 // start serves a and a playground for it, with redeliveries at once.
@@ -147,7 +148,7 @@ func TestEventsHaveFreshIDsAndAreRedelivered(t *testing.T) {
 	a := &testAddon{fail: 2} // 500 twice, then 200
 	p := start(t, a)
 	for range 2 {
-		r, err := p.event(string(sdk.EventPaymentTransaction), "", "")
+		r, err := p.event(string(event.TypePaymentTransaction), "", "")
 		if err != nil {
 			t.Fatal(err)
 		}

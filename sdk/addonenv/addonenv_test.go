@@ -14,6 +14,7 @@ import (
 
 	"github.com/kenarkit/kenarkit/gen"
 	"github.com/kenarkit/kenarkit/sdk/divar"
+	"github.com/kenarkit/kenarkit/sdk/event"
 	"github.com/kenarkit/kenarkit/sdk/server"
 	"github.com/redis/go-redis/v9"
 
@@ -266,5 +267,5 @@ func (nopAddon) DynamicAction(context.Context, gen.DynamicActionRequestObject) (
 }
 
 func (nopAddon) Events(context.Context, gen.EventsRequestObject) (gen.EventsResponseObject, error) {
-	return sdk.EventAck{}, nil
+	return event.Ack{}, nil
 }

@@ -8,70 +8,20 @@ import (
 // Scope is one permission an add-on asks a user for. Divar's scopes come in
 // two shapes (docs/oauth/ReadMe.md in divar-ir/kenar-docs): user-wide ones,
 // a bare NAME such as [UserPhone], and object-bound ones, NAME.<id>, which
-// the builders below make from the object's id, as in
+// the builders make from the object's id, as in
 // PostAddonCreate("AZTH74V2") for "POST_ADDON_CREATE.AZTH74V2".
+//
+// The constants and builders are generated (scopes.gen.go, by
+// internal/cmd/scopes) from the one table of which scope each call to
+// Divar needs: Divar's description with kenarkit's overlay (api/divar), the
+// same one sdk/divar checks its requests against and sdk/divartest judges
+// them by. Each names the operations whose security names it.
+// [OfflineAccess] asks for a refresh token too, so that the add-on can act
+// for the user after the access token's hour: for 30 days, renewed at each
+// refresh; [NotificationAccessRevocation], with [UserID], makes Divar send
+// the USER_ACCESS_REVOCATION event when the user takes the consent back
+// (docs/events/ReadMe.md).
 type Scope string
-
-// The user-wide scopes (static/openapi-v3.json, components.securitySchemes.OAuth).
-const (
-	// OfflineAccess asks for a refresh token too, so the add-on can act for
-	// the user after the access token's hour: for 30 days, renewed at each
-	// refresh.
-	OfflineAccess Scope = "offline_access"
-	// UserPostsAddonCreate: add post add-ons to any of the user's posts.
-	UserPostsAddonCreate Scope = "USER_POSTS_ADDON_CREATE"
-	// UserAddonCreate: add user add-ons.
-	UserAddonCreate Scope = "USER_ADDON_CREATE"
-	// UserPhone: read the user's phone number.
-	UserPhone Scope = "USER_PHONE"
-	// UserID: read the user's id (one per user and app).
-	UserID Scope = "USER_ID"
-	// UserPostsGet: list the user's posts and subscribe to their updates.
-	UserPostsGet Scope = "USER_POSTS_GET"
-	// ChatSupplierAllConversationsMessageSend: send messages in all of the
-	// user's conversations.
-	ChatSupplierAllConversationsMessageSend Scope = "CHAT_SUPPLIER_ALL_CONVERSATIONS_MESSAGE_SEND"
-	// ChatSupplierAllConversationsRead: receive the messages of all of the
-	// user's conversations.
-	ChatSupplierAllConversationsRead Scope = "CHAT_SUPPLIER_ALL_CONVERSATIONS_READ"
-	// ChatBotUserMessageSend: the add-on's chat bot may message the user.
-	ChatBotUserMessageSend Scope = "CHAT_BOT_USER_MESSAGE_SEND"
-	// NotificationAccessRevocation, with [UserID], makes Divar send the
-	// USER_ACCESS_REVOCATION event when the user takes their consent back.
-	NotificationAccessRevocation Scope = "NOTIFICATION_ACCESS_REVOCATION"
-)
-
-// PostAddonCreate is the scope to add a post add-on to one post:
-// POST_ADDON_CREATE.<postToken>.
-func PostAddonCreate(postToken string) Scope { return bound("POST_ADDON_CREATE", postToken) }
-
-// PostEdit is the scope to edit one post: POST_EDIT.<postToken>.
-func PostEdit(postToken string) Scope { return bound("POST_EDIT", postToken) }
-
-// ConversationSendMessage is the scope to send messages in one
-// conversation: CONVERSATION_SEND_MESSAGE.<conversationID>.
-func ConversationSendMessage(conversationID string) Scope {
-	return bound("CONVERSATION_SEND_MESSAGE", conversationID)
-}
-
-// ChatConversationRead is the scope to read one conversation:
-// CHAT_CONVERSATION_READ.<conversationID>.
-func ChatConversationRead(conversationID string) Scope {
-	return bound("CHAT_CONVERSATION_READ", conversationID)
-}
-
-// ChatPostConversationsMessageSend is the scope to send messages in every
-// conversation about one post: CHAT_POST_CONVERSATIONS_MESSAGE_SEND.<postToken>.
-func ChatPostConversationsMessageSend(postToken string) Scope {
-	return bound("CHAT_POST_CONVERSATIONS_MESSAGE_SEND", postToken)
-}
-
-// ChatPostConversationsRead is the scope to receive the messages of every
-// conversation about one post (and subscribe to NEW_MESSAGE_ON_POST):
-// CHAT_POST_CONVERSATIONS_READ.<postToken>.
-func ChatPostConversationsRead(postToken string) Scope {
-	return bound("CHAT_POST_CONVERSATIONS_READ", postToken)
-}
 
 func bound(name, id string) Scope { return Scope(name + "." + id) }
 

@@ -2,13 +2,13 @@
 // cannot be taken back (a chat or bot message, a payment) at most once,
 // even when Divar delivers the event twice, to two replicas, or again after
 // the store died half-way. It holds the [Deduper] protocol that
-// sdk.EventMux follows through [Run], [Once] for the irreversible step,
+// event.Mux follows through [Run], [Once] for the irreversible step,
 // and [Memory], the in-process store for one replica; package
 // sdk/redisstore has the store for several.
 //
 // # The state machine
 //
-// Each event identity (sdk.Event.Key) is in one of four states in the
+// Each event identity (event.Event.Key) is in one of four states in the
 // store:
 //
 //	(absent) ──Claim──▶ claimed ──Start──▶ started ──Commit──▶ done
@@ -30,9 +30,9 @@
 //     or when every step it started is known not to have been made
 //     ([ErrNotSent]): the next delivery runs the handler again.
 //
-// What a delivery finds decides what sdk.EventMux answers Divar:
+// What a delivery finds decides what event.Mux answers Divar:
 //
-//	found                             Run returns        EventMux answers
+//	found                             Run returns        event.Mux answers
 //	absent                            the handler's      200, or 500 if it failed before any step
 //	claimed, or started within lease  ErrInProgress      409: Divar retries later
 //	done                              ErrDuplicate       200, the handler is not run
@@ -175,7 +175,7 @@ type steps struct {
 type stepsKey struct{}
 
 // Once makes step, which cannot be taken back, at most once for the event
-// whose handler ctx belongs to ([Run], sdk.EventMux): it records the event
+// whose handler ctx belongs to ([Run], event.Mux): it records the event
 // as started before calling step, and step is not called when that fails.
 // A step that returns an error wrapped with [NotSent] is known not to have
 // been made: if the handler then fails, the claim is released and a later

@@ -10,7 +10,7 @@ import (
 
 // A handler makes its irreversible step through Once: however often the
 // event is delivered, and whatever the step answered, it is made at most
-// once. (sdk.EventMux calls Run; divar.Client's messages call Once
+// once. (event.Mux calls Run; divar.Client's messages call Once
 // themselves.)
 func ExampleOnce() {
 	ctx := context.Background()

@@ -106,7 +106,7 @@ func (c *Client) ProUserProfileImage(ctx context.Context, user oauth2.TokenSourc
 }
 
 // UserBusinesses returns the businesses of the user who granted the token
-// (operation Finder_GetUserBusinesses, scope USER_BUSINESSES_READ).
+// (operation Finder_GetUserBusinesses).
 func (c *Client) UserBusinesses(ctx context.Context, user oauth2.TokenSource) ([]divarapi.GetUserBusinessesResponseBusiness, error) {
 	v, err := get[divarapi.FinderGetUserBusinessesResponse](ctx, c, "Finder_GetUserBusinesses", user, divarapi.NewFinderGetUserBusinessesRequest)
 	return deref(v.Businesses), err
@@ -126,7 +126,7 @@ func (c *Client) UserPost(ctx context.Context, user oauth2.TokenSource, postToke
 }
 
 // PostStats returns a post's views, chats and impressions (operation
-// Post_GetPostStats, scope USER_POSTS_STATS_READ).
+// Post_GetPostStats).
 func (c *Client) PostStats(ctx context.Context, user oauth2.TokenSource, postToken string) (divarapi.PostGetPostStatsResponse, error) {
 	const op = "Post_GetPostStats"
 	if err := checkPostToken(postToken); err != nil {
@@ -151,7 +151,7 @@ func (c *Client) UploadURLs(ctx context.Context) (divarapi.PostGetUploadURLsV2Re
 }
 
 // SetPostButton sets the customized button of a post (operation
-// Post_SetPostCustomizedButton, scope USER_SET_CUSTOMIZED_BUTTON). It
+// Post_SetPostCustomizedButton). It
 // replaces the post's button, so it is retried like an idempotent call.
 func (c *Client) SetPostButton(ctx context.Context, user oauth2.TokenSource, postToken string, b divarapi.PostCustomizedButton) error {
 	const op = "Post_SetPostCustomizedButton"
@@ -165,7 +165,7 @@ func (c *Client) SetPostButton(ctx context.Context, user oauth2.TokenSource, pos
 }
 
 // DeletePostButton removes the customized button of a post (operation
-// Post_DeletePostCustomizedButton, scope USER_SET_CUSTOMIZED_BUTTON).
+// Post_DeletePostCustomizedButton).
 func (c *Client) DeletePostButton(ctx context.Context, user oauth2.TokenSource, postToken string) error {
 	const op = "Post_DeletePostCustomizedButton"
 	if err := checkPostToken(postToken); err != nil {
@@ -199,7 +199,7 @@ func (c *Client) DeleteBusinessButton(ctx context.Context, businessToken string)
 }
 
 // CreatePostSemantic attaches semantic data to a post (operation
-// Semantic_CreatePostSemantic, scope POST_SEMANTIC_CREATE.<post_token>;
+// Semantic_CreatePostSemantic;
 // docs/semantic/, docs/misc/masking.md: hash identifiers such as a VIN
 // before sending).
 func (c *Client) CreatePostSemantic(ctx context.Context, user oauth2.TokenSource, postToken string, s divarapi.SemanticCreatePostSemanticBody) error {
@@ -214,7 +214,7 @@ func (c *Client) CreatePostSemantic(ctx context.Context, user oauth2.TokenSource
 }
 
 // CreateUserSemantic attaches semantic data to a user (operation
-// Semantic_CreateUserSemantic, scope USER_VERIFICATION_CREATE) and
+// Semantic_CreateUserSemantic) and
 // returns its id.
 func (c *Client) CreateUserSemantic(ctx context.Context, user oauth2.TokenSource, divarUserID string, s divarapi.SemanticCreateUserSemanticBody) (string, error) {
 	const op = "Semantic_CreateUserSemantic"

@@ -199,7 +199,7 @@ func (c *Client) DeletePostAddons(ctx context.Context, postToken string) error {
 // token (operation ChatAPI_ConversationSendMessage). A message carries a
 // text or a media token ([Client.UploadChatMedia]), not both. It is never
 // sent twice: only a 429 or a connection never made is retried, and within
-// an [sdk.EventMux] handler with a deduper it is sent at most once per
+// an [event.Mux] handler with a deduper it is sent at most once per
 // event, however often Divar delivers it (dedupe.Once). A recipient who
 // blocked the sender gives [ErrRecipientBlocked]. An error after which
 // nothing can have reached Divar is dedupe.ErrNotSent (errors.Is).

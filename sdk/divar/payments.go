@@ -14,8 +14,8 @@ import (
 	"github.com/go-json-experiment/json"
 	"github.com/google/uuid"
 	"github.com/kenarkit/kenarkit/gen/divarapi"
-	"github.com/kenarkit/kenarkit/sdk"
 	"github.com/kenarkit/kenarkit/sdk/dedupe"
+	"github.com/kenarkit/kenarkit/sdk/event"
 	"golang.org/x/oauth2"
 )
 
@@ -85,7 +85,7 @@ type Payment struct {
 // Reports says whether t, a transaction or a PAYMENT_TRANSACTION event's
 // payload, is this payment's: its id is the payment's
 // (docs/events/payment.md), compared as a UUID, whatever its letters' case.
-func (p Payment) Reports(t *sdk.PaymentTransaction) bool {
+func (p Payment) Reports(t *event.PaymentTransaction) bool {
 	return t != nil && p.ID != "" && strings.EqualFold(t.ID, p.ID)
 }
 
@@ -96,8 +96,8 @@ func (p Payment) Reports(t *sdk.PaymentTransaction) bool {
 type PaymentError struct {
 	Operation   string
 	ID          string
-	Transaction *sdk.PaymentTransaction // nil when unknown
-	Err         error                   // ErrPaymentFailed or ErrPaymentUnresolved
+	Transaction *event.PaymentTransaction // nil when unknown
+	Err         error                     // ErrPaymentFailed or ErrPaymentUnresolved
 	Cause       error
 }
 
@@ -144,8 +144,7 @@ type Pricing struct {
 }
 
 // PostPricing returns the prices of the post's services for this app
-// (operation Payment_GetPostPricing; scope PAYMENT_ALL_POSTS_PRICING_READ,
-// permission POST_PRICING_RETRIEVE). The payments check it themselves.
+// (operation Payment_GetPostPricing). The payments check it themselves.
 func (c *Client) PostPricing(ctx context.Context, user oauth2.TokenSource, postToken string) (Pricing, error) {
 	const op = "Payment_GetPostPricing"
 	if err := checkPostToken(postToken); err != nil {
@@ -163,8 +162,8 @@ func (c *Client) PostPricing(ctx context.Context, user oauth2.TokenSource, postT
 }
 
 type price struct {
-	CostRials sdk.Int64 `json:"cost_rials"`
-	Available bool      `json:"available"`
+	CostRials event.Int64 `json:"cost_rials"`
+	Available bool        `json:"available"`
 }
 
 func (p *price) get() Price {
@@ -175,10 +174,10 @@ func (p *price) get() Price {
 }
 
 // Balance returns the app's wallet balance in rials (operation
-// Payment_GetBalance, no user token; permission BALANCE_RETRIEVE).
+// Payment_GetBalance, no user token).
 func (c *Client) Balance(ctx context.Context) (int64, error) {
 	var v struct {
-		BalanceRials sdk.Int64 `json:"balance_rials"`
+		BalanceRials event.Int64 `json:"balance_rials"`
 	}
 	err := c.payCall(ctx, request{op: "Payment_GetBalance", idempotent: true, build: func() (*http.Request, error) {
 		return divarapi.NewPaymentGetBalanceRequest(c.cfg.BaseURL)
@@ -189,13 +188,13 @@ func (c *Client) Balance(ctx context.Context) (int64, error) {
 // Transaction returns the app's transaction whose id is the payment's id
 // (operation Payment_GetTransaction, no user token; permission
 // TRANSACTION_RETRIEVE). One that does not exist is [ErrNotFound].
-func (c *Client) Transaction(ctx context.Context, id string) (sdk.PaymentTransaction, error) {
+func (c *Client) Transaction(ctx context.Context, id string) (event.PaymentTransaction, error) {
 	const op = "Payment_GetTransaction"
 	if err := checkPaymentID(id); err != nil {
-		return sdk.PaymentTransaction{}, notSent(op, err)
+		return event.PaymentTransaction{}, notSent(op, err)
 	}
 	var v struct {
-		Transaction *sdk.PaymentTransaction `json:"transaction"`
+		Transaction *event.PaymentTransaction `json:"transaction"`
 	}
 	err := c.payCall(ctx, request{op: op, idempotent: true, build: func() (*http.Request, error) {
 		return divarapi.NewPaymentGetTransactionRequest(c.cfg.BaseURL, id)
@@ -204,14 +203,14 @@ func (c *Client) Transaction(ctx context.Context, id string) (sdk.PaymentTransac
 		err = malformed(op, "no transaction")
 	}
 	if err != nil {
-		return sdk.PaymentTransaction{}, err
+		return event.PaymentTransaction{}, err
 	}
 	return *v.Transaction, nil
 }
 
 // TransactionPage is a page of the app's transactions, newest first.
 type TransactionPage struct {
-	Transactions []sdk.PaymentTransaction
+	Transactions []event.PaymentTransaction
 	// NextPageToken asks for the next page; "" on the last one.
 	NextPageToken string
 }
@@ -234,8 +233,8 @@ func (c *Client) Transactions(ctx context.Context, pageSize int, pageToken strin
 		p.PageToken = &pageToken
 	}
 	var v struct {
-		Transactions  []sdk.PaymentTransaction `json:"transactions"`
-		NextPageToken string                   `json:"next_page_token"`
+		Transactions  []event.PaymentTransaction `json:"transactions"`
+		NextPageToken string                     `json:"next_page_token"`
 	}
 	err := c.payCall(ctx, request{op: op, idempotent: true, build: func() (*http.Request, error) {
 		return divarapi.NewPaymentListTransactionsRequest(c.cfg.BaseURL, &p)
@@ -244,9 +243,8 @@ func (c *Client) Transactions(ctx context.Context, pageSize int, pageToken strin
 }
 
 // Reorder bumps the user's post to the top of its list, paid from the
-// app's wallet (operation Payment_ReorderPost; scope
-// PAYMENT_ALL_POSTS_REORDER, permissions POST_REORDER and
-// POST_PRICING_RETRIEVE, and TRANSACTION_RETRIEVE for the lookups). It
+// app's wallet (operation Payment_ReorderPost, with Payment_GetPostPricing
+// before it and Payment_GetTransaction for the lookups). It
 // returns the payment's transaction, COMPLETED. The money moves at most
 // once:
 //
@@ -263,34 +261,33 @@ func (c *Client) Transactions(ctx context.Context, pageSize int, pageToken strin
 //   - a PENDING transaction is followed to a final state within p.Wait;
 //     past it, or when the lookup fails, [ErrPaymentUnresolved];
 //   - a FAILED or REFUNDED one is [ErrPaymentFailed];
-//   - within an [sdk.EventMux] handler it is one step of dedupe.Once:
+//   - within an [event.Mux] handler it is one step of dedupe.Once:
 //     Divar's redelivery of the event never pays again.
 //
 // Every error after which nothing was paid is dedupe.ErrNotSent.
-func (c *Client) Reorder(ctx context.Context, user oauth2.TokenSource, postToken string, p Payment) (sdk.PaymentTransaction, error) {
-	return c.pay(ctx, walletPayment{op: "Payment_ReorderPost", kind: sdk.TransactionReorder, price: func(p Pricing) Price { return p.Reorder },
+func (c *Client) Reorder(ctx context.Context, user oauth2.TokenSource, postToken string, p Payment) (event.PaymentTransaction, error) {
+	return c.pay(ctx, walletPayment{op: "Payment_ReorderPost", kind: event.TransactionReorder, price: func(p Pricing) Price { return p.Reorder },
 		build: func(server string, body io.Reader) (*http.Request, error) {
 			return divarapi.NewPaymentReorderPostRequestWithBody(server, postToken, jsonType, body)
 		}}, user, postToken, p)
 }
 
 // Renew renews the user's post, paid from the app's wallet (operation
-// Payment_RenewPost; scope PAYMENT_ALL_POSTS_RENEW, permission
-// POST_RENEW; Divar allows it only near the post's expiry). Money moves
+// Payment_RenewPost; Divar allows it only near the post's expiry). Money moves
 // at most once, as for [Client.Reorder].
-func (c *Client) Renew(ctx context.Context, user oauth2.TokenSource, postToken string, p Payment) (sdk.PaymentTransaction, error) {
-	return c.pay(ctx, walletPayment{op: "Payment_RenewPost", kind: sdk.TransactionRenew, price: func(p Pricing) Price { return p.Renew },
+func (c *Client) Renew(ctx context.Context, user oauth2.TokenSource, postToken string, p Payment) (event.PaymentTransaction, error) {
+	return c.pay(ctx, walletPayment{op: "Payment_RenewPost", kind: event.TransactionRenew, price: func(p Pricing) Price { return p.Renew },
 		build: func(server string, body io.Reader) (*http.Request, error) {
 			return divarapi.NewPaymentRenewPostRequestWithBody(server, postToken, jsonType, body)
 		}}, user, postToken, p)
 }
 
 // Publish pays for publishing a post the user submitted and that waits
-// for payment, from the app's wallet (operation Payment_PublishUserPost;
-// scope SUBMIT_USER_POST, permission PUBLISH_USER_POST). Its price is
+// for payment, from the app's wallet (operation Payment_PublishUserPost).
+// Its price is
 // pricing's submit. Money moves at most once, as for [Client.Reorder].
-func (c *Client) Publish(ctx context.Context, user oauth2.TokenSource, postToken string, p Payment) (sdk.PaymentTransaction, error) {
-	return c.pay(ctx, walletPayment{op: "Payment_PublishUserPost", kind: sdk.TransactionSubmit, price: func(p Pricing) Price { return p.Submit },
+func (c *Client) Publish(ctx context.Context, user oauth2.TokenSource, postToken string, p Payment) (event.PaymentTransaction, error) {
+	return c.pay(ctx, walletPayment{op: "Payment_PublishUserPost", kind: event.TransactionSubmit, price: func(p Pricing) Price { return p.Submit },
 		build: func(server string, body io.Reader) (*http.Request, error) {
 			return divarapi.NewPaymentPublishUserPostRequestWithBody(server, postToken, jsonType, body)
 		}}, user, postToken, p)
@@ -299,28 +296,28 @@ func (c *Client) Publish(ctx context.Context, user oauth2.TokenSource, postToken
 // walletPayment is what differs between the wallet's payments.
 type walletPayment struct {
 	op    string
-	kind  sdk.TransactionType
+	kind  event.TransactionType
 	price func(Pricing) Price
 	build func(server string, body io.Reader) (*http.Request, error)
 }
 
-func (c *Client) pay(ctx context.Context, w walletPayment, user oauth2.TokenSource, postToken string, p Payment) (sdk.PaymentTransaction, error) {
+func (c *Client) pay(ctx context.Context, w walletPayment, user oauth2.TokenSource, postToken string, p Payment) (event.PaymentTransaction, error) {
 	if err := errors.Join(checkPostToken(postToken), checkPaymentID(p.ID)); err != nil {
-		return sdk.PaymentTransaction{}, notSent(w.op, err)
+		return event.PaymentTransaction{}, notSent(w.op, err)
 	}
 	if err := c.checkPrice(ctx, w.op, user, postToken, p, w.price); err != nil {
-		return sdk.PaymentTransaction{}, err
+		return event.PaymentTransaction{}, err
 	}
 	body, err := json.Marshal(struct {
 		ID           string `json:"id"`
 		ExtraDetails string `json:"extra_details,omitempty"`
 	}{p.ID, p.ExtraDetails})
 	if err != nil {
-		return sdk.PaymentTransaction{}, fmt.Errorf("divar: %s: %w", w.op, err)
+		return event.PaymentTransaction{}, fmt.Errorf("divar: %s: %w", w.op, err)
 	}
 	ctx, cancel := context.WithTimeout(ctx, paymentWait(p))
 	defer cancel()
-	var t sdk.PaymentTransaction
+	var t event.PaymentTransaction
 	err = dedupe.Once(ctx, func(ctx context.Context) error {
 		t, err = c.settle(ctx, w, user, p, body)
 		return err
@@ -345,12 +342,12 @@ func (c *Client) checkPrice(ctx context.Context, op string, user oauth2.TokenSou
 }
 
 // settle sends the payment and finds its outcome (see [Client.Reorder]).
-func (c *Client) settle(ctx context.Context, w walletPayment, user oauth2.TokenSource, p Payment, body []byte) (sdk.PaymentTransaction, error) {
+func (c *Client) settle(ctx context.Context, w walletPayment, user oauth2.TokenSource, p Payment, body []byte) (event.PaymentTransaction, error) {
 	for round := 1; ; round++ {
 		var v struct {
-			ID          string                  `json:"id"`
-			CostRials   sdk.Int64               `json:"cost_rials"`
-			Transaction *sdk.PaymentTransaction `json:"transaction"`
+			ID          string                    `json:"id"`
+			CostRials   event.Int64               `json:"cost_rials"`
+			Transaction *event.PaymentTransaction `json:"transaction"`
 		}
 		err := c.payCall(ctx, c.withBody(request{op: w.op, user: user, needsUser: true}, body, w.build), &v)
 		if err == nil {
@@ -359,7 +356,7 @@ func (c *Client) settle(ctx context.Context, w walletPayment, user oauth2.TokenS
 				// Reorder answers {id, cost_rials}, no state: confirmed by
 				// the lookup, as Divar's description of
 				// Payment_GetTransaction asks after a payment.
-				t = &sdk.PaymentTransaction{ID: v.ID, CostRials: v.CostRials, State: sdk.TransactionPending, Type: w.kind, ExtraDetails: p.ExtraDetails}
+				t = &event.PaymentTransaction{ID: v.ID, CostRials: v.CostRials, State: event.TransactionPending, Type: w.kind, ExtraDetails: p.ExtraDetails}
 			}
 			if t.ID == "" {
 				t.ID = p.ID
@@ -373,11 +370,11 @@ func (c *Client) settle(ctx context.Context, w walletPayment, user oauth2.TokenS
 		used := isIDUsed(err)
 		switch {
 		case !used && errors.Is(err, dedupe.ErrNotSent) && round == 1:
-			return sdk.PaymentTransaction{}, err // refused: nothing paid
+			return event.PaymentTransaction{}, err // refused: nothing paid
 		case !used && errors.Is(err, dedupe.ErrNotSent):
 			// Refused after an attempt whose answer was lost: Divar may
 			// check something else before the id; fail closed.
-			return sdk.PaymentTransaction{}, &PaymentError{Operation: w.op, ID: p.ID, Err: ErrPaymentUnresolved, Cause: err}
+			return event.PaymentTransaction{}, &PaymentError{Operation: w.op, ID: p.ID, Err: ErrPaymentUnresolved, Cause: err}
 		}
 		// The payment may have been made: find it rather than pay again.
 		c.log.WarnContext(ctx, "kenarkit: a payment's answer is unknown; looking its transaction up",
@@ -387,30 +384,30 @@ func (c *Client) settle(ctx context.Context, w walletPayment, user oauth2.TokenS
 		case lerr == nil && t.Type != "" && t.Type != w.kind: // another payment's id
 			another := fmt.Errorf("%w, by a %s transaction: give each payment its own id", ErrPaymentIDUsed, t.Type)
 			if round == 1 {
-				return sdk.PaymentTransaction{}, notSent(w.op, another)
+				return event.PaymentTransaction{}, notSent(w.op, another)
 			}
 			return t, &PaymentError{Operation: w.op, ID: p.ID, Transaction: &t, Err: ErrPaymentUnresolved, Cause: another}
 		case lerr == nil:
 			return c.follow(ctx, w.op, t)
 		case !errors.Is(lerr, ErrNotFound) || used || round >= maxPaymentRounds:
-			return sdk.PaymentTransaction{}, &PaymentError{Operation: w.op, ID: p.ID, Err: ErrPaymentUnresolved, Cause: errors.Join(err, lerr)}
+			return event.PaymentTransaction{}, &PaymentError{Operation: w.op, ID: p.ID, Err: ErrPaymentUnresolved, Cause: errors.Join(err, lerr)}
 		}
 		// Not found: this attempt did not reach Divar's ledger; the same id
 		// is sent again, which Divar refuses should it have gone through.
 		if err := c.pause(ctx, round); err != nil {
-			return sdk.PaymentTransaction{}, &PaymentError{Operation: w.op, ID: p.ID, Err: ErrPaymentUnresolved, Cause: err}
+			return event.PaymentTransaction{}, &PaymentError{Operation: w.op, ID: p.ID, Err: ErrPaymentUnresolved, Cause: err}
 		}
 	}
 }
 
 // follow looks a PENDING transaction up until it is final or the
 // payment's wait is over.
-func (c *Client) follow(ctx context.Context, op string, t sdk.PaymentTransaction) (sdk.PaymentTransaction, error) {
+func (c *Client) follow(ctx context.Context, op string, t event.PaymentTransaction) (event.PaymentTransaction, error) {
 	for attempt := 1; ; attempt++ {
 		switch t.State {
-		case sdk.TransactionCompleted:
+		case event.TransactionCompleted:
 			return t, nil
-		case sdk.TransactionFailed, sdk.TransactionRefunded:
+		case event.TransactionFailed, event.TransactionRefunded:
 			return t, &PaymentError{Operation: op, ID: t.ID, Transaction: &t, Err: ErrPaymentFailed}
 		}
 		if attempt > 1 {
@@ -495,8 +492,7 @@ const (
 )
 
 // PayPromotion pays a post's promotion from its owner's wallet (operation
-// Payment_PayPostPromotion; scope PAY_USER_POST_PROMOTION, permission
-// PAY_POST_PROMOTION). Divar makes its id an idempotency key: the
+// Payment_PayPostPromotion). Divar makes its id an idempotency key: the
 // client checks pricing first, sends the promotion with p.ID, and sends it
 // again with the same id after a lost answer, a 5xx, or a RECONCILING
 // status, until Divar answers PAID or FAILED, within p.Wait
@@ -530,10 +526,10 @@ func (c *Client) PayPromotion(ctx context.Context, user oauth2.TokenSource, post
 		var last error
 		for attempt := 1; ; attempt++ {
 			var v struct {
-				AmountRials sdk.Int64 `json:"amount_rials"`
-				OrderID     string    `json:"order_id"`
-				PaidAt      time.Time `json:"paid_at"`
-				Status      string    `json:"status"`
+				AmountRials event.Int64 `json:"amount_rials"`
+				OrderID     string      `json:"order_id"`
+				PaidAt      time.Time   `json:"paid_at"`
+				Status      string      `json:"status"`
 			}
 			err := c.payCall(ctx, c.withBody(request{op: op, user: user, needsUser: true}, body, func(s string, b io.Reader) (*http.Request, error) {
 				return divarapi.NewPaymentPayPostPromotionRequestWithBody(s, postToken, jsonType, b)
@@ -575,8 +571,7 @@ type UserPayment struct {
 }
 
 // SubmitUserPayment reports a payment the user made to the app (operation
-// Payment_SubmitUserPayment; scope SUBMIT_USER_PAYMENT, permission
-// SUBMIT_USER_PAYMENT). Like a message it is sent again only after a 429
+// Payment_SubmitUserPayment). Like a message it is sent again only after a 429
 // or a connection never made, and within an event's handler at most once.
 func (c *Client) SubmitUserPayment(ctx context.Context, user oauth2.TokenSource, p UserPayment) error {
 	const op = "Payment_SubmitUserPayment"
@@ -617,7 +612,7 @@ type PaymentTicket struct {
 
 // ValidatePaymentTicket checks a payment ticket with Divar before the
 // service is given for it (operation PaymentTicket_Validate, no user
-// token; permission PAYMENT_TICKET_VALIDATE). It does not spend the
+// token). It does not spend the
 // ticket: the user add-on made with it does. A spent, unknown or
 // another user's ticket is [ErrNotFound]; a cost above the sponsored
 // amount [ErrValidation]. It returns the issuer's payload.
@@ -655,7 +650,7 @@ func (c *Client) ValidatePaymentTicket(ctx context.Context, t PaymentTicket) (ma
 
 // payCall sends r with [Client.send]'s retries, errors and redaction, and
 // decodes the 2xx answer into out (nil: ignored). Numbers Divar documents
-// as int64 arrive as numbers or strings, which sdk.Int64 reads; the
+// as int64 arrive as numbers or strings, which event.Int64 reads; the
 // generated models take only strings.
 func (c *Client) payCall(ctx context.Context, r request, out any) error {
 	b, err := c.send(ctx, r)

@@ -8,10 +8,10 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"github.com/kenarkit/kenarkit/sdk"
 	"github.com/kenarkit/kenarkit/sdk/dedupe/dedupetest"
 	"github.com/kenarkit/kenarkit/sdk/divar"
 	"github.com/kenarkit/kenarkit/sdk/divartest"
+	"github.com/kenarkit/kenarkit/sdk/event"
 	"github.com/kenarkit/kenarkit/sdk/redisstore"
 	"github.com/kenarkit/kenarkit/sdk/redisstore/redistest"
 )
@@ -56,7 +56,7 @@ func TestPaymentAtMostOnceWhenRedisDies(t *testing.T) {
 			}
 			armed := tc.at != ""
 			var unfinished int
-			mux := &sdk.EventMux{
+			mux := &event.Mux{
 				// A short lease stands for the minute after which Divar's
 				// redelivery finds a crashed delivery's claim lapsed.
 				Dedupe: dedupetest.Hook(redisstore.NewDeduper(rdb, redisstore.Config{EventLease: 200 * time.Millisecond}), func(p dedupetest.Point) {
@@ -65,11 +65,11 @@ func TestPaymentAtMostOnceWhenRedisDies(t *testing.T) {
 						rs.Kill()
 					}
 				}),
-				NewChatbotMessage: func(ctx context.Context, e *sdk.Event, m *sdk.ChatMessage) error {
+				NewChatbotMessage: func(ctx context.Context, e *event.Event, m *event.ChatMessage) error {
 					_, err := c.Reorder(ctx, user("seller"), post, divar.Payment{ID: divar.NewPaymentID()})
 					return err
 				},
-				OnUnfinished: func(context.Context, *sdk.Event, error) { unfinished++ },
+				OnUnfinished: func(context.Context, *event.Event, error) { unfinished++ },
 				Logger:       slog.New(slog.DiscardHandler),
 			}
 			e := chatbotEvent(t)

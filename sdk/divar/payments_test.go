@@ -12,6 +12,7 @@ import (
 	"github.com/kenarkit/kenarkit/sdk/dedupe"
 	"github.com/kenarkit/kenarkit/sdk/divar"
 	"github.com/kenarkit/kenarkit/sdk/divartest"
+	"github.com/kenarkit/kenarkit/sdk/event"
 )
 
 // payScopes is what a seller grants for every payment test.
@@ -48,13 +49,17 @@ func TestPaymentCalls(t *testing.T) {
 	ids := map[string]string{}
 	for _, tc := range []struct {
 		name string
-		pay  func(divar.Payment) (sdk.PaymentTransaction, error)
-		kind sdk.TransactionType
+		pay  func(divar.Payment) (event.PaymentTransaction, error)
+		kind event.TransactionType
 		cost int64
 	}{
-		{"reorder", func(p divar.Payment) (sdk.PaymentTransaction, error) { return c.Reorder(ctx, user("seller"), post, p) }, sdk.TransactionReorder, 400_000},
-		{"renew", func(p divar.Payment) (sdk.PaymentTransaction, error) { return c.Renew(ctx, user("seller"), post, p) }, sdk.TransactionRenew, 350_000},
-		{"publish", func(p divar.Payment) (sdk.PaymentTransaction, error) { return c.Publish(ctx, user("seller"), post, p) }, sdk.TransactionSubmit, 500_000},
+		{"reorder", func(p divar.Payment) (event.PaymentTransaction, error) {
+			return c.Reorder(ctx, user("seller"), post, p)
+		}, event.TransactionReorder, 400_000},
+		{"renew", func(p divar.Payment) (event.PaymentTransaction, error) { return c.Renew(ctx, user("seller"), post, p) }, event.TransactionRenew, 350_000},
+		{"publish", func(p divar.Payment) (event.PaymentTransaction, error) {
+			return c.Publish(ctx, user("seller"), post, p)
+		}, event.TransactionSubmit, 500_000},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			p := divar.Payment{ID: divar.NewPaymentID(), ExtraDetails: tc.name + " " + post}
@@ -62,7 +67,7 @@ func TestPaymentCalls(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if !p.Reports(&tr) || tr.State != sdk.TransactionCompleted || tr.Type != tc.kind || int64(tr.CostRials) != tc.cost {
+			if !p.Reports(&tr) || tr.State != event.TransactionCompleted || tr.Type != tc.kind || int64(tr.CostRials) != tc.cost {
 				t.Errorf("transaction %+v", tr)
 			}
 			ids[tc.name] = p.ID
@@ -70,7 +75,7 @@ func TestPaymentCalls(t *testing.T) {
 	}
 	t.Run("one transaction", func(t *testing.T) {
 		tr, err := c.Transaction(ctx, ids["renew"])
-		if err != nil || tr.State != sdk.TransactionCompleted || tr.ExtraDetails != "renew "+post || tr.Type != sdk.TransactionRenew {
+		if err != nil || tr.State != event.TransactionCompleted || tr.ExtraDetails != "renew "+post || tr.Type != event.TransactionRenew {
 			t.Fatalf("Transaction = %+v, %v", tr, err)
 		}
 		if _, err := c.Transaction(ctx, divar.NewPaymentID()); !errors.Is(err, divar.ErrNotFound) {
@@ -173,7 +178,7 @@ func TestPaymentMovesMoneyOnce(t *testing.T) {
 				t.Fatalf("Reorder: %v", err)
 			case tc.want != nil && !errors.Is(err, tc.want):
 				t.Fatalf("Reorder: %v, want %v", err, tc.want)
-			case tc.want == nil && (tr.State != sdk.TransactionCompleted || !p.Reports(&tr)):
+			case tc.want == nil && (tr.State != event.TransactionCompleted || !p.Reports(&tr)):
 				t.Fatalf("transaction %+v", tr)
 			}
 			if tc.charges == 0 && !errors.Is(err, dedupe.ErrNotSent) && !errors.Is(err, divar.ErrPaymentUnresolved) {
@@ -215,7 +220,7 @@ func TestPaymentIDUsedFindsTheFirstPayment(t *testing.T) {
 	if err != nil {
 		t.Fatalf("the retry: %v", err)
 	}
-	if again.ID != first.ID || again.State != sdk.TransactionCompleted {
+	if again.ID != first.ID || again.State != event.TransactionCompleted {
 		t.Errorf("the retry found %+v, the payment was %+v", again, first)
 	}
 	if n := len(api.Charges()); n != 1 {
@@ -248,7 +253,7 @@ func TestPaymentPendingFollowed(t *testing.T) {
 		api, c := newPayAPI(t)
 		api.Pending(3)
 		tr, err := c.Renew(ctx, user("seller"), post, divar.Payment{ID: divar.NewPaymentID()})
-		if err != nil || tr.State != sdk.TransactionCompleted {
+		if err != nil || tr.State != event.TransactionCompleted {
 			t.Fatalf("Renew = %+v, %v", tr, err)
 		}
 		if n := api.CallsTo("Payment_GetTransaction"); n != 4 {
@@ -264,7 +269,7 @@ func TestPaymentPendingFollowed(t *testing.T) {
 		p := divar.Payment{ID: divar.NewPaymentID(), Wait: 20 * time.Millisecond}
 		_, err := c.Renew(ctx, user("seller"), post, p)
 		var pe *divar.PaymentError
-		if !errors.Is(err, divar.ErrPaymentUnresolved) || !errors.As(err, &pe) || pe.ID != p.ID || pe.Transaction == nil || pe.Transaction.State != sdk.TransactionPending {
+		if !errors.Is(err, divar.ErrPaymentUnresolved) || !errors.As(err, &pe) || pe.ID != p.ID || pe.Transaction == nil || pe.Transaction.State != event.TransactionPending {
 			t.Fatalf("Renew: %v", err)
 		}
 		if errors.Is(err, dedupe.ErrNotSent) {
@@ -372,13 +377,13 @@ func TestPaymentInEventHandlerOnce(t *testing.T) {
 				api.FailNext(1, f)
 			}
 			var unfinished int
-			mux := &sdk.EventMux{
+			mux := &event.Mux{
 				Dedupe: dedupe.NewMemory(dedupe.MemoryConfig{}),
-				NewChatbotMessage: func(ctx context.Context, e *sdk.Event, m *sdk.ChatMessage) error {
+				NewChatbotMessage: func(ctx context.Context, e *event.Event, m *event.ChatMessage) error {
 					_, err := c.Reorder(ctx, user("seller"), post, divar.Payment{ID: divar.NewPaymentID()}) // a new id each run: only Once protects
 					return err
 				},
-				OnUnfinished: func(context.Context, *sdk.Event, error) { unfinished++ },
+				OnUnfinished: func(context.Context, *event.Event, error) { unfinished++ },
 				Logger:       slog.New(slog.DiscardHandler),
 			}
 			e := chatbotEvent(t)
@@ -395,9 +400,9 @@ func TestPaymentInEventHandlerOnce(t *testing.T) {
 	}
 }
 
-func chatbotEvent(t *testing.T) *sdk.Event {
+func chatbotEvent(t *testing.T) *event.Event {
 	t.Helper()
-	var e sdk.Event
+	var e event.Event
 	if err := e.UnmarshalJSON([]byte(`{"type":"NEW_CHATBOT_MESSAGE","new_chatbot_message":{"id":"m-1","conversation":{"id":"c-1","type":"BOT"},"type":"TEXT","text":"/bump","sent_at":1729429926140000}}`)); err != nil {
 		t.Fatal(err)
 	}
@@ -448,14 +453,14 @@ func TestPaymentFailed(t *testing.T) {
 	p := divar.Payment{ID: divar.NewPaymentID()}
 	tr, err := c.Renew(ctx, user("seller"), post, p)
 	var pe *divar.PaymentError
-	if !errors.Is(err, divar.ErrPaymentFailed) || !errors.As(err, &pe) || pe.Transaction.State != sdk.TransactionFailed || tr.State != sdk.TransactionFailed {
+	if !errors.Is(err, divar.ErrPaymentFailed) || !errors.As(err, &pe) || pe.Transaction.State != event.TransactionFailed || tr.State != event.TransactionFailed {
 		t.Fatalf("Renew = %+v, %v", tr, err)
 	}
 	if n := len(api.Charges()); n != 0 {
 		t.Errorf("Divar charged %d times for a failed payment", n)
 	}
 	// A failed transaction does not use its id: the add-on may pay with it again.
-	if tr, err := c.Renew(ctx, user("seller"), post, p); err != nil || tr.State != sdk.TransactionCompleted {
+	if tr, err := c.Renew(ctx, user("seller"), post, p); err != nil || tr.State != event.TransactionCompleted {
 		t.Fatalf("paying again with the failed payment's id: %+v, %v", tr, err)
 	}
 	if n := len(api.Charges()); n != 1 {

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kenarkit/kenarkit/sdk/event"
 	"github.com/kenarkit/kenarkit/sdk/server"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -45,7 +46,7 @@ func (a *goodAddon) DynamicAction(ctx context.Context, req gen.DynamicActionRequ
 
 func (a *goodAddon) Events(ctx context.Context, req gen.EventsRequestObject) (gen.EventsResponseObject, error) {
 	a.note("event " + string(req.Body.Type))
-	return sdk.EventAck{}, nil
+	return event.Ack{}, nil
 }
 
 func newGoodServer(t testing.TB, a *goodAddon) *server.Server {
@@ -90,7 +91,7 @@ func TestACorrectAddonPasses(t *testing.T) {
 			if len(p.Errors) != 1 || p.Errors[0].Pointer != "/post_token" {
 				t.Errorf("problem %+v", p)
 			}
-			divar.Refused(divartest.Event(sdk.EventNewMessage).Body(`{"type":`), 400)
+			divar.Refused(divartest.Event(event.TypeNewMessage).Body(`{"type":`), 400)
 		})
 	}
 }
@@ -179,7 +180,7 @@ func TestWrongAnswersAreCaught(t *testing.T) {
 			[]string{"the answer is not one JSON value"}},
 		{"trailing data", divartest.OpenServerLink, 200, js, `{"url":"https://addon.example/"}{}`, 0, 0,
 			[]string{"the answer is not one JSON value (data after the JSON value); Divar cannot read it"}},
-		{"event not acknowledged", func() *divartest.Request { return divartest.Event(sdk.EventNewMessage) }, 503, "text/plain", "busy", 0, 0,
+		{"event not acknowledged", func() *divartest.Request { return divartest.Event(event.TypeNewMessage) }, 503, "text/plain", "busy", 0, 0,
 			[]string{"POST /divar/events: answered 503"}},
 		{"slow answer", divartest.OpenServerLink, 200, js, `{"url":"https://addon.example/"}`, time.Millisecond, 20 * time.Millisecond,
 			[]string{"answered after ", "Divar gives up after 1ms and the user sees an error"}},
@@ -308,7 +309,7 @@ func TestValidateResponses(t *testing.T) {
 		{"a relative url", http.MethodPost, server.OpenServerLinkPath, divartest.OpenServerLink(),
 			func(c echo.Context) error { return c.JSON(http.StatusOK, map[string]string{"url": "landing"}) },
 			"answer /url is not an absolute http(s) URL"},
-		{"a declared refusal", http.MethodPost, server.EventsPath, divartest.Event(sdk.EventNewMessage),
+		{"a declared refusal", http.MethodPost, server.EventsPath, divartest.Event(event.TypeNewMessage),
 			func(c echo.Context) error {
 				return c.Blob(http.StatusConflict, "application/problem+json", []byte(problem))
 			}, ""},

@@ -319,3 +319,16 @@ func TestFakeAPIUsesOAuthTokens(t *testing.T) {
 		t.Errorf("a revoked token: %v, want ErrUnauthorized", err)
 	}
 }
+
+// TestFakeOAuthAnswersHydrasText: the fake's error descriptions, kept in
+// hydra.json, are Hydra's word for word (here the one for a short state).
+func TestFakeOAuthAnswersHydrasText(t *testing.T) {
+	o := newFakeOAuth(t)
+	p := authParams("POST_ADDON_CREATE.AZTH74V2")
+	p.Set("state", "abc")
+	_, q := authorize(t, o, p)
+	const want = "The state is missing or does not have enough characters and is therefore considered too weak."
+	if got := q.Get("error_description"); !strings.HasPrefix(got, want) {
+		t.Errorf("error_description = %q, want Hydra's %q", got, want)
+	}
+}

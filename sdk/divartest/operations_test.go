@@ -14,8 +14,8 @@ import (
 
 	"github.com/go-json-experiment/json"
 	"github.com/go-json-experiment/json/jsontext"
-	"github.com/kenarkit/kenarkit/sdk"
 	"github.com/kenarkit/kenarkit/sdk/divar"
+	"github.com/kenarkit/kenarkit/sdk/event"
 )
 
 // minimalBodies are the smallest bodies Divar's description accepts where
@@ -54,8 +54,8 @@ func walletState(api *API, opID, post, id string) {
 	if opID == "Payment_GetTransaction" {
 		api.mu.Lock()
 		defer api.mu.Unlock()
-		api.pay.tx[id] = &sdk.PaymentTransaction{ID: id, CostRials: 1, State: sdk.TransactionCompleted,
-			Type: sdk.TransactionReorder, AppSlug: "divartest", CreatedAt: "2026-08-16T00:00:00Z"}
+		api.pay.tx[id] = &event.PaymentTransaction{ID: id, CostRials: 1, State: event.TransactionCompleted,
+			Type: event.TransactionReorder, AppSlug: "divartest", CreatedAt: "2026-08-16T00:00:00Z"}
 		api.pay.order = append(api.pay.order, id)
 	}
 }

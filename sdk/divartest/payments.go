@@ -9,8 +9,8 @@ import (
 	"github.com/go-json-experiment/json"
 	"github.com/google/uuid"
 	"github.com/kenarkit/kenarkit/gen/divarapi"
-	"github.com/kenarkit/kenarkit/sdk"
 	"github.com/kenarkit/kenarkit/sdk/divar"
+	"github.com/kenarkit/kenarkit/sdk/event"
 )
 
 // The fake API's payments play Divar's wallet (kenar-docs docs/payment/*.md,
@@ -45,7 +45,7 @@ type Charge struct {
 type payments struct {
 	balance      int64
 	prices       map[string]divar.Pricing
-	tx           map[string]*sdk.PaymentTransaction
+	tx           map[string]*event.PaymentTransaction
 	order        []string       // transaction ids, oldest first
 	pendingLeft  map[string]int // id → lookups before a PENDING one completes
 	pending      []int          // each next payment: lookups it stays PENDING
@@ -53,7 +53,7 @@ type payments struct {
 	reconciling  []int          // each next promotion: calls it answers RECONCILING
 	promos       map[string]*promotion
 	charges      []Charge
-	events       []sdk.PaymentTransaction
+	events       []event.PaymentTransaction
 	userPayments map[string]divar.UserPayment
 	tickets      map[string]ticket
 }
@@ -75,7 +75,7 @@ type ticket struct {
 
 func newPayments() *payments {
 	return &payments{
-		balance: DefaultBalance, prices: map[string]divar.Pricing{}, tx: map[string]*sdk.PaymentTransaction{},
+		balance: DefaultBalance, prices: map[string]divar.Pricing{}, tx: map[string]*event.PaymentTransaction{},
 		pendingLeft: map[string]int{}, promos: map[string]*promotion{},
 		userPayments: map[string]divar.UserPayment{}, tickets: map[string]ticket{},
 	}
@@ -129,10 +129,10 @@ func (a *API) Refund(id string) bool {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	t, ok := a.pay.tx[id]
-	if !ok || t.State != sdk.TransactionCompleted {
+	if !ok || t.State != event.TransactionCompleted {
 		return false
 	}
-	t.State = sdk.TransactionRefunded
+	t.State = event.TransactionRefunded
 	a.pay.balance += int64(t.CostRials)
 	a.pay.events = append(a.pay.events, *t)
 	return true
@@ -165,10 +165,10 @@ func (a *API) Charges() []Charge {
 }
 
 // PaymentTransactions returns the app's transactions, oldest first.
-func (a *API) PaymentTransactions() []sdk.PaymentTransaction {
+func (a *API) PaymentTransactions() []event.PaymentTransaction {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	out := make([]sdk.PaymentTransaction, len(a.pay.order))
+	out := make([]event.PaymentTransaction, len(a.pay.order))
 	for i, id := range a.pay.order {
 		out[i] = *a.pay.tx[id]
 	}
@@ -196,7 +196,7 @@ func (a *API) PaymentEvents() []*Request {
 	defer a.mu.Unlock()
 	out := make([]*Request, len(a.pay.events))
 	for i, t := range a.pay.events {
-		out[i] = Event(sdk.EventPaymentTransaction).Set("payment_transaction", map[string]any{
+		out[i] = Event(event.TypePaymentTransaction).Set("payment_transaction", map[string]any{
 			"id": t.ID, "cost_rials": int64(t.CostRials), "extra_details": t.ExtraDetails,
 			"state": string(t.State), "type": string(t.Type),
 		})
@@ -223,7 +223,7 @@ func (a *API) getPostPricing(c *call) (any, *divarError) {
 }
 
 func (a *API) reorderPost(c *call) (any, *divarError) {
-	t, e := a.walletPay(c, "Payment_ReorderPost", sdk.TransactionReorder, func(p divar.Pricing) divar.Price { return p.Reorder })
+	t, e := a.walletPay(c, "Payment_ReorderPost", event.TransactionReorder, func(p divar.Pricing) divar.Price { return p.Reorder })
 	if e != nil {
 		return nil, e
 	}
@@ -233,11 +233,11 @@ func (a *API) reorderPost(c *call) (any, *divarError) {
 }
 
 func (a *API) renewPost(c *call) (any, *divarError) {
-	return a.transactionAnswer(a.walletPay(c, "Payment_RenewPost", sdk.TransactionRenew, func(p divar.Pricing) divar.Price { return p.Renew }))
+	return a.transactionAnswer(a.walletPay(c, "Payment_RenewPost", event.TransactionRenew, func(p divar.Pricing) divar.Price { return p.Renew }))
 }
 
 func (a *API) publishUserPost(c *call) (any, *divarError) {
-	return a.transactionAnswer(a.walletPay(c, "Payment_PublishUserPost", sdk.TransactionSubmit, func(p divar.Pricing) divar.Price { return p.Submit }))
+	return a.transactionAnswer(a.walletPay(c, "Payment_PublishUserPost", event.TransactionSubmit, func(p divar.Pricing) divar.Price { return p.Submit }))
 }
 
 func (a *API) pricing(post string) divar.Pricing {
@@ -247,14 +247,14 @@ func (a *API) pricing(post string) divar.Pricing {
 	return DefaultPricing
 }
 
-func (a *API) transactionAnswer(t *sdk.PaymentTransaction, e *divarError) (any, *divarError) {
+func (a *API) transactionAnswer(t *event.PaymentTransaction, e *divarError) (any, *divarError) {
 	if e != nil {
 		return nil, e
 	}
 	return map[string]any{"transaction": transactionJSON(t)}, nil
 }
 
-func transactionJSON(t *sdk.PaymentTransaction) map[string]any {
+func transactionJSON(t *event.PaymentTransaction) map[string]any {
 	return map[string]any{
 		"id": t.ID, "app_slug": t.AppSlug, "cost_rials": strconv.FormatInt(int64(t.CostRials), 10),
 		"created_at": t.CreatedAt, "extra_details": t.ExtraDetails, "state": string(t.State), "type": string(t.Type),
@@ -270,7 +270,7 @@ func paymentID(id string) *divarError {
 }
 
 // walletPay charges the app's wallet for the post's service, once per id.
-func (a *API) walletPay(c *call, op string, kind sdk.TransactionType, pick func(divar.Pricing) divar.Price) (*sdk.PaymentTransaction, *divarError) {
+func (a *API) walletPay(c *call, op string, kind event.TransactionType, pick func(divar.Pricing) divar.Price) (*event.PaymentTransaction, *divarError) {
 	var b struct {
 		ID           string `json:"id"`
 		ExtraDetails string `json:"extra_details"`
@@ -279,7 +279,7 @@ func (a *API) walletPay(c *call, op string, kind sdk.TransactionType, pick func(
 	if e := paymentID(b.ID); e != nil {
 		return nil, e
 	}
-	if t, ok := a.pay.tx[b.ID]; ok && t.State != sdk.TransactionFailed {
+	if t, ok := a.pay.tx[b.ID]; ok && t.State != event.TransactionFailed {
 		return nil, refusal(http.StatusConflict, 6, "a transaction with id %s exists: Divar refuses an id used by a successful or partly successful transaction", b.ID)
 	}
 	post := c.params["post_token"]
@@ -290,20 +290,20 @@ func (a *API) walletPay(c *call, op string, kind sdk.TransactionType, pick func(
 	if a.pay.balance < price.CostRials {
 		return nil, refusal(http.StatusBadRequest, 9, "the app's wallet holds %d rials, less than the %d rials it costs", a.pay.balance, price.CostRials)
 	}
-	t := &sdk.PaymentTransaction{
-		ID: b.ID, CostRials: sdk.Int64(price.CostRials), ExtraDetails: b.ExtraDetails, State: sdk.TransactionCompleted,
+	t := &event.PaymentTransaction{
+		ID: b.ID, CostRials: event.Int64(price.CostRials), ExtraDetails: b.ExtraDetails, State: event.TransactionCompleted,
 		Type: kind, AppSlug: "divartest", CreatedAt: time.Now().UTC().Format(time.RFC3339),
 	}
 	switch {
 	case a.pay.failNext > 0:
 		a.pay.failNext--
-		t.State = sdk.TransactionFailed
+		t.State = event.TransactionFailed
 	default:
 		a.pay.balance -= price.CostRials
 		a.pay.charges = append(a.pay.charges, Charge{ID: b.ID, Operation: op, PostToken: post, CostRials: price.CostRials})
 	}
-	if t.State != sdk.TransactionFailed && len(a.pay.pending) > 0 {
-		t.State = sdk.TransactionPending
+	if t.State != event.TransactionFailed && len(a.pay.pending) > 0 {
+		t.State = event.TransactionPending
 		a.pay.pendingLeft[b.ID] = a.pay.pending[0]
 		a.pay.pending = a.pay.pending[1:]
 	}
@@ -322,9 +322,9 @@ func (a *API) getTransaction(c *call) (any, *divarError) {
 	if !ok {
 		return nil, refusal(http.StatusNotFound, 5, "no transaction %s", id)
 	}
-	if t.State == sdk.TransactionPending {
+	if t.State == event.TransactionPending {
 		if a.pay.pendingLeft[id] <= 0 {
-			t.State = sdk.TransactionCompleted
+			t.State = event.TransactionCompleted
 			a.pay.events = append(a.pay.events, *t)
 		}
 		a.pay.pendingLeft[id]--

@@ -8,8 +8,8 @@ import (
 
 	"github.com/go-json-experiment/json"
 	"github.com/kenarkit/kenarkit/gen"
-	"github.com/kenarkit/kenarkit/sdk"
 	"github.com/kenarkit/kenarkit/sdk/divartest"
+	"github.com/kenarkit/kenarkit/sdk/event"
 )
 
 // The examples of kenar-docs docs/payment/*.md and docs/payment-ticket/validate.md.
@@ -81,11 +81,11 @@ func TestFakePaymentEventsFollowTheStates(t *testing.T) {
 	send(t, api, "GET", "/experimental/open-platform/transactions/"+docsID, "", "")
 	send(t, api, "GET", "/experimental/open-platform/transactions/"+docsID, "", "") // completed already: no new event
 	// Divar delivers them to an add-on that records each payment.
-	var got []sdk.PaymentTransaction
+	var got []event.PaymentTransaction
 	d := divartest.New(t, gen.GetSpec, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		var e sdk.Event
+		var e event.Event
 		b, _ := io.ReadAll(r.Body)
-		if err := e.UnmarshalJSON(b); err != nil || e.Type != sdk.EventPaymentTransaction || e.Payment() == nil {
+		if err := e.UnmarshalJSON(b); err != nil || e.Type != event.TypePaymentTransaction || e.Payment() == nil {
 			t.Errorf("event %s: %v", b, err)
 		} else {
 			got = append(got, *e.Payment())
@@ -98,7 +98,7 @@ func TestFakePaymentEventsFollowTheStates(t *testing.T) {
 	}
 	var states []string
 	for _, p := range got {
-		if p.ID != docsID || int64(p.CostRials) != divartest.DefaultPricing.Reorder.CostRials || p.Type != sdk.TransactionReorder || p.ExtraDetails != "Details for tracking purposes" {
+		if p.ID != docsID || int64(p.CostRials) != divartest.DefaultPricing.Reorder.CostRials || p.Type != event.TransactionReorder || p.ExtraDetails != "Details for tracking purposes" {
 			t.Errorf("payment %+v", p)
 		}
 		states = append(states, string(p.State))

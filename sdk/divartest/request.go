@@ -5,6 +5,7 @@ import (
 	"maps"
 	"net/http"
 
+	"github.com/kenarkit/kenarkit/sdk/event"
 	"github.com/kenarkit/kenarkit/sdk/server"
 
 	"github.com/go-json-experiment/json"
@@ -74,14 +75,14 @@ func DynamicAction() *Request {
 	}}
 }
 
-// EventTypes are the event types kenarkit knows ([sdk.EventTypes]), each
+// EventTypes are the event types kenarkit knows ([event.Types]), each
 // of which [Event] has an example of.
-var EventTypes = sdk.EventTypes()
+var EventTypes = event.Types()
 
 // Event returns an event webhook of type t with Divar's documented example
 // payload; an unknown t gets no payload (Divar's newer events look so to an
 // older add-on).
-func Event(t sdk.EventType) *Request {
+func Event(t event.Type) *Request {
 	body := map[string]any{"type": string(t), "metadata": map[string]any{"key": "value"}}
 	message := func(conversation string) map[string]any {
 		return map[string]any{
@@ -94,24 +95,24 @@ func Event(t sdk.EventType) *Request {
 		}
 	}
 	switch t {
-	case sdk.EventNewMessage:
+	case event.TypeNewMessage:
 		body["new_message"] = message("POST")
-	case sdk.EventNewChatbotMessage:
+	case event.TypeNewChatbotMessage:
 		m := message("BOT")
 		m["text"] = "/start MY_POST gZd7omnS"
 		body["new_chatbot_message"] = m
-	case sdk.EventUserAccessRevocation:
+	case event.TypeUserAccessRevocation:
 		body["user_access_revocation"] = map[string]any{"user_id": SeedUserID}
-	case sdk.EventPostUpdate:
+	case event.TypePostUpdate:
 		body["post_update"] = map[string]any{"type": "PUBLISH", "post": map[string]any{
 			"token": "gZd7omnS", "category": "light", "city": "tehran", "district": "vanak",
 			"is_phone_hidden": false, "chat_enabled": true, "first_published_at": "2024-10-20T13:12:06Z",
 		}}
-	case sdk.EventPaymentTransaction:
+	case event.TypePaymentTransaction:
 		body["payment_transaction"] = map[string]any{
 			"id": "2f1c5a9e-7d3b-4e6a-8c0f-1b2a3d4e5f60", "cost_rials": int64(1500000),
 			"extra_details": "reorder gZd7omnS", // a string (kenar-docs docs/events/payment.md)
-			"state":         sdk.TransactionCompleted, "type": sdk.TransactionReorder,
+			"state":         event.TransactionCompleted, "type": event.TransactionReorder,
 		}
 	}
 	return &Request{kind: KindEvent, path: server.EventsPath, key: Key, body: body}

@@ -21,7 +21,7 @@ func TestAnAddOnThatImportsNeitherLinksNeither(t *testing.T) {
 		links bool
 	}{
 		{"the examples", []string{"github.com/kenarkit/kenarkit/examples/..."}, false},
-		{"the rooms", []string{"github.com/kenarkit/kenarkit/sdk", "github.com/kenarkit/kenarkit/sdk/server", "github.com/kenarkit/kenarkit/sdk/divar",
+		{"the rooms", []string{"github.com/kenarkit/kenarkit/sdk", "github.com/kenarkit/kenarkit/sdk/event", "github.com/kenarkit/kenarkit/sdk/server", "github.com/kenarkit/kenarkit/sdk/divar",
 			"github.com/kenarkit/kenarkit/sdk/tokens", "github.com/kenarkit/kenarkit/sdk/consent", "github.com/kenarkit/kenarkit/sdk/addonenv"}, false},
 		{"the starter", []string{"github.com/kenarkit/kenarkit/cmd/scaffold/starter"}, true},
 	} {

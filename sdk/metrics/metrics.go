@@ -3,7 +3,7 @@
 // Divar makes and how they were answered, the events and what became of
 // them, the calls to Divar, the consents and tokens, the subscriptions
 // renewed. A [Metrics] is the observer every room takes (server.Config,
-// sdk.EventMux, divar.Config, tokens.Config and consent.Config each have
+// event.Mux, divar.Config, tokens.Config and consent.Config each have
 // an Observer field); [Handler] serves what it counted. An add-on that
 // does not import this package links nothing of Prometheus.
 //
@@ -30,9 +30,9 @@ import (
 	"sync"
 	"time"
 
-	"github.com/kenarkit/kenarkit/sdk"
 	"github.com/kenarkit/kenarkit/sdk/consent"
 	"github.com/kenarkit/kenarkit/sdk/divar"
+	"github.com/kenarkit/kenarkit/sdk/event"
 	"github.com/kenarkit/kenarkit/sdk/server"
 	"github.com/kenarkit/kenarkit/sdk/tokens"
 	"github.com/prometheus/client_golang/prometheus"
@@ -45,7 +45,7 @@ import (
 var Buckets = []float64{0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5}
 
 // Metrics holds kenarkit's collectors, registered with one registry. It
-// implements server.Observer, sdk.EventObserver, divar.Observer,
+// implements server.Observer, event.Observer, divar.Observer,
 // tokens.Observer and consent.Observer. It is safe for concurrent use.
 type Metrics struct {
 	gatherer prometheus.Gatherer
@@ -187,19 +187,19 @@ func (m *Metrics) ObserveRequest(ctx context.Context, r server.Request) (context
 	return ctx, m.op(r.Operation).done
 }
 
-// ObserveEvent implements sdk.EventObserver. An event of a type kenarkit
+// ObserveEvent implements event.Observer. An event of a type kenarkit
 // does not know is counted as type "other".
-func (m *Metrics) ObserveEvent(ctx context.Context, e *sdk.Event) (context.Context, func(sdk.EventOutcome, error)) {
+func (m *Metrics) ObserveEvent(ctx context.Context, e *event.Event) (context.Context, func(event.Outcome, error)) {
 	typ := eventType(e.Type)
-	return ctx, func(o sdk.EventOutcome, _ error) {
+	return ctx, func(o event.Outcome, _ error) {
 		m.events.WithLabelValues(typ, string(o)).Inc()
 	}
 }
 
 // eventType is t when kenarkit knows it, else "other": a label takes no
 // value Divar could vary at will.
-func eventType(t sdk.EventType) string {
-	for _, k := range sdk.EventTypes() {
+func eventType(t event.Type) string {
+	for _, k := range event.Types() {
 		if k == t {
 			return string(t)
 		}
@@ -308,9 +308,9 @@ func outcome(err error) string {
 }
 
 var (
-	_ server.Observer   = (*Metrics)(nil)
-	_ sdk.EventObserver = (*Metrics)(nil)
-	_ divar.Observer    = (*Metrics)(nil)
-	_ tokens.Observer   = (*Metrics)(nil)
-	_ consent.Observer  = (*Metrics)(nil)
+	_ server.Observer  = (*Metrics)(nil)
+	_ event.Observer   = (*Metrics)(nil)
+	_ divar.Observer   = (*Metrics)(nil)
+	_ tokens.Observer  = (*Metrics)(nil)
+	_ consent.Observer = (*Metrics)(nil)
 )

@@ -17,6 +17,7 @@ import (
 	"github.com/kenarkit/kenarkit/sdk/dedupe"
 	"github.com/kenarkit/kenarkit/sdk/divar"
 	"github.com/kenarkit/kenarkit/sdk/divartest"
+	"github.com/kenarkit/kenarkit/sdk/event"
 	"github.com/kenarkit/kenarkit/sdk/metrics"
 	"github.com/kenarkit/kenarkit/sdk/seal"
 	"github.com/kenarkit/kenarkit/sdk/server"
@@ -30,7 +31,7 @@ import (
 
 // addon answers the seeds; a dynamic action whose data asks for it runs
 // past its budget or panics.
-type addon struct{ events *sdk.EventMux }
+type addon struct{ events *event.Mux }
 
 func (addon) OpenServerLink(ctx context.Context, req gen.OpenServerLinkRequestObject) (gen.OpenServerLinkResponseObject, error) {
 	return sdk.OpenURL("https://addon.example.com/landing"), nil
@@ -64,8 +65,8 @@ func newFixture(t *testing.T) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	mux := &sdk.EventMux{
-		NewMessage: func(context.Context, *sdk.Event, *sdk.ChatMessage) error { return nil },
+	mux := &event.Mux{
+		NewMessage: func(context.Context, *event.Event, *event.ChatMessage) error { return nil },
 		Dedupe:     dedupe.NewMemory(dedupe.MemoryConfig{}),
 		Observer:   m,
 		Logger:     slog.New(slog.DiscardHandler),
@@ -156,13 +157,13 @@ func TestCallbacksAreCounted(t *testing.T) {
 		{"a panicking handler", func(f *fixture) {
 			f.divar.Refused(divartest.DynamicAction().Data(sdk.Data{"do": "panic"}), http.StatusInternalServerError)
 		}, "kenarkit_server_panics_total", []string{"operation=DynamicAction"}},
-		{"a handled event", func(f *fixture) { f.divar.Event(divartest.Event(sdk.EventNewMessage)) },
+		{"a handled event", func(f *fixture) { f.divar.Event(divartest.Event(event.TypeNewMessage)) },
 			"kenarkit_events_total", []string{"outcome=handled", "type=NEW_MESSAGE"}},
 		{"a duplicate event", func(f *fixture) {
-			f.divar.Event(divartest.Event(sdk.EventNewMessage))
-			f.divar.Event(divartest.Event(sdk.EventNewMessage))
+			f.divar.Event(divartest.Event(event.TypeNewMessage))
+			f.divar.Event(divartest.Event(event.TypeNewMessage))
 		}, "kenarkit_events_total", []string{"outcome=duplicate", "type=NEW_MESSAGE"}},
-		{"an event nobody handles", func(f *fixture) { f.divar.Event(divartest.Event(sdk.EventPostUpdate)) },
+		{"an event nobody handles", func(f *fixture) { f.divar.Event(divartest.Event(event.TypePostUpdate)) },
 			"kenarkit_events_total", []string{"outcome=ignored", "type=POST_UPDATE"}},
 		{"an event of a type kenarkit does not know", func(f *fixture) { f.divar.Event(divartest.Event("SOMETHING_NEW")) },
 			"kenarkit_events_total", []string{"outcome=ignored", "type=other"}},
@@ -264,7 +265,7 @@ func TestAFailedRefreshIsCounted(t *testing.T) {
 func TestNoLabelTakesAnIdentifier(t *testing.T) {
 	f := newFixture(t)
 	f.divar.OpenServerLink(divartest.OpenServerLink().PostToken("gZd7omnS").UserID("user-xyz"))
-	f.divar.Event(divartest.Event(sdk.EventNewMessage).ConversationID("conv-xyz"))
+	f.divar.Event(divartest.Event(event.TypeNewMessage).ConversationID("conv-xyz"))
 	allowed := map[string]bool{"operation": true, "status": true, "reason": true, "type": true, "outcome": true}
 	for name, fam := range f.families(t) {
 		for _, m := range fam.GetMetric() {

@@ -3,7 +3,6 @@ package redisstore_test
 import (
 	"context"
 	"errors"
-	"github.com/kenarkit/kenarkit/sdk/server"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -12,6 +11,9 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/kenarkit/kenarkit/sdk/event"
+	"github.com/kenarkit/kenarkit/sdk/server"
 
 	"github.com/redis/go-redis/v9"
 
@@ -110,10 +112,10 @@ func TestDeduperStoreDown(t *testing.T) {
 	}
 }
 
-// replica is one add-on instance: an sdk server whose EventMux dedupes
+// replica is one add-on instance: an sdk server whose event.Mux dedupes
 // through the shared Redis.
 type replica struct {
-	mux *sdk.EventMux
+	mux *event.Mux
 }
 
 func (r *replica) OpenServerLink(context.Context, gen.OpenServerLinkRequestObject) (gen.OpenServerLinkResponseObject, error) {
@@ -128,7 +130,7 @@ func (r *replica) Events(ctx context.Context, req gen.EventsRequestObject) (gen.
 	return r.mux.Handle(ctx, req.Body)
 }
 
-const event = `{"type":"NEW_MESSAGE","new_message":{"id":"e7a0c1d6","conversation":{"id":"c","type":"POST"},"type":"TEXT","sent_at":1729429926140000,"text":"سلام"}}`
+const newMessage = `{"type":"NEW_MESSAGE","new_message":{"id":"e7a0c1d6","conversation":{"id":"c","type":"POST"},"type":"TEXT","sent_at":1729429926140000,"text":"سلام"}}`
 
 // TestConcurrentDuplicatesAcrossReplicas delivers one event many times at
 // once to two replicas sharing a Redis: the handler runs exactly once, the
@@ -138,14 +140,14 @@ func TestConcurrentDuplicatesAcrossReplicas(t *testing.T) {
 	rdb := newRedis(t)
 	var runs atomic.Int32
 	release := make(chan struct{})
-	handle := func(ctx context.Context, e *sdk.Event, m *sdk.ChatMessage) error {
+	handle := func(ctx context.Context, e *event.Event, m *event.ChatMessage) error {
 		runs.Add(1)
 		<-release
 		return nil
 	}
 	var urls []string
 	for range 2 {
-		mux := &sdk.EventMux{NewMessage: handle, Dedupe: redisstore.NewDeduper(rdb, redisstore.Config{})}
+		mux := &event.Mux{NewMessage: handle, Dedupe: redisstore.NewDeduper(rdb, redisstore.Config{})}
 		e, err := server.New(server.Config{Spec: gen.GetSpec, Keys: []string{"k"}}, gen.RegisterHandlersWithBaseURL, gen.NewStrictHandler(&replica{mux: mux}, nil))
 		if err != nil {
 			t.Fatal(err)
@@ -155,7 +157,7 @@ func TestConcurrentDuplicatesAcrossReplicas(t *testing.T) {
 		urls = append(urls, srv.URL)
 	}
 	deliver := func(url string) int {
-		r, _ := http.NewRequest(http.MethodPost, url+"/divar/events", strings.NewReader(event))
+		r, _ := http.NewRequest(http.MethodPost, url+"/divar/events", strings.NewReader(newMessage))
 		r.Header.Set("Authorization", "k")
 		r.Header.Set("Content-Type", "application/json")
 		resp, err := http.DefaultClient.Do(r)
@@ -199,11 +201,11 @@ func TestRetryAfterFailureOnAnotherReplica(t *testing.T) {
 	rdb := newRedis(t)
 	var runs atomic.Int32
 	ctx := context.Background()
-	e := &sdk.Event{Type: sdk.EventNewMessage, NewMessage: &sdk.ChatMessage{ID: "m1"}}
-	mux := func() *sdk.EventMux {
-		return &sdk.EventMux{
+	e := &event.Event{Type: event.TypeNewMessage, NewMessage: &event.ChatMessage{ID: "m1"}}
+	mux := func() *event.Mux {
+		return &event.Mux{
 			Dedupe: redisstore.NewDeduper(rdb, redisstore.Config{}),
-			NewMessage: func(context.Context, *sdk.Event, *sdk.ChatMessage) error {
+			NewMessage: func(context.Context, *event.Event, *event.ChatMessage) error {
 				if runs.Add(1) == 1 {
 					return errors.New("downstream failed")
 				}

@@ -10,7 +10,7 @@
 //
 //	rdb := redis.NewClient(&redis.Options{Addr: os.Getenv("REDIS_ADDR")})
 //	cfg := redisstore.Config{} // one configuration for every store: the key prefix, the bounds
-//	mux := &sdk.EventMux{Dedupe: redisstore.NewDeduper(rdb, cfg), …}
+//	mux := &event.Mux{Dedupe: redisstore.NewDeduper(rdb, cfg), …}
 //	h, err := session.New(session.Config{Keys: keys, Store: redisstore.NewSessionStore(rdb, cfg)})
 //	keeper, err := tokens.New(tokens.Config{Store: redisstore.NewTokens(rdb, cfg), …})
 //	consents, err := consent.New(consent.Config{UsedStates: redisstore.NewUsedStates(rdb, cfg), …})

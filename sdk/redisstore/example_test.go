@@ -8,7 +8,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"github.com/kenarkit/kenarkit/sdk"
+	"github.com/kenarkit/kenarkit/sdk/event"
 	"github.com/kenarkit/kenarkit/sdk/redisstore"
 	"github.com/kenarkit/kenarkit/sdk/redisstore/redistest"
 )
@@ -49,19 +49,19 @@ func ExampleNewDeduper() {
 	rdb := redis.NewClient(opt)
 	defer rdb.Close()
 
-	replica := func() *sdk.EventMux {
-		return &sdk.EventMux{
+	replica := func() *event.Mux {
+		return &event.Mux{
 			Dedupe: redisstore.NewDeduper(rdb, redisstore.Config{}),
-			NewMessage: func(ctx context.Context, e *sdk.Event, m *sdk.ChatMessage) error {
+			NewMessage: func(ctx context.Context, e *event.Event, m *event.ChatMessage) error {
 				fmt.Println("handled", m.ID)
 				return nil
 			},
 		}
 	}
-	event := &sdk.Event{Type: sdk.EventNewMessage, NewMessage: &sdk.ChatMessage{ID: "e7a0c1d6"}}
+	ev := &event.Event{Type: event.TypeNewMessage, NewMessage: &event.ChatMessage{ID: "e7a0c1d6"}}
 	ctx := context.Background()
-	_, err1 := replica().Handle(ctx, event)
-	_, err2 := replica().Handle(ctx, event) // Divar delivers it again, to another replica
+	_, err1 := replica().Handle(ctx, ev)
+	_, err2 := replica().Handle(ctx, ev) // Divar delivers it again, to another replica
 	fmt.Println(err1, err2)
 	// Output:
 	// handled e7a0c1d6

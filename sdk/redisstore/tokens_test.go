@@ -15,9 +15,9 @@ import (
 	"github.com/redis/go-redis/v9"
 	"golang.org/x/oauth2"
 
-	"github.com/kenarkit/kenarkit/sdk"
 	"github.com/kenarkit/kenarkit/sdk/consent"
 	"github.com/kenarkit/kenarkit/sdk/divartest"
+	"github.com/kenarkit/kenarkit/sdk/event"
 	"github.com/kenarkit/kenarkit/sdk/redisstore"
 	"github.com/kenarkit/kenarkit/sdk/seal"
 	"github.com/kenarkit/kenarkit/sdk/tokens"
@@ -180,8 +180,8 @@ func TestReplicasRefreshOnceOnRedis(t *testing.T) {
 	}
 
 	// The revocation event deletes the tokens from Redis.
-	mux := &sdk.EventMux{UserAccessRevocation: replicas[1].UserAccessRevocation}
-	if _, err := mux.Handle(ctx, &sdk.Event{Type: sdk.EventUserAccessRevocation, UserAccessRevocation: &sdk.UserAccessRevocation{UserID: tokensUser}}); err != nil {
+	mux := &event.Mux{UserAccessRevocation: replicas[1].UserAccessRevocation}
+	if _, err := mux.Handle(ctx, &event.Event{Type: event.TypeUserAccessRevocation, UserAccessRevocation: &event.UserAccessRevocation{UserID: tokensUser}}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := replicas[0].TokenSource(ctx, tokensUser).Token(); !errors.Is(err, tokens.ErrReconsent) {
@@ -222,7 +222,7 @@ func TestRedisDown(t *testing.T) {
 	if !errors.Is(err, tokens.ErrStoreUnavailable) || !errors.As(err, &se) {
 		t.Errorf("Token: %v", err)
 	}
-	if err := m.UserAccessRevocation(ctx, &sdk.Event{}, &sdk.UserAccessRevocation{UserID: "u"}); !errors.Is(err, tokens.ErrStoreUnavailable) {
+	if err := m.UserAccessRevocation(ctx, &event.Event{}, &event.UserAccessRevocation{UserID: "u"}); !errors.Is(err, tokens.ErrStoreUnavailable) {
 		t.Errorf("revocation: %v", err)
 	}
 }

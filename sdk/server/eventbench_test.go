@@ -4,7 +4,7 @@ import (
 	"net/http"
 	"testing"
 
-	"github.com/kenarkit/kenarkit/sdk"
+	"github.com/kenarkit/kenarkit/sdk/event"
 )
 
 // BenchmarkEvent serves documented events through the whole server
@@ -18,7 +18,7 @@ func BenchmarkEvent(b *testing.B) {
 			`"image_data":{"link":"https://example.com/images/image1.jpg","size_bytes":204800,"height_px":1080,"width_px":1920}}}`},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
-			h := newMuxServer(b, &sdk.EventMux{})
+			h := newMuxServer(b, &event.Mux{})
 			b.ReportAllocs()
 			for b.Loop() {
 				if w := serve(h, divarRequest("/divar/events", bc.body)); w.Code != http.StatusOK {

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/kenarkit/kenarkit/sdk/divar"
+	"github.com/kenarkit/kenarkit/sdk/event"
 
 	"github.com/kenarkit/kenarkit/sdk"
 	"github.com/kenarkit/kenarkit/sdk/dedupe"
@@ -56,16 +57,16 @@ func TestEventMessagesAtMostOnce(t *testing.T) {
 				reported []error
 				logs     syncBuffer
 			)
-			mux := &sdk.EventMux{
+			mux := &event.Mux{
 				Dedupe: dedupe.NewMemory(dedupe.MemoryConfig{}),
-				NewChatbotMessage: func(ctx context.Context, e *sdk.Event, m *sdk.ChatMessage) error {
+				NewChatbotMessage: func(ctx context.Context, e *event.Event, m *event.ChatMessage) error {
 					if tc.atLeastOnce {
 						ctx = dedupe.AtLeastOnce(ctx)
 					}
 					_, err := client.SendBotMessage(ctx, m.Conversation.ID, sdk.BotText("سلام"))
 					return err
 				},
-				OnUnfinished: func(ctx context.Context, e *sdk.Event, err error) {
+				OnUnfinished: func(ctx context.Context, e *event.Event, err error) {
 					mu.Lock()
 					reported = append(reported, err)
 					mu.Unlock()
@@ -114,9 +115,9 @@ func ptr[T any](v T) *T { return &v }
 func TestDuplicateDeliveryLogged(t *testing.T) {
 	var logs syncBuffer
 	runs := 0
-	mux := &sdk.EventMux{
+	mux := &event.Mux{
 		Dedupe:            dedupe.NewMemory(dedupe.MemoryConfig{}),
-		NewChatbotMessage: func(ctx context.Context, e *sdk.Event, m *sdk.ChatMessage) error { runs++; return nil },
+		NewChatbotMessage: func(ctx context.Context, e *event.Event, m *event.ChatMessage) error { runs++; return nil },
 		Logger:            slog.New(slog.NewTextHandler(&logs, nil)),
 	}
 	h := newMuxServer(t, mux)

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kenarkit/kenarkit/sdk/event"
 	"github.com/kenarkit/kenarkit/sdk/server"
 
 	"github.com/kenarkit/kenarkit/gen"
@@ -17,17 +18,17 @@ import (
 	"github.com/kenarkit/kenarkit/sdk/dedupe"
 )
 
-// muxAddon serves events through an EventMux.
+// muxAddon serves events through an event.Mux.
 type muxAddon struct {
 	addon
-	mux *sdk.EventMux
+	mux *event.Mux
 }
 
 func (a *muxAddon) Events(ctx context.Context, req gen.EventsRequestObject) (gen.EventsResponseObject, error) {
 	return a.mux.Handle(ctx, req.Body)
 }
 
-func newMuxServer(t testing.TB, mux *sdk.EventMux) http.Handler {
+func newMuxServer(t testing.TB, mux *event.Mux) http.Handler {
 	t.Helper()
 	e, err := server.New(server.Config{Spec: gen.GetSpec, Keys: []string{testKey}, Logger: discardLogger()}, gen.RegisterHandlersWithBaseURL, gen.NewStrictHandler(&muxAddon{mux: mux}, nil))
 	if err != nil {
@@ -36,24 +37,24 @@ func newMuxServer(t testing.TB, mux *sdk.EventMux) http.Handler {
 	return e
 }
 
-// recorder is an EventMux whose handlers record what they got.
-func recorder(got *[]string) *sdk.EventMux {
+// recorder is an event.Mux whose handlers record what they got.
+func recorder(got *[]string) *event.Mux {
 	var mu sync.Mutex
 	rec := func(s string) error { mu.Lock(); *got = append(*got, s); mu.Unlock(); return nil }
-	return &sdk.EventMux{
-		NewMessage: func(ctx context.Context, e *sdk.Event, m *sdk.ChatMessage) error {
+	return &event.Mux{
+		NewMessage: func(ctx context.Context, e *event.Event, m *event.ChatMessage) error {
 			return rec("message " + string(m.Type) + " " + m.ID + " " + m.SentAt.UTC().Format(time.RFC3339Nano))
 		},
-		NewChatbotMessage: func(ctx context.Context, e *sdk.Event, m *sdk.ChatMessage) error {
+		NewChatbotMessage: func(ctx context.Context, e *event.Event, m *event.ChatMessage) error {
 			return rec("bot " + m.Conversation.Type + " " + m.Text)
 		},
-		UserAccessRevocation: func(ctx context.Context, e *sdk.Event, r *sdk.UserAccessRevocation) error {
+		UserAccessRevocation: func(ctx context.Context, e *event.Event, r *event.UserAccessRevocation) error {
 			return rec("revoke " + r.UserID)
 		},
-		PostUpdate: func(ctx context.Context, e *sdk.Event, u *sdk.PostUpdate) error {
+		PostUpdate: func(ctx context.Context, e *event.Event, u *event.PostUpdate) error {
 			return rec("post " + u.Type + " " + u.Post.Token)
 		},
-		PaymentTransaction: func(ctx context.Context, e *sdk.Event, t *sdk.PaymentTransaction) error {
+		PaymentTransaction: func(ctx context.Context, e *event.Event, t *event.PaymentTransaction) error {
 			return rec("pay " + t.ID + " " + string(t.State))
 		},
 	}
@@ -96,19 +97,19 @@ func TestEventsReachTheirHandler(t *testing.T) {
 }
 
 func TestEventsOtherHandler(t *testing.T) {
-	var other []sdk.EventType
-	mux := &sdk.EventMux{Other: func(ctx context.Context, e *sdk.Event) error { other = append(other, e.Type); return nil }}
+	var other []event.Type
+	mux := &event.Mux{Other: func(ctx context.Context, e *event.Event) error { other = append(other, e.Type); return nil }}
 	h := newMuxServer(t, mux)
 	serve(h, divarRequest("/divar/events", `{"type":"SOMETHING_NEW"}`))
 	serve(h, divarRequest("/divar/events", seedEvent)) // no NewMessage handler
-	if len(other) != 2 || other[0] != "SOMETHING_NEW" || other[1] != sdk.EventNewMessage {
+	if len(other) != 2 || other[0] != "SOMETHING_NEW" || other[1] != event.TypeNewMessage {
 		t.Errorf("Other got %q", other)
 	}
 }
 
 func TestSentAtIsExact(t *testing.T) {
 	for _, us := range []int64{0, 1, 1729429926140000, 1729429926999999, 253402300799999999} {
-		var m sdk.ChatMessage
+		var m event.ChatMessage
 		if err := decodeJSON([]byte(`{"sent_at":`+itoa(us)+`}`), &m); err != nil {
 			t.Fatal(err)
 		}
@@ -125,17 +126,17 @@ func TestSentAtIsExact(t *testing.T) {
 func TestEventKey(t *testing.T) {
 	for _, tc := range []struct {
 		name string
-		e    sdk.Event
+		e    event.Event
 		want string
 	}{
-		{"message", sdk.Event{Type: sdk.EventNewMessage, NewMessage: &sdk.ChatMessage{ID: "m1"}}, "NEW_MESSAGE:m1"},
-		{"bot message", sdk.Event{Type: sdk.EventNewChatbotMessage, NewChatbotMessage: &sdk.ChatMessage{ID: "m1"}}, "NEW_CHATBOT_MESSAGE:m1"},
-		{"message without id", sdk.Event{Type: sdk.EventNewMessage, NewMessage: &sdk.ChatMessage{}}, ""},
-		{"payment state is part of it", sdk.Event{Type: sdk.EventPaymentTransaction, PaymentTransaction: &sdk.PaymentTransaction{ID: "t", State: sdk.TransactionCompleted}}, "PAYMENT_TRANSACTION:t:TRANSACTION_STATE_COMPLETED"},
-		{"payment as transaction", sdk.Event{Type: sdk.EventPaymentTransaction, Transaction: &sdk.PaymentTransaction{ID: "t", State: sdk.TransactionFailed}}, "PAYMENT_TRANSACTION:t:TRANSACTION_STATE_FAILED"},
-		{"a revocation has no identity", sdk.Event{Type: sdk.EventUserAccessRevocation, UserAccessRevocation: &sdk.UserAccessRevocation{UserID: "u"}}, ""},
-		{"a post update has no identity", sdk.Event{Type: sdk.EventPostUpdate, PostUpdate: &sdk.PostUpdate{Type: "PUBLISH", Post: &sdk.PostInfo{Token: "x"}}}, ""},
-		{"unknown", sdk.Event{Type: "X"}, ""},
+		{"message", event.Event{Type: event.TypeNewMessage, NewMessage: &event.ChatMessage{ID: "m1"}}, "NEW_MESSAGE:m1"},
+		{"bot message", event.Event{Type: event.TypeNewChatbotMessage, NewChatbotMessage: &event.ChatMessage{ID: "m1"}}, "NEW_CHATBOT_MESSAGE:m1"},
+		{"message without id", event.Event{Type: event.TypeNewMessage, NewMessage: &event.ChatMessage{}}, ""},
+		{"payment state is part of it", event.Event{Type: event.TypePaymentTransaction, PaymentTransaction: &event.PaymentTransaction{ID: "t", State: event.TransactionCompleted}}, "PAYMENT_TRANSACTION:t:TRANSACTION_STATE_COMPLETED"},
+		{"payment as transaction", event.Event{Type: event.TypePaymentTransaction, Transaction: &event.PaymentTransaction{ID: "t", State: event.TransactionFailed}}, "PAYMENT_TRANSACTION:t:TRANSACTION_STATE_FAILED"},
+		{"a revocation has no identity", event.Event{Type: event.TypeUserAccessRevocation, UserAccessRevocation: &event.UserAccessRevocation{UserID: "u"}}, ""},
+		{"a post update has no identity", event.Event{Type: event.TypePostUpdate, PostUpdate: &event.PostUpdate{Type: "PUBLISH", Post: &event.PostInfo{Token: "x"}}}, ""},
+		{"unknown", event.Event{Type: "X"}, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if got := tc.e.Key(); got != tc.want {
@@ -162,9 +163,9 @@ func TestEventDeduplication(t *testing.T) {
 	})
 	t.Run("a failed first attempt is retried", func(t *testing.T) {
 		var calls atomic.Int32
-		mux := &sdk.EventMux{
+		mux := &event.Mux{
 			Dedupe: dedupe.NewMemory(dedupe.MemoryConfig{}),
-			NewMessage: func(ctx context.Context, e *sdk.Event, m *sdk.ChatMessage) error {
+			NewMessage: func(ctx context.Context, e *event.Event, m *event.ChatMessage) error {
 				if calls.Add(1) == 1 {
 					return errors.New("database down")
 				}
@@ -183,9 +184,9 @@ func TestEventDeduplication(t *testing.T) {
 	t.Run("concurrent duplicates run once", func(t *testing.T) {
 		var calls atomic.Int32
 		release := make(chan struct{})
-		mux := &sdk.EventMux{
+		mux := &event.Mux{
 			Dedupe: dedupe.NewMemory(dedupe.MemoryConfig{}),
-			NewMessage: func(ctx context.Context, e *sdk.Event, m *sdk.ChatMessage) error {
+			NewMessage: func(ctx context.Context, e *event.Event, m *event.ChatMessage) error {
 				calls.Add(1)
 				<-release
 				return nil

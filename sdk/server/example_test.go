@@ -11,6 +11,7 @@ import (
 
 	"github.com/kenarkit/kenarkit/gen"
 	"github.com/kenarkit/kenarkit/sdk"
+	"github.com/kenarkit/kenarkit/sdk/event"
 	"github.com/kenarkit/kenarkit/sdk/server"
 )
 
@@ -40,7 +41,7 @@ func (exampleAddon) DynamicAction(ctx context.Context, req gen.DynamicActionRequ
 }
 
 func (exampleAddon) Events(ctx context.Context, req gen.EventsRequestObject) (gen.EventsResponseObject, error) {
-	return sdk.EventAck{}, nil
+	return event.Ack{}, nil
 }
 
 func ExampleNew() {

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"unicode/utf8"
 
+	"github.com/kenarkit/kenarkit/sdk/event"
 	"github.com/kenarkit/kenarkit/sdk/server"
 
 	"github.com/go-json-experiment/json"
@@ -54,7 +55,7 @@ func (a *limitsAddon) Events(ctx context.Context, req gen.EventsRequestObject) (
 		a.check("text", m.Text, 65536)
 		a.check("id", m.ID, 128)
 	}
-	return sdk.EventAck{}, nil
+	return event.Ack{}, nil
 }
 
 // FuzzRequest sends arbitrary bodies to each operation of the server: no
@@ -125,7 +126,7 @@ func FuzzEventDecode(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
-		var e sdk.Event
+		var e event.Event
 		err := json.Unmarshal(b, &e)
 		var v map[string]any
 		isObject := json.Unmarshal(b, &v) == nil

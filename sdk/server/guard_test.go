@@ -19,6 +19,7 @@ import (
 
 	"github.com/kenarkit/kenarkit/gen"
 	"github.com/kenarkit/kenarkit/sdk"
+	"github.com/kenarkit/kenarkit/sdk/event"
 	"github.com/kenarkit/kenarkit/sdk/server"
 )
 
@@ -26,7 +27,7 @@ import (
 // otherwise.
 type funcAddon struct {
 	osl    func(ctx context.Context) (gen.OpenServerLinkResponseObject, error)
-	events func(ctx context.Context, e *sdk.Event) error
+	events func(ctx context.Context, e *event.Event) error
 	calls  atomic.Int32
 }
 
@@ -50,7 +51,7 @@ func (a *funcAddon) Events(ctx context.Context, req gen.EventsRequestObject) (ge
 			return nil, err
 		}
 	}
-	return sdk.EventAck{}, nil
+	return event.Ack{}, nil
 }
 
 func newFuncServer(t testing.TB, cfg server.Config, logs io.Writer, a gen.StrictServerInterface) *server.Server {
@@ -291,7 +292,7 @@ func TestHandlerBudget(t *testing.T) {
 			slow(ctx)
 			return sdk.OpenURL("https://addon.example/late"), nil
 		},
-		events: func(ctx context.Context, e *sdk.Event) error { slow(ctx); return nil },
+		events: func(ctx context.Context, e *event.Event) error { slow(ctx); return nil },
 	}
 	logs := &syncBuffer{}
 	e := newFuncServer(t, server.Config{HandlerTimeout: 100 * time.Millisecond, EventTimeout: 300 * time.Millisecond}, logs, a)
@@ -573,13 +574,13 @@ func TestEventsAreNeverRefusedForAFieldVariance(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var got *sdk.Event
+			var got *event.Event
 			other := 0
-			mux := &sdk.EventMux{
-				NewMessage: func(ctx context.Context, e *sdk.Event, m *sdk.ChatMessage) error { got = e; return nil },
-				Other:      func(ctx context.Context, e *sdk.Event) error { got = e; other++; return nil },
+			mux := &event.Mux{
+				NewMessage: func(ctx context.Context, e *event.Event, m *event.ChatMessage) error { got = e; return nil },
+				Other:      func(ctx context.Context, e *event.Event) error { got = e; other++; return nil },
 			}
-			a := &funcAddon{events: func(ctx context.Context, e *sdk.Event) error {
+			a := &funcAddon{events: func(ctx context.Context, e *event.Event) error {
 				_, err := mux.Handle(ctx, e)
 				return err
 			}}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/kenarkit/kenarkit/internal/validate"
 	"github.com/kenarkit/kenarkit/sdk"
+	"github.com/kenarkit/kenarkit/sdk/event"
 
 	"github.com/go-json-experiment/json"
 	"github.com/go-json-experiment/json/jsontext"
@@ -67,7 +68,7 @@ func (binder) Bind(i any, c echo.Context) error { return new(echo.DefaultBinder)
 // boundContext is the echo.Context the guard hands a spec operation's
 // handler: its Bind decodes the body the validator has read (its media
 // type checked, in any letter case), from memory, its syntax checked once.
-// An [sdk.Event] whose members did not all fit is logged.
+// An [event.Event] whose members did not all fit is logged.
 type boundContext struct {
 	echo.Context
 	body   *validate.Body // nil: an operation without a body
@@ -93,7 +94,7 @@ func (c *boundContext) Bind(i any) error {
 	if err := decode(data, opts, i); err != nil {
 		return err
 	}
-	if ev, ok := i.(*sdk.Event); ok && ev.Mismatch() != nil {
+	if ev, ok := i.(*event.Event); ok && ev.Mismatch() != nil {
 		c.logger.LogAttrs(c.Request().Context(), slog.LevelWarn, "delivered with members left unset: they do not fit their types (see Event.Raw)",
 			slog.String("request_id", c.Response().Header().Get(echo.HeaderXRequestID)),
 			slog.String("route", c.Path()),

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"github.com/kenarkit/kenarkit/sdk/divartest"
 	"io"
 	"log/slog"
 	"net"
@@ -18,6 +17,9 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/kenarkit/kenarkit/sdk/divartest"
+	"github.com/kenarkit/kenarkit/sdk/event"
 
 	"github.com/kenarkit/kenarkit/gen"
 	"github.com/kenarkit/kenarkit/sdk"
@@ -51,7 +53,7 @@ type addon struct {
 	mu      sync.Mutex
 	osl     []*sdk.OpenServerLinkRequest
 	dyn     []*sdk.DynamicActionRequest
-	events  []*sdk.Event
+	events  []*event.Event
 	answer  gen.DynamicActionResponseObject
 	panics  bool
 	started chan struct{} // closed when a handler starts, if set
@@ -94,7 +96,7 @@ func (a *addon) Events(ctx context.Context, req gen.EventsRequestObject) (gen.Ev
 	a.mu.Lock()
 	a.events = append(a.events, req.Body)
 	a.mu.Unlock()
-	return sdk.EventAck{}, nil
+	return event.Ack{}, nil
 }
 
 // newServer returns the sdk server for a, with its log written to logs.

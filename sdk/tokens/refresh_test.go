@@ -11,7 +11,7 @@ import (
 
 	"golang.org/x/oauth2"
 
-	"github.com/kenarkit/kenarkit/sdk"
+	"github.com/kenarkit/kenarkit/sdk/event"
 	"github.com/kenarkit/kenarkit/sdk/tokens"
 )
 
@@ -208,15 +208,15 @@ func TestNoRefreshToken(t *testing.T) {
 	}
 }
 
-// TestUserAccessRevocation: the event, through sdk.EventMux, deletes the
+// TestUserAccessRevocation: the event, through event.Mux, deletes the
 // user's tokens; a refresh under way when it arrives does not bring them
 // back.
 func TestUserAccessRevocation(t *testing.T) {
 	f := newFixture(t, nil)
 	ctx := context.Background()
 	f.consented(user)
-	mux := &sdk.EventMux{UserAccessRevocation: f.k.UserAccessRevocation}
-	revoke := &sdk.Event{Type: sdk.EventUserAccessRevocation, UserAccessRevocation: &sdk.UserAccessRevocation{UserID: user}}
+	mux := &event.Mux{UserAccessRevocation: f.k.UserAccessRevocation}
+	revoke := &event.Event{Type: event.TypeUserAccessRevocation, UserAccessRevocation: &event.UserAccessRevocation{UserID: user}}
 
 	f.oauth.BeforeToken(func(grant string) {
 		if _, err := mux.Handle(ctx, revoke); err != nil {
@@ -317,7 +317,7 @@ func TestStoreDown(t *testing.T) {
 	if !errors.Is(err, tokens.ErrStoreUnavailable) || !errors.As(err, &se) || se.Op != "get" {
 		t.Errorf("Token = %v", err)
 	}
-	if err := f.k.UserAccessRevocation(context.Background(), &sdk.Event{}, &sdk.UserAccessRevocation{UserID: user}); err == nil {
+	if err := f.k.UserAccessRevocation(context.Background(), &event.Event{}, &event.UserAccessRevocation{UserID: user}); err == nil {
 		t.Error("a revocation the store could not apply was acknowledged")
 	}
 }

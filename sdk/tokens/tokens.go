@@ -12,7 +12,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/kenarkit/kenarkit/internal/logsafe"
-	"github.com/kenarkit/kenarkit/sdk"
+	"github.com/kenarkit/kenarkit/sdk/event"
 	"github.com/kenarkit/kenarkit/sdk/seal"
 )
 
@@ -214,11 +214,11 @@ func (k *Keeper) Forget(ctx context.Context, userID string) error {
 }
 
 // UserAccessRevocation deletes the tokens of the user who withdrew access:
-// set it as sdk.EventMux.UserAccessRevocation. Divar sends the event only
+// set it as event.Mux.UserAccessRevocation. Divar sends the event only
 // for tokens granted with [NotificationAccessRevocation] and [UserID]. A
 // store failure is returned, so the event is answered 500 and Divar
 // delivers it again.
-func (k *Keeper) UserAccessRevocation(ctx context.Context, e *sdk.Event, r *sdk.UserAccessRevocation) error {
+func (k *Keeper) UserAccessRevocation(ctx context.Context, e *event.Event, r *event.UserAccessRevocation) error {
 	if r == nil || r.UserID == "" {
 		k.logger.LogAttrs(ctx, slog.LevelWarn, "tokens: USER_ACCESS_REVOCATION without a user_id; nothing deleted")
 		return nil

@@ -3,7 +3,7 @@
 // (with its request id), one per event, one per call to Divar (whose W3C
 // trace context, traceparent, goes with the request) and one per token
 // refresh. A [Tracer] is the observer every room takes (server.Config,
-// sdk.EventMux, divar.Config and tokens.Config each have an Observer
+// event.Mux, divar.Config and tokens.Config each have an Observer
 // field). It is off unless the add-on makes one; an add-on that does not
 // import this package links nothing of OpenTelemetry.
 //
@@ -12,7 +12,7 @@
 //	cfg.Observer = t // server.Config, divar.Config, …
 //
 // With metrics too, join the two in each room: server.Observers,
-// sdk.EventObservers, divar.Observers, tokens.Observers.
+// event.Observers, divar.Observers, tokens.Observers.
 //
 // No span carries a token, a key, a user id or a conversation id: the
 // attributes are the operation, the status, the event type and outcome,
@@ -25,8 +25,8 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/kenarkit/kenarkit/sdk"
 	"github.com/kenarkit/kenarkit/sdk/divar"
+	"github.com/kenarkit/kenarkit/sdk/event"
 	"github.com/kenarkit/kenarkit/sdk/server"
 	"github.com/kenarkit/kenarkit/sdk/tokens"
 	"go.opentelemetry.io/otel/attribute"
@@ -39,7 +39,7 @@ import (
 const ScopeName = "github.com/kenarkit/kenarkit"
 
 // Tracer makes kenarkit's spans. It implements server.Observer,
-// sdk.EventObserver, divar.Observer and tokens.Observer. It is safe for
+// event.Observer, divar.Observer and tokens.Observer. It is safe for
 // concurrent use.
 type Tracer struct {
 	t    trace.Tracer
@@ -77,13 +77,13 @@ func (t *Tracer) ObserveRequest(ctx context.Context, r server.Request) (context.
 	}
 }
 
-// ObserveEvent implements sdk.EventObserver: a span per event, with its
+// ObserveEvent implements event.Observer: a span per event, with its
 // type and outcome.
-func (t *Tracer) ObserveEvent(ctx context.Context, e *sdk.Event) (context.Context, func(sdk.EventOutcome, error)) {
+func (t *Tracer) ObserveEvent(ctx context.Context, e *event.Event) (context.Context, func(event.Outcome, error)) {
 	ctx, span := t.t.Start(ctx, "event "+string(e.Type), trace.WithAttributes(attribute.String("kenarkit.event.type", string(e.Type))))
-	return ctx, func(o sdk.EventOutcome, err error) {
+	return ctx, func(o event.Outcome, err error) {
 		span.SetAttributes(attribute.String("kenarkit.event.outcome", string(o)))
-		if o == sdk.EventFailed || o == sdk.EventUnfinished {
+		if o == event.Failed || o == event.Unfinished {
 			span.SetStatus(codes.Error, string(o))
 		}
 		span.End()
@@ -154,8 +154,8 @@ func (t *Tracer) Revoked(ctx context.Context) {
 }
 
 var (
-	_ server.Observer   = (*Tracer)(nil)
-	_ sdk.EventObserver = (*Tracer)(nil)
-	_ divar.Observer    = (*Tracer)(nil)
-	_ tokens.Observer   = (*Tracer)(nil)
+	_ server.Observer = (*Tracer)(nil)
+	_ event.Observer  = (*Tracer)(nil)
+	_ divar.Observer  = (*Tracer)(nil)
+	_ tokens.Observer = (*Tracer)(nil)
 )

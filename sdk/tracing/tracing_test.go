@@ -11,6 +11,7 @@ import (
 	"github.com/kenarkit/kenarkit/sdk"
 	"github.com/kenarkit/kenarkit/sdk/divar"
 	"github.com/kenarkit/kenarkit/sdk/divartest"
+	"github.com/kenarkit/kenarkit/sdk/event"
 	"github.com/kenarkit/kenarkit/sdk/server"
 	"github.com/kenarkit/kenarkit/sdk/tracing"
 	"go.opentelemetry.io/otel/attribute"
@@ -23,10 +24,10 @@ import (
 const post = "gZd7omnS"
 
 // addon reads a post from Divar in its init callback, and hands events to
-// its EventMux.
+// its event.Mux.
 type addon struct {
 	client *divar.Client
-	events *sdk.EventMux
+	events *event.Mux
 }
 
 func (a addon) OpenServerLink(ctx context.Context, req gen.OpenServerLinkRequestObject) (gen.OpenServerLinkResponseObject, error) {
@@ -69,7 +70,7 @@ func newAddon(t *testing.T) (*tracetest.SpanRecorder, *divartest.Divar, *headers
 	if err != nil {
 		t.Fatal(err)
 	}
-	mux := &sdk.EventMux{NewMessage: func(context.Context, *sdk.Event, *sdk.ChatMessage) error { return nil }, Observer: tr}
+	mux := &event.Mux{NewMessage: func(context.Context, *event.Event, *event.ChatMessage) error { return nil }, Observer: tr}
 	s, err := server.New(server.Config{Spec: gen.GetSpec, Keys: []string{divartest.Key}, Logger: slog.New(slog.DiscardHandler), Observer: tr},
 		gen.RegisterHandlersWithBaseURL, gen.NewStrictHandler(addon{client: client, events: mux}, nil))
 	if err != nil {
@@ -145,9 +146,9 @@ func TestEachEventAndRefusalIsASpan(t *testing.T) {
 		want   string
 		status codes.Code
 	}{
-		{"a handled event", func(d *divartest.Divar) { d.Event(divartest.Event(sdk.EventNewMessage)) },
+		{"a handled event", func(d *divartest.Divar) { d.Event(divartest.Event(event.TypeNewMessage)) },
 			"event NEW_MESSAGE", "kenarkit.event.outcome", "handled", codes.Unset},
-		{"an ignored event", func(d *divartest.Divar) { d.Event(divartest.Event(sdk.EventPostUpdate)) },
+		{"an ignored event", func(d *divartest.Divar) { d.Event(divartest.Event(event.TypePostUpdate)) },
 			"event POST_UPDATE", "kenarkit.event.outcome", "ignored", codes.Unset},
 		{"a refused callback", func(d *divartest.Divar) { d.Refused(divartest.DynamicAction().Key("wrong"), http.StatusUnauthorized) },
 			"DynamicAction", "kenarkit.refused", "key", codes.Unset},

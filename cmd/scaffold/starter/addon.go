@@ -17,6 +17,7 @@ import (
 	"github.com/kenarkit/kenarkit/sdk/consent"
 	"github.com/kenarkit/kenarkit/sdk/dedupe"
 	"github.com/kenarkit/kenarkit/sdk/divar"
+	"github.com/kenarkit/kenarkit/sdk/event"
 	"github.com/kenarkit/kenarkit/sdk/metrics"
 	"github.com/kenarkit/kenarkit/sdk/redisstore"
 	"github.com/kenarkit/kenarkit/sdk/seal"
@@ -33,7 +34,7 @@ import (
 type Addon struct {
 	landing  string           // the landing page's URL: the public base URL and landingPath
 	sessions *session.Handoff // carries a callback's context to the landing page
-	events   *sdk.EventMux    // hands each event webhook to its handler
+	events   *event.Mux       // hands each event webhook to its handler
 
 	client   *divar.Client         // calls Divar; nil without KENAR_API_KEY
 	consents *consent.Manager      // asks consent; nil without the OAuth settings
@@ -86,7 +87,7 @@ func NewAddon(cfg config, logger *slog.Logger) (*Addon, error) {
 		return nil, err
 	}
 	a.events = a.newEventMux(seen)
-	a.events.Observer = sdk.EventObservers(observers[sdk.EventObserver](cfg.obs)...)
+	a.events.Observer = event.Observers(observers[event.Observer](cfg.obs)...)
 
 	if cfg.APIKey != "" {
 		a.client, err = divar.NewClient(divar.Config{APIKey: cfg.APIKey, BaseURL: cfg.APIURL, Logger: logger,
@@ -188,15 +189,15 @@ func (a *Addon) Events(ctx context.Context, req gen.EventsRequestObject) (gen.Ev
 // newEventMux says which handler gets which event. TODO: set the handlers
 // of the other events you follow; those without one are acknowledged and
 // dropped.
-func (a *Addon) newEventMux(seen dedupe.Deduper) *sdk.EventMux {
-	return &sdk.EventMux{
+func (a *Addon) newEventMux(seen dedupe.Deduper) *event.Mux {
+	return &event.Mux{
 		Dedupe:            seen,
 		NewChatbotMessage: a.greet,
-		NewMessage: func(ctx context.Context, e *sdk.Event, m *sdk.ChatMessage) error {
+		NewMessage: func(ctx context.Context, e *event.Event, m *event.ChatMessage) error {
 			// TODO: a message in a conversation about a followed post.
 			return nil
 		},
-		PostUpdate: func(ctx context.Context, e *sdk.Event, u *sdk.PostUpdate) error {
+		PostUpdate: func(ctx context.Context, e *event.Event, u *event.PostUpdate) error {
 			// TODO: a followed post changed (published, edited, deleted).
 			return nil
 		},
@@ -214,13 +215,13 @@ const greeting = "سلام! می‌خواهید ادامه دهیم؟"
 
 // greet answers a user who opens the chat bot (/start …) with a greeting
 // and yes/no buttons, whose taps arrive as dynamic actions. The greeting is
-// sent at most once per /start: the EventMux's deduper records it started
+// sent at most once per /start: the event.Mux's deduper records it started
 // (in Redis with REDIS_URL) before a.client sends it, and a delivery that
 // finds it started never sends it again. A greeting not sent for a passing
 // reason (Divar's rate limit, Redis down) fails the event, which Divar
 // delivers again; one Divar refused for good (the user blocked the bot, a
 // wrong key or permission) is logged and the event acknowledged.
-func (a *Addon) greet(ctx context.Context, e *sdk.Event, m *sdk.ChatMessage) error {
+func (a *Addon) greet(ctx context.Context, e *event.Event, m *event.ChatMessage) error {
 	start, ok := sdk.ParseStart(m.Text)
 	if !ok || m.Conversation == nil {
 		return nil // TODO: answer the user's other messages

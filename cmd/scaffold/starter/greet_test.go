@@ -11,10 +11,10 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"github.com/kenarkit/kenarkit/sdk"
 	"github.com/kenarkit/kenarkit/sdk/addonenv"
 	"github.com/kenarkit/kenarkit/sdk/dedupe/dedupetest"
 	"github.com/kenarkit/kenarkit/sdk/divartest"
+	"github.com/kenarkit/kenarkit/sdk/event"
 	"github.com/kenarkit/kenarkit/sdk/redisstore/redistest"
 
 	"github.com/kenarkit/kenarkit/cmd/scaffold/starter/gen"
@@ -80,7 +80,7 @@ func TestGreetingAtMostOnceWhenRedisDies(t *testing.T) {
 			t.Cleanup(srv.Close)
 			divar := divartest.Dial(t, gen.GetSpec, srv.URL)
 
-			start := divartest.Event(sdk.EventNewChatbotMessage) // "/start MY_POST gZd7omnS"
+			start := divartest.Event(event.TypeNewChatbotMessage) // "/start MY_POST gZd7omnS"
 			if got := divar.Do(start).Status; got != tc.first {
 				t.Errorf("the first delivery is answered %d, want %d", got, tc.first)
 			}

@@ -16,6 +16,7 @@ import (
 	"github.com/kenarkit/kenarkit/sdk"
 	"github.com/kenarkit/kenarkit/sdk/addonenv"
 	"github.com/kenarkit/kenarkit/sdk/consent"
+	"github.com/kenarkit/kenarkit/sdk/event"
 	"github.com/kenarkit/kenarkit/sdk/landing"
 	"github.com/kenarkit/kenarkit/sdk/tokens"
 	"github.com/kenarkit/kenarkit/sdk/widget"
@@ -165,7 +166,7 @@ func (a *Addon) resubscribe(ctx context.Context, user string, ts oauth2.TokenSou
 // forgetUser handles USER_ACCESS_REVOCATION: the user's tokens are
 // deleted and their posts no longer followed. A store failure answers 500,
 // so Divar delivers the event again.
-func (a *Addon) forgetUser(ctx context.Context, e *sdk.Event, r *sdk.UserAccessRevocation) error {
+func (a *Addon) forgetUser(ctx context.Context, e *event.Event, r *event.UserAccessRevocation) error {
 	if a.tokens != nil {
 		if err := a.tokens.UserAccessRevocation(ctx, e, r); err != nil {
 			return err

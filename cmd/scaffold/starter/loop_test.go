@@ -19,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kenarkit/kenarkit/sdk/event"
 	"github.com/kenarkit/kenarkit/sdk/server"
 	"github.com/kenarkit/kenarkit/sdk/widget"
 
@@ -349,7 +350,7 @@ func TestRevocationForgetsTheUser(t *testing.T) {
 	if _, err := f.addon.tokens.TokenSource(t.Context(), seedUser).Token(); err != nil {
 		t.Fatalf("no token after consent: %v", err)
 	}
-	f.divar.Event(divartest.Event(sdk.EventUserAccessRevocation).Set("user_access_revocation", map[string]any{"user_id": seedUser}))
+	f.divar.Event(divartest.Event(event.TypeUserAccessRevocation).Set("user_access_revocation", map[string]any{"user_id": seedUser}))
 	if _, err := f.addon.tokens.TokenSource(t.Context(), seedUser).Token(); !errors.Is(err, tokens.ErrReconsent) {
 		t.Errorf("after revocation: %v, want ErrReconsent", err)
 	}
@@ -391,7 +392,7 @@ func TestConsentPageNamesMissingSettings(t *testing.T) {
 			}
 			// The callbacks still work.
 			f.divar.DynamicAction(divartest.DynamicAction().Data(sdk.Data{"answer": "no"}))
-			f.divar.Event(divartest.Event(sdk.EventNewChatbotMessage))
+			f.divar.Event(divartest.Event(event.TypeNewChatbotMessage))
 		})
 	}
 }
@@ -419,9 +420,9 @@ func TestRedisDown(t *testing.T) {
 
 func TestStartGetsTheGreeting(t *testing.T) {
 	f := startLoop(t, nil)
-	const conversation = "edbb3a24-1c4d-4e8b-a3f2-0b9c8d7e6f5a"                                      // divartest.Event's
-	f.divar.Event(divartest.Event(sdk.EventNewChatbotMessage))                                       // "/start MY_POST gZd7omnS"
-	f.divar.Event(divartest.Event(sdk.EventNewChatbotMessage).Message(map[string]any{"text": "hi"})) // not a command: no greeting
+	const conversation = "edbb3a24-1c4d-4e8b-a3f2-0b9c8d7e6f5a"                                       // divartest.Event's
+	f.divar.Event(divartest.Event(event.TypeNewChatbotMessage))                                       // "/start MY_POST gZd7omnS"
+	f.divar.Event(divartest.Event(event.TypeNewChatbotMessage).Message(map[string]any{"text": "hi"})) // not a command: no greeting
 	sent := f.api.BotMessages(conversation)
 	if len(sent) != 1 {
 		t.Fatalf("%d bot messages, want the one greeting", len(sent))
@@ -445,8 +446,8 @@ func TestStartGetsTheGreeting(t *testing.T) {
 
 func TestWithoutAPIKeyLogsOnce(t *testing.T) {
 	f := startLoop(t, func(c *config) { c.APIKey = "" })
-	f.divar.Event(divartest.Event(sdk.EventNewChatbotMessage))
-	f.divar.Event(divartest.Event(sdk.EventNewChatbotMessage).Message(map[string]any{"id": "another-message"}))
+	f.divar.Event(divartest.Event(event.TypeNewChatbotMessage))
+	f.divar.Event(divartest.Event(event.TypeNewChatbotMessage).Message(map[string]any{"id": "another-message"}))
 	if n := f.api.CallsTo("sendBotMessage"); n != 0 {
 		t.Errorf("%d messages sent without an API key", n)
 	}

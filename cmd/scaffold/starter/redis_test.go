@@ -14,8 +14,8 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"github.com/kenarkit/kenarkit/sdk"
 	"github.com/kenarkit/kenarkit/sdk/divartest"
+	"github.com/kenarkit/kenarkit/sdk/event"
 	"github.com/kenarkit/kenarkit/sdk/redisstore/redistest"
 	"github.com/kenarkit/kenarkit/sdk/seal"
 	"github.com/kenarkit/kenarkit/sdk/tokens"
@@ -208,7 +208,7 @@ func consentLoopOn(t *testing.T, redisURL string) {
 	})
 	assertSubscribed(t, renewed, seedPost)
 
-	f.divar.Event(divartest.Event(sdk.EventUserAccessRevocation).Set("user_access_revocation", map[string]any{"user_id": seedUser}))
+	f.divar.Event(divartest.Event(event.TypeUserAccessRevocation).Set("user_access_revocation", map[string]any{"user_id": seedUser}))
 	if _, err := f.addon.tokens.TokenSource(t.Context(), seedUser).Token(); !errors.Is(err, tokens.ErrReconsent) {
 		t.Errorf("after revocation: %v, want ErrReconsent", err)
 	}

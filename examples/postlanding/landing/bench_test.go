@@ -2,13 +2,15 @@ package landing_test
 
 import (
 	"context"
-	"github.com/kenarkit/kenarkit/sdk/server"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
+
+	"github.com/kenarkit/kenarkit/sdk/event"
+	"github.com/kenarkit/kenarkit/sdk/server"
 
 	"github.com/kenarkit/kenarkit/examples/postlanding/landing"
 	"github.com/kenarkit/kenarkit/gen"
@@ -72,7 +74,7 @@ func (fixedURL) DynamicAction(context.Context, gen.DynamicActionRequestObject) (
 }
 
 func (fixedURL) Events(context.Context, gen.EventsRequestObject) (gen.EventsResponseObject, error) {
-	return sdk.EventAck{}, nil
+	return event.Ack{}, nil
 }
 
 type discardWriter struct {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/kenarkit/kenarkit/gen"
 	"github.com/kenarkit/kenarkit/sdk"
+	"github.com/kenarkit/kenarkit/sdk/event"
 	"github.com/kenarkit/kenarkit/sdk/landing"
 	"github.com/kenarkit/kenarkit/sdk/server"
 	"github.com/kenarkit/kenarkit/sdk/session"
@@ -87,7 +88,7 @@ func (a *Addon) DynamicAction(ctx context.Context, req gen.DynamicActionRequestO
 
 // Events acknowledges the event webhooks; this add-on subscribes to none.
 func (a *Addon) Events(ctx context.Context, req gen.EventsRequestObject) (gen.EventsResponseObject, error) {
-	return sdk.EventAck{}, nil
+	return event.Ack{}, nil
 }
 
 // Landing serves the page the init callback's URL opens: 200 with the

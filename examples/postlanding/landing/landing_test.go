@@ -2,7 +2,6 @@ package landing_test
 
 import (
 	"encoding/json"
-	landingpage "github.com/kenarkit/kenarkit/sdk/landing"
 	"io"
 	"log/slog"
 	"net/http"
@@ -11,6 +10,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/kenarkit/kenarkit/sdk/event"
+	landingpage "github.com/kenarkit/kenarkit/sdk/landing"
 
 	"github.com/kenarkit/kenarkit/sdk/server"
 
@@ -138,7 +140,7 @@ func TestDynamicActionStartsTheFlow(t *testing.T) {
 	if a.Action == nil || a.Action.OpenServerLink == nil || a.Action.OpenServerLink.Data.String("step") != "1" {
 		t.Errorf("answer %+v", a)
 	}
-	divar.Event(divartest.Event(sdk.EventPostUpdate))
+	divar.Event(divartest.Event(event.TypePostUpdate))
 }
 
 // TestEveryValidInitCallbackLands: every valid init callback, every field

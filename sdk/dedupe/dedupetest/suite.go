@@ -152,7 +152,7 @@ func (e *event) redeliver(t *testing.T, s Store) error {
 	return nil
 }
 
-// answer names what sdk.EventMux answers for Run's error.
+// answer names what event.Mux answers for Run's error.
 func answer(err error) string {
 	switch {
 	case err == nil, errors.Is(err, dedupe.ErrDuplicate):

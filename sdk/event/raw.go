@@ -1,4 +1,4 @@
-package sdk
+package event
 
 import (
 	"errors"
@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/kenarkit/kenarkit/internal/refusal"
+	"github.com/kenarkit/kenarkit/sdk"
 
 	"github.com/go-json-experiment/json"
 	"github.com/go-json-experiment/json/jsontext"
@@ -15,11 +16,11 @@ import (
 // Raw returns the event as Divar sent it, whole: read from it a field
 // kenarkit does not type, or a payload that did not match its type (see
 // [Event.Mismatch]). It is nil for an Event that was not decoded.
-func (e *Event) Raw() RawData { return e.raw }
+func (e *Event) Raw() sdk.RawData { return e.raw }
 
 // Mismatch returns nil when every member of the event decoded into its
 // typed field, and otherwise an error naming, by JSON pointer, each member
-// that did not: that field is left unset (so an [EventMux] gives the event
+// that did not: that field is left unset (so a [Mux] gives the event
 // to Other) and the member is still in [Event.Raw]. Divar documents events
 // as experimental; an event is never refused for a field variance, because
 // a refused event is lost.
@@ -46,7 +47,7 @@ func (e *Event) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 		*e = Event{}
 		e.mismatch = e.decodeMembers(raw, opts)
 	}
-	e.raw = RawData(slices.Clone(raw))
+	e.raw = sdk.RawData(slices.Clone(raw))
 	return nil
 }
 
@@ -88,7 +89,7 @@ func (e *Event) decodeMembers(raw jsontext.Value, opts json.Options) error {
 	if len(bad) == 0 {
 		return nil
 	}
-	return fmt.Errorf("sdk: event members that do not match their types: %s", strings.Join(bad, ", "))
+	return fmt.Errorf("event: members that do not match their types: %s", strings.Join(bad, ", "))
 }
 
 // pointerTo names where err happened inside the member name.

@@ -1,4 +1,4 @@
-package sdk
+package event
 
 import (
 	"context"
@@ -9,48 +9,49 @@ import (
 
 	"github.com/go-json-experiment/json"
 	"github.com/go-json-experiment/json/jsontext"
+	"github.com/kenarkit/kenarkit/sdk"
 )
 
-// EventType names an event webhook's kind. Divar documents events as
+// Type names an event webhook's kind. Divar documents events as
 // experimental: an unknown type is acknowledged, never rejected.
-type EventType string
+type Type string
 
-// The event types Divar documents; [EventTypes] lists them.
+// The event types Divar documents; [Types] lists them.
 const (
-	EventNewMessage           EventType = "NEW_MESSAGE"
-	EventNewChatbotMessage    EventType = "NEW_CHATBOT_MESSAGE"
-	EventUserAccessRevocation EventType = "USER_ACCESS_REVOCATION"
-	EventPostUpdate           EventType = "POST_UPDATE"
-	EventPaymentTransaction   EventType = "PAYMENT_TRANSACTION"
+	TypeNewMessage           Type = "NEW_MESSAGE"
+	TypeNewChatbotMessage    Type = "NEW_CHATBOT_MESSAGE"
+	TypeUserAccessRevocation Type = "USER_ACCESS_REVOCATION"
+	TypePostUpdate           Type = "POST_UPDATE"
+	TypePaymentTransaction   Type = "PAYMENT_TRANSACTION"
 )
 
 // eventKinds is the one table of the event types kenarkit knows: each
-// type, and how an [EventMux] hands an event of it to its handler (nil
+// type, and how a [Mux] hands an event of it to its handler (nil
 // when the event has no payload or the mux no handler for it). A new event
-// type is a payload type, a field of Event and of EventMux, and one row
-// here; [EventTypes], EventMux and sdk/divartest read the table.
+// type is a payload type, a field of Event and of Mux, and one row
+// here; [Types], Mux and sdk/divartest read the table.
 var eventKinds = []eventKind{
-	{EventNewMessage, func(m *EventMux, e *Event) func(context.Context) error {
+	{TypeNewMessage, func(m *Mux, e *Event) func(context.Context) error {
 		return bind(m.NewMessage, e, e.NewMessage)
 	}},
-	{EventNewChatbotMessage, func(m *EventMux, e *Event) func(context.Context) error {
+	{TypeNewChatbotMessage, func(m *Mux, e *Event) func(context.Context) error {
 		return bind(m.NewChatbotMessage, e, e.NewChatbotMessage)
 	}},
-	{EventUserAccessRevocation, func(m *EventMux, e *Event) func(context.Context) error {
+	{TypeUserAccessRevocation, func(m *Mux, e *Event) func(context.Context) error {
 		return bind(m.UserAccessRevocation, e, e.UserAccessRevocation)
 	}},
-	{EventPostUpdate, func(m *EventMux, e *Event) func(context.Context) error {
+	{TypePostUpdate, func(m *Mux, e *Event) func(context.Context) error {
 		return bind(m.PostUpdate, e, e.PostUpdate)
 	}},
-	{EventPaymentTransaction, func(m *EventMux, e *Event) func(context.Context) error {
+	{TypePaymentTransaction, func(m *Mux, e *Event) func(context.Context) error {
 		return bind(m.PaymentTransaction, e, e.Payment())
 	}},
 }
 
 // eventKind is a row of [eventKinds].
 type eventKind struct {
-	typ    EventType
-	handle func(m *EventMux, e *Event) func(context.Context) error
+	typ    Type
+	handle func(m *Mux, e *Event) func(context.Context) error
 }
 
 // bind returns the call of handler with e and its payload p, or nil when
@@ -62,10 +63,10 @@ func bind[P any](handler func(context.Context, *Event, *P) error, e *Event, p *P
 	return func(ctx context.Context) error { return handler(ctx, e, p) }
 }
 
-// EventTypes returns the event types kenarkit knows, in the order of
+// Types returns the event types kenarkit knows, in the order of
 // Divar's documents.
-func EventTypes() []EventType {
-	out := make([]EventType, len(eventKinds))
+func Types() []Type {
+	out := make([]Type, len(eventKinds))
 	for i, k := range eventKinds {
 		out[i] = k.typ
 	}
@@ -77,7 +78,7 @@ func EventTypes() []EventType {
 // kenar-docs docs/events/*.md and static/openapi-v3.json; where the two
 // disagree both shapes decode (docs/EVENTS-AUDIT.md lists every field).
 type Event struct {
-	Type EventType `json:"type,omitempty"`
+	Type Type `json:"type,omitempty"`
 	// Metadata and MetaData are the two spellings of the metadata given at
 	// subscription (docs/events/ReadMe.md; migration note 002 writes
 	// meta_data); use [Event.Meta].
@@ -92,8 +93,8 @@ type Event struct {
 	Transaction        *PaymentTransaction `json:"transaction,omitempty"`
 	PaymentTransaction *PaymentTransaction `json:"payment_transaction,omitempty"`
 
-	raw      RawData // the event as sent: Raw
-	mismatch error   // members that did not fit their fields: Mismatch
+	raw      sdk.RawData // the event as sent: Raw
+	mismatch error       // members that did not fit their fields: Mismatch
 }
 
 // Meta returns the metadata the add-on gave at subscription, whichever
@@ -453,14 +454,14 @@ func (t *MicroTime) UnmarshalJSON(b []byte) error {
 // MarshalJSON is [MicroTime.MarshalJSONTo] for encoding/json.
 func (t MicroTime) MarshalJSON() ([]byte, error) { return json.Marshal(t) }
 
-// EventAck is the answer to an event webhook: 200 with an empty JSON
+// Ack is the answer to an event webhook: 200 with an empty JSON
 // object. Return it from the strict server's Events method once the event is
 // handled.
-type EventAck struct{}
+type Ack struct{}
 
 // VisitEventsResponse writes the acknowledgement; it implements the
 // generated server's EventsResponseObject.
-func (EventAck) VisitEventsResponse(w http.ResponseWriter) error {
+func (Ack) VisitEventsResponse(w http.ResponseWriter) error {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(http.StatusOK)
 	_, err := w.Write([]byte("{}"))

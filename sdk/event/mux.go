@@ -1,4 +1,4 @@
-package sdk
+package event
 
 import (
 	"context"
@@ -6,10 +6,11 @@ import (
 	"log/slog"
 	"net/http"
 
+	"github.com/kenarkit/kenarkit/sdk"
 	"github.com/kenarkit/kenarkit/sdk/dedupe"
 )
 
-// EventMux hands each event webhook to the handler for its type, once:
+// Mux hands each event webhook to the handler for its type, once:
 // with a [dedupe.Deduper], a delivery Divar repeats is acknowledged without
 // running the handler again, and a step that cannot be taken back (a chat
 // or bot message sent with divar.Client, or one wrapped in [dedupe.Once]) is
@@ -28,7 +29,7 @@ import (
 // unless the handler had made a step that cannot be taken back: then the
 // event is acknowledged and reported unfinished (see Handle). Return nil
 // for an event that can never succeed.
-type EventMux struct {
+type Mux struct {
 	NewMessage           func(ctx context.Context, e *Event, m *ChatMessage) error
 	NewChatbotMessage    func(ctx context.Context, e *Event, m *ChatMessage) error
 	UserAccessRevocation func(ctx context.Context, e *Event, r *UserAccessRevocation) error
@@ -54,7 +55,7 @@ type EventMux struct {
 	// Observer, when set, is told of each event and what became of it
 	// (sdk/metrics counts them, sdk/tracing gives each a span). nil:
 	// nothing is observed, at no cost.
-	Observer EventObserver
+	Observer Observer
 }
 
 // Handle runs the handler for e and answers the acknowledgement, by what
@@ -72,49 +73,49 @@ type EventMux struct {
 //     done, or by an earlier one that died): 200, logged at error level
 //     with the event's key, and given to OnUnfinished. The step is never
 //     made again.
-func (m *EventMux) Handle(ctx context.Context, e *Event) (EventAck, error) {
+func (m *Mux) Handle(ctx context.Context, e *Event) (Ack, error) {
 	if m.Observer == nil {
 		_, err := m.handle(ctx, e)
-		return EventAck{}, err
+		return Ack{}, err
 	}
 	ctx, done := m.Observer.ObserveEvent(ctx, e)
 	outcome, err := m.handle(ctx, e)
 	done(outcome, err)
-	return EventAck{}, err
+	return Ack{}, err
 }
 
 // handle is Handle without the observer: it says what became of e.
-func (m *EventMux) handle(ctx context.Context, e *Event) (EventOutcome, error) {
+func (m *Mux) handle(ctx context.Context, e *Event) (Outcome, error) {
 	run := m.handler(e)
 	if run == nil {
-		return EventIgnored, nil
+		return Ignored, nil
 	}
 	key := e.Key()
 	if m.Dedupe == nil || key == "" {
 		if err := run(ctx); err != nil {
-			return EventFailed, err
+			return Failed, err
 		}
-		return EventHandled, nil
+		return Handled, nil
 	}
 	err := dedupe.Run(ctx, m.Dedupe, key, run)
 	switch {
 	case err == nil:
-		return EventHandled, nil
+		return Handled, nil
 	case errors.Is(err, dedupe.ErrDuplicate):
 		m.logger().LogAttrs(ctx, slog.LevelInfo, "kenarkit: a duplicate delivery of an event handled already: acknowledged, the handler not run again",
 			slog.String("event", key))
-		return EventDuplicate, nil
+		return Duplicate, nil
 	case errors.Is(err, dedupe.ErrInProgress):
-		return EventInProgress, NewProblem(http.StatusConflict, "this event is being handled by another delivery; retry later")
+		return InProgress, sdk.NewProblem(http.StatusConflict, "this event is being handled by another delivery; retry later")
 	case errors.Is(err, dedupe.ErrUnfinished):
 		m.unfinished(ctx, e, key, err)
-		return EventUnfinished, nil
+		return Unfinished, nil
 	}
-	return EventFailed, err
+	return Failed, err
 }
 
 // unfinished logs and reports an event acknowledged as unfinished.
-func (m *EventMux) unfinished(ctx context.Context, e *Event, key string, err error) {
+func (m *Mux) unfinished(ctx context.Context, e *Event, key string, err error) {
 	m.logger().LogAttrs(ctx, slog.LevelError, "kenarkit: an event's irreversible step was started and is not known to have finished; acknowledged, not made again",
 		slog.String("event", key), slog.String("error", err.Error()))
 	if m.OnUnfinished != nil {
@@ -122,7 +123,7 @@ func (m *EventMux) unfinished(ctx context.Context, e *Event, key string, err err
 	}
 }
 
-func (m *EventMux) logger() *slog.Logger {
+func (m *Mux) logger() *slog.Logger {
 	if m.Logger == nil {
 		return slog.Default()
 	}
@@ -130,7 +131,7 @@ func (m *EventMux) logger() *slog.Logger {
 }
 
 // handler returns the call that handles e, or nil when nothing does.
-func (m *EventMux) handler(e *Event) func(context.Context) error {
+func (m *Mux) handler(e *Event) func(context.Context) error {
 	for _, k := range eventKinds {
 		if k.typ == e.Type {
 			if run := k.handle(m, e); run != nil {
@@ -155,11 +156,11 @@ func (m *EventMux) handler(e *Event) func(context.Context) error {
 // idempotent, as setting a state is.
 func (e *Event) Key() string {
 	switch e.Type {
-	case EventNewMessage, EventNewChatbotMessage:
+	case TypeNewMessage, TypeNewChatbotMessage:
 		if m := e.Message(); m != nil && m.ID != "" {
 			return string(e.Type) + ":" + m.ID
 		}
-	case EventPaymentTransaction:
+	case TypePaymentTransaction:
 		if t := e.Payment(); t != nil && t.ID != "" {
 			return string(e.Type) + ":" + t.ID + ":" + string(t.State)
 		}

@@ -1,0 +1,3 @@
+package consent
+
+//go:generate go run ../../internal/cmd/scopes scopes.gen.go
