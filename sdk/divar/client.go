@@ -465,7 +465,13 @@ func (c *Client) attempts(ctx context.Context, r request, o CallObserver, last *
 	}
 	needsUser := r.needsUser
 	if !r.foreign {
-		described, err := checkRequest(first, c.base, r.body)
+		// A typed call knows its operation; any other is routed.
+		var described bool
+		if d := operationByID(r.op); d != nil {
+			described, err = d.needsUser, d.check(first, c.base, r.body, nil)
+		} else {
+			described, err = checkRequest(first, c.base, r.body)
+		}
 		if err != nil {
 			return nil, notSent(r.op, err)
 		}
@@ -487,10 +493,14 @@ func (c *Client) attempts(ctx context.Context, r request, o CallObserver, last *
 		secrets = append(secrets, bearer)
 	}
 	build := func() (*http.Request, error) {
-		req, err := r.build()
-		if err != nil {
-			return nil, err
+		req := first // the request checked is the first one sent
+		if req == nil {
+			var err error
+			if req, err = r.build(); err != nil {
+				return nil, err
+			}
 		}
+		first = nil
 		if o != nil {
 			o.Sending(ctx, req.Header)
 		}

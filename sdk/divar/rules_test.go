@@ -2,6 +2,7 @@ package divar
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -44,6 +45,14 @@ func TestDescriptionRules(t *testing.T) {
 			req, _ := http.NewRequest(http.MethodPost, "https://open-api.divar.ir"+tc.path, strings.NewReader(tc.body))
 			req.Header.Set("Content-Type", jsonType)
 			_, err := checkRequest(req, "", []byte(tc.body))
+			// The compiled engine says what kin-openapi says, in the same words.
+			d, params := operation(req.Method, tc.path)
+			if !d.compiled {
+				t.Fatalf("%s is checked by kin-openapi, not compiled", d.route.Operation.OperationID)
+			}
+			if kin := validateRequest(req, "", []byte(tc.body), d.route, params); fmt.Sprint(kin) != fmt.Sprint(err) {
+				t.Fatalf("compiled: %v\nkin-openapi: %v", err, kin)
+			}
 			if tc.want == "" {
 				if err != nil {
 					t.Fatalf("refused: %v", err)
@@ -57,6 +66,31 @@ func TestDescriptionRules(t *testing.T) {
 				t.Fatalf("the value is repeated: %v", err)
 			}
 		})
+	}
+}
+
+// Each operation a typed call sends is checked on the compiled engine
+// (internal/validate), not by kin-openapi per call: those whose
+// parameters are in the path, with a JSON body or none.
+func TestTypedCallsAreCompiled(t *testing.T) {
+	c, err := description()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []string{
+		"Addons_CreatePostAddonV2", "Addons_DeletePostAddon", "ChatAPI_ConversationSendMessage",
+		"ChatAPI_ChatBotSendMessage", "ChatAPI_ChatBotSendMessage2", "Events_RegisterEventSubscription",
+		"Finder_GetUser", "Finder_GetPost", "Finder_GetUserPosts", "Finder_GetUserBusinesses",
+		"Addons_CreateUserAddonV2", "Addons_CreateBusinessAddon", "Post_SetPostCustomizedButton",
+		"Semantic_CreatePostSemantic", "Payment_SubmitUserPayment", "ChatAPI_GenerateUploadToken",
+	} {
+		if d := c.ops[id]; d == nil || !d.compiled || (d.route.Operation.RequestBody != nil && d.body == nil) {
+			t.Errorf("%s is not compiled", id)
+		}
+	}
+	// An operation with query parameters is left to kin-openapi.
+	if d := c.ops["Semantic_DeleteUserSemantic"]; d == nil || d.compiled {
+		t.Errorf("Semantic_DeleteUserSemantic (a query parameter) is compiled")
 	}
 }
 
