@@ -95,11 +95,12 @@ const maxAnswer = 4 << 20
 // documented limits before it is sent, and refused naming each failing
 // field ([sdk.ErrInvalidAnswer]); Divar's refusals are [*APIError]s.
 type Client struct {
-	cfg  Config
-	base string // the path of cfg.BaseURL, stripped before a request is checked
-	log  *slog.Logger
-	mu   sync.Mutex
-	rate Rate
+	cfg    Config
+	base   string   // the path of cfg.BaseURL, stripped before a request is checked
+	apiKey []string // the X-Api-Key header's value
+	log    *slog.Logger
+	mu     sync.Mutex
+	rate   Rate
 
 	media mediaCache // Assets_GetMediaUploadURLs, kept for a day
 	now   func() time.Time
@@ -156,7 +157,7 @@ func NewClient(cfg Config) (*Client, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Client{cfg: cfg, base: u.Path, log: log, now: time.Now}, nil
+	return &Client{cfg: cfg, base: u.Path, apiKey: []string{cfg.APIKey}, log: log, now: time.Now}, nil
 }
 
 // Rate returns the rate-limit state of Divar's last answer that reported
@@ -375,6 +376,12 @@ type request struct {
 
 const jsonType = "application/json"
 
+// The values of the headers every request carries, made once.
+var (
+	acceptJSON = []string{jsonType}
+	userAgent  = []string{"kenarkit"}
+)
+
 // sendJSON marshals in and sends it with build, which makes the request
 // for the server and body; it returns Divar's 2xx answer.
 func (c *Client) sendJSON(ctx context.Context, r request, in any, build func(server string, body io.Reader) (*http.Request, error)) ([]byte, error) {
@@ -492,6 +499,10 @@ func (c *Client) attempts(ctx context.Context, r request, o CallObserver, last *
 		bearer = tok.AccessToken
 		secrets = append(secrets, bearer)
 	}
+	var authorization []string
+	if bearer != "" {
+		authorization = []string{"Bearer " + bearer}
+	}
 	build := func() (*http.Request, error) {
 		req := first // the request checked is the first one sent
 		if req == nil {
@@ -504,14 +515,16 @@ func (c *Client) attempts(ctx context.Context, r request, o CallObserver, last *
 		if o != nil {
 			o.Sending(ctx, req.Header)
 		}
+		// Canonical names, values made once (a RoundTripper does not
+		// modify the request).
 		if !r.foreign {
-			req.Header.Set("X-API-Key", c.cfg.APIKey)
-			req.Header.Set("Accept", "application/json")
+			req.Header["X-Api-Key"] = c.apiKey
+			req.Header["Accept"] = acceptJSON
 		}
-		if bearer != "" {
-			req.Header.Set("Authorization", "Bearer "+bearer)
+		if authorization != nil {
+			req.Header["Authorization"] = authorization
 		}
-		req.Header.Set("User-Agent", "kenarkit")
+		req.Header["User-Agent"] = userAgent
 		return req, nil
 	}
 	// reached: an attempt may have reached Divar (an answer other than a
