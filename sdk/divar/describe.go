@@ -67,11 +67,24 @@ type described struct {
 	compiled     bool
 	body         *validate.BodyCheck
 	bodyRequired bool
+	// pieces are the operation's path around its parameters, names the
+	// parameters': /a/{x}/b is pieces "/a/", "/b" and names "x".
+	pieces, names []string
 }
 
 func describeOperation(route *routers.Route) *described {
 	op := route.Operation
 	d := &described{route: route, needsUser: userRequired(route), compiled: true}
+	rest := route.Path
+	for {
+		i, j := strings.IndexByte(rest, '{'), strings.IndexByte(rest, '}')
+		if i < 0 || j < i {
+			d.pieces = append(d.pieces, rest)
+			break
+		}
+		d.pieces, d.names = append(d.pieces, rest[:i]), append(d.names, rest[i+1:j])
+		rest = rest[j+1:]
+	}
 	for _, ref := range append(append(openapi3.Parameters{}, route.PathItem.Parameters...), op.Parameters...) {
 		p := ref.Value
 		if p == nil || p.In != openapi3.ParameterInPath || p.Content != nil || p.Schema == nil || p.Schema.Value == nil || !plainString(p.Schema.Value) {
