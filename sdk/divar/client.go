@@ -427,12 +427,20 @@ func get[T any](ctx context.Context, c *Client, op string, user oauth2.TokenSour
 	return decode[T](op, body, err)
 }
 
+// build makes r's request afresh: with r.build, else newRequest.
+func (c *Client) build(r *request) (*http.Request, error) {
+	if r.build != nil {
+		return r.build()
+	}
+	return c.newRequest(r)
+}
+
 // newRequest is r's request when r has no build of its own: r's operation
 // in Divar's description, r.params in its path in order, each escaped
 // as gen/divarapi escapes a path parameter (url.PathEscape), resolved
 // against the base URL as gen/divarapi resolves its paths, and r.body as
 // JSON. The URL is put together, not parsed.
-func (c *Client) newRequest(r request) (*http.Request, error) {
+func (c *Client) newRequest(r *request) (*http.Request, error) {
 	d := operationByID(r.op)
 	if d == nil || !d.compiled {
 		return nil, fmt.Errorf("divar: %s: not an operation of Divar's description with its parameters in the path", r.op)
@@ -524,11 +532,9 @@ func (c *Client) call(ctx context.Context, r request) ([]byte, error) {
 // attempts makes the call's attempts, telling o (when not nil) of each
 // attempt and retry, and keeping in last the status of Divar's last answer.
 func (c *Client) attempts(ctx context.Context, r request, o CallObserver, last *int) ([]byte, error) {
-	secrets := []string{c.cfg.APIKey, r.bearer}
-	if r.build == nil {
-		r.build = func() (*http.Request, error) { return c.newRequest(r) }
-	}
-	first, err := r.build()
+	held := [3]string{c.cfg.APIKey, r.bearer} // and the user's token
+	secrets := held[:2]
+	first, err := c.build(&r)
 	if err != nil {
 		return nil, notSent(r.op, err)
 	}
@@ -569,7 +575,7 @@ func (c *Client) attempts(ctx context.Context, r request, o CallObserver, last *
 		req := first // the request checked is the first one sent
 		if req == nil {
 			var err error
-			if req, err = r.build(); err != nil {
+			if req, err = c.build(&r); err != nil {
 				return nil, err
 			}
 		}

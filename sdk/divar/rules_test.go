@@ -163,7 +163,7 @@ func TestRequestURLsAreGenerated(t *testing.T) {
 					t.Fatal(err)
 				}
 				wantReq, _ := http.NewRequest(d.route.Method, want.String(), nil)
-				got, err := c.newRequest(request{op: id, params: params})
+				got, err := c.newRequest(&request{op: id, params: params})
 				if err != nil {
 					t.Fatalf("%s: %v", id, err)
 				}
@@ -184,7 +184,7 @@ func TestRequestURLsAreGenerated(t *testing.T) {
 		}},
 		{request{op: "Finder_GetUserBusinesses"}, divarapi.NewFinderGetUserBusinessesRequest},
 	} {
-		got, err := c.newRequest(tc.r)
+		got, err := c.newRequest(&tc.r)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -199,7 +199,7 @@ func TestRequestURLsAreGenerated(t *testing.T) {
 func TestDotSegmentRefused(t *testing.T) {
 	c, _ := NewClient(Config{APIKey: "k"})
 	for _, p := range []string{".", ".."} {
-		if _, err := c.newRequest(request{op: "Finder_GetPost", params: []string{p}}); !errors.Is(err, sdk.ErrInvalidAnswer) {
+		if _, err := c.newRequest(&request{op: "Finder_GetPost", params: []string{p}}); !errors.Is(err, sdk.ErrInvalidAnswer) {
 			t.Errorf("%q: err = %v", p, err)
 		}
 	}
