@@ -3,7 +3,6 @@ package divar
 import (
 	"context"
 	"errors"
-	"io"
 	"net/http"
 
 	"github.com/kenarkit/kenarkit/gen/divarapi"
@@ -31,9 +30,7 @@ func (c *Client) CreateUserAddon(ctx context.Context, user oauth2.TokenSource, d
 	if err := checkID("divar_user_id", divarUserID, 256); err != nil {
 		return "", notSent(op, err)
 	}
-	v, err := sendJSONAs[divarapi.AddonsCreateUserAddonResponseV2](ctx, c, request{op: op, user: user}, a, func(s string, b io.Reader) (*http.Request, error) {
-		return divarapi.NewAddonsCreateUserAddonV2RequestWithBody(s, divarUserID, jsonType, b)
-	})
+	v, err := sendJSONAs[divarapi.AddonsCreateUserAddonResponseV2](ctx, c, request{op: op, user: user, params: []string{divarUserID}}, a)
 	return deref(v.Id), err
 }
 
@@ -44,16 +41,14 @@ func (c *Client) CreateUserAddonByPhone(ctx context.Context, user oauth2.TokenSo
 	if err := checkID("phone", phone, 32); err != nil {
 		return "", notSent(op, err)
 	}
-	v, err := sendJSONAs[divarapi.AddonsCreateUserAddonResponseV2](ctx, c, request{op: op, user: user}, a, func(s string, b io.Reader) (*http.Request, error) {
-		return divarapi.NewAddonsCreateUserAddonV22RequestWithBody(s, phone, jsonType, b)
-	})
+	v, err := sendJSONAs[divarapi.AddonsCreateUserAddonResponseV2](ctx, c, request{op: op, user: user, params: []string{phone}}, a)
 	return deref(v.Id), err
 }
 
 // DeleteUserAddon removes a user add-on by the id its creation returned
 // (operation Addons_DeleteUserAddon, API key only).
 func (c *Client) DeleteUserAddon(ctx context.Context, id string) error {
-	return c.del(ctx, "Addons_DeleteUserAddon", "id", id, divarapi.NewAddonsDeleteUserAddonRequest)
+	return c.del(ctx, "Addons_DeleteUserAddon", "id", id)
 }
 
 // CreateBusinessAddon shows widgets on a business's page (operation
@@ -65,9 +60,7 @@ func (c *Client) CreateBusinessAddon(ctx context.Context, user oauth2.TokenSourc
 	if err := checkID("business_token", businessToken, 256); err != nil {
 		return "", notSent(op, err)
 	}
-	v, err := sendJSONAs[divarapi.AddonsCreateBusinessAddonResponse](ctx, c, request{op: op, user: user}, a, func(s string, b io.Reader) (*http.Request, error) {
-		return divarapi.NewAddonsCreateBusinessAddonRequestWithBody(s, businessToken, jsonType, b)
-	})
+	v, err := sendJSONAs[divarapi.AddonsCreateBusinessAddonResponse](ctx, c, request{op: op, user: user, params: []string{businessToken}}, a)
 	return deref(v.Id), err
 }
 
@@ -79,9 +72,7 @@ func (c *Client) Conversation(ctx context.Context, user oauth2.TokenSource, conv
 	if err := checkID("conversation_id", conversationID, 64); err != nil {
 		return divarapi.ChatapiGetConversationResponse{}, notSent(op, err)
 	}
-	return get[divarapi.ChatapiGetConversationResponse](ctx, c, op, user, func(s string) (*http.Request, error) {
-		return divarapi.NewChatAPIGetConversationRequest(s, conversationID)
-	})
+	return get[divarapi.ChatapiGetConversationResponse](ctx, c, op, user, conversationID)
 }
 
 // UserIDByPhone returns the id, for this app, of the user with the phone
@@ -92,9 +83,7 @@ func (c *Client) UserIDByPhone(ctx context.Context, phone string) (string, error
 	if err := checkID("phone", phone, 32); err != nil {
 		return "", notSent(op, err)
 	}
-	v, err := sendJSONAs[divarapi.FinderGetUserIDByPhoneResponse](ctx, c, request{op: op, idempotent: true}, divarapi.FinderGetUserIDByPhoneRequest{Phone: &phone}, func(s string, b io.Reader) (*http.Request, error) {
-		return divarapi.NewFinderGetUserIDByPhoneRequestWithBody(s, jsonType, b)
-	})
+	v, err := sendJSONAs[divarapi.FinderGetUserIDByPhoneResponse](ctx, c, request{op: op, idempotent: true}, divarapi.FinderGetUserIDByPhoneRequest{Phone: &phone})
 	return deref(v.UserId), err
 }
 
@@ -102,13 +91,13 @@ func (c *Client) UserIDByPhone(ctx context.Context, phone string) (string, error
 // (operation Finder_GetProUserProfileImage): the user's token with
 // PRO_USER_PROFILE_IMAGE_READ.
 func (c *Client) ProUserProfileImage(ctx context.Context, user oauth2.TokenSource) (divarapi.FinderGetProUserProfileImageResponse, error) {
-	return get[divarapi.FinderGetProUserProfileImageResponse](ctx, c, "Finder_GetProUserProfileImage", user, divarapi.NewFinderGetProUserProfileImageRequest)
+	return get[divarapi.FinderGetProUserProfileImageResponse](ctx, c, "Finder_GetProUserProfileImage", user)
 }
 
 // UserBusinesses returns the businesses of the user who granted the token
 // (operation Finder_GetUserBusinesses).
 func (c *Client) UserBusinesses(ctx context.Context, user oauth2.TokenSource) ([]divarapi.GetUserBusinessesResponseBusiness, error) {
-	v, err := get[divarapi.FinderGetUserBusinessesResponse](ctx, c, "Finder_GetUserBusinesses", user, divarapi.NewFinderGetUserBusinessesRequest)
+	v, err := get[divarapi.FinderGetUserBusinessesResponse](ctx, c, "Finder_GetUserBusinesses", user)
 	return deref(v.Businesses), err
 }
 
@@ -120,9 +109,7 @@ func (c *Client) UserPost(ctx context.Context, user oauth2.TokenSource, postToke
 	if err := checkPostToken(postToken); err != nil {
 		return divarapi.PostGetUserPostResponse{}, notSent(op, err)
 	}
-	return get[divarapi.PostGetUserPostResponse](ctx, c, op, user, func(s string) (*http.Request, error) {
-		return divarapi.NewPostGetUserPostRequest(s, postToken)
-	})
+	return get[divarapi.PostGetUserPostResponse](ctx, c, op, user, postToken)
 }
 
 // PostStats returns a post's views, chats and impressions (operation
@@ -132,22 +119,20 @@ func (c *Client) PostStats(ctx context.Context, user oauth2.TokenSource, postTok
 	if err := checkPostToken(postToken); err != nil {
 		return divarapi.PostGetPostStatsResponse{}, notSent(op, err)
 	}
-	return get[divarapi.PostGetPostStatsResponse](ctx, c, op, user, func(s string) (*http.Request, error) {
-		return divarapi.NewPostGetPostStatsRequest(s, postToken)
-	})
+	return get[divarapi.PostGetPostStatsResponse](ctx, c, op, user, postToken)
 }
 
 // ImageUploadURL returns a URL to upload one post image to (operation
 // Post_GetImageUploadURL, API key only).
 func (c *Client) ImageUploadURL(ctx context.Context) (string, error) {
-	v, err := get[divarapi.PostGetImageUploadURLResponse](ctx, c, "Post_GetImageUploadURL", nil, divarapi.NewPostGetImageUploadURLRequest)
+	v, err := get[divarapi.PostGetImageUploadURLResponse](ctx, c, "Post_GetImageUploadURL", nil)
 	return deref(v.UploadUrl), err
 }
 
 // UploadURLs returns where to upload a post's images and videos
 // (operation Post_GetUploadURLsV2, API key only).
 func (c *Client) UploadURLs(ctx context.Context) (divarapi.PostGetUploadURLsV2Response, error) {
-	return get[divarapi.PostGetUploadURLsV2Response](ctx, c, "Post_GetUploadURLsV2", nil, divarapi.NewPostGetUploadURLsV2Request)
+	return get[divarapi.PostGetUploadURLsV2Response](ctx, c, "Post_GetUploadURLsV2", nil)
 }
 
 // SetPostButton sets the customized button of a post (operation
@@ -158,9 +143,7 @@ func (c *Client) SetPostButton(ctx context.Context, user oauth2.TokenSource, pos
 	if err := checkPostToken(postToken); err != nil {
 		return notSent(op, err)
 	}
-	_, err := c.sendJSON(ctx, request{op: op, idempotent: true, user: user}, divarapi.PostSetPostCustomizedButtonBody{CustomizedButton: b}, func(s string, body io.Reader) (*http.Request, error) {
-		return divarapi.NewPostSetPostCustomizedButtonRequestWithBody(s, postToken, jsonType, body)
-	})
+	_, err := c.sendJSON(ctx, request{op: op, idempotent: true, user: user, params: []string{postToken}}, divarapi.PostSetPostCustomizedButtonBody{CustomizedButton: b})
 	return err
 }
 
@@ -171,9 +154,7 @@ func (c *Client) DeletePostButton(ctx context.Context, user oauth2.TokenSource, 
 	if err := checkPostToken(postToken); err != nil {
 		return notSent(op, err)
 	}
-	_, err := c.send(ctx, request{op: op, idempotent: true, user: user, build: func() (*http.Request, error) {
-		return divarapi.NewPostDeletePostCustomizedButtonRequest(c.cfg.BaseURL, postToken)
-	}})
+	_, err := c.send(ctx, request{op: op, idempotent: true, user: user, params: []string{postToken}})
 	return err
 }
 
@@ -186,16 +167,14 @@ func (c *Client) SetBusinessButton(ctx context.Context, user oauth2.TokenSource,
 	if err := checkID("business_token", businessToken, 256); err != nil {
 		return notSent(op, err)
 	}
-	_, err := c.sendJSON(ctx, request{op: op, idempotent: true, user: user}, divarapi.PostCreateBusinessCustomizedButtonBody{CustomizedButton: b}, func(s string, body io.Reader) (*http.Request, error) {
-		return divarapi.NewPostCreateBusinessCustomizedButtonRequestWithBody(s, businessToken, jsonType, body)
-	})
+	_, err := c.sendJSON(ctx, request{op: op, idempotent: true, user: user, params: []string{businessToken}}, divarapi.PostCreateBusinessCustomizedButtonBody{CustomizedButton: b})
 	return err
 }
 
 // DeleteBusinessButton removes the customized button of a business
 // (operation Post_DeleteBusinessCustomizedButton, API key only).
 func (c *Client) DeleteBusinessButton(ctx context.Context, businessToken string) error {
-	return c.del(ctx, "Post_DeleteBusinessCustomizedButton", "business_token", businessToken, divarapi.NewPostDeleteBusinessCustomizedButtonRequest)
+	return c.del(ctx, "Post_DeleteBusinessCustomizedButton", "business_token", businessToken)
 }
 
 // CreatePostSemantic attaches semantic data to a post (operation
@@ -207,9 +186,7 @@ func (c *Client) CreatePostSemantic(ctx context.Context, user oauth2.TokenSource
 	if err := checkPostToken(postToken); err != nil {
 		return notSent(op, err)
 	}
-	_, err := c.sendJSON(ctx, request{op: op, user: user}, s, func(srv string, b io.Reader) (*http.Request, error) {
-		return divarapi.NewSemanticCreatePostSemanticRequestWithBody(srv, postToken, jsonType, b)
-	})
+	_, err := c.sendJSON(ctx, request{op: op, user: user, params: []string{postToken}}, s)
 	return err
 }
 
@@ -221,9 +198,7 @@ func (c *Client) CreateUserSemantic(ctx context.Context, user oauth2.TokenSource
 	if err := checkID("divar_user_id", divarUserID, 256); err != nil {
 		return "", notSent(op, err)
 	}
-	v, err := sendJSONAs[divarapi.SemanticCreateUserSemanticResponse](ctx, c, request{op: op, user: user}, s, func(srv string, b io.Reader) (*http.Request, error) {
-		return divarapi.NewSemanticCreateUserSemanticRequestWithBody(srv, divarUserID, jsonType, b)
-	})
+	v, err := sendJSONAs[divarapi.SemanticCreateUserSemanticResponse](ctx, c, request{op: op, user: user, params: []string{divarUserID}}, s)
 	return deref(v.Id), err
 }
 
@@ -243,10 +218,10 @@ func (c *Client) DeleteUserSemantic(ctx context.Context, divarUserID, phone stri
 
 // del sends an idempotent DELETE of the object id (the path parameter
 // name), API key only.
-func (c *Client) del(ctx context.Context, op, name, id string, build func(server, id string) (*http.Request, error)) error {
+func (c *Client) del(ctx context.Context, op, name, id string) error {
 	if err := checkID(name, id, 256); err != nil {
 		return notSent(op, err)
 	}
-	_, err := c.send(ctx, request{op: op, idempotent: true, build: func() (*http.Request, error) { return build(c.cfg.BaseURL, id) }})
+	_, err := c.send(ctx, request{op: op, idempotent: true, params: []string{id}})
 	return err
 }

@@ -95,11 +95,17 @@ const maxAnswer = 4 << 20
 // documented limits before it is sent, and refused naming each failing
 // field ([sdk.ErrInvalidAnswer]); Divar's refusals are [*APIError]s.
 type Client struct {
-	cfg  Config
-	base string // the path of cfg.BaseURL, stripped before a request is checked
-	log  *slog.Logger
-	mu   sync.Mutex
-	rate Rate
+	cfg    Config
+	base   string   // the path of cfg.BaseURL, stripped before a request is checked
+	apiKey []string // the X-Api-Key header's value
+	// baseURL is cfg.BaseURL parsed, host its Host as http.NewRequest
+	// sets it, and dir the path its operations' paths resolve against (up
+	// to its last slash, as gen/divarapi resolves them).
+	baseURL   *url.URL
+	host, dir string
+	log       *slog.Logger
+	mu        sync.Mutex
+	rate      Rate
 
 	media mediaCache // Assets_GetMediaUploadURLs, kept for a day
 	now   func() time.Time
@@ -156,7 +162,18 @@ func NewClient(cfg Config) (*Client, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Client{cfg: cfg, base: u.Path, log: log, now: time.Now}, nil
+	u.RawQuery, u.Fragment, u.RawFragment, u.ForceQuery = "", "", "", false
+	dir := u.EscapedPath()
+	dir = dir[:strings.LastIndexByte(dir, '/')+1]
+	if dir == "" {
+		dir = "/"
+	}
+	host, err := http.NewRequest(http.MethodGet, u.String(), nil)
+	if err != nil {
+		return nil, fmt.Errorf("divar: the Divar API's base URL %q: %w", cfg.BaseURL, err)
+	}
+	return &Client{cfg: cfg, base: u.Path, apiKey: []string{cfg.APIKey}, baseURL: u, host: host.Host, dir: strings.TrimSuffix(dir, "/"),
+		log: log, now: time.Now}, nil
 }
 
 // Rate returns the rate-limit state of Divar's last answer that reported
@@ -176,9 +193,7 @@ func (c *Client) CreatePostAddon(ctx context.Context, user oauth2.TokenSource, p
 	if err := errors.Join(checkPostToken(postToken), a.Validate()); err != nil {
 		return notSent(op, err)
 	}
-	_, err := c.sendJSON(ctx, request{op: op, idempotent: true, user: user}, a, func(s string, b io.Reader) (*http.Request, error) {
-		return divarapi.NewAddonsCreatePostAddonV2RequestWithBody(s, postToken, jsonType, b)
-	})
+	_, err := c.sendJSON(ctx, request{op: op, idempotent: true, user: user, params: []string{postToken}}, a)
 	return err
 }
 
@@ -189,9 +204,7 @@ func (c *Client) DeletePostAddons(ctx context.Context, postToken string) error {
 	if err := checkPostToken(postToken); err != nil {
 		return notSent(op, err)
 	}
-	_, err := c.send(ctx, request{op: op, idempotent: true, build: func() (*http.Request, error) {
-		return divarapi.NewAddonsDeletePostAddonRequest(c.cfg.BaseURL, postToken)
-	}})
+	_, err := c.send(ctx, request{op: op, idempotent: true, params: []string{postToken}})
 	return err
 }
 
@@ -208,9 +221,7 @@ func (c *Client) SendMessage(ctx context.Context, user oauth2.TokenSource, conve
 	if err := errors.Join(checkID("conversation_id", conversationID, 64), m.Validate()); err != nil {
 		return notSent(op, err)
 	}
-	_, err := c.sendJSON(ctx, request{op: op, user: user, irreversible: true}, m, func(s string, b io.Reader) (*http.Request, error) {
-		return divarapi.NewChatAPIConversationSendMessageRequestWithBody(s, conversationID, jsonType, b)
-	})
+	_, err := c.sendJSON(ctx, request{op: op, user: user, irreversible: true, params: []string{conversationID}}, m)
 	return err
 }
 
@@ -227,9 +238,7 @@ func (c *Client) SendBotMessage(ctx context.Context, conversationID string, m sd
 		return "", notSent(op, err)
 	}
 	m.UserID = ""
-	v, err := sendJSONAs[divarapi.ChatapiChatBotSendMessageResponse](ctx, c, request{op: op, irreversible: true}, m, func(s string, b io.Reader) (*http.Request, error) {
-		return divarapi.NewChatAPIChatBotSendMessageRequestWithBody(s, conversationID, jsonType, b)
-	})
+	v, err := sendJSONAs[divarapi.ChatapiChatBotSendMessageResponse](ctx, c, request{op: op, irreversible: true, params: []string{conversationID}}, m)
 	return deref(v.ConversationId), err
 }
 
@@ -245,9 +254,7 @@ func (c *Client) SendBotMessageToUser(ctx context.Context, user oauth2.TokenSour
 		return "", notSent(op, err)
 	}
 	m.UserID = ""
-	v, err := sendJSONAs[divarapi.ChatapiChatBotSendMessageResponse](ctx, c, request{op: op, user: user, irreversible: true}, m, func(s string, b io.Reader) (*http.Request, error) {
-		return divarapi.NewChatAPIChatBotSendMessage2RequestWithBody(s, userID, jsonType, b)
-	})
+	v, err := sendJSONAs[divarapi.ChatapiChatBotSendMessageResponse](ctx, c, request{op: op, user: user, irreversible: true, params: []string{userID}}, m)
 	return deref(v.ConversationId), err
 }
 
@@ -261,9 +268,7 @@ func (c *Client) Subscribe(ctx context.Context, user oauth2.TokenSource, s sdk.E
 	if err := s.Validate(); err != nil {
 		return notSent(op, err)
 	}
-	_, err := c.sendJSON(ctx, request{op: op, user: user}, s, func(srv string, b io.Reader) (*http.Request, error) {
-		return divarapi.NewEventsRegisterEventSubscriptionRequestWithBody(srv, jsonType, b)
-	})
+	_, err := c.sendJSON(ctx, request{op: op, user: user}, s)
 	return err
 }
 
@@ -278,7 +283,7 @@ type User struct {
 
 // User returns the user who granted the token (operation Finder_GetUser).
 func (c *Client) User(ctx context.Context, user oauth2.TokenSource) (User, error) {
-	v, err := get[divarapi.FinderUser](ctx, c, "Finder_GetUser", user, divarapi.NewFinderGetUserRequest)
+	v, err := get[divarapi.FinderUser](ctx, c, "Finder_GetUser", user)
 	u := User{ID: deref(v.UserId), PhoneNumber: deref(v.PhoneNumber)}
 	if v.PhoneNumbers != nil {
 		u.PhoneNumbers = *v.PhoneNumbers
@@ -308,9 +313,7 @@ func (c *Client) Post(ctx context.Context, postToken string) (Post, error) {
 	if err := checkPostToken(postToken); err != nil {
 		return Post{}, notSent(op, err)
 	}
-	p, err := get[divarapi.FinderGetPostResponse](ctx, c, op, nil, func(s string) (*http.Request, error) {
-		return divarapi.NewFinderGetPostRequest(s, postToken)
-	})
+	p, err := get[divarapi.FinderGetPostResponse](ctx, c, op, nil, postToken)
 	post := Post{
 		Token: deref(p.Token), Category: deref(p.Category), City: deref(p.City), District: deref(p.District),
 		State: string(deref(p.State)), ChatEnabled: deref(p.ChatEnabled), IsPhoneHidden: deref(p.IsPhoneHidden),
@@ -336,7 +339,7 @@ type UserPost struct {
 // UserPosts returns the posts of the user who granted the token (operation
 // Finder_GetUserPosts).
 func (c *Client) UserPosts(ctx context.Context, user oauth2.TokenSource) ([]UserPost, error) {
-	v, err := get[divarapi.FinderGetUserPostsResponse](ctx, c, "Finder_GetUserPosts", user, divarapi.NewFinderGetUserPostsRequest)
+	v, err := get[divarapi.FinderGetUserPostsResponse](ctx, c, "Finder_GetUserPosts", user)
 	var posts []UserPost
 	if v.Posts != nil {
 		for _, p := range *v.Posts {
@@ -364,9 +367,11 @@ type request struct {
 	// needsUser requires the user's token even where the description
 	// does not.
 	needsUser bool
-	// build makes the request afresh for each attempt, its body included.
-	build func() (*http.Request, error)
-	body  []byte // the JSON body build sends, checked against the description
+	// build makes the request afresh for each attempt, its body included;
+	// nil: the description's path of op with params (newRequest).
+	build  func() (*http.Request, error)
+	params []string
+	body   []byte // the JSON body build sends, checked against the description
 	// foreign: not Divar's open-platform API (its upload host): neither
 	// checked against the description nor given the API key.
 	foreign bool
@@ -375,14 +380,20 @@ type request struct {
 
 const jsonType = "application/json"
 
-// sendJSON marshals in and sends it with build, which makes the request
-// for the server and body; it returns Divar's 2xx answer.
-func (c *Client) sendJSON(ctx context.Context, r request, in any, build func(server string, body io.Reader) (*http.Request, error)) ([]byte, error) {
+// The values of the headers every request carries, made once.
+var (
+	acceptJSON = []string{jsonType}
+	userAgent  = []string{"kenarkit"}
+)
+
+// sendJSON marshals in and sends it; it returns Divar's 2xx answer.
+func (c *Client) sendJSON(ctx context.Context, r request, in any) ([]byte, error) {
 	body, err := marshal(in)
 	if err != nil {
 		return nil, notSent(r.op, err)
 	}
-	return c.send(ctx, c.withBody(r, body, build))
+	r.body = body
+	return c.send(ctx, r)
 }
 
 // withBody is r sending body, JSON already marshalled, with build, which
@@ -404,15 +415,78 @@ func marshal(in any) ([]byte, error) {
 }
 
 // sendJSONAs is sendJSON decoding the answer as T.
-func sendJSONAs[T any](ctx context.Context, c *Client, r request, in any, build func(server string, body io.Reader) (*http.Request, error)) (T, error) {
-	body, err := c.sendJSON(ctx, r, in, build)
+func sendJSONAs[T any](ctx context.Context, c *Client, r request, in any) (T, error) {
+	body, err := c.sendJSON(ctx, r, in)
 	return decode[T](r.op, body, err)
 }
 
-// get sends an idempotent request without a body and decodes the answer.
-func get[T any](ctx context.Context, c *Client, op string, user oauth2.TokenSource, build func(server string) (*http.Request, error)) (T, error) {
-	body, err := c.send(ctx, request{op: op, idempotent: true, user: user, build: func() (*http.Request, error) { return build(c.cfg.BaseURL) }})
+// get sends an idempotent request without a body, params in its path, and
+// decodes the answer.
+func get[T any](ctx context.Context, c *Client, op string, user oauth2.TokenSource, params ...string) (T, error) {
+	body, err := c.send(ctx, request{op: op, idempotent: true, user: user, params: params})
 	return decode[T](op, body, err)
+}
+
+// build makes r's request afresh: with r.build, else newRequest.
+func (c *Client) build(r *request) (*http.Request, error) {
+	if r.build != nil {
+		return r.build()
+	}
+	return c.newRequest(r)
+}
+
+// newRequest is r's request when r has no build of its own: r's operation
+// in Divar's description, r.params in its path in order, each escaped
+// as gen/divarapi escapes a path parameter (url.PathEscape), resolved
+// against the base URL as gen/divarapi resolves its paths, and r.body as
+// JSON. The URL is put together, not parsed.
+func (c *Client) newRequest(r *request) (*http.Request, error) {
+	d := operationByID(r.op)
+	if d == nil || !d.compiled {
+		return nil, fmt.Errorf("divar: %s: not an operation of Divar's description with its parameters in the path", r.op)
+	}
+	if len(r.params) != len(d.names) {
+		return nil, fmt.Errorf("divar: %s: %d path parameters, want %d", r.op, len(r.params), len(d.names))
+	}
+	var b strings.Builder
+	n := len(c.dir)
+	for _, p := range d.pieces {
+		n += len(p)
+	}
+	for _, p := range r.params {
+		n += 3 * len(p)
+	}
+	b.Grow(n)
+	b.WriteString(c.dir)
+	for i, piece := range d.pieces {
+		if i > 0 {
+			p := r.params[i-1]
+			if p == "." || p == ".." {
+				return nil, refuse(d.names[i-1], "is a dot segment")
+			}
+			b.WriteString(url.PathEscape(p))
+		}
+		b.WriteString(piece)
+	}
+	raw := b.String()
+	path, err := url.PathUnescape(raw)
+	if err != nil {
+		return nil, err
+	}
+	u := *c.baseURL
+	u.Path, u.RawPath = path, raw
+	req := &http.Request{
+		Method: d.route.Method, URL: &u, Host: c.host,
+		Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
+		Header: make(http.Header, 6),
+	}
+	if body := r.body; body != nil {
+		req.Header["Content-Type"] = acceptJSON
+		req.ContentLength = int64(len(body))
+		req.Body = io.NopCloser(bytes.NewReader(body))
+		req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
+	}
+	return req, nil
 }
 
 // decode reads Divar's 2xx answer as T; an empty answer is T's zero.
@@ -458,14 +532,21 @@ func (c *Client) call(ctx context.Context, r request) ([]byte, error) {
 // attempts makes the call's attempts, telling o (when not nil) of each
 // attempt and retry, and keeping in last the status of Divar's last answer.
 func (c *Client) attempts(ctx context.Context, r request, o CallObserver, last *int) ([]byte, error) {
-	secrets := []string{c.cfg.APIKey, r.bearer}
-	first, err := r.build()
+	held := [3]string{c.cfg.APIKey, r.bearer} // and the user's token
+	secrets := held[:2]
+	first, err := c.build(&r)
 	if err != nil {
 		return nil, notSent(r.op, err)
 	}
 	needsUser := r.needsUser
 	if !r.foreign {
-		described, err := checkRequest(first, c.base, r.body)
+		// A typed call knows its operation; any other is routed.
+		var described bool
+		if d := operationByID(r.op); d != nil {
+			described, err = d.needsUser, d.check(first, c.base, r.body, nil)
+		} else {
+			described, err = checkRequest(first, c.base, r.body)
+		}
 		if err != nil {
 			return nil, notSent(r.op, err)
 		}
@@ -486,22 +567,32 @@ func (c *Client) attempts(ctx context.Context, r request, o CallObserver, last *
 		bearer = tok.AccessToken
 		secrets = append(secrets, bearer)
 	}
+	var authorization []string
+	if bearer != "" {
+		authorization = []string{"Bearer " + bearer}
+	}
 	build := func() (*http.Request, error) {
-		req, err := r.build()
-		if err != nil {
-			return nil, err
+		req := first // the request checked is the first one sent
+		if req == nil {
+			var err error
+			if req, err = c.build(&r); err != nil {
+				return nil, err
+			}
 		}
+		first = nil
 		if o != nil {
 			o.Sending(ctx, req.Header)
 		}
+		// Canonical names, values made once (a RoundTripper does not
+		// modify the request).
 		if !r.foreign {
-			req.Header.Set("X-API-Key", c.cfg.APIKey)
-			req.Header.Set("Accept", "application/json")
+			req.Header["X-Api-Key"] = c.apiKey
+			req.Header["Accept"] = acceptJSON
 		}
-		if bearer != "" {
-			req.Header.Set("Authorization", "Bearer "+bearer)
+		if authorization != nil {
+			req.Header["Authorization"] = authorization
 		}
-		req.Header.Set("User-Agent", "kenarkit")
+		req.Header["User-Agent"] = userAgent
 		return req, nil
 	}
 	// reached: an attempt may have reached Divar (an answer other than a

@@ -134,7 +134,8 @@ func parseRate(h http.Header, now time.Time) Rate {
 	r := Rate{Limit: -1, Remaining: -1}
 	num := func(names ...string) (int, bool) {
 		for _, n := range names {
-			if v := h.Get(n); v != "" {
+			if v := h[n]; len(v) > 0 && v[0] != "" {
+				v := v[0]
 				if i, err := strconv.Atoi(strings.TrimSpace(v)); err == nil && i >= 0 {
 					return i, true
 				}
@@ -142,13 +143,15 @@ func parseRate(h http.Header, now time.Time) Rate {
 		}
 		return 0, false
 	}
-	if v, ok := num("X-RateLimit-Limit", "RateLimit-Limit"); ok {
+	// The names are canonical (http.CanonicalHeaderKey), looked up as
+	// they are.
+	if v, ok := num("X-Ratelimit-Limit", "Ratelimit-Limit"); ok {
 		r.Limit = v
 	}
-	if v, ok := num("X-RateLimit-Remaining", "RateLimit-Remaining"); ok {
+	if v, ok := num("X-Ratelimit-Remaining", "Ratelimit-Remaining"); ok {
 		r.Remaining = v
 	}
-	if v, ok := num("X-RateLimit-Reset", "RateLimit-Reset"); ok {
+	if v, ok := num("X-Ratelimit-Reset", "Ratelimit-Reset"); ok {
 		if v > 1_000_000_000 { // epoch seconds
 			r.Reset = time.Unix(int64(v), 0)
 		} else { // seconds from now

@@ -65,7 +65,7 @@ func (c *Client) MediaUploadURLs(ctx context.Context) (divarapi.AssetsGetMediaUp
 	if !c.media.at.IsZero() && c.now().Sub(c.media.at) < mediaTTL {
 		return c.media.urls, nil
 	}
-	v, err := get[divarapi.AssetsGetMediaUploadURLsResponse](ctx, c, "Assets_GetMediaUploadURLs", nil, divarapi.NewAssetsGetMediaUploadURLsRequest)
+	v, err := get[divarapi.AssetsGetMediaUploadURLsResponse](ctx, c, "Assets_GetMediaUploadURLs", nil)
 	if err != nil {
 		return v, err
 	}
@@ -103,9 +103,7 @@ func (c *Client) UploadChatMedia(ctx context.Context, kind MediaKind, name strin
 	if int64(len(file)) != size {
 		return "", notSent(op, refuse("file", "is not %d bytes long as said", size))
 	}
-	tok, err := sendJSONAs[divarapi.ChatapiGenerateUploadTokenResponse](ctx, c, request{op: "ChatAPI_GenerateUploadToken"}, map[string]any{}, func(s string, b io.Reader) (*http.Request, error) {
-		return divarapi.NewChatAPIGenerateUploadTokenRequestWithBody(s, jsonType, b)
-	})
+	tok, err := sendJSONAs[divarapi.ChatapiGenerateUploadTokenResponse](ctx, c, request{op: "ChatAPI_GenerateUploadToken"}, map[string]any{})
 	if err != nil {
 		return "", err
 	}

@@ -2,10 +2,13 @@ package divar
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 
+	"github.com/kenarkit/kenarkit/gen/divarapi"
 	"github.com/kenarkit/kenarkit/sdk"
 )
 
@@ -44,6 +47,14 @@ func TestDescriptionRules(t *testing.T) {
 			req, _ := http.NewRequest(http.MethodPost, "https://open-api.divar.ir"+tc.path, strings.NewReader(tc.body))
 			req.Header.Set("Content-Type", jsonType)
 			_, err := checkRequest(req, "", []byte(tc.body))
+			// The compiled engine says what kin-openapi says, in the same words.
+			d, params := operation(req.Method, tc.path)
+			if !d.compiled {
+				t.Fatalf("%s is checked by kin-openapi, not compiled", d.route.Operation.OperationID)
+			}
+			if kin := validateRequest(req, "", []byte(tc.body), d.route, params); fmt.Sprint(kin) != fmt.Sprint(err) {
+				t.Fatalf("compiled: %v\nkin-openapi: %v", err, kin)
+			}
 			if tc.want == "" {
 				if err != nil {
 					t.Fatalf("refused: %v", err)
@@ -57,6 +68,31 @@ func TestDescriptionRules(t *testing.T) {
 				t.Fatalf("the value is repeated: %v", err)
 			}
 		})
+	}
+}
+
+// Each operation a typed call sends is checked on the compiled engine
+// (internal/validate), not by kin-openapi per call: those whose
+// parameters are in the path, with a JSON body or none.
+func TestTypedCallsAreCompiled(t *testing.T) {
+	c, err := description()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []string{
+		"Addons_CreatePostAddonV2", "Addons_DeletePostAddon", "ChatAPI_ConversationSendMessage",
+		"ChatAPI_ChatBotSendMessage", "ChatAPI_ChatBotSendMessage2", "Events_RegisterEventSubscription",
+		"Finder_GetUser", "Finder_GetPost", "Finder_GetUserPosts", "Finder_GetUserBusinesses",
+		"Addons_CreateUserAddonV2", "Addons_CreateBusinessAddon", "Post_SetPostCustomizedButton",
+		"Semantic_CreatePostSemantic", "Payment_SubmitUserPayment", "ChatAPI_GenerateUploadToken",
+	} {
+		if d := c.ops[id]; d == nil || !d.compiled || (d.route.Operation.RequestBody != nil && d.body == nil) {
+			t.Errorf("%s is not compiled", id)
+		}
+	}
+	// An operation with query parameters is left to kin-openapi.
+	if d := c.ops["Semantic_DeleteUserSemantic"]; d == nil || d.compiled {
+		t.Errorf("Semantic_DeleteUserSemantic (a query parameter) is compiled")
 	}
 }
 
@@ -93,5 +129,78 @@ func TestCheckedUnderABasePath(t *testing.T) {
 	needsUser, err := checkRequest(req, "/divar/", []byte(body))
 	if !needsUser || !errors.Is(err, sdk.ErrInvalidAnswer) {
 		t.Fatalf("needsUser %v, err %v: not routed to ChatAPI_ConversationSendMessage", needsUser, err)
+	}
+}
+
+// The client puts each typed call's URL together from the description's
+// path instead of parsing one; it is the URL gen/divarapi's builder makes,
+// for every operation, base URL and parameter (escaped as a path segment).
+func TestRequestURLsAreGenerated(t *testing.T) {
+	cat, err := description()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, base := range []string{"https://open-api.divar.ir", "http://127.0.0.1:8080/", "https://proxy.example/divar/", "https://proxy.example/divar", "https://proxy.example/divar/?x=1"} {
+		c, err := NewClient(Config{APIKey: "k", BaseURL: base})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, param := range []string{"gZd7omnS", "a b/c?d#e%f;g", "سلام", "..x"} {
+			for id, d := range cat.ops {
+				if !d.compiled {
+					continue
+				}
+				params := make([]string, len(d.names))
+				path := d.pieces[0]
+				for i := range d.names {
+					params[i] = param
+					path += url.PathEscape(param) + d.pieces[i+1]
+				}
+				// What gen/divarapi's New…Request does.
+				server, _ := url.Parse(base)
+				want, err := server.Parse("." + path)
+				if err != nil {
+					t.Fatal(err)
+				}
+				wantReq, _ := http.NewRequest(d.route.Method, want.String(), nil)
+				got, err := c.newRequest(&request{op: id, params: params})
+				if err != nil {
+					t.Fatalf("%s: %v", id, err)
+				}
+				if got.URL.String() != wantReq.URL.String() || got.Method != wantReq.Method || got.Host != wantReq.Host || got.URL.RequestURI() != wantReq.URL.RequestURI() {
+					t.Errorf("%s under %s: %s %s (host %s), want %s %s (host %s)", id, base, got.Method, got.URL, got.Host, wantReq.Method, wantReq.URL, wantReq.Host)
+				}
+			}
+		}
+	}
+	// And the two calls BenchmarkClient measures, against their builders.
+	c, _ := NewClient(Config{APIKey: "k", BaseURL: "https://proxy.example/divar/"})
+	for _, tc := range []struct {
+		r   request
+		gen func(string) (*http.Request, error)
+	}{
+		{request{op: "ChatAPI_ConversationSendMessage", params: []string{"a/b c"}, body: []byte(`{}`)}, func(s string) (*http.Request, error) {
+			return divarapi.NewChatAPIConversationSendMessageRequestWithBody(s, "a/b c", jsonType, strings.NewReader(`{}`))
+		}},
+		{request{op: "Finder_GetUserBusinesses"}, divarapi.NewFinderGetUserBusinessesRequest},
+	} {
+		got, err := c.newRequest(&tc.r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, _ := tc.gen(c.cfg.BaseURL)
+		if got.URL.String() != want.URL.String() || got.Method != want.Method || got.Header.Get("Content-Type") != want.Header.Get("Content-Type") || got.ContentLength != want.ContentLength {
+			t.Errorf("%s: %s %s %q %d, want %s %s %q %d", tc.r.op, got.Method, got.URL, got.Header.Get("Content-Type"), got.ContentLength, want.Method, want.URL, want.Header.Get("Content-Type"), want.ContentLength)
+		}
+	}
+}
+
+// A path parameter that is a dot segment is refused, not resolved away.
+func TestDotSegmentRefused(t *testing.T) {
+	c, _ := NewClient(Config{APIKey: "k"})
+	for _, p := range []string{".", ".."} {
+		if _, err := c.newRequest(&request{op: "Finder_GetPost", params: []string{p}}); !errors.Is(err, sdk.ErrInvalidAnswer) {
+			t.Errorf("%q: err = %v", p, err)
+		}
 	}
 }
