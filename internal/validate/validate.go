@@ -263,11 +263,11 @@ func (v *validator) validateFast(c echo.Context, op *operation) (*validBody, err
 			return body, err
 		}
 		if len(body.buf) > 0 {
-			bodyErrs, err := validateBody(body.buf, op.fast.body, v.maxDepth)
+			bodyErrs, indexed, err := validateBody(body.buf, op.fast.body, v.maxDepth, &body.index)
 			if err != nil {
 				return body, err
 			}
-			body.checked = true
+			body.checked, body.indexed = true, indexed
 			errs = append(errs, bodyErrs...)
 		}
 		req.Body = body
