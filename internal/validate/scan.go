@@ -22,9 +22,9 @@ import (
 // spares the decoder's byte-by-byte reading of valid bodies.
 type scanner struct {
 	b        []byte
-	i        int  // the next byte to read
-	last     int  // where the last value read by ReadValue starts
-	bad      bool // stopped: every call answers errRescan or 0
+	i        int           // the next byte to read
+	last     int           // where the last value read by ReadValue starts
+	bad      bool          // stopped: every call answers errRescan or 0
 	peeked   jsontext.Kind // the next token's kind, once PeekKind found it
 	maxDepth int
 	// stack holds the state of each open container, outermost first,
@@ -38,16 +38,16 @@ var errRescan = errors.New("validate: read again with the decoder")
 type scanState uint8
 
 const (
-	topValue   scanState = iota // the top-level value is next
-	topDone                     // … was read: only white space may follow
-	objFirst                    // after '{': a name or '}'
-	objName                     // after ',': a name
-	objColon                    // after a name: ':' then a value
-	objValue                    // after ':': a value
-	objNext                     // after a member: ',' or '}'
-	arrFirst                    // after '[': a value or ']'
-	arrValue                    // after ',': a value
-	arrNext                     // after an item: ',' or ']'
+	topValue scanState = iota // the top-level value is next
+	topDone                   // … was read: only white space may follow
+	objFirst                  // after '{': a name or '}'
+	objName                   // after ',': a name
+	objColon                  // after a name: ':' then a value
+	objValue                  // after ':': a value
+	objNext                   // after a member: ',' or '}'
+	arrFirst                  // after '[': a value or ']'
+	arrValue                  // after ',': a value
+	arrNext                   // after an item: ',' or ']'
 )
 
 func (s *scanner) reset(b []byte, maxDepth int) {
