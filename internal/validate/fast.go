@@ -5,6 +5,7 @@ import (
 	"errors"
 	"hash/maphash"
 	"io"
+	"maps"
 	"math"
 	"net/http"
 	"regexp"
@@ -56,6 +57,9 @@ type node struct {
 	intRange bool
 
 	props    map[string]member
+	// few lists props when there are at most fewProps of them: a linear
+	// search that compares lengths first is cheaper than hashing the name.
+	few []namedMember
 	required []string // distinct (the spec's validation refuses repeats)
 	// undeclared are the required names that props does not declare, with
 	// their indexes in required: members looked up by name when met.
@@ -75,6 +79,27 @@ type node struct {
 type member struct {
 	node     *node
 	required int
+}
+
+type namedMember struct {
+	name string
+	member
+}
+
+const fewProps = 12
+
+// prop returns the declared property name, if any.
+func (n *node) prop(name []byte) (member, bool) {
+	if n.few != nil {
+		for _, p := range n.few {
+			if p.name == string(name) {
+				return p.member, true
+			}
+		}
+		return member{}, false
+	}
+	m, ok := n.props[string(name)]
+	return m, ok
 }
 
 type requiredName struct {
@@ -194,6 +219,11 @@ func compile(s *openapi3.Schema, seen map[*openapi3.Schema]*node) (*node, error)
 				return nil, err
 			}
 			n.props[name] = member{node: c, required: slices.Index(s.Required, name)}
+		}
+		if len(n.props) <= fewProps {
+			for _, name := range slices.Sorted(maps.Keys(n.props)) {
+				n.few = append(n.few, namedMember{name, n.props[name]})
+			}
 		}
 	}
 	n.required = s.Required
@@ -444,7 +474,9 @@ func (w *walker) text(n *node, s []byte) {
 
 // textFailures returns the keywords of n that the string s breaks.
 func (n *node) textFailures(s []byte) (failed [3]string, k int) {
-	if n.minLen != 0 || n.maxLen != nil {
+	// A string of b bytes has from b/4 to b characters: count them only
+	// when that does not settle both limits.
+	if b := uint64(len(s)); (n.maxLen != nil && b > *n.maxLen) || (n.minLen != 0 && b >= n.minLen && b/4 < n.minLen) {
 		l := uint64(utf8.RuneCount(s))
 		if n.minLen != 0 && l < n.minLen {
 			failed[k], k = "minLength", k+1
@@ -452,6 +484,8 @@ func (n *node) textFailures(s []byte) (failed [3]string, k int) {
 		if n.maxLen != nil && l > *n.maxLen {
 			failed[k], k = "maxLength", k+1
 		}
+	} else if uint64(len(s)) < n.minLen {
+		failed[k], k = "minLength", k+1
 	}
 	if n.pattern != nil && !n.pattern.Match(s) {
 		failed[k], k = "pattern", k+1
@@ -519,7 +553,7 @@ func (w *walker) object(n *node) error {
 		count++
 		var child *node
 		if n != nil {
-			m, known := n.props[string(name)]
+			m, known := n.prop(name)
 			switch {
 			case known:
 				child = m.node
