@@ -56,10 +56,10 @@ type node struct {
 	intMax   float64
 	intRange bool
 
-	props    map[string]member
+	props map[string]member
 	// few lists props when there are at most fewProps of them: a linear
 	// search that compares lengths first is cheaper than hashing the name.
-	few []namedMember
+	few      []namedMember
 	required []string // distinct (the spec's validation refuses repeats)
 	// undeclared are the required names that props does not declare, with
 	// their indexes in required: members looked up by name when met.
