@@ -123,6 +123,32 @@ func (r *OpenServerLinkRequest) Raw() RawData { return r.raw }
 
 func (r *OpenServerLinkRequest) keepRaw(body []byte) { r.raw = body }
 
+// field says where the member name goes: one arm a field, by its json tag
+// (TestIndexedFieldsAreTheTags holds them to the tags).
+func (r *OpenServerLinkRequest) field(name []byte) (*string, *RawData) {
+	switch string(name) {
+	case "return_url":
+		return &r.ReturnURL, nil
+	case "completion_url":
+		return &r.CompletionURL, nil
+	case "source":
+		return (*string)(&r.Source), nil
+	case "post_token":
+		return &r.PostToken, nil
+	case "conversation_id":
+		return &r.ConversationID, nil
+	case "user_side":
+		return (*string)(&r.UserSide), nil
+	case "extra_data":
+		return nil, &r.ExtraData
+	case "provider_data":
+		return nil, &r.ProviderData
+	case "user_id":
+		return &r.UserID, nil
+	}
+	return nil, nil
+}
+
 // Data returns the action's data whichever name Divar sent it under:
 // extra_data, else provider_data; empty if Divar sent neither.
 func (r *OpenServerLinkRequest) Data() RawData {
@@ -199,6 +225,25 @@ type DynamicActionRequest struct {
 func (r *DynamicActionRequest) Raw() RawData { return r.raw }
 
 func (r *DynamicActionRequest) keepRaw(body []byte) { r.raw = body }
+
+// field: see [OpenServerLinkRequest.field].
+func (r *DynamicActionRequest) field(name []byte) (*string, *RawData) {
+	switch string(name) {
+	case "touchpoint":
+		return (*string)(&r.Touchpoint), nil
+	case "post_token":
+		return &r.PostToken, nil
+	case "conversation_id":
+		return &r.ConversationID, nil
+	case "user_side":
+		return (*string)(&r.UserSide), nil
+	case "extra_data":
+		return nil, &r.ExtraData
+	case "user_id":
+		return &r.UserID, nil
+	}
+	return nil, nil
+}
 
 // Data returns the action's data (extra_data); empty if Divar sent none.
 func (r *DynamicActionRequest) Data() RawData { return r.ExtraData }

@@ -7,6 +7,8 @@ import (
 	"slices"
 	"sync"
 
+	"github.com/kenarkit/kenarkit/internal/jsonscan"
+
 	"github.com/go-json-experiment/json"
 	"github.com/go-json-experiment/json/jsontext"
 )
@@ -21,6 +23,11 @@ type validBody struct {
 	// checked: buf is one JSON object with no duplicate member name, no
 	// invalid UTF-8 and no nesting over the limit.
 	checked bool
+	// indexed: index holds buf's top-level members, found by the
+	// validator's pass (the fast path's), so that binding reads each
+	// member's value from its span rather than the body again.
+	indexed bool
+	index   jsonscan.Index
 }
 
 // Body is a request body the validator has read; the request's Body is
@@ -28,24 +35,31 @@ type validBody struct {
 type Body = validBody
 
 // Data returns the body, from memory and valid while the request lasts,
-// and the options to decode it with: decoding with them has the semantics
-// of Go's JSON v2 (member names matched exactly; a duplicated name,
-// invalid UTF-8 or data after the value are errors), without checking its
-// syntax again when the validator has checked it and nothing has read it
-// since. Wrap a decoding error with [DecodeError].
-func (b *validBody) Data() ([]byte, json.Options, error) {
+// its index and the options to decode it with: decoding with them has the
+// semantics of Go's JSON v2 (member names matched exactly; a duplicated
+// name, invalid UTF-8 or data after the value are errors), without
+// checking its syntax again when the validator has checked it and nothing
+// has read it since. The index, nil unless the validator's pass found
+// every top-level member, lets [sdk.UnmarshalIndexed] take each member's
+// value without reading the body again. Wrap a decoding error with
+// [DecodeError].
+func (b *validBody) Data() ([]byte, *jsonscan.Index, json.Options, error) {
 	data, unread := b.unread()
 	if !unread {
 		rest, err := io.ReadAll(b)
 		if err != nil {
-			return nil, nil, DecodeError(err)
+			return nil, nil, nil, DecodeError(err)
 		}
-		return rest, nil, nil
+		return rest, nil, nil, nil
+	}
+	var index *jsonscan.Index
+	if b.indexed {
+		index = &b.index
 	}
 	if b.checked {
-		return data, checkedOptions, nil
+		return data, index, checkedOptions, nil
 	}
-	return data, nil, nil
+	return data, index, nil, nil
 }
 
 // checkedOptions decode a body the validator has checked: its member names
@@ -118,7 +132,8 @@ func (b *validBody) release(r *http.Request) {
 		r.Body = http.NoBody
 	}
 	b.Reader.Reset(nil)
-	b.checked = false
+	b.checked, b.indexed = false, false
+	b.index.Reset()
 	if cap(b.buf) > maxPooledBody {
 		b.buf = nil
 	}

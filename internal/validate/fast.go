@@ -5,6 +5,7 @@ import (
 	"errors"
 	"hash/maphash"
 	"io"
+	"maps"
 	"math"
 	"net/http"
 	"regexp"
@@ -55,7 +56,10 @@ type node struct {
 	intMax   float64
 	intRange bool
 
-	props    map[string]member
+	props map[string]member
+	// few lists props when there are at most fewProps of them: a linear
+	// search that compares lengths first is cheaper than hashing the name.
+	few      []namedMember
 	required []string // distinct (the spec's validation refuses repeats)
 	// undeclared are the required names that props does not declare, with
 	// their indexes in required: members looked up by name when met.
@@ -75,6 +79,27 @@ type node struct {
 type member struct {
 	node     *node
 	required int
+}
+
+type namedMember struct {
+	name string
+	member
+}
+
+const fewProps = 12
+
+// prop returns the declared property name, if any.
+func (n *node) prop(name []byte) (member, bool) {
+	if n.few != nil {
+		for _, p := range n.few {
+			if p.name == string(name) {
+				return p.member, true
+			}
+		}
+		return member{}, false
+	}
+	m, ok := n.props[string(name)]
+	return m, ok
 }
 
 type requiredName struct {
@@ -195,6 +220,11 @@ func compile(s *openapi3.Schema, seen map[*openapi3.Schema]*node) (*node, error)
 			}
 			n.props[name] = member{node: c, required: slices.Index(s.Required, name)}
 		}
+		if len(n.props) <= fewProps {
+			for _, name := range slices.Sorted(maps.Keys(n.props)) {
+				n.few = append(n.few, namedMember{name, n.props[name]})
+			}
+		}
 	}
 	n.required = s.Required
 	for i, name := range s.Required {
@@ -254,16 +284,32 @@ func knownFormat(f string) bool {
 func (n *node) permits(t uint8) bool { return n.types == 0 || n.types&t != 0 }
 
 // walker validates one body. Walkers are recycled through walkers, with
-// their decoder's buffers and their stacks.
+// their readers' buffers and their stacks.
 type walker struct {
-	inPlace  // the body
+	// src reads the body's tokens: first the scanner, then, if it stops,
+	// the decoder (inPlace), whose verdict is the answer.
+	src      tokens
+	scan     scanner
+	inPlace  // the body, for the decoder
 	maxDepth int
+	// index, when set, receives the top-level members (the scanner's pass
+	// only: it knows where each value starts).
+	index *jsonscan.Index
 	// path is where the walker is: member names and array indexes. The names
-	// alias the body, which the decoder reads in place (it parses a
-	// bytes.Buffer without copying) and nothing modifies.
+	// alias the body, which the readers read in place and nothing modifies.
 	path  [][]byte
 	names [][]byte // the member names of the objects being read, outermost first
 	errs  []FieldError
+}
+
+// tokens is what the walker reads of a body: a *jsontext.Decoder's
+// methods, which the scanner implements too.
+type tokens interface {
+	PeekKind() jsontext.Kind
+	ReadValue() (jsontext.Value, error)
+	ReadToken() (jsontext.Token, error)
+	StackDepth() int
+	StackPointer() jsontext.Pointer
 }
 
 func (w *walker) fail(n *node, field string) {
@@ -277,15 +323,39 @@ func (w *walker) fail(n *node, field string) {
 // validateBody checks body in one pass: syntax (one JSON object, no
 // duplicate names, valid UTF-8, depth, nothing after it) and the schema. A
 // syntax error is returned alone, as checkJSON would; schema errors are
-// returned as field errors.
-func validateBody(body []byte, n *node, maxDepth int) ([]FieldError, error) {
+// returned as field errors. When index is not nil, it receives the body's
+// top-level members, and indexed reports whether it holds them all.
+//
+// The pass reads the body with the scanner; should the scanner stop (the
+// body is not valid JSON, or has what the scanner leaves to the decoder),
+// the pass starts again with the decoder, without the index.
+func validateBody(body []byte, n *node, maxDepth int, index *jsonscan.Index) (errs []FieldError, indexed bool, err error) {
 	w := walkers.Get().(*walker)
 	defer w.release()
+	w.maxDepth = maxDepth
+	w.scan.reset(body, maxDepth)
+	w.src, w.index = &w.scan, index
+	if errs, err = w.walk(n); err != errRescan {
+		return errs, err == nil && index != nil, err
+	}
+	if index != nil {
+		index.Reset()
+	}
+	w.reset()
 	// The walker finds duplicate names itself, without the decoder's
 	// per-object allocations.
 	w.load(body)
-	w.maxDepth = maxDepth
-	if k := w.d.PeekKind(); k != '{' {
+	w.src, w.index = &w.d, nil
+	errs, err = w.walk(n)
+	return errs, false, err
+}
+
+// walk reads the body from w.src and validates it against n.
+func (w *walker) walk(n *node) ([]FieldError, error) {
+	if k := w.src.PeekKind(); k != '{' {
+		if w.src == &w.scan {
+			return nil, errRescan
+		}
 		if k == 0 {
 			return nil, badRequest("", "the request body is not valid JSON")
 		}
@@ -294,7 +364,7 @@ func validateBody(body []byte, n *node, maxDepth int) ([]FieldError, error) {
 	if err := w.value(n); err != nil {
 		return nil, err
 	}
-	if _, err := w.d.ReadToken(); err != io.EOF {
+	if _, err := w.src.ReadToken(); err != io.EOF {
 		return nil, badRequest("", "the request body has data after the JSON object")
 	}
 	return w.errs, nil
@@ -302,22 +372,38 @@ func validateBody(body []byte, n *node, maxDepth int) ([]FieldError, error) {
 
 var walkers = sync.Pool{New: func() any { return new(walker) }}
 
-// release forgets the body (the stacks alias it) and recycles w.
-func (w *walker) release() {
+// reset empties the walker's stacks, forgetting the body (they alias it).
+func (w *walker) reset() {
 	clear(w.path[:cap(w.path)])
 	clear(w.names[:cap(w.names)])
 	w.path, w.names, w.errs = w.path[:0], w.names[:0], nil
+}
+
+// release forgets the body and recycles w.
+func (w *walker) release() {
+	w.reset()
 	w.forget()
+	w.scan.reset(nil, 0)
+	w.src, w.index = nil, nil
 	walkers.Put(w)
 }
 
-func (w *walker) read() (jsontext.Token, error) {
-	tok, err := w.d.ReadToken()
-	if err != nil {
-		return tok, syntaxProblem(err)
+// syntax turns a reader's error into the problem to answer; errRescan is
+// passed on, for validateBody.
+func syntax(err error) error {
+	if err == errRescan {
+		return err
 	}
-	if w.d.StackDepth() > w.maxDepth {
-		return tok, badRequest(truncatePointer(string(w.d.StackPointer())),
+	return syntaxProblem(err)
+}
+
+func (w *walker) read() (jsontext.Token, error) {
+	tok, err := w.src.ReadToken()
+	if err != nil {
+		return tok, syntax(err)
+	}
+	if w.src.StackDepth() > w.maxDepth {
+		return tok, badRequest(truncatePointer(string(w.src.StackPointer())),
 			"arrays and objects nest more than "+strconv.Itoa(w.maxDepth)+" levels deep")
 	}
 	return tok, nil
@@ -327,7 +413,7 @@ func (w *walker) read() (jsontext.Token, error) {
 // read as raw bytes, which does not allocate; objects and arrays token by
 // token.
 func (w *walker) value(n *node) error {
-	switch kind := w.d.PeekKind(); kind {
+	switch kind := w.src.PeekKind(); kind {
 	case '{', '[':
 		if _, err := w.read(); err != nil {
 			return err
@@ -340,9 +426,9 @@ func (w *walker) value(n *node) error {
 		}
 		return w.array(n)
 	}
-	raw, err := w.d.ReadValue()
+	raw, err := w.src.ReadValue()
 	if err != nil {
-		return syntaxProblem(err)
+		return syntax(err)
 	}
 	if n == nil {
 		return nil
@@ -388,7 +474,9 @@ func (w *walker) text(n *node, s []byte) {
 
 // textFailures returns the keywords of n that the string s breaks.
 func (n *node) textFailures(s []byte) (failed [3]string, k int) {
-	if n.minLen != 0 || n.maxLen != nil {
+	// A string of b bytes has from b/4 to b characters: count them only
+	// when that does not settle both limits.
+	if b := uint64(len(s)); (n.maxLen != nil && b > *n.maxLen) || (n.minLen != 0 && b >= n.minLen && b/4 < n.minLen) {
 		l := uint64(utf8.RuneCount(s))
 		if n.minLen != 0 && l < n.minLen {
 			failed[k], k = "minLength", k+1
@@ -396,6 +484,8 @@ func (n *node) textFailures(s []byte) (failed [3]string, k int) {
 		if n.maxLen != nil && l > *n.maxLen {
 			failed[k], k = "maxLength", k+1
 		}
+	} else if uint64(len(s)) < n.minLen {
+		failed[k], k = "minLength", k+1
 	}
 	if n.pattern != nil && !n.pattern.Match(s) {
 		failed[k], k = "pattern", k+1
@@ -449,11 +539,13 @@ func (w *walker) object(n *node) error {
 	}
 	count := uint64(0)
 	unknown := 0
-	for w.d.PeekKind() != '}' {
-		raw, err := w.d.ReadValue() // the name
+	top := w.index != nil && len(w.path) == 0
+	for w.src.PeekKind() != '}' {
+		raw, err := w.src.ReadValue() // the name
 		if err != nil {
-			return syntaxProblem(err)
+			return syntax(err)
 		}
+		nameAt := w.scan.last
 		name := jsonscan.Unquote(raw)
 		if w.duplicate(mark, &index, name) {
 			return badRequest(truncatePointer(pointer(w.segments(name))), "this member name appears more than once")
@@ -461,7 +553,7 @@ func (w *walker) object(n *node) error {
 		count++
 		var child *node
 		if n != nil {
-			m, known := n.props[string(name)]
+			m, known := n.prop(name)
 			switch {
 			case known:
 				child = m.node
@@ -483,10 +575,18 @@ func (w *walker) object(n *node) error {
 			}
 		}
 		w.path = append(w.path, name)
+		var valueAt int
+		if top {
+			w.src.PeekKind() // past the ':'
+			valueAt = w.scan.i
+		}
 		err = w.value(child)
 		w.path = w.path[:len(w.path)-1]
 		if err != nil {
 			return err
+		}
+		if top {
+			w.index.Add(jsonscan.Member{Name: jsonscan.Span{Start: nameAt, End: nameAt + len(raw)}, Value: jsonscan.Span{Start: valueAt, End: w.scan.i}})
 		}
 	}
 	if _, err := w.read(); err != nil { // '}'
@@ -599,7 +699,7 @@ func (w *walker) array(n *node) error {
 		items = n.items
 	}
 	count := uint64(0)
-	for w.d.PeekKind() != ']' {
+	for w.src.PeekKind() != ']' {
 		w.path = append(w.path, strconv.AppendUint(nil, count, 10))
 		err := w.value(items)
 		w.path = w.path[:len(w.path)-1]

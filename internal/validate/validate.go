@@ -233,8 +233,8 @@ func (v *validator) readBody(req *http.Request, op *operation) (*validBody, erro
 	if req.ContentLength > v.limit {
 		return nil, tooLarge(v.limit)
 	}
-	if req.ContentLength != 0 || req.Header.Get(echo.HeaderContentType) != "" {
-		if err := checkMediaType(req.Header.Get(echo.HeaderContentType), op.mediaTypes); err != nil {
+	if ct := contentType(req.Header); req.ContentLength != 0 || ct != "" {
+		if err := checkMediaType(ct, op.mediaTypes); err != nil {
 			return nil, err
 		}
 	}
@@ -263,11 +263,11 @@ func (v *validator) validateFast(c echo.Context, op *operation) (*validBody, err
 			return body, err
 		}
 		if len(body.buf) > 0 {
-			bodyErrs, err := validateBody(body.buf, op.fast.body, v.maxDepth)
+			bodyErrs, indexed, err := validateBody(body.buf, op.fast.body, v.maxDepth, &body.index)
 			if err != nil {
 				return body, err
 			}
-			body.checked = true
+			body.checked, body.indexed = true, indexed
 			errs = append(errs, bodyErrs...)
 		}
 		req.Body = body
@@ -292,6 +292,15 @@ func badRequest(pointer, detail string) *Problem {
 		p.Detail, p.Errors = detail, nil
 	}
 	return p
+}
+
+// contentType is h.Get("Content-Type"), without canonicalizing the key,
+// which is canonical already.
+func contentType(h http.Header) string {
+	if v := h[echo.HeaderContentType]; len(v) > 0 {
+		return v[0]
+	}
+	return ""
 }
 
 // checkMediaType accepts a Content-Type whose media type is one of allowed

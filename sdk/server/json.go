@@ -4,6 +4,7 @@ import (
 	"io"
 	"log/slog"
 
+	"github.com/kenarkit/kenarkit/internal/jsonscan"
 	"github.com/kenarkit/kenarkit/internal/validate"
 	"github.com/kenarkit/kenarkit/sdk"
 	"github.com/kenarkit/kenarkit/sdk/event"
@@ -42,14 +43,21 @@ func (jsonSerializer) Deserialize(c echo.Context, i any) error {
 	return decode(data, nil, i)
 }
 
-// decode decodes a request body into i with [sdk.Unmarshal] and opts, if
-// any; errors are a 400 [sdk.Problem] that names no value.
+// decode decodes a request body into i with [sdk.Unmarshal]; errors are a
+// 400 [sdk.Problem] that names no value.
 func decode(data []byte, opts json.Options, i any) error {
+	return decodeIndexed(data, nil, opts, i)
+}
+
+// decodeIndexed decodes a request body into i with [sdk.UnmarshalIndexed]
+// (index and opts, if any); errors are a 400 [sdk.Problem] that names no
+// value.
+func decodeIndexed(data []byte, index *jsonscan.Index, opts json.Options, i any) error {
 	var err error
 	if opts == nil {
-		err = sdk.Unmarshal(data, i)
+		err = sdk.UnmarshalIndexed(data, index, i)
 	} else {
-		err = sdk.Unmarshal(data, i, opts)
+		err = sdk.UnmarshalIndexed(data, index, i, opts)
 	}
 	if err != nil {
 		return fromValidate(validate.DecodeError(err))
@@ -87,11 +95,11 @@ func (c *boundContext) Bind(i any) error {
 	if c.body.Empty() {
 		return nil // an optional body, absent
 	}
-	data, opts, err := c.body.Data()
+	data, index, opts, err := c.body.Data()
 	if err != nil {
 		return fromValidate(err)
 	}
-	if err := decode(data, opts, i); err != nil {
+	if err := decodeIndexed(data, index, opts, i); err != nil {
 		return err
 	}
 	if ev, ok := i.(*event.Event); ok && ev.Mismatch() != nil {
