@@ -72,7 +72,7 @@ func CompileBody(s *openapi3.Schema) (*BodyCheck, error) {
 // syntax included, with the rules CompileBody added: schema failures are
 // the field errors, anything else (not JSON, too deep) the error.
 func (c *BodyCheck) Check(body []byte) ([]FieldError, error) {
-	errs, err := validateBody(body, c.root, DefaultMaxDepth)
+	errs, _, err := validateBody(body, c.root, DefaultMaxDepth, nil)
 	if err != nil {
 		return nil, err
 	}
