@@ -32,6 +32,10 @@ type Request struct {
 	RequestID string
 	// Webhook: the operation is an event webhook.
 	Webhook bool
+	// Traceparent and Tracestate are the request's W3C trace context
+	// headers, "" when it came with none: a tracer continues the trace
+	// they name.
+	Traceparent, Tracestate string
 }
 
 // Result is what an [Observer] is told of a request once it is answered.
@@ -83,11 +87,15 @@ func refusal(err error) string {
 func (g *guard) observe(c echo.Context, op *validate.Operation, next echo.HandlerFunc) (err error) {
 	start := time.Now()
 	req := c.Request()
-	ctx, done := g.obs.ObserveRequest(req.Context(), Request{
+	r := Request{
 		Operation: op.ID(),
 		RequestID: c.Response().Header().Get(echo.HeaderXRequestID),
 		Webhook:   op.Webhook(),
-	})
+	}
+	if tp := req.Header.Get("Traceparent"); tp != "" {
+		r.Traceparent, r.Tracestate = tp, req.Header.Get("Tracestate")
+	}
+	ctx, done := g.obs.ObserveRequest(req.Context(), r)
 	if ctx != req.Context() {
 		c.SetRequest(req.WithContext(ctx))
 	}
