@@ -85,10 +85,14 @@ func KenarkitMetrics() http.Handler {
 }
 
 // KenarkitObservedSampled is (a+obs) keeping one trace in ten
-// (OTEL_TRACES_SAMPLER=parentbased_traceidratio, OTEL_TRACES_SAMPLER_ARG=0.1),
-// the starter's default: the tracer samples at the head, the provider
-// records what it is given.
+// (OTEL_TRACES_SAMPLER=parentbased_traceidratio, OTEL_TRACES_SAMPLER_ARG=0.1):
+// the tracer samples at the head, the provider records what it is given.
 func KenarkitObservedSampled() http.Handler { return kenarkitObserved(0.1) }
+
+// KenarkitObservedDefault is (a+obs) as the starter runs it by default
+// with METRICS_ADDR and OTEL_EXPORTER_OTLP_ENDPOINT set (and -tags otlp):
+// one trace in twenty (its defaultTraceRatio).
+func KenarkitObservedDefault() http.Handler { return kenarkitObserved(0.05) }
 
 // kenarkitObserved is (a) with metrics and traces on, as the starter
 // wires them, recording that share of the traces.

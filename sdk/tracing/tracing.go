@@ -7,9 +7,15 @@
 // field). It is off unless the add-on makes one; an add-on that does not
 // import this package links nothing of OpenTelemetry.
 //
-//	tp := sdktrace.NewTracerProvider(sdktrace.WithBatcher(exporter))
-//	t := tracing.New(tp)
+//	tp := sdktrace.NewTracerProvider(sdktrace.WithBatcher(exporter), sdktrace.WithSampler(sdktrace.AlwaysSample()))
+//	s, err := tracing.SamplingFromEnv(os.Getenv, 0.05) // OTEL_TRACES_SAMPLER(_ARG); unset: parentbased_traceidratio 0.05
+//	t := tracing.New(tp, tracing.WithSampling(s))
 //	cfg.Observer = t // server.Config, divar.Config, …
+//
+// The Tracer samples at the head ([Sampling]): a trace it does not record
+// costs a random draw and nothing else, where a provider's sampler is
+// asked only after a trace id is drawn and a span made. A callback's span
+// is recorded with its operation, its status and its request id.
 //
 // With metrics too, join the two in each room: server.Observers,
 // sdk.EventObservers, divar.Observers, tokens.Observers.

@@ -47,8 +47,8 @@
 //	                          over OTLP/HTTP (http://otel-collector:4318), in
 //	                          a build with traces (go build -tags otlp); the
 //	                          other OTEL_* variables apply, and
-//	                          OTEL_TRACES_SAMPLER unset keeps one trace in ten
-//	                          (parentbased_traceidratio 0.1) (default: no
+//	                          OTEL_TRACES_SAMPLER unset keeps one trace in
+//	                          twenty (parentbased_traceidratio 0.05) (default: no
 //	                          traces)
 //
 // Run with the one argument `healthcheck`, it GETs /healthz on PORT on this

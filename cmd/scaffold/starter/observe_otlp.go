@@ -20,15 +20,17 @@ import (
 )
 
 // defaultTraceRatio is the share of traces recorded when
-// OTEL_TRACES_SAMPLER is unset: one in ten, parent-based (a callback that
-// comes with a sampled traceparent is always recorded). Each recorded
-// callback costs about a fifth more instructions than the callback
-// itself; one in ten keeps metrics and traces together within 5%.
-const defaultTraceRatio = 0.1
+// OTEL_TRACES_SAMPLER is unset: one in twenty, parent-based (a callback
+// that comes with a sampled traceparent is always recorded). A recorded
+// callback costs about 15% more instructions than the callback itself, one
+// not recorded next to nothing; one in twenty keeps metrics and traces
+// together within 5% of a callback (docs/BENCHMARKS.md of kenarkit), and
+// still records a few traces a second at a few dozen callbacks a second.
+const defaultTraceRatio = 0.05
 
 // startTraces starts the tracer provider that sends spans over OTLP/HTTP
 // to cfg.OTLPEndpoint, sampled at the head as OTEL_TRACES_SAMPLER and
-// OTEL_TRACES_SAMPLER_ARG say (parentbased_traceidratio 0.1 unset), and
+// OTEL_TRACES_SAMPLER_ARG say (parentbased_traceidratio 0.05 unset), and
 // returns its tracer and the function that sends what is left and stops.
 func startTraces(cfg config, logger *slog.Logger) (any, func(context.Context) error, error) {
 	sampling, err := tracing.SamplingFromEnv(cfg.getenv, defaultTraceRatio)
