@@ -18,7 +18,8 @@ type Observer interface {
 	// ObserveRequest is called when a request to a spec operation
 	// arrives, before any check. The context it returns is the one the
 	// checks and the handler run in (a tracer's span); done is called
-	// once, after the answer is written.
+	// once, after the answer is written. A nil done asks to be told
+	// nothing more (a trace not recorded): it costs nothing.
 	ObserveRequest(ctx context.Context, r Request) (context.Context, func(Result))
 }
 
@@ -96,6 +97,9 @@ func (g *guard) observe(c echo.Context, op *validate.Operation, next echo.Handle
 		r.Traceparent, r.Tracestate = tp, req.Header.Get("Tracestate")
 	}
 	ctx, done := g.obs.ObserveRequest(req.Context(), r)
+	if done == nil {
+		done = toldNothing
+	}
 	if ctx != req.Context() {
 		c.SetRequest(req.WithContext(ctx))
 	}
@@ -131,12 +135,33 @@ func Observers(obs ...Observer) Observer {
 	}
 }
 
+// toldNothing is the done of an observer that asked for nothing.
+func toldNothing(Result) {}
+
 type multiObserver []Observer
 
+// ObserveRequest tells each observer; with one done or none to call (the
+// metrics, and a tracer whose trace is not recorded), it allocates
+// nothing.
 func (m multiObserver) ObserveRequest(ctx context.Context, r Request) (context.Context, func(Result)) {
-	dones := make([]func(Result), len(m))
-	for i, o := range m {
-		ctx, dones[i] = o.ObserveRequest(ctx, r)
+	var one func(Result)
+	var dones []func(Result) // when more than one
+	for _, o := range m {
+		var done func(Result)
+		ctx, done = o.ObserveRequest(ctx, r)
+		switch {
+		case done == nil:
+		case one == nil:
+			one = done
+		default:
+			if dones == nil {
+				dones = append(make([]func(Result), 0, len(m)), one)
+			}
+			dones = append(dones, done)
+		}
+	}
+	if dones == nil {
+		return ctx, one
 	}
 	return ctx, func(res Result) {
 		for i := len(dones) - 1; i >= 0; i-- {

@@ -114,7 +114,7 @@ func (t *Tracer) ObserveRequest(ctx context.Context, r server.Request) (context.
 		ctx = t.prop.Extract(ctx, carrier) // kept even when not recorded: the calls to Divar carry it on
 	}
 	if !t.record(ctx) {
-		return ctx, requestNotRecorded
+		return ctx, nil // nothing to be told: server.Observer allows it
 	}
 	ctx, span := t.t.Start(ctx, r.Operation, trace.WithSpanKind(trace.SpanKindServer))
 	if !span.IsRecording() { // the provider's sampler said no
@@ -139,7 +139,6 @@ func (t *Tracer) ObserveRequest(ctx context.Context, r server.Request) (context.
 
 // The done functions of what is not recorded: shared, nothing to free.
 var (
-	requestNotRecorded = func(server.Result) {}
 	eventNotRecorded   = func(sdk.EventOutcome, error) {}
 	refreshNotRecorded = func(error) {}
 )
