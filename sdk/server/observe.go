@@ -33,10 +33,19 @@ type Request struct {
 	RequestID string
 	// Webhook: the operation is an event webhook.
 	Webhook bool
-	// Traceparent and Tracestate are the request's W3C trace context
-	// headers, "" when it came with none: a tracer continues the trace
-	// they name.
-	Traceparent, Tracestate string
+	// header is the request's, read only by TraceContext: an observer
+	// that does not ask pays no lookup.
+	header http.Header
+}
+
+// TraceContext returns the request's W3C trace context headers,
+// traceparent and tracestate, "" when it came with none: a tracer
+// continues the trace they name.
+func (r Request) TraceContext() (traceparent, tracestate string) {
+	if tp := r.header.Get("Traceparent"); tp != "" {
+		return tp, r.header.Get("Tracestate")
+	}
+	return "", ""
 }
 
 // Result is what an [Observer] is told of a request once it is answered.
@@ -88,15 +97,12 @@ func refusal(err error) string {
 func (g *guard) observe(c echo.Context, op *validate.Operation, next echo.HandlerFunc) (err error) {
 	start := time.Now()
 	req := c.Request()
-	r := Request{
+	ctx, done := g.obs.ObserveRequest(req.Context(), Request{
 		Operation: op.ID(),
 		RequestID: c.Response().Header().Get(echo.HeaderXRequestID),
 		Webhook:   op.Webhook(),
-	}
-	if tp := req.Header.Get("Traceparent"); tp != "" {
-		r.Traceparent, r.Tracestate = tp, req.Header.Get("Tracestate")
-	}
-	ctx, done := g.obs.ObserveRequest(req.Context(), r)
+		header:    req.Header,
+	})
 	if done == nil {
 		done = toldNothing
 	}

@@ -106,10 +106,10 @@ func (t *Tracer) record(ctx context.Context) bool {
 // named after its operation, with the request id and the status sent. A
 // callback that came with a W3C traceparent continues that trace.
 func (t *Tracer) ObserveRequest(ctx context.Context, r server.Request) (context.Context, func(server.Result)) {
-	if r.Traceparent != "" {
-		carrier := propagation.MapCarrier{"traceparent": r.Traceparent}
-		if r.Tracestate != "" {
-			carrier["tracestate"] = r.Tracestate
+	if traceparent, tracestate := r.TraceContext(); traceparent != "" {
+		carrier := propagation.MapCarrier{"traceparent": traceparent}
+		if tracestate != "" {
+			carrier["tracestate"] = tracestate
 		}
 		ctx = t.prop.Extract(ctx, carrier) // kept even when not recorded: the calls to Divar carry it on
 	}
