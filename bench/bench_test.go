@@ -17,6 +17,7 @@ var servers = []struct {
 	{"a+obs=kenarkit-observed", KenarkitObserved()},
 	{"a+met=kenarkit-metrics", KenarkitMetrics()},
 	{"a+obs10=kenarkit-observed-sampled", KenarkitObservedSampled()},
+	{"a+obs20=kenarkit-observed-default", KenarkitObservedDefault()},
 	{"b=unvalidated", Unvalidated()},
 	{"c=stock", Stock()},
 	{"d=ogen", Ogen()},

@@ -74,14 +74,7 @@ func KenarkitLogging() http.Handler {
 // (sdk/tracing) on: every callback counted and timed, and given a span,
 // every span sampled and handed to a batching processor whose exporter
 // drops them.
-func KenarkitObserved() http.Handler {
-	m, err := metrics.New(prometheus.NewRegistry())
-	if err != nil {
-		panic(err)
-	}
-	tp := sdktrace.NewTracerProvider(sdktrace.WithBatcher(discardSpans{}))
-	return kenarkitWith(slog.New(slog.DiscardHandler), server.Observers(m, tracing.New(tp)))
-}
+func KenarkitObserved() http.Handler { return kenarkitObserved(1) }
 
 // KenarkitMetrics is (a) with metrics on, and no traces.
 func KenarkitMetrics() http.Handler {
@@ -93,15 +86,25 @@ func KenarkitMetrics() http.Handler {
 }
 
 // KenarkitObservedSampled is (a+obs) keeping one trace in ten
-// (OTEL_TRACES_SAMPLER=parentbased_traceidratio, OTEL_TRACES_SAMPLER_ARG=0.1).
-func KenarkitObservedSampled() http.Handler {
+// (OTEL_TRACES_SAMPLER=parentbased_traceidratio, OTEL_TRACES_SAMPLER_ARG=0.1):
+// the tracer samples at the head, the provider records what it is given.
+func KenarkitObservedSampled() http.Handler { return kenarkitObserved(0.1) }
+
+// KenarkitObservedDefault is (a+obs) as the starter runs it by default
+// with METRICS_ADDR and OTEL_EXPORTER_OTLP_ENDPOINT set (and -tags otlp):
+// one trace in twenty (its defaultTraceRatio).
+func KenarkitObservedDefault() http.Handler { return kenarkitObserved(0.05) }
+
+// kenarkitObserved is (a) with metrics and traces on, as the starter
+// wires them, recording that share of the traces.
+func kenarkitObserved(ratio float64) http.Handler {
 	m, err := metrics.New(prometheus.NewRegistry())
 	if err != nil {
 		panic(err)
 	}
-	tp := sdktrace.NewTracerProvider(sdktrace.WithBatcher(discardSpans{}),
-		sdktrace.WithSampler(sdktrace.ParentBased(sdktrace.TraceIDRatioBased(0.1))))
-	return kenarkitWith(slog.New(slog.DiscardHandler), server.Observers(m, tracing.New(tp)))
+	tp := sdktrace.NewTracerProvider(sdktrace.WithBatcher(discardSpans{}), sdktrace.WithSampler(sdktrace.AlwaysSample()))
+	t := tracing.New(tp, tracing.WithSampling(tracing.Sampling{Ratio: ratio}))
+	return kenarkitWith(slog.New(slog.DiscardHandler), server.Observers(m, t))
 }
 
 // discardSpans is an exporter that drops what it is given.

@@ -2,9 +2,10 @@
 // Prometheus' format (github.com/prometheus/client_golang): the callbacks
 // Divar makes and how they were answered, the events and what became of
 // them, the calls to Divar, the consents and tokens, the subscriptions
-// renewed. A [Metrics] is the observer every room takes (server.Config,
-// event.Mux, divar.Config, tokens.Config and consent.Config each have
-// an Observer field); [Handler] serves what it counted. An add-on that
+// renewed, the Redis stores' errors. A [Metrics] is the observer every
+// room takes (server.Config, event.Mux, divar.Config, tokens.Config,
+// consent.Config and redisstore.Config each have an Observer field);
+// [Handler] serves what it counted. An add-on that
 // does not import this package links nothing of Prometheus.
 //
 //	m, err := metrics.New(prometheus.NewRegistry())
@@ -71,6 +72,8 @@ type Metrics struct {
 	consentEnds *prometheus.CounterVec // outcome, reason
 
 	subscriptions *prometheus.CounterVec // outcome
+
+	redisErrors *prometheus.CounterVec // store, operation
 
 	ops sync.Map // operation → *opMetrics, made at its first request
 }
@@ -154,11 +157,13 @@ func New(reg prometheus.Registerer) (*Metrics, error) {
 		consentEnds: counter("consents_ended_total", "Redirects back from Divar's consent page, by outcome (granted, declined, refused) and reason.", "outcome", "reason"),
 
 		subscriptions: counter("subscription_renewals_total", "Renewals of event subscriptions, by outcome (ok, failed).", "outcome"),
+
+		redisErrors: counter("redis_errors_total", "Commands and scripts of the Redis stores that failed (a key not found is no error), by store (dedupe, session, tokens, oauth_states) and operation.", "store", "operation"),
 	}
 	for _, c := range []prometheus.Collector{
 		m.requests, m.latency, m.refusals, m.overBudget, m.panics, m.events,
 		m.calls, m.callLatency, m.retries, m.rateWaits, m.rateWaited,
-		m.refreshes, m.reconsents, m.revocations, m.consents, m.consentEnds, m.subscriptions,
+		m.refreshes, m.reconsents, m.revocations, m.consents, m.consentEnds, m.subscriptions, m.redisErrors,
 	} {
 		if err := reg.Register(c); err != nil {
 			return nil, fmt.Errorf("metrics: %w", err)
@@ -298,6 +303,14 @@ func consentReason(err error) string {
 // nil when Divar took it. The starter's renewal loop calls it.
 func (m *Metrics) SubscriptionRenewed(err error) {
 	m.subscriptions.WithLabelValues(outcome(err)).Inc()
+}
+
+// RedisError implements redisstore.Observer (sdk/redisstore): it counts
+// the error by store and operation, both fixed names. (Metrics does not
+// import redisstore, so that an add-on without Redis links no go-redis
+// for its metrics.)
+func (m *Metrics) RedisError(_ context.Context, store, operation string, _ error) {
+	m.redisErrors.WithLabelValues(store, operation).Inc()
 }
 
 func outcome(err error) string {

@@ -24,6 +24,10 @@ type Config struct {
 	// MaxStates bounds the used OAuth states [UsedStates] keeps at once,
 	// over all replicas; consent.DefaultMaxStates if 0 or less.
 	MaxStates int
+	// Observer, when set, is told of every Redis error a store meets,
+	// by store and operation (sdk/metrics counts them); nil: nothing
+	// is told.
+	Observer Observer
 }
 
 // DefaultPrefix is [Config.Prefix] when it is empty.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
-	"fmt"
 	"time"
 
 	"github.com/kenarkit/kenarkit/sdk/dedupe"
@@ -35,6 +34,7 @@ type deduperConfig struct {
 type Deduper struct {
 	rdb redis.UniversalClient
 	cfg deduperConfig
+	reporter
 }
 
 var _ dedupe.Deduper = (*Deduper)(nil)
@@ -43,7 +43,8 @@ var _ dedupe.Deduper = (*Deduper)(nil)
 // cfg.Prefix+"event:", for cfg.EventTTL with leases of cfg.EventLease.
 func NewDeduper(rdb redis.UniversalClient, cfg Config) *Deduper {
 	cfg = cfg.withDefaults()
-	return &Deduper{rdb: rdb, cfg: deduperConfig{Prefix: cfg.Prefix + "event:", TTL: cfg.EventTTL, Lease: cfg.EventLease}}
+	return &Deduper{rdb: rdb, cfg: deduperConfig{Prefix: cfg.Prefix + "event:", TTL: cfg.EventTTL, Lease: cfg.EventLease},
+		reporter: reporter{StoreDedupe, cfg.Observer}}
 }
 
 // dedupeLib holds the Lua shared by the scripts: mine(v, token) says
@@ -101,7 +102,7 @@ func (d *Deduper) Claim(ctx context.Context, key string) (dedupe.Lease, error) {
 	l := &lease{d: d, key: d.cfg.Prefix + key, token: base64.RawURLEncoding.EncodeToString(b[:])}
 	got, err := claim.Run(ctx, d.rdb, []string{l.key}, l.token, d.cfg.Lease.Milliseconds()).Text()
 	if err != nil {
-		return nil, fmt.Errorf("redisstore: dedupe claim: %w", err)
+		return nil, d.failed(ctx, "claim", err)
 	}
 	switch got {
 	case "claimed":
@@ -123,7 +124,7 @@ type lease struct {
 func (l *lease) run(ctx context.Context, step string, s *redis.Script, args ...any) error {
 	n, err := s.Run(ctx, l.d.rdb, []string{l.key}, append([]any{l.token}, args...)...).Int()
 	if err != nil {
-		return fmt.Errorf("redisstore: dedupe %s: %w", step, err)
+		return l.d.failed(ctx, step, err)
 	}
 	if n == 0 {
 		return dedupe.ErrLeaseLost

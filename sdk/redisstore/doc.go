@@ -22,6 +22,10 @@
 // need no hash tag and spread over the nodes; and their key names are
 // those of every earlier version, so an upgrade finds what Redis holds.
 //
+// Config.Observer is told of every Redis error, by store and operation
+// (sdk/metrics counts them as kenarkit_redis_errors_total); a key not
+// found is not an error.
+//
 // Each store runs the conformance suite of the room whose interface it
 // implements (dedupetest, sessiontest, tokenstest, consenttest) in its
 // tests, against real redis-servers (sdk/redisstore/redistest): one node,

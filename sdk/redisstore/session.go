@@ -3,7 +3,6 @@ package redisstore
 import (
 	"context"
 	"errors"
-	"fmt"
 	"time"
 
 	"github.com/kenarkit/kenarkit/sdk/session"
@@ -15,6 +14,7 @@ import (
 type SessionStore struct {
 	rdb    redis.UniversalClient
 	prefix string
+	reporter
 }
 
 var _ session.Store = (*SessionStore)(nil)
@@ -22,7 +22,7 @@ var _ session.Store = (*SessionStore)(nil)
 // NewSessionStore returns a SessionStore storing its keys in rdb, under
 // cfg.Prefix+"session:".
 func NewSessionStore(rdb redis.UniversalClient, cfg Config) *SessionStore {
-	return &SessionStore{rdb: rdb, prefix: cfg.withDefaults().Prefix + "session:"}
+	return &SessionStore{rdb: rdb, prefix: cfg.withDefaults().Prefix + "session:", reporter: reporter{StoreSession, cfg.Observer}}
 }
 
 // Put implements [session.Store]. It never replaces a context already
@@ -30,7 +30,7 @@ func NewSessionStore(rdb redis.UniversalClient, cfg Config) *SessionStore {
 func (s *SessionStore) Put(ctx context.Context, id string, value []byte, ttl time.Duration) error {
 	ok, err := s.rdb.SetNX(ctx, s.prefix+id, value, ttl).Result()
 	if err != nil {
-		return fmt.Errorf("redisstore: session put: %w", err)
+		return s.failed(ctx, "put", err)
 	}
 	if !ok {
 		return errors.New("redisstore: session put: the id is taken")
@@ -45,7 +45,7 @@ func (s *SessionStore) Get(ctx context.Context, id string) ([]byte, error) {
 	case errors.Is(err, redis.Nil):
 		return nil, session.ErrNotFound
 	case err != nil:
-		return nil, fmt.Errorf("redisstore: session get: %w", err)
+		return nil, s.failed(ctx, "get", err)
 	}
 	return b, nil
 }

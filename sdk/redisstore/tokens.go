@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"errors"
-	"fmt"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -26,6 +25,7 @@ import (
 type Tokens struct {
 	rdb    redis.UniversalClient
 	prefix string
+	reporter
 }
 
 var _ tokens.Store = (*Tokens)(nil)
@@ -33,7 +33,7 @@ var _ tokens.Store = (*Tokens)(nil)
 // NewTokens returns a token store keeping its keys in rdb, under
 // cfg.Prefix+"consent:".
 func NewTokens(rdb redis.UniversalClient, cfg Config) *Tokens {
-	return &Tokens{rdb: rdb, prefix: cfg.withDefaults().Prefix + "consent:"}
+	return &Tokens{rdb: rdb, prefix: cfg.withDefaults().Prefix + "consent:", reporter: reporter{StoreTokens, cfg.Observer}}
 }
 
 func (t *Tokens) key(user string) string  { return t.prefix + "token:" + user }
@@ -46,7 +46,7 @@ func (t *Tokens) Get(ctx context.Context, user string) (string, error) {
 		return "", tokens.ErrNoToken
 	}
 	if err != nil {
-		return "", fmt.Errorf("redisstore: get token: %w", err)
+		return "", t.failed(ctx, "get", err)
 	}
 	return v, nil
 }
@@ -54,7 +54,7 @@ func (t *Tokens) Get(ctx context.Context, user string) (string, error) {
 // Put implements [tokens.Store].
 func (t *Tokens) Put(ctx context.Context, user, value string, ttl time.Duration) error {
 	if err := t.rdb.Set(ctx, t.key(user), value, ttl).Err(); err != nil {
-		return fmt.Errorf("redisstore: put token: %w", err)
+		return t.failed(ctx, "put", err)
 	}
 	return nil
 }
@@ -76,7 +76,7 @@ func (t *Tokens) Swap(ctx context.Context, user, old, new string, ttl time.Durat
 	ms := max(ttl.Milliseconds(), 1)
 	n, err := swap.Run(ctx, t.rdb, []string{t.key(user)}, old, new, ms).Int()
 	if err != nil {
-		return false, fmt.Errorf("redisstore: swap token: %w", err)
+		return false, t.failed(ctx, "swap", err)
 	}
 	return n == 1, nil
 }
@@ -84,7 +84,7 @@ func (t *Tokens) Swap(ctx context.Context, user, old, new string, ttl time.Durat
 // Delete implements [tokens.Store].
 func (t *Tokens) Delete(ctx context.Context, user string) error {
 	if err := t.rdb.Del(ctx, t.key(user)).Err(); err != nil {
-		return fmt.Errorf("redisstore: delete token: %w", err)
+		return t.failed(ctx, "delete", err)
 	}
 	return nil
 }
@@ -104,14 +104,14 @@ func (t *Tokens) Lock(ctx context.Context, user string, ttl time.Duration) (func
 	key := t.lock(user)
 	ok, err := t.rdb.SetNX(ctx, key, owner, ttl).Result()
 	if err != nil {
-		return nil, fmt.Errorf("redisstore: lock: %w", err)
+		return nil, t.failed(ctx, "lock", err)
 	}
 	if !ok {
 		return nil, tokens.ErrLocked
 	}
 	return func(ctx context.Context) error {
 		if err := unlock.Run(ctx, t.rdb, []string{key}, owner).Err(); err != nil {
-			return fmt.Errorf("redisstore: unlock: %w", err)
+			return t.failed(ctx, "unlock", err)
 		}
 		return nil
 	}, nil
@@ -130,6 +130,7 @@ type UsedStates struct {
 	key string
 	max int
 	now func() time.Time
+	reporter
 }
 
 var _ consent.UsedStates = (*UsedStates)(nil)
@@ -139,7 +140,8 @@ var _ consent.UsedStates = (*UsedStates)(nil)
 // as the consent.Manager's are.
 func NewUsedStates(rdb redis.UniversalClient, cfg Config) *UsedStates {
 	cfg = cfg.withDefaults()
-	return &UsedStates{rdb: rdb, key: cfg.Prefix + "consent:states", max: cfg.MaxStates, now: time.Now}
+	return &UsedStates{rdb: rdb, key: cfg.Prefix + "consent:states", max: cfg.MaxStates, now: time.Now,
+		reporter: reporter{StoreOAuthStates, cfg.Observer}}
 }
 
 // useState: KEYS[1] the set; ARGV: the id, now and its expiry (Unix ms),
@@ -160,7 +162,7 @@ func (u *UsedStates) Use(ctx context.Context, id string, expires time.Time) erro
 	n, err := useState.Run(ctx, u.rdb, []string{u.key}, id, now, exp, u.max).Int()
 	switch {
 	case err != nil:
-		return fmt.Errorf("redisstore: use state: %w", err)
+		return u.failed(ctx, "use", err)
 	case n == 0:
 		return consent.ErrStateUsed
 	case n < 0:

@@ -18,7 +18,8 @@ type Observer interface {
 	// ObserveRequest is called when a request to a spec operation
 	// arrives, before any check. The context it returns is the one the
 	// checks and the handler run in (a tracer's span); done is called
-	// once, after the answer is written.
+	// once, after the answer is written. A nil done asks to be told
+	// nothing more (a trace not recorded): it costs nothing.
 	ObserveRequest(ctx context.Context, r Request) (context.Context, func(Result))
 }
 
@@ -32,6 +33,19 @@ type Request struct {
 	RequestID string
 	// Webhook: the operation is an event webhook.
 	Webhook bool
+	// header is the request's, read only by TraceContext: an observer
+	// that does not ask pays no lookup.
+	header http.Header
+}
+
+// TraceContext returns the request's W3C trace context headers,
+// traceparent and tracestate, "" when it came with none: a tracer
+// continues the trace they name.
+func (r Request) TraceContext() (traceparent, tracestate string) {
+	if tp := r.header.Get("Traceparent"); tp != "" {
+		return tp, r.header.Get("Tracestate")
+	}
+	return "", ""
 }
 
 // Result is what an [Observer] is told of a request once it is answered.
@@ -86,7 +100,11 @@ func (g *guard) observe(c echo.Context, op *validate.Operation, next echo.Handle
 		Operation: op.ID(),
 		RequestID: c.Response().Header().Get(echo.HeaderXRequestID),
 		Webhook:   op.Webhook(),
+		header:    req.Header,
 	})
+	if done == nil {
+		done = toldNothing
+	}
 	if ctx != req.Context() {
 		c.SetRequest(req.WithContext(ctx))
 	}
@@ -115,12 +133,33 @@ func Observers(obs ...Observer) Observer {
 	return observers.Join(obs, func(all []Observer) Observer { return multiObserver(all) })
 }
 
+// toldNothing is the done of an observer that asked for nothing.
+func toldNothing(Result) {}
+
 type multiObserver []Observer
 
+// ObserveRequest tells each observer; with one done or none to call (the
+// metrics, and a tracer whose trace is not recorded), it allocates
+// nothing.
 func (m multiObserver) ObserveRequest(ctx context.Context, r Request) (context.Context, func(Result)) {
-	dones := make([]func(Result), len(m))
-	for i, o := range m {
-		ctx, dones[i] = o.ObserveRequest(ctx, r)
+	var one func(Result)
+	var dones []func(Result) // when more than one
+	for _, o := range m {
+		var done func(Result)
+		ctx, done = o.ObserveRequest(ctx, r)
+		switch {
+		case done == nil:
+		case one == nil:
+			one = done
+		default:
+			if dones == nil {
+				dones = append(make([]func(Result), 0, len(m)), one)
+			}
+			dones = append(dones, done)
+		}
+	}
+	if dones == nil {
+		return ctx, one
 	}
 	return ctx, func(res Result) {
 		for i := len(dones) - 1; i >= 0; i-- {

@@ -61,8 +61,16 @@ func (h *headers) RoundTrip(r *http.Request) (*http.Response, error) {
 
 func newAddon(t *testing.T) (*tracetest.SpanRecorder, *divartest.Divar, *headers) {
 	t.Helper()
+	rec, d, h, _ := newTracedAddon(t)
+	return rec, d, h
+}
+
+// newTracedAddon is newAddon with the tracer's options, also returning
+// the add-on's server.
+func newTracedAddon(t *testing.T, opts ...tracing.Option) (*tracetest.SpanRecorder, *divartest.Divar, *headers, http.Handler) {
+	t.Helper()
 	rec := tracetest.NewSpanRecorder()
-	tr := tracing.New(sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(rec)))
+	tr := tracing.New(sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(rec), sdktrace.WithSampler(sdktrace.AlwaysSample())), opts...)
 	api := divartest.NewAPI(t)
 	api.AddPost("owner", divar.Post{Token: post, Category: "apartment-sell", City: "tehran", State: "PUBLISHED"})
 	h := &headers{next: http.DefaultTransport}
@@ -77,7 +85,7 @@ func newAddon(t *testing.T) (*tracetest.SpanRecorder, *divartest.Divar, *headers
 		t.Fatal(err)
 	}
 	d := divartest.New(t, gen.GetSpec, s)
-	return rec, d, h
+	return rec, d, h, s
 }
 
 func attr(s sdktrace.ReadOnlySpan, key string) attribute.Value {

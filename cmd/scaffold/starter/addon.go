@@ -76,7 +76,7 @@ func NewAddon(cfg config, logger *slog.Logger) (*Addon, error) {
 	)
 	a.follows = newMemoryFollows()
 	if rdb != nil {
-		rc := redisstore.Config{}
+		rc := redisstore.Config{Observer: redisstore.Observers(observers[redisstore.Observer](cfg.obs)...)}
 		seen = redisstore.NewDeduper(rdb, rc)
 		sessions = redisstore.NewSessionStore(rdb, rc)
 		store = redisstore.NewTokens(rdb, rc)

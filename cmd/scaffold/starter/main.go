@@ -44,8 +44,11 @@
 //	                          (:9090); never PORT, which Divar calls
 //	                          (default: no metrics)
 //	OTEL_EXPORTER_OTLP_ENDPOINT  the OpenTelemetry collector to send traces to
-//	                          over OTLP/HTTP (http://otel-collector:4318);
-//	                          the other OTEL_* variables apply (default: no
+//	                          over OTLP/HTTP (http://otel-collector:4318), in
+//	                          a build with traces (go build -tags otlp); the
+//	                          other OTEL_* variables apply, and
+//	                          OTEL_TRACES_SAMPLER unset keeps one trace in
+//	                          twenty (parentbased_traceidratio 0.05) (default: no
 //	                          traces)
 //
 // Run with the one argument `healthcheck`, it GETs /healthz on PORT on this
@@ -161,6 +164,9 @@ type config struct {
 	// obs tells the metrics and the tracer what the add-on does; nil
 	// tells nothing.
 	obs *observability
+	// getenv is the environment the configuration was read from (the
+	// traces read their sampler there).
+	getenv func(string) string
 }
 
 func loadConfig(getenv func(string) string) (config, error) {
@@ -172,7 +178,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 	if err != nil {
 		return config{}, fmt.Errorf("SESSION_KEYS: %w", err)
 	}
-	cfg := config{Env: env, SessionKeys: keys, RefreshInterval: defaultRefreshInterval}
+	cfg := config{Env: env, SessionKeys: keys, RefreshInterval: defaultRefreshInterval, getenv: getenv}
 	if v := strings.TrimSpace(getenv(refreshIntervalVar)); v != "" {
 		d, err := time.ParseDuration(v)
 		// A token is refreshed in its last tokens.DefaultRefreshBefore:

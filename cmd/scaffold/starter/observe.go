@@ -12,13 +12,10 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
-	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracehttp"
-	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 
 	"github.com/kenarkit/kenarkit/sdk/addonenv"
 	"github.com/kenarkit/kenarkit/sdk/consent"
 	"github.com/kenarkit/kenarkit/sdk/metrics"
-	"github.com/kenarkit/kenarkit/sdk/tracing"
 )
 
 // The variables that switch metrics and traces on; both are off unless set.
@@ -29,14 +26,17 @@ const (
 
 // observability is what the add-on tells of itself: Prometheus metrics
 // served at /metrics on METRICS_ADDR, and OpenTelemetry traces sent to
-// OTEL_EXPORTER_OTLP_ENDPOINT. A nil *observability tells nothing.
+// OTEL_EXPORTER_OTLP_ENDPOINT when the add-on is built with traces (-tags
+// otlp: observe_otlp.go). A nil *observability tells nothing.
 type observability struct {
 	metrics *metrics.Metrics // nil without METRICS_ADDR
 	all     []any            // the observers: the metrics, the tracer
 	srv     *http.Server     // serves /metrics
 	ln      net.Listener
-	tp      *sdktrace.TracerProvider // nil without OTEL_EXPORTER_OTLP_ENDPOINT
-	logger  *slog.Logger
+	// stopTraces sends the spans not yet sent and stops; nil without
+	// traces.
+	stopTraces func(context.Context) error
+	logger     *slog.Logger
 }
 
 // newObservability listens on cfg.MetricsAddr and starts the tracer
@@ -62,16 +62,14 @@ func newObservability(cfg config, logger *slog.Logger) (*observability, error) {
 		o.metrics, o.all = m, append(o.all, m)
 	}
 	if cfg.OTLPEndpoint != "" {
-		// The exporter reads the other OTEL_EXPORTER_OTLP_* variables
-		// (headers, timeout, TLS), and the provider OTEL_SERVICE_NAME and
-		// OTEL_TRACES_SAMPLER, as OpenTelemetry documents them.
-		exp, err := otlptracehttp.New(context.Background(), otlptracehttp.WithEndpointURL(cfg.OTLPEndpoint))
+		tracer, stop, err := startTraces(cfg, logger)
 		if err != nil {
 			o.close(context.Background())
-			return nil, fmt.Errorf("%s: %w", otlpEndpointVar, err)
+			return nil, err
 		}
-		o.tp = sdktrace.NewTracerProvider(sdktrace.WithBatcher(exp))
-		o.all = append(o.all, tracing.New(o.tp))
+		if tracer != nil {
+			o.all, o.stopTraces = append(o.all, tracer), stop
+		}
 	}
 	return o, nil
 }
@@ -101,8 +99,8 @@ func (o *observability) close(ctx context.Context) {
 	} else if o.ln != nil {
 		_ = o.ln.Close()
 	}
-	if o.tp != nil {
-		if err := o.tp.Shutdown(ctx); err != nil {
+	if o.stopTraces != nil {
+		if err := o.stopTraces(ctx); err != nil {
 			o.logger.Warn("traces not sent at shutdown", slog.String("error", err.Error()))
 		}
 	}
