@@ -115,9 +115,9 @@ func NewAddon(cfg config, logger *slog.Logger) (*Addon, error) {
 		// refused. Without KENAR_API_KEY (nil) every consent is refused,
 		// and the pages offer none (a.missing names it).
 		API:       a.client,
-		OnRefresh: a.resubscribe,
-		Observer:  tokens.Observers(observers[tokens.Observer](cfg.obs)...),
-		Logger:    logger, Now: cfg.now,
+		OnRefresh: a.resubscribe, OnRefreshRetry: cfg.refreshRetry,
+		Observer: tokens.Observers(observers[tokens.Observer](cfg.obs)...),
+		Logger:   logger, Now: cfg.now,
 	})
 	if err != nil {
 		return nil, err

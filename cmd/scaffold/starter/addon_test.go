@@ -36,6 +36,7 @@ func startAddon(t *testing.T) (*httptest.Server, *divartest.Divar) {
 }
 
 func TestOpenServerLinkLandsOnThePage(t *testing.T) {
+	t.Parallel()
 	srv, divar := startAddon(t)
 	for _, tc := range []struct {
 		name     string
@@ -75,6 +76,7 @@ func TestOpenServerLinkLandsOnThePage(t *testing.T) {
 const answerNo = "درخواست شما دریافت شد."
 
 func TestDynamicActionAnswers(t *testing.T) {
+	t.Parallel()
 	_, divar := startAddon(t)
 	yes := divar.DynamicAction(divartest.DynamicAction().Data(sdk.Data{"answer": "yes"}))
 	if yes.Action == nil || yes.Action.OpenServerLink == nil || yes.TextMessage != answerYes {
@@ -87,6 +89,7 @@ func TestDynamicActionAnswers(t *testing.T) {
 }
 
 func TestEventsAreAcknowledged(t *testing.T) {
+	t.Parallel()
 	_, divar := startAddon(t)
 	for _, typ := range append(divartest.EventTypes, "SOMETHING_NEW") {
 		t.Run(string(typ), func(t *testing.T) {
@@ -97,6 +100,7 @@ func TestEventsAreAcknowledged(t *testing.T) {
 }
 
 func TestCallbacksRefuse(t *testing.T) {
+	t.Parallel()
 	_, divar := startAddon(t)
 	for _, tc := range []struct {
 		name   string
@@ -115,6 +119,7 @@ func TestCallbacksRefuse(t *testing.T) {
 }
 
 func TestLandingRefusesBadLinks(t *testing.T) {
+	t.Parallel()
 	srv, _ := startAddon(t)
 	for _, tc := range []struct {
 		name, query string
@@ -132,6 +137,7 @@ func TestLandingRefusesBadLinks(t *testing.T) {
 }
 
 func TestHealthz(t *testing.T) {
+	t.Parallel()
 	srv, _ := startAddon(t)
 	if status, body := get(t, srv, srv.URL+"/healthz"); status != http.StatusOK || body != "ok" {
 		t.Fatalf("status %d, body %q", status, body)

@@ -33,6 +33,7 @@ const startConversation = "edbb3a24-1c4d-4e8b-a3f2-0b9c8d7e6f5a"
 // every case, and exactly once where Redis died before the send was
 // recorded started.
 func TestGreetingAtMostOnceWhenRedisDies(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name      string
 		at        dedupetest.Point // "": Redis stays up
@@ -51,6 +52,7 @@ func TestGreetingAtMostOnceWhenRedisDies(t *testing.T) {
 		{"Divar answers 429, Redis up: 500, the redelivery greets", "", ptr(divartest.TooManyRequests(time.Hour).On("sendBotMessage")), http.StatusInternalServerError, 2, 1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel() // each with a redis-server of its own
 			rs := redistest.StartPersistent(t)
 			api := divartest.NewAPI(t)
 			if tc.fault != nil {

@@ -14,6 +14,7 @@ import (
 // PORT answers /healthz with 200; a dead port, an unhealthy answer or a
 // PORT it cannot check fail.
 func TestHealthcheck(t *testing.T) {
+	t.Parallel()
 	running := serving(t)
 	unhealthy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "down", http.StatusServiceUnavailable)

@@ -74,6 +74,8 @@ func startLoop(t *testing.T, edit func(*config)) *fakeDivar {
 			},
 			RefreshInterval: defaultRefreshInterval,
 			now:             f.oauth.Now,
+			// A failed renewal is retried at once, not a second later.
+			refreshRetry: tokens.Backoff{Initial: time.Millisecond},
 		}
 		if edit != nil {
 			edit(&cfg)
@@ -163,6 +165,7 @@ func (f *fakeDivar) consentFromLanding(t testing.TB) string {
 }
 
 func TestConsentFromTheLanding(t *testing.T) {
+	t.Parallel()
 	f := startLoop(t, nil)
 	if done := f.consentFromLanding(t); done != "https://divar.ir/" {
 		t.Errorf("sent to %q, want the init callback's return_url", done)
@@ -186,6 +189,7 @@ func TestConsentFromTheLanding(t *testing.T) {
 // asks Divar's API who granted and refuses, so nothing is stored, created
 // or followed for either user.
 func TestForwardedLandingLinkRefused(t *testing.T) {
+	t.Parallel()
 	f := startLoop(t, nil)
 	landing := f.divar.OpenServerLink(divartest.OpenServerLink()).URL // for divartest.SeedUserID
 	f.oauth.SetUser("seller-2")                                       // who opens it, signed in to Divar
@@ -217,6 +221,7 @@ func TestForwardedLandingLinkRefused(t *testing.T) {
 // A buyer's taps on the post add-on's buttons reach the callbacks the
 // add-on answers, as Divar sends them.
 func TestPostAddonButtonsReachTheCallbacks(t *testing.T) {
+	t.Parallel()
 	f := startLoop(t, nil)
 	f.consentFromLanding(t)
 	osl, gda := actionsOf(f.api.PostAddons(seedPost)[0])
@@ -232,6 +237,7 @@ func TestPostAddonButtonsReachTheCallbacks(t *testing.T) {
 }
 
 func TestConsentFromTheDirectLink(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name, completion, want string
 	}{
@@ -263,6 +269,7 @@ func TestConsentFromTheDirectLink(t *testing.T) {
 }
 
 func TestDirectLinkWithoutAUsablePost(t *testing.T) {
+	t.Parallel()
 	f := startLoop(t, nil)
 	for _, tc := range []struct {
 		name, query string
@@ -283,6 +290,7 @@ func TestDirectLinkWithoutAUsablePost(t *testing.T) {
 // Tokens near expiry are refreshed by the add-on's check, and each
 // refresh makes the user's subscriptions again with the new token.
 func TestRefreshRenewsSubscriptions(t *testing.T) {
+	t.Parallel()
 	f := startLoop(t, nil)
 	f.consentFromLanding(t)
 	first := f.api.Subscriptions()
@@ -325,6 +333,7 @@ func TestRefreshRenewsSubscriptions(t *testing.T) {
 
 // A failed renewal is retried by consent with backoff, and logged.
 func TestRenewalFailureIsRetried(t *testing.T) {
+	t.Parallel()
 	f := startLoop(t, nil)
 	f.consentFromLanding(t)
 	before := len(f.api.Subscriptions())
@@ -345,6 +354,7 @@ func TestRenewalFailureIsRetried(t *testing.T) {
 }
 
 func TestRevocationForgetsTheUser(t *testing.T) {
+	t.Parallel()
 	f := startLoop(t, nil)
 	f.consentFromLanding(t)
 	if _, err := f.addon.tokens.TokenSource(t.Context(), seedUser).Token(); err != nil {
@@ -364,6 +374,7 @@ func TestRevocationForgetsTheUser(t *testing.T) {
 }
 
 func TestConsentPageNamesMissingSettings(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name    string
 		edit    func(*config)
@@ -400,6 +411,7 @@ func TestConsentPageNamesMissingSettings(t *testing.T) {
 // With REDIS_URL pointing where no Redis answers, the add-on answers
 // Divar's callbacks, and the consent page says it cannot act for users.
 func TestRedisDown(t *testing.T) {
+	t.Parallel()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -419,6 +431,7 @@ func TestRedisDown(t *testing.T) {
 }
 
 func TestStartGetsTheGreeting(t *testing.T) {
+	t.Parallel()
 	f := startLoop(t, nil)
 	const conversation = "edbb3a24-1c4d-4e8b-a3f2-0b9c8d7e6f5a"                                       // divartest.Event's
 	f.divar.Event(divartest.Event(event.TypeNewChatbotMessage))                                       // "/start MY_POST gZd7omnS"
@@ -445,6 +458,7 @@ func TestStartGetsTheGreeting(t *testing.T) {
 }
 
 func TestWithoutAPIKeyLogsOnce(t *testing.T) {
+	t.Parallel()
 	f := startLoop(t, func(c *config) { c.APIKey = "" })
 	f.divar.Event(divartest.Event(event.TypeNewChatbotMessage))
 	f.divar.Event(divartest.Event(event.TypeNewChatbotMessage).Message(map[string]any{"id": "another-message"}))
@@ -507,6 +521,7 @@ func waitFor[T any](t *testing.T, f func() []T) []T {
 // A seller who declines on Divar's page gets the consent's page saying
 // so, and nothing is done on their post.
 func TestConsentDeclined(t *testing.T) {
+	t.Parallel()
 	f := startLoop(t, nil)
 	f.oauth.Deny(true)
 	_, page := f.open(t, f.divar.OpenServerLink(divartest.OpenServerLink()).URL)
@@ -530,6 +545,7 @@ func TestConsentDeclined(t *testing.T) {
 // refuses the post add-on), the helper's failure gives the cause from the
 // add-on's log, and neither the OAuth code, nor the state, nor a token.
 func TestConsentFailureSaysWhy(t *testing.T) {
+	t.Parallel()
 	f := startLoop(t, nil)
 	f.api.Deny("ADD_ON_CREATE") // the Kenar panel gave the API key no such permission
 	rec := &failures{TB: t}

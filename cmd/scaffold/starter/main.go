@@ -161,6 +161,10 @@ type config struct {
 	// now is the clock of the consent and its token store; nil is
 	// time.Now. Tests give the fake OAuth server's.
 	now func() time.Time
+	// refreshRetry paces the retries of a failed renewal of subscriptions
+	// (tokens.Config.OnRefreshRetry); zero is tokens' default (from 1 s).
+	// Tests retry at once.
+	refreshRetry tokens.Backoff
 	// obs tells the metrics and the tracer what the add-on does; nil
 	// tells nothing.
 	obs *observability

@@ -25,6 +25,7 @@ func env(kv ...string) func(string) string {
 // The environment itself (keys, PORT, PUBLIC_URL) is kenarkit's
 // addonenv, tested there; this tests what the add-on adds to it.
 func TestLoadConfig(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name    string
 		getenv  func(string) string
@@ -68,6 +69,7 @@ func TestLoadConfig(t *testing.T) {
 // serving for DRAIN_DELAY, each answer closing its connection; then run
 // returns.
 func TestReadinessAndDrain(t *testing.T) {
+	t.Parallel() // it waits out DRAIN_DELAY: other tests run meanwhile
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	port, logs, done := startRun(ctx, t, env("PORT", "0", "DRAIN_DELAY", "3s"))
@@ -114,6 +116,7 @@ func startRun(ctx context.Context, t *testing.T, getenv func(string) string) (po
 // At start the add-on says, in one line before it serves, whether it
 // keeps its state in Redis and whether Redis answered; without a password.
 func TestStartUpSaysWhetherRedisAnswered(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name     string
 		redisURL func(t *testing.T) string

@@ -19,6 +19,7 @@ import (
 // format, counting the callbacks Divar made; never on the port Divar
 // calls.
 func TestMetricsAreServedOnTheirOwnAddress(t *testing.T) {
+	t.Parallel()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	port, logs, done := startRun(ctx, t, env("PORT", "0", "METRICS_ADDR", "127.0.0.1:0", "KENAR_IDENTIFICATION_KEY", divartest.Key))

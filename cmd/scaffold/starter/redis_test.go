@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -27,6 +28,7 @@ import (
 func startRedis(t *testing.T) string { return redistest.Start(t) }
 
 func TestFollows(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name string
 		new  func(t *testing.T) follows
@@ -41,39 +43,37 @@ func TestFollows(t *testing.T) {
 			t.Cleanup(func() { c.Close() })
 			return newRedisFollows(c)
 		}},
-		{"redis cluster", func(t *testing.T) follows {
-			opt, err := redis.ParseClusterURL(redistest.StartCluster(t, 3).URL)
-			if err != nil {
-				t.Fatal(err)
-			}
-			c := redis.NewClusterClient(opt)
-			t.Cleanup(func() { c.Close() })
-			return newRedisFollows(c)
-		}},
+		// On a cluster: TestOnARedisCluster.
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			f, ctx := tc.new(t), t.Context()
-			for _, up := range [][2]string{{"u2", "p1"}, {"u1", "p2"}, {"u1", "p1"}, {"u1", "p2"}} {
-				if err := f.Add(ctx, up[0], up[1]); err != nil {
-					t.Fatal(err)
-				}
-			}
-			if users, err := f.Users(ctx); err != nil || !slices.Equal(users, []string{"u1", "u2"}) {
-				t.Errorf("users %v, %v", users, err)
-			}
-			if posts, err := f.Posts(ctx, "u1"); err != nil || !slices.Equal(posts, []string{"p1", "p2"}) {
-				t.Errorf("u1's posts %v, %v", posts, err)
-			}
-			if err := f.Forget(ctx, "u1"); err != nil {
-				t.Fatal(err)
-			}
-			if users, _ := f.Users(ctx); !slices.Equal(users, []string{"u2"}) {
-				t.Errorf("users after forgetting u1: %v", users)
-			}
-			if posts, _ := f.Posts(ctx, "u1"); len(posts) != 0 {
-				t.Errorf("a forgotten user's posts: %v", posts)
-			}
+			t.Parallel()
+			followsWork(t, tc.new(t))
 		})
+	}
+}
+
+// followsWork adds, lists and forgets follows in f.
+func followsWork(t *testing.T, f follows) {
+	ctx := t.Context()
+	for _, up := range [][2]string{{"u2", "p1"}, {"u1", "p2"}, {"u1", "p1"}, {"u1", "p2"}} {
+		if err := f.Add(ctx, up[0], up[1]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if users, err := f.Users(ctx); err != nil || !slices.Equal(users, []string{"u1", "u2"}) {
+		t.Errorf("users %v, %v", users, err)
+	}
+	if posts, err := f.Posts(ctx, "u1"); err != nil || !slices.Equal(posts, []string{"p1", "p2"}) {
+		t.Errorf("u1's posts %v, %v", posts, err)
+	}
+	if err := f.Forget(ctx, "u1"); err != nil {
+		t.Fatal(err)
+	}
+	if users, _ := f.Users(ctx); !slices.Equal(users, []string{"u2"}) {
+		t.Errorf("users after forgetting u1: %v", users)
+	}
+	if posts, _ := f.Posts(ctx, "u1"); len(posts) != 0 {
+		t.Errorf("a forgotten user's posts: %v", posts)
 	}
 }
 
@@ -83,107 +83,132 @@ func TestFollows(t *testing.T) {
 // a move Redis cut short is finished, and what an old replica writes
 // during a rolling upgrade is moved too.
 func TestFollowsMovedFromTheOldKeys(t *testing.T) {
+	t.Parallel()
+	opt, err := redis.ParseURL(startRedis(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rdb := redis.NewClient(opt)
+	t.Cleanup(func() { rdb.Close() })
+	followsMoved(t, rdb) // on a cluster: TestOnARedisCluster
+}
+
+// followsMoved checks the move from the old keys in rdb, one case a
+// subtest, each on keys it empties first.
+func followsMoved(t *testing.T, rdb redis.UniversalClient) {
 	type sets map[string][]string // key → members
-	for _, top := range []struct {
-		name string
-		rdb  func(t *testing.T) redis.UniversalClient
+	for _, tc := range []struct {
+		name      string
+		before    sets
+		act       func(f follows) error // nil: none
+		wantUsers []string
+		wantPosts map[string][]string
 	}{
-		{"one node", func(t *testing.T) redis.UniversalClient {
-			opt, err := redis.ParseURL(startRedis(t))
-			if err != nil {
-				t.Fatal(err)
-			}
-			return redis.NewClient(opt)
-		}},
-		{"cluster", func(t *testing.T) redis.UniversalClient {
-			opt, err := redis.ParseClusterURL(redistest.StartCluster(t, 3).URL)
-			if err != nil {
-				t.Fatal(err)
-			}
-			return redis.NewClusterClient(opt)
-		}},
+		{"kept by the old version", sets{
+			"starter:follows:users": {"u1", "u2"}, "starter:follows:posts:u1": {"p1", "p2"}, "starter:follows:posts:u2": {"p3"},
+		}, nil, []string{"u1", "u2"}, map[string][]string{"u1": {"p1", "p2"}, "u2": {"p3"}}},
+		{"a move cut short after the copy", sets{
+			"starter:{follows}:users": {"u1"}, "starter:{follows}:posts:u1": {"p1"},
+			"starter:follows:users": {"u1"}, "starter:follows:posts:u1": {"p1", "p2"},
+		}, nil, []string{"u1"}, map[string][]string{"u1": {"p1", "p2"}}},
+		{"an old replica's follow after the move", sets{
+			"starter:{follows}:users": {"u1"}, "starter:{follows}:posts:u1": {"p1"},
+			"starter:follows:users": {"u3"}, "starter:follows:posts:u3": {"p9"},
+		}, func(f follows) error { return f.Add(t.Context(), "u1", "p2") },
+			[]string{"u1", "u3"}, map[string][]string{"u1": {"p1", "p2"}, "u3": {"p9"}}},
+		{"forgotten before it was moved", sets{
+			"starter:follows:users": {"u1", "u2"}, "starter:follows:posts:u1": {"p1"}, "starter:follows:posts:u2": {"p3"},
+		}, func(f follows) error { return f.Forget(t.Context(), "u1") },
+			[]string{"u2"}, map[string][]string{"u1": {}, "u2": {"p3"}}},
 	} {
-		t.Run(top.name, func(t *testing.T) {
-			rdb := top.rdb(t)
-			t.Cleanup(func() { rdb.Close() })
-			for _, tc := range []struct {
-				name      string
-				before    sets
-				act       func(f follows) error // nil: none
-				wantUsers []string
-				wantPosts map[string][]string
-			}{
-				{"kept by the old version", sets{
-					"starter:follows:users": {"u1", "u2"}, "starter:follows:posts:u1": {"p1", "p2"}, "starter:follows:posts:u2": {"p3"},
-				}, nil, []string{"u1", "u2"}, map[string][]string{"u1": {"p1", "p2"}, "u2": {"p3"}}},
-				{"a move cut short after the copy", sets{
-					"starter:{follows}:users": {"u1"}, "starter:{follows}:posts:u1": {"p1"},
-					"starter:follows:users": {"u1"}, "starter:follows:posts:u1": {"p1", "p2"},
-				}, nil, []string{"u1"}, map[string][]string{"u1": {"p1", "p2"}}},
-				{"an old replica's follow after the move", sets{
-					"starter:{follows}:users": {"u1"}, "starter:{follows}:posts:u1": {"p1"},
-					"starter:follows:users": {"u3"}, "starter:follows:posts:u3": {"p9"},
-				}, func(f follows) error { return f.Add(t.Context(), "u1", "p2") },
-					[]string{"u1", "u3"}, map[string][]string{"u1": {"p1", "p2"}, "u3": {"p9"}}},
-				{"forgotten before it was moved", sets{
-					"starter:follows:users": {"u1", "u2"}, "starter:follows:posts:u1": {"p1"}, "starter:follows:posts:u2": {"p3"},
-				}, func(f follows) error { return f.Forget(t.Context(), "u1") },
-					[]string{"u2"}, map[string][]string{"u1": {}, "u2": {"p3"}}},
-			} {
-				t.Run(tc.name, func(t *testing.T) {
-					ctx := t.Context()
-					for _, k := range []string{"starter:follows:users", "starter:{follows}:users"} {
-						rdb.Del(ctx, k)
+		t.Run(tc.name, func(t *testing.T) {
+			ctx := t.Context()
+			for _, k := range []string{"starter:follows:users", "starter:{follows}:users"} {
+				rdb.Del(ctx, k)
+			}
+			for _, u := range []string{"u1", "u2", "u3"} {
+				rdb.Del(ctx, "starter:follows:posts:"+u)
+				rdb.Del(ctx, "starter:{follows}:posts:"+u)
+			}
+			for k, members := range tc.before {
+				for _, m := range members {
+					if err := rdb.SAdd(ctx, k, m).Err(); err != nil {
+						t.Fatal(err)
 					}
-					for _, u := range []string{"u1", "u2", "u3"} {
-						rdb.Del(ctx, "starter:follows:posts:"+u)
-						rdb.Del(ctx, "starter:{follows}:posts:"+u)
-					}
-					for k, members := range tc.before {
-						for _, m := range members {
-							if err := rdb.SAdd(ctx, k, m).Err(); err != nil {
-								t.Fatal(err)
-							}
-						}
-					}
-					f := newRedisFollows(rdb)
-					if tc.act != nil {
-						if err := tc.act(f); err != nil {
-							t.Fatal(err)
-						}
-					}
-					if users, err := f.Users(ctx); err != nil || !slices.Equal(users, tc.wantUsers) {
-						t.Errorf("users %v, %v; want %v", users, err, tc.wantUsers)
-					}
-					for u, want := range tc.wantPosts {
-						if posts, err := f.Posts(ctx, u); err != nil || !slices.Equal(posts, want) {
-							t.Errorf("%s's posts %v, %v; want %v", u, posts, err, want)
-						}
-					}
-					for k := range tc.before {
-						if strings.HasPrefix(k, "starter:follows:") && rdb.Exists(ctx, k).Val() != 0 {
-							t.Errorf("the old key %s is still there", k)
-						}
-					}
-				})
+				}
+			}
+			f := newRedisFollows(rdb)
+			if tc.act != nil {
+				if err := tc.act(f); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if users, err := f.Users(ctx); err != nil || !slices.Equal(users, tc.wantUsers) {
+				t.Errorf("users %v, %v; want %v", users, err, tc.wantUsers)
+			}
+			for u, want := range tc.wantPosts {
+				if posts, err := f.Posts(ctx, u); err != nil || !slices.Equal(posts, want) {
+					t.Errorf("%s's posts %v, %v; want %v", u, posts, err, want)
+				}
+			}
+			for k := range tc.before {
+				if strings.HasPrefix(k, "starter:follows:") && rdb.Exists(ctx, k).Val() != 0 {
+					t.Errorf("the old key %s is still there", k)
+				}
 			}
 		})
 	}
 }
 
 // The whole loop with every store in a real Redis, as several replicas
-// run it, with REDIS_URL naming one node, a Sentinel's master or a
-// cluster of three masters.
+// run it, with REDIS_URL naming one node or a Sentinel's master (a
+// cluster's: TestOnARedisCluster).
 func TestConsentLoopOnRedis(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name string
 		url  func(t *testing.T) string
 	}{
 		{"one node", startRedis},
 		{"sentinel", func(t *testing.T) string { return redistest.StartSentinel(t).URL }},
-		{"cluster", func(t *testing.T) string { return redistest.StartCluster(t, 3).URL }},
 	} {
-		t.Run(tc.name, func(t *testing.T) { consentLoopOn(t, tc.url(t)) })
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			consentLoopOn(t, tc.url(t))
+		})
+	}
+}
+
+// TestOnARedisCluster runs the tests of what the add-on keeps in Redis on
+// one cluster of three masters, emptied before each: a cluster takes
+// seconds to start (a new master takes writes 2 s after it starts), so
+// they share one.
+func TestOnARedisCluster(t *testing.T) {
+	t.Parallel()
+	c := redistest.StartCluster(t, 3)
+	opt, err := redis.ParseClusterURL(c.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rdb := redis.NewClusterClient(opt)
+	t.Cleanup(func() { rdb.Close() })
+	for _, tc := range []struct {
+		name string
+		test func(t *testing.T)
+	}{
+		{"follows", func(t *testing.T) { followsWork(t, newRedisFollows(rdb)) }},
+		{"follows moved from the old keys", func(t *testing.T) { followsMoved(t, rdb) }},
+		{"the consent loop", func(t *testing.T) { consentLoopOn(t, c.URL) }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := rdb.ForEachMaster(t.Context(), func(ctx context.Context, m *redis.Client) error {
+				return m.FlushAll(ctx).Err()
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			tc.test(t)
+		})
 	}
 }
 
@@ -223,6 +248,7 @@ func consentLoopOn(t *testing.T, redisURL string) {
 // the next deploy, with the right keys, finds every follow and token,
 // refreshes the tokens and renews every subscription.
 func TestWrongSessionKeysForgetNothing(t *testing.T) {
+	t.Parallel()
 	redisURL := startRedis(t)
 	right, _ := seal.ParseKeys(seal.NewKey())
 	var cfg config
