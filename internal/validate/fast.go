@@ -261,9 +261,12 @@ type walker struct {
 	// path is where the walker is: member names and array indexes. The names
 	// alias the body, which the decoder reads in place (it parses a
 	// bytes.Buffer without copying) and nothing modifies.
-	path  [][]byte
-	names [][]byte // the member names of the objects being read, outermost first
-	errs  []FieldError
+	path [][]byte
+	// digits holds the array indexes of path, written in place as a
+	// stack: a pooled walker reuses it, so an item costs no allocation.
+	digits []byte
+	names  [][]byte // the member names of the objects being read, outermost first
+	errs   []FieldError
 }
 
 func (w *walker) fail(n *node, field string) {
@@ -306,7 +309,7 @@ var walkers = sync.Pool{New: func() any { return new(walker) }}
 func (w *walker) release() {
 	clear(w.path[:cap(w.path)])
 	clear(w.names[:cap(w.names)])
-	w.path, w.names, w.errs = w.path[:0], w.names[:0], nil
+	w.path, w.names, w.digits, w.errs = w.path[:0], w.names[:0], w.digits[:0], nil
 	w.forget()
 	walkers.Put(w)
 }
@@ -599,8 +602,10 @@ func (w *walker) array(n *node) error {
 		items = n.items
 	}
 	count := uint64(0)
+	mark := len(w.digits)
 	for w.d.PeekKind() != ']' {
-		w.path = append(w.path, strconv.AppendUint(nil, count, 10))
+		w.digits = strconv.AppendUint(w.digits[:mark], count, 10)
+		w.path = append(w.path, w.digits[mark:])
 		err := w.value(items)
 		w.path = w.path[:len(w.path)-1]
 		if err != nil {
@@ -608,6 +613,7 @@ func (w *walker) array(n *node) error {
 		}
 		count++
 	}
+	w.digits = w.digits[:mark]
 	if _, err := w.read(); err != nil { // ']'
 		return err
 	}
