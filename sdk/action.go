@@ -4,10 +4,12 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
 	"github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
 	"github.com/kenarkit/kenarkit/internal/check"
 )
 
@@ -323,6 +325,43 @@ func (r DynamicActionResponse) VisitDynamicActionResponse(w http.ResponseWriter)
 // answer: compact JSON, members in the documented order, map keys sorted, no
 // HTML escaping (a URL's & stays &).
 func MarshalAnswer(v any) ([]byte, error) { return json.Marshal(v, json.Deterministic(true)) }
+
+// MarshalJSONTo writes d as json v2 writes any map[string]any with
+// [json.Deterministic] (the members sorted by name, bytewise; a nil d as
+// {}, or null with [json.FormatNilMapAsNull]), without its reflection and
+// its allocations for each map: a string value is written as it is, any
+// other through json v2 with the encoder's options.
+func (d Data) MarshalJSONTo(enc *jsontext.Encoder) error {
+	if d == nil {
+		if null, _ := json.GetOption(enc.Options(), json.FormatNilMapAsNull); null {
+			return enc.WriteToken(jsontext.Null)
+		}
+	}
+	var names [8]string // on the stack for the usual few members
+	sorted := names[:0]
+	for k := range d {
+		sorted = append(sorted, k)
+	}
+	slices.Sort(sorted)
+	if err := enc.WriteToken(jsontext.BeginObject); err != nil {
+		return err
+	}
+	for _, k := range sorted {
+		if err := enc.WriteToken(jsontext.String(k)); err != nil {
+			return err
+		}
+		var err error
+		if s, ok := d[k].(string); ok {
+			err = enc.WriteToken(jsontext.String(s))
+		} else {
+			err = json.MarshalEncode(enc, d[k])
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return enc.WriteToken(jsontext.EndObject)
+}
 
 func writeAnswer(w http.ResponseWriter, rejected error, v any) error {
 	if rejected != nil {
