@@ -284,6 +284,12 @@ func (w *walker) fail(n *node, field string) {
 func validateBody(body []byte, n *node, maxDepth int) ([]FieldError, error) {
 	w := walkers.Get().(*walker)
 	defer w.release()
+	return w.validate(body, n, maxDepth)
+}
+
+// validate is validateBody on w, which keeps the body's top-level member
+// names in w.names until it is released.
+func (w *walker) validate(body []byte, n *node, maxDepth int) ([]FieldError, error) {
 	// The walker finds duplicate names itself, without the decoder's
 	// per-object allocations.
 	w.load(body)
@@ -444,7 +450,9 @@ func (w *walker) object(n *node) error {
 		n = nil
 	}
 	mark := len(w.names)
-	defer func() { w.names = w.names[:mark] }()
+	if mark > 0 { // the top level's names are kept (walker.validate)
+		defer func() { w.names = w.names[:mark] }()
+	}
 	var index map[uint64]struct{}
 	var present requiredSet
 	if n != nil {

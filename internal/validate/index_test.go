@@ -38,3 +38,33 @@ func TestArrayIndexesInPointers(t *testing.T) {
 		})
 	}
 }
+
+// TestPresenceSeesOnlyTheTopLevel: the presence rule is judged from the
+// top-level names the walk keeps, never from a nested object's, whatever
+// their order.
+func TestPresenceSeesOnlyTheTopLevel(t *testing.T) {
+	check, err := CompileBody(loadSchema(t, requestSchema))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name, body string
+		refused    bool
+	}{
+		{"a text only nested", `{"buttons":[{"caption":"c","message":"x"}]}`, true},
+		{"a media token, a text nested", `{"media_token":"m","buttons":[{"caption":"c","message":"x"}]}`, false},
+		{"a text after the buttons", `{"buttons":[{"caption":"c","media_token":"m"}],"message":"x"}`, false},
+		{"both, around the buttons", `{"message":"x","buttons":[{"caption":"c"}],"media_token":"m"}`, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			errs, err := check.Check([]byte(tc.body))
+			if err != nil {
+				t.Fatal(err)
+			}
+			refused := slices.ContainsFunc(errs, func(e FieldError) bool { return e.Pointer == "" && e.Detail == PresenceDetail })
+			if refused != tc.refused {
+				t.Errorf("refused %v, want %v (%v)", refused, tc.refused, errs)
+			}
+		})
+	}
+}
