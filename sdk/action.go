@@ -4,10 +4,12 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
 	"github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
 	"github.com/kenarkit/kenarkit/internal/check"
 )
 
@@ -90,15 +92,16 @@ type InvalidAnswerError = check.InvalidAnswerError
 
 // Validate reports whether Divar accepts a: exactly one kind set, an
 // absolute http(s) URL, a post token of 1 to 10 characters.
-func (a Action) Validate() error { return a.validateAt("") }
+func (a Action) Validate() error { return a.validateAt(check.Root("")) }
 
-// validateAt validates a found at the JSON pointer at.
-func (a Action) validateAt(at string) error {
+// validateAt validates a found at the path at, written out only for an
+// error.
+func (a Action) validateAt(at check.Path) error {
 	var err error
 	kinds := 0
 	if a.OpenDirectLink != "" {
 		kinds++
-		err = checkURL(at+"/open_direct_link", a.OpenDirectLink)
+		err = checkURL(at.Name("open_direct_link"), a.OpenDirectLink)
 	}
 	if a.OpenServerLink != nil {
 		kinds++
@@ -116,43 +119,45 @@ func (a Action) validateAt(at string) error {
 		}
 		kinds++
 		if n := utf8.RuneCountInString(p.PostToken); n < 1 || n > 10 {
-			err = check.Invalid("%s/%s/post_token must have 1 to 10 characters", at, name)
+			p := at.Name(name)
+			err = check.Invalid("%s must have 1 to 10 characters", p.Name("post_token").String())
 		}
 	}
 	switch {
 	case kinds == 0:
-		return check.Invalid("%san action must set one kind, it sets none", check.Prefix(at))
+		return check.Invalid("%san action must set one kind, it sets none", check.Prefix(at.String()))
 	case kinds > 1:
-		return check.Invalid("%san action must set exactly one kind, it sets %d", check.Prefix(at), kinds)
+		return check.Invalid("%san action must set exactly one kind, it sets %d", check.Prefix(at.String()), kinds)
 	}
 	return err
 }
 
 // checkURL reports whether u is an absolute http(s) URL of at most 2048
 // characters, as the spec's AbsoluteURL pattern
-// ^[hH][tT][tT][pP][sS]?://[^\s/?#]+[^\s]*$ requires.
-func checkURL(pointer, u string) error {
+// ^[hH][tT][tT][pP][sS]?://[^\s/?#]+[^\s]*$ requires. The pointer of an
+// error is written from at.
+func checkURL(at check.Path, u string) error {
 	n := len(u) // a rune takes 1 to 4 bytes: 32 to 2048 bytes are 8 to 2048 runes
 	if n < 32 || n > 2048 {
 		n = utf8.RuneCountInString(u)
 	}
 	if n < 8 || n > 2048 {
-		return check.Invalid("%s must be an absolute http(s) URL of 8 to 2048 characters", pointer)
+		return check.Invalid("%s must be an absolute http(s) URL of 8 to 2048 characters", at.String())
 	}
 	rest, ok := cutScheme(u)
 	if !ok {
-		return check.Invalid("%s must be an absolute http(s) URL", pointer)
+		return check.Invalid("%s must be an absolute http(s) URL", at.String())
 	}
 	host := 0
 	for host < len(rest) && !isSpace(rest[host]) && rest[host] != '/' && rest[host] != '?' && rest[host] != '#' {
 		host++
 	}
 	if host == 0 {
-		return check.Invalid("%s must be an absolute http(s) URL with a host", pointer)
+		return check.Invalid("%s must be an absolute http(s) URL with a host", at.String())
 	}
 	for i := 0; i < len(spaces); i++ { // five vectorised scans beat one byte loop on a long URL
 		if strings.IndexByte(rest[host:], spaces[i]) >= 0 {
-			return check.Invalid("%s must not contain white space", pointer)
+			return check.Invalid("%s must not contain white space", at.String())
 		}
 	}
 	return nil
@@ -205,7 +210,7 @@ type OpenServerLinkResponse struct {
 func OpenURL(url string) OpenServerLinkResponse { return OpenServerLinkResponse{URL: url} }
 
 // Validate reports whether Divar accepts r: an absolute http(s) URL.
-func (r OpenServerLinkResponse) Validate() error { return checkURL("/url", r.URL) }
+func (r OpenServerLinkResponse) Validate() error { return checkURL(check.Root("/url"), r.URL) }
 
 // VisitOpenServerLinkResponse writes r as a 200 answer. It makes r a
 // response of the strict server generated for operationId openServerLink.
@@ -300,7 +305,7 @@ func (r DynamicActionResponse) Validate() error {
 	}
 	var err error
 	if r.Action != nil {
-		err = r.Action.validateAt("/action")
+		err = r.Action.validateAt(check.Root("/action"))
 	}
 	if utf8.RuneCountInString(r.TextMessage) > 4096 {
 		err = errors.Join(err, check.Invalid("/text_message must have at most 4096 characters"))
@@ -320,6 +325,43 @@ func (r DynamicActionResponse) VisitDynamicActionResponse(w http.ResponseWriter)
 // answer: compact JSON, members in the documented order, map keys sorted, no
 // HTML escaping (a URL's & stays &).
 func MarshalAnswer(v any) ([]byte, error) { return json.Marshal(v, json.Deterministic(true)) }
+
+// MarshalJSONTo writes d as json v2 writes any map[string]any with
+// [json.Deterministic] (the members sorted by name, bytewise; a nil d as
+// {}, or null with [json.FormatNilMapAsNull]), without its reflection and
+// its allocations for each map: a string value is written as it is, any
+// other through json v2 with the encoder's options.
+func (d Data) MarshalJSONTo(enc *jsontext.Encoder) error {
+	if d == nil {
+		if null, _ := json.GetOption(enc.Options(), json.FormatNilMapAsNull); null {
+			return enc.WriteToken(jsontext.Null)
+		}
+	}
+	var names [8]string // on the stack for the usual few members
+	sorted := names[:0]
+	for k := range d {
+		sorted = append(sorted, k)
+	}
+	slices.Sort(sorted)
+	if err := enc.WriteToken(jsontext.BeginObject); err != nil {
+		return err
+	}
+	for _, k := range sorted {
+		if err := enc.WriteToken(jsontext.String(k)); err != nil {
+			return err
+		}
+		var err error
+		if s, ok := d[k].(string); ok {
+			err = enc.WriteToken(jsontext.String(s))
+		} else {
+			err = json.MarshalEncode(enc, d[k])
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return enc.WriteToken(jsontext.EndObject)
+}
 
 func writeAnswer(w http.ResponseWriter, rejected error, v any) error {
 	if rejected != nil {

@@ -114,3 +114,27 @@ func TestEventSubscription(t *testing.T) {
 		t.Errorf("unknown type: %v", err)
 	}
 }
+
+// TestEveryBrokenButtonIsNamedExactly: each failing field of a grid is
+// named by its full pointer, row and button indexes included, with the
+// same words, the pointers written only for the rules that fail.
+func TestEveryBrokenButtonIsNamedExactly(t *testing.T) {
+	ok := sdk.Button("a", sdk.OpenPostPage("AbCd"))
+	m := sdk.ChatText("x").WithReceiverButtons(
+		sdk.Row(ok, ok),
+		sdk.Row(ok, sdk.Button("b", sdk.OpenDirectLink("ftp://example.com/x")), sdk.Button("", sdk.OpenPostPage("12345678901")).WithIcon("home")),
+	)
+	var got []string
+	for _, err := range m.Validate().(interface{ Unwrap() []error }).Unwrap() {
+		got = append(got, err.Error())
+	}
+	want := []string{
+		"sdk: answer Divar would reject: /receiver_buttons/rows/1/buttons/1/action/open_direct_link must be an absolute http(s) URL",
+		"sdk: answer Divar would reject: /receiver_buttons/rows/1/buttons/2/caption: is empty",
+		`sdk: answer Divar would reject: /receiver_buttons/rows/1/buttons/2/icon: "home" is not a Divar icon name (capitals, digits and _, like ADD)`,
+		"sdk: answer Divar would reject: /receiver_buttons/rows/1/buttons/2/action/open_post_page/post_token must have 1 to 10 characters",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}

@@ -2,7 +2,6 @@ package sdk
 
 import (
 	"errors"
-	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -154,38 +153,44 @@ func (m BotMessage) Validate() error {
 // checker collects every problem of a message, not just the first.
 type checker struct{ check.Checker }
 
-// action checks an optional action, naming its fields from pointer.
-func (c *checker) action(pointer string, a *Action) {
+// action checks an optional action, naming its fields from p.
+func (c *checker) action(p check.Path, a *Action) {
 	if a == nil {
 		return
 	}
-	if err := a.validateAt(pointer); err != nil {
+	if err := a.validateAt(p); err != nil {
 		c.Errs = append(c.Errs, err)
 	}
 }
 
-// grid checks a button grid found at the pointer at.
+// grid checks a button grid found at the pointer at. The pointers of its
+// fields are written out only for a rule that fails.
 func (c *checker) grid(at string, g *ButtonGrid) {
 	if g == nil {
 		return
 	}
+	root := check.Root(at)
+	rows := root.Name("rows")
 	if len(g.Rows) > MaxButtonRows {
-		c.Add(at+"/rows", "has %d rows, Divar takes at most %d", len(g.Rows), MaxButtonRows)
+		c.AddAt(rows, "has %d rows, Divar takes at most %d", len(g.Rows), MaxButtonRows)
 	}
-	for i, r := range g.Rows {
-		row := at + "/rows/" + strconv.Itoa(i) + "/buttons"
+	for i := range g.Rows {
+		r := &g.Rows[i]
+		ri := rows.Index(i)
+		row := ri.Name("buttons")
 		switch n := len(r.Buttons); {
 		case n == 0:
-			c.Add(row, "a row needs at least one button")
+			c.AddAt(row, "a row needs at least one button")
 		case n > MaxRowButtons:
-			c.Add(row, "has %d buttons, Divar takes at most %d a row", n, MaxRowButtons)
+			c.AddAt(row, "has %d buttons, Divar takes at most %d a row", n, MaxRowButtons)
 		}
-		for j, b := range r.Buttons {
-			p := row + "/" + strconv.Itoa(j)
-			c.Text(p+"/caption", b.Caption, 1, maxCaption)
-			c.Icon(p+"/icon", b.Icon)
-			c.Icon(p+"/icon_name", b.IconName)
-			c.action(p+"/action", &b.Action)
+		for j := range r.Buttons {
+			b := &r.Buttons[j]
+			p := row.Index(j)
+			c.TextAt(p.Name("caption"), b.Caption, 1, maxCaption)
+			c.IconAt(p.Name("icon"), b.Icon)
+			c.IconAt(p.Name("icon_name"), b.IconName)
+			c.action(p.Name("action"), &b.Action)
 		}
 	}
 }

@@ -8,6 +8,7 @@ package check
 import (
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 )
@@ -50,12 +51,54 @@ func EscapePointer(s string) string {
 	return strings.ReplaceAll(strings.ReplaceAll(s, "~", "~0"), "/", "~1")
 }
 
+// Path is a JSON pointer that is written out only when a rule fails: a
+// pointer already written ([Root]), or a parent path and one token after
+// it, a member's name ([Path.Name]) or an array index ([Path.Index]). Paths
+// live on the stack, so checking a field that is valid costs no string:
+//
+//	rows := check.Root("/buttons")
+//	row := rows.Index(i)
+//	c.TextAt(row.Name("caption"), caption, 1, 256)
+type Path struct {
+	up    *Path
+	token string // the member's name; at the root, the written pointer
+	index int    // the array index, when token is "" below the root
+}
+
+// Root is the path of a pointer already written ("" for the whole value).
+func Root(pointer string) Path { return Path{token: pointer} }
+
+// Name is the path of the member name of the value at p.
+func (p *Path) Name(name string) Path { return Path{up: p, token: name} }
+
+// Index is the path of item i of the array at p.
+func (p *Path) Index(i int) Path { return Path{up: p, index: i} }
+
+// String writes the pointer out (RFC 6901, names escaped).
+func (p Path) String() string { return string(p.append(nil)) }
+
+func (p *Path) append(b []byte) []byte {
+	if p.up == nil {
+		return append(b, p.token...)
+	}
+	b = append(p.up.append(b), '/')
+	if p.token == "" {
+		return strconv.AppendInt(b, int64(p.index), 10)
+	}
+	return append(b, EscapePointer(p.token)...)
+}
+
 // Checker collects every problem of an answer, not just the first.
 type Checker struct{ Errs []error }
 
 // Add records that the field at pointer breaks a rule.
 func (c *Checker) Add(pointer, format string, args ...any) {
 	c.Errs = append(c.Errs, Refuse(pointer, format, args...))
+}
+
+// AddAt is [Checker.Add] at a path, written out only here.
+func (c *Checker) AddAt(p Path, format string, args ...any) {
+	c.Add(p.String(), format, args...)
 }
 
 // At records err, what a Validate method reported with pointers from its
@@ -80,29 +123,35 @@ func (c *Checker) At(pointer string, err error) {
 }
 
 // Text checks a text's length in characters, as Divar counts them.
-func (c *Checker) Text(pointer, s string, min, max int) {
+func (c *Checker) Text(pointer, s string, min, max int) { c.TextAt(Root(pointer), s, min, max) }
+
+// TextAt is [Checker.Text] at a path.
+func (c *Checker) TextAt(p Path, s string, min, max int) {
 	if !utf8.ValidString(s) {
-		c.Add(pointer, "is not valid UTF-8")
+		c.AddAt(p, "is not valid UTF-8")
 		return
 	}
 	switch n := utf8.RuneCountInString(s); {
 	case n < min && n == 0:
-		c.Add(pointer, "is empty")
+		c.AddAt(p, "is empty")
 	case n < min:
-		c.Add(pointer, "shorter than %d characters", min)
+		c.AddAt(p, "shorter than %d characters", min)
 	case n > max:
-		c.Add(pointer, "longer than %d characters (%d)", max, n)
+		c.AddAt(p, "longer than %d characters (%d)", max, n)
 	}
 }
 
 // Icon checks an icon's name: Divar's icons are named in capitals, digits
 // and underscores (DivarIconsIconName).
-func (c *Checker) Icon(pointer, name string) {
+func (c *Checker) Icon(pointer, name string) { c.IconAt(Root(pointer), name) }
+
+// IconAt is [Checker.Icon] at a path.
+func (c *Checker) IconAt(p Path, name string) {
 	if name == "" {
 		return
 	}
 	if len(name) > 64 || !iconName(name) {
-		c.Add(pointer, "%q is not a Divar icon name (capitals, digits and _, like ADD)", name)
+		c.AddAt(p, "%q is not a Divar icon name (capitals, digits and _, like ADD)", name)
 	}
 }
 

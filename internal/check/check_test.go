@@ -44,3 +44,33 @@ func TestAtAnchorsWhatAValueReported(t *testing.T) {
 		})
 	}
 }
+
+// TestPathIsWrittenAsAPointer: a path written out is the RFC 6901 pointer
+// of the field, names escaped, indexes in decimal, from any root.
+func TestPathIsWrittenAsAPointer(t *testing.T) {
+	root := Root("/receiver_buttons")
+	rows := root.Name("rows")
+	row := rows.Index(12)
+	buttons := row.Name("buttons")
+	button := buttons.Index(0)
+	whole := Root("")
+	odd := whole.Name("a/b~c")
+	for _, tc := range []struct {
+		name string
+		p    Path
+		want string
+	}{
+		{"the root", Root(""), ""},
+		{"a written pointer", root, "/receiver_buttons"},
+		{"a name", rows, "/receiver_buttons/rows"},
+		{"an index", row, "/receiver_buttons/rows/12"},
+		{"deep", button.Name("caption"), "/receiver_buttons/rows/12/buttons/0/caption"},
+		{"a name escaped", odd, "/a~1b~0c"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := tc.p.String(); got != tc.want {
+				t.Errorf("got %q, want %q", got, tc.want)
+			}
+		})
+	}
+}

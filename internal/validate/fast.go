@@ -297,9 +297,12 @@ type walker struct {
 	index *jsonscan.Index
 	// path is where the walker is: member names and array indexes. The names
 	// alias the body, which the readers read in place and nothing modifies.
-	path  [][]byte
-	names [][]byte // the member names of the objects being read, outermost first
-	errs  []FieldError
+	path [][]byte
+	// digits holds the array indexes of path, written in place as a
+	// stack: a pooled walker reuses it, so an item costs no allocation.
+	digits []byte
+	names  [][]byte // the member names of the objects being read, outermost first
+	errs   []FieldError
 }
 
 // tokens is what the walker reads of a body: a *jsontext.Decoder's
@@ -332,6 +335,12 @@ func (w *walker) fail(n *node, field string) {
 func validateBody(body []byte, n *node, maxDepth int, index *jsonscan.Index) (errs []FieldError, indexed bool, err error) {
 	w := walkers.Get().(*walker)
 	defer w.release()
+	return w.validate(body, n, maxDepth, index)
+}
+
+// validate is validateBody on w, which keeps the body's top-level member
+// names in w.names until it is released.
+func (w *walker) validate(body []byte, n *node, maxDepth int, index *jsonscan.Index) (errs []FieldError, indexed bool, err error) {
 	w.maxDepth = maxDepth
 	w.scan.reset(body, maxDepth)
 	w.src, w.index = &w.scan, index
@@ -376,7 +385,7 @@ var walkers = sync.Pool{New: func() any { return new(walker) }}
 func (w *walker) reset() {
 	clear(w.path[:cap(w.path)])
 	clear(w.names[:cap(w.names)])
-	w.path, w.names, w.errs = w.path[:0], w.names[:0], nil
+	w.path, w.names, w.digits, w.errs = w.path[:0], w.names[:0], w.digits[:0], nil
 }
 
 // release forgets the body and recycles w.
@@ -531,7 +540,9 @@ func (w *walker) object(n *node) error {
 		n = nil
 	}
 	mark := len(w.names)
-	defer func() { w.names = w.names[:mark] }()
+	if mark > 0 { // the top level's names are kept (walker.validate)
+		defer func() { w.names = w.names[:mark] }()
+	}
 	var index map[uint64]struct{}
 	var present requiredSet
 	if n != nil {
@@ -699,8 +710,10 @@ func (w *walker) array(n *node) error {
 		items = n.items
 	}
 	count := uint64(0)
+	mark := len(w.digits)
 	for w.src.PeekKind() != ']' {
-		w.path = append(w.path, strconv.AppendUint(nil, count, 10))
+		w.digits = strconv.AppendUint(w.digits[:mark], count, 10)
+		w.path = append(w.path, w.digits[mark:])
 		err := w.value(items)
 		w.path = w.path[:len(w.path)-1]
 		if err != nil {
@@ -708,6 +721,7 @@ func (w *walker) array(n *node) error {
 		}
 		count++
 	}
+	w.digits = w.digits[:mark]
 	if _, err := w.read(); err != nil { // ']'
 		return err
 	}

@@ -4,10 +4,8 @@ import (
 	"regexp"
 	"slices"
 	"strings"
-	"sync"
 
 	"github.com/getkin/kin-openapi/openapi3"
-	"github.com/kenarkit/kenarkit/internal/jsonscan"
 )
 
 // A client's side of the compiled engine: sdk/divar checks each request it
@@ -72,7 +70,9 @@ func CompileBody(s *openapi3.Schema) (*BodyCheck, error) {
 // syntax included, with the rules CompileBody added: schema failures are
 // the field errors, anything else (not JSON, too deep) the error.
 func (c *BodyCheck) Check(body []byte) ([]FieldError, error) {
-	errs, _, err := validateBody(body, c.root, DefaultMaxDepth, nil)
+	w := walkers.Get().(*walker)
+	defer w.release()
+	errs, _, err := w.validate(body, c.root, DefaultMaxDepth, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -84,8 +84,8 @@ func (c *BodyCheck) Check(body []byte) ([]FieldError, error) {
 			}
 		}
 	}
-	var names [maxTopLevelNames][]byte
-	if c.presence != nil && !c.presence.holds(topLevelNames(body, names[:0])) {
+	// The presence rule is judged from the names the walk kept.
+	if c.presence != nil && !c.presence.holds(presentNames(w.names)) {
 		errs = append(errs, FieldError{Detail: PresenceDetail})
 	}
 	return errs, nil
@@ -224,31 +224,3 @@ type presentNames [][]byte
 func (m presentNames) has(name string) bool {
 	return slices.ContainsFunc(m, func(b []byte) bool { return string(b) == name })
 }
-
-// maxTopLevelNames is how many names Check keeps on its stack; past it,
-// they are kept on the heap.
-const maxTopLevelNames = 16
-
-// topLevelNames appends to names the member names of body, a JSON object
-// validateBody has accepted.
-func topLevelNames(body []byte, names presentNames) presentNames {
-	r := readers.Get().(*inPlace)
-	defer func() { r.forget(); readers.Put(r) }()
-	r.load(body)
-	if _, err := r.d.ReadToken(); err != nil { // '{'
-		return names
-	}
-	for r.d.PeekKind() == '"' {
-		raw, err := r.d.ReadValue()
-		if err != nil {
-			return names
-		}
-		names = append(names, jsonscan.Unquote(raw))
-		if err := r.d.SkipValue(); err != nil {
-			return names
-		}
-	}
-	return names
-}
-
-var readers = sync.Pool{New: func() any { return new(inPlace) }}

@@ -193,7 +193,7 @@ func (c *Client) CreatePostAddon(ctx context.Context, user oauth2.TokenSource, p
 	if err := errors.Join(checkPostToken(postToken), a.Validate()); err != nil {
 		return notSent(op, err)
 	}
-	_, err := c.sendJSON(ctx, request{op: op, idempotent: true, user: user, params: []string{postToken}}, a)
+	_, err := c.sendJSON(ctx, request{op: op, idempotent: true, user: user, params: []string{postToken}}, &a)
 	return err
 }
 
@@ -221,7 +221,7 @@ func (c *Client) SendMessage(ctx context.Context, user oauth2.TokenSource, conve
 	if err := errors.Join(checkID("conversation_id", conversationID, 64), m.Validate()); err != nil {
 		return notSent(op, err)
 	}
-	_, err := c.sendJSON(ctx, request{op: op, user: user, irreversible: true, params: []string{conversationID}}, m)
+	_, err := c.sendJSON(ctx, request{op: op, user: user, irreversible: true, params: []string{conversationID}}, &m)
 	return err
 }
 
@@ -238,7 +238,7 @@ func (c *Client) SendBotMessage(ctx context.Context, conversationID string, m sd
 		return "", notSent(op, err)
 	}
 	m.UserID = ""
-	v, err := sendJSONAs[divarapi.ChatapiChatBotSendMessageResponse](ctx, c, request{op: op, irreversible: true, params: []string{conversationID}}, m)
+	v, err := sendJSONAs[divarapi.ChatapiChatBotSendMessageResponse](ctx, c, request{op: op, irreversible: true, params: []string{conversationID}}, &m)
 	return deref(v.ConversationId), err
 }
 
@@ -254,7 +254,7 @@ func (c *Client) SendBotMessageToUser(ctx context.Context, user oauth2.TokenSour
 		return "", notSent(op, err)
 	}
 	m.UserID = ""
-	v, err := sendJSONAs[divarapi.ChatapiChatBotSendMessageResponse](ctx, c, request{op: op, user: user, irreversible: true, params: []string{userID}}, m)
+	v, err := sendJSONAs[divarapi.ChatapiChatBotSendMessageResponse](ctx, c, request{op: op, user: user, irreversible: true, params: []string{userID}}, &m)
 	return deref(v.ConversationId), err
 }
 
@@ -268,7 +268,7 @@ func (c *Client) Subscribe(ctx context.Context, user oauth2.TokenSource, s sdk.E
 	if err := s.Validate(); err != nil {
 		return notSent(op, err)
 	}
-	_, err := c.sendJSON(ctx, request{op: op, user: user}, s)
+	_, err := c.sendJSON(ctx, request{op: op, user: user}, &s)
 	return err
 }
 
@@ -405,10 +405,12 @@ func (c *Client) withBody(r request, body []byte, build func(server string, body
 }
 
 // marshal is the JSON of in: the vocabulary's exact bytes for the sdk's
-// types, encoding/json's for the generated models.
+// types, encoding/json's for the generated models. The calls pass the
+// sdk's values by pointer, which json v2 then reads without copying them.
 func marshal(in any) ([]byte, error) {
 	switch in.(type) {
-	case widget.PostAddon, sdk.ConversationMessage, sdk.BotMessage, sdk.EventSubscription:
+	case *widget.PostAddon, *sdk.ConversationMessage, *sdk.BotMessage, *sdk.EventSubscription,
+		widget.PostAddon, sdk.ConversationMessage, sdk.BotMessage, sdk.EventSubscription:
 		return sdk.MarshalAnswer(in)
 	}
 	return stdjson.Marshal(in)
@@ -469,9 +471,12 @@ func (c *Client) newRequest(r *request) (*http.Request, error) {
 		b.WriteString(piece)
 	}
 	raw := b.String()
-	path, err := url.PathUnescape(raw)
-	if err != nil {
-		return nil, err
+	path := raw // without a '%', nothing to unescape (the usual ids)
+	if strings.IndexByte(raw, '%') >= 0 {
+		var err error
+		if path, err = url.PathUnescape(raw); err != nil {
+			return nil, err
+		}
 	}
 	u := *c.baseURL
 	u.Path, u.RawPath = path, raw

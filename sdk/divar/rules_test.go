@@ -167,7 +167,7 @@ func TestRequestURLsAreGenerated(t *testing.T) {
 				if err != nil {
 					t.Fatalf("%s: %v", id, err)
 				}
-				if got.URL.String() != wantReq.URL.String() || got.Method != wantReq.Method || got.Host != wantReq.Host || got.URL.RequestURI() != wantReq.URL.RequestURI() {
+				if got.URL.String() != wantReq.URL.String() || got.URL.Path != wantReq.URL.Path || got.Method != wantReq.Method || got.Host != wantReq.Host || got.URL.RequestURI() != wantReq.URL.RequestURI() {
 					t.Errorf("%s under %s: %s %s (host %s), want %s %s (host %s)", id, base, got.Method, got.URL, got.Host, wantReq.Method, wantReq.URL, wantReq.Host)
 				}
 			}

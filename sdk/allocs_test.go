@@ -1,0 +1,38 @@
+//go:build !race
+
+package sdk_test
+
+import (
+	"testing"
+
+	"github.com/kenarkit/kenarkit/sdk"
+)
+
+// TestAValidMessageIsCheckedWithoutAllocating: the pointers of a message's
+// fields are written out only for a rule that fails, so checking a valid
+// message with buttons allocates nothing (the race detector's own
+// allocations would count, hence the build tag).
+func TestAValidMessageIsCheckedWithoutAllocating(t *testing.T) {
+	msg := sdk.ChatText("آیا مایلید ادامه دهید؟").WithReceiverButtons(sdk.Row(
+		sdk.Button("بله", sdk.GetDynamicAction(sdk.Data{"answer": "yes"})),
+		sdk.Button("خیر", sdk.OpenDirectLink("https://example.com/no")).WithIcon("HOME"),
+	))
+	bot := sdk.BotText("ادامه؟", sdk.Row(sdk.Button("بله", sdk.OpenPostPage("AbCd1234"))))
+	for _, tc := range []struct {
+		name  string
+		check func() error
+	}{
+		{"conversation message", msg.Validate},
+		{"bot message", bot.Validate},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if n := testing.AllocsPerRun(100, func() {
+				if err := tc.check(); err != nil {
+					t.Fatal(err)
+				}
+			}); n != 0 {
+				t.Errorf("%v allocations per check, want 0", n)
+			}
+		})
+	}
+}
