@@ -95,9 +95,10 @@ func checkKeysConfig(keys []string) error {
 }
 
 // checkRequestKey checks the one Authorization header of r; a request with
-// several is refused.
+// several is refused. (The header's name is canonical already: it is looked
+// up without canonicalising it again.)
 func checkRequestKey(keys keySet, r *http.Request) error {
-	values := r.Header.Values(echo.HeaderAuthorization)
+	values := r.Header[echo.HeaderAuthorization]
 	switch len(values) {
 	case 0:
 		return ErrNoKey
