@@ -21,6 +21,7 @@ var servers = []struct {
 	{"a+met=kenarkit-metrics", KenarkitMetrics},
 	{"a+obs10=kenarkit-observed-sampled", KenarkitObservedSampled},
 	{"a+obs20=kenarkit-observed-default", KenarkitObservedDefault},
+	{"a+obs0=kenarkit-observed-none", KenarkitObservedNone},
 	{"b=unvalidated", Unvalidated},
 	{"c=stock", Stock},
 	{"d=ogen", Ogen},

@@ -96,6 +96,11 @@ func KenarkitObservedSampled() http.Handler { return kenarkitObserved(0.1) }
 // one trace in twenty (its defaultTraceRatio).
 func KenarkitObservedDefault() http.Handler { return kenarkitObserved(0.05) }
 
+// KenarkitObservedNone is (a+obs) recording no trace (ratio 0): the fixed
+// cost the tracer adds to every callback, apart from the spans it
+// records; (a+obs20) less this is the recorded spans' share.
+func KenarkitObservedNone() http.Handler { return kenarkitObserved(0) }
+
 // kenarkitObserved is (a) with metrics and traces on, as the starter
 // wires them, recording that share of the traces.
 func kenarkitObserved(ratio float64) http.Handler {

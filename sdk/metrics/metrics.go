@@ -26,9 +26,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/kenarkit/kenarkit/sdk/consent"
@@ -75,38 +77,34 @@ type Metrics struct {
 
 	redisErrors *prometheus.CounterVec // store, operation
 
-	ops sync.Map // operation → *opMetrics, made at its first request
+	ops readMostly[string, *opMetrics] // made at the operation's first request
 }
 
 // opMetrics are one operation's children of requests and latency, and
 // the function that counts a request to it: a callback is then counted
-// with a lookup or two, not a hash of its labels and an allocation.
+// with two map lookups, not a hash of its labels and an allocation.
 type opMetrics struct {
 	m        *Metrics
 	op       string
 	latency  prometheus.Observer
-	statuses sync.Map // status → prometheus.Counter
+	statuses readMostly[int, prometheus.Counter]
 	done     func(server.Result)
 }
 
 // op returns the operation's metrics.
 func (m *Metrics) op(op string) *opMetrics {
-	if o, ok := m.ops.Load(op); ok {
-		return o.(*opMetrics)
-	}
-	o := &opMetrics{m: m, op: op, latency: m.latency.WithLabelValues(op)}
-	o.done = o.count
-	v, _ := m.ops.LoadOrStore(op, o)
-	return v.(*opMetrics)
+	return m.ops.get(op, func() *opMetrics {
+		o := &opMetrics{m: m, op: op, latency: m.latency.WithLabelValues(op)}
+		o.done = o.count
+		return o
+	})
 }
 
 // count counts a request to the operation once it is answered.
 func (o *opMetrics) count(res server.Result) {
-	c, ok := o.statuses.Load(res.Status)
-	if !ok {
-		c, _ = o.statuses.LoadOrStore(res.Status, o.m.requests.WithLabelValues(o.op, strconv.Itoa(res.Status)))
-	}
-	c.(prometheus.Counter).Inc()
+	o.statuses.get(res.Status, func() prometheus.Counter {
+		return o.m.requests.WithLabelValues(o.op, strconv.Itoa(res.Status))
+	}).Inc()
 	o.latency.Observe(res.Duration.Seconds())
 	if res.Refused != "" {
 		o.m.refusals.WithLabelValues(o.op, res.Refused).Inc()
@@ -117,6 +115,41 @@ func (o *opMetrics) count(res server.Result) {
 	if res.Panicked {
 		o.m.panics.WithLabelValues(o.op).Inc()
 	}
+}
+
+// readMostly is a map read on every request and written a few times in
+// a process's life (once per operation, once per status sent): a read is
+// a plain map lookup, with no lock and no hash of an interface, as a
+// sync.Map's is; a write copies the map.
+type readMostly[K comparable, V any] struct {
+	m  atomic.Pointer[map[K]V]
+	mu sync.Mutex // serialises the writes
+}
+
+// get returns the value of k, made by newValue and stored at the first
+// get of k.
+func (r *readMostly[K, V]) get(k K, newValue func() V) V {
+	if m := r.m.Load(); m != nil {
+		if v, ok := (*m)[k]; ok {
+			return v
+		}
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	old := r.m.Load()
+	if old != nil {
+		if v, ok := (*old)[k]; ok {
+			return v
+		}
+	}
+	next := make(map[K]V, 1)
+	if old != nil {
+		maps.Copy(next, *old)
+	}
+	v := newValue()
+	next[k] = v
+	r.m.Store(&next)
+	return v
 }
 
 // New returns Metrics registered with reg, which is also what

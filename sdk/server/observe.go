@@ -42,10 +42,20 @@ type Request struct {
 // traceparent and tracestate, "" when it came with none: a tracer
 // continues the trace they name.
 func (r Request) TraceContext() (traceparent, tracestate string) {
-	if tp := r.header.Get("Traceparent"); tp != "" {
-		return tp, r.header.Get("Tracestate")
+	// The keys are as net/http's server canonicalises them: an index, not
+	// Header.Get, which canonicalises the key again on every call.
+	if tp := firstValue(r.header, "Traceparent"); tp != "" {
+		return tp, firstValue(r.header, "Tracestate")
 	}
 	return "", ""
+}
+
+// firstValue is h.Get(key) for a key already in canonical form.
+func firstValue(h http.Header, key string) string {
+	if v := h[key]; len(v) > 0 {
+		return v[0]
+	}
+	return ""
 }
 
 // Result is what an [Observer] is told of a request once it is answered.
@@ -98,7 +108,7 @@ func (g *guard) observe(c echo.Context, op *validate.Operation, next echo.Handle
 	req := c.Request()
 	ctx, done := g.obs.ObserveRequest(req.Context(), Request{
 		Operation: op.ID(),
-		RequestID: c.Response().Header().Get(echo.HeaderXRequestID),
+		RequestID: firstValue(c.Response().Header(), echo.HeaderXRequestID), // set by the access log, canonical
 		Webhook:   op.Webhook(),
 		header:    req.Header,
 	})

@@ -2,6 +2,8 @@ package tracing_test
 
 import (
 	"context"
+	"fmt"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -125,6 +127,44 @@ func TestAnIncomingTraceparentIsFollowed(t *testing.T) {
 			}
 			if len(h.parent) != 1 || !strings.HasPrefix(h.parent[0], "00-"+traceID+"-") || !strings.HasSuffix(h.parent[0], "-"+tc.sentFlags) {
 				t.Errorf("traceparent sent to Divar %q, want trace %s, flags %s", h.parent, traceID, tc.sentFlags)
+			}
+		})
+	}
+}
+
+// The roots recorded are the ratio's share of them: for each ratio,
+// 20 000 token refreshes with no parent record a count within five
+// standard deviations of the binomial's mean (a false alarm about once in
+// two million runs), and two Tracers do not draw the same roots.
+func TestTheRatioIsTheShareOfRootsRecorded(t *testing.T) {
+	const n = 20000
+	for _, ratio := range []float64{0, 0.05, 0.5, 1} {
+		t.Run(fmt.Sprint("ratio ", ratio), func(t *testing.T) {
+			var picks [2][]bool
+			for i := range picks {
+				tr := tracing.New(sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(tracetest.NewSpanRecorder())),
+					tracing.WithSampling(tracing.Sampling{Ratio: ratio}))
+				for range n {
+					ctx, done := tr.ObserveRefresh(context.Background())
+					picks[i] = append(picks[i], ctx != context.Background())
+					done(nil)
+				}
+			}
+			got, same := 0, 0
+			for j, p := range picks[0] {
+				if p {
+					got++
+				}
+				if p == picks[1][j] {
+					same++
+				}
+			}
+			mean, sd := n*ratio, math.Sqrt(n*ratio*(1-ratio))
+			if math.Abs(float64(got)-mean) > 5*sd {
+				t.Errorf("%d of %d roots recorded, want %.0f ± %.0f", got, n, mean, 5*sd)
+			}
+			if ratio == 0.5 && same == n {
+				t.Error("two Tracers recorded the same roots")
 			}
 		})
 	}

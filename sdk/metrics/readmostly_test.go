@@ -1,0 +1,41 @@
+package metrics
+
+import (
+	"sync"
+	"sync/atomic"
+	"testing"
+)
+
+// TestReadMostlyMakesEachValueOnce: concurrent first gets of a key make
+// its value once and all return it; other keys keep theirs.
+func TestReadMostlyMakesEachValueOnce(t *testing.T) {
+	var r readMostly[int, *int]
+	var made atomic.Int32
+	newValue := func(k int) func() *int {
+		return func() *int { made.Add(1); v := k; return &v }
+	}
+	keys := []int{200, 400, 503}
+	got := make([][]*int, len(keys))
+	var wg sync.WaitGroup
+	for i, k := range keys {
+		got[i] = make([]*int, 8)
+		for j := range got[i] {
+			wg.Add(1)
+			go func() { defer wg.Done(); got[i][j] = r.get(k, newValue(k)) }()
+		}
+	}
+	wg.Wait()
+	if n := made.Load(); n != int32(len(keys)) {
+		t.Errorf("made %d values for %d keys", n, len(keys))
+	}
+	for i, k := range keys {
+		for _, v := range got[i] {
+			if v != got[i][0] || *v != k {
+				t.Errorf("key %d: got %d (%p), first %p", k, *v, v, got[i][0])
+			}
+		}
+		if v := r.get(k, newValue(-1)); v != got[i][0] {
+			t.Errorf("key %d: a later get made a new value", k)
+		}
+	}
+}
