@@ -112,8 +112,26 @@ func (e *PaymentError) Error() string {
 	return s
 }
 
-// Unwrap gives the sentinel and the cause.
-func (e *PaymentError) Unwrap() []error { return []error{e.Err, e.Cause} }
+// Unwrap gives the sentinel and the cause. A PaymentError is never
+// [dedupe.ErrNotSent]: the payment went out, or may have, whatever its
+// cause says; a lookup that was not sent (its context ended first) is no
+// news of the payment, and must not read as "nothing paid".
+func (e *PaymentError) Unwrap() []error {
+	if e.Cause == nil {
+		return []error{e.Err}
+	}
+	return []error{e.Err, paymentCause{e.Cause}}
+}
+
+// paymentCause is a PaymentError's cause with its dedupe.ErrNotSent hidden:
+// everything else in it (an *APIError, a context's error) stays reachable.
+type paymentCause struct{ err error }
+
+func (c paymentCause) Error() string { return c.err.Error() }
+func (c paymentCause) Is(target error) bool {
+	return target != dedupe.ErrNotSent && errors.Is(c.err, target)
+}
+func (c paymentCause) As(target any) bool { return errors.As(c.err, target) }
 
 // NewPaymentID returns a new random UUIDv4 for a [Payment].
 func NewPaymentID() string { return uuid.New().String() }

@@ -3,6 +3,7 @@ package divar_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"strings"
 	"testing"
@@ -465,5 +466,30 @@ func TestPaymentFailed(t *testing.T) {
 	}
 	if n := len(api.Charges()); n != 1 {
 		t.Errorf("Divar charged %d times", n)
+	}
+}
+
+func TestPaymentErrorIsNeverNotSent(t *testing.T) {
+	lookup := fmt.Errorf("looking the transaction up: %w", dedupe.NotSent(context.DeadlineExceeded))
+	for _, tc := range []struct {
+		name string
+		err  error
+	}{
+		{"unresolved after a lookup that was not sent", &divar.PaymentError{ID: "p", Err: divar.ErrPaymentUnresolved, Cause: lookup}},
+		{"failed, no cause", &divar.PaymentError{ID: "p", Err: divar.ErrPaymentFailed}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if errors.Is(tc.err, dedupe.ErrNotSent) {
+				t.Errorf("%v reads as not sent", tc.err)
+			}
+			var pe *divar.PaymentError
+			if !errors.As(tc.err, &pe) {
+				t.Errorf("%v is not a PaymentError", tc.err)
+			}
+		})
+	}
+	err := error(&divar.PaymentError{ID: "p", Err: divar.ErrPaymentUnresolved, Cause: lookup})
+	if !errors.Is(err, divar.ErrPaymentUnresolved) || !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("%v lost its sentinel or its cause", err)
 	}
 }
