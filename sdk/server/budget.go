@@ -206,7 +206,7 @@ func (w *heldWriter) expire() {
 	}
 	w.sent = true
 	p := sdk.NewProblem(http.StatusServiceUnavailable, "the add-on did not answer in time")
-	p.RequestID = w.orig.Header().Get(echo.HeaderXRequestID)
+	p.RequestID = firstValue(w.orig.Header(), echo.HeaderXRequestID)
 	w.logger.LogAttrs(w.ctx.Context, slog.LevelWarn, "handler over its budget: answered 503; its answer will be discarded",
 		slog.String("request_id", p.RequestID),
 		slog.String("route", w.route),

@@ -100,7 +100,7 @@ func (g *guard) check(c echo.Context, op *validate.Operation, next echo.HandlerF
 		}
 		// A refused event is lost: deliver it, and say what did not match.
 		g.logger.LogAttrs(req.Context(), slog.LevelWarn, "event does not match the spec; delivered anyway",
-			slog.String("request_id", c.Response().Header().Get(echo.HeaderXRequestID)),
+			slog.String("request_id", requestID(c)),
 			slog.String("route", c.Path()),
 			slog.String("mismatch", err.Error()))
 	}

@@ -104,7 +104,7 @@ func (c *boundContext) Bind(i any) error {
 	}
 	if ev, ok := i.(*event.Event); ok && ev.Mismatch() != nil {
 		c.logger.LogAttrs(c.Request().Context(), slog.LevelWarn, "delivered with members left unset: they do not fit their types (see Event.Raw)",
-			slog.String("request_id", c.Response().Header().Get(echo.HeaderXRequestID)),
+			slog.String("request_id", requestID(c)),
 			slog.String("route", c.Path()),
 			slog.String("mismatch", ev.Mismatch().Error()))
 	}

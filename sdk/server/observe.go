@@ -58,6 +58,12 @@ func firstValue(h http.Header, key string) string {
 	return ""
 }
 
+// requestID is the X-Request-Id the access log gave the request, read from
+// the answer's headers.
+func requestID(c echo.Context) string {
+	return firstValue(c.Response().Header(), echo.HeaderXRequestID)
+}
+
 // Result is what an [Observer] is told of a request once it is answered.
 type Result struct {
 	// Status is the HTTP status sent.
@@ -108,7 +114,7 @@ func (g *guard) observe(c echo.Context, op *validate.Operation, next echo.Handle
 	req := c.Request()
 	ctx, done := g.obs.ObserveRequest(req.Context(), Request{
 		Operation: op.ID(),
-		RequestID: firstValue(c.Response().Header(), echo.HeaderXRequestID), // set by the access log, canonical
+		RequestID: requestID(c),
 		Webhook:   op.Webhook(),
 		header:    req.Header,
 	})

@@ -38,7 +38,7 @@ func errorHandler(logger *slog.Logger) echo.HTTPErrorHandler {
 			// server error. The request log says so.
 			p = &sdk.Problem{Title: "Client Closed Request", Status: statusClientClosedRequest}
 		}
-		p.RequestID = c.Response().Header().Get(echo.HeaderXRequestID)
+		p.RequestID = requestID(c)
 		if p.Status >= 500 {
 			logger.LogAttrs(c.Request().Context(), slog.LevelError, "request failed",
 				slog.String("request_id", p.RequestID),
