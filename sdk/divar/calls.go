@@ -211,7 +211,7 @@ func (c *Client) DeleteUserSemantic(ctx context.Context, divarUserID, phone stri
 		return notSent(op, err)
 	}
 	_, err := c.send(ctx, request{op: op, idempotent: true, build: func() (*http.Request, error) {
-		return divarapi.NewSemanticDeleteUserSemanticRequest(c.cfg.BaseURL, divarUserID, &divarapi.SemanticDeleteUserSemanticParams{Phone: phone})
+		return divarapi.NewSemanticDeleteUserSemanticRequest(c.server, divarUserID, &divarapi.SemanticDeleteUserSemanticParams{Phone: phone})
 	}})
 	return err
 }

@@ -34,7 +34,11 @@ type Config struct {
 	// APIKey is the app's API key from the Kenar panel, sent as X-API-Key.
 	APIKey string
 	// BaseURL is Divar's API: DefaultBaseURL, or a fake's in tests
-	// (divartest.NewAPI).
+	// (divartest.NewAPI). A path in it is a prefix every operation's path
+	// goes under, whether or not it ends in '/' (BaseURL
+	// "https://proxy.example/divar" sends to
+	// https://proxy.example/divar/v2/open-platform/…); a query or fragment
+	// in it is dropped.
 	BaseURL string
 	// HTTPClient sends the requests. Its Timeout, if any, also applies; the
 	// default keeps up to 32 idle connections to Divar for reuse.
@@ -98,9 +102,15 @@ type Client struct {
 	cfg    Config
 	base   string   // the path of cfg.BaseURL, stripped before a request is checked
 	apiKey []string // the X-Api-Key header's value
-	// baseURL is cfg.BaseURL parsed, host its Host as http.NewRequest
-	// sets it, and dir the path its operations' paths resolve against (up
-	// to its last slash, as gen/divarapi resolves them).
+	// server is cfg.BaseURL as a directory: without its query and
+	// fragment, ending in '/', so that an operation's path resolves under
+	// the base's whole path, prefix included ("https://proxy/divar" and
+	// "https://proxy/divar/" both send to https://proxy/divar/v2/…).
+	// gen/divarapi's builders are given server; newRequest puts the same
+	// URL together from baseURL (server parsed), host (its Host as
+	// http.NewRequest sets it) and dir (its escaped path without the last
+	// '/').
+	server    string
 	baseURL   *url.URL
 	host, dir string
 	log       *slog.Logger
@@ -163,17 +173,21 @@ func NewClient(cfg Config) (*Client, error) {
 		log = slog.New(slog.DiscardHandler)
 	}
 	u.RawQuery, u.Fragment, u.RawFragment, u.ForceQuery = "", "", "", false
-	dir := u.EscapedPath()
-	dir = dir[:strings.LastIndexByte(dir, '/')+1]
-	if dir == "" {
-		dir = "/"
+	if !strings.HasSuffix(u.Path, "/") {
+		// A base without its last '/' is a directory all the same: the
+		// URL a reference resolves against would drop its last segment.
+		u.Path += "/"
+		if u.RawPath != "" {
+			u.RawPath += "/"
+		}
 	}
-	host, err := http.NewRequest(http.MethodGet, u.String(), nil)
+	server := u.String()
+	host, err := http.NewRequest(http.MethodGet, server, nil)
 	if err != nil {
 		return nil, fmt.Errorf("divar: the Divar API's base URL %q: %w", cfg.BaseURL, err)
 	}
-	return &Client{cfg: cfg, base: u.Path, apiKey: []string{cfg.APIKey}, baseURL: u, host: host.Host, dir: strings.TrimSuffix(dir, "/"),
-		log: log, now: time.Now}, nil
+	return &Client{cfg: cfg, base: u.Path, apiKey: []string{cfg.APIKey}, server: server, baseURL: u, host: host.Host,
+		dir: strings.TrimSuffix(u.EscapedPath(), "/"), log: log, now: time.Now}, nil
 }
 
 // Rate returns the rate-limit state of Divar's last answer that reported
@@ -400,7 +414,7 @@ func (c *Client) sendJSON(ctx context.Context, r request, in any) ([]byte, error
 // makes the request for the server and body afresh for each attempt.
 func (c *Client) withBody(r request, body []byte, build func(server string, body io.Reader) (*http.Request, error)) request {
 	r.body = body
-	r.build = func() (*http.Request, error) { return build(c.cfg.BaseURL, bytes.NewReader(body)) }
+	r.build = func() (*http.Request, error) { return build(c.server, bytes.NewReader(body)) }
 	return r
 }
 

@@ -7,7 +7,9 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -574,5 +576,66 @@ func TestRefusedConnectionSaysNeverSent(t *testing.T) {
 	}
 	if n := strings.Count(logs.String(), "was never sent (no connection): trying again"); n != 2 || strings.Contains(logs.String(), "retrying a call") {
 		t.Errorf("the retries' log lines do not say the message was never sent:\n%s", logs.String())
+	}
+}
+
+// A base URL with a path is a prefix of every call's path, whether or not
+// it ends in '/': the typed calls' own URLs, gen/divarapi's builders
+// (payments, query parameters) and Do all send under it. Divar's fake is
+// served under /divar/ behind a server that records what it was asked.
+func TestBaseURLPrefix(t *testing.T) {
+	ctx := context.Background()
+	api := typedFake(t)
+	api.SetBalance(1000)
+	var (
+		mu    sync.Mutex
+		paths []string
+	)
+	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		paths = append(paths, r.URL.EscapedPath())
+		mu.Unlock()
+		if !strings.HasPrefix(r.URL.Path, "/divar/") {
+			http.Error(w, `{"code":5,"message":"not under the prefix"}`, http.StatusNotFound)
+			return
+		}
+		http.StripPrefix("/divar", api.Server().Config.Handler).ServeHTTP(w, r)
+	}))
+	defer front.Close()
+	calls := []struct {
+		name string
+		call func(*divar.Client) error
+	}{
+		{"SendMessage (a typed call's URL)", func(c *divar.Client) error {
+			return c.SendMessage(ctx, user("tok"), conv, sdk.ChatText("سلام").WithReceiverButtons(yesNo))
+		}},
+		{"UserBusinesses (a typed GET)", func(c *divar.Client) error { _, err := c.UserBusinesses(ctx, user("tok")); return err }},
+		{"Balance (gen/divarapi's builder)", func(c *divar.Client) error { _, err := c.Balance(ctx); return err }},
+		{"DeleteUserSemantic (a query parameter)", func(c *divar.Client) error { return c.DeleteUserSemantic(ctx, divarUID, phone) }},
+		{"Do", func(c *divar.Client) error {
+			return c.Do(ctx, divar.Request{Path: "/v1/open-platform/user/businesses", User: user("tok")}, nil)
+		}},
+	}
+	for _, base := range []string{front.URL + "/divar", front.URL + "/divar/", front.URL + "/divar?x=1"} {
+		c, err := divar.NewClient(divar.Config{APIKey: divartest.APIKey, BaseURL: base, MaxRetries: -1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, tc := range calls {
+			t.Run(base+"/"+tc.name, func(t *testing.T) {
+				mu.Lock()
+				paths = nil
+				mu.Unlock()
+				if err := tc.call(c); err != nil {
+					t.Fatal(err)
+				}
+				mu.Lock()
+				defer mu.Unlock()
+				// The fake accepted it, so under the prefix is the operation's path.
+				if len(paths) != 1 || !strings.HasPrefix(paths[0], "/divar/") || strings.HasPrefix(paths[0], "/divar//") {
+					t.Errorf("sent to %q, want one path under /divar/", paths)
+				}
+			})
+		}
 	}
 }

@@ -72,7 +72,7 @@ func (c *Client) Do(ctx context.Context, r Request, out any) error {
 			return notSent(op, fmt.Errorf("encoding the body: %w", err))
 		}
 	}
-	target := strings.TrimRight(c.cfg.BaseURL, "/") + r.Path
+	target := strings.TrimSuffix(c.server, "/") + r.Path
 	if len(r.Query) > 0 {
 		target += "?" + r.Query.Encode()
 	}

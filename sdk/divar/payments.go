@@ -174,7 +174,7 @@ func (c *Client) PostPricing(ctx context.Context, user oauth2.TokenSource, postT
 		Renew   *price `json:"renew"`
 	}
 	err := c.payCall(ctx, request{op: op, idempotent: true, user: user, needsUser: true, build: func() (*http.Request, error) {
-		return divarapi.NewPaymentGetPostPricingRequest(c.cfg.BaseURL, postToken)
+		return divarapi.NewPaymentGetPostPricingRequest(c.server, postToken)
 	}}, &v)
 	return Pricing{Reorder: v.Reorder.get(), Submit: v.Submit.get(), Renew: v.Renew.get()}, err
 }
@@ -198,7 +198,7 @@ func (c *Client) Balance(ctx context.Context) (int64, error) {
 		BalanceRials event.Int64 `json:"balance_rials"`
 	}
 	err := c.payCall(ctx, request{op: "Payment_GetBalance", idempotent: true, build: func() (*http.Request, error) {
-		return divarapi.NewPaymentGetBalanceRequest(c.cfg.BaseURL)
+		return divarapi.NewPaymentGetBalanceRequest(c.server)
 	}}, &v)
 	return int64(v.BalanceRials), err
 }
@@ -215,7 +215,7 @@ func (c *Client) Transaction(ctx context.Context, id string) (event.PaymentTrans
 		Transaction *event.PaymentTransaction `json:"transaction"`
 	}
 	err := c.payCall(ctx, request{op: op, idempotent: true, build: func() (*http.Request, error) {
-		return divarapi.NewPaymentGetTransactionRequest(c.cfg.BaseURL, id)
+		return divarapi.NewPaymentGetTransactionRequest(c.server, id)
 	}}, &v)
 	if err == nil && (v.Transaction == nil || v.Transaction.ID == "") {
 		err = malformed(op, "no transaction")
@@ -255,7 +255,7 @@ func (c *Client) Transactions(ctx context.Context, pageSize int, pageToken strin
 		NextPageToken string                     `json:"next_page_token"`
 	}
 	err := c.payCall(ctx, request{op: op, idempotent: true, build: func() (*http.Request, error) {
-		return divarapi.NewPaymentListTransactionsRequest(c.cfg.BaseURL, &p)
+		return divarapi.NewPaymentListTransactionsRequest(c.server, &p)
 	}}, &v)
 	return TransactionPage{Transactions: v.Transactions, NextPageToken: v.NextPageToken}, err
 }

@@ -140,7 +140,7 @@ func TestRequestURLsAreGenerated(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, base := range []string{"https://open-api.divar.ir", "http://127.0.0.1:8080/", "https://proxy.example/divar/", "https://proxy.example/divar", "https://proxy.example/divar/?x=1"} {
+	for _, base := range []string{"https://open-api.divar.ir", "http://127.0.0.1:8080/", "https://proxy.example/divar/", "https://proxy.example/divar", "https://proxy.example/divar/?x=1", "https://proxy.example/a%2Fb"} {
 		c, err := NewClient(Config{APIKey: "k", BaseURL: base})
 		if err != nil {
 			t.Fatal(err)
@@ -156,8 +156,13 @@ func TestRequestURLsAreGenerated(t *testing.T) {
 					params[i] = param
 					path += url.PathEscape(param) + d.pieces[i+1]
 				}
-				// What gen/divarapi's New…Request does.
+				// What gen/divarapi's New…Request does, given the base as
+				// a directory (ending in '/': its last segment is a prefix
+				// too, TestBaseURLPrefix).
 				server, _ := url.Parse(base)
+				if !strings.HasSuffix(server.Path, "/") {
+					server.Path, server.RawPath = server.Path+"/", server.RawPath+"/"
+				}
 				want, err := server.Parse("." + path)
 				if err != nil {
 					t.Fatal(err)
@@ -173,8 +178,12 @@ func TestRequestURLsAreGenerated(t *testing.T) {
 			}
 		}
 	}
-	// And the two calls BenchmarkClient measures, against their builders.
-	c, _ := NewClient(Config{APIKey: "k", BaseURL: "https://proxy.example/divar/"})
+	// And the two calls BenchmarkClient measures, against their builders
+	// given the client's server (the base as a directory).
+	c, _ := NewClient(Config{APIKey: "k", BaseURL: "https://proxy.example/divar"})
+	if c.server != "https://proxy.example/divar/" {
+		t.Fatalf("server = %q", c.server)
+	}
 	for _, tc := range []struct {
 		r   request
 		gen func(string) (*http.Request, error)
@@ -188,7 +197,7 @@ func TestRequestURLsAreGenerated(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		want, _ := tc.gen(c.cfg.BaseURL)
+		want, _ := tc.gen(c.server)
 		if got.URL.String() != want.URL.String() || got.Method != want.Method || got.Header.Get("Content-Type") != want.Header.Get("Content-Type") || got.ContentLength != want.ContentLength {
 			t.Errorf("%s: %s %s %q %d, want %s %s %q %d", tc.r.op, got.Method, got.URL, got.Header.Get("Content-Type"), got.ContentLength, want.Method, want.URL, want.Header.Get("Content-Type"), want.ContentLength)
 		}
