@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -28,6 +30,14 @@ import (
 // the few the first calls open, whatever b.N is. net=inprocess swaps the
 // loopback for a RoundTripper that answers at once, leaving only what each
 // client costs in CPU and memory, without the network's noise.
+//
+// A send has two floors: client=nethttp posts the bytes kenarkit sends,
+// encoded once before the loop (the transport alone), and
+// client=nethttp+json marshals the same message on each call with
+// encoding/json from a plain struct of its own (plainMessage), as an
+// add-on written on net/http and encoding/json would: the issue's "plain
+// net/http with encoding/json". TestPlainMessageIsTheSameJSON holds the
+// two bodies to the same JSON value.
 //
 //	go test -run '^$' -bench Client -benchmem -count 6 . | benchstat -col /client -
 func BenchmarkClient(b *testing.B) {
@@ -55,25 +65,35 @@ func BenchmarkClient(b *testing.B) {
 	hc := &http.Client{Transport: t}
 	inproc := &http.Client{Transport: answer{}}
 	user := oauth2.StaticTokenSource(&oauth2.Token{AccessToken: accessToken})
-	msg := sdk.ChatText("آیا مایلید ادامه دهید؟").WithReceiverButtons(sdk.Row(
-		sdk.Button("بله", sdk.GetDynamicAction(sdk.Data{"answer": "yes"})),
-		sdk.Button("خیر", sdk.GetDynamicAction(sdk.Data{"answer": "no"})),
-	))
+	msg := sendMessage()
 	body, err := sdk.MarshalAnswer(msg)
 	if err != nil {
 		b.Fatal(err)
 	}
-	plain := func(hc *http.Client, method, path string, body []byte, out any) func(context.Context) error {
+	if err := samePlainJSON(body); err != nil {
+		b.Fatal(err)
+	}
+	once := func() ([]byte, error) { return body, nil } // client=nethttp: encoded before the loop
+	pm := plainSendMessage()
+	perCall := func() ([]byte, error) { return json.Marshal(&pm) } // client=nethttp+json
+	// plain is a call on net/http alone: encode (nil: no body) gives the
+	// body of each call.
+	plain := func(hc *http.Client, method, path string, encode func() ([]byte, error), out any) func(context.Context) error {
 		return func(ctx context.Context) error {
 			var rd io.Reader
-			if body != nil {
+			var body []byte
+			if encode != nil {
+				var err error
+				if body, err = encode(); err != nil {
+					return err
+				}
 				rd = bytes.NewReader(body)
 			}
 			req, err := http.NewRequestWithContext(ctx, method, srv.URL+path, rd)
 			if err != nil {
 				return err
 			}
-			if body != nil {
+			if encode != nil {
 				req.Header.Set("Content-Type", "application/json")
 			}
 			req.Header.Set("X-API-Key", apiKey)
@@ -120,11 +140,14 @@ func BenchmarkClient(b *testing.B) {
 		parallel bool
 	}{
 		{"call=send/client=kenarkit/net=loopback/calls=serial", kenarkit(hc, false), false},
-		{"call=send/client=nethttp/net=loopback/calls=serial", plain(hc, "POST", sendPath, body, nil), false},
+		{"call=send/client=nethttp/net=loopback/calls=serial", plain(hc, "POST", sendPath, once, nil), false},
+		{"call=send/client=nethttp+json/net=loopback/calls=serial", plain(hc, "POST", sendPath, perCall, nil), false},
 		{"call=send/client=kenarkit/net=loopback/calls=parallel", kenarkit(hc, false), true},
-		{"call=send/client=nethttp/net=loopback/calls=parallel", plain(hc, "POST", sendPath, body, nil), true},
+		{"call=send/client=nethttp/net=loopback/calls=parallel", plain(hc, "POST", sendPath, once, nil), true},
+		{"call=send/client=nethttp+json/net=loopback/calls=parallel", plain(hc, "POST", sendPath, perCall, nil), true},
 		{"call=send/client=kenarkit/net=inprocess/calls=serial", kenarkit(inproc, false), false},
-		{"call=send/client=nethttp/net=inprocess/calls=serial", plain(inproc, "POST", sendPath, body, nil), false},
+		{"call=send/client=nethttp/net=inprocess/calls=serial", plain(inproc, "POST", sendPath, once, nil), false},
+		{"call=send/client=nethttp+json/net=inprocess/calls=serial", plain(inproc, "POST", sendPath, perCall, nil), false},
 		{"call=get/client=kenarkit/net=loopback/calls=serial", kenarkit(hc, true), false},
 		{"call=get/client=nethttp/net=loopback/calls=serial", plain(hc, "GET", getPath, nil, new(businesses)), false},
 		{"call=get/client=kenarkit/net=inprocess/calls=serial", kenarkit(inproc, true), false},
@@ -161,6 +184,67 @@ func BenchmarkClient(b *testing.B) {
 	}
 }
 
+// sendMessage is the seed's yes/no chat message that call=send sends.
+func sendMessage() sdk.ConversationMessage {
+	return sdk.ChatText("آیا مایلید ادامه دهید؟").WithReceiverButtons(sdk.Row(
+		sdk.Button("بله", sdk.GetDynamicAction(sdk.Data{"answer": "yes"})),
+		sdk.Button("خیر", sdk.GetDynamicAction(sdk.Data{"answer": "no"})),
+	))
+}
+
+// plainMessage is sendMessage as an add-on on net/http and encoding/json
+// alone would declare it: the wire shape of a conversation message with
+// its receiver's buttons, no kenarkit type.
+type plainMessage struct {
+	Message         string `json:"message"`
+	ReceiverButtons struct {
+		Rows []plainRow `json:"rows"`
+	} `json:"receiver_buttons"`
+}
+
+type plainRow struct {
+	Buttons []plainButton `json:"buttons"`
+}
+
+type plainButton struct {
+	Action struct {
+		GetDynamicAction struct {
+			Data map[string]string `json:"data"`
+		} `json:"get_dynamic_action"`
+	} `json:"action"`
+	Caption string `json:"caption"`
+}
+
+func plainSendMessage() plainMessage {
+	var m plainMessage
+	m.Message = "آیا مایلید ادامه دهید؟"
+	yes, no := plainButton{Caption: "بله"}, plainButton{Caption: "خیر"}
+	yes.Action.GetDynamicAction.Data = map[string]string{"answer": "yes"}
+	no.Action.GetDynamicAction.Data = map[string]string{"answer": "no"}
+	m.ReceiverButtons.Rows = []plainRow{{Buttons: []plainButton{yes, no}}}
+	return m
+}
+
+// samePlainJSON reports whether plainSendMessage, marshalled by
+// encoding/json, is the same JSON value as want (kenarkit's bytes).
+func samePlainJSON(want []byte) error {
+	got, err := json.Marshal(plainSendMessage())
+	if err != nil {
+		return err
+	}
+	var a, b any
+	if err := json.Unmarshal(got, &a); err != nil {
+		return err
+	}
+	if err := json.Unmarshal(want, &b); err != nil {
+		return err
+	}
+	if !reflect.DeepEqual(a, b) {
+		return fmt.Errorf("client=nethttp+json sends %s, kenarkit %s", got, want)
+	}
+	return nil
+}
+
 // answerOf is Divar's answer to r: a sent message, or a user's businesses.
 func answerOf(r *http.Request) string {
 	if r.Method == http.MethodGet {
@@ -184,4 +268,16 @@ func (answer) RoundTrip(r *http.Request) (*http.Response, error) {
 		Body:    io.NopCloser(strings.NewReader(answerOf(r))),
 		Request: r,
 	}, nil
+}
+
+// The second floor of a send sends what kenarkit sends: the same JSON
+// value (encoding/json's member order and escaping may differ).
+func TestPlainMessageIsTheSameJSON(t *testing.T) {
+	body, err := sdk.MarshalAnswer(sendMessage())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := samePlainJSON(body); err != nil {
+		t.Fatal(err)
+	}
 }
