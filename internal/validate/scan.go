@@ -335,6 +335,8 @@ func (s *scanner) string() bool {
 			return false
 		case c < utf8.RuneSelf:
 			i++
+		case c >= 0xc2 && c <= 0xdf && i+1 < len(b) && b[i+1]&0xc0 == 0x80:
+			i += 2 // a valid two-byte sequence (Persian letters), not decoded
 		default:
 			r, n := utf8.DecodeRune(b[i:])
 			if r == utf8.RuneError && n == 1 {

@@ -15,8 +15,15 @@ import (
 // walkWith validates body against n reading it with the scanner (and
 // nothing else: errRescan is returned as it is) or with the decoder.
 func walkWith(body []byte, n *node, maxDepth int, scan bool, index *jsonscan.Index) ([]FieldError, error) {
-	w := new(walker)
+	w := readingWith(body, maxDepth, scan, index)
 	defer w.release()
+	return w.walk(n)
+}
+
+// readingWith is a walker about to read body with the scanner alone or
+// with the decoder alone.
+func readingWith(body []byte, maxDepth int, scan bool, index *jsonscan.Index) *walker {
+	w := new(walker)
 	w.maxDepth = maxDepth
 	if scan {
 		w.scan.reset(body, maxDepth)
@@ -25,7 +32,7 @@ func walkWith(body []byte, n *node, maxDepth int, scan bool, index *jsonscan.Ind
 		w.load(body)
 		w.src = &w.d
 	}
-	return w.walk(n)
+	return w
 }
 
 // callbackNode is the compiled schema of the init callback's body.
@@ -56,6 +63,9 @@ var scannerBodies = []struct {
 	{"invalid UTF-8", "{\"a\":\"\xff\"}", false},
 	{"UTF-8 surrogate", "{\"a\":\"\xed\xa0\x80\"}", false},
 	{"truncated UTF-8", "{\"a\":\"\xe2\x82\"}", false},
+	{"overlong two bytes", "{\"a\":\"\xc1\xbf\"}", false},
+	{"a two-byte lead before the quote", "{\"a\":\"\xd8\"}", false},
+	{"a two-byte lead before ascii", "{\"a\":\"\xd8a\"}", false},
 	{"duplicate name", `{"a":1,"a":2}`, true},
 	{"duplicate escaped name", `{"a":1,"\u0061":2}`, true},
 	{"trailing comma in object", `{"a":1,}`, false},
