@@ -69,10 +69,21 @@ func CompileBody(s *openapi3.Schema) (*BodyCheck, error) {
 // Check checks body (one JSON object) as the server's fast path does,
 // syntax included, with the rules CompileBody added: schema failures are
 // the field errors, anything else (not JSON, too deep) the error.
+//
+// It reads body as the server's validator does (walker.validate): with the
+// scanner, the decoder only where the scanner stops, whose verdict and
+// words are then the answer.
 func (c *BodyCheck) Check(body []byte) ([]FieldError, error) {
 	w := walkers.Get().(*walker)
 	defer w.release()
 	errs, _, err := w.validate(body, c.root, DefaultMaxDepth, nil)
+	return c.judge(w, errs, err)
+}
+
+// judge is the verdict of Check once w has walked the body: the walk's,
+// with the wording of an enum and the presence rule, judged from the
+// top-level names w kept.
+func (c *BodyCheck) judge(w *walker, errs []FieldError, err error) ([]FieldError, error) {
 	if err != nil {
 		return nil, err
 	}
