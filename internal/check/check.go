@@ -127,11 +127,12 @@ func (c *Checker) Text(pointer, s string, min, max int) { c.TextAt(Root(pointer)
 
 // TextAt is [Checker.Text] at a path.
 func (c *Checker) TextAt(p Path, s string, min, max int) {
-	if !utf8.ValidString(s) {
+	n, valid := runes(s)
+	if !valid {
 		c.AddAt(p, "is not valid UTF-8")
 		return
 	}
-	switch n := utf8.RuneCountInString(s); {
+	switch {
 	case n < min && n == 0:
 		c.AddAt(p, "is empty")
 	case n < min:
@@ -139,6 +140,28 @@ func (c *Checker) TextAt(p Path, s string, min, max int) {
 	case n > max:
 		c.AddAt(p, "longer than %d characters (%d)", max, n)
 	}
+}
+
+// runes counts the characters of s as utf8.RuneCountInString does and
+// reports whether s is valid UTF-8, in one pass: a two-byte sequence (the
+// Persian and Arabic letters) is judged without decoding it.
+func runes(s string) (n int, valid bool) {
+	valid = true
+	for i := 0; i < len(s); n++ {
+		switch c := s[i]; {
+		case c < utf8.RuneSelf:
+			i++
+		case c >= 0xc2 && c <= 0xdf && i+1 < len(s) && s[i+1]&0xc0 == 0x80:
+			i += 2
+		default:
+			r, size := utf8.DecodeRuneInString(s[i:])
+			if r == utf8.RuneError && size == 1 {
+				valid = false
+			}
+			i += size
+		}
+	}
+	return n, valid
 }
 
 // Icon checks an icon's name: Divar's icons are named in capitals, digits

@@ -5,6 +5,7 @@ import (
 	"io"
 	"slices"
 	"testing"
+	"unicode/utf8"
 )
 
 // TestAtAnchorsWhatAValueReported: Checker.At names the fields a nested
@@ -72,5 +73,39 @@ func TestPathIsWrittenAsAPointer(t *testing.T) {
 				t.Errorf("got %q, want %q", got, tc.want)
 			}
 		})
+	}
+}
+
+// runes counts as utf8.RuneCountInString and judges as utf8.ValidString,
+// two-byte sequences included (the letters of Persian texts).
+func TestRunes(t *testing.T) {
+	for _, tc := range []struct{ name, s string }{
+		{"empty", ""},
+		{"ascii", "hello, world"},
+		{"persian", "آیا مایلید ادامه دهید؟"},
+		{"three and four bytes", "€ 😀"},
+		{"U+FFFD itself", "\xef\xbf\xbd"},
+		{"overlong two bytes", "\xc0\xaf\xc1\xbf"},
+		{"a lead byte at the end", "ab\xd8"},
+		{"a lead byte before ascii", "\xd8a"},
+		{"a stray continuation", "a\x80b"},
+		{"a surrogate", "\xed\xa0\x80"},
+		{"invalid lead", "\xff\xfe"},
+	} {
+		t.Run(tc.name, func(t *testing.T) { checkRunes(t, tc.s) })
+	}
+}
+
+func FuzzRunes(f *testing.F) {
+	for _, s := range []string{"", "abc", "سلام", "\xd8", "\xc1\xbf", "😀\x80"} {
+		f.Add(s)
+	}
+	f.Fuzz(checkRunes)
+}
+
+func checkRunes(t *testing.T, s string) {
+	n, valid := runes(s)
+	if n != utf8.RuneCountInString(s) || valid != utf8.ValidString(s) {
+		t.Fatalf("runes(%q) = %d, %v; want %d, %v", s, n, valid, utf8.RuneCountInString(s), utf8.ValidString(s))
 	}
 }

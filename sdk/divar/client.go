@@ -789,19 +789,29 @@ func checkPostToken(t string) error { return checkID("token", t, 10) }
 // checkID checks a path parameter: 1 to max characters, no white space
 // or control character.
 func checkID(name, v string, max int) error {
-	n := utf8.RuneCountInString(v)
+	// One pass: its characters counted as utf8.RuneCountInString does.
+	n, valid, space := 0, true, false
+	for i := 0; i < len(v); n++ {
+		if c := v[i]; c < utf8.RuneSelf {
+			space = space || c <= ' ' || c == 0x7f
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(v[i:])
+		if r == utf8.RuneError && size == 1 {
+			valid = false
+		}
+		i += size
+	}
 	switch {
 	case n == 0:
 		return refuse(name, "is empty")
 	case n > max:
 		return refuse(name, "longer than %d characters", max)
-	case !utf8.ValidString(v):
+	case !valid:
 		return refuse(name, "is not valid UTF-8")
-	}
-	for _, r := range v {
-		if r <= ' ' || r == 0x7f {
-			return refuse(name, "contains white space or a control character")
-		}
+	case space:
+		return refuse(name, "contains white space or a control character")
 	}
 	return nil
 }

@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/kenarkit/kenarkit/gen/divarapi"
 	"github.com/kenarkit/kenarkit/sdk"
@@ -212,4 +213,36 @@ func TestDotSegmentRefused(t *testing.T) {
 			t.Errorf("%q: err = %v", p, err)
 		}
 	}
+}
+
+// checkID judges an id as it did in three passes (count, UTF-8, then
+// white space), in the same order, with the same words.
+func FuzzCheckID(f *testing.F) {
+	for _, s := range []string{"", "6b3d5cf7-9291-4fa9-892a-9d07e300daea", "a b", "\x7f", "سلام", "\xff", "\xd8", "0123456789a"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, v string) {
+		got, want := fmt.Sprint(checkID("id", v, 10)), fmt.Sprint(checkIDThreePasses("id", v, 10))
+		if got != want {
+			t.Fatalf("checkID(%q) = %s, want %s", v, got, want)
+		}
+	})
+}
+
+func checkIDThreePasses(name, v string, max int) error {
+	n := utf8.RuneCountInString(v)
+	switch {
+	case n == 0:
+		return refuse(name, "is empty")
+	case n > max:
+		return refuse(name, "longer than %d characters", max)
+	case !utf8.ValidString(v):
+		return refuse(name, "is not valid UTF-8")
+	}
+	for _, r := range v {
+		if r <= ' ' || r == 0x7f {
+			return refuse(name, "contains white space or a control character")
+		}
+	}
+	return nil
 }
