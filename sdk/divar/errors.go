@@ -131,6 +131,18 @@ const maxErrorMessage = 512
 
 // parseRate reads the rate-limit headers of h.
 func parseRate(h http.Header, now time.Time) Rate {
+	// Most answers carry none: the names are looked at once before six
+	// lookups (each name below has "Ratelimit-" in it).
+	rated := false
+	for name := range h {
+		if strings.Contains(name, "Ratelimit-") {
+			rated = true
+			break
+		}
+	}
+	if !rated {
+		return Rate{}
+	}
 	r := Rate{Limit: -1, Remaining: -1}
 	num := func(names ...string) (int, bool) {
 		for _, n := range names {

@@ -88,6 +88,23 @@ func TestRetryAfterAndRate(t *testing.T) {
 	if r := parseRate(h, now); r.Limit != 100 || r.Remaining != 7 || !r.Reset.Equal(now.Add(time.Minute)) {
 		t.Errorf("rate = %+v", r)
 	}
+	// The names without X-, each alone among other headers.
+	for _, tc := range []struct {
+		name string
+		want Rate
+	}{
+		{"RateLimit-Limit", Rate{Limit: 5, Remaining: -1}},
+		{"RateLimit-Remaining", Rate{Limit: -1, Remaining: 5}},
+		{"RateLimit-Reset", Rate{Limit: -1, Remaining: -1, Reset: now.Add(5 * time.Second)}},
+		{"X-RateLimit-Remaining", Rate{Limit: -1, Remaining: 5}},
+		{"X-Rate-Limit", Rate{}},
+	} {
+		h := http.Header{"Content-Type": {"application/json"}, "Date": {"x"}}
+		h.Set(tc.name, "5")
+		if r := parseRate(h, now); r != tc.want {
+			t.Errorf("%s: rate = %+v, want %+v", tc.name, r, tc.want)
+		}
+	}
 }
 
 // The wait before a retry grows exponentially from MinBackoff, is jittered
