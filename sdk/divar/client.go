@@ -499,20 +499,16 @@ func (c *Client) newRequest(r *request) (*http.Request, error) {
 		Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
 		Header: make(http.Header, 6),
 	}
+	// io.NopCloser of a *bytes.Reader, not a type of our own: net/http
+	// knows it is in memory, and writes the headers and the body at once.
 	if body := r.body; body != nil {
 		req.Header["Content-Type"] = acceptJSON
 		req.ContentLength = int64(len(body))
-		req.Body = &bodyReader{*bytes.NewReader(body)}
-		req.GetBody = func() (io.ReadCloser, error) { return &bodyReader{*bytes.NewReader(body)}, nil }
+		req.Body = io.NopCloser(bytes.NewReader(body))
+		req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
 	}
 	return req, nil
 }
-
-// bodyReader is a request's body, read from its bytes: io.NopCloser of a
-// bytes.Reader in one allocation.
-type bodyReader struct{ bytes.Reader }
-
-func (*bodyReader) Close() error { return nil }
 
 // decode reads Divar's 2xx answer as T; an empty answer is T's zero.
 func decode[T any](op string, body []byte, err error) (T, error) {
