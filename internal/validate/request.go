@@ -28,6 +28,10 @@ var (
 	PresenceDetail = "sets a combination of members the schema refuses"
 )
 
+// patternDetail is the detail of a pattern's failure, which an enum's
+// pattern words as EnumDetail.
+var patternDetail = describe(&openapi3.SchemaError{SchemaField: "pattern"})
+
 // BodyCheck is a request body schema compiled once, checked without
 // allocating when the body is valid. It is safe for concurrent use.
 type BodyCheck struct {
@@ -88,9 +92,8 @@ func (c *BodyCheck) judge(w *walker, errs []FieldError, err error) ([]FieldError
 		return nil, err
 	}
 	if c.enums {
-		pattern := describe(&openapi3.SchemaError{SchemaField: "pattern"})
 		for i := range errs {
-			if errs[i].Detail == pattern {
+			if errs[i].Detail == patternDetail {
 				errs[i].Detail = EnumDetail
 			}
 		}
