@@ -37,9 +37,6 @@ type guard struct {
 	specOps  []specRoute
 	problem  *sdk.Problem // answered for a misrouted operation
 	obs      Observer     // Config.Observer; nil: not observed
-	// accessLog: logger took the access log's lines when New made the
-	// server (its Info level was enabled); otherwise no line is built.
-	accessLog bool
 }
 
 // specRoute is one operation of the spec as the generated code registers it.

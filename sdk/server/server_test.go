@@ -111,7 +111,7 @@ func newServer(t testing.TB, a *addon, logs io.Writer, keys ...string) *server.S
 	e, err := server.New(server.Config{
 		Spec:   gen.GetSpec,
 		Keys:   keys,
-		Logger: slog.New(slog.NewTextHandler(logs, nil)),
+		Logger: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})), // every access-log line
 	}, gen.RegisterHandlersWithBaseURL, gen.NewStrictHandler(a, nil))
 	if err != nil {
 		t.Fatal(err)
