@@ -191,11 +191,11 @@ type VideoData = event.VideoData
 // MessageVoiceData.
 type VoiceData = event.VoiceData
 
-// ApiVersionDash defines model for ApiVersionDash.
-type ApiVersionDash = string
+// APIVersion defines model for ApiVersionDash.
+type APIVersion = string
 
-// ApiVersionUnderscore defines model for ApiVersionUnderscore.
-type ApiVersionUnderscore = string
+// APIVERSION defines model for ApiVersionUnderscore.
+type APIVERSION = string
 
 // BadRequest An RFC 9457 problem document. It never repeats a submitted value.
 type BadRequest = Problem
@@ -217,10 +217,10 @@ type DynamicActionParams struct {
 	// APIVERSION Callback format version, as the seed documents spell it (`2`). Many
 	// reverse proxies drop headers with underscores (nginx:
 	// `underscores_in_headers off`), so it is never required.
-	APIVERSION *ApiVersionUnderscore `json:"API_VERSION,omitempty"`
+	APIVERSION *APIVERSION `json:"Api_version,omitempty"`
 
 	// APIVersion The same version, as Divar's current documentation spells the header.
-	APIVersion *ApiVersionDash `json:"API-Version,omitempty"`
+	APIVersion *APIVersion `json:"Api-Version,omitempty"`
 }
 
 // OpenServerLinkParams defines parameters for OpenServerLink.
@@ -228,10 +228,10 @@ type OpenServerLinkParams struct {
 	// APIVERSION Callback format version, as the seed documents spell it (`2`). Many
 	// reverse proxies drop headers with underscores (nginx:
 	// `underscores_in_headers off`), so it is never required.
-	APIVERSION *ApiVersionUnderscore `json:"API_VERSION,omitempty"`
+	APIVERSION *APIVERSION `json:"Api_version,omitempty"`
 
 	// APIVersion The same version, as Divar's current documentation spells the header.
-	APIVersion *ApiVersionDash `json:"API-Version,omitempty"`
+	APIVersion *APIVersion `json:"Api-Version,omitempty"`
 }
 
 // DynamicActionJSONRequestBody defines body for DynamicAction for application/json ContentType.
@@ -269,32 +269,32 @@ func (w *ServerInterfaceWrapper) DynamicAction(ctx echo.Context) error {
 	var params DynamicActionParams
 
 	headers := ctx.Request().Header
-	// ------------- Optional header parameter "API_VERSION" -------------
-	if valueList, found := headers[http.CanonicalHeaderKey("API_VERSION")]; found {
-		var APIVERSION ApiVersionUnderscore
+	// ------------- Optional header parameter "Api_version" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Api_version")]; found {
+		var APIVERSION APIVERSION
 		n := len(valueList)
 		if n != 1 {
-			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for API_VERSION, got %d", n))
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Api_version, got %d", n))
 		}
 
-		err = runtime.BindStyledParameterWithOptions("simple", "API_VERSION", valueList[0], &APIVERSION, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		err = runtime.BindStyledParameterWithOptions("simple", "Api_version", valueList[0], &APIVERSION, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
 		if err != nil {
-			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter API_VERSION: %s", err))
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Api_version: %s", err))
 		}
 
 		params.APIVERSION = &APIVERSION
 	}
-	// ------------- Optional header parameter "API-Version" -------------
-	if valueList, found := headers[http.CanonicalHeaderKey("API-Version")]; found {
-		var APIVersion ApiVersionDash
+	// ------------- Optional header parameter "Api-Version" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Api-Version")]; found {
+		var APIVersion APIVersion
 		n := len(valueList)
 		if n != 1 {
-			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for API-Version, got %d", n))
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Api-Version, got %d", n))
 		}
 
-		err = runtime.BindStyledParameterWithOptions("simple", "API-Version", valueList[0], &APIVersion, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		err = runtime.BindStyledParameterWithOptions("simple", "Api-Version", valueList[0], &APIVersion, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
 		if err != nil {
-			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter API-Version: %s", err))
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Api-Version: %s", err))
 		}
 
 		params.APIVersion = &APIVersion
@@ -322,32 +322,32 @@ func (w *ServerInterfaceWrapper) OpenServerLink(ctx echo.Context) error {
 	var params OpenServerLinkParams
 
 	headers := ctx.Request().Header
-	// ------------- Optional header parameter "API_VERSION" -------------
-	if valueList, found := headers[http.CanonicalHeaderKey("API_VERSION")]; found {
-		var APIVERSION ApiVersionUnderscore
+	// ------------- Optional header parameter "Api_version" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Api_version")]; found {
+		var APIVERSION APIVERSION
 		n := len(valueList)
 		if n != 1 {
-			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for API_VERSION, got %d", n))
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Api_version, got %d", n))
 		}
 
-		err = runtime.BindStyledParameterWithOptions("simple", "API_VERSION", valueList[0], &APIVERSION, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		err = runtime.BindStyledParameterWithOptions("simple", "Api_version", valueList[0], &APIVERSION, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
 		if err != nil {
-			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter API_VERSION: %s", err))
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Api_version: %s", err))
 		}
 
 		params.APIVERSION = &APIVERSION
 	}
-	// ------------- Optional header parameter "API-Version" -------------
-	if valueList, found := headers[http.CanonicalHeaderKey("API-Version")]; found {
-		var APIVersion ApiVersionDash
+	// ------------- Optional header parameter "Api-Version" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Api-Version")]; found {
+		var APIVersion APIVersion
 		n := len(valueList)
 		if n != 1 {
-			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for API-Version, got %d", n))
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Api-Version, got %d", n))
 		}
 
-		err = runtime.BindStyledParameterWithOptions("simple", "API-Version", valueList[0], &APIVersion, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		err = runtime.BindStyledParameterWithOptions("simple", "Api-Version", valueList[0], &APIVersion, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
 		if err != nil {
-			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter API-Version: %s", err))
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Api-Version: %s", err))
 		}
 
 		params.APIVersion = &APIVersion
@@ -931,135 +931,135 @@ func (sh *strictHandler) OpenServerLink(ctx echo.Context, params OpenServerLinkP
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7D1ZbyPHmX+lthNgJKdJUeeMKCwCSuLMyNYVkpqJPT0hi91FsqLuqnZXtSTa0EMWseMH/4q8jO0FYnhj",
-	"YJGX/A7K/jOLOvpkU2xKjDfO7sNgRLLOr+q7j/rUsKnnU4IIZ0b9U8OHAfQQR4H81PDxKxQwTMkhZCPx",
-	"jYOYHWCfY0qMutEZIcCgh8CVamUCyMAhvoLBEwbsMAgQ4cChdughwqHoBJiPXJcBPkJghKCDgqphGugG",
-	"er6LjLqxYZgGFkOrHw3TINATPzTOjyp6LYZpMHuEPCgW5MGbY0SGfGTU13dMg4990ZrxAJOhcXtrpvZw",
-	"QRwUMJsGaHonB9B1+9C+BAMaeJBnNiTWyhBy4p0wtQuAOVjpbfRWq+AEkrFFAiS6IeAH9AYjBpyA+nqX",
-	"DFxjPgJhvAQGVsgQk5u6RXqpb7uYdKMedDDorZqAUTERZoCI4UGAPg5xgJyqRUpDrvuq2WofnZ0uArlb",
-	"0wgQ8ylhSN6Ffei00MchYlx8sinhiMg/oe+72Janu+YHtO8i71e/ZwKqn6Zm+2WABkbd+MVact/W1K9s",
-	"7Vz1UpNO37BATStA4EFXHBByAA0ABAOMXEd8j8kVdLGzB3ooCGjAekBsngEBsTEYQOxiMlTNq8ataRwR",
-	"jgIC3aZo/VPvBzpOhRK5KuTsAUL5SKwO9mnI5WUTv4QBEhtzMLNdypBa9jkcuxQ6HUqPYTBEP/XC+9QZ",
-	"i0W5YvIA8BEkGjkCcTOhbSOfM7CyDk7wPuiPgYMGMHT5qlz8BYEhH9EAf4Kcn3rl2EGE44GeA1wiuQ8P",
-	"MyYgTwNwHVAyFKRII5+Y7/Xr15VGyEeiqw05mkH/xApQGg7oxkc2Z9UMtk2hl4QIC32fBhw5J8jBsCPb",
-	"/O+cKaEc9NKziVl6VUlC9VCSI/QZdUOOLlrH0+BoEAD172DEub/CVsFF67gKGgz0qI9I18EBsnnXxeSy",
-	"ZypOAcQPTNLSa9QHFQAtQtA14LC/BxrECSh2ACQOwGdt8SsBmFSg7wPR+gqj69U8JRRTs/ra2piGQcWh",
-	"HsSkalNvzYXEwWTI1tYNM039Nmpbz0zDwyT64plp+JALCmHUjd+9Gb18+4Z31D///O0b1n776/ra2pvf",
-	"WRZb+/Uv3v5K/vX2vV8aeSpqGjeVIa3kzt40GraC2KcGdBws/obueUB9FHAsqO0AugzlT+v1CHINMoci",
-	"Bq5HSKFfyFAAbBfbl6wKmjfQ5u4YUCL5kBhSni9DvGqRcxfayAF9xLCDAATX2Bki/oQBB3KoaKotpumH",
-	"nAvuJ74h7BoFotNYzGYRZ0ygh+0KlJsAtuac6hQ8eJPeyLqEa+4bP/XxU2OIeFcP2YUxXO670S8QP1Qd",
-	"FBw1NG9NI3/H5o2Uvs1Rd58y3vUggUPU9aEisveNceYjck4ZP5FdzuEQ5dYjB1xkpIIxFGUptScxSls2",
-	"P8bkMhrnNr6atP97ZPP81XQuq7pp6ocK9gR1UnKhQAxjiPko7EtsukQEBpeYJ38w51JJXHKgQ8jh7BvO",
-	"g3Dqgj8PEKoI9g7eb5+d6quO7JG47FI2gwygGx7ArritGbnxU0Mge/cSjbvrRl1+AFfQDZFRYuNypY/f",
-	"9sEI8hPEmD7p8vtuKJzzVF+wIkeuONRmQuJka+hKHrBoVPUcYMmZgJ7KMvYswoRwba+JqwJ9XLnarArq",
-	"LYeFPtYtV6ugJ7bXAwyOBfnA9ghoVmORWJRiiNdBj6Mb3pP4LwgJHUhC03tPQr4HFCiZQnkSui7si1NQ",
-	"m8uit5gA2lx2nHd1D1RbeR63pugq5GlYhiYcpNvemsYAu6jUnM+xi6IJsZRLEkaCnsKave7sVLaf9bcq",
-	"W/1NWNkdbKPKpr0B1/s1Zxc9G2RZyfrGsylJ2jSwJ4hJmdUciZbRclyqWHGpnse6cdSZIaFUzOvVVq1U",
-	"e96FfJqpv47YTHQ/r6G4JIRXwZyLKuAgGLtFeh3sIcah54MVTPjO1mpPsXQuMFqCm4EhvkLAw3ZAGbIp",
-	"cRhgmNhIMZ0Lgm8A8qk9AitSBOBoiILVPTDj6q/k7r5FotUACHoO5KjCsSdwQZ6S1PP8gHLaDwdPmCJA",
-	"HvR9IR5eB5gjJuQSHm2jCvYpHwEYIC31IqcOknUJhEnvRDFSgadiMrDSen4ANjc3d+X3DrKxB91Mh7xM",
-	"s/50Y3drY3d3Y2d9q1ar1TKXbmdLEDl0w7O39yVyXfpv2fu5s729uVNwQ7mWPHPyYfO3HRMcnTReNE3w",
-	"/Oi4aYJXZ0cHTRMcnx00OkdnpyZ4dXTYPBPbODg77TQOOnsgJJeEXhNFf1kGRlldXwyfXd7mRpEEhW44",
-	"Igz3XVRBJPSM+puoq1yaYRpibYZpyMUZphGtTnwllmeYhl6d8fbWNK6wg2gppHolWkYYdUWxXQ6LX4mW",
-	"qtsc9iMxpprmHI/iQwoDFTdK0dKFuNF87pOMbBmzENAiekOp1mXYhbJZ5C/ima/WXhf6BSI8J/syxAGh",
-	"UuVPc0+LlNjAaiy3xurAdhGG+CNKUM5sMn1dS5536myWeN4ZZnnfgd9/BFNc0On3N+HGVmXd3nIqW+hZ",
-	"vwI3BxuVWn/XfuY8RTuDbViGC0o5mNNLNJeZCyG4IxvOJE3nZ+0OWFEmEwjE0KuCCO2fdcCKtLTx2NDy",
-	"hGmdhvJVE/gosEiZOx5D0zIEr5onZKV7CD2+Ci6m6KBFYkKYU1nFdh5ICnXX/TNB3Mpev+Sq/CPu39Fh",
-	"salEgOoJA9gxYwRWVi5KUJY17PQ3nW178LSyu7G7XtkawN3Ks90NWNl1ak/RZq3mQJS7cztb0/d66go+",
-	"WiexR5QholVhfb/qSjZWkjHmwA85wIo6KX3WtIjUYhylxfTHSrWpgiMCXkTG3UvkcyGECJGoP5byBnFA",
-	"gKADBDV1kCc+rwh9pQWvxUbyMsK9OtAM0MzUifQcS1CLMqp6yoJc/gz2qTOOVJBZxgejQO+I72NXkbSy",
-	"+sPRoYBYomnO6xsJCA8lcDS0Rz7FyuB3X7dO0vLWNATrK7GzC4YCtSPZgWEHlenSFu3KmA0Kz3fp10Y5",
-	"Iha0mHVmX5gnTBu29gDkwEWQ8bSmy6+p8hZIK+48E1Y5s1Vi0hGyetdLTAV5c4D4HbCRYB6cxmJOlkJO",
-	"3k3+++6Pk3eTv03eTb4Bk68m78DdZ3df3P3h7j9+/FJ885+Tr8R/30++zVLKrdruTsbcub6oFFNw7Pp8",
-	"Hn/uzavI8l3efkKA5EPgGvVHlIqzReQKudRH9cjkodxBApS+8qFIHwAXcoGyeVhklt2lhaBzgqqesxe5",
-	"kyJTCQwdzJEDMNGiZvNV87TTrjQuDo86Vc9ZrYLzxocnzdNOt9NqnLYbB0IrecLiNcAgwFeC1DOL9HgA",
-	"CVNXqQdWClcgZZyeD8ee0NbTHSyS6aGbVD3nSaxhr+5pNZ5Dae2FDPSiD/n+uRlFM236Uc08PAwkrWRr",
-	"tdrGaizsRGq24FUKf7L6n+RYWeSJx17s0JOli43kjy67vi5DxIkQrnu18Su1y6onpDrlj8a8WDvJosGt",
-	"aUTTLrbaThrwiegAhvAKKVkIc8DCvujTR44JUgJDiZtZB5GG9OZMrvTtasntEHTdFWJZn2Yo0r2sMqWt",
-	"6hEe1rPgHs9lnKpLJ9UjYryh72gf3TzOe6FaCiL32Jkj5eS+npKiSddexIMFOjDWDdCVNtqVYcgN2amV",
-	"9Ckn7Ct6uiwpX47WsC8fwIihLSiEi5whEoAUnBZqwr0n//J8PtaW5apRZmtiHUvdWKdQ1XwtDeWKw/AR",
-	"ZoLyz8XI1bz+Z5FpQphw89Pm6+5Js91W5qycWlNKDcyOID4dvGx09s86qW8v2s1Wt3Fw0Gy3u63mq8RK",
-	"JnTI7sX5YaMjmhXwLONt0QFIeC3rBJ4LdhHHY2R5hIM4xG7WLOGFjIM+EuKbRxkH6zWhXwbQlsFLWXtE",
-	"bWOrQBvUgTKFqmoUMqLaPGFSgDDBgAb6K6ACTbJCWTbUpoRFBBNetILW8wOws1tbV0qnbgYw0dJgFBDT",
-	"p844u4C1lA6SNSfUakVSXhRMJG6QBvLb+bJf6qgeL/DFDpjlWimjYUuYKKOmZeyTkQd2Knxg6nAjS+b8",
-	"e8jwJ6grdf657hr8CdqXDcsR/xi2y0LSGa73xbjBAXTd+5R5FSrXi4W7RBOXcqVDwbWU27lW4di09l9G",
-	"bU+5qadQQXz5tpznWMdkLQETEuffclEhHrcELsRtyyDDCOHhiHf9m2kKFmLCNzcAJmCR5ZmRA80i2k8o",
-	"RphheC1esYrfNOqG7K+Ud+wJHpkQQD2J9LGWxucHYalpXGOHj37GICpFZ5KbuyxCk3FnLxcd0kOXwIh0",
-	"81IcAnLMQ2VkiyHt0FB0kCxZgXq3loJ7ZTeBPAm9vr6blAzLDLX+LDOW/JgbrNQpZmC+rIOcGR61GM8Q",
-	"wyjzDWX8CQMqQEsqEr4MmsGcAXpNUAAoccer0ywha51NRKbhR85T6pF2XmScbyJLc4zU6CX4horyWhbf",
-	"KIgbexxw/bDvYlsC9v8aHKci5x4o2mCCeQmBxhSNiQyBld0uWsf/enJNFq6PdgFlQFsFnensjF6AeBiQ",
-	"bhi4PeW77SUg7+3NyVCJTcWeRXoCvi6STqRoNNDzA3qFHRSo8aqgifkIBSopRCiNHhxr026RwTM75AxP",
-	"adHKtBYqldD0FquF0c/iTlV8F3LBOSoBUmGxVUe6HnGwliyjKBp6Svz5+fjTMqdTdq4EnIURcAFKok0i",
-	"w0M2EGXg0mvpyr7Ke2qiA4khXwrejIaBPde22Fat/nm8gcW4vnwa8mB/YIZ6xF7AaUqrb0Lp6PEcpRXd",
-	"3y4OrqW50QrM1QvGJGvrvIqeIffEJSe+JmAZqQnvi0z2p5a3Wka2hr7fZW44LCaacbiPaAJWSk+dSIxz",
-	"LXa2IEkBhi6bQbcp45HPVi1H6GtA9pgZL5sAMBWlKnWzfJCsjJFlAAIl18/WXQo2GXWNYlB7SqOoq5l6",
-	"q7kQWIsUxsAS1XxO/Gsu3pUO4iBXBw9xFDieRLfWpmJaNzcEtAMEOXLuD0vWW5VhybqDKZYSxdgCjj1k",
-	"kYWvQz4scKfIdKeZmrSczrgS0pmfcvlJtgEZ6GX69hIvIIcBR44Ke9arqyfnNttckFwjU7uj9TdrAaKB",
-	"gwLxC8j9QNC1QNz7AtymIZT3Xky+ufvih6/vPgeTP//w7d2ffvxShiNM/uvu88n3k+/qoLF/sL6xWRiJ",
-	"PDdkS7G0abBeXBwdzvakJjCMll8KvQUEZqT5JeRQNjJBf6wDTmfhYApgbdFlD8z10CtpViF3Lnx1FpUF",
-	"cmxmGRrBhdwKVtbBefP08Oj0hWmRDXBwdnJ+3Ow0D02wCZ43jo7FX1ug1Xx+cXrYPFzN4DHglC7mvEr5",
-	"ibrtTqPT7MYTTqNQcTj31Ah6+YY5Z/TpX9X+Cn+KNiyjwPkMZx/kU2RlQIP4vOuzeJ+LGWcWaTXPWofN",
-	"FlhRpwjWTQBdRmPgrZoLEO3O2JcXnIH2xf7JUUfyg1bztPl6sfDSNCg6H54LSMhVPuB4ct2nflILLfpF",
-	"rrtsjGqB/LIsi5RQFo7IgC4sEFHGzaJgk+guUKbRU8xgGepGAMz3VJyRD4fIIjL3SoV8ims2RLwiOmo5",
-	"1ATXI8rQLHuukjwtsjLAxEHBC8TFVJHYuKquSk8SqJ4Jei5kvOtRBw+w5KKRMtwPGSaIMa2/lhC8Mj0W",
-	"D32JumtAUCaZ9EDmm0a/PWHyh4IAfvH12hDxrobwbLGnECz7eoJUzGzJzRa48IqTA+IexURlxmmeB8jD",
-	"oXcOCXLTi2yH/eijjCS3yMU9KTU5VG81G8fdpqR3D4wkOGgIxM6O8/7ZftswjZNG64Nm5/y4IdNs2s3W",
-	"q6ODpvjhvNlqn502jsuid3q7S0NsG3I0pME473UtluRHkHcREbfASeXn9yl1EZR2BBvzckM9DCe0rZVK",
-	"05GOlVu5j55IDWVuQJeDxcJsXmrlAxww3pXmXjaaIWg3cqJ0qVQ5EGfK5QMT1abqwIEciUZ7IIcW6ieZ",
-	"nVdSCMesK7NzuiPsOMpYNH2aeVo4f6MzNchCKmORBdSG++RMdS1kizkrENM3b7gUAGOlZQFScX6xf3zU",
-	"fpmX0spnnqT6t5qvjpqvu63mb1IBROpTq9k5ammhi4W+72IUyJjDLmQMMw7JHERcyNnwkHysWCJYpojR",
-	"iVY984zlvuamwlx/dLC19fH24fRW5+pOqWDHZbhQswRJDWwZ1bn8VPQrY8GVRzA740vdNhOo+2SCs9MX",
-	"Z0enLwANQKN18PLoVXO2iUqt3CKWITiqZZg6/f0aBkRLJRphPDiWUWWOg6aD+OYkcakVPg6bYoQxTEPv",
-	"0DANvcHS0nNy8Eu70rqMzCyyubu1/RToCjWx26IKjnhctspHkEsDVNj3MBeapgRqgZOrINovH/aWKvpU",
-	"KtZPRetNr75ZVCDKNDBHHptfOiAOg0tOBQYBHBvaGowY7+bTKTcvOyfOU/abq/NPavCj9ZuS7CJkmWG2",
-	"aoXhLBxzlQqWzLcPHZDY4eeKBBHyJQPIJMt634Xkcn6ibM4MrtYT76CMS1ffs8ebwNtxBYSH58JG/pHs",
-	"pWk3j4+bLZlvevGh0PXvjzkpW6BDLbiNHbQg4VHreSDdiTvLvdxjGnl5cdI4jZNs54bZ6E0BtavyZUpU",
-	"e0GmdcJKXCCCDoozuqV9hY3oNbhoN1tFoJspAsk9PRBwUd/9s46OrS5LnvXNXBZpTuLNCnLJGP4EAUxU",
-	"Tmnpkh0gjP0PFpmu0qEtlLOrb+izfE/q3MoyaZEC30NY7HyYVX8jLO98ACV9Dxu1rWdTvofCGDcdLLek",
-	"M4vdu/f6mm3p7w+oVwUfpO50HfRkyH7j8PDstAdWVAa8NoXvWSSqWCmETEHcZKW7KNEp7nt2eCog3zt4",
-	"2YizBLrKYtezyArUVcDE7RH3I2raAyuF4Qmri6e8qw3k/eELJL7HAyRbMkyjYEP623weg+A4+igez3A6",
-	"mUTeWeeqzfayis6IXpOpk5UwNkHv5MOu2FXPtIj4+/DoVaMlvpd/dM9bZ/JD86RxeqgazqN8Ue24KEyG",
-	"UKBjCIErgb8HdrZULrra2RMGXOxFqXHJ0UlIPtC4pLrqvam/5IYM04g3Jv5O9lV0ZilQP/7cCrOrlqEw",
-	"wZCPFDMUUwA1B0gmKaM8LRjXUYr/FG54WZRNr6TYPe5i+1JQZbGrXCUIRfAwAy4dDmVSLeBUV0rI1oZ4",
-	"8bF3+HTHcdH2qf/+uP0x2f/tM4Y6Pt8JX/FPPoanndP3L9YR50f//oAaEXG4y9QO9sMxCgRzYch1UTCF",
-	"uO2L8/PjD3tgRf1uxiGVKNiLiwhbRIormqf12qHvu+PeqgosU7e+B1b6Yio1wBVmmNNgwYQytZbs9rfn",
-	"2gxmiYjRYGp9RQgZQ+3x6JgUXVpu3Hc8bomg77jtcnOCHphDwEeh1ycQu92yU5UiAwmgl4X7SeGrJR9d",
-	"NG6Zo4va/hMcXbljiIG2nGOQxfzsMMB83Ja1ieWKJSH9AI3nhE5NF0o2hewvS8rKun9xbZsPxNzAhwS5",
-	"sWzBEHGUXzOA16qzrCu8j2CAAmCFtdqmfYnG8g+kPY/FRct1qeiIN0XWFR+LPchNYu3D1RUmk+phRgQW",
-	"w1RhfHEI5n0wNArLI7/sdM5luKC2Ekahw6ogKwMevESCT0ENjyjoS5eNVx8tEiAbxeEZVYtY5D0lhgMV",
-	"FqqiddWgFVkdOXIQZwPJVQi0RYCup5yqC9vTkmU9HRWjA8nj2PJUxeXq1Bqy6XjxCnKTg950xd6eWNE9",
-	"00MSlUICUAVE6YoBUlfrUz6aXo0iAj2QBl22zgfLhFXFxRPEWjhVFSCjeZipNCRVJICZQKXggyQFX7RQ",
-	"MQey+KJFlGVQbB7YMAgwYtmaYqUxxSIpVDEj9OllbngvyipeITRClx7wAzTAN2o5R6RPQ+IAwZORrm0B",
-	"VlSUsAmSGkImiAN7V2UEghIilEIgj18aUbQKgAnoTbH8nszHz5RxlNVOtKhhgj6yYchQNJyMOtAz0CsU",
-	"SO9ZIq4U1AGRrn8ePR4RIMhkUJm6nSMozkWgclxDJB61DqYi8j04FiyByEEtkg6MN4vC9VX4fCYfQFzA",
-	"OHpfq62KFPSRqj2eErMsohRGiQ5ByEf1mChYKpNGBfSCY0wuVe04YEXljEBDh8YmaphFRAueCvpPscMV",
-	"hpDiidG9icgVCJBPpWQYOR1dbCMdE63poArEyZJAiftyA1UaDNd0J7Ym2iYGZMUuMjQtpgPMMA39PIZR",
-	"N9artWotqlMNfWzUjc1qrbppyBrqI8l7CulL2jOUpbtq7ojoYl3pHKbrnMelywX9SFUsV+EzFtFKNmaF",
-	"1KoKDigZ4KF8Y4EzlXUzxdVkVR7LiA438j4IWivv0BBxLnSZVCYziCKfLbJy98cfv7z7/IevweTbyXeT",
-	"v9x9MXk3+evkGzD59scv5YfvwOSryXeTdz9+KZv8+OXk3d0fRIN3P3w9+f7uc3D397svxLerVdCQhBRs",
-	"1GoqlygmqBbhFAThFGEVFJCN6HWawBrykBTtOHIEoNOp3PLAksdf3hQLOUmTtcKHVW7NBfrJR2Vu38a+",
-	"kn3qjO95/yB69yCyRUoDPVJeYxZ6HgzG0ZsMyvYVqUOmoergFZWFK1tqMJu+MqvSnpn8sjFVgy+dz5J2",
-	"66YLwEUGklR2RqR+3SZPMczNaimqyXabdc4IcTj/xstGrbYg/FVW0bEWo5NTkIQQSswS5E1a52F0OdMH",
-	"khCD6eL9M19yUK2koDRdT824+7vEpc/A3WeTb+4+F/j1bvKXyTfiW4FnCd7dfX73mfhj8j2YfHX3J/DD",
-	"16KF+Fm9exFnZmQ31+Yw4AIH8zKYygJaaMO5yv6PuGC3/0BIiHHPiDvOHTJxx/fsNLeYhSrWPfyy6xSa",
-	"gudO8g9oEHTD5cs0W+raF00So8da6v0j2WV9fpfMizei0/rm/E75N35kv+0ykxU8JnNrGttlNpd9D0nC",
-	"Pj7lg5T8X/BYh2lwOBQMw0gEBOkHy8jx87i9+C0l4s8Q7WfJ9RYpJ9hHqTmWoWe5aB1bxixZvei9hHT1",
-	"QP2qir5SQg51kIuvkBCJo5KEHpVmf0EriI32tEYENm5u5Bc6EngEieMiB6zQACihmVPQF3IMcEJFgNM+",
-	"YV2LKq60FxZJ2nG1Lce0SBSD8XtkS29Z3hWgwSFzk30UYOnUcYtkhqY6zsfwbIKuU+9kJBctkrSiZSEH",
-	"pKpaFXHzdDG+SyTGSAreZsvS5d+SkKy/ZGXrDN9ORZ5pm4T0UehMlbJPRiSvM0Q8PvLC60H3zzqZVxmm",
-	"HwBQBf+TKv+6o6yMn9id0mXBbpOae3MBX1ADLE5Cm1FpMv20n0CPgvJ+qyUPb0ZlwHT2XZQzlsvAKp+L",
-	"JI9re7uGnm3VahW0sduvbK07WxX4dH2nsrW1s7O9vSVBbcTxmnNyUaITmJUtkZxKUYW11Ok0mDTcSRLO",
-	"jnKHFWdmSitDsf89duOvaDd+kvhnxucz61xyQE9yLg1vXIGOI2l++igMdRZGNmHP2KgJzKpVNmqd9c36",
-	"+ka9tvOR8a92YJkIy8whUaaSh+Lo6jSMcxUrI86YRLAbLh6OuBFFoRscjQIomW2eDqUWqSMIbzOkKarr",
-	"t4BE1UwsycvQFxaYtGFfznqoTjG9HLNM80dd1wFcY9eVZmdBZGU1jaHQG35SQa+2+1O+49cgKotAix9x",
-	"pQxpXYvh1keyoKGGXiDuFyD0ei823o9o6DogQDwYAxdyITBAOa6UX2waRgUwKUGCpOihhJTwsxVum2mD",
-	"ckqW1VKr9HRGJrdK1EzhQiLi5o33P5Vpa8oFsHzDFlOqruMEiLGF7Vo/fDv57u4PQvUEkz/L9n8V6t13",
-	"d19M/lZg1dJeCmnTEnurA6oWf436ApH1S5ECYPqFSFO0yD8SKRoQi+SeiSwSZrPlF36eFjBtNZ42gqky",
-	"5aqaDR3cX/QmayLL1qd5WEWZBxvaZlnJpsq63PPaRVQ8JWNNU4tYLHik0AxnlrI6ghUPOtLzgh0Zz7j6",
-	"z26HTNfAKaxaE4M1E3q3HODKOJhFhJTiSjP/ECNndNzx6WVBNPOd2VJH+ogtzzZ1dab9vbHPTb0l8f9m",
-	"rzmSwVHe8T5lrp1h+UrFX0gmkkRevHkrSL0OHZC/zXwcHHOG3IGMjpOvymtDkezrgBVIxmCk8tHJGPCQ",
-	"EOTK/FB1M9ckT9GrK3rqnsVGq0tULISQxNNdKI5Uk1iNZPeC903l16Qd9hljH8061BOTXGpsLYfdvr39",
-	"nwAAAP//",
+	"7D1Zc+PGmX+lF0nVSA5IUeeMqNpKURJnRraukNRM7MGEbAJNsiOgG0Y3JNEuPWQrdvzgX5GXsb1VcXnj",
+	"qq285HdQ9p/Z6gMnQRGUGG+c3YepEYE+v+7vPvCpYVPPpwQRzoz6p4YPA+ghjgL5q+HjVyhgmJJDyEbi",
+	"iYOYHWCfY0qMutEZIcCgh8CVamUCyMAhvoLBEwbsMAgQ4cChdughwqHoBJiPXJcBPkJghKCDgqphGugG",
+	"er6LjLqxYZgGFkOrl4ZpEOiJFw0fV/RaDNNg9gh5UCzIgzfHiAz5yKiv75gGH/uiNeMBJkPj1jRuKkNa",
+	"icY4P4qGuDVTm7sgDgqYTQM0vcUD6Lp9aF+CAQ08yDM7FZtgCDnxFpnaHsAcrPQ2eqtVcALJ2CIBEt0Q",
+	"8AN6gxEDTkB9vX0GrjEfgTBeAgMrZIjJTd0ivdTTLibdqAcdDHqrJmBUTIQZIGJ4EKCPQxwgp2qR0iDt",
+	"Xi0BpM1W++js1Li9NY0AMZ8ShuTt2YdOC30cIsbFL5sSjoj8E/q+i215H9b8gPZd5P3q90yA+9PUMn4Z",
+	"oIFRN36xltzQNfWWrZ2rXsatmHT6TgZqWgEbD7ri5JADaAAgGGDkOuI5JlfQxc4e6KEgoAHrAbEjBgQo",
+	"x2AAsYvJUDWvik0fEY4CAt2maP1T7wc6ToUSuSrk7AFC+UisDvZpyOUtFG/CAImNOZjZLmVILfscjl0K",
+	"nQ6lxzAYop964X3qjMWiXDF5APgIEo01gbiy0LaRzxlYWQcneB/0x8BBAxi6fFUu/oLAkI9ogD9Bzk+9",
+	"cuwgwvFAzwEukdyHhxkTkKcBuA4oGQripbFSzPf69etKI+Qj0dWGHM2gmGIFKA0HdOMjm7NqBg1zeCfX",
+	"eUFY6Ps04Mg5QQ6GHdnmf+dMCeWgl55NzNKrSjqgh5I8pM+oG3J00TqeBkeDAKjfgxHn/gpbBRet4ypo",
+	"MNCjPiJdBwfI5l0Xk8ueqXgLEC+YJLLXqA8qAFqEoGvAYX8PNIgTUOwASByAz9riLQGYVKDvA9H6CqPr",
+	"1TyJFFOz+tramIZBxaEexKRqU2/NhcTBZMjW1g0zTRY3alvPTMPDJHrwzDR8yAWFMOrG796MXr59wzvq",
+	"n3/+9g1rv/11fW3tze8si639+hdvfyX/evveL408edXUdYrmNmwFsU8N6DhY/A3d84D6KOBYUNsBdBnK",
+	"n9brEeQaZA5FDFyPkEK/kKEA2C62L1kVNG+gzd0xoEQyKDGkPF+GeNUi5y60kQP6iGEHAQiusTNE/AkD",
+	"DuRQ0VRbTNMPORdsUTwh7BoFotNYzGYRZ0ygh+0KlJsAtmap6hQ8eJPeyLqEa+6Jn/r5qTFEvKuH7MIY",
+	"Lvfd6BeIH6oOCo4amremkb9j80ZK3+aou08Z73qQwCHq+lAR2fvGOPMROaeMn8gu53CIcuuRAy4yUsEY",
+	"irKU2pMYpS2bH2NyGY1zG19N2v89snn+ajqXVd009aKCPUGdlCQpEMMYYj4K+xKbLhGBwSXmyR/MuZQT",
+	"qYEOIYezbzgPwqkL/jxAqCLYO3i/fXaqrzqyR+KyS6ENMoBueAC74rZmJM1PDYHs3Us07q4bdfkDXEE3",
+	"REaJjcuVPn7bByPITxBj+qTL77uhcM5TfcGKHLniUJsJUZStoSt5wKJR1XOAJWcCeirL2LMIE+K4vSau",
+	"CvRx5WqzKqi3HBb6WLdcrYKe2F4PMDgW5APbI6BZjUViUYohXgc9jm54T+K/ICR0IAlN7z0J+R5QoGQK",
+	"5UnourAvTkFtLoveYgJoc9lx3tU9UG3ledyaoqsQaGEZmnCQbntrGgPsolJzPscuiibEUi5JGAl6Cmv2",
+	"urNT2X7W36ps9TdhZXewjSqb9gZc79ecXfRskGUl6xvPCkRs7AliUmY1R6JltByXKlZcquexbhx1Zkho",
+	"G/N6tVUr1Z53IZ9m6q8jNhPdz2soLgnhVTDnogo4CMZukV4He4hx6PlgBRO+s7XaUyydC4yW4GZgiK8Q",
+	"8LAdUIZsShwGGCY2UkznguAbgHxqj8CKFAE4GqJgdQ/MuPorubtvkWg1AIKeAzmqcOwJXJCnJBVAP6Cc",
+	"9sPBE6YIkAd9X4iH1wHmiAm5hEfbqIJ9ykcABkhLvcipg2RdAmHSO1GMVOCpmAystJ4fgM3NzV353EE2",
+	"9qCb6ZCXadafbuxubezubuysb9VqtVrm0u1sCSKHbnj29r5Erkv/LXs/d7a3N4uUQK4lz5x82PxtxwRH",
+	"J40XTRM8PzpumuDV2dFB0wTHZweNztHZqQleHR02z8Q2Ds5OO42Dzh4IySWh10TRX5aBUdY6IIbPLm9z",
+	"o0iCQjccEYb7LqogEnpG/U3UVS7NMA2xNsM05OIM04hWJx6J5RmmoVdnvL01jSvsIFoKqV6JlhFGXVFs",
+	"l8PiV6Kl6jaH/UiMqaY5x6P4kMJAxY1StHQhbjSf+yQjW8YsBLSI3lCqdRl2oQwR+Yt45qu114V+gQjP",
+	"yb4McUCoVPnT3NMiJTawGsutsTqwXYQh/ogSlLOnTF/XkuedOpslnneGWd534PcfwRQXdPr9TbixVVm3",
+	"t5zKFnrWr8DNwUal1t+1nzlP0c5gG5bhglIO5vQSzWXmQgjuyIYzSdP5WbsDVpTJBAIx9KogQvtnHbAi",
+	"TXA8NrQ8YVqnoXzVBD4KLFLmjsfQtAzBq+YJWekeQo+vgospOmiRmBDmVFaxnQeSQt11/0wQt7LXL7kq",
+	"/4j7d3RYbCoRoHrCAHbMGIGVlYsSlGUNO/1NZ9sePK3sbuyuV7YGcLfybHcDVnad2lO0Was5EOXu3M7W",
+	"9L2euoKP1knsEWWIaFVY36+6ko2VZIw58EMOsKJOSp81LSK1GEdpMf2xUm2q4IiAF5HV9xL5XAghQiTq",
+	"j6W8QRwQIOgAQU0d5InfK0JfacFrsZG8jHCvDjQDNDN1Ij3HEtSijKqesiCXP4N96owjFWSW8cEo0Dvi",
+	"+9hVJK2s/nB0KCCWaJrz+kYCwkMJHA3tkU+xMvjd162TtLw1DcH6SuzsgqFA7Uh2YNhBZbq0RbsyZoPC",
+	"8136tVGOiAUtZp3ZF+YJ04atPQA5cBFkPK3p8muqvAXSijvPhFXObJWYdISs3vUSU0HeHCDeAzYSzIPT",
+	"WMzJUsjJu8l/3/1x8m7yt8m7yTdg8tXkHbj77O6Luz/c/cePX4on/zn5Svz3/eTbLKXcqu3uZMyd64tK",
+	"MQXHrs/n8efevIos3+XtJwRIPgSuUX9EqThbRK6QS31Uj0weyh0kQOkrH4r0AXAhFyibh0Vm2V1aCDon",
+	"qOo5e5E7KTKVwNDBHDkAEy1qNl81TzvtSuPi8KhT9ZzVKjhvfHjSPO10O63GabtxILSSJyxeAwwCfCVI",
+	"PbNIjweQMHWVemClcAVSxun5cOwJbT3dwSKZHrpJ1XOexBr26p5W4zmU1l7IQC/6ke+fm1E006Yf1czD",
+	"w0DSSrZWq22sxsJOpGYLXqXwJ6v/SY6VRZ547MUOPVm62Ej+6LLr6zJEnAjhulcbv1K7rHpCqlMebMyL",
+	"tZMsGtyaRjTtYqvtpAGfiA5gCK+QkoUwByzsiz595JggJTCUuJl1EGlIb87kSt+ultwOQdddIZb1aYYi",
+	"3csqU9qqHuFhPQvu8VzGqbp0Uj0ixhv6jvbRzeO8F6qlIHKPnTlSTu7rKSmadO1FPFigA2PdAF1po10Z",
+	"htyQnVpJn3LCvqKny5Ly5WgN+/IBjBjagkK4yBkiAUjBaaEm3HvyL8/nY21ZrhpltibWsdSNdQpVzdfS",
+	"UK44DB9hJij/XIxczet/FpkmhAk3P22+7p40221lzsqpNaXUwOwI4tfBy0Zn/6yTenrRbra6jYODZrvd",
+	"bTVfJVYyoUN2L84PGx3RrIBnGW+LDkDCa1kn8FywizgeI8sjHMQhdrNmCS9kHPSREN88yjhYrwn9MoC2",
+	"DHfK2iNqG1sF2qCOoClUVaOQEdXmCZMChAkGNNCPgAo0yQpl2RicEhYRTHjRClrPD8DObm1dKZ26GcBE",
+	"S4NRQEyfOuPsAtZSOkjWnFCrFUl5UZSRuEEayG/ny36po3q8wBc7YJZrpYyGLWGijJqWsU9GHtip8IGp",
+	"w40smfPvIcOfoK7U+ee6a/AnaF82LEf8Y9guC0lnuN4X4wYH0HXvU+ZVDF0vFu4STVzKlQ4F11Ju51qF",
+	"Y9Pafxm1PeWmnkIF8fBtOc+xjslaAiYkzr/lokI8bglciNuWQYYRwsMR7/o30xQsxIRvbgBMwCLLMyMH",
+	"mkW0n1CMMMPwWrxiFdhp1A3ZXynv2BM8MiGAehLpYy2Nzw/CUtO4xg4f/YxBVIrOJDd3WYQm485eLjqk",
+	"hy6BEenmpTgE5JiHysgWQ9qhoeggWbIC9W4tBffKbgJ5Enp9fTcpGZYZav1ZZiz5MzdYqVPMwHxZBzkz",
+	"PGoxniGGUeYbyvgTBlSAllQkfBk0gzkD9JqgAFDijlenWULWOpuITMOPnKfUI+28yDjfRJbmGKnRS/AN",
+	"FeW1LL5REDf2OOD6Yd/FtgTs/zU4TkXOPVC0wQTzEgKNKRoTGQIru120jv/15JosXB/tAsqAtgo602kb",
+	"vQDxMCDdMHB7ynfbS0De25uT0xKbij2L9AR8XSSdSNFooOcH9Ao7KFDjVUET8xEKVLaIUBo9ONam3SKD",
+	"Z3bIGZ7SopVpLVQqoektVgujn8Wdqvgu5IJzVAKkwmKrjnQ94mAtWUZRNPSU+PPz8adlTqfsXAk4CyPg",
+	"ApREm0SGh2wgysCl19KVfZX31EQHEkO+FLwZDQN7rm2xrVr983gDi3F9+TTkwf7ADPWIvYDTlFbfhNLR",
+	"4zlKK7q/XRxcS3OjFZirF4xJ1tZ5FT1D7olLTnxNwDJSE94XmexPLW+1jGwNfb/L3HBYTDTjcB/RBKyU",
+	"njqRGOda7GxBkgIMXTaDblPGI5+tWo7Q14DsMTNeNgFgKkpV6mb5IFkZI8sABEqun627FGwy6hrFoPaU",
+	"RlFXM/VWcyGwFimMgSWq+Zz411y8Kx3EQa4OHuIocDyJbq1NxbRubghoBwhy5Nwflqy3KsOSdQdTLCWK",
+	"sQUce8giC1+HfFjgTpHpTjM1aTmdcSWkMz/l8pNsAzLQy/TtJV5ADgOOHBX2rFdXT85ttrkguUamdkfr",
+	"J2sBooGDAvEG5F4QdC0Q974At2kI5b0Xk2/uvvjh67vPweTPP3x796cfv5ThCJP/uvt88v3kuzpo7B+s",
+	"b2wWRiLPDdlSLG0arBcXR4ezPakJDKPll0JvAYEZaX4JOZSNTNAf64DTWTiYAlhbdNkDcz30SppVyJ0L",
+	"X51FZYEcm1mGRnAht4KVdXDePD08On1hWmQDHJydnB83O81DE2yC542jY/HXFmg1n1+cHjYPVzN4DDil",
+	"izmvUn6ibrvT6DS78YTTKFQczj01gl6+Yc4Zffqt2l/hq2jDMgqcz3D2QT5FVgY0iM+7Pov3uZhxZpFW",
+	"86x12GyBFXWKYN0E0GU0Bt6quQDR7ox9ecEZaF/snxx1JD9oNU+brxcLL02DovPhuYCEXOUDjifXfeqV",
+	"WmjRG7nusjGqBfLLsixSQlk4IgO6sEBEGTeLgk2iu0CZRk8xg2WoGwEw31NxRj4cIovI3CsV8imu2RDx",
+	"iuio5VATXI8oQ7PsuUrytMjKABMHBS8QF1NFYuOquio9SaB6Jui5kPGuRx08wJKLRspwP2SYIMa0/lpC",
+	"8Mr0WDz0JequAUGZZNIDmW8avXvC5IuCAH7xeG2IeFdDeLbYUwiWfT1BKma25GYLXHjFyQFxj2KiMuM0",
+	"zwPk4dA7hwS56UW2w370U0aSW+TinpSaHKq3mo3jblPSuwdGEhw0BGJnx3n/bL9tmMZJo/VBs3N+3JBp",
+	"Nu1m69XRQVO8OG+22menjeOy6J3e7tIQ24YcDWkwzntdiyX5EeRdRMQtcFL5+X1KXQSlHcHGvNxQD8MJ",
+	"bWul0nSkY+VW7qMnUkOZG9DlYLEwm5da+QAHjHeluZeNZgjajZwoXSpVDsSZcvnARLWpOnAgR6LRHsih",
+	"hXols/NKCuGYdWV2TneEHUcZi6ZPM08L5290pgZZSGUssoDacJ+cqa6FbDFnBWL65g2XAmCstCxAKs4v",
+	"9o+P2i/zUlr5zJNU/1bz1VHzdbfV/E0qgEj9ajU7Ry0tdLHQ912MAhlz2IWMYcYhmYOICzkbHpKPFUsE",
+	"yxQxOtGqZ56x3NfcVJjrjw62tj7ePpze6lzdKRXsuAwXapYgqYEtozqXn4p+ZSy48ghmZ3yp22YCdZ9M",
+	"cHb64uzo9AWgAWi0Dl4evWrONlGplVvEMgRHtQxTp79fw4BoqUQjjAfHMqrMcdB0EN+cJC61wsdhU4ww",
+	"hmnoHRqmoTdYWnpODn5pV1qXkZlFNne3tp8CXaEmdltUwRGP61n5CHJpgAr7HuZC05RALXByFUT75cPe",
+	"UkWfSsX6qWi96dU3iwpEmQbmyGPzSwfEYXDJqcAggGNDW4MR4918OuXmZefEecp+c3X+SQ1+tH5Tkl2E",
+	"LDPMVq0wnIVjrlLBkvn2oQMSO/xckSBCvmQAmWRZ77uQXM5PlM2ZwdV64h2Ucenqe/Z4E3g7roDw8FzY",
+	"yD+SvTTt5vFxsyXzTS8+FLr+/TEnZQt0qAW3sYMWJDxqPQ+kO3FnuZd7TCMvL04ap3GS7dwwG70poHZV",
+	"vkyJai/ItE5YiQtE0EFxRre0r7ARvQYX7WarCHQzRSC5pwcCLuq7f9bRsdVlybO+mcsizUm8WUEuGcOf",
+	"IICJyiktXbIDhLH/wSLTVTq0hXJ29Q19lu9JnVtZJi1S4HsIi50Ps+pvhOWdD6Ck72GjtvVsyvdQGOOm",
+	"g+WWdGaxe/deX7Mt/f0B9argg9SdroOeDNlvHB6enfbAisqA16bwPYtEpSyFkCmIm6x0FyU6xX3PDk8F",
+	"5HsHLxtxlkBXWex6FlmBugqYuD3ifkRNe2ClMDxhdfGUd7WBvD98gcT3eIBkS4ZpFGxIP83nMQiOo4/i",
+	"8Qynk0nknXWu2mwvq+iM6DWZOlkJYxP0Tj7sil31TIuIvw+PXjVa4rn8o3veOpM/mieN00PVcB7li2rH",
+	"RWEyhAIdQwhcCfw9sLOlctHVzp4w4GIvSo1Ljk5C8oHGJdVV7039JTdkmEa8MfF3sq+iM0uB+vHnVphd",
+	"tQyFCYZ8pJihmAKoOUAySRnlacG4jlL8p3DDy6JseiXF7nEX25eCKotd5SpBKIKHGXDpcCiTagGnulJC",
+	"tjbEi4+9w6c7jou2T/33x+2Pyf5vnzHU8flO+Ip/8jE87Zy+f7GOOD/69wfUiIjDXaZ2sB+OUSCYC0Ou",
+	"i4IpxG1fnJ8ff9gDK+q9GYdUomAvri5sESmuaJ7Wa4e+7457qyqwTN36Hljpi6nUAFeYYU6DBRPK1Fqy",
+	"29+eazOYJSJGg6n1FSFkDLXHo2NSdGm5cd/xuCWCvuO2y80JemAOAR+FXp9A7HbLTlWKDCSAXhbuJ4Wv",
+	"lnx00bhlji5q+09wdOWOIQbaco5BFvOzwwDzcVvWJpYrloT0AzSeEzo1XSjZFLK/LCkr6/7FtW0+EHMD",
+	"HxLkxrIFQ8RRfs0AXqvOsq7wPoIBCoAV1mqb9iUayz+Q9jwWVzPXpaIj3hRZV3ws9iA3ibUPV1eYTKqH",
+	"GRFYDFOF8cUhmPfB0Cgsj/yy0zmX4YLaShiFDquCrAx48BIJPgU1PKKgL11PXv20SIBsFIdnVC1ikfeU",
+	"GA5UWKiK1lWDVmR15MhBnA0kVyHQFgG6nnKqLmxPS5b1dFSMDiSPY8tTFZerU2vIpuPFK8hNDnrTFXt7",
+	"YkX3TA9JVAoJQBUQpSsGSF2tT/loejWKCPRAGnTZOh8sE1YVF08Qa+FUVYCM5mGm0pBUkQBmApWCD5IU",
+	"fNFCxRzI4osWUZZBsXlgwyDAiGVripXGFIukUMWM0KeXueG9KKt4hdAIXXrAD9AA36jlHJE+DYkDBE9G",
+	"urYFWFFRwiZIagiZIA7sXZURCEqIUAqBPH5pRNEqACagN8XyezIfP1PGUVY70aKGCfrIhiFD0XAy6kDP",
+	"QK9QIL1nibhSUAdEuv559LmJAEEmg8rU7RxBcS4CleMaIvGodTAVke/BsWAJRA5qkXRgvFkUrq/C5zP5",
+	"AOICxtH7Wm1VpKCPVO3xlJhlEaUwSnQIQj6qx0TBUpk0KqAXHGNyqWrHASsqZwQaOjQ2UcMsIlrwVNB/",
+	"ih2uMIQUT4zuTUSuQIB8KiXDyOnoYhvpmGhNB1UgTpYEStyXG6jSYLimO7E10TYxICt2kaFpMR1ghmlE",
+	"Se51Y71aq9aiOtXQx0bd2KzWqpuGrKE+krynkL6kPUNZuqvmjogu1pXOYbrOeVy6XNCPVMVyFT5jEa1k",
+	"Y1ZIrarggJIBHspvLHCmsm6muJqsymMZ0eFG3gdBa+UdGiLOhS6TymQGUeSzRVbu/vjjl3ef//A1mHw7",
+	"+W7yl7svJu8mf518Aybf/vil/PEdmHw1+W7y7scvZZMfv5y8u/uDaPDuh68n3999Du7+fveFeLpaBQ1J",
+	"SMFGraZyiWKCahFOQRBOEVZBAdmIXqcJrCEPSdGOI0cAOp3KLQ8s+VzMm2IhJ2myVvjFlVtzgX7yMzS3",
+	"b2NfyT51xvd8/yD67kFki5QGeqS8xiz0PBiMo28yKNtXpA6ZhqqDV1QWrmypwWz6yqxKe2byZmOqBl86",
+	"nyXt1k0XgIsMJKnsjEj9uk0+xTA3q6WoJttt1jkjxOH8N142arUF4a+yio61GJ2cgiSEUGKWIG/SOg+j",
+	"y5k+kIQYTBfvn/klB9VKCkrT9dSMu79LXPoM3H02+ebuc4Ff7yZ/mXwjngo8S/Du7vO7z8Qfk+/B5Ku7",
+	"P4EfvhYtxGv13Ys4MyO7uTaHARc4mJfBVBbQQhvOVfZ/xAW7/QdCQox7Rtxx7pCJO75np7nFLFSx7uGX",
+	"XafQFHzuJP8BDYJuuPwyzZa69kWTxOixlvr+keyyPr9L5os3otP65vxO+W/8yH7bZSYr+JjMrWlsl9lc",
+	"9ntIEvbxKR+k5P+Cj3WYBodDwTCMRECQfrCMHD+P24t3KRF/hmg/S663SDnBPkrNsQw9y0Xr2DJmyepF",
+	"30tIVw/UX1XRV0rIoQ5y8RUSInFUktCj0uwvaAWx0Z7WiMDGzY18oCOBR5A4LnLACg2AEpo5BX0hxwAn",
+	"VAQ47RPWtajiSnthkaQdV9tyTItEMRi/R7b0luVdARocMjfZRwGWTh23SGZoquN8DM8m6Dr1nYzkokWS",
+	"VrQs5IBUVasibp4uxneJxBhJwdtsWbr8tyQk6y9Z2TrDt1ORZ9omIX0UOlOl7Ccjkq8zRDw+8sLrQffP",
+	"OpmvMkx/AEAV/E+q/OuOsjJ+YndKlwW7TWruzQV8QQ2wOAltRqXJ9McABXoUlPdbLXl4MyoDprPvopyx",
+	"XAZW+VwkeVzb2zX0bKtWq6CN3X5la93ZqsCn6zuVra2dne3tLQlqI47XnJOLEp3ArGyJ5FSKKqylTqfB",
+	"pOFOknB2lDusODNTWhmK/e+xG39Fu/GTxD8zPp9Z55IDepJzaXjjCnQcSfPTR2GoszCyCXvGRk1gVq2y",
+	"Ueusb9bXN+q1nY+Mf7UDy0RYZg6JMpU8FEdXp2Gcq1gZccYkgt1w8XDEjSgK3eBoFEDJbPN0KLVIHUF4",
+	"myFNUV2/BSSqZmJJXoa+sMCkDfty1ofqFNPLMcs0f9R1HcA1dl1pdhZEVlbTGAq94ScV9Gq7P+V3/BpE",
+	"ZRFo8SOulCGtazHc+kgWNNTQC8T9AoRe78XG+xENXQcEiAdj4EIuBAYox5Xyi03DqAAmJUiQFD2UkBJ+",
+	"tsJtM21QTsmyWmqVns7I5FaJmilcSETcvPH+pzJtTbkAlm/YYkrVdZwAMbawXeuHbyff3f1BqJ5g8mfZ",
+	"/q9Cvfvu7ovJ3wqsWtpLIW1aYm91QNXir1FfILL+UqQAmP5CpCla5D8SKRoQi+Q+E1kkzGbLL/w8LWDa",
+	"ajxtBFNlylU1Gzq4v+hN1kSWrU/zsIoyDza0zbKSTZV1uedrF1HxlIw1TS1iseCRQjOcWcrqCFY86EjP",
+	"C3ZkPOPqP7sdMl0Dp7BqTQzWTOjdcoAr42AWEVKKK838Q4yc0XHHp5cF0czvzJY60kdsebapqzPt7419",
+	"bupbEv9v9pojGRzlHe9T5toZlq9U/IVkIknkxZu3gtTr0AH5bubHwTFnyB3I6Dj5uXltKJJ9HbACyRiM",
+	"VD46GQMeEoJcmR+qbuaa5Cl6dUXfwGex0eoSFQshJPF0F4oj1SRWI9m94H1T+TVph33G2EezDvXEJJca",
+	"W8tht29v/ycAAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

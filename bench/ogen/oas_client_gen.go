@@ -167,11 +167,11 @@ func (c *Client) sendDynamicAction(ctx context.Context, request *DynamicActionRe
 	h := uri.NewHeaderEncoder(r.Header)
 	{
 		cfg := uri.HeaderParameterEncodingConfig{
-			Name:    "API_VERSION",
+			Name:    "Api_version",
 			Explode: false,
 		}
 		if err := h.EncodeParam(cfg, func(e uri.Encoder) error {
-			if val, ok := params.APIVERSION.Get(); ok {
+			if val, ok := params.APIVersion.Get(); ok {
 				return e.EncodeValue(conv.StringToString(val))
 			}
 			return nil
@@ -181,11 +181,11 @@ func (c *Client) sendDynamicAction(ctx context.Context, request *DynamicActionRe
 	}
 	{
 		cfg := uri.HeaderParameterEncodingConfig{
-			Name:    "API-Version",
+			Name:    "Api-Version",
 			Explode: false,
 		}
 		if err := h.EncodeParam(cfg, func(e uri.Encoder) error {
-			if val, ok := params.APIVersion.Get(); ok {
+			if val, ok := params.APIMinusVersion.Get(); ok {
 				return e.EncodeValue(conv.StringToString(val))
 			}
 			return nil
@@ -437,11 +437,11 @@ func (c *Client) sendOpenServerLink(ctx context.Context, request *OpenServerLink
 	h := uri.NewHeaderEncoder(r.Header)
 	{
 		cfg := uri.HeaderParameterEncodingConfig{
-			Name:    "API_VERSION",
+			Name:    "Api_version",
 			Explode: false,
 		}
 		if err := h.EncodeParam(cfg, func(e uri.Encoder) error {
-			if val, ok := params.APIVERSION.Get(); ok {
+			if val, ok := params.APIVersion.Get(); ok {
 				return e.EncodeValue(conv.StringToString(val))
 			}
 			return nil
@@ -451,11 +451,11 @@ func (c *Client) sendOpenServerLink(ctx context.Context, request *OpenServerLink
 	}
 	{
 		cfg := uri.HeaderParameterEncodingConfig{
-			Name:    "API-Version",
+			Name:    "Api-Version",
 			Explode: false,
 		}
 		if err := h.EncodeParam(cfg, func(e uri.Encoder) error {
-			if val, ok := params.APIVersion.Get(); ok {
+			if val, ok := params.APIMinusVersion.Get(); ok {
 				return e.EncodeValue(conv.StringToString(val))
 			}
 			return nil

@@ -195,13 +195,13 @@ func (s *Server) handleDynamicActionRequest(args [0]string, argsEscaped bool, w 
 			RawBody:          rawBody,
 			Params: middleware.Parameters{
 				{
-					Name: "API_VERSION",
-					In:   "header",
-				}: params.APIVERSION,
-				{
-					Name: "API-Version",
+					Name: "Api_version",
 					In:   "header",
 				}: params.APIVersion,
+				{
+					Name: "Api-Version",
+					In:   "header",
+				}: params.APIMinusVersion,
 			},
 			Raw: r,
 		}
@@ -595,13 +595,13 @@ func (s *Server) handleOpenServerLinkRequest(args [0]string, argsEscaped bool, w
 			RawBody:          rawBody,
 			Params: middleware.Parameters{
 				{
-					Name: "API_VERSION",
-					In:   "header",
-				}: params.APIVERSION,
-				{
-					Name: "API-Version",
+					Name: "Api_version",
 					In:   "header",
 				}: params.APIVersion,
+				{
+					Name: "Api-Version",
+					In:   "header",
+				}: params.APIMinusVersion,
 			},
 			Raw: r,
 		}

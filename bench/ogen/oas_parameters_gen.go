@@ -17,28 +17,28 @@ import (
 type DynamicActionParams struct {
 	// Callback format version, as the seed documents spell it (`2`). Many reverse proxies drop headers
 	// with underscores (nginx: `underscores_in_headers off`), so it is never required.
-	APIVERSION OptString `json:",omitempty,omitzero"`
-	// The same version, as Divar's current documentation spells the header.
 	APIVersion OptString `json:",omitempty,omitzero"`
+	// The same version, as Divar's current documentation spells the header.
+	APIMinusVersion OptString `json:",omitempty,omitzero"`
 }
 
 func unpackDynamicActionParams(packed middleware.Parameters) (params DynamicActionParams) {
 	{
 		key := middleware.ParameterKey{
-			Name: "API_VERSION",
-			In:   "header",
-		}
-		if v, ok := packed[key]; ok {
-			params.APIVERSION = v.(OptString)
-		}
-	}
-	{
-		key := middleware.ParameterKey{
-			Name: "API-Version",
+			Name: "Api_version",
 			In:   "header",
 		}
 		if v, ok := packed[key]; ok {
 			params.APIVersion = v.(OptString)
+		}
+	}
+	{
+		key := middleware.ParameterKey{
+			Name: "Api-Version",
+			In:   "header",
+		}
+		if v, ok := packed[key]; ok {
+			params.APIMinusVersion = v.(OptString)
 		}
 	}
 	return params
@@ -46,76 +46,10 @@ func unpackDynamicActionParams(packed middleware.Parameters) (params DynamicActi
 
 func decodeDynamicActionParams(args [0]string, argsEscaped bool, r *http.Request) (params DynamicActionParams, _ error) {
 	h := uri.NewHeaderDecoder(r.Header)
-	// Decode header: API_VERSION.
+	// Decode header: Api_version.
 	if err := func() error {
 		cfg := uri.HeaderParameterDecodingConfig{
-			Name:    "API_VERSION",
-			Explode: false,
-		}
-		if err := h.HasParam(cfg); err == nil {
-			if err := h.DecodeParam(cfg, func(d uri.Decoder) error {
-				var paramsDotAPIVERSIONVal string
-				if err := func() error {
-					val, err := d.DecodeValue()
-					if err != nil {
-						return err
-					}
-
-					c, err := conv.ToString(val)
-					if err != nil {
-						return err
-					}
-
-					paramsDotAPIVERSIONVal = c
-					return nil
-				}(); err != nil {
-					return err
-				}
-				params.APIVERSION.SetTo(paramsDotAPIVERSIONVal)
-				return nil
-			}); err != nil {
-				return err
-			}
-			if err := func() error {
-				if value, ok := params.APIVERSION.Get(); ok {
-					if err := func() error {
-						if err := (validate.String{
-							MinLength:     0,
-							MinLengthSet:  false,
-							MaxLength:     16,
-							MaxLengthSet:  true,
-							Email:         false,
-							Hostname:      false,
-							Regex:         nil,
-							MinNumeric:    0,
-							MinNumericSet: false,
-							MaxNumeric:    0,
-							MaxNumericSet: false,
-						}).Validate(string(value)); err != nil {
-							return errors.Wrap(err, "string")
-						}
-						return nil
-					}(); err != nil {
-						return err
-					}
-				}
-				return nil
-			}(); err != nil {
-				return err
-			}
-		}
-		return nil
-	}(); err != nil {
-		return params, &ogenerrors.DecodeParamError{
-			Name: "API_VERSION",
-			In:   "header",
-			Err:  err,
-		}
-	}
-	// Decode header: API-Version.
-	if err := func() error {
-		cfg := uri.HeaderParameterDecodingConfig{
-			Name:    "API-Version",
+			Name:    "Api_version",
 			Explode: false,
 		}
 		if err := h.HasParam(cfg); err == nil {
@@ -173,7 +107,73 @@ func decodeDynamicActionParams(args [0]string, argsEscaped bool, r *http.Request
 		return nil
 	}(); err != nil {
 		return params, &ogenerrors.DecodeParamError{
-			Name: "API-Version",
+			Name: "Api_version",
+			In:   "header",
+			Err:  err,
+		}
+	}
+	// Decode header: Api-Version.
+	if err := func() error {
+		cfg := uri.HeaderParameterDecodingConfig{
+			Name:    "Api-Version",
+			Explode: false,
+		}
+		if err := h.HasParam(cfg); err == nil {
+			if err := h.DecodeParam(cfg, func(d uri.Decoder) error {
+				var paramsDotAPIMinusVersionVal string
+				if err := func() error {
+					val, err := d.DecodeValue()
+					if err != nil {
+						return err
+					}
+
+					c, err := conv.ToString(val)
+					if err != nil {
+						return err
+					}
+
+					paramsDotAPIMinusVersionVal = c
+					return nil
+				}(); err != nil {
+					return err
+				}
+				params.APIMinusVersion.SetTo(paramsDotAPIMinusVersionVal)
+				return nil
+			}); err != nil {
+				return err
+			}
+			if err := func() error {
+				if value, ok := params.APIMinusVersion.Get(); ok {
+					if err := func() error {
+						if err := (validate.String{
+							MinLength:     0,
+							MinLengthSet:  false,
+							MaxLength:     16,
+							MaxLengthSet:  true,
+							Email:         false,
+							Hostname:      false,
+							Regex:         nil,
+							MinNumeric:    0,
+							MinNumericSet: false,
+							MaxNumeric:    0,
+							MaxNumericSet: false,
+						}).Validate(string(value)); err != nil {
+							return errors.Wrap(err, "string")
+						}
+						return nil
+					}(); err != nil {
+						return err
+					}
+				}
+				return nil
+			}(); err != nil {
+				return err
+			}
+		}
+		return nil
+	}(); err != nil {
+		return params, &ogenerrors.DecodeParamError{
+			Name: "Api-Version",
 			In:   "header",
 			Err:  err,
 		}
@@ -185,28 +185,28 @@ func decodeDynamicActionParams(args [0]string, argsEscaped bool, r *http.Request
 type OpenServerLinkParams struct {
 	// Callback format version, as the seed documents spell it (`2`). Many reverse proxies drop headers
 	// with underscores (nginx: `underscores_in_headers off`), so it is never required.
-	APIVERSION OptString `json:",omitempty,omitzero"`
-	// The same version, as Divar's current documentation spells the header.
 	APIVersion OptString `json:",omitempty,omitzero"`
+	// The same version, as Divar's current documentation spells the header.
+	APIMinusVersion OptString `json:",omitempty,omitzero"`
 }
 
 func unpackOpenServerLinkParams(packed middleware.Parameters) (params OpenServerLinkParams) {
 	{
 		key := middleware.ParameterKey{
-			Name: "API_VERSION",
-			In:   "header",
-		}
-		if v, ok := packed[key]; ok {
-			params.APIVERSION = v.(OptString)
-		}
-	}
-	{
-		key := middleware.ParameterKey{
-			Name: "API-Version",
+			Name: "Api_version",
 			In:   "header",
 		}
 		if v, ok := packed[key]; ok {
 			params.APIVersion = v.(OptString)
+		}
+	}
+	{
+		key := middleware.ParameterKey{
+			Name: "Api-Version",
+			In:   "header",
+		}
+		if v, ok := packed[key]; ok {
+			params.APIMinusVersion = v.(OptString)
 		}
 	}
 	return params
@@ -214,76 +214,10 @@ func unpackOpenServerLinkParams(packed middleware.Parameters) (params OpenServer
 
 func decodeOpenServerLinkParams(args [0]string, argsEscaped bool, r *http.Request) (params OpenServerLinkParams, _ error) {
 	h := uri.NewHeaderDecoder(r.Header)
-	// Decode header: API_VERSION.
+	// Decode header: Api_version.
 	if err := func() error {
 		cfg := uri.HeaderParameterDecodingConfig{
-			Name:    "API_VERSION",
-			Explode: false,
-		}
-		if err := h.HasParam(cfg); err == nil {
-			if err := h.DecodeParam(cfg, func(d uri.Decoder) error {
-				var paramsDotAPIVERSIONVal string
-				if err := func() error {
-					val, err := d.DecodeValue()
-					if err != nil {
-						return err
-					}
-
-					c, err := conv.ToString(val)
-					if err != nil {
-						return err
-					}
-
-					paramsDotAPIVERSIONVal = c
-					return nil
-				}(); err != nil {
-					return err
-				}
-				params.APIVERSION.SetTo(paramsDotAPIVERSIONVal)
-				return nil
-			}); err != nil {
-				return err
-			}
-			if err := func() error {
-				if value, ok := params.APIVERSION.Get(); ok {
-					if err := func() error {
-						if err := (validate.String{
-							MinLength:     0,
-							MinLengthSet:  false,
-							MaxLength:     16,
-							MaxLengthSet:  true,
-							Email:         false,
-							Hostname:      false,
-							Regex:         nil,
-							MinNumeric:    0,
-							MinNumericSet: false,
-							MaxNumeric:    0,
-							MaxNumericSet: false,
-						}).Validate(string(value)); err != nil {
-							return errors.Wrap(err, "string")
-						}
-						return nil
-					}(); err != nil {
-						return err
-					}
-				}
-				return nil
-			}(); err != nil {
-				return err
-			}
-		}
-		return nil
-	}(); err != nil {
-		return params, &ogenerrors.DecodeParamError{
-			Name: "API_VERSION",
-			In:   "header",
-			Err:  err,
-		}
-	}
-	// Decode header: API-Version.
-	if err := func() error {
-		cfg := uri.HeaderParameterDecodingConfig{
-			Name:    "API-Version",
+			Name:    "Api_version",
 			Explode: false,
 		}
 		if err := h.HasParam(cfg); err == nil {
@@ -341,7 +275,73 @@ func decodeOpenServerLinkParams(args [0]string, argsEscaped bool, r *http.Reques
 		return nil
 	}(); err != nil {
 		return params, &ogenerrors.DecodeParamError{
-			Name: "API-Version",
+			Name: "Api_version",
+			In:   "header",
+			Err:  err,
+		}
+	}
+	// Decode header: Api-Version.
+	if err := func() error {
+		cfg := uri.HeaderParameterDecodingConfig{
+			Name:    "Api-Version",
+			Explode: false,
+		}
+		if err := h.HasParam(cfg); err == nil {
+			if err := h.DecodeParam(cfg, func(d uri.Decoder) error {
+				var paramsDotAPIMinusVersionVal string
+				if err := func() error {
+					val, err := d.DecodeValue()
+					if err != nil {
+						return err
+					}
+
+					c, err := conv.ToString(val)
+					if err != nil {
+						return err
+					}
+
+					paramsDotAPIMinusVersionVal = c
+					return nil
+				}(); err != nil {
+					return err
+				}
+				params.APIMinusVersion.SetTo(paramsDotAPIMinusVersionVal)
+				return nil
+			}); err != nil {
+				return err
+			}
+			if err := func() error {
+				if value, ok := params.APIMinusVersion.Get(); ok {
+					if err := func() error {
+						if err := (validate.String{
+							MinLength:     0,
+							MinLengthSet:  false,
+							MaxLength:     16,
+							MaxLengthSet:  true,
+							Email:         false,
+							Hostname:      false,
+							Regex:         nil,
+							MinNumeric:    0,
+							MinNumericSet: false,
+							MaxNumeric:    0,
+							MaxNumericSet: false,
+						}).Validate(string(value)); err != nil {
+							return errors.Wrap(err, "string")
+						}
+						return nil
+					}(); err != nil {
+						return err
+					}
+				}
+				return nil
+			}(); err != nil {
+				return err
+			}
+		}
+		return nil
+	}(); err != nil {
+		return params, &ogenerrors.DecodeParamError{
+			Name: "Api-Version",
 			In:   "header",
 			Err:  err,
 		}

@@ -72,6 +72,11 @@ const (
 	// while its readiness endpoint answers 503 (a Go duration: "5s"); 0
 	// when unset.
 	DrainDelayVar = "DRAIN_DELAY"
+	// LogLevelVar is the least level of the add-on's log: debug, info,
+	// warn or error; info when unset ([LogLevel]). At info the server logs
+	// the requests it refuses (4xx) and its errors (5xx), not those it
+	// serves: debug logs every request.
+	LogLevelVar = "LOG_LEVEL"
 )
 
 // DefaultPort is the port an add-on listens on when PORT is unset.
@@ -95,6 +100,8 @@ type Env struct {
 
 	RedisURL   string        // "": state in memory
 	DrainDelay time.Duration // how long to serve after SIGTERM before shutting down
+
+	LogLevel slog.Level // the log's least level; slog.LevelInfo when LOG_LEVEL is unset
 }
 
 // OAuthMissing names the variables consent needs that are unset, in the
@@ -185,7 +192,33 @@ func Load(getenv func(string) string) (Env, error) {
 			return Env{}, fmt.Errorf("%s must be a duration of 0 or more, such as 5s", DrainDelayVar)
 		}
 	}
+	var err error
+	if env.LogLevel, err = LogLevel(getenv); err != nil {
+		return Env{}, err
+	}
 	return env, nil
+}
+
+// LogLevel reads LOG_LEVEL through getenv: debug, info, warn or error, in
+// any case; slog.LevelInfo when unset or empty. Anything else is an error
+// naming the variable ([Load] returns it too), so that a typo stops the
+// start instead of silencing the log. main reads it before [Load], to
+// build its logger:
+//
+//	level, _ := addonenv.LogLevel(os.Getenv) // an invalid one: Load fails
+//	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: level}))
+func LogLevel(getenv func(string) string) (slog.Level, error) {
+	switch strings.ToLower(strings.TrimSpace(getenv(LogLevelVar))) {
+	case "", "info":
+		return slog.LevelInfo, nil
+	case "debug":
+		return slog.LevelDebug, nil
+	case "warn":
+		return slog.LevelWarn, nil
+	case "error":
+		return slog.LevelError, nil
+	}
+	return slog.LevelInfo, fmt.Errorf("%s must be debug, info, warn or error (debug logs every request; info, the default, the refused ones and errors)", LogLevelVar)
 }
 
 // Listen listens on env.Port on every interface and, when PUBLIC_URL was

@@ -156,6 +156,41 @@ func TestServeLogsTheCallbacksAndTheShutdown(t *testing.T) {
 
 func itoa(n int) string { return strconv.Itoa(n) }
 
+// TestLogLevel: LOG_LEVEL is one of four levels, in any case, info when
+// unset; anything else is an error that names the variable.
+func TestLogLevel(t *testing.T) {
+	for _, tc := range []struct {
+		name, value string
+		want        slog.Level
+		wantErr     bool
+	}{
+		{"unset is info", "", slog.LevelInfo, false},
+		{"blank is info", "  ", slog.LevelInfo, false},
+		{"debug", "debug", slog.LevelDebug, false},
+		{"info", "info", slog.LevelInfo, false},
+		{"warn", "warn", slog.LevelWarn, false},
+		{"error", "error", slog.LevelError, false},
+		{"any case, spaces trimmed", " DEBUG ", slog.LevelDebug, false},
+		{"warning is not a level", "warning", 0, true},
+		{"a number is not a level", "-4", 0, true},
+		{"slog's offsets are not levels", "info+2", 0, true},
+		{"a typo", "debgu", 0, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := addonenv.LogLevel(env("LOG_LEVEL", tc.value))
+			if tc.wantErr {
+				if err == nil || !strings.Contains(err.Error(), "LOG_LEVEL must be debug, info, warn or error") {
+					t.Fatalf("err = %v, want one naming LOG_LEVEL and its values", err)
+				}
+				return
+			}
+			if err != nil || got != tc.want {
+				t.Fatalf("LogLevel = %v, %v; want %v", got, err, tc.want)
+			}
+		})
+	}
+}
+
 func TestLoadTheCallsToDivar(t *testing.T) {
 	const key = "KENAR_IDENTIFICATION_KEY"
 	for _, tc := range []struct {
@@ -200,6 +235,13 @@ func TestLoadTheCallsToDivar(t *testing.T) {
 		{name: "Redis URL must be one, and is never shown", getenv: env(key, "k", "REDIS_URL", "http://:hunter2@redis:6379"), wantErr: "REDIS_URL must be a redis://"},
 		{name: "drain delay must be a duration", getenv: env(key, "k", "DRAIN_DELAY", "5"), wantErr: "DRAIN_DELAY must be a duration"},
 		{name: "drain delay must not be negative", getenv: env(key, "k", "DRAIN_DELAY", "-1s"), wantErr: "DRAIN_DELAY must be a duration"},
+		{name: "log level must be one of four", getenv: env(key, "k", "LOG_LEVEL", "verbose"), wantErr: "LOG_LEVEL must be debug, info, warn or error"},
+		{name: "log level debug", getenv: env(key, "k", "LOG_LEVEL", "debug"), check: func(e addonenv.Env) string {
+			if e.LogLevel != slog.LevelDebug {
+				return "LogLevel " + e.LogLevel.String()
+			}
+			return ""
+		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got, err := addonenv.Load(tc.getenv)

@@ -1,7 +1,6 @@
 package server
 
 import (
-	"context"
 	"encoding/base64"
 	"encoding/binary"
 	"fmt"
@@ -36,9 +35,7 @@ func (g *guard) front(next echo.HandlerFunc) echo.HandlerFunc {
 		if err != nil {
 			c.Error(err)
 		}
-		if g.accessLog {
-			g.logRequest(c, id, start, err)
-		}
+		g.logRequest(c, id, start, err)
 		return nil
 	}
 }
@@ -72,30 +69,50 @@ func (g *guard) recovered(c echo.Context, next echo.HandlerFunc, id string, star
 // logRequest writes the access-log line of a request once it is answered:
 // method, route, the status sent, latency, request id, and for a 4xx the
 // why (the problem's text, each failing field by pointer and rule, never
-// a value or the key); never a header, a query or a body. The record goes
-// to the logger's handler directly, stamped with the time the latency
-// ends: slog.Logger would read the clock again and walk the stack for a
-// source that would name this function on every line.
+// a value or the key); never a header, a query or a body. Its level
+// follows the status ([accessLevel]): an answer in 2xx or 3xx is logged
+// at Debug, so that a logger at Info (the default) builds nothing for
+// it, and the server's metrics count it. The record goes to the logger's
+// handler directly, stamped with the time the latency ends: slog.Logger
+// would read the clock again and walk the stack for a source that would
+// name this function on every line.
 func (g *guard) logRequest(c echo.Context, id string, start time.Time, err error) {
+	status := c.Response().Status
+	level := accessLevel(status)
 	req := c.Request()
 	ctx := req.Context()
 	h := g.logger.Handler()
-	if !h.Enabled(ctx, slog.LevelInfo) {
+	if !h.Enabled(ctx, level) {
 		return
 	}
 	msg := "request"
-	status := c.Response().Status
 	if status == statusClientClosedRequest {
 		msg = "request: the client went away before the answer"
 	}
 	end := time.Now()
-	r := slog.NewRecord(end, slog.LevelInfo, msg, 0)
+	r := slog.NewRecord(end, level, msg, 0)
 	r.AddAttrs(slog.String("method", req.Method), slog.String("route", c.Path()),
 		slog.Int("status", status), slog.Duration("latency", end.Sub(start)), slog.String("request_id", id))
 	if status >= 400 && status < 500 && status != statusClientClosedRequest && err != nil {
 		r.AddAttrs(slog.String("why", toProblem(err).Error()))
 	}
 	_ = h.Handle(ctx, r)
+}
+
+// accessLevel is the level of the access-log line of an answer with
+// status: Debug for 1xx to 3xx (the request was served: one line each
+// would be the log's main cost, and metrics count them), Info for 4xx (a
+// refusal: a wrong key, a body that breaks the spec, must stay visible),
+// Error for 5xx (a panic is answered 500).
+func accessLevel(status int) slog.Level {
+	switch {
+	case status >= 500:
+		return slog.LevelError
+	case status >= 400:
+		return slog.LevelInfo
+	default:
+		return slog.LevelDebug
+	}
 }
 
 // newRequestID returns a fresh request id, 96 random bits in base64url, as
@@ -114,10 +131,4 @@ func newRequestID() []string {
 	base64.RawURLEncoding.Encode(v.id[:], b[:])
 	v.header[0] = unsafe.String(&v.id[0], len(v.id)) // v.id is never written again
 	return v.header[:]
-}
-
-// loggingRequests reports whether logger takes the access log's lines: a
-// server whose logger does not builds none.
-func loggingRequests(logger *slog.Logger) bool {
-	return logger.Enabled(context.Background(), slog.LevelInfo)
 }

@@ -2,12 +2,16 @@ package server_test
 
 import (
 	"bytes"
+	"context"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/kenarkit/kenarkit/gen"
+	"github.com/kenarkit/kenarkit/sdk/server"
 	"github.com/labstack/echo/v4"
 )
 
@@ -73,5 +77,103 @@ func TestEveryRequestHasOneAccessLogLine(t *testing.T) {
 				t.Errorf("the panic is not logged with the request id:\n%s", logs.String())
 			}
 		})
+	}
+}
+
+// TestAccessLogLevelFollowsTheStatus: a request served (2xx) is logged at
+// Debug, so a logger at Info (the default) does not log it and one at
+// Debug does; a refusal (401 for the key, 400 for the body) is logged at
+// Info with its request id and status; a panic's 500 at Error.
+func TestAccessLogLevelFollowsTheStatus(t *testing.T) {
+	wrongKey := func() *http.Request {
+		r := divarRequest("/divar/open-server-link", seedOpenServerLink)
+		r.Header.Set("Authorization", "not-the-key")
+		return r
+	}
+	accepted := func() *http.Request { return divarRequest("/divar/open-server-link", seedOpenServerLink) }
+	tests := []struct {
+		name      string
+		logger    slog.Level
+		req       func() *http.Request
+		panics    bool
+		status    int
+		wantLevel string // "": no access-log line
+	}{
+		{"a 200 at Info is not logged", slog.LevelInfo, accepted, false, http.StatusOK, ""},
+		{"a 200 at Debug is logged at Debug", slog.LevelDebug, accepted, false, http.StatusOK, "DEBUG"},
+		{"a 401 at Info is logged at Info", slog.LevelInfo, wrongKey, false, http.StatusUnauthorized, "INFO"},
+		{"a 400 at Info is logged at Info", slog.LevelInfo,
+			func() *http.Request { return divarRequest("/divar/dynamic-action", `{"touchpoint":1}`) }, false, http.StatusBadRequest, "INFO"},
+		{"a 401 at Warn is not logged", slog.LevelWarn, wrongKey, false, http.StatusUnauthorized, ""},
+		{"a panic's 500 at Warn is logged at Error", slog.LevelWarn, accepted, true, http.StatusInternalServerError, "ERROR"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var logs bytes.Buffer
+			e, err := server.New(server.Config{
+				Spec:   gen.GetSpec,
+				Keys:   []string{testKey},
+				Logger: slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: tt.logger})),
+			}, gen.RegisterHandlersWithBaseURL, gen.NewStrictHandler(&addon{panics: tt.panics}, nil))
+			if err != nil {
+				t.Fatal(err)
+			}
+			w := serve(e, tt.req())
+			if w.Code != tt.status {
+				t.Fatalf("status %d, want %d: %s", w.Code, tt.status, w.Body)
+			}
+			var lines []string
+			for l := range strings.SplitSeq(strings.TrimSpace(logs.String()), "\n") {
+				if strings.Contains(l, "msg=request ") {
+					lines = append(lines, l)
+				}
+			}
+			if tt.wantLevel == "" {
+				if len(lines) != 0 {
+					t.Fatalf("an access-log line, want none: %s", lines)
+				}
+				return
+			}
+			if len(lines) != 1 {
+				t.Fatalf("%d access-log lines, want 1:\n%s", len(lines), logs.String())
+			}
+			id := w.Header().Get(echo.HeaderXRequestID)
+			for _, want := range []string{"level=" + tt.wantLevel + " ", "request_id=" + id, "status=" + strconv.Itoa(tt.status)} {
+				if !strings.Contains(lines[0], want) {
+					t.Errorf("the access-log line lacks %q: %s", want, lines[0])
+				}
+			}
+		})
+	}
+}
+
+// refusingHandler is a slog.Handler enabled at no level, which fails the
+// test if it is handed a record.
+type refusingHandler struct{ t *testing.T }
+
+func (h refusingHandler) Enabled(context.Context, slog.Level) bool { return false }
+func (h refusingHandler) Handle(_ context.Context, r slog.Record) error {
+	h.t.Errorf("a record was built for a logger enabled at no level: %s", r.Message)
+	return nil
+}
+func (h refusingHandler) WithAttrs([]slog.Attr) slog.Handler { return h }
+func (h refusingHandler) WithGroup(string) slog.Handler      { return h }
+
+// TestAccessLogBuildsNothingWhenDisabled: a server whose logger is not
+// enabled at a line's level hands its handler no record, for a request
+// served or refused.
+func TestAccessLogBuildsNothingWhenDisabled(t *testing.T) {
+	e, err := server.New(server.Config{
+		Spec:   gen.GetSpec,
+		Keys:   []string{testKey},
+		Logger: slog.New(refusingHandler{t}),
+	}, gen.RegisterHandlersWithBaseURL, gen.NewStrictHandler(&addon{}, nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	wrongKey := divarRequest("/divar/open-server-link", seedOpenServerLink)
+	wrongKey.Header.Set("Authorization", "not-the-key")
+	for _, r := range []*http.Request{divarRequest("/divar/open-server-link", seedOpenServerLink), wrongKey} {
+		serve(e, r)
 	}
 }

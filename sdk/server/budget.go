@@ -27,16 +27,19 @@ const (
 )
 
 // runWithin runs next with ctx, a context that ends at its deadline (its
-// parent the request's context). Its answer is held in memory; if the
+// parent the request's context), as the context of a copy of the request
+// made in with (the caller allocates it with ctx, so that the copy is not
+// an allocation of its own). Its answer is held in memory; if the
 // deadline passes first, the client gets a 503 problem at once, the late
 // answer is discarded when next returns, and the request is logged, and
 // *late, when late is not nil, is set. next always returns before
 // runWithin does, so the echo context and the request body are never used
 // after the request.
-func runWithin(c echo.Context, ctx *budgetCtx, budget time.Duration, logger *slog.Logger, late *bool, next echo.HandlerFunc) (err error) {
+func runWithin(c echo.Context, ctx *budgetCtx, with *http.Request, budget time.Duration, logger *slog.Logger, late *bool, next echo.HandlerFunc) (err error) {
 	req := c.Request()
 	defer ctx.release()
-	c.SetRequest(req.WithContext(ctx))
+	*with = *req.WithContext(ctx) // inlined: its own copy stays on the stack
+	c.SetRequest(with)
 	defer c.SetRequest(req)
 
 	res := c.Response()

@@ -11,6 +11,13 @@
 // drain ([Ready]) and a graceful shutdown, and refuses to start when a
 // spec operation is registered where the guard does not check it.
 //
+// Every request gets a fresh X-Request-Id and one access-log line on
+// [Config.Logger], at a level that follows the answer's status: Debug for
+// 2xx and 3xx, Info for 4xx (the key refused, the body invalid: with why),
+// Error for 5xx and panics. A logger at Info, the usual default, so logs
+// what went wrong and builds nothing for the requests served (count those
+// with metrics, [Config.Observer]); a logger at Debug logs every request.
+//
 // The words on the wire (requests, answers, actions, events) are package
 // sdk's; the calls the add-on makes to Divar are package sdk/divar's.
 package server

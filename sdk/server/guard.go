@@ -37,9 +37,6 @@ type guard struct {
 	specOps  []specRoute
 	problem  *sdk.Problem // answered for a misrouted operation
 	obs      Observer     // Config.Observer; nil: not observed
-	// accessLog: logger took the access log's lines when New made the
-	// server (its Info level was enabled); otherwise no line is built.
-	accessLog bool
 }
 
 // specRoute is one operation of the spec as the generated code registers it.
@@ -104,11 +101,13 @@ func (g *guard) check(c echo.Context, op *validate.Operation, next echo.HandlerF
 			slog.String("route", c.Path()),
 			slog.String("mismatch", err.Error()))
 	}
-	// The handler's echo context and its budget's context, allocated
-	// together: one allocation a request, not two.
+	// The handler's echo context, its budget's context and the request
+	// that carries it, allocated together: one allocation a request, not
+	// three.
 	h := &struct {
 		bc  boundContext
 		ctx budgetCtx
+		req http.Request
 	}{bc: boundContext{Context: c, body: body, logger: g.logger}}
 	budget := g.budget
 	if op.Webhook() {
@@ -122,7 +121,7 @@ func (g *guard) check(c echo.Context, op *validate.Operation, next echo.HandlerF
 		late = &res.OverBudget
 	}
 	h.ctx = budgetCtx{Context: req.Context(), deadline: start.Add(budget)}
-	return runWithin(&h.bc, &h.ctx, budget, g.logger, late, next)
+	return runWithin(&h.bc, &h.ctx, &h.req, budget, g.logger, late, next)
 }
 
 // maxDrain is the most of a body refused for its size that the server

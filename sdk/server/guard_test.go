@@ -65,7 +65,7 @@ func newFuncServer(t testing.TB, cfg server.Config, logs io.Writer, a gen.Strict
 	if logs == nil {
 		logs = io.Discard
 	}
-	cfg.Logger = slog.New(slog.NewTextHandler(logs, nil))
+	cfg.Logger = slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})) // every access-log line
 	e, err := server.New(cfg, gen.RegisterHandlersWithBaseURL, gen.NewStrictHandler(a, nil))
 	if err != nil {
 		t.Fatal(err)

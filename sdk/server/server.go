@@ -56,8 +56,12 @@ type Config struct {
 	ShutdownTimeout time.Duration
 	// Logger receives one line per request (method, route, the status
 	// actually sent, latency, request id; never a header, a query or a
-	// body), the details of 5xx errors, and a line when draining and
-	// shutdown start and end. slog.Default() if nil.
+	// body) at a level that follows the status: Debug for an answer in
+	// 2xx or 3xx, Info for 4xx (a refusal, with why), Error for 5xx; the
+	// details of 5xx errors; and a line when draining and shutdown start
+	// and end. A logger at Info (slog's default) logs the refusals and
+	// errors and builds nothing for the requests served; at Debug it logs
+	// every request. slog.Default() if nil.
 	Logger *slog.Logger
 	// IPAllowlist, when set, refuses the spec's operations (403) to
 	// requests from outside its ranges (DivarIPRanges when Allowed is
@@ -180,8 +184,6 @@ func newServer(cfg Config) (*Server, error) {
 		specOps:  specRoutes(spec),
 		problem:  sdk.NewProblem(http.StatusInternalServerError, "this route is misconfigured"),
 		obs:      cfg.Observer,
-
-		accessLog: loggingRequests(logger),
 	}
 	if cfg.IPAllowlist != nil {
 		if g.ip, err = newIPCheck(*cfg.IPAllowlist); err != nil {

@@ -111,7 +111,7 @@ func newServer(t testing.TB, a *addon, logs io.Writer, keys ...string) *server.S
 	e, err := server.New(server.Config{
 		Spec:   gen.GetSpec,
 		Keys:   keys,
-		Logger: slog.New(slog.NewTextHandler(logs, nil)),
+		Logger: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})), // every access-log line
 	}, gen.RegisterHandlersWithBaseURL, gen.NewStrictHandler(a, nil))
 	if err != nil {
 		t.Fatal(err)
@@ -354,8 +354,8 @@ func TestRefusals(t *testing.T) {
 		{"every failing field", "", osl, "", `{"post_token":"` + long(11) + `","user_id":"` + long(65) + `","source":7}`, [2]string{}, 400,
 			[]string{"/post_token", "/user_id", "/source"}},
 		{"touchpoint over 64", "", "/divar/dynamic-action", "", `{"touchpoint":"` + long(65) + `"}`, [2]string{}, 400, []string{"/touchpoint"}},
-		{"API_VERSION over 16", "", osl, "", `{}`, [2]string{"API_VERSION", long(17)}, 400, []string{"header API_VERSION"}},
-		{"API-Version over 16", "", osl, "", `{}`, [2]string{"API-Version", long(17)}, 400, []string{"header API-Version"}},
+		{"API_VERSION over 16", "", osl, "", `{}`, [2]string{"API_VERSION", long(17)}, 400, []string{"header Api_version"}}, // the spec's (canonical) name
+		{"API-Version over 16", "", osl, "", `{}`, [2]string{"API-Version", long(17)}, 400, []string{"header Api-Version"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			a := &addon{}

@@ -34,6 +34,10 @@
 //	                          followed posts; unset, all in memory (one
 //	                          replica). The add-on logs at start whether
 //	                          Redis answered, and starts all the same
+//	LOG_LEVEL                 the log's least level: debug, info, warn or
+//	                          error (default info: the requests refused and
+//	                          the errors, not each request served; debug
+//	                          logs every request)
 //	DRAIN_DELAY               how long to go on serving after SIGTERM, with
 //	                          /readyz answering 503, before shutting down
 //	                          (a Go duration; default 0)
@@ -90,7 +94,8 @@ func main() {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	logs := addonenv.NewLogWriter(os.Stderr) // log lines batched: one write every 100 ms, not one a request
-	logger := slog.New(slog.NewTextHandler(logs, nil))
+	level, _ := addonenv.LogLevel(os.Getenv) // LOG_LEVEL; one that is not a level stops run (addonenv.Load)
+	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: level}))
 	redis.SetLogger(addonenv.RedisLogger(logger)) // go-redis's own messages as lines of this log
 	err := run(ctx, os.Getenv, logger)
 	stop()

@@ -34,6 +34,8 @@ func TestLoadConfig(t *testing.T) {
 		{name: "defaults", getenv: env()},
 		{name: "no key refuses to start", getenv: env("KENAR_IDENTIFICATION_KEY", ""), wantErr: "KENAR_IDENTIFICATION_KEY"},
 		{name: "session keys must be valid", getenv: env("SESSION_KEYS", "short"), wantErr: "SESSION_KEYS"},
+		{name: "a log level", getenv: env("LOG_LEVEL", "debug")},
+		{name: "a log level must be one", getenv: env("LOG_LEVEL", "verbose"), wantErr: "LOG_LEVEL"},
 		{name: "a refresh interval", getenv: env("KENAR_REFRESH_INTERVAL", "30s")},
 		{name: "a refresh interval must be a duration", getenv: env("KENAR_REFRESH_INTERVAL", "30"), wantErr: "KENAR_REFRESH_INTERVAL"},
 		{name: "a refresh interval must be under the refresh margin", getenv: env("KENAR_REFRESH_INTERVAL", "5m"), wantErr: "KENAR_REFRESH_INTERVAL"},
