@@ -27,10 +27,10 @@ func readingWith(body []byte, maxDepth int, scan bool, index *jsonscan.Index) *w
 	w.maxDepth = maxDepth
 	if scan {
 		w.scan.reset(body, maxDepth)
-		w.src, w.index = &w.scan, index
+		w.index = index
 	} else {
 		w.load(body)
-		w.src = &w.d
+		w.dec = true
 	}
 	return w
 }
