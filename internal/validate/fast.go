@@ -466,6 +466,14 @@ func (w *walker) close() error {
 	return nil
 }
 
+// unquote returns the content of the string raw, just read.
+func (w *walker) unquote(raw jsontext.Value) []byte {
+	if !w.dec && !w.scan.escaped {
+		return raw[1 : len(raw)-1]
+	}
+	return jsonscan.Unquote(raw)
+}
+
 // end reports whether nothing but white space follows the top-level value.
 func (w *walker) end() bool {
 	if w.dec {
@@ -526,7 +534,7 @@ func (w *walker) str(n *node, raw jsontext.Value) {
 		w.fail(n, "type")
 		return
 	}
-	w.text(n, jsonscan.Unquote(raw))
+	w.text(n, w.unquote(raw))
 }
 
 // text checks the content of a string.
@@ -595,10 +603,9 @@ func (w *walker) object(n *node) error {
 		w.fail(n, "type")
 		n = nil
 	}
+	// The top level's names are kept (walker.validate); an error ends
+	// the walk, which forgets them all.
 	mark := len(w.names)
-	if mark > 0 { // the top level's names are kept (walker.validate)
-		defer func() { w.names = w.names[:mark] }()
-	}
 	var index map[uint64]struct{}
 	var present requiredSet
 	if n != nil {
@@ -617,7 +624,7 @@ func (w *walker) object(n *node) error {
 			return err
 		}
 		nameAt := w.scan.last
-		name := jsonscan.Unquote(raw)
+		name := w.unquote(raw)
 		if w.duplicate(mark, &index, name) {
 			return badRequest(truncatePointer(pointer(w.segments(name))), "this member name appears more than once")
 		}
@@ -658,6 +665,9 @@ func (w *walker) object(n *node) error {
 	}
 	if err := w.close(); err != nil { // '}'
 		return err
+	}
+	if mark > 0 {
+		w.names = w.names[:mark]
 	}
 	if n == nil {
 		return nil

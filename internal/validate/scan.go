@@ -26,9 +26,11 @@ import (
 // Between two calls, s.i is where the next call reads: past the white
 // space before a value (reset, name, next), right after anything else.
 type scanner struct {
-	b        []byte
-	i        int // the next byte to read
-	last     int // where the last name read by name starts
+	b    []byte
+	i    int // the next byte to read
+	last int // where the last name read by name starts
+	// escaped: the last string read has an escape sequence.
+	escaped  bool
 	depth    int // how many containers are open
 	maxDepth int
 }
@@ -37,12 +39,20 @@ type scanner struct {
 var errRescan = errors.New("validate: read again with the decoder")
 
 func (s *scanner) reset(b []byte, maxDepth int) {
-	s.b, s.i, s.last, s.depth, s.maxDepth = b, 0, 0, 0, maxDepth
+	s.b, s.i, s.last, s.escaped, s.depth, s.maxDepth = b, 0, 0, false, 0, maxDepth
 	s.skipSpace()
 }
 
+// skipSpace moves s.i past white space; most bodies have none, which it
+// sees without a call.
 func (s *scanner) skipSpace() {
-	for s.i < len(s.b) && s.b[s.i] <= ' ' && jsonscan.IsSpace(s.b[s.i]) {
+	if s.i < len(s.b) && s.b[s.i] <= ' ' {
+		s.skipMore()
+	}
+}
+
+func (s *scanner) skipMore() {
+	for s.i < len(s.b) && jsonscan.IsSpace(s.b[s.i]) {
 		s.i++
 	}
 }
@@ -100,7 +110,7 @@ func (s *scanner) name(k jsontext.Kind) (jsontext.Value, bool) {
 	if k != '"' || !s.string() {
 		return nil, false
 	}
-	end := s.i
+	name := s.b[start:s.i]
 	s.skipSpace()
 	if s.i >= len(s.b) || s.b[s.i] != ':' {
 		return nil, false
@@ -108,7 +118,7 @@ func (s *scanner) name(k jsontext.Kind) (jsontext.Value, bool) {
 	s.i++
 	s.skipSpace()
 	s.last = start
-	return jsontext.Value(s.b[start:end]), true
+	return name, true
 }
 
 // scalar reads the scalar of kind k (from kind or next) at s.i.
@@ -228,9 +238,11 @@ func special(x uint64) uint64 {
 	return (m | x) & highs
 }
 
-// string reads a string whose quote is at s.i.
+// string reads a string whose quote is at s.i, and records whether it
+// has an escape sequence.
 func (s *scanner) string() bool {
 	b, i := s.b, s.i+1
+	s.escaped = false
 	for {
 		for i+8 <= len(b) {
 			if m := special(binary.LittleEndian.Uint64(b[i:])); m != 0 {
@@ -252,12 +264,18 @@ func (s *scanner) string() bool {
 				return false
 			}
 			i += n
+			s.escaped = true
 		case c < 0x20:
 			return false
 		case c < utf8.RuneSelf:
 			i++
 		case c >= 0xc2 && c <= 0xdf && i+1 < len(b) && b[i+1]&0xc0 == 0x80:
-			i += 2 // a valid two-byte sequence (Persian letters), not decoded
+			// valid two-byte sequences (Persian letters), not decoded:
+			// the rest of a word read here rather than eight bytes at a time
+			i += 2
+			for i+1 < len(b) && b[i] >= 0xc2 && b[i] <= 0xdf && b[i+1]&0xc0 == 0x80 {
+				i += 2
+			}
 		default:
 			r, n := utf8.DecodeRune(b[i:])
 			if r == utf8.RuneError && n == 1 {
