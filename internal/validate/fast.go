@@ -401,24 +401,40 @@ func (w *walker) peek() jsontext.Kind {
 	return w.scan.kind()
 }
 
-// next returns close when the open container ends there, or else the kind
-// of its next member's name or item (0: not readable).
-func (w *walker) next(close jsontext.Kind, first bool) jsontext.Kind {
+// member reads the next member's name in the open object and returns it
+// with the kind of its value; or, at the object's end, reads the '}' and
+// returns '}'.
+func (w *walker) member(first bool) (jsontext.Value, jsontext.Kind, error) {
 	if w.dec {
-		return w.d.PeekKind()
+		if w.d.PeekKind() == '}' {
+			return nil, '}', w.close()
+		}
+		raw, err := w.d.ReadValue()
+		if err != nil {
+			return nil, 0, syntaxProblem(err)
+		}
+		return raw, w.d.PeekKind(), nil
 	}
-	return w.scan.next(byte(close), first)
+	raw, k := w.scan.member(first)
+	if k == 0 {
+		return nil, 0, errRescan
+	}
+	return raw, k, nil
 }
 
-// name reads a member's name, whose kind next returned.
-func (w *walker) name(k jsontext.Kind) (jsontext.Value, error) {
+// item returns the kind of the next item in the open array; or, at the
+// array's end, reads the ']' and returns ']'.
+func (w *walker) item(first bool) (jsontext.Kind, error) {
 	if w.dec {
-		return w.scalar(k)
+		if k := w.d.PeekKind(); k != ']' {
+			return k, nil
+		}
+		return ']', w.close()
 	}
-	if raw, ok := w.scan.name(k); ok {
-		return raw, nil
+	if k := w.scan.next(']', first); k != 0 {
+		return k, nil
 	}
-	return nil, errRescan
+	return 0, errRescan
 }
 
 // scalar reads the scalar of kind k, returned by peek or next.
@@ -454,12 +470,8 @@ func (w *walker) open() error {
 	return nil
 }
 
-// close reads the '}' or ']' next returned.
+// close reads, with the decoder, the '}' or ']' it peeked.
 func (w *walker) close() error {
-	if !w.dec {
-		w.scan.close()
-		return nil
-	}
 	if _, err := w.d.ReadToken(); err != nil {
 		return syntaxProblem(err)
 	}
@@ -615,13 +627,12 @@ func (w *walker) object(n *node) error {
 	unknown := 0
 	top := w.index != nil && len(w.path) == 0
 	for first := true; ; first = false {
-		k := w.next('}', first)
-		if k == '}' {
-			break
-		}
-		raw, err := w.name(k)
+		raw, k, err := w.member(first)
 		if err != nil {
 			return err
+		}
+		if k == '}' {
+			break
 		}
 		nameAt := w.scan.last
 		name := w.unquote(raw)
@@ -654,7 +665,7 @@ func (w *walker) object(n *node) error {
 		}
 		w.path = append(w.path, name)
 		valueAt := w.scan.i // past the ':' (the scanner's pass)
-		err = w.value(child, w.peek())
+		err = w.value(child, k)
 		w.path = w.path[:len(w.path)-1]
 		if err != nil {
 			return err
@@ -662,9 +673,6 @@ func (w *walker) object(n *node) error {
 		if top {
 			w.index.Add(jsonscan.Member{Name: jsonscan.Span{Start: nameAt, End: nameAt + len(raw)}, Value: jsonscan.Span{Start: valueAt, End: w.scan.i}})
 		}
-	}
-	if err := w.close(); err != nil { // '}'
-		return err
 	}
 	if mark > 0 {
 		w.names = w.names[:mark]
@@ -778,13 +786,16 @@ func (w *walker) array(n *node) error {
 	count := uint64(0)
 	mark := len(w.digits)
 	for {
-		k := w.next(']', count == 0)
+		k, err := w.item(count == 0)
+		if err != nil {
+			return err
+		}
 		if k == ']' {
 			break
 		}
 		w.digits = strconv.AppendUint(w.digits[:mark], count, 10)
 		w.path = append(w.path, w.digits[mark:])
-		err := w.value(items, k)
+		err = w.value(items, k)
 		w.path = w.path[:len(w.path)-1]
 		if err != nil {
 			return err
@@ -792,9 +803,6 @@ func (w *walker) array(n *node) error {
 		count++
 	}
 	w.digits = w.digits[:mark]
-	if err := w.close(); err != nil { // ']'
-		return err
-	}
 	if n == nil {
 		return nil
 	}

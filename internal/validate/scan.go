@@ -78,8 +78,8 @@ func (s *scanner) kind() jsontext.Kind {
 
 // next reads what separates the next member or item of the open
 // container from the last (white space and, unless it is the first, a ','),
-// and returns close (the container's end, not read) or the kind of what
-// follows: 0 when that is neither a value nor close.
+// and returns the kind of what follows; or, at the container's end, reads
+// close and returns it; 0 when what follows is neither a value nor close.
 func (s *scanner) next(close byte, first bool) jsontext.Kind {
 	s.skipSpace()
 	if s.i >= len(s.b) {
@@ -87,6 +87,8 @@ func (s *scanner) next(close byte, first bool) jsontext.Kind {
 	}
 	c := s.b[s.i]
 	if c == close {
+		s.i++
+		s.depth--
 		return jsontext.Kind(c)
 	}
 	if !first {
@@ -103,22 +105,30 @@ func (s *scanner) next(close byte, first bool) jsontext.Kind {
 	return kindOf(c)
 }
 
-// name reads a member's name (k is its kind, from next) and the ':'
-// after it.
-func (s *scanner) name(k jsontext.Kind) (jsontext.Value, bool) {
+// member reads the next member's name and ':' in the open object, and
+// returns the name and the kind of the value that follows (0: none); or,
+// at the object's end, reads the '}' and returns it.
+func (s *scanner) member(first bool) (jsontext.Value, jsontext.Kind) {
+	switch k := s.next('}', first); k {
+	case '}':
+		return nil, k
+	case '"':
+	default:
+		return nil, 0
+	}
 	start := s.i
-	if k != '"' || !s.string() {
-		return nil, false
+	if !s.string() {
+		return nil, 0
 	}
 	name := s.b[start:s.i]
 	s.skipSpace()
 	if s.i >= len(s.b) || s.b[s.i] != ':' {
-		return nil, false
+		return nil, 0
 	}
 	s.i++
 	s.skipSpace()
 	s.last = start
-	return name, true
+	return name, s.kind()
 }
 
 // scalar reads the scalar of kind k (from kind or next) at s.i.
@@ -152,12 +162,6 @@ func (s *scanner) open() bool {
 	s.i++
 	s.depth++
 	return true
-}
-
-// close reads the '}' or ']' that next found at s.i.
-func (s *scanner) close() {
-	s.i++
-	s.depth--
 }
 
 // end reports whether only white space follows the top-level value.
