@@ -286,11 +286,11 @@ func (n *node) permits(t uint8) bool { return n.types == 0 || n.types&t != 0 }
 // walker validates one body. Walkers are recycled through walkers, with
 // their readers' buffers and their stacks.
 type walker struct {
-	// src reads the body's tokens: first the scanner, then, if it stops,
-	// the decoder (inPlace), whose verdict is the answer.
-	src      tokens
+	// The walker reads the body with the scanner, then, if it stops,
+	// with the decoder (inPlace; dec is set), whose verdict is the answer.
 	scan     scanner
 	inPlace  // the body, for the decoder
+	dec      bool
 	maxDepth int
 	// index, when set, receives the top-level members (the scanner's pass
 	// only: it knows where each value starts).
@@ -303,16 +303,6 @@ type walker struct {
 	digits []byte
 	names  [][]byte // the member names of the objects being read, outermost first
 	errs   []FieldError
-}
-
-// tokens is what the walker reads of a body: a *jsontext.Decoder's
-// methods, which the scanner implements too.
-type tokens interface {
-	PeekKind() jsontext.Kind
-	ReadValue() (jsontext.Value, error)
-	ReadToken() (jsontext.Token, error)
-	StackDepth() int
-	StackPointer() jsontext.Pointer
 }
 
 func (w *walker) fail(n *node, field string) {
@@ -343,7 +333,7 @@ func validateBody(body []byte, n *node, maxDepth int, index *jsonscan.Index) (er
 func (w *walker) validate(body []byte, n *node, maxDepth int, index *jsonscan.Index) (errs []FieldError, indexed bool, err error) {
 	w.maxDepth = maxDepth
 	w.scan.reset(body, maxDepth)
-	w.src, w.index = &w.scan, index
+	w.dec, w.index = false, index
 	if errs, err = w.walk(n); err != errRescan {
 		return errs, err == nil && index != nil, err
 	}
@@ -354,15 +344,17 @@ func (w *walker) validate(body []byte, n *node, maxDepth int, index *jsonscan.In
 	// The walker finds duplicate names itself, without the decoder's
 	// per-object allocations.
 	w.load(body)
-	w.src, w.index = &w.d, nil
+	w.dec, w.index = true, nil
 	errs, err = w.walk(n)
 	return errs, false, err
 }
 
-// walk reads the body from w.src and validates it against n.
+// walk reads the body (with the decoder when w.dec) and validates it
+// against n.
 func (w *walker) walk(n *node) ([]FieldError, error) {
-	if k := w.src.PeekKind(); k != '{' {
-		if w.src == &w.scan {
+	k := w.peek()
+	if k != '{' {
+		if !w.dec {
 			return nil, errRescan
 		}
 		if k == 0 {
@@ -370,10 +362,10 @@ func (w *walker) walk(n *node) ([]FieldError, error) {
 		}
 		return nil, badRequest("", "the request body must be a JSON object")
 	}
-	if err := w.value(n); err != nil {
+	if err := w.value(n, k); err != nil {
 		return nil, err
 	}
-	if _, err := w.src.ReadToken(); err != io.EOF {
+	if !w.end() {
 		return nil, badRequest("", "the request body has data after the JSON object")
 	}
 	return w.errs, nil
@@ -393,38 +385,123 @@ func (w *walker) release() {
 	w.reset()
 	w.forget()
 	w.scan.reset(nil, 0)
-	w.src, w.index = nil, nil
+	w.dec, w.index = false, nil
 	walkers.Put(w)
 }
 
-// syntax turns a reader's error into the problem to answer; errRescan is
-// passed on, for validateBody.
-func syntax(err error) error {
-	if err == errRescan {
-		return err
+// The walker's reading of the body: each step of the scanner's, called
+// directly, or (w.dec) the decoder's tokens. The scanner fails with
+// errRescan; the decoder's errors are the problem to answer.
+
+// peek returns the kind of the next value (0: none, or not readable).
+func (w *walker) peek() jsontext.Kind {
+	if w.dec {
+		return w.d.PeekKind()
 	}
-	return syntaxProblem(err)
+	return w.scan.kind()
 }
 
-func (w *walker) read() (jsontext.Token, error) {
-	tok, err := w.src.ReadToken()
-	if err != nil {
-		return tok, syntax(err)
+// member reads the next member's name in the open object and returns it
+// with the kind of its value; or, at the object's end, reads the '}' and
+// returns '}'.
+func (w *walker) member(first bool) (jsontext.Value, jsontext.Kind, error) {
+	if w.dec {
+		if w.d.PeekKind() == '}' {
+			return nil, '}', w.close()
+		}
+		raw, err := w.d.ReadValue()
+		if err != nil {
+			return nil, 0, syntaxProblem(err)
+		}
+		return raw, w.d.PeekKind(), nil
 	}
-	if w.src.StackDepth() > w.maxDepth {
-		return tok, badRequest(truncatePointer(string(w.src.StackPointer())),
+	raw, k := w.scan.member(first)
+	if k == 0 {
+		return nil, 0, errRescan
+	}
+	return raw, k, nil
+}
+
+// item returns the kind of the next item in the open array; or, at the
+// array's end, reads the ']' and returns ']'.
+func (w *walker) item(first bool) (jsontext.Kind, error) {
+	if w.dec {
+		if k := w.d.PeekKind(); k != ']' {
+			return k, nil
+		}
+		return ']', w.close()
+	}
+	if k := w.scan.next(']', first); k != 0 {
+		return k, nil
+	}
+	return 0, errRescan
+}
+
+// scalar reads the scalar of kind k, returned by peek or next.
+func (w *walker) scalar(k jsontext.Kind) (jsontext.Value, error) {
+	if w.dec {
+		raw, err := w.d.ReadValue()
+		if err != nil {
+			return nil, syntaxProblem(err)
+		}
+		return raw, nil
+	}
+	if raw, ok := w.scan.scalar(k); ok {
+		return raw, nil
+	}
+	return nil, errRescan
+}
+
+// open reads the '{' or '[' peek or next returned.
+func (w *walker) open() error {
+	if !w.dec {
+		if w.scan.open() {
+			return nil
+		}
+		return errRescan
+	}
+	if _, err := w.d.ReadToken(); err != nil {
+		return syntaxProblem(err)
+	}
+	if w.d.StackDepth() > w.maxDepth {
+		return badRequest(truncatePointer(string(w.d.StackPointer())),
 			"arrays and objects nest more than "+strconv.Itoa(w.maxDepth)+" levels deep")
 	}
-	return tok, nil
+	return nil
 }
 
-// value validates the next value against n (nil: anything). Scalars are
-// read as raw bytes, which does not allocate; objects and arrays token by
-// token.
-func (w *walker) value(n *node) error {
-	switch kind := w.src.PeekKind(); kind {
+// close reads, with the decoder, the '}' or ']' it peeked.
+func (w *walker) close() error {
+	if _, err := w.d.ReadToken(); err != nil {
+		return syntaxProblem(err)
+	}
+	return nil
+}
+
+// unquote returns the content of the string raw, just read.
+func (w *walker) unquote(raw jsontext.Value) []byte {
+	if !w.dec && !w.scan.escaped {
+		return raw[1 : len(raw)-1]
+	}
+	return jsonscan.Unquote(raw)
+}
+
+// end reports whether nothing but white space follows the top-level value.
+func (w *walker) end() bool {
+	if w.dec {
+		_, err := w.d.ReadToken()
+		return err == io.EOF
+	}
+	return w.scan.end()
+}
+
+// value validates the next value, of kind kind (from peek or next),
+// against n (nil: anything). Scalars are read as raw bytes, which does not
+// allocate; objects and arrays member by member.
+func (w *walker) value(n *node, kind jsontext.Kind) error {
+	switch kind {
 	case '{', '[':
-		if _, err := w.read(); err != nil {
+		if err := w.open(); err != nil {
 			return err
 		}
 		if n != nil && n.empty {
@@ -435,14 +512,13 @@ func (w *walker) value(n *node) error {
 		}
 		return w.array(n)
 	}
-	raw, err := w.src.ReadValue()
+	raw, err := w.scalar(kind)
 	if err != nil {
-		return syntax(err)
+		return err
 	}
 	if n == nil {
 		return nil
 	}
-	kind := raw.Kind()
 	if kind == 'n' {
 		if !n.nullable {
 			w.fail(n, "nullable")
@@ -470,7 +546,7 @@ func (w *walker) str(n *node, raw jsontext.Value) {
 		w.fail(n, "type")
 		return
 	}
-	w.text(n, jsonscan.Unquote(raw))
+	w.text(n, w.unquote(raw))
 }
 
 // text checks the content of a string.
@@ -539,10 +615,9 @@ func (w *walker) object(n *node) error {
 		w.fail(n, "type")
 		n = nil
 	}
+	// The top level's names are kept (walker.validate); an error ends
+	// the walk, which forgets them all.
 	mark := len(w.names)
-	if mark > 0 { // the top level's names are kept (walker.validate)
-		defer func() { w.names = w.names[:mark] }()
-	}
 	var index map[uint64]struct{}
 	var present requiredSet
 	if n != nil {
@@ -551,13 +626,16 @@ func (w *walker) object(n *node) error {
 	count := uint64(0)
 	unknown := 0
 	top := w.index != nil && len(w.path) == 0
-	for w.src.PeekKind() != '}' {
-		raw, err := w.src.ReadValue() // the name
+	for first := true; ; first = false {
+		raw, k, err := w.member(first)
 		if err != nil {
-			return syntax(err)
+			return err
+		}
+		if k == '}' {
+			break
 		}
 		nameAt := w.scan.last
-		name := jsonscan.Unquote(raw)
+		name := w.unquote(raw)
 		if w.duplicate(mark, &index, name) {
 			return badRequest(truncatePointer(pointer(w.segments(name))), "this member name appears more than once")
 		}
@@ -586,12 +664,8 @@ func (w *walker) object(n *node) error {
 			}
 		}
 		w.path = append(w.path, name)
-		var valueAt int
-		if top {
-			w.src.PeekKind() // past the ':'
-			valueAt = w.scan.i
-		}
-		err = w.value(child)
+		valueAt := w.scan.i // past the ':' (the scanner's pass)
+		err = w.value(child, k)
 		w.path = w.path[:len(w.path)-1]
 		if err != nil {
 			return err
@@ -600,8 +674,8 @@ func (w *walker) object(n *node) error {
 			w.index.Add(jsonscan.Member{Name: jsonscan.Span{Start: nameAt, End: nameAt + len(raw)}, Value: jsonscan.Span{Start: valueAt, End: w.scan.i}})
 		}
 	}
-	if _, err := w.read(); err != nil { // '}'
-		return err
+	if mark > 0 {
+		w.names = w.names[:mark]
 	}
 	if n == nil {
 		return nil
@@ -711,10 +785,17 @@ func (w *walker) array(n *node) error {
 	}
 	count := uint64(0)
 	mark := len(w.digits)
-	for w.src.PeekKind() != ']' {
+	for {
+		k, err := w.item(count == 0)
+		if err != nil {
+			return err
+		}
+		if k == ']' {
+			break
+		}
 		w.digits = strconv.AppendUint(w.digits[:mark], count, 10)
 		w.path = append(w.path, w.digits[mark:])
-		err := w.value(items)
+		err = w.value(items, k)
 		w.path = w.path[:len(w.path)-1]
 		if err != nil {
 			return err
@@ -722,9 +803,6 @@ func (w *walker) array(n *node) error {
 		count++
 	}
 	w.digits = w.digits[:mark]
-	if _, err := w.read(); err != nil { // ']'
-		return err
-	}
 	if n == nil {
 		return nil
 	}

@@ -3,156 +3,137 @@ package validate
 import (
 	"encoding/binary"
 	"errors"
-	"io"
 	"math/bits"
 	"unicode/utf8"
 
 	"github.com/go-json-experiment/json/jsontext"
+	"github.com/kenarkit/kenarkit/internal/jsonscan"
 )
 
-// scanner is the walker's first reader of a body: the tokens the walker
-// asks of a jsontext.Decoder (PeekKind, ReadValue for names and scalars,
-// ReadToken for brackets), read straight from the bytes, a string's
-// bytes eight at a time. It accepts only what the decoder accepts (one
-// JSON value, valid UTF-8, no invalid escape, nesting within the limit);
-// at anything else, or anything it does not judge itself (an escaped
-// surrogate), it stops with errRescan and the walker reads the body again
-// with the decoder, whose verdict and words are then the answer. So the
-// scanner decides nothing the decoder would decide differently; it only
-// spares the decoder's byte-by-byte reading of valid bodies.
+// scanner is the walker's first reader of a body: the bytes read straight
+// by the walker, which knows where it is in the body (in an object, in an
+// array, at a value) and asks the scanner for what may come there: the
+// next member or item or the end of its container, a name and its ':', a
+// value's kind, a scalar, a bracket. Strings are read eight bytes at a
+// time. It accepts only what a jsontext.Decoder accepts (one JSON value,
+// valid UTF-8, no invalid escape, nesting within the limit); at anything
+// else, or anything it does not judge itself (an escaped surrogate), it
+// fails and the walker reads the body again with the decoder (errRescan),
+// whose verdict and words are then the answer. So the scanner decides
+// nothing the decoder would decide differently; it only spares the
+// decoder's token by token reading of valid bodies.
+//
+// Between two calls, s.i is where the next call reads: past the white
+// space before a value (reset, name, next), right after anything else.
 type scanner struct {
-	b        []byte
-	i        int           // the next byte to read
-	last     int           // where the last value read by ReadValue starts
-	bad      bool          // stopped: every call answers errRescan or 0
-	peeked   jsontext.Kind // the next token's kind, once PeekKind found it
+	b    []byte
+	i    int // the next byte to read
+	last int // where the last name read by name starts
+	// escaped: the last string read has an escape sequence.
+	escaped  bool
+	depth    int // how many containers are open
 	maxDepth int
-	// stack holds the state of each open container, outermost first,
-	// after the state of the top level.
-	stack []scanState
 }
 
 // errRescan: the scanner stops; the decoder reads the body instead.
 var errRescan = errors.New("validate: read again with the decoder")
 
-type scanState uint8
-
-const (
-	topValue scanState = iota // the top-level value is next
-	topDone                   // … was read: only white space may follow
-	objFirst                  // after '{': a name or '}'
-	objName                   // after ',': a name
-	objColon                  // after a name: ':' then a value
-	objValue                  // after ':': a value
-	objNext                   // after a member: ',' or '}'
-	arrFirst                  // after '[': a value or ']'
-	arrValue                  // after ',': a value
-	arrNext                   // after an item: ',' or ']'
-)
-
 func (s *scanner) reset(b []byte, maxDepth int) {
-	s.b, s.i, s.last, s.bad, s.peeked, s.maxDepth = b, 0, 0, false, 0, maxDepth
-	s.stack = append(s.stack[:0], topValue)
-}
-
-func (s *scanner) stop() { s.bad, s.peeked = true, 0 }
-
-func (s *scanner) skipSpace() {
-	for s.i < len(s.b) {
-		switch s.b[s.i] {
-		case ' ', '\t', '\n', '\r':
-			s.i++
-		default:
-			return
-		}
-	}
-}
-
-// PeekKind reads what separates the next token from the last (white
-// space, ',' and ':') and returns the kind of the next token, or 0 when
-// there is none or the scanner stopped.
-func (s *scanner) PeekKind() jsontext.Kind {
-	if s.peeked == 0 && !s.bad {
-		s.peeked = s.peek()
-	}
-	return s.peeked
-}
-
-// peek is PeekKind, once per token.
-func (s *scanner) peek() jsontext.Kind {
-	top := &s.stack[len(s.stack)-1]
+	s.b, s.i, s.last, s.escaped, s.depth, s.maxDepth = b, 0, 0, false, 0, maxDepth
 	s.skipSpace()
-	if s.i >= len(s.b) {
-		s.stop()
-		return 0
+}
+
+// skipSpace moves s.i past white space; most bodies have none, which it
+// sees without a call.
+func (s *scanner) skipSpace() {
+	if s.i < len(s.b) && s.b[s.i] <= ' ' {
+		s.skipMore()
 	}
-	c := s.b[s.i]
-	switch *top {
-	case objColon:
-		if c != ':' {
-			s.stop()
-			return 0
-		}
+}
+
+func (s *scanner) skipMore() {
+	for s.i < len(s.b) && jsonscan.IsSpace(s.b[s.i]) {
 		s.i++
-		s.skipSpace()
-		*top = objValue
-	case objNext, arrNext:
-		switch {
-		case c == ',':
-			s.i++
-			s.skipSpace()
-			if *top == objNext {
-				*top = objName
-			} else {
-				*top = arrValue
-			}
-		case c == '}' && *top == objNext, c == ']' && *top == arrNext:
-			return jsontext.Kind(c)
-		default:
-			s.stop()
-			return 0
-		}
-	case topDone:
-		s.stop()
-		return 0
 	}
-	if s.i >= len(s.b) {
-		s.stop()
-		return 0
-	}
-	c = s.b[s.i]
-	switch *top {
-	case objFirst, objName:
-		if c == '"' || (c == '}' && *top == objFirst) {
-			return jsontext.Kind(c)
-		}
-		s.stop()
-		return 0
-	case arrFirst:
-		if c == ']' {
-			return ']'
-		}
-	}
+}
+
+// kindOf is the kind of the value that starts with c, 0 when none does.
+func kindOf(c byte) jsontext.Kind {
 	switch c {
 	case '{', '[', '"', 't', 'f', 'n':
 		return jsontext.Kind(c)
 	case '-', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9':
 		return '0'
 	}
-	s.stop()
 	return 0
 }
 
-// ReadValue reads the next name or scalar (a container is the decoder's:
-// the walker reads those token by token).
-func (s *scanner) ReadValue() (jsontext.Value, error) {
-	k := s.PeekKind()
-	if k == 0 || k == '{' || k == '[' || k == '}' || k == ']' {
-		s.stop()
-		return nil, errRescan
+// kind returns the kind of the value at s.i, or 0 when there is none.
+func (s *scanner) kind() jsontext.Kind {
+	if s.i >= len(s.b) {
+		return 0
+	}
+	return kindOf(s.b[s.i])
+}
+
+// next reads what separates the next member or item of the open
+// container from the last (white space and, unless it is the first, a ','),
+// and returns the kind of what follows; or, at the container's end, reads
+// close and returns it; 0 when what follows is neither a value nor close.
+func (s *scanner) next(close byte, first bool) jsontext.Kind {
+	s.skipSpace()
+	if s.i >= len(s.b) {
+		return 0
+	}
+	c := s.b[s.i]
+	if c == close {
+		s.i++
+		s.depth--
+		return jsontext.Kind(c)
+	}
+	if !first {
+		if c != ',' {
+			return 0
+		}
+		s.i++
+		s.skipSpace()
+		if s.i >= len(s.b) {
+			return 0
+		}
+		c = s.b[s.i]
+	}
+	return kindOf(c)
+}
+
+// member reads the next member's name and ':' in the open object, and
+// returns the name and the kind of the value that follows (0: none); or,
+// at the object's end, reads the '}' and returns it.
+func (s *scanner) member(first bool) (jsontext.Value, jsontext.Kind) {
+	switch k := s.next('}', first); k {
+	case '}':
+		return nil, k
+	case '"':
+	default:
+		return nil, 0
 	}
 	start := s.i
-	s.peeked = 0
+	if !s.string() {
+		return nil, 0
+	}
+	name := s.b[start:s.i]
+	s.skipSpace()
+	if s.i >= len(s.b) || s.b[s.i] != ':' {
+		return nil, 0
+	}
+	s.i++
+	s.skipSpace()
+	s.last = start
+	return name, s.kind()
+}
+
+// scalar reads the scalar of kind k (from kind or next) at s.i.
+func (s *scanner) scalar(k jsontext.Kind) (jsontext.Value, bool) {
+	start := s.i
 	var ok bool
 	switch k {
 	case '"':
@@ -167,73 +148,27 @@ func (s *scanner) ReadValue() (jsontext.Value, error) {
 		ok = s.literal("null")
 	}
 	if !ok {
-		s.stop()
-		return nil, errRescan
+		return nil, false
 	}
-	top := &s.stack[len(s.stack)-1]
-	if *top == objFirst || *top == objName {
-		*top = objColon
-	} else {
-		s.done()
-	}
-	s.last = start
-	return jsontext.Value(s.b[start:s.i]), nil
+	return jsontext.Value(s.b[start:s.i]), true
 }
 
-// done records that a value of the current container was read.
-func (s *scanner) done() {
-	top := &s.stack[len(s.stack)-1]
-	switch *top {
-	case objValue:
-		*top = objNext
-	case arrFirst, arrValue:
-		*top = arrNext
-	case topValue:
-		*top = topDone
+// open reads the '{' or '[' at s.i, unless it would nest too deep (the
+// decoder says where).
+func (s *scanner) open() bool {
+	if s.depth >= s.maxDepth {
+		return false
 	}
+	s.i++
+	s.depth++
+	return true
 }
 
-// ReadToken reads a bracket, or reports the end of the input (io.EOF)
-// once the top-level value has been read and only white space follows.
-func (s *scanner) ReadToken() (jsontext.Token, error) {
-	if !s.bad && len(s.stack) == 1 && s.stack[0] == topDone {
-		s.skipSpace()
-		if s.i == len(s.b) {
-			return jsontext.Token{}, io.EOF
-		}
-		s.stop()
-		return jsontext.Token{}, errRescan
-	}
-	switch k := s.PeekKind(); k {
-	case '{', '[':
-		if len(s.stack) > s.maxDepth {
-			break // the decoder names where
-		}
-		s.i++
-		s.peeked = 0
-		st := objFirst
-		if k == '[' {
-			st = arrFirst
-		}
-		s.stack = append(s.stack, st)
-		return jsontext.Token{}, nil
-	case '}', ']':
-		s.i++
-		s.peeked = 0
-		s.stack = s.stack[:len(s.stack)-1]
-		s.done()
-		return jsontext.Token{}, nil
-	}
-	s.stop()
-	return jsontext.Token{}, errRescan
+// end reports whether only white space follows the top-level value.
+func (s *scanner) end() bool {
+	s.skipSpace()
+	return s.i == len(s.b)
 }
-
-// StackDepth returns how many containers are open.
-func (s *scanner) StackDepth() int { return len(s.stack) - 1 }
-
-// StackPointer is not known to the scanner: it stops before nesting too
-// deep, where the decoder says where.
-func (s *scanner) StackPointer() jsontext.Pointer { return "" }
 
 func (s *scanner) literal(lit string) bool {
 	if len(s.b)-s.i < len(lit) || string(s.b[s.i:s.i+len(lit)]) != lit {
@@ -244,7 +179,7 @@ func (s *scanner) literal(lit string) bool {
 }
 
 // number reads a number as JSON writes it: -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?
-// (what follows it is the next PeekKind's to judge).
+// (what follows it is next's or end's to judge).
 func (s *scanner) number() bool {
 	b, i := s.b, s.i
 	if i < len(b) && b[i] == '-' {
@@ -307,9 +242,11 @@ func special(x uint64) uint64 {
 	return (m | x) & highs
 }
 
-// string reads a string whose quote is at s.i.
+// string reads a string whose quote is at s.i, and records whether it
+// has an escape sequence.
 func (s *scanner) string() bool {
 	b, i := s.b, s.i+1
+	s.escaped = false
 	for {
 		for i+8 <= len(b) {
 			if m := special(binary.LittleEndian.Uint64(b[i:])); m != 0 {
@@ -331,12 +268,18 @@ func (s *scanner) string() bool {
 				return false
 			}
 			i += n
+			s.escaped = true
 		case c < 0x20:
 			return false
 		case c < utf8.RuneSelf:
 			i++
 		case c >= 0xc2 && c <= 0xdf && i+1 < len(b) && b[i+1]&0xc0 == 0x80:
-			i += 2 // a valid two-byte sequence (Persian letters), not decoded
+			// valid two-byte sequences (Persian letters), not decoded:
+			// the rest of a word read here rather than eight bytes at a time
+			i += 2
+			for i+1 < len(b) && b[i] >= 0xc2 && b[i] <= 0xdf && b[i+1]&0xc0 == 0x80 {
+				i += 2
+			}
 		default:
 			r, n := utf8.DecodeRune(b[i:])
 			if r == utf8.RuneError && n == 1 {

@@ -27,10 +27,10 @@ func readingWith(body []byte, maxDepth int, scan bool, index *jsonscan.Index) *w
 	w.maxDepth = maxDepth
 	if scan {
 		w.scan.reset(body, maxDepth)
-		w.src, w.index = &w.scan, index
+		w.index = index
 	} else {
 		w.load(body)
-		w.src = &w.d
+		w.dec = true
 	}
 	return w
 }
@@ -66,6 +66,26 @@ var scannerBodies = []struct {
 	{"overlong two bytes", "{\"a\":\"\xc1\xbf\"}", false},
 	{"a two-byte lead before the quote", "{\"a\":\"\xd8\"}", false},
 	{"a two-byte lead before ascii", "{\"a\":\"\xd8a\"}", false},
+	{"persian words", `{"message":"آیا مایلید ادامه دهید؟","caption":"بله","c":"خیر"}`, true},
+	{"persian then three bytes", "{\"a\":\"\u0628\u0644\u0647€ب\"}", true},
+	{"persian run cut by a lead", "{\"a\":\"بله\xd8\"}", false},
+	{"persian run cut by ascii", "{\"a\":\"بل\xd8a\"}", false},
+	{"persian run before an escape", `{"a":"بله\n","b\u0062":"خیر\""}`, true},
+	{"an escaped name then a plain one", `{"\u0061":1,"b":{"\"c":[],"d":2}}`, true},
+	{"nested closes", `{"a":[[],[{}],{"b":[1,[2]]}],"c":{}}`, true},
+	{"white space around separators", "{\"a\" : [ 1 ,2\t, { \"b\" :\n3 } ] ,\r\"c\":4 }", true},
+	{"missing comma in array", `{"a":[1 2]}`, false},
+	{"missing comma after a container", `{"a":[] "b":1}`, false},
+	{"comma before the first member", `{,"a":1}`, false},
+	{"comma before the first item", `{"a":[,1]}`, false},
+	{"colon in array", `{"a":[1:2]}`, false},
+	{"name without value", `{"a":}`, false},
+	{"name without colon at the end", `{"a"`, false},
+	{"a number as a name", `{1:2}`, false},
+	{"an object as a name", `{{}:2}`, false},
+	{"array closed by brace", `{"a":[1}}`, false},
+	{"object closed by bracket", `{"a":{"b":1]}`, false},
+	{"white space only after", "{\"a\":1}\n\t ", true},
 	{"duplicate name", `{"a":1,"a":2}`, true},
 	{"duplicate escaped name", `{"a":1,"\u0061":2}`, true},
 	{"trailing comma in object", `{"a":1,}`, false},
