@@ -5,9 +5,9 @@
 // fix here reaches them all.
 //
 //	env, err := addonenv.Load(os.Getenv)
-//	rdb, err := env.Redis()            // nil without REDIS_URL
-//	addonenv.LogRedis(ctx, logger, rdb) // in use or not, answered or why not
-//	ln, err := env.Listen()            // fills env.PublicURL when PUBLIC_URL is unset
+//	rdb, err := redisstore.Open(env.RedisURL) // nil without REDIS_URL
+//	redisstore.LogStatus(ctx, logger, rdb)    // in use or not, answered or why not
+//	ln, err := env.Listen()                   // fills env.PublicURL when PUBLIC_URL is unset
 //	s, err := server.New(env.ServerConfig(gen.GetSpec, logger), gen.RegisterHandlersWithBaseURL, gen.NewStrictHandler(addon, nil))
 //	err = env.Serve(ctx, ln, s, logger)
 //
@@ -65,7 +65,8 @@ const (
 	// RedisURLVar is the Redis the replicas share: one node
 	// (redis://[:password@]host:port/db, rediss:// for TLS), a master
 	// behind Sentinels (…?master_name=NAME) or a Cluster (…?addr=host2:port
-	// for each further node); [Env.Redis] lists the forms. Optional: the
+	// for each further node); redisstore.Open lists the forms and makes
+	// the client. Optional: the
 	// add-on keeps its state in memory when unset.
 	RedisURLVar = "REDIS_URL"
 	// DrainDelayVar is how long the add-on goes on serving after SIGTERM
@@ -181,10 +182,8 @@ func Load(getenv func(string) string) (Env, error) {
 	env.AppSlug = strings.TrimSpace(getenv(AppSlugVar))
 	env.OAuthSecret = strings.TrimSpace(getenv(OAuthSecretVar))
 	env.RedisURL = strings.TrimSpace(getenv(RedisURLVar))
-	if rdb, err := env.Redis(); err != nil {
+	if err := checkRedisURL(env.RedisURL); err != nil {
 		return Env{}, err
-	} else if rdb != nil {
-		rdb.Close() // only checked here: with min_idle_conns it would dial
 	}
 	if d := strings.TrimSpace(getenv(DrainDelayVar)); d != "" {
 		var err error
@@ -219,6 +218,23 @@ func LogLevel(getenv func(string) string) (slog.Level, error) {
 		return slog.LevelError, nil
 	}
 	return slog.LevelInfo, fmt.Errorf("%s must be debug, info, warn or error (debug logs every request; info, the default, the refused ones and errors)", LogLevelVar)
+}
+
+// checkRedisURL refuses a REDIS_URL that is no redis://, rediss:// or
+// unix:// URL, naming the variable, never the URL or its password.
+// go-redis's own parsers (redisstore.Open, which an add-on calls at
+// start-up) check the rest: the options, a cluster's or Sentinels'
+// addresses. They are not called here so that addonenv does not import
+// go-redis, which each importing package compiles again in part (issue
+// 23: the starter's cold build).
+func checkRedisURL(raw string) error {
+	if raw == "" {
+		return nil
+	}
+	if u, err := url.Parse(raw); err == nil && (u.Scheme == "redis" || u.Scheme == "rediss" || u.Scheme == "unix") {
+		return nil
+	}
+	return fmt.Errorf("%s must be a redis:// URL (rediss:// for TLS, or unix://); redisstore.Open lists the forms", RedisURLVar)
 }
 
 // Listen listens on env.Port on every interface and, when PUBLIC_URL was

@@ -16,7 +16,6 @@ import (
 	"github.com/kenarkit/kenarkit/sdk/divar"
 	"github.com/kenarkit/kenarkit/sdk/event"
 	"github.com/kenarkit/kenarkit/sdk/server"
-	"github.com/redis/go-redis/v9"
 
 	"github.com/kenarkit/kenarkit/sdk"
 	"github.com/kenarkit/kenarkit/sdk/addonenv"
@@ -205,7 +204,7 @@ func TestLoadTheCallsToDivar(t *testing.T) {
 				strings.Join(e.OAuthMissing(), ",") != "KENAR_APP_SLUG,KENAR_OAUTH_SECRET" {
 				return "not the defaults"
 			}
-			if rdb, err := e.Redis(); rdb != nil || err != nil {
+			if e.RedisURL != "" {
 				return "a Redis without REDIS_URL"
 			}
 			return ""
@@ -217,11 +216,9 @@ func TestLoadTheCallsToDivar(t *testing.T) {
 				e.TokenURL() != "http://127.0.0.1:8/oauth2/token" || len(e.OAuthMissing()) != 0 || e.DrainDelay != 5*time.Second {
 				return "not what was set"
 			}
-			rdb, err := e.Redis()
-			if c, ok := rdb.(*redis.Client); err != nil || !ok || c.Options().Addr != "127.0.0.1:6379" || c.Options().DB != 2 || c.Options().DialerRetries != 1 {
+			if e.RedisURL != "redis://127.0.0.1:6379/2" {
 				return "not the Redis set"
 			}
-			rdb.Close()
 			return ""
 		}},
 		{name: "only the secret missing", getenv: env(key, "k", "KENAR_APP_SLUG", "my-app"), check: func(e addonenv.Env) string {
@@ -233,6 +230,7 @@ func TestLoadTheCallsToDivar(t *testing.T) {
 		{name: "API URL must be absolute", getenv: env(key, "k", "KENAR_API_URL", "open-api.divar.ir"), wantErr: "KENAR_API_URL must be an absolute"},
 		{name: "OAuth URL must be absolute", getenv: env(key, "k", "KENAR_OAUTH_URL", "/oauth"), wantErr: "KENAR_OAUTH_URL must be an absolute"},
 		{name: "Redis URL must be one, and is never shown", getenv: env(key, "k", "REDIS_URL", "http://:hunter2@redis:6379"), wantErr: "REDIS_URL must be a redis://"},
+		{name: "Redis URL must parse, and is never shown", getenv: env(key, "k", "REDIS_URL", "redis://:hunter2@redis:6379/%zz"), wantErr: "REDIS_URL must be a redis://"},
 		{name: "drain delay must be a duration", getenv: env(key, "k", "DRAIN_DELAY", "5"), wantErr: "DRAIN_DELAY must be a duration"},
 		{name: "drain delay must not be negative", getenv: env(key, "k", "DRAIN_DELAY", "-1s"), wantErr: "DRAIN_DELAY must be a duration"},
 		{name: "log level must be one of four", getenv: env(key, "k", "LOG_LEVEL", "verbose"), wantErr: "LOG_LEVEL must be debug, info, warn or error"},

@@ -14,7 +14,7 @@ import (
 // on stderr among them. go-redis's logger is the process's, which only
 // main may set:
 //
-//	redis.SetLogger(addonenv.RedisLogger(logger)) // in main, before env.Redis()
+//	redis.SetLogger(addonenv.RedisLogger(logger)) // in main, before redisstore.Open
 //
 // A password in a message (a redis:// URL's) is masked.
 type RedisLog struct{ logger *slog.Logger }

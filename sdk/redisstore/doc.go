@@ -17,7 +17,7 @@
 //
 // rdb is any go-redis client: one node, a master behind Sentinels
 // (redis.NewFailoverClient) or a Redis Cluster (redis.NewClusterClient);
-// addonenv's Env.Redis makes the right one from REDIS_URL. No script or
+// [Open] makes the right one from REDIS_URL. No script or
 // transaction of these stores spans two keys, so on a Cluster their keys
 // need no hash tag and spread over the nodes; and their key names are
 // those of every earlier version, so an upgrade finds what Redis holds.

@@ -62,7 +62,7 @@ func NewAddon(cfg config, logger *slog.Logger) (*Addon, error) {
 	if cfg.obs != nil {
 		a.metrics = cfg.obs.metrics
 	}
-	rdb, err := cfg.Redis()
+	rdb, err := redisstore.Open(cfg.RedisURL)
 	if err != nil {
 		return nil, err
 	}

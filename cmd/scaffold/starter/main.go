@@ -77,6 +77,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/kenarkit/kenarkit/sdk/addonenv"
+	"github.com/kenarkit/kenarkit/sdk/redisstore"
 	"github.com/kenarkit/kenarkit/sdk/seal"
 	"github.com/kenarkit/kenarkit/sdk/server"
 	"github.com/kenarkit/kenarkit/sdk/tokens"
@@ -131,7 +132,7 @@ func run(ctx context.Context, getenv func(string) string, logger *slog.Logger) e
 	cfg.obs.serve()
 	// One line: state in memory, or in Redis and whether it answered. A
 	// Redis down is no reason not to start: the callbacks need none.
-	addonenv.LogRedis(ctx, logger, addon.rdb)
+	redisstore.LogStatus(ctx, logger, addon.rdb)
 	freshCtx, stopFresh := context.WithCancel(ctx)
 	fresh := make(chan struct{})
 	go func() {

@@ -1,4 +1,4 @@
-package addonenv_test
+package redisstore_test
 
 import (
 	"bytes"
@@ -14,7 +14,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"github.com/kenarkit/kenarkit/sdk/addonenv"
+	"github.com/kenarkit/kenarkit/sdk/redisstore"
 	"github.com/kenarkit/kenarkit/sdk/redisstore/redistest"
 )
 
@@ -35,14 +35,10 @@ func startRedisIn(t *testing.T, dir string) (url string, stop func()) {
 	return url, stop
 }
 
-// envRedis is Env.Redis for REDIS_URL url, closed at the end of the test.
+// envRedis is Open for REDIS_URL url, closed at the end of the test.
 func envRedis(t *testing.T, url string) redis.UniversalClient {
 	t.Helper()
-	e, err := addonenv.Load(env("KENAR_IDENTIFICATION_KEY", "k", "REDIS_URL", url))
-	if err != nil {
-		t.Fatal(err)
-	}
-	rdb, err := e.Redis()
+	rdb, err := redisstore.Open(url)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -54,7 +50,7 @@ func envRedis(t *testing.T, url string) redis.UniversalClient {
 // which is when go-redis starts answering its last dial error without
 // dialing, for up to a second), Redis restarted: the first command after
 // the restart is served, on one node, behind a Sentinel and on a
-// cluster. Without RedisDialer it fails with the cached "connection
+// cluster. Without Dialer it fails with the cached "connection
 // refused".
 func TestRedisComesBackAtOnce(t *testing.T) {
 	for _, tc := range []struct {
@@ -111,7 +107,7 @@ func sep(url string) string {
 
 // LogRedis says in one line whether Redis is in use and answered, and
 // never shows the password.
-func TestLogRedis(t *testing.T) {
+func TestLogStatus(t *testing.T) {
 	const password = "hunter2-secret"
 	url, _ := startRedisIn(t, t.TempDir())
 	sock := strings.TrimPrefix(url, "unix://")
@@ -148,7 +144,7 @@ func TestLogRedis(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var logs bytes.Buffer
-			got := addonenv.LogRedis(t.Context(), slog.New(slog.NewTextHandler(&logs, nil)), tc.rdb(t))
+			got := redisstore.LogStatus(t.Context(), slog.New(slog.NewTextHandler(&logs, nil)), tc.rdb(t))
 			if got != tc.answered {
 				t.Errorf("answered = %v, want %v", got, tc.answered)
 			}
@@ -200,7 +196,7 @@ func replyingServer(t *testing.T, reply string) string {
 	return sock
 }
 
-// REDIS_URL's forms give go-redis's clients, each with Env.Redis's
+// REDIS_URL's forms give go-redis's clients, each with Open's
 // bounds (one dial retry, one command retry) and its dialer.
 func TestRedisURLForms(t *testing.T) {
 	for _, tc := range []struct {
@@ -252,7 +248,7 @@ func TestRedisURLForms(t *testing.T) {
 	}
 }
 
-// bounds checks Env.Redis's defaults on a client's options.
+// bounds checks Open's defaults on a client's options.
 func bounds(dialerRetries, maxRetries int, dial, read time.Duration, dialer bool) string {
 	if dialerRetries != 1 || maxRetries != 1 || dial != 2*time.Second || read != time.Second || !dialer {
 		return fmt.Sprintf("bounds: dialer_retries=%d max_retries=%d dial=%v read=%v dialer=%v", dialerRetries, maxRetries, dial, read, dialer)
@@ -260,7 +256,7 @@ func bounds(dialerRetries, maxRetries int, dial, read time.Duration, dialer bool
 	return ""
 }
 
-// A REDIS_URL that names no Redis is refused by Load, naming the
+// A REDIS_URL that names no Redis is refused by Open, naming the
 // variable, the forms and go-redis's reason, never the password.
 func TestRedisURLRefused(t *testing.T) {
 	const password = "hunter2-secret"
@@ -274,9 +270,10 @@ func TestRedisURLRefused(t *testing.T) {
 		{"a password that the reason would repeat", "redis://redis:6379?master_name=main&addr=" + password + "&password=" + password, "unable to parse addr param: [password]"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := addonenv.Load(env("KENAR_IDENTIFICATION_KEY", "k", "REDIS_URL", tc.url))
+			rdb, err := redisstore.Open(tc.url)
 			if err == nil {
-				t.Fatal("Load accepted it")
+				rdb.Close()
+				t.Fatal("Open accepted it")
 			}
 			for _, want := range []string{"REDIS_URL must be a redis:// URL", "master_name=NAME", "?addr=host2:port", tc.reason} {
 				if !strings.Contains(err.Error(), want) {
@@ -287,5 +284,13 @@ func TestRedisURLRefused(t *testing.T) {
 				t.Errorf("the error shows the password: %v", err)
 			}
 		})
+	}
+}
+
+// Without REDIS_URL there is no client and no error: the add-on keeps
+// its state in memory.
+func TestOpenWithoutURL(t *testing.T) {
+	if rdb, err := redisstore.Open(""); rdb != nil || err != nil {
+		t.Fatalf("Open(\"\") = %v, %v; want nil, nil", rdb, err)
 	}
 }

@@ -1,4 +1,4 @@
-package addonenv
+package redisstore
 
 import (
 	"context"
@@ -12,9 +12,13 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
-// Redis returns a client of the Redis that env.RedisURL names, or nil
-// when it is unset. REDIS_URL takes go-redis's own URL forms, told apart
-// by their query:
+// urlVar is the variable an add-on reads its Redis URL from
+// (addonenv.RedisURLVar): [Open]'s errors and [LogStatus] name it.
+const urlVar = "REDIS_URL"
+
+// Open returns a client of the Redis that redisURL (an add-on's
+// REDIS_URL, addonenv's Env.RedisURL) names, or nil when it is empty.
+// It takes go-redis's own URL forms, told apart by their query:
 //
 //	redis://[[user]:password@]host:port[/db]        one node (redis.ParseURL);
 //	rediss://…                                      the same over TLS;
@@ -32,49 +36,52 @@ import (
 // Every form takes go-redis's other options as parameters (pool_size=20,
 // dial_timeout=3s, skip_verify=true…). The client is a *redis.Client for
 // one node or a Sentinel's master, a *redis.ClusterClient for a Cluster;
-// kenarkit's stores (sdk/redisstore) work on each: no script or
-// transaction of theirs spans two keys, so none crosses a cluster's
-// slots.
+// the stores of this package work on each: no script or transaction of
+// theirs spans two keys, so none crosses a cluster's slots.
 //
 // It does not connect: a Redis that is down is reported by each call,
 // quickly (one dial retry, short timeouts), so that the add-on goes on
 // answering what needs no Redis; and the first call after Redis comes
-// back is served (see [RedisDialer]), on every form. [LogRedis] says at
-// start-up whether it answered. A malformed REDIS_URL is an error naming
-// the variable and the forms, never the URL or its password.
-func (env Env) Redis() (redis.UniversalClient, error) {
-	if env.RedisURL == "" {
+// back is served (see [Dialer]), on every form. [LogStatus] says at
+// start-up whether it answered. A malformed URL is an error naming
+// REDIS_URL and the forms, never the URL or its password.
+//
+// It lives here rather than in addonenv so that an add-on compiles
+// go-redis's client into as few packages as it can: each package that
+// imports go-redis compiles some 1,700 generic wrappers of its own.
+func Open(redisURL string) (redis.UniversalClient, error) {
+	if redisURL == "" {
 		return nil, nil
 	}
-	u, err := url.Parse(env.RedisURL)
+	u, err := url.Parse(redisURL)
 	if err != nil {
 		return nil, redisURLError(nil)
 	}
 	q := u.Query()
 	switch {
 	case q.Has("master_name"):
-		opt, err := redis.ParseFailoverURL(env.RedisURL)
+		opt, err := redis.ParseFailoverURL(redisURL)
 		if err != nil {
 			return nil, redisURLError(scrub(err, u))
 		}
-		opt.Dialer = RedisDialer(redis.NewDialer(&redis.Options{DialTimeout: redisDialTimeout(&opt.DialTimeout), TLSConfig: opt.TLSConfig}))
+		opt.Dialer = Dialer(redis.NewDialer(&redis.Options{DialTimeout: redisDialTimeout(&opt.DialTimeout), TLSConfig: opt.TLSConfig}))
 		quick(&opt.ReadTimeout, &opt.WriteTimeout, &opt.DialerRetries, &opt.MaxRetries)
 		return redis.NewFailoverClient(opt), nil
 	case q.Has("addr"):
-		opt, err := redis.ParseClusterURL(env.RedisURL)
+		opt, err := redis.ParseClusterURL(redisURL)
 		if err != nil {
 			return nil, redisURLError(scrub(err, u))
 		}
-		opt.Dialer = RedisDialer(redis.NewDialer(&redis.Options{DialTimeout: redisDialTimeout(&opt.DialTimeout), TLSConfig: opt.TLSConfig}))
+		opt.Dialer = Dialer(redis.NewDialer(&redis.Options{DialTimeout: redisDialTimeout(&opt.DialTimeout), TLSConfig: opt.TLSConfig}))
 		quick(&opt.ReadTimeout, &opt.WriteTimeout, &opt.DialerRetries, &opt.MaxRetries)
 		return redis.NewClusterClient(opt), nil
 	}
-	opt, err := redis.ParseURL(env.RedisURL)
+	opt, err := redis.ParseURL(redisURL)
 	if err != nil {
 		return nil, redisURLError(scrub(err, u))
 	}
 	redisDialTimeout(&opt.DialTimeout)
-	opt.Dialer = RedisDialer(redis.NewDialer(opt))
+	opt.Dialer = Dialer(redis.NewDialer(opt))
 	quick(&opt.ReadTimeout, &opt.WriteTimeout, &opt.DialerRetries, &opt.MaxRetries)
 	return redis.NewClient(opt), nil
 }
@@ -88,7 +95,7 @@ func redisDialTimeout(d *time.Duration) time.Duration {
 	return *d
 }
 
-// quick sets the bounds of [Env.Redis]'s clients: one dial retry and
+// quick sets the bounds of [Open]'s clients: one dial retry and
 // one command retry, and a second to read or write unless the URL says
 // otherwise.
 func quick(read, write *time.Duration, dialerRetries, maxRetries *int) {
@@ -107,9 +114,9 @@ func redisURLError(cause error) error {
 		"a cluster's nodes redis://host1:port?addr=host2:port&addr=…, " +
 		"or Sentinels redis://sentinel:26379?master_name=NAME&addr=…"
 	if cause == nil {
-		return fmt.Errorf("%s must be a redis:// URL%s", RedisURLVar, forms)
+		return fmt.Errorf("%s must be a redis:// URL%s", urlVar, forms)
 	}
-	return fmt.Errorf("%s must be a redis:// URL%s: %v", RedisURLVar, forms, cause)
+	return fmt.Errorf("%s must be a redis:// URL%s: %v", urlVar, forms, cause)
 }
 
 // scrub returns err's text without the passwords u holds (in its user
@@ -129,17 +136,17 @@ func scrub(err error, u *url.URL) error {
 	return fmt.Errorf("%s", msg)
 }
 
-// RedisDialer wraps a go-redis dialer (redis.NewDialer's, or an
+// Dialer wraps a go-redis dialer (redis.NewDialer's, or an
 // Options.Dialer) so that a client using it dials Redis for every command
 // that needs a connection, and serves the first command after Redis comes
 // back: set it as the client's Options.Dialer (ClusterOptions.Dialer,
-// FailoverOptions.Dialer), as [Env.Redis] does.
+// FailoverOptions.Dialer), as [Open] does.
 //
 // go-redis (v9, issue redis/go-redis#3062) counts the dials that fail
 // and, once they reach the pool's size, answers every command with the
 // last dial error without dialing, until a probe it runs once a second
 // gets through: for up to a second after Redis returns, every request
-// that needs Redis would fail. With RedisDialer a failed dial reaches the
+// that needs Redis would fail. With Dialer a failed dial reaches the
 // pool as a connection whose first use fails with the dial's error (so
 // the command's error is the dial's, a *net.OpError, retried as one):
 // the pool drops it and counts nothing. The price: while Redis is down,
@@ -148,7 +155,7 @@ func scrub(err error, u *url.URL) error {
 // would have failed it without one. Behind Sentinels, the Sentinels'
 // answer (where the master is) is go-redis's own, before any dial: a
 // Sentinel set that is down fails each call with its error.
-func RedisDialer(dial func(ctx context.Context, network, addr string) (net.Conn, error)) func(ctx context.Context, network, addr string) (net.Conn, error) {
+func Dialer(dial func(ctx context.Context, network, addr string) (net.Conn, error)) func(ctx context.Context, network, addr string) (net.Conn, error) {
 	return func(ctx context.Context, network, addr string) (net.Conn, error) {
 		conn, err := dial(ctx, network, addr)
 		if err != nil {
@@ -184,10 +191,10 @@ type dialError struct{ err error }
 func (e dialError) Error() string { return e.err.Error() }
 func (e dialError) Unwrap() error { return e.err }
 
-// redisPingTimeout bounds [LogRedis]'s PING.
+// redisPingTimeout bounds [LogStatus]'s PING.
 const redisPingTimeout = 5 * time.Second
 
-// LogRedis writes one line at start-up saying whether the add-on keeps
+// LogStatus writes one line at start-up saying whether the add-on keeps
 // its state in Redis and, when it does, which and whether it answered a
 // PING:
 //
@@ -198,15 +205,15 @@ const redisPingTimeout = 5 * time.Second
 //	level=WARN msg=redis in_use=true addr=redis:6379 db=0 answered=false error="dial tcp …: connection refused"
 //	level=WARN msg=redis in_use=true addr=node-1:6379 db=0 answered=true warning="a node of a Redis Cluster, used as one Redis: …"
 //
-// rdb is [Env.Redis]'s client (nil without REDIS_URL). The line never
+// rdb is [Open]'s client (nil without REDIS_URL). The line never
 // holds the URL nor the password, even when an error repeats it. A Redis
 // that does not answer is not fatal: the add-on answers what needs no
 // Redis, and each call that needs it fails until Redis answers. It
 // reports whether Redis answered (false when it is not in use).
-func LogRedis(ctx context.Context, logger *slog.Logger, rdb redis.UniversalClient) (answered bool) {
+func LogStatus(ctx context.Context, logger *slog.Logger, rdb redis.UniversalClient) (answered bool) {
 	if rdb == nil {
 		logger.LogAttrs(ctx, slog.LevelInfo, "redis", slog.Bool("in_use", false),
-			slog.String("state", "in memory ("+RedisURLVar+" unset): one replica only"))
+			slog.String("state", "in memory ("+urlVar+" unset): one replica only"))
 		return false
 	}
 	attrs := []slog.Attr{slog.Bool("in_use", true)}
@@ -232,7 +239,7 @@ func LogRedis(ctx context.Context, logger *slog.Logger, rdb redis.UniversalClien
 	if err == nil {
 		if c, ok := rdb.(*redis.Client); ok && clusterNode(pingCtx, c) {
 			logger.LogAttrs(ctx, slog.LevelWarn, "redis", append(attrs, slog.Bool("answered", true),
-				slog.String("warning", "a node of a Redis Cluster, used as one Redis: keys on its other nodes fail (MOVED); name two or more nodes in "+RedisURLVar+": redis://node-1:6379?addr=node-2:6379"))...)
+				slog.String("warning", "a node of a Redis Cluster, used as one Redis: keys on its other nodes fail (MOVED); name two or more nodes in "+urlVar+": redis://node-1:6379?addr=node-2:6379"))...)
 			return true
 		}
 		logger.LogAttrs(ctx, slog.LevelInfo, "redis", append(attrs, slog.Bool("answered", true))...)
