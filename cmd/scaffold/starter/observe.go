@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/kenarkit/kenarkit/sdk/addonenv"
 	"github.com/kenarkit/kenarkit/sdk/consent"
@@ -47,8 +47,7 @@ func newObservability(cfg config, logger *slog.Logger) (*observability, error) {
 	}
 	o := &observability{logger: logger}
 	if cfg.MetricsAddr != "" {
-		reg := prometheus.NewRegistry()
-		reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+		reg := prometheus.NewRegistry() // the add-on's own: each run has its own
 		m, err := metrics.New(reg)
 		if err != nil {
 			return nil, err
@@ -57,7 +56,12 @@ func newObservability(cfg config, logger *slog.Logger) (*observability, error) {
 			return nil, fmt.Errorf("%s: %w", metricsAddrVar, err)
 		}
 		mux := http.NewServeMux()
-		mux.Handle("GET /metrics", m.Handler())
+		// The Go runtime's and the process's metrics (go_…, process_…) are
+		// the collectors client_golang registers in its default registry;
+		// served from there beside the add-on's own, rather than registered
+		// again from prometheus/collectors, whose DB stats collector brings
+		// database/sql into the build (issue 23: the cold build).
+		mux.Handle("GET /metrics", promhttp.HandlerFor(prometheus.Gatherers{prometheus.DefaultGatherer, reg}, promhttp.HandlerOpts{}))
 		o.srv = &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 		o.metrics, o.all = m, append(o.all, m)
 	}

@@ -34,8 +34,8 @@ func TestMetricsAreServedOnTheirOwnAddress(t *testing.T) {
 	if got := counter(fams["kenarkit_server_requests_total"], "OpenServerLink", "200"); got != 1 {
 		t.Errorf("kenarkit_server_requests_total{operation=OpenServerLink,status=200} = %v, want 1", got)
 	}
-	if fams["go_goroutines"] == nil {
-		t.Error("no Go runtime metrics")
+	if fams["go_goroutines"] == nil || fams["process_cpu_seconds_total"] == nil {
+		t.Error("no Go runtime or process metrics")
 	}
 	if status, _ := getStatus(t, addon+"/metrics"); status != http.StatusNotFound {
 		t.Errorf("/metrics on the port Divar calls: %d, want 404", status)
