@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"github.com/labstack/echo/v4"
-	"github.com/labstack/echo/v4/middleware"
 )
 
 // DivarIPRanges are the addresses Divar documents for the calls it makes to
@@ -18,8 +17,11 @@ var DivarIPRanges = []string{"78.111.6.41/32", "78.111.6.42/32", "78.111.6.43/32
 
 // IPAllowlistConfig configures [ServerConfig.IPAllowlist].
 type IPAllowlistConfig struct {
-	// Skipper skips the check for a request when it returns true.
-	Skipper middleware.Skipper
+	// Skipper skips the check for a request when it returns true (the
+	// shape of echo's middleware.Skipper, which sdk/server does not import:
+	// echo's middleware package brings html/template into every add-on's
+	// build).
+	Skipper func(echo.Context) bool
 	// Allowed are the addresses (CIDR prefixes or single IPs) a request may
 	// come from; DivarIPRanges when empty.
 	Allowed []string
