@@ -30,8 +30,8 @@ type guard struct {
 	base     string                         // Config.BasePath
 	ops      map[string]*validate.Operation // "METHOD route" → the operation New registered there
 	handlers map[string]string              // the name echo gives each handler New registered → "METHOD path" of its operation
-	budget   time.Duration
-	events   time.Duration
+	calls    *watch                         // the handlers' budget (Config.HandlerTimeout); nil: none
+	events   *watch                         // the event webhooks' (Config.EventTimeout); nil: none
 	logger   *slog.Logger
 	mounts   sync.Map // "METHOD route" → error: nil, or why the route is refused
 	specOps  []specRoute
@@ -109,19 +109,19 @@ func (g *guard) check(c echo.Context, op *validate.Operation, next echo.HandlerF
 		ctx budgetCtx
 		req http.Request
 	}{bc: boundContext{Context: c, body: body, logger: g.logger}}
-	budget := g.budget
+	wt := g.calls
 	if op.Webhook() {
-		budget = g.events
+		wt = g.events
 	}
-	if budget <= 0 {
+	if wt == nil {
 		return next(&h.bc)
 	}
 	var late *bool
 	if res != nil {
 		late = &res.OverBudget
 	}
-	h.ctx = budgetCtx{Context: req.Context(), deadline: start.Add(budget)}
-	return runWithin(&h.bc, &h.ctx, &h.req, budget, g.logger, late, next)
+	h.ctx = budgetCtx{Context: req.Context(), deadline: start.Add(wt.budget)}
+	return runWithin(&h.bc, &h.ctx, &h.req, wt, g.logger, late, next)
 }
 
 // maxDrain is the most of a body refused for its size that the server

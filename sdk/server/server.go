@@ -178,8 +178,8 @@ func newServer(cfg Config) (*Server, error) {
 		base:     cfg.BasePath,
 		ops:      map[string]*validate.Operation{},
 		handlers: map[string]string{},
-		budget:   orDefault(cfg.HandlerTimeout, DefaultHandlerTimeout),
-		events:   orDefault(cfg.EventTimeout, DefaultEventTimeout),
+		calls:    budgetWatch(cfg.HandlerTimeout, DefaultHandlerTimeout),
+		events:   budgetWatch(cfg.EventTimeout, DefaultEventTimeout),
 		logger:   logger,
 		specOps:  specRoutes(spec),
 		problem:  sdk.NewProblem(http.StatusInternalServerError, "this route is misconfigured"),
@@ -253,6 +253,15 @@ func (r *registrar) PUT(p string, h echo.HandlerFunc, m ...echo.MiddlewareFunc) 
 }
 func (r *registrar) TRACE(p string, h echo.HandlerFunc, m ...echo.MiddlewareFunc) *echo.Route {
 	return r.add(http.MethodTrace, p, h, m)
+}
+
+// budgetWatch is the watch of a budget configured as d (0: def; negative:
+// none, nil).
+func budgetWatch(d, def time.Duration) *watch {
+	if d = orDefault(d, def); d <= 0 {
+		return nil
+	}
+	return newWatch(d)
 }
 
 func orDefault(d, def time.Duration) time.Duration {
