@@ -27,16 +27,48 @@ type guard struct {
 	keys     keySet
 	ip       *ipCheck
 	ipSkip   func(echo.Context) bool
-	base     string                         // Config.BasePath
-	ops      map[string]*validate.Operation // "METHOD route" → the operation New registered there
-	handlers map[string]string              // the name echo gives each handler New registered → "METHOD path" of its operation
-	calls    *watch                         // the handlers' budget (Config.HandlerTimeout); nil: none
-	events   *watch                         // the event webhooks' (Config.EventTimeout); nil: none
+	base     string               // Config.BasePath
+	ops      map[string][]routeOp // route → the operations New registered there, by method
+	handlers map[string]string    // the name echo gives each handler New registered → "METHOD path" of its operation
+	calls    *watch               // the handlers' budget (Config.HandlerTimeout); nil: none
+	events   *watch               // the event webhooks' (Config.EventTimeout); nil: none
 	logger   *slog.Logger
 	mounts   sync.Map // "METHOD route" → error: nil, or why the route is refused
 	specOps  []specRoute
 	problem  *sdk.Problem // answered for a misrouted operation
 	obs      Observer     // Config.Observer; nil: not observed
+}
+
+// routeOp is an operation New registered at a route, for one method (nil:
+// a route the generated code registers that is not in the spec).
+type routeOp struct {
+	method string
+	op     *validate.Operation
+}
+
+// op returns the operation New registered for method at route, and
+// whether New registered one there. Looked up by route, then among its few
+// methods: no key put together per request.
+func (g *guard) op(method, route string) (*validate.Operation, bool) {
+	for _, r := range g.ops[route] {
+		if r.method == method {
+			return r.op, true
+		}
+	}
+	return nil, false
+}
+
+// setOp records op as registered for method at route, in place of any
+// registered there before (as echo's router replaces its handler).
+func (g *guard) setOp(method, route string, op *validate.Operation) {
+	ops := g.ops[route]
+	for i := range ops {
+		if ops[i].method == method {
+			ops[i].op = op
+			return
+		}
+	}
+	g.ops[route] = append(ops, routeOp{method, op})
 }
 
 // specRoute is one operation of the spec as the generated code registers it.
@@ -165,7 +197,8 @@ func refuseBody(c echo.Context, refusal error) error {
 // lookup returns the spec's operation registered at the request's route,
 // if any.
 func (g *guard) lookup(c echo.Context) *validate.Operation {
-	return g.ops[c.Request().Method+" "+c.Path()]
+	op, _ := g.op(c.Request().Method, c.Path())
+	return op
 }
 
 // mounted returns an error when the request's route, which is not where the
@@ -200,7 +233,7 @@ func (g *guard) mounted(c echo.Context) error {
 // path ends with an operation's, for the same method (the generated
 // handlers registered by hand, under another prefix).
 func (g *guard) checkRoute(method, path, name string) error {
-	if _, ok := g.ops[method+" "+path]; ok {
+	if _, ok := g.op(method, path); ok {
 		return nil
 	}
 	for _, op := range g.specOps {

@@ -176,7 +176,7 @@ func newServer(cfg Config) (*Server, error) {
 		v:        v,
 		keys:     newKeySet(cfg.Keys),
 		base:     cfg.BasePath,
-		ops:      map[string]*validate.Operation{},
+		ops:      map[string][]routeOp{},
 		handlers: map[string]string{},
 		calls:    budgetWatch(cfg.HandlerTimeout, DefaultHandlerTimeout),
 		events:   budgetWatch(cfg.EventTimeout, DefaultEventTimeout),
@@ -219,7 +219,7 @@ func (r *registrar) add(method, path string, h echo.HandlerFunc, m []echo.Middle
 	if !ok || op == nil {
 		r.errs = append(r.errs, fmt.Errorf("server: the generated code registers %s %s, which is not an operation of the spec at %q (is it the code generated from the same spec?)", method, path, g.base+"/"))
 	}
-	g.ops[method+" "+path] = op
+	g.setOp(method, path, op)
 	route := r.s.Add(method, path, h, m...)
 	if op != nil {
 		g.handlers[route.Name] = method + " " + rel
