@@ -116,6 +116,7 @@ func (g *guard) check(c echo.Context, op *validate.Operation, next echo.HandlerF
 			return refused(RefusedKey, unauthorized(c, err))
 		}
 	}
+	sent := req.Body // net/http's, before the validator puts its own
 	body, err := g.v.Validate(c, op)
 	if body != nil {
 		defer body.Release(req)
@@ -132,6 +133,14 @@ func (g *guard) check(c echo.Context, op *validate.Operation, next echo.HandlerF
 			slog.String("request_id", requestID(c)),
 			slog.String("route", c.Path()),
 			slog.String("mismatch", err.Error()))
+	}
+	if body != nil && sent != nil {
+		// The validator has read the body to its end: closed, and put
+		// back once the handler is done, it tells net/http that nothing
+		// is left to discard before the answer (else an io.CopyN, and its
+		// LimitReader's allocation, on every request).
+		_ = sent.Close()
+		defer func() { req.Body = sent }()
 	}
 	// The handler's echo context, its budget's context and the request
 	// that carries it, allocated together: one allocation a request, not
