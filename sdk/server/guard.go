@@ -82,7 +82,7 @@ type specRoute struct {
 // any other route, the check that it is not one of the spec's operations
 // routed elsewhere by hand. start is when the request arrived: the
 // handler's budget counts from then.
-func (g *guard) handle(c echo.Context, next echo.HandlerFunc, start time.Time) error {
+func (g *guard) handle(c echo.Context, next echo.HandlerFunc, rq *request, start time.Time) error {
 	op := g.lookup(c)
 	if op == nil {
 		if err := g.mounted(c); err != nil {
@@ -91,16 +91,16 @@ func (g *guard) handle(c echo.Context, next echo.HandlerFunc, start time.Time) e
 		return next(c)
 	}
 	if g.obs != nil {
-		return g.observe(c, op, next, start)
+		return g.observe(c, op, next, rq, start)
 	}
-	return g.check(c, op, next, start, nil)
+	return g.check(c, op, next, rq, start, nil)
 }
 
 // check runs the IP check, the key check, validation and the handler's
 // budget for op (from start, when the request arrived), and the handler.
 // When res is not nil it records there why a request was refused, and
 // whether the handler ran over its budget.
-func (g *guard) check(c echo.Context, op *validate.Operation, next echo.HandlerFunc, start time.Time, res *Result) error {
+func (g *guard) check(c echo.Context, op *validate.Operation, next echo.HandlerFunc, rq *request, start time.Time, res *Result) error {
 	refused := func(reason string, err error) error {
 		if res != nil {
 			res.Refused = reason
@@ -143,26 +143,21 @@ func (g *guard) check(c echo.Context, op *validate.Operation, next echo.HandlerF
 		defer func() { req.Body = sent }()
 	}
 	// The handler's echo context, its budget's context and the request
-	// that carries it, allocated together: one allocation a request, not
-	// three.
-	h := &struct {
-		bc  boundContext
-		ctx budgetCtx
-		req http.Request
-	}{bc: boundContext{Context: c, body: body, logger: g.logger}}
+	// that carries it are in rq, allocated with the request's id.
+	rq.bc = boundContext{Context: c, body: body, logger: g.logger}
 	wt := g.calls
 	if op.Webhook() {
 		wt = g.events
 	}
 	if wt == nil {
-		return next(&h.bc)
+		return next(&rq.bc)
 	}
 	var late *bool
 	if res != nil {
 		late = &res.OverBudget
 	}
-	h.ctx = budgetCtx{Context: req.Context(), deadline: start.Add(wt.budget)}
-	return runWithin(&h.bc, &h.ctx, &h.req, wt, g.logger, late, next)
+	rq.ctx = budgetCtx{Context: req.Context(), deadline: start.Add(wt.budget)}
+	return runWithin(&rq.bc, &rq.ctx, &rq.req, wt, g.logger, late, next)
 }
 
 // maxDrain is the most of a body refused for its size that the server
