@@ -51,7 +51,7 @@ func runWithin(c echo.Context, ctx *budgetCtx, with *http.Request, wt *watch, lo
 	defer func() {
 		stopped := wt.remove(w)
 		if w.finish() {
-			w.expire() // unless the timer already did
+			w.expire() // unless the watch already did
 			if late != nil {
 				*late = true
 			}
@@ -59,7 +59,7 @@ func runWithin(c echo.Context, ctx *budgetCtx, with *http.Request, wt *watch, lo
 			if finished {
 				err = nil // the 503 was the answer
 			}
-			return // not recycled: the timer's call may still hold it
+			return // not recycled: the watch may still hold it
 		}
 		res.Writer = w.orig
 		w.flush()
@@ -74,8 +74,8 @@ func runWithin(c echo.Context, ctx *budgetCtx, with *http.Request, wt *watch, lo
 }
 
 // budgetCtx is the handler's context: its parent's, with the deadline. It
-// ends at the deadline, when the heldWriter's timer (one timer a request,
-// recycled) cancels it, or when its parent ends (the client went away). It
+// ends at the deadline, when the budget's [watch] cancels it, or when its
+// parent ends (the client went away). It
 // registers with its parent only once someone waits on Done, which a
 // handler that answers at once never does.
 type budgetCtx struct {
