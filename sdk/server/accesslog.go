@@ -28,10 +28,10 @@ func (g *guard) front(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		start := time.Now()
 		delete(c.Request().Header, echo.HeaderXRequestID)
-		ids := newRequestID()
-		id := ids[0]
-		c.Response().Header()[echo.HeaderXRequestID] = ids
-		err := g.recovered(c, next, id, start)
+		rq := newRequest()
+		id := rq.ids[0]
+		c.Response().Header()[echo.HeaderXRequestID] = rq.ids[:]
+		err := g.recovered(c, next, rq, start)
 		if err != nil {
 			c.Error(err)
 		}
@@ -43,7 +43,7 @@ func (g *guard) front(next echo.HandlerFunc) echo.HandlerFunc {
 // recovered runs the guard and the handler, and turns a panic into the
 // error answered (500, with no detail); http.ErrAbortHandler goes on up,
 // as net/http expects. The stack logged is the panicking goroutine's.
-func (g *guard) recovered(c echo.Context, next echo.HandlerFunc, id string, start time.Time) (err error) {
+func (g *guard) recovered(c echo.Context, next echo.HandlerFunc, rq *request, start time.Time) (err error) {
 	defer func() {
 		r := recover()
 		if r == nil {
@@ -59,11 +59,11 @@ func (g *guard) recovered(c echo.Context, next echo.HandlerFunc, id string, star
 		stack := make([]byte, 4<<10)
 		stack = stack[:runtime.Stack(stack, false)]
 		g.logger.LogAttrs(c.Request().Context(), slog.LevelError, "handler panicked",
-			slog.String("request_id", id),
+			slog.String("request_id", rq.ids[0]),
 			slog.String("route", c.Path()),
 			slog.String("stack", string(stack)))
 	}()
-	return g.handle(c, next, start)
+	return g.handle(c, next, rq, start)
 }
 
 // logRequest writes the access-log line of a request once it is answered:
@@ -115,20 +115,30 @@ func accessLevel(status int) slog.Level {
 	}
 }
 
-// newRequestID returns a fresh request id, 96 random bits in base64url, as
-// the one value of the X-Request-Id header: the id's bytes and the slice
-// are one allocation, not two. An id names a request in the logs and is
-// secret from nobody, so it comes from the runtime's generator (ChaCha8,
-// seeded by the system), not from crypto/rand.
-func newRequestID() []string {
+// request is what the server allocates for a request, once: its id (the
+// X-Request-Id header's one value, and the id's bytes) and, for a spec
+// operation, its handler's echo context, its budget's context and the
+// copy of the request that carries it. One allocation a request, not four
+// (a route outside the spec, which uses only the id, pays for the rest
+// unused: a larger allocation, not another).
+type request struct {
+	ids [1]string
+	id  [16]byte
+	bc  boundContext
+	ctx budgetCtx
+	req http.Request
+}
+
+// newRequest returns a request with a fresh id, 96 random bits in
+// base64url. An id names a request in the logs and is secret from nobody,
+// so it comes from the runtime's generator (ChaCha8, seeded by the
+// system), not from crypto/rand.
+func newRequest() *request {
 	var b [12]byte
 	binary.LittleEndian.PutUint64(b[:8], rand.Uint64())
 	binary.LittleEndian.PutUint32(b[8:], rand.Uint32())
-	v := new(struct {
-		header [1]string
-		id     [16]byte
-	})
-	base64.RawURLEncoding.Encode(v.id[:], b[:])
-	v.header[0] = unsafe.String(&v.id[0], len(v.id)) // v.id is never written again
-	return v.header[:]
+	rq := new(request)
+	base64.RawURLEncoding.Encode(rq.id[:], b[:])
+	rq.ids[0] = unsafe.String(&rq.id[0], len(rq.id)) // rq.id is never written again
+	return rq
 }

@@ -30,12 +30,12 @@ const (
 // parent the request's context), as the context of a copy of the request
 // made in with (the caller allocates it with ctx, so that the copy is not
 // an allocation of its own). Its answer is held in memory; if the
-// deadline passes first, the client gets a 503 problem at once, the late
-// answer is discarded when next returns, and the request is logged, and
-// *late, when late is not nil, is set. next always returns before
-// runWithin does, so the echo context and the request body are never used
-// after the request.
-func runWithin(c echo.Context, ctx *budgetCtx, with *http.Request, budget time.Duration, logger *slog.Logger, late *bool, next echo.HandlerFunc) (err error) {
+// deadline passes first, the client gets a 503 problem at once (wt, the
+// watch of the budget's duration, answers it), the late answer is
+// discarded when next returns, and the request is logged, and *late, when
+// late is not nil, is set. next always returns before runWithin does, so
+// the echo context and the request body are never used after the request.
+func runWithin(c echo.Context, ctx *budgetCtx, with *http.Request, wt *watch, logger *slog.Logger, late *bool, next echo.HandlerFunc) (err error) {
 	req := c.Request()
 	defer ctx.release()
 	*with = *req.WithContext(ctx) // inlined: its own copy stays on the stack
@@ -44,14 +44,14 @@ func runWithin(c echo.Context, ctx *budgetCtx, with *http.Request, budget time.D
 
 	res := c.Response()
 	w := held.Get().(*heldWriter)
-	w.orig, w.ctx, w.route, w.head, w.budget, w.logger = res.Writer, ctx, c.Path(), req.Method == http.MethodHead, budget, logger
+	w.orig, w.ctx, w.route, w.head, w.budget, w.logger = res.Writer, ctx, c.Path(), req.Method == http.MethodHead, wt.budget, logger
 	res.Writer = w
-	w.timer.Reset(time.Until(ctx.deadline))
+	wt.add(w)
 	finished := false
 	defer func() {
-		stopped := w.timer.Stop()
+		stopped := wt.remove(w)
 		if w.finish() {
-			w.expire() // unless the timer already did
+			w.expire() // unless the watch already did
 			if late != nil {
 				*late = true
 			}
@@ -59,11 +59,11 @@ func runWithin(c echo.Context, ctx *budgetCtx, with *http.Request, budget time.D
 			if finished {
 				err = nil // the 503 was the answer
 			}
-			return // not recycled: the timer's call may still hold it
+			return // not recycled: the watch may still hold it
 		}
 		res.Writer = w.orig
 		w.flush()
-		if stopped { // else the timer's call has started: it finds done set, and w is left to it
+		if stopped { // else the watch has taken w at its deadline: it finds done set, and w is left to it
 			w.reset()
 			held.Put(w)
 		}
@@ -74,8 +74,8 @@ func runWithin(c echo.Context, ctx *budgetCtx, with *http.Request, budget time.D
 }
 
 // budgetCtx is the handler's context: its parent's, with the deadline. It
-// ends at the deadline, when the heldWriter's timer (one timer a request,
-// recycled) cancels it, or when its parent ends (the client went away). It
+// ends at the deadline, when the budget's [watch] cancels it, or when its
+// parent ends (the client went away). It
 // registers with its parent only once someone waits on Done, which a
 // handler that answers at once never does.
 type budgetCtx struct {
@@ -145,19 +145,121 @@ func (c *budgetCtx) release() {
 
 func (c *budgetCtx) String() string { return "sdk.budgetCtx" }
 
+// watch answers 503 for the handlers over a budget of one duration: it
+// keeps the requests in flight in the order of their deadlines (the order
+// they arrived: their budgets are the same) and one timer, for the
+// earliest. A request that starts or ends does not touch the timer (the
+// runtime's timer heap, and a wake-up of its poller, on every request):
+// the timer, when it fires for a request that has ended since, sets
+// itself again for the earliest deadline left, so that it fires at most
+// about once a budget while requests end in time.
+type watch struct {
+	budget time.Duration
+	timer  *time.Timer // calls fire
+
+	mu         sync.Mutex
+	head, tail *heldWriter // in flight, the earliest deadline first
+	armed      time.Time   // when the timer fires; zero when it is stopped
+}
+
+func newWatch(budget time.Duration) *watch {
+	wt := &watch{budget: budget}
+	wt.timer = time.AfterFunc(time.Hour, wt.fire)
+	wt.timer.Stop()
+	return wt
+}
+
+// add puts w, whose deadline is w.ctx.deadline, in flight.
+func (wt *watch) add(w *heldWriter) {
+	due := w.ctx.deadline
+	wt.mu.Lock()
+	defer wt.mu.Unlock()
+	// After the last but for a request that read the clock earlier and
+	// reached here later (rarely more than one step back).
+	after := wt.tail
+	for after != nil && after.ctx.deadline.After(due) {
+		after = after.prev
+	}
+	w.prev, w.queued = after, true
+	if after == nil {
+		w.next, wt.head = wt.head, w
+	} else {
+		w.next, after.next = after.next, w
+	}
+	if w.next == nil {
+		wt.tail = w
+	} else {
+		w.next.prev = w
+	}
+	if wt.armed.IsZero() || due.Before(wt.armed) {
+		wt.armed = due
+		wt.timer.Reset(time.Until(due))
+	}
+}
+
+// remove takes w out of flight and reports whether it was still there;
+// if not, fire has taken it (its deadline passed) and may still use it.
+func (wt *watch) remove(w *heldWriter) bool {
+	wt.mu.Lock()
+	defer wt.mu.Unlock()
+	if !w.queued {
+		return false
+	}
+	wt.unlink(w)
+	return true
+}
+
+func (wt *watch) unlink(w *heldWriter) {
+	if w.prev == nil {
+		wt.head = w.next
+	} else {
+		w.prev.next = w.next
+	}
+	if w.next == nil {
+		wt.tail = w.prev
+	} else {
+		w.next.prev = w.prev
+	}
+	w.next, w.prev, w.queued = nil, nil, false
+}
+
+// fire takes the requests whose deadline has passed out of flight and
+// answers them 503, and sets the timer for the earliest deadline left.
+func (wt *watch) fire() {
+	var over []*heldWriter
+	wt.mu.Lock()
+	now := time.Now()
+	for wt.head != nil && !now.Before(wt.head.ctx.deadline) {
+		w := wt.head
+		wt.unlink(w)
+		over = append(over, w)
+	}
+	wt.armed = time.Time{}
+	if wt.head != nil {
+		wt.armed = wt.head.ctx.deadline
+		wt.timer.Reset(wt.armed.Sub(now))
+	}
+	wt.mu.Unlock()
+	for _, w := range over {
+		w.deadline()
+	}
+}
+
 // heldWriter holds a handler's answer until the handler returns within its
-// budget, or drops it. Its timer answers 503 at the deadline; it and the
-// writer are recycled together.
+// budget, or drops it. Its [watch] answers 503 at the deadline.
 type heldWriter struct {
 	orig   http.ResponseWriter
 	header http.Header
 	status int
 	body   bytes.Buffer
-	timer  *time.Timer // calls expire
+
+	// In flight on a watch (guarded by its mu).
+	next, prev *heldWriter
+	queued     bool
 
 	// For expire, which may run after the request: nothing of the echo
 	// context is read there.
-	ctx    *budgetCtx // ended by the timer
+	ctx    *budgetCtx // ended at the deadline
 	route  string
 	head   bool
 	budget time.Duration
@@ -168,12 +270,7 @@ type heldWriter struct {
 	sent bool // the 503 was written
 }
 
-var held = sync.Pool{New: func() any {
-	w := &heldWriter{header: http.Header{}}
-	w.timer = time.AfterFunc(time.Hour, w.deadline)
-	w.timer.Stop()
-	return w
-}}
+var held = sync.Pool{New: func() any { return &heldWriter{header: http.Header{}} }}
 
 func (w *heldWriter) Header() http.Header { return w.header }
 

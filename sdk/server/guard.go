@@ -27,16 +27,48 @@ type guard struct {
 	keys     keySet
 	ip       *ipCheck
 	ipSkip   func(echo.Context) bool
-	base     string                         // Config.BasePath
-	ops      map[string]*validate.Operation // "METHOD route" → the operation New registered there
-	handlers map[string]string              // the name echo gives each handler New registered → "METHOD path" of its operation
-	budget   time.Duration
-	events   time.Duration
+	base     string               // Config.BasePath
+	ops      map[string][]routeOp // route → the operations New registered there, by method
+	handlers map[string]string    // the name echo gives each handler New registered → "METHOD path" of its operation
+	calls    *watch               // the handlers' budget (Config.HandlerTimeout); nil: none
+	events   *watch               // the event webhooks' (Config.EventTimeout); nil: none
 	logger   *slog.Logger
 	mounts   sync.Map // "METHOD route" → error: nil, or why the route is refused
 	specOps  []specRoute
 	problem  *sdk.Problem // answered for a misrouted operation
 	obs      Observer     // Config.Observer; nil: not observed
+}
+
+// routeOp is an operation New registered at a route, for one method (nil:
+// a route the generated code registers that is not in the spec).
+type routeOp struct {
+	method string
+	op     *validate.Operation
+}
+
+// op returns the operation New registered for method at route, and
+// whether New registered one there. Looked up by route, then among its few
+// methods: no key put together per request.
+func (g *guard) op(method, route string) (*validate.Operation, bool) {
+	for _, r := range g.ops[route] {
+		if r.method == method {
+			return r.op, true
+		}
+	}
+	return nil, false
+}
+
+// setOp records op as registered for method at route, in place of any
+// registered there before (as echo's router replaces its handler).
+func (g *guard) setOp(method, route string, op *validate.Operation) {
+	ops := g.ops[route]
+	for i := range ops {
+		if ops[i].method == method {
+			ops[i].op = op
+			return
+		}
+	}
+	g.ops[route] = append(ops, routeOp{method, op})
 }
 
 // specRoute is one operation of the spec as the generated code registers it.
@@ -50,7 +82,7 @@ type specRoute struct {
 // any other route, the check that it is not one of the spec's operations
 // routed elsewhere by hand. start is when the request arrived: the
 // handler's budget counts from then.
-func (g *guard) handle(c echo.Context, next echo.HandlerFunc, start time.Time) error {
+func (g *guard) handle(c echo.Context, next echo.HandlerFunc, rq *request, start time.Time) error {
 	op := g.lookup(c)
 	if op == nil {
 		if err := g.mounted(c); err != nil {
@@ -59,16 +91,16 @@ func (g *guard) handle(c echo.Context, next echo.HandlerFunc, start time.Time) e
 		return next(c)
 	}
 	if g.obs != nil {
-		return g.observe(c, op, next, start)
+		return g.observe(c, op, next, rq, start)
 	}
-	return g.check(c, op, next, start, nil)
+	return g.check(c, op, next, rq, start, nil)
 }
 
 // check runs the IP check, the key check, validation and the handler's
 // budget for op (from start, when the request arrived), and the handler.
 // When res is not nil it records there why a request was refused, and
 // whether the handler ran over its budget.
-func (g *guard) check(c echo.Context, op *validate.Operation, next echo.HandlerFunc, start time.Time, res *Result) error {
+func (g *guard) check(c echo.Context, op *validate.Operation, next echo.HandlerFunc, rq *request, start time.Time, res *Result) error {
 	refused := func(reason string, err error) error {
 		if res != nil {
 			res.Refused = reason
@@ -84,6 +116,7 @@ func (g *guard) check(c echo.Context, op *validate.Operation, next echo.HandlerF
 			return refused(RefusedKey, unauthorized(c, err))
 		}
 	}
+	sent := req.Body // net/http's, before the validator puts its own
 	body, err := g.v.Validate(c, op)
 	if body != nil {
 		defer body.Release(req)
@@ -101,27 +134,30 @@ func (g *guard) check(c echo.Context, op *validate.Operation, next echo.HandlerF
 			slog.String("route", c.Path()),
 			slog.String("mismatch", err.Error()))
 	}
-	// The handler's echo context, its budget's context and the request
-	// that carries it, allocated together: one allocation a request, not
-	// three.
-	h := &struct {
-		bc  boundContext
-		ctx budgetCtx
-		req http.Request
-	}{bc: boundContext{Context: c, body: body, logger: g.logger}}
-	budget := g.budget
-	if op.Webhook() {
-		budget = g.events
+	if body != nil && sent != nil {
+		// The validator has read the body to its end: closed, and put
+		// back once the handler is done, it tells net/http that nothing
+		// is left to discard before the answer (else an io.CopyN, and its
+		// LimitReader's allocation, on every request).
+		_ = sent.Close()
+		defer func() { req.Body = sent }()
 	}
-	if budget <= 0 {
-		return next(&h.bc)
+	// The handler's echo context, its budget's context and the request
+	// that carries it are in rq, allocated with the request's id.
+	rq.bc = boundContext{Context: c, body: body, logger: g.logger}
+	wt := g.calls
+	if op.Webhook() {
+		wt = g.events
+	}
+	if wt == nil {
+		return next(&rq.bc)
 	}
 	var late *bool
 	if res != nil {
 		late = &res.OverBudget
 	}
-	h.ctx = budgetCtx{Context: req.Context(), deadline: start.Add(budget)}
-	return runWithin(&h.bc, &h.ctx, &h.req, budget, g.logger, late, next)
+	rq.ctx = budgetCtx{Context: req.Context(), deadline: start.Add(wt.budget)}
+	return runWithin(&rq.bc, &rq.ctx, &rq.req, wt, g.logger, late, next)
 }
 
 // maxDrain is the most of a body refused for its size that the server
@@ -165,7 +201,8 @@ func refuseBody(c echo.Context, refusal error) error {
 // lookup returns the spec's operation registered at the request's route,
 // if any.
 func (g *guard) lookup(c echo.Context) *validate.Operation {
-	return g.ops[c.Request().Method+" "+c.Path()]
+	op, _ := g.op(c.Request().Method, c.Path())
+	return op
 }
 
 // mounted returns an error when the request's route, which is not where the
@@ -200,7 +237,7 @@ func (g *guard) mounted(c echo.Context) error {
 // path ends with an operation's, for the same method (the generated
 // handlers registered by hand, under another prefix).
 func (g *guard) checkRoute(method, path, name string) error {
-	if _, ok := g.ops[method+" "+path]; ok {
+	if _, ok := g.op(method, path); ok {
 		return nil
 	}
 	for _, op := range g.specOps {

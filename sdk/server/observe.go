@@ -110,7 +110,7 @@ func refusal(err error) string {
 // observer: the error is answered here, so that the status observed is
 // the status sent, and a panic is seen on its way to the recover
 // middleware. start is when the request arrived.
-func (g *guard) observe(c echo.Context, op *validate.Operation, next echo.HandlerFunc, start time.Time) (err error) {
+func (g *guard) observe(c echo.Context, op *validate.Operation, next echo.HandlerFunc, rq *request, start time.Time) (err error) {
 	req := c.Request()
 	ctx, done := g.obs.ObserveRequest(req.Context(), Request{
 		Operation: op.ID(),
@@ -139,7 +139,7 @@ func (g *guard) observe(c echo.Context, op *validate.Operation, next echo.Handle
 		res.Status, res.Duration = c.Response().Status, time.Since(start)
 		done(res)
 	}()
-	return g.check(c, op, next, start, &res)
+	return g.check(c, op, next, rq, start, &res)
 }
 
 // Observers returns an [Observer] that tells each of obs in turn (the

@@ -12,7 +12,7 @@ func TestRequestIDs(t *testing.T) {
 	seen := map[string]bool{}
 	var first []string
 	for i := range 10000 {
-		v := newRequestID()
+		v := newRequest().ids[:]
 		if len(v) != 1 {
 			t.Fatalf("the header has %d values, want 1", len(v))
 		}

@@ -176,10 +176,10 @@ func newServer(cfg Config) (*Server, error) {
 		v:        v,
 		keys:     newKeySet(cfg.Keys),
 		base:     cfg.BasePath,
-		ops:      map[string]*validate.Operation{},
+		ops:      map[string][]routeOp{},
 		handlers: map[string]string{},
-		budget:   orDefault(cfg.HandlerTimeout, DefaultHandlerTimeout),
-		events:   orDefault(cfg.EventTimeout, DefaultEventTimeout),
+		calls:    budgetWatch(cfg.HandlerTimeout, DefaultHandlerTimeout),
+		events:   budgetWatch(cfg.EventTimeout, DefaultEventTimeout),
 		logger:   logger,
 		specOps:  specRoutes(spec),
 		problem:  sdk.NewProblem(http.StatusInternalServerError, "this route is misconfigured"),
@@ -219,7 +219,7 @@ func (r *registrar) add(method, path string, h echo.HandlerFunc, m []echo.Middle
 	if !ok || op == nil {
 		r.errs = append(r.errs, fmt.Errorf("server: the generated code registers %s %s, which is not an operation of the spec at %q (is it the code generated from the same spec?)", method, path, g.base+"/"))
 	}
-	g.ops[method+" "+path] = op
+	g.setOp(method, path, op)
 	route := r.s.Add(method, path, h, m...)
 	if op != nil {
 		g.handlers[route.Name] = method + " " + rel
@@ -253,6 +253,15 @@ func (r *registrar) PUT(p string, h echo.HandlerFunc, m ...echo.MiddlewareFunc) 
 }
 func (r *registrar) TRACE(p string, h echo.HandlerFunc, m ...echo.MiddlewareFunc) *echo.Route {
 	return r.add(http.MethodTrace, p, h, m)
+}
+
+// budgetWatch is the watch of a budget configured as d (0: def; negative:
+// none, nil).
+func budgetWatch(d, def time.Duration) *watch {
+	if d = orDefault(d, def); d <= 0 {
+		return nil
+	}
+	return newWatch(d)
 }
 
 func orDefault(d, def time.Duration) time.Duration {
