@@ -32,6 +32,8 @@
 //	BUMP_MAX_RIALS            the most a bump may cost, in rials; unset, any
 //	                          price Divar's pricing gives
 //	KENAR_API_URL, KENAR_OAUTH_URL, PORT, PUBLIC_URL  as sdk/addonenv says
+//	LOG_LEVEL                 debug logs every request; info (the default),
+//	                          the refused ones and errors
 package main
 
 import (
@@ -54,7 +56,9 @@ import (
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	logs := addonenv.NewLogWriter(os.Stderr)
-	err := run(ctx, os.Getenv, slog.New(slog.NewTextHandler(logs, nil)))
+	level, _ := addonenv.LogLevel(os.Getenv) // LOG_LEVEL; one that is not a level stops run (addonenv.Load)
+	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: level}))
+	err := run(ctx, os.Getenv, logger)
 	stop()
 	logs.Close()
 	if err != nil {

@@ -34,6 +34,8 @@
 //	PORT                      the port to listen on (default 8080)
 //	PUBLIC_URL                the add-on's public base URL (default
 //	                          http://localhost:$PORT)
+//	LOG_LEVEL                 debug logs every request; info (the default),
+//	                          the refused ones and errors
 package main
 
 import (
@@ -56,7 +58,9 @@ import (
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	logs := addonenv.NewLogWriter(os.Stderr)
-	err := run(ctx, os.Getenv, slog.New(slog.NewTextHandler(logs, nil)))
+	level, _ := addonenv.LogLevel(os.Getenv) // LOG_LEVEL; one that is not a level stops run (addonenv.Load)
+	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: level}))
+	err := run(ctx, os.Getenv, logger)
 	stop()
 	logs.Close()
 	if err != nil {

@@ -14,7 +14,8 @@
 // rotating), PORT (default 8080), PUBLIC_URL (default
 // http://localhost:$PORT), SESSION_KEYS (base64 32-byte keys,
 // comma-separated, newest first; `openssl rand -base64 32`; default: a
-// random key, with a warning).
+// random key, with a warning), LOG_LEVEL (debug logs every request; info,
+// the default, the refused ones and errors).
 package main
 
 import (
@@ -33,7 +34,9 @@ import (
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	logs := addonenv.NewLogWriter(os.Stderr)
-	err := run(ctx, slog.New(slog.NewTextHandler(logs, nil)))
+	level, _ := addonenv.LogLevel(os.Getenv) // LOG_LEVEL; one that is not a level stops run (addonenv.Load)
+	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: level}))
+	err := run(ctx, logger)
 	stop()
 	logs.Close()
 	if err != nil {
