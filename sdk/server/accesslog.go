@@ -79,6 +79,9 @@ func (g *guard) recovered(c echo.Context, next echo.HandlerFunc, rq *request, st
 func (g *guard) logRequest(c echo.Context, id string, start time.Time, err error) {
 	status := c.Response().Status
 	level := accessLevel(status)
+	if level == slog.LevelError && c.Get(drainingKey) != nil {
+		level = slog.LevelInfo // [Ready]'s 503 while draining: the answer meant, not a failure
+	}
 	req := c.Request()
 	ctx := req.Context()
 	h := g.logger.Handler()
@@ -103,7 +106,9 @@ func (g *guard) logRequest(c echo.Context, id string, start time.Time, err error
 // status: Debug for 1xx to 3xx (the request was served: one line each
 // would be the log's main cost, and metrics count them), Info for 4xx (a
 // refusal: a wrong key, a body that breaks the spec, must stay visible),
-// Error for 5xx (a panic is answered 500).
+// Error for 5xx (a panic is answered 500), but for [Ready]'s 503 while the
+// server drains, which is logged at Info: a load balancer's probes during
+// every deploy are not errors.
 func accessLevel(status int) slog.Level {
 	switch {
 	case status >= 500:

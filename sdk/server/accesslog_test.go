@@ -177,3 +177,43 @@ func TestAccessLogBuildsNothingWhenDisabled(t *testing.T) {
 		serve(e, r)
 	}
 }
+
+// TestDrainingIsNotAnError: Ready's 503 while the server drains is the
+// answer meant (a load balancer probes it during every deploy) and is
+// logged at Info; any other 503 a handler answers stays at Error.
+func TestDrainingIsNotAnError(t *testing.T) {
+	draining, stop := context.WithCancel(context.Background())
+	stop()
+	var logs bytes.Buffer
+	e, err := server.New(server.Config{
+		Spec:   gen.GetSpec,
+		Keys:   []string{testKey},
+		Logger: slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelInfo})),
+	}, gen.RegisterHandlersWithBaseURL, gen.NewStrictHandler(&addon{}, nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.GET("/readyz", server.Ready(draining))
+	e.GET("/busy", func(c echo.Context) error {
+		return c.JSON(http.StatusServiceUnavailable, map[string]string{"status": "busy"})
+	})
+	for _, tt := range []struct{ path, level string }{
+		{"/readyz", "INFO"},
+		{"/busy", "ERROR"},
+	} {
+		t.Run(tt.path, func(t *testing.T) {
+			logs.Reset()
+			w := serve(e, httptest.NewRequest(http.MethodGet, tt.path, nil))
+			if w.Code != http.StatusServiceUnavailable {
+				t.Fatalf("status %d, want 503: %s", w.Code, w.Body)
+			}
+			line := strings.TrimSpace(logs.String())
+			if strings.Count(line, "\n") != 0 || !strings.Contains(line, "msg=request ") {
+				t.Fatalf("want one access-log line, got:\n%s", logs.String())
+			}
+			if !strings.Contains(line, "level="+tt.level+" ") || !strings.Contains(line, "route="+tt.path) {
+				t.Errorf("the line is not at %s for %s: %s", tt.level, tt.path, line)
+			}
+		})
+	}
+}

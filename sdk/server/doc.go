@@ -14,7 +14,8 @@
 // Every request gets a fresh X-Request-Id and one access-log line on
 // [Config.Logger], at a level that follows the answer's status: Debug for
 // 2xx and 3xx, Info for 4xx (the key refused, the body invalid: with why),
-// Error for 5xx and panics. A logger at Info, the usual default, so logs
+// Error for 5xx and panics ([Ready]'s 503 while draining at Info). A
+// logger at Info, the usual default, so logs
 // what went wrong and builds nothing for the requests served (count those
 // with metrics, [Config.Observer]); a logger at Debug logs every request.
 //

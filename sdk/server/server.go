@@ -57,7 +57,8 @@ type Config struct {
 	// Logger receives one line per request (method, route, the status
 	// actually sent, latency, request id; never a header, a query or a
 	// body) at a level that follows the status: Debug for an answer in
-	// 2xx or 3xx, Info for 4xx (a refusal, with why), Error for 5xx; the
+	// 2xx or 3xx, Info for 4xx (a refusal, with why), Error for 5xx (but
+	// [Ready]'s 503 while draining, at Info); the
 	// details of 5xx errors; and a line when draining and shutdown start
 	// and end. A logger at Info (slog's default) logs the refusals and
 	// errors and builds nothing for the requests served; at Debug it logs
@@ -384,15 +385,20 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	return nil
 }
 
+// drainingKey marks, in the echo context, [Ready]'s 503 while draining.
+const drainingKey = "kenarkit/server.draining"
+
 // Ready returns a readiness endpoint: 200 {"status":"ready"} until ctx is
 // done, then 503 {"status":"draining"}, so that a load balancer stops
-// sending requests during [Config.DrainDelay]. Pass the context given to
+// sending requests during [Config.DrainDelay]. The access log has that 503
+// at Info, not at Error as other 5xx answers. Pass the context given to
 // [Server.Serve]:
 //
 //	s.GET("/readyz", server.Ready(ctx))
 func Ready(ctx context.Context) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		if ctx.Err() != nil {
+			c.Set(drainingKey, true) // logged at Info, not Error: see logRequest
 			return c.JSON(http.StatusServiceUnavailable, map[string]string{"status": "draining"})
 		}
 		return c.JSON(http.StatusOK, map[string]string{"status": "ready"})
