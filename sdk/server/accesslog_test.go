@@ -217,3 +217,37 @@ func TestDrainingIsNotAnError(t *testing.T) {
 		})
 	}
 }
+
+// TestRefusalsSayWhyUnderAnObserver: a refusal's access-log line gives its
+// why whether or not an Observer (the starter's metrics) watches the
+// request, and whether it asks to be told the result or not.
+func TestRefusalsSayWhyUnderAnObserver(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		obs  server.Observer
+	}{
+		{"no observer", nil},
+		{"an observer told the result", noter{name: "o", log: new([]string)}},
+		{"an observer told nothing", noter{name: "o", quiet: true, log: new([]string)}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var logs bytes.Buffer
+			e, err := server.New(server.Config{
+				Spec:     gen.GetSpec,
+				Keys:     []string{testKey},
+				Logger:   slog.New(slog.NewTextHandler(&logs, nil)),
+				Observer: tt.obs,
+			}, gen.RegisterHandlersWithBaseURL, gen.NewStrictHandler(&addon{}, nil))
+			if err != nil {
+				t.Fatal(err)
+			}
+			w := serve(e, divarRequest("/divar/dynamic-action", `{"touchpoint":1}`))
+			if w.Code != http.StatusBadRequest {
+				t.Fatalf("status %d, want 400: %s", w.Code, w.Body)
+			}
+			if !strings.Contains(logs.String(), "msg=request ") || !strings.Contains(logs.String(), " why=") {
+				t.Errorf("the refusal's access-log line has no why:\n%s", logs.String())
+			}
+		})
+	}
+}

@@ -114,7 +114,7 @@ func (g *guard) observe(c echo.Context, op *validate.Operation, next echo.Handle
 	req := c.Request()
 	ctx, done := g.obs.ObserveRequest(req.Context(), Request{
 		Operation: op.ID(),
-		RequestID: requestID(c),
+		RequestID: rq.ids[0],
 		Webhook:   op.Webhook(),
 		header:    req.Header,
 	})
@@ -133,8 +133,10 @@ func (g *guard) observe(c echo.Context, op *validate.Operation, next echo.Handle
 			panic(v) // for the recover middleware, which logs and answers it
 		}
 		if err != nil {
+			// Answered here, so that the status observed is the status
+			// sent; err goes on to front, whose access-log line gives its
+			// why (its second c.Error finds the answer committed).
 			c.Error(err)
-			err = nil
 		}
 		res.Status, res.Duration = c.Response().Status, time.Since(start)
 		done(res)
