@@ -410,14 +410,6 @@ func (c *Client) sendJSON(ctx context.Context, r request, in any) ([]byte, error
 	return c.send(ctx, r)
 }
 
-// withBody is r sending body, JSON already marshalled, with build, which
-// makes the request for the server and body afresh for each attempt.
-func (c *Client) withBody(r request, body []byte, build func(server string, body io.Reader) (*http.Request, error)) request {
-	r.body = body
-	r.build = func() (*http.Request, error) { return build(c.server, bytes.NewReader(body)) }
-	return r
-}
-
 // marshal is the JSON of in: the vocabulary's exact bytes for the sdk's
 // types, encoding/json's for the generated models. The calls pass the
 // sdk's values by pointer, which json v2 then reads without copying them.

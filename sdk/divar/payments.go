@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -173,9 +172,7 @@ func (c *Client) PostPricing(ctx context.Context, user oauth2.TokenSource, postT
 		Submit  *price `json:"submit"`
 		Renew   *price `json:"renew"`
 	}
-	err := c.payCall(ctx, request{op: op, idempotent: true, user: user, needsUser: true, build: func() (*http.Request, error) {
-		return divarapi.NewPaymentGetPostPricingRequest(c.server, postToken)
-	}}, &v)
+	err := c.payCall(ctx, request{op: op, idempotent: true, user: user, needsUser: true, params: []string{postToken}}, &v)
 	return Pricing{Reorder: v.Reorder.get(), Submit: v.Submit.get(), Renew: v.Renew.get()}, err
 }
 
@@ -197,9 +194,7 @@ func (c *Client) Balance(ctx context.Context) (int64, error) {
 	var v struct {
 		BalanceRials event.Int64 `json:"balance_rials"`
 	}
-	err := c.payCall(ctx, request{op: "Payment_GetBalance", idempotent: true, build: func() (*http.Request, error) {
-		return divarapi.NewPaymentGetBalanceRequest(c.server)
-	}}, &v)
+	err := c.payCall(ctx, request{op: "Payment_GetBalance", idempotent: true}, &v)
 	return int64(v.BalanceRials), err
 }
 
@@ -214,9 +209,7 @@ func (c *Client) Transaction(ctx context.Context, id string) (event.PaymentTrans
 	var v struct {
 		Transaction *event.PaymentTransaction `json:"transaction"`
 	}
-	err := c.payCall(ctx, request{op: op, idempotent: true, build: func() (*http.Request, error) {
-		return divarapi.NewPaymentGetTransactionRequest(c.server, id)
-	}}, &v)
+	err := c.payCall(ctx, request{op: op, idempotent: true, params: []string{id}}, &v)
 	if err == nil && (v.Transaction == nil || v.Transaction.ID == "") {
 		err = malformed(op, "no transaction")
 	}
@@ -284,20 +277,14 @@ func (c *Client) Transactions(ctx context.Context, pageSize int, pageToken strin
 //
 // Every error after which nothing was paid is dedupe.ErrNotSent.
 func (c *Client) Reorder(ctx context.Context, user oauth2.TokenSource, postToken string, p Payment) (event.PaymentTransaction, error) {
-	return c.pay(ctx, walletPayment{op: "Payment_ReorderPost", kind: event.TransactionReorder, price: func(p Pricing) Price { return p.Reorder },
-		build: func(server string, body io.Reader) (*http.Request, error) {
-			return divarapi.NewPaymentReorderPostRequestWithBody(server, postToken, jsonType, body)
-		}}, user, postToken, p)
+	return c.pay(ctx, walletPayment{op: "Payment_ReorderPost", kind: event.TransactionReorder, price: func(p Pricing) Price { return p.Reorder }}, user, postToken, p)
 }
 
 // Renew renews the user's post, paid from the app's wallet (operation
 // Payment_RenewPost; Divar allows it only near the post's expiry). Money moves
 // at most once, as for [Client.Reorder].
 func (c *Client) Renew(ctx context.Context, user oauth2.TokenSource, postToken string, p Payment) (event.PaymentTransaction, error) {
-	return c.pay(ctx, walletPayment{op: "Payment_RenewPost", kind: event.TransactionRenew, price: func(p Pricing) Price { return p.Renew },
-		build: func(server string, body io.Reader) (*http.Request, error) {
-			return divarapi.NewPaymentRenewPostRequestWithBody(server, postToken, jsonType, body)
-		}}, user, postToken, p)
+	return c.pay(ctx, walletPayment{op: "Payment_RenewPost", kind: event.TransactionRenew, price: func(p Pricing) Price { return p.Renew }}, user, postToken, p)
 }
 
 // Publish pays for publishing a post the user submitted and that waits
@@ -305,10 +292,7 @@ func (c *Client) Renew(ctx context.Context, user oauth2.TokenSource, postToken s
 // Its price is
 // pricing's submit. Money moves at most once, as for [Client.Reorder].
 func (c *Client) Publish(ctx context.Context, user oauth2.TokenSource, postToken string, p Payment) (event.PaymentTransaction, error) {
-	return c.pay(ctx, walletPayment{op: "Payment_PublishUserPost", kind: event.TransactionSubmit, price: func(p Pricing) Price { return p.Submit },
-		build: func(server string, body io.Reader) (*http.Request, error) {
-			return divarapi.NewPaymentPublishUserPostRequestWithBody(server, postToken, jsonType, body)
-		}}, user, postToken, p)
+	return c.pay(ctx, walletPayment{op: "Payment_PublishUserPost", kind: event.TransactionSubmit, price: func(p Pricing) Price { return p.Submit }}, user, postToken, p)
 }
 
 // walletPayment is what differs between the wallet's payments.
@@ -316,7 +300,6 @@ type walletPayment struct {
 	op    string
 	kind  event.TransactionType
 	price func(Pricing) Price
-	build func(server string, body io.Reader) (*http.Request, error)
 }
 
 func (c *Client) pay(ctx context.Context, w walletPayment, user oauth2.TokenSource, postToken string, p Payment) (event.PaymentTransaction, error) {
@@ -337,7 +320,7 @@ func (c *Client) pay(ctx context.Context, w walletPayment, user oauth2.TokenSour
 	defer cancel()
 	var t event.PaymentTransaction
 	err = dedupe.Once(ctx, func(ctx context.Context) error {
-		t, err = c.settle(ctx, w, user, p, body)
+		t, err = c.settle(ctx, w, user, postToken, p, body)
 		return err
 	})
 	return t, err
@@ -360,14 +343,14 @@ func (c *Client) checkPrice(ctx context.Context, op string, user oauth2.TokenSou
 }
 
 // settle sends the payment and finds its outcome (see [Client.Reorder]).
-func (c *Client) settle(ctx context.Context, w walletPayment, user oauth2.TokenSource, p Payment, body []byte) (event.PaymentTransaction, error) {
+func (c *Client) settle(ctx context.Context, w walletPayment, user oauth2.TokenSource, postToken string, p Payment, body []byte) (event.PaymentTransaction, error) {
 	for round := 1; ; round++ {
 		var v struct {
 			ID          string                    `json:"id"`
 			CostRials   event.Int64               `json:"cost_rials"`
 			Transaction *event.PaymentTransaction `json:"transaction"`
 		}
-		err := c.payCall(ctx, c.withBody(request{op: w.op, user: user, needsUser: true}, body, w.build), &v)
+		err := c.payCall(ctx, request{op: w.op, user: user, needsUser: true, params: []string{postToken}, body: body}, &v)
 		if err == nil {
 			t := v.Transaction
 			if t == nil {
@@ -549,9 +532,7 @@ func (c *Client) PayPromotion(ctx context.Context, user oauth2.TokenSource, post
 				PaidAt      time.Time   `json:"paid_at"`
 				Status      string      `json:"status"`
 			}
-			err := c.payCall(ctx, c.withBody(request{op: op, user: user, needsUser: true}, body, func(s string, b io.Reader) (*http.Request, error) {
-				return divarapi.NewPaymentPayPostPromotionRequestWithBody(s, postToken, jsonType, b)
-			}), &v)
+			err := c.payCall(ctx, request{op: op, user: user, needsUser: true, params: []string{postToken}, body: body}, &v)
 			switch {
 			case err == nil:
 				res = PromotionResult{OrderID: v.OrderID, AmountRials: int64(v.AmountRials), PaidAt: v.PaidAt, Status: v.Status}
@@ -611,9 +592,7 @@ func (c *Client) SubmitUserPayment(ctx context.Context, user oauth2.TokenSource,
 		return fmt.Errorf("divar: %s: %w", op, err)
 	}
 	return dedupe.Once(ctx, func(ctx context.Context) error {
-		return c.payCall(ctx, c.withBody(request{op: op, user: user, needsUser: true}, body, func(s string, b io.Reader) (*http.Request, error) {
-			return divarapi.NewPaymentSubmitUserPaymentRequestWithBody(s, jsonType, b)
-		}), nil)
+		return c.payCall(ctx, request{op: op, user: user, needsUser: true, body: body}, nil)
 	})
 }
 
@@ -660,9 +639,7 @@ func (c *Client) ValidatePaymentTicket(ctx context.Context, t PaymentTicket) (ma
 	var v struct {
 		IssuerPayload map[string]any `json:"issuer_payload"`
 	}
-	err = c.payCall(ctx, c.withBody(request{op: op, idempotent: true}, body, func(s string, b io.Reader) (*http.Request, error) {
-		return divarapi.NewPaymentTicketValidateRequestWithBody(s, jsonType, b)
-	}), &v)
+	err = c.payCall(ctx, request{op: op, idempotent: true, body: body}, &v)
 	return v.IssuerPayload, err
 }
 

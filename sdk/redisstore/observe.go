@@ -33,14 +33,7 @@ const (
 // metrics and the tracer); nil ones are skipped, and with none left it
 // returns nil.
 func Observers(obs ...Observer) Observer {
-	switch all := observers.NonNil(obs); len(all) {
-	case 0:
-		return nil
-	case 1:
-		return all[0]
-	default:
-		return multiObserver(all)
-	}
+	return observers.Join(obs, func(all []Observer) Observer { return multiObserver(all) })
 }
 
 type multiObserver []Observer

@@ -40,13 +40,7 @@ func (jsonSerializer) Deserialize(c echo.Context, i any) error {
 	if err != nil {
 		return fromValidate(validate.DecodeError(err))
 	}
-	return decode(data, nil, i)
-}
-
-// decode decodes a request body into i with [sdk.Unmarshal]; errors are a
-// 400 [sdk.Problem] that names no value.
-func decode(data []byte, opts json.Options, i any) error {
-	return decodeIndexed(data, nil, opts, i)
+	return decodeIndexed(data, nil, nil, i)
 }
 
 // decodeIndexed decodes a request body into i with [sdk.UnmarshalIndexed]

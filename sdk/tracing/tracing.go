@@ -31,7 +31,6 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"strconv"
-	"sync/atomic"
 	"time"
 
 	"github.com/kenarkit/kenarkit/sdk/divar"
@@ -61,19 +60,6 @@ type Tracer struct {
 	// byTraceID: a remote parent's sampled flag is not followed; its
 	// trace id is compared with bound instead.
 	byTraceID bool
-	// draws is the state of the roots' draws (splitmix64), seeded at
-	// random in New: a draw is an atomic add and a few multiplications,
-	// where the runtime's generator refills a ChaCha8 block now and then.
-	// A sampling decision needs a uniform number, not a secret one.
-	draws atomic.Uint64
-}
-
-// draw returns the next of t's pseudo-random 64-bit numbers.
-func (t *Tracer) draw() uint64 {
-	z := t.draws.Add(0x9e3779b97f4a7c15)
-	z = (z ^ z>>30) * 0xbf58476d1ce4e5b9
-	z = (z ^ z>>27) * 0x94d049bb133111eb
-	return z ^ z>>31
 }
 
 // Option configures a [Tracer].
@@ -94,7 +80,6 @@ func WithSampling(s Sampling) Option {
 // to Divar is W3C's (traceparent).
 func New(tp trace.TracerProvider, opts ...Option) *Tracer {
 	t := &Tracer{t: tp.Tracer(ScopeName), prop: propagation.TraceContext{}}
-	t.draws.Store(rand.Uint64())
 	WithSampling(Sampling{Ratio: 1})(t)
 	for _, o := range opts {
 		o(t)
@@ -109,7 +94,7 @@ func (t *Tracer) record(ctx context.Context) bool {
 	parent := trace.SpanContextFromContext(ctx)
 	switch {
 	case !parent.IsValid():
-		return t.draw()>>1 < t.bound
+		return rand.Uint64()>>1 < t.bound // the runtime's generator: per thread, no shared state
 	case parent.IsRemote() && t.byTraceID:
 		id := parent.TraceID()
 		return binary.BigEndian.Uint64(id[8:])>>1 < t.bound
