@@ -116,6 +116,8 @@ type Client struct {
 	log       *slog.Logger
 	mu        sync.Mutex
 	rate      Rate
+	// deadlines bounds each attempt by cfg.Timeout.
+	deadlines *deadlines
 
 	media mediaCache // Assets_GetMediaUploadURLs, kept for a day
 	now   func() time.Time
@@ -187,7 +189,7 @@ func NewClient(cfg Config) (*Client, error) {
 		return nil, fmt.Errorf("divar: the Divar API's base URL %q: %w", cfg.BaseURL, err)
 	}
 	return &Client{cfg: cfg, base: u.Path, apiKey: []string{cfg.APIKey}, server: server, baseURL: u, host: host.Host,
-		dir: strings.TrimSuffix(u.EscapedPath(), "/"), log: log, now: time.Now}, nil
+		dir: strings.TrimSuffix(u.EscapedPath(), "/"), log: log, now: time.Now, deadlines: newDeadlines(cfg.Timeout)}, nil
 }
 
 // Rate returns the rate-limit state of Divar's last answer that reported
@@ -703,8 +705,8 @@ func (c *Client) attempts(ctx context.Context, r request, o CallObserver, last *
 
 // attempt sends once, within the per-attempt timeout, and reads the body.
 func (c *Client) attempt(ctx context.Context, build func() (*http.Request, error)) (*http.Response, []byte, error) {
-	ctx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
-	defer cancel()
+	ctx, a := c.deadlines.start(ctx)
+	defer c.deadlines.end(a)
 	req, err := build()
 	if err != nil {
 		return nil, nil, err
