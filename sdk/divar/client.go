@@ -479,15 +479,18 @@ func (c *Client) newRequest(r *request) (*http.Request, error) {
 		b.WriteString(piece)
 	}
 	raw := b.String()
-	path := raw // without a '%', nothing to unescape (the usual ids)
+	u := *c.baseURL
+	// Without a '%', nothing to unescape (the usual ids), and the path is
+	// its own escaping (what url.PathEscape leaves, url.URL's EscapedPath
+	// leaves too): no RawPath for net/http to check on every request.
+	u.Path, u.RawPath = raw, ""
 	if strings.IndexByte(raw, '%') >= 0 {
 		var err error
-		if path, err = url.PathUnescape(raw); err != nil {
+		if u.Path, err = url.PathUnescape(raw); err != nil {
 			return nil, err
 		}
+		u.RawPath = raw
 	}
-	u := *c.baseURL
-	u.Path, u.RawPath = path, raw
 	req := &http.Request{
 		Method: d.route.Method, URL: &u, Host: c.host,
 		Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
