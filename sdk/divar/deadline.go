@@ -10,10 +10,10 @@ import (
 // with one timer for the whole client instead of one per attempt.
 //
 // A timer per attempt (context.WithTimeout) is added to the runtime's
-// timer heap ahead of everything else there, which wakes another thread
-// to watch it: over loopback that wake, on every call, moved the
-// network's polling to the other core and cost about 6% of a send
-// (docs/BENCHMARKS.md, fifth pass). Every attempt has the same timeout, so
+// timer heap ahead of everything else there, and the runtime wakes
+// another thread to watch it: on every call, which over loopback cost a
+// send more than its instructions (docs/BENCHMARKS.md, fifth pass).
+// Every attempt has the same timeout, so
 // attempts end in the order they start: they wait in that order, and the
 // one timer is set for the first's deadline only when it is not already
 // set for an earlier time. It then fires about once per Timeout while
