@@ -40,8 +40,14 @@ type Config struct {
 	// https://proxy.example/divar/v2/open-platform/…); a query or fragment
 	// in it is dropped.
 	BaseURL string
-	// HTTPClient sends the requests. Its Timeout, if any, also applies; the
-	// default keeps up to 32 idle connections to Divar for reuse.
+	// HTTPClient sends the requests; the default keeps up to 32 idle
+	// connections to Divar for reuse. Its Timeout, if any, also bounds
+	// each attempt. Redirects are not followed (Divar's API answers none,
+	// and one would carry the API key wherever it points): a 3xx answer is
+	// an [*APIError], unless the client's CheckRedirect follows it. A
+	// client without a Jar or a CheckRedirect (and a BaseURL without a
+	// user) is used through its Transport alone: http.Client.Do's
+	// bookkeeping for redirects was a tenth of a send's instructions.
 	HTTPClient *http.Client
 	// Timeout bounds each attempt of a call, from sending the request to
 	// reading the whole answer; the call's context bounds it all.
@@ -99,9 +105,12 @@ const maxAnswer = 4 << 20
 // documented limits before it is sent, and refused naming each failing
 // field ([sdk.ErrInvalidAnswer]); Divar's refusals are [*APIError]s.
 type Client struct {
-	cfg    Config
-	base   string   // the path of cfg.BaseURL, stripped before a request is checked
-	apiKey []string // the X-Api-Key header's value
+	cfg Config
+	// transport sends the requests when cfg.HTTPClient needs nothing of
+	// its Do (NewClient); nil: cfg.HTTPClient.Do.
+	transport http.RoundTripper
+	base      string   // the path of cfg.BaseURL, stripped before a request is checked
+	apiKey    []string // the X-Api-Key header's value
 	// server is cfg.BaseURL as a directory: without its query and
 	// fragment, ending in '/', so that an operation's path resolves under
 	// the base's whole path, prefix included ("https://proxy/divar" and
@@ -116,6 +125,8 @@ type Client struct {
 	log       *slog.Logger
 	mu        sync.Mutex
 	rate      Rate
+	// deadlines bounds each attempt by cfg.Timeout.
+	deadlines *deadlines
 
 	media mediaCache // Assets_GetMediaUploadURLs, kept for a day
 	now   func() time.Time
@@ -168,6 +179,22 @@ func NewClient(cfg Config) (*Client, error) {
 		t.MaxIdleConnsPerHost = 32
 		cfg.HTTPClient = &http.Client{Transport: t}
 	}
+	var transport http.RoundTripper
+	switch hc := cfg.HTTPClient; {
+	case hc.Jar == nil && hc.CheckRedirect == nil && u.User == nil:
+		// Nothing of Do's is needed: no cookies, no redirects, no
+		// credentials in the URL; its Timeout is the attempt's.
+		if transport = hc.Transport; transport == nil {
+			transport = http.DefaultTransport
+		}
+		if hc.Timeout > 0 && hc.Timeout < cfg.Timeout {
+			cfg.Timeout = hc.Timeout
+		}
+	case hc.CheckRedirect == nil:
+		noRedirects := *hc
+		noRedirects.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+		cfg.HTTPClient = &noRedirects
+	}
 	log := cfg.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
@@ -186,8 +213,8 @@ func NewClient(cfg Config) (*Client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("divar: the Divar API's base URL %q: %w", cfg.BaseURL, err)
 	}
-	return &Client{cfg: cfg, base: u.Path, apiKey: []string{cfg.APIKey}, server: server, baseURL: u, host: host.Host,
-		dir: strings.TrimSuffix(u.EscapedPath(), "/"), log: log, now: time.Now}, nil
+	return &Client{cfg: cfg, transport: transport, base: u.Path, apiKey: []string{cfg.APIKey}, server: server, baseURL: u, host: host.Host,
+		dir: strings.TrimSuffix(u.EscapedPath(), "/"), log: log, now: time.Now, deadlines: newDeadlines(cfg.Timeout)}, nil
 }
 
 // Rate returns the rate-limit state of Divar's last answer that reported
@@ -477,15 +504,18 @@ func (c *Client) newRequest(r *request) (*http.Request, error) {
 		b.WriteString(piece)
 	}
 	raw := b.String()
-	path := raw // without a '%', nothing to unescape (the usual ids)
+	u := *c.baseURL
+	// Without a '%', nothing to unescape (the usual ids), and the path is
+	// its own escaping (what url.PathEscape leaves, url.URL's EscapedPath
+	// leaves too): no RawPath for net/http to check on every request.
+	u.Path, u.RawPath = raw, ""
 	if strings.IndexByte(raw, '%') >= 0 {
 		var err error
-		if path, err = url.PathUnescape(raw); err != nil {
+		if u.Path, err = url.PathUnescape(raw); err != nil {
 			return nil, err
 		}
+		u.RawPath = raw
 	}
-	u := *c.baseURL
-	u.Path, u.RawPath = path, raw
 	req := &http.Request{
 		Method: d.route.Method, URL: &u, Host: c.host,
 		Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
@@ -703,13 +733,13 @@ func (c *Client) attempts(ctx context.Context, r request, o CallObserver, last *
 
 // attempt sends once, within the per-attempt timeout, and reads the body.
 func (c *Client) attempt(ctx context.Context, build func() (*http.Request, error)) (*http.Response, []byte, error) {
-	ctx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
-	defer cancel()
+	ctx, a := c.deadlines.start(ctx)
+	defer c.deadlines.end(a)
 	req, err := build()
 	if err != nil {
 		return nil, nil, err
 	}
-	rsp, err := c.cfg.HTTPClient.Do(req.WithContext(ctx))
+	rsp, err := c.do(req.WithContext(ctx))
 	if err != nil {
 		return nil, nil, err
 	}
@@ -722,6 +752,24 @@ func (c *Client) attempt(ctx context.Context, build func() (*http.Request, error
 		return nil, nil, fmt.Errorf("%w: longer than %d bytes", ErrMalformedAnswer, maxAnswer)
 	}
 	return rsp, body, nil
+}
+
+// do sends req through c.transport, or cfg.HTTPClient.Do without one;
+// a RoundTripper's answer is held to what Do would give.
+func (c *Client) do(req *http.Request) (*http.Response, error) {
+	if c.transport == nil {
+		return c.cfg.HTTPClient.Do(req)
+	}
+	rsp, err := c.transport.RoundTrip(req)
+	switch {
+	case err != nil:
+		return nil, err
+	case rsp == nil:
+		return nil, errors.New("the HTTP client's RoundTripper returned neither an answer nor an error")
+	case rsp.Body == nil:
+		rsp.Body = http.NoBody
+	}
+	return rsp, nil
 }
 
 // backoff is the jittered wait before the retry after attempt: between

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -637,5 +638,73 @@ func TestBaseURLPrefix(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// Divar's API answers no redirect; one is not followed, so the API key and
+// the user's token never go where it points, whichever way the client
+// sends (through its Transport, or its Do when it has a Jar), unless the
+// caller's own CheckRedirect follows it.
+func TestRedirectsAreNotFollowed(t *testing.T) {
+	var elsewhere sync.Map // the headers the other server was sent
+	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		elsewhere.Store(r.Header.Get("X-Api-Key")+" "+r.Header.Get("Authorization"), true)
+		w.Header().Set("Content-Type", "application/json")
+		w.Write([]byte(`{}`))
+	}))
+	defer other.Close()
+	moved := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, other.URL+r.URL.Path, http.StatusTemporaryRedirect)
+	}))
+	defer moved.Close()
+	jar := &http.Client{Jar: noCookies{}}
+	follow := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return nil }}
+	for _, c := range []struct {
+		name     string
+		hc       *http.Client
+		followed bool
+	}{
+		{"the default client", nil, false},
+		{"a client of the caller's", &http.Client{}, false},
+		{"a client with a cookie jar", jar, false},
+		{"a client whose CheckRedirect follows", follow, true},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			elsewhere.Clear()
+			client, err := divar.NewClient(divar.Config{APIKey: "the-key", BaseURL: moved.URL, HTTPClient: c.hc, MaxRetries: -1})
+			if err != nil {
+				t.Fatal(err)
+			}
+			err = client.SendMessage(context.Background(), user("the-token"), conv, sdk.ChatText("سلام"))
+			var e *divar.APIError
+			switch {
+			case c.followed && err != nil:
+				t.Fatalf("err = %v, want the redirect followed", err)
+			case !c.followed && (!errors.As(err, &e) || e.StatusCode != http.StatusTemporaryRedirect):
+				t.Fatalf("err = %v, want the 307 as an *APIError", err)
+			}
+			sent := 0
+			elsewhere.Range(func(k, _ any) bool { sent++; return true })
+			if c.followed != (sent > 0) {
+				t.Errorf("the other server was sent %d requests", sent)
+			}
+		})
+	}
+}
+
+// noCookies is a cookie jar that keeps none.
+type noCookies struct{}
+
+func (noCookies) SetCookies(*url.URL, []*http.Cookie) {}
+func (noCookies) Cookies(*url.URL) []*http.Cookie     { return nil }
+
+// The http.Client's Timeout bounds each attempt, as its Do would, also
+// when the client is used through its Transport.
+func TestHTTPClientTimeoutBoundsEachAttempt(t *testing.T) {
+	api := divartest.NewAPI(t)
+	c, _ := newClient(t, api, divar.Config{HTTPClient: &http.Client{Timeout: 100 * time.Millisecond}})
+	api.FailNext(1, divartest.Slow(time.Minute).On("sendConversationMessage"))
+	if err := c.SendMessage(context.Background(), user("tok"), conv, sdk.ChatText("سلام")); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("err = %v, want the attempt cut at the http.Client's Timeout", err)
 	}
 }

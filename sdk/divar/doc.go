@@ -12,8 +12,9 @@
 // citing its page) before it is sent (an
 // sdk.InvalidAnswerError for each failing field); calls have timeouts,
 // retry only where safe ([Config.MaxRetries]), never hold the API key or
-// a token in an error or a log line, and fail with errors.Is-able errors:
-// Divar's refusals are [*APIError]s.
+// a token in an error or a log line, never follow a redirect (which would
+// carry them wherever it points; [Config.HTTPClient]), and fail with
+// errors.Is-able errors: Divar's refusals are [*APIError]s.
 //
 // In tests, sdk/divartest.NewAPI plays Divar's API: pass its URL as
 // [Config.BaseURL].

@@ -141,40 +141,15 @@ func TestRequestURLsAreGenerated(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, base := range []string{"https://open-api.divar.ir", "http://127.0.0.1:8080/", "https://proxy.example/divar/", "https://proxy.example/divar", "https://proxy.example/divar/?x=1", "https://proxy.example/a%2Fb"} {
+	for _, base := range urlBases {
 		c, err := NewClient(Config{APIKey: "k", BaseURL: base})
 		if err != nil {
 			t.Fatal(err)
 		}
 		for _, param := range []string{"gZd7omnS", "a b/c?d#e%f;g", "سلام", "..x"} {
 			for id, d := range cat.ops {
-				if !d.compiled {
-					continue
-				}
-				params := make([]string, len(d.names))
-				path := d.pieces[0]
-				for i := range d.names {
-					params[i] = param
-					path += url.PathEscape(param) + d.pieces[i+1]
-				}
-				// What gen/divarapi's New…Request does, given the base as
-				// a directory (ending in '/': its last segment is a prefix
-				// too, TestBaseURLPrefix).
-				server, _ := url.Parse(base)
-				if !strings.HasSuffix(server.Path, "/") {
-					server.Path, server.RawPath = server.Path+"/", server.RawPath+"/"
-				}
-				want, err := server.Parse("." + path)
-				if err != nil {
-					t.Fatal(err)
-				}
-				wantReq, _ := http.NewRequest(d.route.Method, want.String(), nil)
-				got, err := c.newRequest(&request{op: id, params: params})
-				if err != nil {
-					t.Fatalf("%s: %v", id, err)
-				}
-				if got.URL.String() != wantReq.URL.String() || got.URL.Path != wantReq.URL.Path || got.Method != wantReq.Method || got.Host != wantReq.Host || got.URL.RequestURI() != wantReq.URL.RequestURI() {
-					t.Errorf("%s under %s: %s %s (host %s), want %s %s (host %s)", id, base, got.Method, got.URL, got.Host, wantReq.Method, wantReq.URL, wantReq.Host)
+				if err := generatedURL(c, base, id, d, param); err != nil {
+					t.Error(err)
 				}
 			}
 		}
@@ -213,6 +188,76 @@ func TestDotSegmentRefused(t *testing.T) {
 			t.Errorf("%q: err = %v", p, err)
 		}
 	}
+}
+
+// urlBases are base URLs with and without a path, a '/', a query, an escape.
+var urlBases = []string{"https://open-api.divar.ir", "http://127.0.0.1:8080/", "https://proxy.example/divar/", "https://proxy.example/divar", "https://proxy.example/divar/?x=1", "https://proxy.example/a%2Fb"}
+
+// generatedURL holds c's request for the operation id (d), param in each
+// of its path parameters, to what gen/divarapi's New…Request makes under
+// base: method, URL, path, host and request line.
+func generatedURL(c *Client, base, id string, d *described, param string) error {
+	if !d.compiled {
+		return nil
+	}
+	params := make([]string, len(d.names))
+	path := d.pieces[0]
+	for i := range d.names {
+		params[i] = param
+		path += url.PathEscape(param) + d.pieces[i+1]
+	}
+	// What gen/divarapi's New…Request does, given the base as a directory
+	// (ending in '/': its last segment is a prefix too, TestBaseURLPrefix).
+	server, _ := url.Parse(base)
+	if !strings.HasSuffix(server.Path, "/") {
+		server.Path, server.RawPath = server.Path+"/", server.RawPath+"/"
+	}
+	want, err := server.Parse("." + path)
+	if err != nil {
+		return err
+	}
+	wantReq, err := http.NewRequest(d.route.Method, want.String(), nil)
+	if err != nil {
+		return err
+	}
+	got, err := c.newRequest(&request{op: id, params: params})
+	if err != nil {
+		return fmt.Errorf("%s: %v", id, err)
+	}
+	if got.URL.String() != wantReq.URL.String() || got.URL.Path != wantReq.URL.Path || got.Method != wantReq.Method || got.Host != wantReq.Host || got.URL.RequestURI() != wantReq.URL.RequestURI() {
+		return fmt.Errorf("%s under %s: %s %s (host %s), want %s %s (host %s)", id, base, got.Method, got.URL, got.Host, wantReq.Method, wantReq.URL, wantReq.Host)
+	}
+	return nil
+}
+
+// Any path parameter a typed call lets through (checkID: no white space
+// or control character, not a dot segment) makes gen/divarapi's URL.
+func FuzzRequestURL(f *testing.F) {
+	for _, s := range []string{"gZd7omnS", "a/b%c?d#e;f", "سلام", "..x", "%2F", "a%", "~!$&'()*+,=:@"} {
+		f.Add(s)
+	}
+	cat, err := description()
+	if err != nil {
+		f.Fatal(err)
+	}
+	clients := make([]*Client, len(urlBases))
+	for i, base := range urlBases {
+		if clients[i], err = NewClient(Config{APIKey: "k", BaseURL: base}); err != nil {
+			f.Fatal(err)
+		}
+	}
+	f.Fuzz(func(t *testing.T, param string) {
+		if checkID("id", param, 256) != nil || param == "." || param == ".." {
+			return
+		}
+		for i, base := range urlBases {
+			for id, d := range cat.ops {
+				if err := generatedURL(clients[i], base, id, d, param); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+	})
 }
 
 // checkID judges an id as it did in three passes (count, UTF-8, then
