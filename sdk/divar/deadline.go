@@ -71,13 +71,15 @@ func (a *attemptCtx) Err() error {
 // attempt to end (d.end) once it is over. A ctx whose own deadline comes
 // first is returned as it is, with a nil attempt.
 func (d *deadlines) start(ctx context.Context) (context.Context, *attemptCtx) {
-	deadline := d.now().Add(d.timeout)
-	if cd, ok := ctx.Deadline(); ok && !cd.After(deadline) {
+	if cd, ok := ctx.Deadline(); ok && !cd.After(d.now().Add(d.timeout)) {
 		return ctx, nil
 	}
 	inner, cancel := context.WithCancelCause(ctx)
-	a := &attemptCtx{Context: inner, cancel: cancel, deadline: deadline}
+	a := &attemptCtx{Context: inner, cancel: cancel}
 	d.mu.Lock()
+	// Read under mu, so that the attempts in flight stay in the order of
+	// their deadlines, which fire relies on.
+	a.deadline = d.now().Add(d.timeout)
 	if d.last == nil {
 		d.first = a
 	} else {
