@@ -45,9 +45,11 @@ type lazyConn struct {
 }
 
 // deadline is one direction's: the deadline asked for and the one armed
-// on the connection (zero: none).
+// on the connection (zero: none), and whether the one armed has gone off
+// (a read or write ended with it).
 type deadline struct {
 	want, armed time.Time
+	fired       bool
 }
 
 func (c *lazyConn) SetReadDeadline(t time.Time) error {
@@ -71,14 +73,33 @@ func (c *lazyConn) SetDeadline(t time.Time) error {
 // set asks for t (zero: no deadline) in one direction, and arms it at
 // once only when it is earlier than the deadline armed (or none is):
 // a later one, or none, waits until the armed one goes off (see goOn).
+// Once the armed one has gone off (net/http interrupts its background
+// read with a deadline in the past after every request), the next read
+// would end at once: t is armed then, or one soon if later (see soon).
 // Called with c.mu held.
 func (c *lazyConn) set(d *deadline, t time.Time, arm func(time.Time) error) error {
 	d.want = t
-	if t.IsZero() || (!d.armed.IsZero() && !t.Before(d.armed)) {
+	switch {
+	case d.fired:
+		d.fired = false
+		d.armed = soon(t)
+	case t.IsZero() || (!d.armed.IsZero() && !t.Before(d.armed)):
 		return nil
+	default:
+		d.armed = t
 	}
-	d.armed = t
-	return arm(t)
+	return arm(d.armed)
+}
+
+// soon returns t (zero: none) or, if t is later, the time the shortest of
+// the server's timeouts from now, the request header's: the deadlines
+// net/http asks for next (the header's, from the request's first bytes)
+// are then later than the one armed, and wait too.
+func soon(t time.Time) time.Time {
+	if s := time.Now().Add(readHeaderTimeout); t.IsZero() || s.Before(t) {
+		return s
+	}
+	return t
 }
 
 // goOn reports, for a read or write that failed with err, whether it was
@@ -94,15 +115,12 @@ func (c *lazyConn) goOn(d *deadline, err error, arm func(time.Time) error) bool 
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if d.armed.Equal(d.want) {
+		d.fired = true
 		return false // the deadline asked for went off
 	}
-	// Armed no further from now than the shortest of the server's
-	// timeouts, the request header's, so that the deadlines net/http asks
-	// for next (the header's, from the request's first bytes) are later
-	// than the one armed, and wait too.
-	d.armed = d.want
-	if soon := time.Now().Add(readHeaderTimeout); !d.want.IsZero() && soon.Before(d.want) {
-		d.armed = soon
+	d.armed = time.Time{}
+	if !d.want.IsZero() {
+		d.armed = soon(d.want)
 	}
 	if arm(d.armed) != nil {
 		return false
@@ -157,6 +175,6 @@ func (c *lazyConn) exact(d *deadline, arm func(time.Time) error) error {
 	if d.armed.Equal(d.want) {
 		return nil
 	}
-	d.armed = d.want
+	d.armed, d.fired = d.want, false
 	return arm(d.want)
 }

@@ -117,6 +117,40 @@ func TestLazyConnReadsAgainAfterAnInterrupt(t *testing.T) {
 	}
 }
 
+// TestLazyConnReadsAfterItsDeadline: once a read has ended at its
+// deadline (as net/http's background read does when it is interrupted), a
+// deadline asked for next, later or none, lets the next read wait for the
+// client's bytes.
+func TestLazyConnReadsAfterItsDeadline(t *testing.T) {
+	for _, next := range []time.Duration{0, time.Hour} {
+		c, client, _ := lazyPair(t)
+		if err := c.SetReadDeadline(time.Now().Add(-time.Second)); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.Read(make([]byte, 1)); !errors.Is(err, os.ErrDeadlineExceeded) {
+			t.Fatalf("read past its deadline: %v, want the deadline exceeded", err)
+		}
+		var at time.Time
+		if next != 0 {
+			at = time.Now().Add(next)
+		}
+		if err := c.SetReadDeadline(at); err != nil {
+			t.Fatal(err)
+		}
+		done := make(chan struct{})
+		buf := make([]byte, 4)
+		var err error
+		go func() { defer close(done); _, err = io.ReadFull(c, buf) }()
+		if _, err := client.Write([]byte("next")); err != nil {
+			t.Fatal(err)
+		}
+		within(t, done, "the read")
+		if err != nil || string(buf) != "next" {
+			t.Fatalf("deadline %v next: read %q, %v; want the client's bytes", next, buf, err)
+		}
+	}
+}
+
 // TestLazyConnWrites: a write to a client that does not read yet, cut by
 // a deadline armed before a later one was asked, goes on where it was cut
 // and delivers every byte once the client reads; a write whose deadline
