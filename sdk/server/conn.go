@@ -27,16 +27,19 @@ type lazyListener struct{ net.Listener }
 func (l lazyListener) Accept() (net.Conn, error) {
 	c, err := l.Listener.Accept()
 	if tc, ok := c.(*net.TCPConn); ok && err == nil {
-		return &lazyConn{TCPConn: tc}, nil
+		return &lazyConn{Conn: tc, tcp: tc}, nil
 	}
 	return c, err
 }
 
-// lazyConn is a TCP connection whose deadlines are moved later lazily. Its
-// other methods (CloseWrite, SetKeepAlive, SyscallConn…) are the TCP
-// connection's.
+// lazyConn is a TCP connection whose deadlines are moved later lazily.
+// Every way to read or write it goes through the deadlines: it offers
+// CloseWrite (net/http's graceful close), ReadFrom (its sendfile) and
+// WriteTo, and not the TCP connection's other methods (a writev of
+// net.Buffers would go around them).
 type lazyConn struct {
-	*net.TCPConn
+	net.Conn // tcp
+	tcp      *net.TCPConn
 
 	mu          sync.Mutex
 	read, write deadline
@@ -55,19 +58,19 @@ type deadline struct {
 func (c *lazyConn) SetReadDeadline(t time.Time) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.set(&c.read, t, c.TCPConn.SetReadDeadline)
+	return c.set(&c.read, t, c.tcp.SetReadDeadline)
 }
 
 func (c *lazyConn) SetWriteDeadline(t time.Time) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.set(&c.write, t, c.TCPConn.SetWriteDeadline)
+	return c.set(&c.write, t, c.tcp.SetWriteDeadline)
 }
 
 func (c *lazyConn) SetDeadline(t time.Time) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return errors.Join(c.set(&c.read, t, c.TCPConn.SetReadDeadline), c.set(&c.write, t, c.TCPConn.SetWriteDeadline))
+	return errors.Join(c.set(&c.read, t, c.tcp.SetReadDeadline), c.set(&c.write, t, c.tcp.SetWriteDeadline))
 }
 
 // set asks for t (zero: no deadline) in one direction, and arms it at
@@ -133,8 +136,8 @@ func (c *lazyConn) goOn(d *deadline, err error, arm func(time.Time) error) bool 
 
 func (c *lazyConn) Read(p []byte) (int, error) {
 	for {
-		n, err := c.TCPConn.Read(p)
-		if n > 0 || err == nil || !c.goOn(&c.read, err, c.TCPConn.SetReadDeadline) {
+		n, err := c.tcp.Read(p)
+		if n > 0 || err == nil || !c.goOn(&c.read, err, c.tcp.SetReadDeadline) {
 			return n, err
 		}
 	}
@@ -143,29 +146,32 @@ func (c *lazyConn) Read(p []byte) (int, error) {
 func (c *lazyConn) Write(p []byte) (int, error) {
 	written := 0
 	for {
-		n, err := c.TCPConn.Write(p[written:])
+		n, err := c.tcp.Write(p[written:])
 		written += n
-		if err == nil || !c.goOn(&c.write, err, c.TCPConn.SetWriteDeadline) {
+		if err == nil || !c.goOn(&c.write, err, c.tcp.SetWriteDeadline) {
 			return written, err
 		}
 	}
 }
 
+// CloseWrite shuts down the writing side of the connection.
+func (c *lazyConn) CloseWrite() error { return c.tcp.CloseWrite() }
+
 // ReadFrom (net/http's sendfile, when a handler serves a file) and WriteTo
 // copy through the TCP connection's own, which a deadline armed early
 // would cut part-way: the deadline asked for is armed first.
 func (c *lazyConn) ReadFrom(r io.Reader) (int64, error) {
-	if err := c.exact(&c.write, c.TCPConn.SetWriteDeadline); err != nil {
+	if err := c.exact(&c.write, c.tcp.SetWriteDeadline); err != nil {
 		return 0, err
 	}
-	return c.TCPConn.ReadFrom(r)
+	return c.tcp.ReadFrom(r)
 }
 
 func (c *lazyConn) WriteTo(w io.Writer) (int64, error) {
-	if err := c.exact(&c.read, c.TCPConn.SetReadDeadline); err != nil {
+	if err := c.exact(&c.read, c.tcp.SetReadDeadline); err != nil {
 		return 0, err
 	}
-	return c.TCPConn.WriteTo(w)
+	return c.tcp.WriteTo(w)
 }
 
 // exact arms the deadline asked for, if it is not armed.
