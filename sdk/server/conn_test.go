@@ -10,11 +10,15 @@ import (
 	"time"
 )
 
-// lazyPair returns a lazyConn accepted over loopback, the client's end of
-// it, and a channel told each time a read or write cut by a deadline armed
-// earlier than the one asked for goes on.
+// lazyPair returns a lazyConn accepted over loopback, watched by a
+// sweeper ticking every 2 ms (a deadline 4 ms away or more is left to it),
+// the client's end of it, and a channel told each time a read or write
+// cut by a deadline armed earlier than the one asked for goes on.
 func lazyPair(t *testing.T) (*lazyConn, net.Conn, <-chan struct{}) {
 	t.Helper()
+	sw, stop := newSweeper(2*time.Millisecond), make(chan struct{})
+	go sw.run(stop)
+	t.Cleanup(func() { close(stop) })
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -24,7 +28,7 @@ func lazyPair(t *testing.T) (*lazyConn, net.Conn, <-chan struct{}) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := lazyListener{ln}.Accept()
+	c, err := lazyListener{ln, sw}.Accept()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -52,16 +56,17 @@ func within(t *testing.T, done <-chan struct{}, what string) {
 // TestLazyConnReads: a lazyConn's reads end at the deadline asked for,
 // never before it (a deadline armed earlier, which goes off first, is
 // re-armed and the read goes on) and never after it (an earlier one is
-// armed at once).
+// armed at once when it is due soon, by the sweeper when it comes due).
 func TestLazyConnReads(t *testing.T) {
 	tests := []struct {
 		name      string
 		deadlines []time.Duration // asked in turn, from now; 0: none; negative: in the past
 		goesOn    bool            // the read goes on past the armed deadline, and reads the data
 	}{
-		{"a later deadline: the read goes on past the one armed", []time.Duration{20 * time.Millisecond, time.Hour}, true},
-		{"no deadline after one: the read goes on", []time.Duration{20 * time.Millisecond, 0}, true},
-		{"an earlier deadline: armed at once, the read times out", []time.Duration{time.Hour, 20 * time.Millisecond}, false},
+		{"a later deadline: the read goes on past the one armed", []time.Duration{time.Millisecond, time.Hour}, true},
+		{"no deadline after one: the read goes on", []time.Duration{time.Millisecond, 0}, true},
+		{"an earlier deadline due soon: armed at once, the read times out", []time.Duration{time.Hour, 2 * time.Millisecond}, false},
+		{"an earlier deadline due later: armed by the sweeper, the read times out", []time.Duration{time.Hour, 50 * time.Millisecond}, false},
 		{"a deadline in the past interrupts the read", []time.Duration{time.Hour, -time.Hour}, false},
 	}
 	for _, tc := range tests {
@@ -159,7 +164,7 @@ func TestLazyConnWrites(t *testing.T) {
 	payload := bytes.Repeat([]byte("0123456789abcdef"), 1<<20) // 16 MiB: more than the sockets' buffers
 	t.Run("a later deadline: the write goes on and delivers everything", func(t *testing.T) {
 		c, client, wentOn := lazyPair(t)
-		for _, at := range []time.Time{time.Now().Add(20 * time.Millisecond), time.Now().Add(time.Hour)} {
+		for _, at := range []time.Time{time.Now().Add(time.Millisecond), time.Now().Add(time.Hour)} {
 			if err := c.SetWriteDeadline(at); err != nil {
 				t.Fatal(err)
 			}
@@ -180,7 +185,7 @@ func TestLazyConnWrites(t *testing.T) {
 	})
 	t.Run("the deadline asked for passes: the write ends", func(t *testing.T) {
 		c, _, _ := lazyPair(t)
-		if err := c.SetWriteDeadline(time.Now().Add(20 * time.Millisecond)); err != nil {
+		if err := c.SetWriteDeadline(time.Now().Add(50 * time.Millisecond)); err != nil { // armed by the sweeper
 			t.Fatal(err)
 		}
 		done := make(chan struct{})
@@ -220,5 +225,43 @@ func TestLazyConnKeepsTCPs(t *testing.T) {
 	}
 	if got, err := io.ReadAll(client); err != nil || string(got) != "file" {
 		t.Fatalf("the client read %q, %v", got, err)
+	}
+}
+
+// TestStoppedSweeperArmsAtOnce: once its sweeper has stopped (Serve has
+// returned; a hijacked connection lives on), a lazyConn arms every
+// deadline as it is asked, even one its sweeper would have left for later.
+func TestStoppedSweeperArmsAtOnce(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	sw, stop, stopped := newSweeper(100*time.Millisecond), make(chan struct{}), make(chan struct{})
+	go func() { sw.run(stop); close(stopped) }()
+	client, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer client.Close()
+	c, err := lazyListener{ln, sw}.Accept()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	close(stop)
+	<-stopped
+	if err := c.SetReadDeadline(time.Now().Add(300 * time.Millisecond)); err != nil { // beyond two ticks
+		t.Fatal(err)
+	}
+	done := make(chan error)
+	go func() { _, err := c.Read(make([]byte, 1)); done <- err }()
+	select {
+	case err := <-done:
+		if !errors.Is(err, os.ErrDeadlineExceeded) {
+			t.Fatalf("read: %v, want the deadline exceeded", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("the read is still blocked: its deadline was never armed")
 	}
 }

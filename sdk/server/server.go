@@ -334,8 +334,8 @@ func (s *Server) ListenAndServe(ctx context.Context, addr string) error {
 }
 
 // Serve serves s on ln with kenarkit's server timeouts (a TCP connection's
-// deadlines are kept as net/http asks, but moved later only when the
-// earlier one goes off, instead of several times a request) until ctx is done,
+// deadlines are kept as net/http asks, but armed only when they come due
+// soon, instead of several times a request) until ctx is done,
 // then for [Config.DrainDelay] more, then stops accepting connections and
 // waits up to [Config.ShutdownTimeout] for in-flight requests to finish.
 // It returns nil after a graceful shutdown. It does not watch signals: the
@@ -362,7 +362,11 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	})}
 	setTimeouts(srv)
 	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(lazyListener{ln}) }() // deadlines moved later lazily: see conn.go
+	// Deadlines armed lazily (see conn.go), by a sweeper that stops with Serve.
+	sw, stopSweep := newSweeper(sweepTick()), make(chan struct{})
+	go sw.run(stopSweep)
+	defer close(stopSweep)
+	go func() { errc <- srv.Serve(lazyListener{ln, sw}) }()
 	select {
 	case err := <-errc:
 		return err
