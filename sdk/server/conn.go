@@ -21,8 +21,9 @@ import (
 // (within two of its sweeper's ticks) is armed at once if it is earlier
 // than the one armed; one due later waits, and the sweeper, which looks
 // at every connection once a tick, arms it when it comes due soon: never
-// late. A read or write cut by a deadline armed before a later one was
-// asked goes on to that one: never early. Between requests net/http asks
+// late, unless the sweeper itself runs more than a tick late (as a runtime
+// timer would on a starved process). A read or write cut by a deadline
+// armed before a later one was asked goes on to that one: never early. Between requests net/http asks
 // for deadlines seconds away, which then cost a comparison each.
 
 // lazyListener serves its TCP connections as lazyConns, watched by sw
