@@ -193,7 +193,7 @@ func (s *Sealer) seal(buf []byte, expires time.Time, bind []byte) []byte {
 	buf[0] = Version
 	copy(buf[1:headLen], k.id[:])
 	nonce := buf[headLen : headLen+nonceLen]
-	rand.Read(nonce)
+	readNonce(nonce)
 	binary.BigEndian.PutUint64(buf[headLen+nonceLen:], uint64(expires.UnixMilli()))
 	aad := buf[:headLen]
 	if bind != nil {

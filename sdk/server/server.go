@@ -301,13 +301,16 @@ const DefaultBodyLimit = validate.DefaultBodyLimit
 
 // The timeouts [Server.Serve] sets on its http.Server. Divar expects an
 // answer well within 2 s; these bound what a slow or hostile client can
-// hold.
-const (
+// hold. (Variables for the tests.)
+var (
 	readHeaderTimeout = 5 * time.Second
 	readTimeout       = 10 * time.Second
 	writeTimeout      = 15 * time.Second
 	idleTimeout       = 60 * time.Second
-	maxHeaderBytes    = 64 << 10
+)
+
+const (
+	maxHeaderBytes = 64 << 10
 	// DefaultShutdownTimeout is how long in-flight requests may take to
 	// finish once shutdown starts.
 	DefaultShutdownTimeout = 15 * time.Second
@@ -330,7 +333,9 @@ func (s *Server) ListenAndServe(ctx context.Context, addr string) error {
 	return s.Serve(ctx, ln)
 }
 
-// Serve serves s on ln with kenarkit's server timeouts until ctx is done,
+// Serve serves s on ln with kenarkit's server timeouts (a TCP connection's
+// deadlines are kept as net/http asks, but armed only when they come due
+// soon, instead of several times a request) until ctx is done,
 // then for [Config.DrainDelay] more, then stops accepting connections and
 // waits up to [Config.ShutdownTimeout] for in-flight requests to finish.
 // It returns nil after a graceful shutdown. It does not watch signals: the
@@ -357,7 +362,11 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	})}
 	setTimeouts(srv)
 	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
+	// Deadlines armed lazily (see conn.go), by a sweeper that stops with Serve.
+	sw, stopSweep := newSweeper(sweepTick()), make(chan struct{})
+	go sw.run(stopSweep)
+	defer close(stopSweep)
+	go func() { errc <- srv.Serve(lazyListener{ln, sw}) }()
 	select {
 	case err := <-errc:
 		return err

@@ -281,6 +281,12 @@ func TestCheckKey(t *testing.T) {
 		{"wrong", "k3", []string{"k1", "k2"}, server.ErrWrongKey},
 		{"case matters", "K1", []string{"k1"}, server.ErrWrongKey},
 		{"no keys configured", "k1", nil, server.ErrWrongKey},
+		{"a prefix of the key", "bench-identification", []string{"bench-identification-key"}, server.ErrWrongKey},
+		{"the key and more", "bench-identification-key2", []string{"bench-identification-key"}, server.ErrWrongKey},
+		{"the key with a scheme", "Bearer bench-identification-key", []string{"bench-identification-key"}, server.ErrWrongKey},
+		{"one byte changed", "bench-identificatioN-key", []string{"bench-identification-key"}, server.ErrWrongKey},
+		{"keys of other lengths, the last matches", "a-much-longer-identification-key-than-the-others", []string{"k1", "k22", "a-much-longer-identification-key-than-the-others"}, nil},
+		{"the first of keys given twice", "k1", []string{"k1", "k1"}, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if err := server.CheckKey(tc.auth, tc.keys...); !errors.Is(err, tc.want) {
