@@ -220,8 +220,8 @@ func (r OpenServerLinkResponse) VisitOpenServerLinkResponse(w http.ResponseWrite
 	if err := r.Validate(); err != nil {
 		return err
 	}
-	aw := answerWriter{b: make([]byte, 0, len(r.URL)+len(`{"url":""}`))}
-	aw.urlAnswer(r.URL)
+	var aw answerWriter
+	aw.url(r.URL)
 	if aw.failed {
 		return writeMarshalled(w, r)
 	}

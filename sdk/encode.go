@@ -4,6 +4,8 @@ import (
 	"math"
 	"slices"
 	"strconv"
+	"strings"
+	"unicode/utf8"
 
 	"github.com/go-json-experiment/json"
 	"github.com/go-json-experiment/json/jsontext"
@@ -63,12 +65,12 @@ func appendAnswer(b []byte, v any) ([]byte, bool) {
 		}
 		w.subscription(v)
 	case OpenServerLinkResponse:
-		w.urlAnswer(v.URL)
+		w.url(v.URL)
 	case *OpenServerLinkResponse:
 		if v == nil {
 			return b, false
 		}
-		w.urlAnswer(v.URL)
+		w.url(v.URL)
 	case Data:
 		w.data(v)
 	default:
@@ -112,7 +114,7 @@ func (w *answerWriter) omitEmpty(from, value int) {
 
 // str writes s as a JSON string.
 func (w *answerWriter) str(s string) {
-	if plainASCII(s) { // nothing to escape nor to check
+	if unescaped(s) {
 		w.b = append(w.b, '"')
 		w.b = append(w.b, s...)
 		w.b = append(w.b, '"')
@@ -134,9 +136,13 @@ func (w *answerWriter) strMember(quoted, s string, omitEmpty bool) {
 	w.str(s)
 }
 
-func (w *answerWriter) urlAnswer(u string) {
-	w.open()
-	w.strMember(`"url":`, u, false)
+// url writes {"url":u}, the init callback's answer.
+func (w *answerWriter) url(u string) {
+	if w.b == nil {
+		w.b = make([]byte, 0, len(u)+len(`{"url":""}`))
+	}
+	w.b = append(w.b, `{"url":`...)
+	w.str(u)
 	w.end()
 }
 
@@ -254,20 +260,24 @@ func (w *answerWriter) subscription(s *EventSubscription) {
 // data writes d as [Data.MarshalJSONTo] does with json v2's default
 // options: a nil d as {}, the members sorted by name.
 func (w *answerWriter) data(d Data) {
-	var names [8]string // on the stack for the usual few members
-	sorted := names[:0]
-	for k := range d {
-		sorted = append(sorted, k)
+	type member struct {
+		name  string
+		value any
 	}
-	slices.Sort(sorted)
+	var on [8]member // on the stack for the usual few members
+	members := on[:0]
+	for k, v := range d {
+		members = append(members, member{k, v})
+	}
+	slices.SortFunc(members, func(a, b member) int { return strings.Compare(a.name, b.name) })
 	w.open()
-	for _, k := range sorted {
-		if w.b[len(w.b)-1] != '{' {
+	for i := range members {
+		if i > 0 {
 			w.b = append(w.b, ',')
 		}
-		w.str(k)
+		w.str(members[i].name)
 		w.b = append(w.b, ':')
-		w.value(d[k])
+		w.value(members[i].value)
 	}
 	w.end()
 }
@@ -306,26 +316,32 @@ func (w *answerWriter) value(v any) {
 	}
 }
 
-// plainASCII reports whether s is printable ASCII (' ' to '~') with no '"'
-// or '\\': a JSON string's content as it is. It looks at 8 bytes at a time.
-func plainASCII(s string) bool {
+// unescaped reports whether json v2 writes s as it is between its quotes:
+// valid UTF-8 with no control character, quote or backslash (v2 escapes
+// nothing else by default; it keeps < > & and U+2028 as they are). It
+// looks at 8 bytes at a time, and checks the UTF-8 only when a byte is
+// not ASCII.
+func unescaped(s string) bool {
 	const ones, highs = 0x0101010101010101, 0x8080808080808080
 	zero := func(x uint64) uint64 { return (x - ones) & ^x & highs } // a byte of x is 0
+	var high uint64                                                  // the bytes' high bits, or'd
 	i := 0
 	for ; i+8 <= len(s); i += 8 {
 		w := s[i : i+8] // one bounds check; the compiler makes one load of the eight
 		x := uint64(w[0]) | uint64(w[1])<<8 | uint64(w[2])<<16 | uint64(w[3])<<24 |
 			uint64(w[4])<<32 | uint64(w[5])<<40 | uint64(w[6])<<48 | uint64(w[7])<<56
-		below := (x - ones*' ') & ^x & highs        // a byte < ' '
-		above := ((x + ones*(127-'~')) | x) & highs // a byte > '~'
-		if below|above|zero(x^(ones*'"'))|zero(x^(ones*'\\')) != 0 {
+		below := (x - ones*' ') & ^x & highs // a byte < ' '
+		if below|zero(x^(ones*'"'))|zero(x^(ones*'\\')) != 0 {
 			return false
 		}
+		high |= x & highs
 	}
 	for ; i < len(s); i++ {
-		if c := s[i]; c < ' ' || c > '~' || c == '"' || c == '\\' {
+		c := s[i]
+		if c < ' ' || c == '"' || c == '\\' {
 			return false
 		}
+		high |= uint64(c & 0x80)
 	}
-	return true
+	return high == 0 || utf8.ValidString(s)
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"math"
 	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"github.com/go-json-experiment/json"
@@ -87,6 +88,23 @@ func TestTheEncoderIsJSONv2(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) { sameAsJSONv2(t, tc.v) })
 	}
+	// Every byte and a few runes (2 to 4 bytes, U+2028, U+FFFD, cut short)
+	// at every place in an 8-byte word and in the tail, in ASCII and in
+	// Persian.
+	t.Run("every byte at every place", func(t *testing.T) {
+		var odd []string
+		for c := range 0x100 {
+			odd = append(odd, string([]byte{byte(c)}))
+		}
+		odd = append(odd, "آ", "€", "😀", "\u2028", "\ufffd", "\xd8", "\xf0\x9f\x98", "\xed\xa0\x80")
+		for _, c := range odd {
+			for pad := range 17 {
+				for _, base := range []string{"a", "ب"} {
+					sameAsJSONv2(t, sdk.TextMessage(strings.Repeat(base, pad)+c+"x"))
+				}
+			}
+		}
+	})
 }
 
 // TestAnswersWrittenAreMarshalAnswer: the callbacks' answers write what
