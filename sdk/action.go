@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -311,24 +310,20 @@ func (d Data) MarshalJSONTo(enc *jsontext.Encoder) error {
 			return enc.WriteToken(jsontext.Null)
 		}
 	}
-	var names [8]string // on the stack for the usual few members
-	sorted := names[:0]
-	for k := range d {
-		sorted = append(sorted, k)
-	}
-	slices.Sort(sorted)
+	var on [8]member // on the stack for the usual few members
+	members := d.sorted(on[:0])
 	if err := enc.WriteToken(jsontext.BeginObject); err != nil {
 		return err
 	}
-	for _, k := range sorted {
-		if err := enc.WriteToken(jsontext.String(k)); err != nil {
+	for _, m := range members {
+		if err := enc.WriteToken(jsontext.String(m.name)); err != nil {
 			return err
 		}
 		var err error
-		if s, ok := d[k].(string); ok {
+		if s, ok := m.value.(string); ok {
 			err = enc.WriteToken(jsontext.String(s))
 		} else {
-			err = json.MarshalEncode(enc, d[k])
+			err = json.MarshalEncode(enc, m.value)
 		}
 		if err != nil {
 			return err

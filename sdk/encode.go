@@ -260,16 +260,8 @@ func (w *answerWriter) subscription(s *EventSubscription) {
 // data writes d as [Data.MarshalJSONTo] does with json v2's default
 // options: a nil d as {}, the members sorted by name.
 func (w *answerWriter) data(d Data) {
-	type member struct {
-		name  string
-		value any
-	}
 	var on [8]member // on the stack for the usual few members
-	members := on[:0]
-	for k, v := range d {
-		members = append(members, member{k, v})
-	}
-	slices.SortFunc(members, func(a, b member) int { return strings.Compare(a.name, b.name) })
+	members := d.sorted(on[:0])
 	w.open()
 	for i := range members {
 		if i > 0 {
@@ -280,6 +272,21 @@ func (w *answerWriter) data(d Data) {
 		w.value(members[i].value)
 	}
 	w.end()
+}
+
+// member is one of a Data's members.
+type member struct {
+	name  string
+	value any
+}
+
+// sorted appends d's members to members, sorted by name, bytewise.
+func (d Data) sorted(members []member) []member {
+	for k, v := range d {
+		members = append(members, member{k, v})
+	}
+	slices.SortFunc(members, func(a, b member) int { return strings.Compare(a.name, b.name) })
+	return members
 }
 
 // value writes a member of a Data: the kinds JSON decodes into and Go
