@@ -281,7 +281,7 @@ func (r DynamicActionResponse) VisitDynamicActionResponse(w http.ResponseWriter)
 	if err := r.Validate(); err != nil {
 		return err
 	}
-	var aw answerWriter
+	aw := answerWriter{b: make([]byte, 0, 128+len(r.TextMessage))} // a seed's answer fits
 	aw.dynamicAnswer(&r)
 	if aw.failed {
 		return writeMarshalled(w, r)
@@ -344,7 +344,7 @@ func writeMarshalled(w http.ResponseWriter, v any) error {
 
 // writeJSON writes b as a 200 answer.
 func writeJSON(w http.ResponseWriter, b []byte) error {
-	w.Header().Set("Content-Type", "application/json")
+	w.Header()["Content-Type"] = []string{"application/json"} // the name as Set would write it, without canonicalising it again
 	w.WriteHeader(http.StatusOK)
 	_, err := w.Write(b)
 	return err
