@@ -291,7 +291,10 @@ func (r DynamicActionResponse) VisitDynamicActionResponse(w http.ResponseWriter)
 
 // MarshalAnswer returns the exact bytes kenarkit sends for an action or an
 // answer: compact JSON, members in the documented order, map keys sorted, no
-// HTML escaping (a URL's & stays &).
+// HTML escaping (a URL's & stays &). It is json v2's [json.Marshal] with
+// [json.Deterministic], byte for byte and error for error; the package's
+// own answers, actions, messages, subscriptions and [Data] are written
+// without its reflection, any other value through it.
 func MarshalAnswer(v any) ([]byte, error) {
 	if b, ok := appendAnswer(nil, v); ok {
 		return b, nil

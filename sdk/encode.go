@@ -84,7 +84,12 @@ func appendAnswer(b []byte, v any) ([]byte, bool) {
 type answerWriter struct {
 	b      []byte
 	failed bool
+	depth  int // of the Data being written, in Data
 }
+
+// maxDepth is how deep Data in Data the encoder goes before it leaves the
+// value to json v2, which finds a Data that holds itself (and says so).
+const maxDepth = 64
 
 // open begins an object; end closes it.
 func (w *answerWriter) open() {
@@ -260,6 +265,10 @@ func (w *answerWriter) subscription(s *EventSubscription) {
 // data writes d as [Data.MarshalJSONTo] does with json v2's default
 // options: a nil d as {}, the members sorted by name.
 func (w *answerWriter) data(d Data) {
+	if w.depth++; w.depth > maxDepth {
+		w.failed = true
+		return
+	}
 	var on [8]member // on the stack for the usual few members
 	members := d.sorted(on[:0])
 	w.open()
@@ -272,6 +281,7 @@ func (w *answerWriter) data(d Data) {
 		w.value(members[i].value)
 	}
 	w.end()
+	w.depth--
 }
 
 // member is one of a Data's members.

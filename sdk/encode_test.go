@@ -35,6 +35,15 @@ func TestTheEncoderIsJSONv2(t *testing.T) {
 		"big": 1e21, "small": 1e-7, "t": true, "f": false, "z": nil, "l": []any{"a", 1, nil, sdk.Data{"b": 1, "a": 2}},
 		"m": map[string]any{"y": 1, "x": "2"}, "nilmap": map[string]any(nil), "d": sdk.Data{"b": "2", "a": "1"},
 		"nild": sdk.Data(nil), "raw": sdk.RawData(`{"q":1}`), "st": struct{ A int }{1}}
+	self := sdk.Data{"a": "x"}
+	self["self"] = self
+	deep := func(n int) sdk.Data {
+		d := sdk.Data{"end": true}
+		for range n - 1 {
+			d = sdk.Data{"in": d}
+		}
+		return d
+	}
 	for _, tc := range []struct {
 		name string
 		v    any
@@ -85,6 +94,9 @@ func TestTheEncoderIsJSONv2(t *testing.T) {
 		{"NaN in data", sdk.OpenServerLink(sdk.Data{"n": math.NaN()})},
 		{"infinity in data", sdk.Data{"n": math.Inf(-1)}},
 		{"an unencodable value in data", sdk.Data{"c": make(chan int)}},
+		{"a data that holds itself", self},
+		{"data 64 deep", deep(64)},
+		{"data 65 deep, written by v2", deep(65)},
 	} {
 		t.Run(tc.name, func(t *testing.T) { sameAsJSONv2(t, tc.v) })
 	}
