@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -220,51 +219,12 @@ func (r OpenServerLinkResponse) VisitOpenServerLinkResponse(w http.ResponseWrite
 	if err := r.Validate(); err != nil {
 		return err
 	}
-	b, ok := appendURLAnswer(make([]byte, 0, len(r.URL)+len(`{"url":""}`)), r.URL)
-	if !ok {
-		return writeAnswer(w, nil, r)
+	var aw answerWriter
+	aw.url(r.URL)
+	if aw.failed {
+		return writeMarshalled(w, r)
 	}
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(http.StatusOK)
-	_, err := w.Write(b)
-	return err
-}
-
-// appendURLAnswer appends {"url":u} to b, byte for byte as [MarshalAnswer]
-// writes it, when u is printable ASCII with no quote or backslash (any URL
-// in practice): nothing to escape, so it is cheap for a long URL. Otherwise
-// it reports false.
-func appendURLAnswer(b []byte, u string) ([]byte, bool) {
-	if !plainASCII(u) {
-		return b, false
-	}
-	b = append(b, `{"url":"`...)
-	b = append(b, u...)
-	return append(b, `"}`...), true
-}
-
-// plainASCII reports whether s is printable ASCII (' ' to '~') with no '"'
-// or '\\': a JSON string's content as it is. It looks at 8 bytes at a time.
-func plainASCII(s string) bool {
-	const ones, highs = 0x0101010101010101, 0x8080808080808080
-	zero := func(x uint64) uint64 { return (x - ones) & ^x & highs } // a byte of x is 0
-	i := 0
-	for ; i+8 <= len(s); i += 8 {
-		w := s[i : i+8] // one bounds check; the compiler makes one load of the eight
-		x := uint64(w[0]) | uint64(w[1])<<8 | uint64(w[2])<<16 | uint64(w[3])<<24 |
-			uint64(w[4])<<32 | uint64(w[5])<<40 | uint64(w[6])<<48 | uint64(w[7])<<56
-		below := (x - ones*' ') & ^x & highs        // a byte < ' '
-		above := ((x + ones*(127-'~')) | x) & highs // a byte > '~'
-		if below|above|zero(x^(ones*'"'))|zero(x^(ones*'\\')) != 0 {
-			return false
-		}
-	}
-	for ; i < len(s); i++ {
-		if c := s[i]; c < ' ' || c > '~' || c == '"' || c == '\\' {
-			return false
-		}
-	}
-	return true
+	return writeJSON(w, aw.b)
 }
 
 // DynamicActionResponse is the dynamic-action callback's answer: an action,
@@ -318,13 +278,29 @@ func (r DynamicActionResponse) Validate() error {
 // An answer Divar would reject is not sent: the error reaches the server's
 // error handler, which answers 500.
 func (r DynamicActionResponse) VisitDynamicActionResponse(w http.ResponseWriter) error {
-	return writeAnswer(w, r.Validate(), r)
+	if err := r.Validate(); err != nil {
+		return err
+	}
+	aw := answerWriter{b: make([]byte, 0, 128+len(r.TextMessage))} // a seed's answer fits
+	aw.dynamicAnswer(&r)
+	if aw.failed {
+		return writeMarshalled(w, r)
+	}
+	return writeJSON(w, aw.b)
 }
 
 // MarshalAnswer returns the exact bytes kenarkit sends for an action or an
 // answer: compact JSON, members in the documented order, map keys sorted, no
-// HTML escaping (a URL's & stays &).
-func MarshalAnswer(v any) ([]byte, error) { return json.Marshal(v, json.Deterministic(true)) }
+// HTML escaping (a URL's & stays &). It is json v2's [json.Marshal] with
+// [json.Deterministic], byte for byte and error for error; the package's
+// own answers, actions, messages, subscriptions and [Data] are written
+// without its reflection, any other value through it.
+func MarshalAnswer(v any) ([]byte, error) {
+	if b, ok := appendAnswer(nil, v); ok {
+		return b, nil
+	}
+	return json.Marshal(v, json.Deterministic(true))
+}
 
 // MarshalJSONTo writes d as json v2 writes any map[string]any with
 // [json.Deterministic] (the members sorted by name, bytewise; a nil d as
@@ -337,24 +313,20 @@ func (d Data) MarshalJSONTo(enc *jsontext.Encoder) error {
 			return enc.WriteToken(jsontext.Null)
 		}
 	}
-	var names [8]string // on the stack for the usual few members
-	sorted := names[:0]
-	for k := range d {
-		sorted = append(sorted, k)
-	}
-	slices.Sort(sorted)
+	var on [8]member // on the stack for the usual few members
+	members := d.sorted(on[:0])
 	if err := enc.WriteToken(jsontext.BeginObject); err != nil {
 		return err
 	}
-	for _, k := range sorted {
-		if err := enc.WriteToken(jsontext.String(k)); err != nil {
+	for _, m := range members {
+		if err := enc.WriteToken(jsontext.String(m.name)); err != nil {
 			return err
 		}
 		var err error
-		if s, ok := d[k].(string); ok {
+		if s, ok := m.value.(string); ok {
 			err = enc.WriteToken(jsontext.String(s))
 		} else {
-			err = json.MarshalEncode(enc, d[k])
+			err = json.MarshalEncode(enc, m.value)
 		}
 		if err != nil {
 			return err
@@ -363,16 +335,20 @@ func (d Data) MarshalJSONTo(enc *jsontext.Encoder) error {
 	return enc.WriteToken(jsontext.EndObject)
 }
 
-func writeAnswer(w http.ResponseWriter, rejected error, v any) error {
-	if rejected != nil {
-		return rejected
-	}
+// writeMarshalled writes v as json v2 writes it as a 200 answer: what the
+// vocabulary's encoder gave up on (invalid UTF-8, which v2 reports).
+func writeMarshalled(w http.ResponseWriter, v any) error {
 	b, err := MarshalAnswer(v)
 	if err != nil {
 		return fmt.Errorf("sdk: encoding the answer: %w", err)
 	}
-	w.Header().Set("Content-Type", "application/json")
+	return writeJSON(w, b)
+}
+
+// writeJSON writes b as a 200 answer.
+func writeJSON(w http.ResponseWriter, b []byte) error {
+	w.Header()["Content-Type"] = []string{"application/json"} // the name as Set would write it, without canonicalising it again
 	w.WriteHeader(http.StatusOK)
-	_, err = w.Write(b)
+	_, err := w.Write(b)
 	return err
 }
