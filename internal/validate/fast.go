@@ -74,11 +74,13 @@ type node struct {
 	maxItems *uint64
 }
 
-// member is a declared property: its schema, and its index in required
-// (-1: optional).
+// member is a declared property: its schema, its index in required
+// (-1: optional), and its bit among the object's declared properties
+// (-1: past 64 of them), by which object finds it repeated.
 type member struct {
 	node     *node
 	required int
+	bit      int
 }
 
 type namedMember struct {
@@ -218,11 +220,16 @@ func compile(s *openapi3.Schema, seen map[*openapi3.Schema]*node) (*node, error)
 			if err != nil {
 				return nil, err
 			}
-			n.props[name] = member{node: c, required: slices.Index(s.Required, name)}
+			n.props[name] = member{node: c, required: slices.Index(s.Required, name), bit: -1}
 		}
-		if len(n.props) <= fewProps {
-			for _, name := range slices.Sorted(maps.Keys(n.props)) {
-				n.few = append(n.few, namedMember{name, n.props[name]})
+		for i, name := range slices.Sorted(maps.Keys(n.props)) {
+			m := n.props[name]
+			if i < 64 {
+				m.bit = i
+				n.props[name] = m
+			}
+			if len(n.props) <= fewProps {
+				n.few = append(n.few, namedMember{name, m})
 			}
 		}
 	}
@@ -608,24 +615,28 @@ func (w *walker) number(n *node, raw jsontext.Value) {
 }
 
 // object validates an object whose '{' was read; n nil: any members.
-// Duplicate names are found here (the decoder's own check is off): names
-// of one object are compared linearly, or through a map past 32 of them.
+// Duplicate names are found here (the decoder's own check is off): a
+// declared member by its bit, any other name by comparing it with the
+// object's other undeclared names, linearly, or through a map past 32 of
+// them.
 func (w *walker) object(n *node) error {
 	if n != nil && !n.permits(tObject) {
 		w.fail(n, "type")
 		n = nil
 	}
-	// The top level's names are kept (walker.validate); an error ends
-	// the walk, which forgets them all.
+	// The top level's names are all kept (walker.validate), declared or
+	// not; an error ends the walk, which forgets them all.
 	mark := len(w.names)
+	outer := len(w.path) == 0
 	var index map[uint64]struct{}
 	var present requiredSet
+	var declared uint64 // the bits of the declared members met
 	if n != nil {
 		present.init(len(n.required))
 	}
 	count := uint64(0)
 	unknown := 0
-	top := w.index != nil && len(w.path) == 0
+	top := w.index != nil && outer
 	for first := true; ; first = false {
 		raw, k, err := w.member(first)
 		if err != nil {
@@ -636,13 +647,27 @@ func (w *walker) object(n *node) error {
 		}
 		nameAt := w.scan.last
 		name := w.unquote(raw)
-		if w.duplicate(mark, &index, name) {
+		var m member
+		known := false
+		if n != nil {
+			m, known = n.prop(name)
+		}
+		repeated := false
+		if known && m.bit >= 0 {
+			repeated = declared&(1<<m.bit) != 0
+			declared |= 1 << m.bit
+			if outer && !repeated {
+				w.names = append(w.names, name)
+			}
+		} else {
+			repeated = w.duplicate(mark, &index, name)
+		}
+		if repeated {
 			return badRequest(truncatePointer(pointer(w.segments(name))), "this member name appears more than once")
 		}
 		count++
 		var child *node
 		if n != nil {
-			m, known := n.prop(name)
 			switch {
 			case known:
 				child = m.node
@@ -674,7 +699,7 @@ func (w *walker) object(n *node) error {
 			w.index.Add(jsonscan.Member{Name: jsonscan.Span{Start: nameAt, End: nameAt + len(raw)}, Value: jsonscan.Span{Start: valueAt, End: w.scan.i}})
 		}
 	}
-	if mark > 0 {
+	if !outer {
 		w.names = w.names[:mark]
 	}
 	if n == nil {
