@@ -421,10 +421,11 @@ type request struct {
 
 const jsonType = "application/json"
 
-// The values of the headers every request carries, made once.
+// The values of the headers every request carries, made once. No Accept:
+// Divar's reference asks for none, and it answers JSON without one.
 var (
-	acceptJSON = []string{jsonType}
-	userAgent  = []string{"kenarkit"}
+	jsonTypes = []string{jsonType}
+	userAgent = []string{"kenarkit"}
 )
 
 // sendJSON marshals in and sends it; it returns Divar's 2xx answer.
@@ -524,7 +525,7 @@ func (c *Client) newRequest(r *request) (*http.Request, error) {
 	// io.NopCloser of a *bytes.Reader, not a type of our own: net/http
 	// knows it is in memory, and writes the headers and the body at once.
 	if body := r.body; body != nil {
-		req.Header["Content-Type"] = acceptJSON
+		req.Header["Content-Type"] = jsonTypes
 		req.ContentLength = int64(len(body))
 		req.Body = io.NopCloser(bytes.NewReader(body))
 		req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
@@ -630,7 +631,6 @@ func (c *Client) attempts(ctx context.Context, r request, o CallObserver, last *
 		// modify the request).
 		if !r.foreign {
 			req.Header["X-Api-Key"] = c.apiKey
-			req.Header["Accept"] = acceptJSON
 		}
 		if authorization != nil {
 			req.Header["Authorization"] = authorization
