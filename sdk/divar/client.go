@@ -12,6 +12,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -744,7 +745,7 @@ func (c *Client) attempt(ctx context.Context, build func() (*http.Request, error
 		return nil, nil, err
 	}
 	defer rsp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(rsp.Body, maxAnswer+1))
+	body, err := readAnswer(rsp.Body, rsp.ContentLength)
 	if err != nil {
 		return nil, nil, fmt.Errorf("reading Divar's answer: %w", err)
 	}
@@ -752,6 +753,32 @@ func (c *Client) attempt(ctx context.Context, build func() (*http.Request, error
 		return nil, nil, fmt.Errorf("%w: longer than %d bytes", ErrMalformedAnswer, maxAnswer)
 	}
 	return rsp, body, nil
+}
+
+// readAnswer reads r to its end, or to its first byte past maxAnswer, into
+// one buffer sized by the answer's length when it is given (size, -1
+// when not): io.ReadAll of an io.LimitReader allocated the limit and a
+// first 512 bytes whatever the length.
+func readAnswer(r io.Reader, size int64) ([]byte, error) {
+	n := int64(512)
+	if size >= 0 && size <= maxAnswer {
+		n = size + 1 // the last read, which finds the end, has room
+	}
+	b := make([]byte, 0, n)
+	for len(b) <= maxAnswer {
+		if len(b) == cap(b) {
+			b = slices.Grow(b, min(cap(b), maxAnswer+1-len(b)))
+		}
+		m, err := r.Read(b[len(b):min(cap(b), maxAnswer+1)])
+		b = b[:len(b)+m]
+		if err == io.EOF {
+			return b, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	return b, nil
 }
 
 // do sends req through c.transport, or cfg.HTTPClient.Do without one;

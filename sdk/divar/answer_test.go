@@ -1,0 +1,48 @@
+package divar
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"strings"
+	"testing"
+	"testing/iotest"
+)
+
+// TestReadAnswer: an answer is read whole, whatever length it gives for
+// itself (none, its own, a wrong one) and however its reader hands it
+// over, up to one byte past maxAnswer (which attempt refuses); a read's
+// error is the error.
+func TestReadAnswer(t *testing.T) {
+	big := strings.Repeat("x", maxAnswer+100)
+	failing := errors.New("connection reset")
+	for _, tc := range []struct {
+		name string
+		r    io.Reader
+		size int64
+		want string
+		err  error
+	}{
+		{"empty, its length given", strings.NewReader(""), 0, "", nil},
+		{"empty, no length", strings.NewReader(""), -1, "", nil},
+		{"small, its length given", strings.NewReader(`{"a":1}`), 7, `{"a":1}`, nil},
+		{"small, no length", strings.NewReader(`{"a":1}`), -1, `{"a":1}`, nil},
+		{"a byte at a time", iotest.OneByteReader(strings.NewReader(`{"a":[1,2,3]}`)), 13, `{"a":[1,2,3]}`, nil},
+		{"the end with the data", iotest.DataErrReader(strings.NewReader(`{}`)), 2, `{}`, nil},
+		{"longer than it says", strings.NewReader(`{"a":"long"}`), 2, `{"a":"long"}`, nil},
+		{"shorter than it says", strings.NewReader(`{}`), 100, `{}`, nil},
+		{"past 512 bytes, no length", strings.NewReader(big[:5000]), -1, big[:5000], nil},
+		{"exactly the limit", strings.NewReader(big[:maxAnswer]), maxAnswer, big[:maxAnswer], nil},
+		{"past the limit, no length", strings.NewReader(big), -1, big[:maxAnswer+1], nil},
+		{"past the limit, its length given", strings.NewReader(big), int64(len(big)), big[:maxAnswer+1], nil},
+		{"past the limit, a byte at a time", iotest.OneByteReader(strings.NewReader(big)), -1, big[:maxAnswer+1], nil},
+		{"a failing read", io.MultiReader(strings.NewReader("{"), iotest.ErrReader(failing)), 2, "", failing},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := readAnswer(tc.r, tc.size)
+			if !errors.Is(err, tc.err) || (tc.err == nil && !bytes.Equal(got, []byte(tc.want))) {
+				t.Errorf("%d bytes, %v; want %d bytes, %v", len(got), err, len(tc.want), tc.err)
+			}
+		})
+	}
+}
