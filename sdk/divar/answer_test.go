@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"net/url"
 	"strings"
 	"testing"
 	"testing/iotest"
@@ -44,5 +45,25 @@ func TestReadAnswer(t *testing.T) {
 				t.Errorf("%d bytes, %v; want %d bytes, %v", len(got), err, len(tc.want), tc.err)
 			}
 		})
+	}
+}
+
+// TestUnreserved: a path parameter is written as it is only where
+// url.PathEscape would leave it so.
+func TestUnreserved(t *testing.T) {
+	var all []byte
+	for c := range 256 {
+		all = append(all, byte(c))
+	}
+	for _, s := range []string{"", "6b3d5cf7-9291-4fa9-892a-9d07e300daea", "wZC44q5D", "a.b_c~d-e", "a b", "a/b", "a%2F", "a;b", "a$b", "a+b", "سلام", string(all)} {
+		if unreserved(s) && url.PathEscape(s) != s {
+			t.Errorf("%q: url.PathEscape gives %q", s, url.PathEscape(s))
+		}
+	}
+	for c := range 256 {
+		s := string([]byte{'x', byte(c)})
+		if want := url.PathEscape(s) == s && (c < 0x21 || !strings.ContainsRune("!$&'()*+,;=:@", rune(c))); unreserved(s) != want {
+			t.Errorf("byte %#x: unreserved %v, want %v", c, unreserved(s), want)
+		}
 	}
 }
