@@ -67,3 +67,23 @@ func TestUnreserved(t *testing.T) {
 		}
 	}
 }
+
+// TestPrintable8: every byte, at every place of eight, with printable
+// neighbours and with a marked byte before it (whose borrow runs on).
+func TestPrintable8(t *testing.T) {
+	for at := range 8 {
+		for c := range 256 {
+			for _, fill := range []byte{'a', '!', '~', 0x20} {
+				b := bytes.Repeat([]byte{fill}, 8)
+				b[at] = byte(c)
+				want := true
+				for _, x := range b {
+					want = want && x > ' ' && x < 0x7f
+				}
+				if got := printable8(string(b)); got != want {
+					t.Fatalf("%q: %v, want %v", b, got, want)
+				}
+			}
+		}
+	}
+}
