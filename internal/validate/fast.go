@@ -309,6 +309,10 @@ type walker struct {
 	// stack: a pooled walker reuses it, so an item costs no allocation.
 	digits []byte
 	names  [][]byte // the member names of the objects being read, outermost first
+	// keep: the top level's declared names are kept in names too (a
+	// BodyCheck's presence rule reads them); its undeclared names always
+	// are, to find their repeats.
+	keep bool
 	errs   []FieldError
 }
 
@@ -336,7 +340,7 @@ func validateBody(body []byte, n *node, maxDepth int, index *jsonscan.Index) (er
 }
 
 // validate is validateBody on w, which keeps the body's top-level member
-// names in w.names until it is released.
+// names in w.names until it is released (the declared ones when w.keep).
 func (w *walker) validate(body []byte, n *node, maxDepth int, index *jsonscan.Index) (errs []FieldError, indexed bool, err error) {
 	w.maxDepth = maxDepth
 	w.scan.reset(body, maxDepth)
@@ -392,7 +396,7 @@ func (w *walker) release() {
 	w.reset()
 	w.forget()
 	w.scan.reset(nil, 0)
-	w.dec, w.index = false, nil
+	w.dec, w.index, w.keep = false, nil, false
 	walkers.Put(w)
 }
 
@@ -624,8 +628,8 @@ func (w *walker) object(n *node) error {
 		w.fail(n, "type")
 		n = nil
 	}
-	// The top level's names are all kept (walker.validate), declared or
-	// not; an error ends the walk, which forgets them all.
+	// The top level's names are kept (walker.validate), its declared ones
+	// only when w.keep; an error ends the walk, which forgets them all.
 	mark := len(w.names)
 	outer := len(w.path) == 0
 	var index map[uint64]struct{}
@@ -656,7 +660,7 @@ func (w *walker) object(n *node) error {
 		if known && m.bit >= 0 {
 			repeated = declared&(1<<m.bit) != 0
 			declared |= 1 << m.bit
-			if outer && !repeated {
+			if outer && w.keep && !repeated {
 				w.names = append(w.names, name)
 			}
 		} else {
