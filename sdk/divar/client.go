@@ -776,16 +776,19 @@ func (c *Client) attempt(ctx context.Context, build func() (*http.Request, error
 // readAnswer reads r to its end, or to its first byte past maxAnswer, into
 // one buffer sized by the answer's length when it is given (size, -1
 // when not): io.ReadAll of an io.LimitReader allocated the limit and a
-// first 512 bytes whatever the length.
+// first 512 bytes whatever the length. A length that is wrong (a
+// RoundTripper's answer with none set, 0) costs a buffer grown as
+// io.ReadAll grows it.
 func readAnswer(r io.Reader, size int64) ([]byte, error) {
-	n := int64(512)
-	if size >= 0 && size <= maxAnswer {
+	const least = 512
+	n := int64(least)
+	if size > 0 && size <= maxAnswer {
 		n = size + 1 // the last read, which finds the end, has room
 	}
 	b := make([]byte, 0, n)
 	for len(b) <= maxAnswer {
 		if len(b) == cap(b) {
-			b = slices.Grow(b, min(cap(b), maxAnswer+1-len(b)))
+			b = slices.Grow(b, min(max(cap(b), least), maxAnswer+1-len(b)))
 		}
 		m, err := r.Read(b[len(b):min(cap(b), maxAnswer+1)])
 		b = b[:len(b)+m]
