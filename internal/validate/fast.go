@@ -313,7 +313,7 @@ type walker struct {
 	// BodyCheck's presence rule reads them); its undeclared names always
 	// are, to find their repeats.
 	keep bool
-	errs   []FieldError
+	errs []FieldError
 }
 
 func (w *walker) fail(n *node, field string) {
