@@ -155,6 +155,7 @@ func FuzzClientCheckAgreesWithTheDecoder(f *testing.F) {
 func checkReading(c *BodyCheck, body []byte, scan bool) ([]FieldError, error) {
 	w := readingWith(body, DefaultMaxDepth, scan, nil)
 	defer w.release()
+	w.keep = c.presence != nil // as Check does
 	errs, err := w.walk(c.root)
 	if err == errRescan {
 		return nil, err

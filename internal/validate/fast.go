@@ -56,12 +56,14 @@ type node struct {
 	intMax   float64
 	intRange bool
 
-	props map[string]member
-	// few lists props when there are at most fewProps of them: a linear
-	// search that compares lengths first is cheaper than hashing the name.
-	few      []namedMember
+	// members are the declared properties, sorted by name; a member's
+	// index among them is its bit, by which object finds it repeated.
+	members []member
+	// index finds a member by name past fewProps of them; up to that, a
+	// linear search that compares lengths first is cheaper than hashing.
+	index    map[string]int
 	required []string // distinct (the spec's validation refuses repeats)
-	// undeclared are the required names that props does not declare, with
+	// undeclared are the required names that members does not declare, with
 	// their indexes in required: members looked up by name when met.
 	undeclared []requiredName
 	forbidden  bool  // additionalProperties: false
@@ -74,32 +76,31 @@ type node struct {
 	maxItems *uint64
 }
 
-// member is a declared property: its schema, and its index in required
-// (-1: optional).
+// member is a declared property: its name, its schema, and its index in
+// required (-1: optional).
 type member struct {
+	name     string
 	node     *node
 	required int
 }
 
-type namedMember struct {
-	name string
-	member
-}
-
 const fewProps = 12
 
-// prop returns the declared property name, if any.
-func (n *node) prop(name []byte) (member, bool) {
-	if n.few != nil {
-		for _, p := range n.few {
-			if p.name == string(name) {
-				return p.member, true
+// prop returns the index in n.members of the declared property name, -1
+// when none.
+func (n *node) prop(name []byte) int {
+	if n.index == nil {
+		for i := range n.members {
+			if n.members[i].name == string(name) {
+				return i
 			}
 		}
-		return member{}, false
+		return -1
 	}
-	m, ok := n.props[string(name)]
-	return m, ok
+	if i, ok := n.index[string(name)]; ok {
+		return i
+	}
+	return -1
 }
 
 type requiredName struct {
@@ -208,22 +209,21 @@ func compile(s *openapi3.Schema, seen map[*openapi3.Schema]*node) (*node, error)
 			return nil, errUnsupported // a format kin-openapi checks and the fast path does not
 		}
 	}
-	if len(s.Properties) > 0 {
-		n.props = make(map[string]member, len(s.Properties))
-		for name, ref := range s.Properties {
-			if ref.Value == nil {
-				return nil, errUnsupported
-			}
-			c, err := compile(ref.Value, seen)
-			if err != nil {
-				return nil, err
-			}
-			n.props[name] = member{node: c, required: slices.Index(s.Required, name)}
+	for _, name := range slices.Sorted(maps.Keys(s.Properties)) {
+		ref := s.Properties[name]
+		if ref.Value == nil {
+			return nil, errUnsupported
 		}
-		if len(n.props) <= fewProps {
-			for _, name := range slices.Sorted(maps.Keys(n.props)) {
-				n.few = append(n.few, namedMember{name, n.props[name]})
-			}
+		c, err := compile(ref.Value, seen)
+		if err != nil {
+			return nil, err
+		}
+		n.members = append(n.members, member{name: name, node: c, required: slices.Index(s.Required, name)})
+	}
+	if len(n.members) > fewProps {
+		n.index = make(map[string]int, len(n.members))
+		for i, m := range n.members {
+			n.index[m.name] = i
 		}
 	}
 	n.required = s.Required
@@ -231,7 +231,7 @@ func compile(s *openapi3.Schema, seen map[*openapi3.Schema]*node) (*node, error)
 		if slices.Index(s.Required, name) != i {
 			return nil, errUnsupported // a repeat: not reached, the spec is validated
 		}
-		if _, ok := n.props[name]; !ok {
+		if n.prop([]byte(name)) < 0 {
 			n.undeclared = append(n.undeclared, requiredName{name, i})
 		}
 	}
@@ -302,7 +302,11 @@ type walker struct {
 	// stack: a pooled walker reuses it, so an item costs no allocation.
 	digits []byte
 	names  [][]byte // the member names of the objects being read, outermost first
-	errs   []FieldError
+	// keep: the top level's declared names are kept in names too (a
+	// BodyCheck's presence rule reads them); its undeclared names always
+	// are, to find their repeats.
+	keep bool
+	errs []FieldError
 }
 
 func (w *walker) fail(n *node, field string) {
@@ -329,7 +333,7 @@ func validateBody(body []byte, n *node, maxDepth int, index *jsonscan.Index) (er
 }
 
 // validate is validateBody on w, which keeps the body's top-level member
-// names in w.names until it is released.
+// names in w.names until it is released (the declared ones when w.keep).
 func (w *walker) validate(body []byte, n *node, maxDepth int, index *jsonscan.Index) (errs []FieldError, indexed bool, err error) {
 	w.maxDepth = maxDepth
 	w.scan.reset(body, maxDepth)
@@ -385,7 +389,7 @@ func (w *walker) release() {
 	w.reset()
 	w.forget()
 	w.scan.reset(nil, 0)
-	w.dec, w.index = false, nil
+	w.dec, w.index, w.keep = false, nil, false
 	walkers.Put(w)
 }
 
@@ -608,18 +612,21 @@ func (w *walker) number(n *node, raw jsontext.Value) {
 }
 
 // object validates an object whose '{' was read; n nil: any members.
-// Duplicate names are found here (the decoder's own check is off): names
-// of one object are compared linearly, or through a map past 32 of them.
+// Duplicate names are found here (the decoder's own check is off): a
+// declared member by its bit, any other name by comparing it with the
+// object's other undeclared names, linearly, or through a map past 32 of
+// them.
 func (w *walker) object(n *node) error {
 	if n != nil && !n.permits(tObject) {
 		w.fail(n, "type")
 		n = nil
 	}
-	// The top level's names are kept (walker.validate); an error ends
-	// the walk, which forgets them all.
+	// The top level's names are kept (walker.validate), its declared ones
+	// only when w.keep; an error ends the walk, which forgets them all.
 	mark := len(w.names)
 	var index map[uint64]struct{}
 	var present requiredSet
+	var declared uint64 // the bits of the declared members met
 	if n != nil {
 		present.init(len(n.required))
 	}
@@ -636,15 +643,19 @@ func (w *walker) object(n *node) error {
 		}
 		nameAt := w.scan.last
 		name := w.unquote(raw)
-		if w.duplicate(mark, &index, name) {
+		at := -1 // the member's index in n.members
+		if n != nil {
+			at = n.prop(name)
+		}
+		if w.duplicate(mark, &index, &declared, at, name) {
 			return badRequest(truncatePointer(pointer(w.segments(name))), "this member name appears more than once")
 		}
 		count++
 		var child *node
 		if n != nil {
-			m, known := n.prop(name)
 			switch {
-			case known:
+			case at >= 0:
+				m := &n.members[at]
 				child = m.node
 				if m.required >= 0 {
 					present.add(m.required)
@@ -654,7 +665,7 @@ func (w *walker) object(n *node) error {
 			default:
 				child = n.additions
 			}
-			if !known {
+			if at < 0 {
 				for _, r := range n.undeclared {
 					if r.name == string(name) {
 						present.add(r.index)
@@ -674,7 +685,7 @@ func (w *walker) object(n *node) error {
 			w.index.Add(jsonscan.Member{Name: jsonscan.Span{Start: nameAt, End: nameAt + len(raw)}, Value: jsonscan.Span{Start: valueAt, End: w.scan.i}})
 		}
 	}
-	if mark > 0 {
+	if len(w.path) > 0 {
 		w.names = w.names[:mark]
 	}
 	if n == nil {
@@ -727,12 +738,26 @@ func (s *requiredSet) has(i int) bool {
 	return s.bits&(1<<i) != 0
 }
 
-// duplicate reports whether name was seen in the current object (whose
-// names start at mark), and records it. Past 32 names, an index of their
-// hashes spares the linear search; a hash seen before is confirmed by
-// comparing the names themselves.
-func (w *walker) duplicate(mark int, index *map[uint64]struct{}, name []byte) bool {
+// duplicate reports whether name was seen in the current object, and
+// records it. A member the object's schema declares (at, its index in
+// n.members, below 64) is found by its bit in declared; any other name
+// among the object's other undeclared names (from mark on in w.names),
+// linearly, or past 32 of them through an index of their hashes, a hash
+// seen before confirmed by comparing the names themselves. The top
+// level's declared names are kept in w.names too when w.keep.
+func (w *walker) duplicate(mark int, index *map[uint64]struct{}, declared *uint64, at int, name []byte) bool {
 	const linear = 32
+	if at >= 0 && at < 64 {
+		bit := uint64(1) << at
+		if *declared&bit != 0 {
+			return true
+		}
+		*declared |= bit
+		if w.keep && len(w.path) == 0 {
+			w.names = append(w.names, name)
+		}
+		return false
+	}
 	if *index != nil {
 		h := maphash.Bytes(hashSeed, name)
 		if _, ok := (*index)[h]; ok && w.seen(mark, name) {

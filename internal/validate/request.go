@@ -80,6 +80,7 @@ func CompileBody(s *openapi3.Schema) (*BodyCheck, error) {
 func (c *BodyCheck) Check(body []byte) ([]FieldError, error) {
 	w := walkers.Get().(*walker)
 	defer w.release()
+	w.keep = c.presence != nil
 	errs, _, err := w.validate(body, c.root, DefaultMaxDepth, nil)
 	return c.judge(w, errs, err)
 }

@@ -2,11 +2,14 @@ package validate
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
+	"io"
 	"reflect"
 	"strings"
 	"testing"
 
+	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/kenarkit/kenarkit/internal/jsonscan"
 
 	"github.com/go-json-experiment/json/jsontext"
@@ -218,4 +221,79 @@ func TestScannerIndexIsTheDecoders(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestRepeatedNames: a member name repeated in one object is refused,
+// where it is, whether the schema declares it (found by its bit) or not
+// (compared with the object's other names), at the top or nested, past 64
+// declared members too; and only then, as jsontext judges it.
+func TestRepeatedNames(t *testing.T) {
+	props := func(names ...string) openapi3.Schemas {
+		s := openapi3.Schemas{}
+		for _, name := range names {
+			s[name] = &openapi3.SchemaRef{Value: &openapi3.Schema{}}
+		}
+		return s
+	}
+	var many []string
+	for i := range 70 {
+		many = append(many, fmt.Sprintf("m%02d", i))
+	}
+	inner := &openapi3.Schema{Type: &openapi3.Types{"object"}, Properties: props("a", "b")}
+	top := &openapi3.Schema{Type: &openapi3.Types{"object"}, Properties: props("a", "b", "c")}
+	top.Properties["inner"] = &openapi3.SchemaRef{Value: inner}
+	wide := &openapi3.Schema{Type: &openapi3.Types{"object"}, Properties: props(many...)}
+	for _, tc := range []struct {
+		name   string
+		schema *openapi3.Schema
+		body   string
+		at     string // the pointer of the repeat; "" when none
+	}{
+		{"declared at the top", top, `{"a":1,"b":2,"a":3}`, "/a"},
+		{"declared, escaped the second time", top, `{"b":1,"\u0062":2}`, "/b"},
+		{"undeclared at the top", top, `{"x":1,"a":2,"x":3}`, "/x"},
+		{"declared and undeclared, none twice", top, `{"a":1,"x":2,"b":3,"y":4,"c":5}`, ""},
+		{"declared in a nested object", top, `{"inner":{"a":1,"b":2,"a":3}}`, "/inner/a"},
+		{"undeclared in a nested object", top, `{"inner":{"z":1,"a":2,"z":3}}`, "/inner/z"},
+		{"the same name in two objects", top, `{"a":{"a":1},"inner":{"a":1,"b":{"a":2}},"b":[{"a":1},{"a":2}]}`, ""},
+		{"in an object of no schema", top, `{"c":{"a":1,"a":2}}`, "/c/a"},
+		{"the 66th declared member", wide, `{"m00":1,"m65":2,"m64":3,"m65":4}`, "/m65"},
+		{"the 64th declared member", wide, `{"m63":1,"m00":2,"m63":3}`, "/m63"},
+		{"every declared member once", wide, `{` + strings.Join(slicesMap(many, func(s string) string { return `"` + s + `":1` }), ",") + `}`, ""},
+		{"past 32 undeclared names", top, `{` + strings.Join(slicesMap(many[:40], func(s string) string { return `"x` + s + `":1` }), ",") + `,"a":1,"xm07":2}`, "/xm07"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			n, err := compile(tc.schema, map[*openapi3.Schema]*node{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			oracle := jsontext.NewDecoder(strings.NewReader(tc.body))
+			var syntax error
+			for syntax == nil {
+				_, syntax = oracle.ReadToken()
+			}
+			if (syntax == io.EOF) != (tc.at == "") {
+				t.Fatalf("jsontext says %v; the table says a repeat at %q", syntax, tc.at)
+			}
+			for _, scan := range []bool{true, false} {
+				_, err := walkWith([]byte(tc.body), n, DefaultMaxDepth, scan, nil)
+				var p *Problem
+				switch {
+				case tc.at == "" && err != nil:
+					t.Errorf("scan %v: %v", scan, err)
+				case tc.at == "":
+				case !errors.As(err, &p) || len(p.Errors) != 1 || p.Errors[0].Pointer != tc.at || p.Errors[0].Detail != "this member name appears more than once":
+					t.Errorf("scan %v: %v, want the name at %s repeated", scan, err, tc.at)
+				}
+			}
+		})
+	}
+}
+
+func slicesMap(s []string, f func(string) string) []string {
+	out := make([]string, len(s))
+	for i, v := range s {
+		out[i] = f(v)
+	}
+	return out
 }

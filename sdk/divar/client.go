@@ -12,6 +12,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -421,10 +422,11 @@ type request struct {
 
 const jsonType = "application/json"
 
-// The values of the headers every request carries, made once.
+// The values of the headers every request carries, made once. No Accept:
+// Divar's reference asks for none, and it answers JSON without one.
 var (
-	acceptJSON = []string{jsonType}
-	userAgent  = []string{"kenarkit"}
+	jsonTypes = []string{jsonType}
+	userAgent = []string{"kenarkit"}
 )
 
 // sendJSON marshals in and sends it; it returns Divar's 2xx answer.
@@ -499,7 +501,11 @@ func (c *Client) newRequest(r *request) (*http.Request, error) {
 			if p == "." || p == ".." {
 				return nil, refuse(d.names[i-1], "is a dot segment")
 			}
-			b.WriteString(url.PathEscape(p))
+			if unreserved(p) {
+				b.WriteString(p) // what url.PathEscape would return
+			} else {
+				b.WriteString(url.PathEscape(p))
+			}
 		}
 		b.WriteString(piece)
 	}
@@ -524,12 +530,26 @@ func (c *Client) newRequest(r *request) (*http.Request, error) {
 	// io.NopCloser of a *bytes.Reader, not a type of our own: net/http
 	// knows it is in memory, and writes the headers and the body at once.
 	if body := r.body; body != nil {
-		req.Header["Content-Type"] = acceptJSON
+		req.Header["Content-Type"] = jsonTypes
 		req.ContentLength = int64(len(body))
 		req.Body = io.NopCloser(bytes.NewReader(body))
 		req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
 	}
 	return req, nil
+}
+
+// unreserved reports whether s has only RFC 3986's unreserved characters
+// (letters, digits, '-', '.', '_', '~'), which url.PathEscape leaves as
+// they are: the usual ids, looked at in one pass instead of its two.
+func unreserved(s string) bool {
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9', c == '-', c == '.', c == '_', c == '~':
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 // decode reads Divar's 2xx answer as T; an empty answer is T's zero.
@@ -630,7 +650,6 @@ func (c *Client) attempts(ctx context.Context, r request, o CallObserver, last *
 		// modify the request).
 		if !r.foreign {
 			req.Header["X-Api-Key"] = c.apiKey
-			req.Header["Accept"] = acceptJSON
 		}
 		if authorization != nil {
 			req.Header["Authorization"] = authorization
@@ -744,7 +763,7 @@ func (c *Client) attempt(ctx context.Context, build func() (*http.Request, error
 		return nil, nil, err
 	}
 	defer rsp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(rsp.Body, maxAnswer+1))
+	body, err := readAnswer(rsp.Body, rsp.ContentLength)
 	if err != nil {
 		return nil, nil, fmt.Errorf("reading Divar's answer: %w", err)
 	}
@@ -752,6 +771,35 @@ func (c *Client) attempt(ctx context.Context, build func() (*http.Request, error
 		return nil, nil, fmt.Errorf("%w: longer than %d bytes", ErrMalformedAnswer, maxAnswer)
 	}
 	return rsp, body, nil
+}
+
+// readAnswer reads r to its end, or to its first byte past maxAnswer, into
+// one buffer sized by the answer's length when it is given (size, -1
+// when not): io.ReadAll of an io.LimitReader allocated the limit and a
+// first 512 bytes whatever the length. A length that is wrong (a
+// RoundTripper's answer with none set, 0) costs a buffer grown as
+// io.ReadAll grows it.
+func readAnswer(r io.Reader, size int64) ([]byte, error) {
+	const least = 512
+	n := int64(least)
+	if size > 0 && size <= maxAnswer {
+		n = size + 1 // the last read, which finds the end, has room
+	}
+	b := make([]byte, 0, n)
+	for len(b) <= maxAnswer {
+		if len(b) == cap(b) {
+			b = slices.Grow(b, min(max(cap(b), least), maxAnswer+1-len(b)))
+		}
+		m, err := r.Read(b[len(b):min(cap(b), maxAnswer+1)])
+		b = b[:len(b)+m]
+		if err == io.EOF {
+			return b, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	return b, nil
 }
 
 // do sends req through c.transport, or cfg.HTTPClient.Do without one;
@@ -831,9 +879,15 @@ func checkPostToken(t string) error { return checkID("token", t, 10) }
 // checkID checks a path parameter: 1 to max characters, no white space
 // or control character.
 func checkID(name, v string, max int) error {
-	// One pass: its characters counted as utf8.RuneCountInString does.
+	// One pass: its characters counted as utf8.RuneCountInString does,
+	// eight at a time while they are printable ASCII (the usual ids).
 	n, valid, space := 0, true, false
-	for i := 0; i < len(v); n++ {
+	i := 0
+	for ; i+8 <= len(v) && printable8(v[i:i+8]); i += 8 {
+		n += 8
+	}
+	for i < len(v) {
+		n++
 		if c := v[i]; c < utf8.RuneSelf {
 			space = space || c <= ' ' || c == 0x7f
 			i++
@@ -856,6 +910,19 @@ func checkID(name, v string, max int) error {
 		return refuse(name, "contains white space or a control character")
 	}
 	return nil
+}
+
+// printable8 reports whether the eight bytes of s are all printable
+// ASCII: none below '!', none 0x7f (DEL), none past ASCII. SWAR: a byte
+// below 0x21 borrows, setting its high bit (and maybe the next bytes',
+// which only matters once one is marked already); DEL is the byte that
+// x^0x7f makes zero.
+func printable8(s string) bool {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	x := uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
+		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
+	del := x ^ 0x7f*ones
+	return (x|(x-0x21*ones)|((del-ones)&^del))&highs == 0
 }
 
 func malformed(op, why string) error {

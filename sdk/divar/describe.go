@@ -160,7 +160,7 @@ func checkRequest(req *http.Request, base string, body []byte) (needsUser bool, 
 // engine when d is compiled and req's body is JSON, else with
 // kin-openapi, given the path parameters (nil: routed again).
 func (d *described) check(req *http.Request, base string, body []byte, params map[string]string) error {
-	if !d.compiled || (len(body) > 0 && req.Header.Get("Content-Type") != jsonType) {
+	if !d.compiled || (len(body) > 0 && !isJSON(req.Header)) {
 		if params == nil {
 			var again *described
 			if again, params = operation(req.Method, strings.TrimPrefix(req.URL.EscapedPath(), strings.TrimRight(base, "/"))); again != d {
@@ -198,6 +198,13 @@ func (d *described) check(req *http.Request, base string, body []byte, params ma
 }
 
 // wording is the client's text for a detail of the compiled engine.
+// isJSON reports whether h's Content-Type is exactly jsonType, as
+// h.Get("Content-Type") would, without canonicalizing a name that is.
+func isJSON(h http.Header) bool {
+	v := h["Content-Type"]
+	return len(v) > 0 && v[0] == jsonType
+}
+
 func wording(detail string) string {
 	switch detail {
 	case validate.EnumDetail:

@@ -708,3 +708,64 @@ func TestHTTPClientTimeoutBoundsEachAttempt(t *testing.T) {
 		t.Fatalf("err = %v, want the attempt cut at the http.Client's Timeout", err)
 	}
 }
+
+// TestRequestHeaders: what a call sends besides what net/http adds: the
+// API key, the user's token when given, the body's type when it has one,
+// the User-Agent; no Accept (Divar's reference asks for none).
+func TestRequestHeaders(t *testing.T) {
+	var (
+		mu   sync.Mutex
+		seen []http.Header
+	)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		seen = append(seen, r.Header.Clone())
+		mu.Unlock()
+		w.Header().Set("Content-Type", "application/json")
+		w.Write([]byte(`{}`))
+	}))
+	defer srv.Close()
+	c, err := divar.NewClient(divar.Config{APIKey: "the-key", BaseURL: srv.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	user := oauth2.StaticTokenSource(&oauth2.Token{AccessToken: "the-token"})
+	ctx := context.Background()
+	for _, tc := range []struct {
+		name string
+		call func() error
+		want map[string]string
+	}{
+		{"a message, with the user's token", func() error { return c.SendMessage(ctx, user, conv, sdk.ChatText("سلام")) },
+			map[string]string{"X-Api-Key": "the-key", "Authorization": "Bearer the-token", "Content-Type": "application/json", "User-Agent": "kenarkit"}},
+		{"a post, without a body or a token", func() error { _, err := c.Post(ctx, post); return err },
+			map[string]string{"X-Api-Key": "the-key", "User-Agent": "kenarkit"}},
+		{"Do", func() error { return c.Do(ctx, divar.Request{Path: "/v1/open-platform/assets/city"}, nil) },
+			map[string]string{"X-Api-Key": "the-key", "User-Agent": "kenarkit"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			mu.Lock()
+			seen = nil
+			mu.Unlock()
+			if err := tc.call(); err != nil {
+				t.Fatal(err)
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			if len(seen) != 1 {
+				t.Fatalf("%d requests, want 1", len(seen))
+			}
+			h := seen[0]
+			delete(h, "Accept-Encoding") // net/http's own
+			delete(h, "Content-Length")
+			if len(h) != len(tc.want) {
+				t.Errorf("headers %v, want exactly %v", h, tc.want)
+			}
+			for k, v := range tc.want {
+				if got := h.Get(k); got != v {
+					t.Errorf("%s: %q, want %q", k, got, v)
+				}
+			}
+		})
+	}
+}
