@@ -760,17 +760,30 @@ func (c *Client) attempt(ctx context.Context, build func() (*http.Request, error
 	}
 	rsp, err := c.do(req.WithContext(ctx))
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, timedOut(ctx, err)
 	}
 	defer rsp.Body.Close()
 	body, err := readAnswer(rsp.Body, rsp.ContentLength)
 	if err != nil {
-		return nil, nil, fmt.Errorf("reading Divar's answer: %w", err)
+		return nil, nil, fmt.Errorf("reading Divar's answer: %w", timedOut(ctx, err))
 	}
 	if len(body) > maxAnswer {
 		return nil, nil, fmt.Errorf("%w: longer than %d bytes", ErrMalformedAnswer, maxAnswer)
 	}
 	return rsp, body, nil
+}
+
+// timedOut returns err, or context.DeadlineExceeded when err is a
+// context.Canceled and the attempt's context ctx is past its deadline: a
+// context a RoundTripper derives from the attempt's says Canceled then (its
+// cause says DeadlineExceeded), where one derived from a
+// context.WithTimeout said DeadlineExceeded, and the call is to say that
+// its time ran out rather than that it was cancelled.
+func timedOut(ctx context.Context, err error) error {
+	if errors.Is(err, context.Canceled) && errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		return fmt.Errorf("the attempt's time ran out: %w", context.DeadlineExceeded)
+	}
+	return err
 }
 
 // readAnswer reads r to its end, or to its first byte past maxAnswer, into

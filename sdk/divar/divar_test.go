@@ -709,6 +709,31 @@ func TestHTTPClientTimeoutBoundsEachAttempt(t *testing.T) {
 	}
 }
 
+// A RoundTripper of the caller's that derives a context from the
+// request's and fails with that context's error: once the attempt's
+// timeout passes, the call's error is context.DeadlineExceeded, as it was
+// when the attempt's context was a context.WithTimeout (a context derived
+// from the attempt's own says context.Canceled, its cause
+// DeadlineExceeded).
+func TestAttemptTimeoutThroughADerivedContext(t *testing.T) {
+	api := divartest.NewAPI(t)
+	waits := roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		ctx, cancel := context.WithCancel(r.Context())
+		defer cancel()
+		<-ctx.Done()
+		return nil, ctx.Err()
+	})
+	c, _ := newClient(t, api, divar.Config{HTTPClient: &http.Client{Transport: waits}, Timeout: 50 * time.Millisecond})
+	err := c.SendMessage(context.Background(), user("tok"), conv, sdk.ChatText("سلام"))
+	if !errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v, want context.DeadlineExceeded (the attempt's timeout), not context.Canceled", err)
+	}
+}
+
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
 // TestRequestHeaders: what a call sends besides what net/http adds: the
 // API key, the user's token when given, the body's type when it has one,
 // the User-Agent; no Accept (Divar's reference asks for none).
