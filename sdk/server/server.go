@@ -335,7 +335,8 @@ func (s *Server) ListenAndServe(ctx context.Context, addr string) error {
 
 // Serve serves s on ln with kenarkit's server timeouts (a TCP connection's
 // deadlines are kept as net/http asks, but armed only when they come due
-// soon, instead of several times a request) until ctx is done,
+// soon, instead of several times a request; a handler that hijacks a
+// connection gets such a net.Conn, not a *net.TCPConn) until ctx is done,
 // then for [Config.DrainDelay] more, then stops accepting connections and
 // waits up to [Config.ShutdownTimeout] for in-flight requests to finish.
 // It returns nil after a graceful shutdown. It does not watch signals: the
