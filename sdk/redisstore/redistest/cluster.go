@@ -38,9 +38,28 @@ type Cluster struct {
 }
 
 // StartCluster starts a cluster of n masters (at least 2, so that keys
-// spread over nodes) for the test, killed at its end. It is skipped or
-// fails as [Start] is when redis-server is missing.
+// spread over nodes) for the test, killed at its end, and waits until it
+// serves every slot. It is skipped or fails as [Start] is when
+// redis-server is missing.
 func StartCluster(tb testing.TB, n int) *Cluster {
+	tb.Helper()
+	c := LaunchCluster(tb, n)
+	c.Wait()
+	return c
+}
+
+// LaunchCluster is [StartCluster] without the wait: it starts the nodes
+// and gives them their slots, and returns before they serve; call
+// [Cluster.Wait] before using the cluster. A new master takes writes only
+// 2 s after its redis-server started (redis-server's own delay, whatever
+// the cluster's size), so a test that calls LaunchCluster before
+// t.Parallel and Wait after it has those seconds pass while the tests
+// before it run:
+//
+//	c := redistest.LaunchCluster(t, 3)
+//	t.Parallel()
+//	c.Wait()
+func LaunchCluster(tb testing.TB, n int) *Cluster {
 	tb.Helper()
 	if n < 2 {
 		tb.Fatalf("redistest: StartCluster(%d): a cluster needs 2 nodes or more", n)
@@ -69,9 +88,15 @@ func StartCluster(tb testing.TB, n int) *Cluster {
 	if err := c.create(); err != nil {
 		tb.Fatal(err)
 	}
-	c.waitOK()
 	c.created = true
 	return c
+}
+
+// Wait waits until every node of a cluster from [LaunchCluster] sees every
+// other and every slot is served; it fails the test after 10 s.
+func (c *Cluster) Wait() {
+	c.tb.Helper()
+	c.waitOK()
 }
 
 // create gives each node its share of the slots and makes them meet.
