@@ -182,10 +182,12 @@ func TestConsentLoopOnRedis(t *testing.T) {
 // TestOnARedisCluster runs the tests of what the add-on keeps in Redis on
 // one cluster of three masters, emptied before each: a cluster takes
 // seconds to start (a new master takes writes 2 s after it starts), so
-// they share one.
+// they share one, launched before t.Parallel so that those seconds pass
+// while the other tests run.
 func TestOnARedisCluster(t *testing.T) {
+	c := redistest.LaunchCluster(t, 3)
 	t.Parallel()
-	c := redistest.StartCluster(t, 3)
+	c.Wait()
 	opt, err := redis.ParseClusterURL(c.URL)
 	if err != nil {
 		t.Fatal(err)

@@ -1,7 +1,6 @@
 package redistest
 
 import (
-	"context"
 	"fmt"
 	"net"
 	"os"
@@ -12,8 +11,6 @@ import (
 	"sync"
 	"testing"
 	"time"
-
-	"github.com/redis/go-redis/v9"
 )
 
 // Cluster is a Redis Cluster of real redis-server processes on loopback,
@@ -38,16 +35,33 @@ type Cluster struct {
 }
 
 // StartCluster starts a cluster of n masters (at least 2, so that keys
-// spread over nodes) for the test, killed at its end. It is skipped or
-// fails as [Start] is when redis-server is missing.
+// spread over nodes) for the test, killed at its end, and waits until it
+// serves every slot. It is skipped or fails as [Start] is when
+// redis-server is missing.
 func StartCluster(tb testing.TB, n int) *Cluster {
+	tb.Helper()
+	c := LaunchCluster(tb, n)
+	c.Wait()
+	return c
+}
+
+// LaunchCluster is [StartCluster] without the wait: it starts the nodes
+// and gives them their slots, and returns before they serve; call
+// [Cluster.Wait] before using the cluster. A new master takes writes only
+// 2 s after its redis-server started (redis-server's own delay, whatever
+// the cluster's size), so a test that calls LaunchCluster before
+// t.Parallel and Wait after it has those seconds pass while the tests
+// before it run:
+//
+//	c := redistest.LaunchCluster(t, 3)
+//	t.Parallel()
+//	c.Wait()
+func LaunchCluster(tb testing.TB, n int) *Cluster {
 	tb.Helper()
 	if n < 2 {
 		tb.Fatalf("redistest: StartCluster(%d): a cluster needs 2 nodes or more", n)
 	}
-	if _, err := exec.LookPath("redis-server"); err != nil {
-		skipOrFail(tb, ErrNotInstalled)
-	}
+	lookTools(tb)
 	c := &Cluster{tb: tb}
 	ports := freePorts(tb, 2*n) // a client port and a cluster bus port per node
 	for i := range n {
@@ -69,24 +83,27 @@ func StartCluster(tb testing.TB, n int) *Cluster {
 	if err := c.create(); err != nil {
 		tb.Fatal(err)
 	}
-	c.waitOK()
 	c.created = true
 	return c
 }
 
+// Wait waits until every node of a cluster from [LaunchCluster] sees every
+// other and every slot is served; it fails the test after 10 s.
+func (c *Cluster) Wait() {
+	c.tb.Helper()
+	c.waitOK()
+}
+
 // create gives each node its share of the slots and makes them meet.
 func (c *Cluster) create() error {
-	ctx := context.Background()
 	n := len(c.Addrs)
+	host, port, _ := net.SplitHostPort(c.Addrs[0])
 	for i, addr := range c.Addrs {
-		rdb := redis.NewClient(&redis.Options{Addr: addr})
 		from, to := i*16384/n, (i+1)*16384/n-1
-		err := rdb.Do(ctx, "CLUSTER", "ADDSLOTSRANGE", from, to).Err()
+		err := cliOK(addr, "CLUSTER", "ADDSLOTSRANGE", strconv.Itoa(from), strconv.Itoa(to))
 		if err == nil && i > 0 {
-			host, port, _ := net.SplitHostPort(c.Addrs[0])
-			err = rdb.Do(ctx, "CLUSTER", "MEET", host, port, c.busPorts[0]).Err()
+			err = cliOK(addr, "CLUSTER", "MEET", host, port, strconv.Itoa(c.busPorts[0]))
 		}
-		rdb.Close()
 		if err != nil {
 			return fmt.Errorf("redistest: creating the cluster at %s: %w", addr, err)
 		}
@@ -97,22 +114,19 @@ func (c *Cluster) create() error {
 // waitOK waits until every node sees every other and every slot served.
 func (c *Cluster) waitOK() {
 	c.tb.Helper()
-	ctx := context.Background()
 	want := []string{"cluster_state:ok", "cluster_slots_ok:16384", "cluster_known_nodes:" + strconv.Itoa(len(c.Addrs))}
+	deadline := time.Now().Add(10 * time.Second)
 	for _, addr := range c.Addrs {
-		rdb := redis.NewClient(&redis.Options{Addr: addr})
-		for i := 0; ; i++ {
-			info, err := rdb.ClusterInfo(ctx).Result()
+		for {
+			info, err := cli(addr, "CLUSTER", "INFO")
 			if err == nil && containsAll(info, want) {
 				break
 			}
-			if i == 1000 {
-				rdb.Close()
+			if time.Now().After(deadline) {
 				c.tb.Fatalf("redistest: the cluster is not ready at %s after 10s: %v\n%s", addr, err, info)
 			}
 			time.Sleep(10 * time.Millisecond)
 		}
-		rdb.Close()
 	}
 }
 
@@ -180,9 +194,7 @@ type Sentinel struct {
 // is when redis-server is missing.
 func StartSentinel(tb testing.TB) *Sentinel {
 	tb.Helper()
-	if _, err := exec.LookPath("redis-server"); err != nil {
-		skipOrFail(tb, ErrNotInstalled)
-	}
+	lookTools(tb)
 	ports := freePorts(tb, 3)
 	node := func(port int, args ...string) *Server {
 		dir := tb.TempDir()
@@ -218,35 +230,68 @@ func StartSentinel(tb testing.TB) *Sentinel {
 // master; Master and Replica are then swapped.
 func (s *Sentinel) Failover() {
 	s.tb.Helper()
-	ctx := context.Background()
-	master := redis.NewClient(&redis.Options{Addr: s.Master.addr})
-	defer master.Close()
-	sentinel := redis.NewSentinelClient(&redis.Options{Addr: s.sentinel})
-	defer sentinel.Close()
-	if err := master.Wait(ctx, 1, 10*time.Second).Err(); err != nil {
-		s.tb.Fatalf("redistest: the replica did not catch up: %v", err)
+	if acked, err := cli(s.Master.addr, "WAIT", "1", "10000"); err != nil || acked != "1" {
+		s.tb.Fatalf("redistest: the replica did not catch up: WAIT answered %q (%v)", acked, err)
 	}
-	for i := 0; ; i++ { // the Sentinel learns of the replica from the master's INFO
-		err := sentinel.Failover(ctx, s.Name).Err()
+	deadline := time.Now().Add(10 * time.Second)
+	for { // the Sentinel learns of the replica from the master's INFO
+		err := cliOK(s.sentinel, "SENTINEL", "FAILOVER", s.Name)
 		if err == nil {
 			break
 		}
-		if i == 1000 {
+		if time.Now().After(deadline) {
 			s.tb.Fatalf("redistest: SENTINEL FAILOVER: %v", err)
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-	for i := 0; ; i++ {
-		addr, err := sentinel.GetMasterAddrByName(ctx, s.Name).Result()
-		if err == nil && net.JoinHostPort(addr[0], addr[1]) == s.Replica.addr {
+	for {
+		addr, err := cli(s.sentinel, "SENTINEL", "GET-MASTER-ADDR-BY-NAME", s.Name)
+		if host, port, ok := strings.Cut(addr, "\n"); err == nil && ok && net.JoinHostPort(host, port) == s.Replica.addr {
 			break
 		}
-		if i == 1000 {
-			s.tb.Fatalf("redistest: the Sentinel did not promote the replica in 10s: %v, %v", addr, err)
+		if time.Now().After(deadline) {
+			s.tb.Fatalf("redistest: the Sentinel did not promote the replica in 10s: %q, %v", addr, err)
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
 	s.Master, s.Replica = s.Replica, s.Master
+}
+
+// lookTools skips the test, or fails it when KENARKIT_REDIS=1, when
+// redis-server or redis-cli (shipped with it; the cluster and the Sentinel
+// are set up with it) is not installed.
+func lookTools(tb testing.TB) {
+	tb.Helper()
+	for _, tool := range []string{"redis-server", "redis-cli"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			skipOrFail(tb, ErrNotInstalled)
+		}
+	}
+}
+
+// cli runs redis-cli with args against the server at addr (host:port)
+// and returns its reply, trimmed. An error reply is a reply too (redis-cli
+// exits 0 with it): the caller checks for the one it expects.
+func cli(addr string, args ...string) (string, error) {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return "", fmt.Errorf("redistest: %w", err)
+	}
+	out, err := exec.Command("redis-cli", append([]string{"-h", host, "-p", port}, args...)...).CombinedOutput()
+	reply := strings.TrimSpace(string(out))
+	if err != nil {
+		return reply, fmt.Errorf("redistest: redis-cli %s: %w: %s", strings.Join(args, " "), err, reply)
+	}
+	return reply, nil
+}
+
+// cliOK runs [cli] and wants the reply OK.
+func cliOK(addr string, args ...string) error {
+	reply, err := cli(addr, args...)
+	if err == nil && reply != "OK" {
+		err = fmt.Errorf("redistest: redis-cli %s: %s", strings.Join(args, " "), reply)
+	}
+	return err
 }
 
 // skipOrFail skips the test for err, or fails it when KENARKIT_REDIS=1.

@@ -39,8 +39,9 @@ func Start(tb testing.TB) string {
 	return url
 }
 
-// ErrNotInstalled: there is no redis-server on the PATH.
-var ErrNotInstalled = errors.New("redistest: redis-server is not installed (apt-get install redis-server)")
+// ErrNotInstalled: there is no redis-server on the PATH (or, for a
+// cluster or a Sentinel, no redis-cli, which comes with it).
+var ErrNotInstalled = errors.New("redistest: redis-server (with its redis-cli) is not installed (apt-get install redis-server)")
 
 // StartServer is Start for a TestMain, where there is no testing.TB: it
 // starts redis-server with its socket and files in dir, and returns its URL
