@@ -4,11 +4,11 @@ import (
 	"context"
 	"time"
 
-	"github.com/kenarkit/kenarkit/internal/deadline"
+	"github.com/kenarkit/kenarkit/internal/expiry"
 )
 
 // deadlines bounds each attempt of a client's calls by Config.Timeout
-// with one timer for the whole client (a deadline.Queue) instead of one
+// with one timer for the whole client (a expiry.Queue) instead of one
 // per attempt.
 //
 // A timer per attempt (context.WithTimeout) is added to the runtime's
@@ -20,11 +20,11 @@ import (
 // context.DeadlineExceeded, as a context.WithTimeout's.
 type deadlines struct {
 	timeout time.Duration
-	due     *deadline.Queue[*attemptCtx]
+	due     *expiry.Queue[*attemptCtx]
 }
 
 func newDeadlines(timeout time.Duration) *deadlines {
-	return &deadlines{timeout: timeout, due: deadline.NewQueue((*attemptCtx).timeUp)}
+	return &deadlines{timeout: timeout, due: expiry.NewQueue((*attemptCtx).timeUp)}
 }
 
 // attemptCtx is an attempt's context: its call's context with the
@@ -33,7 +33,7 @@ func newDeadlines(timeout time.Duration) *deadlines {
 type attemptCtx struct {
 	context.Context
 	cancel context.CancelCauseFunc
-	entry  deadline.Entry[*attemptCtx] // in flight on the client's deadlines
+	entry  expiry.Entry[*attemptCtx] // in flight on the client's deadlines
 }
 
 func (a *attemptCtx) Deadline() (time.Time, bool) { return a.entry.Deadline(), true }

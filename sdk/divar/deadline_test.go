@@ -7,16 +7,16 @@ import (
 	"testing"
 	"time"
 
-	"github.com/kenarkit/kenarkit/internal/deadline"
+	"github.com/kenarkit/kenarkit/internal/expiry"
 	"github.com/kenarkit/kenarkit/internal/testclock"
 )
 
 // testDeadlines is a client's deadlines on a clock the test moves, whose
 // timer the test fires (d.due.Fire). How the one timer is set and which
-// attempts it cuts short is internal/deadline's, tested there.
+// attempts it cuts short is internal/expiry's, tested there.
 func testDeadlines(timeout time.Duration) (*deadlines, *testclock.Clock) {
 	clock := testclock.New(time.Date(2026, 12, 7, 8, 0, 0, 0, time.UTC))
-	return &deadlines{timeout: timeout, due: deadline.NewManual(clock.Now, (*attemptCtx).timeUp)}, clock
+	return &deadlines{timeout: timeout, due: expiry.NewManual(clock.Now, (*attemptCtx).timeUp)}, clock
 }
 
 func done(ctx context.Context) bool {

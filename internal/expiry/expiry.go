@@ -1,4 +1,4 @@
-// Package deadline keeps many deadlines with one timer: a [Queue] holds
+// Package expiry keeps many deadlines with one timer: a [Queue] holds
 // the entries in flight in the order of their deadlines and sets its
 // timer for the earliest only, and when the timer fires it expires every
 // entry past its deadline and sets itself again for the next.
@@ -15,7 +15,7 @@
 // sdk/server answers 503 for the handlers over their budget with one
 // Queue a budget; sdk/divar bounds each attempt of a client's calls with
 // one Queue a client.
-package deadline
+package expiry
 
 import (
 	"sync"
