@@ -86,6 +86,11 @@ func (q *Queue[T]) Add(e *Entry[T], v T, deadline time.Time) {
 	e.prev, e.queued = after, true
 	if after == nil {
 		e.next, q.head = q.head, e
+		// The timer is set no later than the head's deadline while an
+		// entry is in flight: only a new head may need it earlier.
+		if q.armed.IsZero() || deadline.Before(q.armed) {
+			q.arm(deadline, q.now())
+		}
 	} else {
 		e.next, after.next = after.next, e
 	}
@@ -93,9 +98,6 @@ func (q *Queue[T]) Add(e *Entry[T], v T, deadline time.Time) {
 		q.tail = e
 	} else {
 		e.next.prev = e
-	}
-	if q.armed.IsZero() || deadline.Before(q.armed) {
-		q.arm(deadline, q.now())
 	}
 	q.mu.Unlock()
 }
