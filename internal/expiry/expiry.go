@@ -77,8 +77,8 @@ func (q *Queue[T]) Now() time.Time { return q.now() }
 // in deadline order whatever the order of the calls. The timer is set
 // only when it is not already set for deadline or earlier.
 func (q *Queue[T]) Add(e *Entry[T], v T, deadline time.Time) {
-	e.value, e.deadline = v, deadline
 	q.mu.Lock()
+	e.value, e.deadline = v, deadline
 	after := q.tail
 	for after != nil && after.deadline.After(deadline) {
 		after = after.prev // rarely more than one step back

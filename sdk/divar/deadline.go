@@ -8,7 +8,7 @@ import (
 )
 
 // deadlines bounds each attempt of a client's calls by Config.Timeout
-// with one timer for the whole client (a expiry.Queue) instead of one
+// with one timer for the whole client (an expiry.Queue) instead of one
 // per attempt.
 //
 // A timer per attempt (context.WithTimeout) is added to the runtime's
