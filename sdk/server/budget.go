@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/go-json-experiment/json"
+	"github.com/kenarkit/kenarkit/internal/expiry"
 	"github.com/kenarkit/kenarkit/sdk"
 	"github.com/labstack/echo/v4"
 )
@@ -46,10 +47,10 @@ func runWithin(c echo.Context, ctx *budgetCtx, with *http.Request, wt *watch, lo
 	w := held.Get().(*heldWriter)
 	w.orig, w.ctx, w.route, w.head, w.budget, w.logger = res.Writer, ctx, c.Path(), req.Method == http.MethodHead, wt.budget, logger
 	res.Writer = w
-	wt.add(w)
+	wt.due.Add(&w.entry, w, ctx.deadline)
 	finished := false
 	defer func() {
-		stopped := wt.remove(w)
+		stopped := wt.due.Remove(&w.entry)
 		if w.finish() {
 			w.expire() // unless the watch already did
 			if late != nil {
@@ -145,104 +146,17 @@ func (c *budgetCtx) release() {
 
 func (c *budgetCtx) String() string { return "sdk.budgetCtx" }
 
-// watch answers 503 for the handlers over a budget of one duration: it
-// keeps the requests in flight in the order of their deadlines (the order
-// they arrived: their budgets are the same) and one timer, for the
-// earliest. A request that starts or ends does not touch the timer (the
-// runtime's timer heap, and a wake-up of its poller, on every request):
-// the timer, when it fires for a request that has ended since, sets
-// itself again for the earliest deadline left, so that it fires at most
-// about once a budget while requests end in time.
+// watch answers 503 for the handlers over a budget of one duration: the
+// requests in flight are on an expiry.Queue, one timer for the earliest
+// deadline, which a request that starts or ends does not touch (the
+// runtime's timer heap, and a wake-up of its poller, on every request).
 type watch struct {
 	budget time.Duration
-	timer  *time.Timer // calls fire
-
-	mu         sync.Mutex
-	head, tail *heldWriter // in flight, the earliest deadline first
-	armed      time.Time   // when the timer fires; zero when it is stopped
+	due    *expiry.Queue[*heldWriter] // expires with heldWriter.deadline
 }
 
 func newWatch(budget time.Duration) *watch {
-	wt := &watch{budget: budget}
-	wt.timer = time.AfterFunc(time.Hour, wt.fire)
-	wt.timer.Stop()
-	return wt
-}
-
-// add puts w, whose deadline is w.ctx.deadline, in flight.
-func (wt *watch) add(w *heldWriter) {
-	due := w.ctx.deadline
-	wt.mu.Lock()
-	defer wt.mu.Unlock()
-	// After the last but for a request that read the clock earlier and
-	// reached here later (rarely more than one step back).
-	after := wt.tail
-	for after != nil && after.ctx.deadline.After(due) {
-		after = after.prev
-	}
-	w.prev, w.queued = after, true
-	if after == nil {
-		w.next, wt.head = wt.head, w
-	} else {
-		w.next, after.next = after.next, w
-	}
-	if w.next == nil {
-		wt.tail = w
-	} else {
-		w.next.prev = w
-	}
-	if wt.armed.IsZero() || due.Before(wt.armed) {
-		wt.armed = due
-		wt.timer.Reset(time.Until(due))
-	}
-}
-
-// remove takes w out of flight and reports whether it was still there;
-// if not, fire has taken it (its deadline passed) and may still use it.
-func (wt *watch) remove(w *heldWriter) bool {
-	wt.mu.Lock()
-	defer wt.mu.Unlock()
-	if !w.queued {
-		return false
-	}
-	wt.unlink(w)
-	return true
-}
-
-func (wt *watch) unlink(w *heldWriter) {
-	if w.prev == nil {
-		wt.head = w.next
-	} else {
-		w.prev.next = w.next
-	}
-	if w.next == nil {
-		wt.tail = w.prev
-	} else {
-		w.next.prev = w.prev
-	}
-	w.next, w.prev, w.queued = nil, nil, false
-}
-
-// fire takes the requests whose deadline has passed out of flight and
-// answers them 503, and sets the timer for the earliest deadline left.
-func (wt *watch) fire() {
-	var over []*heldWriter
-	wt.mu.Lock()
-	now := time.Now()
-	for wt.head != nil && !now.Before(wt.head.ctx.deadline) {
-		w := wt.head
-		wt.unlink(w)
-		over = append(over, w)
-	}
-	wt.armed = time.Time{}
-	if wt.head != nil {
-		wt.armed = wt.head.ctx.deadline
-		wt.timer.Reset(wt.armed.Sub(now))
-	}
-	wt.mu.Unlock()
-	for _, w := range over {
-		w.deadline()
-	}
+	return &watch{budget: budget, due: expiry.NewQueue((*heldWriter).deadline)}
 }
 
 // heldWriter holds a handler's answer until the handler returns within its
@@ -253,9 +167,7 @@ type heldWriter struct {
 	status int
 	body   bytes.Buffer
 
-	// In flight on a watch (guarded by its mu).
-	next, prev *heldWriter
-	queued     bool
+	entry expiry.Entry[*heldWriter] // in flight on a watch
 
 	// For expire, which may run after the request: nothing of the echo
 	// context is read there.

@@ -9,6 +9,8 @@ import (
 	"net/http/httptest"
 	"testing"
 	"time"
+
+	"github.com/kenarkit/kenarkit/internal/expiry"
 )
 
 // inFlight is a held answer due at deadline, answering on a recorder.
@@ -22,76 +24,29 @@ func inFlight(deadline time.Time) (*heldWriter, *httptest.ResponseRecorder) {
 	}, rec
 }
 
-func order(wt *watch) []time.Time {
-	var out []time.Time
-	for w := wt.head; w != nil; w = w.next {
-		out = append(out, w.ctx.deadline)
-		if w.next == nil && wt.tail != w {
-			panic("the tail is not the last")
-		}
-	}
-	return out
-}
-
-// TestWatchKeepsTheEarliestDeadlineFirst: requests that reach the watch
-// out of the order of their deadlines are kept in it; one taken out leaves
-// the others in order.
-func TestWatchKeepsTheEarliestDeadlineFirst(t *testing.T) {
-	base := time.Now().Add(time.Hour)
-	at := func(s int) time.Time { return base.Add(time.Duration(s) * time.Second) }
-	wt := newWatch(time.Hour)
-	defer wt.timer.Stop()
-	var ws []*heldWriter
-	for _, s := range []int{3, 1, 2, 4, 0} {
-		w, _ := inFlight(at(s))
-		wt.add(w)
-		ws = append(ws, w)
-	}
-	want := []time.Time{at(0), at(1), at(2), at(3), at(4)}
-	if got := order(wt); !equalTimes(got, want) {
-		t.Fatalf("in flight %v, want %v", got, want)
-	}
-	if !wt.armed.Equal(at(0)) {
-		t.Errorf("timer set for %v, want the earliest %v", wt.armed, at(0))
-	}
-	if !wt.remove(ws[2]) || wt.remove(ws[2]) {
-		t.Fatal("remove: want true once, then false")
-	}
-	if got, want := order(wt), []time.Time{at(0), at(1), at(3), at(4)}; !equalTimes(got, want) {
-		t.Fatalf("after a remove %v, want %v", got, want)
-	}
-	for _, w := range ws {
-		wt.remove(w)
-	}
-	if wt.head != nil || wt.tail != nil {
-		t.Fatal("the watch is not empty once every request is out")
-	}
-}
-
-// TestWatchAnswersOnlyTheRequestsOverTheirBudget: at its timer, the watch
-// answers 503 to each request whose deadline has passed, ends its context,
-// leaves the others in flight untouched, and sets the timer for the next.
+// TestWatchAnswersOnlyTheRequestsOverTheirBudget: when its queue fires,
+// the watch answers 503 to each request whose deadline has passed, ends
+// its context, and leaves the others in flight untouched. (The queue's
+// order and its timer are internal/expiry's, tested there.)
 func TestWatchAnswersOnlyTheRequestsOverTheirBudget(t *testing.T) {
-	wt := newWatch(time.Hour)
-	// The test fires the watch itself: its timer, set at once by a request
-	// already past its deadline, would race it for that request.
-	wt.timer = time.AfterFunc(time.Hour, func() {})
-	defer wt.timer.Stop()
+	// The test fires the watch itself: it has no timer that could race it
+	// for a request added past its deadline.
+	wt := &watch{budget: time.Hour, due: expiry.NewManual(time.Now, (*heldWriter).deadline)}
 	now := time.Now()
 	over, overRec := inFlight(now.Add(-time.Second))
 	ended, endedRec := inFlight(now.Add(-time.Millisecond))
 	inTime, inTimeRec := inFlight(now.Add(time.Hour))
-	wt.add(over)
-	wt.add(ended)
-	wt.add(inTime)
-	if !wt.remove(ended) { // its handler returned before the timer fired
+	for _, w := range []*heldWriter{over, ended, inTime} {
+		wt.due.Add(&w.entry, w, w.ctx.deadline)
+	}
+	if !wt.due.Remove(&ended.entry) { // its handler returned before the timer fired
 		t.Fatal("a request in flight could not be removed")
 	}
-	wt.fire()
+	wt.due.Fire()
 	if overRec.Code != http.StatusServiceUnavailable || !errors.Is(over.ctx.Err(), context.DeadlineExceeded) {
 		t.Errorf("over its budget: answered %d, context %v; want 503 and DeadlineExceeded", overRec.Code, over.ctx.Err())
 	}
-	if wt.remove(over) {
+	if wt.due.Remove(&over.entry) {
 		t.Error("a request answered 503 is still in flight")
 	}
 	for name, rec := range map[string]*httptest.ResponseRecorder{"ended before the timer": endedRec, "within its budget": inTimeRec} {
@@ -99,25 +54,10 @@ func TestWatchAnswersOnlyTheRequestsOverTheirBudget(t *testing.T) {
 			t.Errorf("%s: the watch wrote %d %v %q", name, rec.Code, rec.Header(), rec.Body)
 		}
 	}
-	if inTime.ctx.Err() != nil {
-		t.Errorf("within its budget: context ended: %v", inTime.ctx.Err())
+	if inTime.ctx.Err() != nil || ended.ctx.Err() != nil {
+		t.Errorf("not over their budget: contexts ended: %v, %v", inTime.ctx.Err(), ended.ctx.Err())
 	}
-	if !wt.armed.Equal(inTime.ctx.deadline) {
-		t.Errorf("timer set for %v, want the deadline left %v", wt.armed, inTime.ctx.deadline)
-	}
-	if !wt.remove(inTime) {
+	if !wt.due.Remove(&inTime.entry) {
 		t.Error("within its budget: no longer in flight")
 	}
-}
-
-func equalTimes(a, b []time.Time) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if !a[i].Equal(b[i]) {
-			return false
-		}
-	}
-	return true
 }
