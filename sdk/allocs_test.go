@@ -36,3 +36,26 @@ func TestAValidMessageIsCheckedWithoutAllocating(t *testing.T) {
 		})
 	}
 }
+
+// TestNormalizeAKnownValueWithoutAllocating: the seed's "Supply", on every
+// init callback, and the other known values in any case are normalised to
+// their constants; only an unknown value in lower case is copied.
+func TestNormalizeAKnownValueWithoutAllocating(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		normalize func() string
+		allocs    float64
+	}{
+		{"user side Supply", func() string { return string(sdk.UserSide("Supply").Normalize()) }, 0},
+		{"user side demand", func() string { return string(sdk.UserSide("demand").Normalize()) }, 0},
+		{"source post_addon", func() string { return string(sdk.Source("post_addon").Normalize()) }, 0},
+		{"touchpoint my_post", func() string { return string(sdk.Touchpoint("my_post").Normalize()) }, 0},
+		{"an unknown user side", func() string { return string(sdk.UserSide(string([]byte("sellers"))).Normalize()) }, 2},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if n := testing.AllocsPerRun(100, func() { _ = tc.normalize() }); n != tc.allocs {
+				t.Errorf("%v allocations, want %v", n, tc.allocs)
+			}
+		})
+	}
+}

@@ -26,7 +26,7 @@ const (
 // Normalize returns s in upper case with the documented misspelling
 // POST_ADODN mapped to [SourcePostAddon]. Unknown values are kept.
 func (s Source) Normalize() Source {
-	n := Source(upper(string(s)))
+	n := Source(upper(string(s), string(SourcePostAddon), string(SourceChatMessageAction), string(SourceChat)))
 	if n == "POST_ADODN" {
 		return SourcePostAddon
 	}
@@ -47,7 +47,9 @@ const (
 )
 
 // Normalize returns t in upper case. Unknown values are kept.
-func (t Touchpoint) Normalize() Touchpoint { return Touchpoint(upper(string(t))) }
+func (t Touchpoint) Normalize() Touchpoint {
+	return Touchpoint(upper(string(t), string(TouchpointChat), string(TouchpointMyPost), string(TouchpointDivarPro), string(TouchpointDemandPost)))
+}
 
 // UserSide says whether the clicking user is the seller or the buyer. It is
 // empty when Divar sent none (or null). Unknown values are valid.
@@ -61,13 +63,23 @@ const (
 
 // Normalize returns u in upper case, so "Supply" (seed 000) and "SUPPLY"
 // (seed 002) compare equal. Unknown values are kept.
-func (u UserSide) Normalize() UserSide { return UserSide(upper(string(u))) }
+func (u UserSide) Normalize() UserSide {
+	return UserSide(upper(string(u), string(UserSideSupply), string(UserSideDemand)))
+}
 
 // upper upper-cases ASCII letters only: Divar's enum values are ASCII, and
-// strings.ToUpper would turn some non-ASCII letters into ASCII ones.
-func upper(s string) string {
+// strings.ToUpper would turn some non-ASCII letters into ASCII ones. A
+// value that is one of known (upper case) in another case is returned as
+// that constant, without an allocation: the seed's "Supply" is sent on
+// every init callback.
+func upper(s string, known ...string) string {
 	for i := 0; i < len(s); i++ {
 		if c := s[i]; 'a' <= c && c <= 'z' {
+			for _, k := range known {
+				if equalUpper(s, k) {
+					return k
+				}
+			}
 			b := []byte(s)
 			for j := i; j < len(b); j++ {
 				if c := b[j]; 'a' <= c && c <= 'z' {
@@ -78,6 +90,23 @@ func upper(s string) string {
 		}
 	}
 	return s
+}
+
+// equalUpper reports whether s upper-cased (ASCII letters only) is upper.
+func equalUpper(s, upper string) bool {
+	if len(s) != len(upper) {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if 'a' <= c && c <= 'z' {
+			c -= 'a' - 'A'
+		}
+		if c != upper[i] {
+			return false
+		}
+	}
+	return true
 }
 
 // Data is the free-form JSON object an add-on puts in an action's "data";
