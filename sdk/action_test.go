@@ -336,3 +336,44 @@ func TestOpenURLAnswerIsMarshalAnswer(t *testing.T) {
 		}
 	}
 }
+
+// TestAnswersWrittenAtOnceKeepTheirOwnBytes: the answers' buffers are
+// pooled; answers of different lengths written by many goroutines at once,
+// one after another on each, are each sent byte for byte (under -race: no
+// buffer shared by two answers).
+func TestAnswersWrittenAtOnceKeepTheirOwnBytes(t *testing.T) {
+	const goroutines, answers = 8, 200
+	errs := make(chan error, goroutines)
+	for g := range goroutines {
+		go func() {
+			for i := range answers {
+				var (
+					rec  = httptest.NewRecorder()
+					err  error
+					want string
+				)
+				tail := strings.Repeat(string(rune('a'+g)), (i*37+g)%1500)
+				if i%2 == 0 {
+					err = sdk.OpenURL("https://addon.example/l?s="+tail).VisitOpenServerLinkResponse(rec)
+					want = `{"url":"https://addon.example/l?s=` + tail + `"}`
+				} else {
+					err = sdk.TextMessage("پیام "+tail).VisitDynamicActionResponse(rec)
+					want = `{"text_message":"پیام ` + tail + `"}`
+				}
+				if err == nil && rec.Body.String() != want {
+					err = errors.New("answer " + rec.Body.String() + ", want " + want)
+				}
+				if err != nil {
+					errs <- err
+					return
+				}
+			}
+			errs <- nil
+		}()
+	}
+	for range goroutines {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+}

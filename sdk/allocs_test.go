@@ -3,6 +3,8 @@
 package sdk_test
 
 import (
+	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/kenarkit/kenarkit/sdk"
@@ -55,6 +57,40 @@ func TestNormalizeAKnownValueWithoutAllocating(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			if n := testing.AllocsPerRun(100, func() { _ = tc.normalize() }); n != tc.allocs {
 				t.Errorf("%v allocations, want %v", n, tc.allocs)
+			}
+		})
+	}
+}
+
+// headerWriter is an http.ResponseWriter that keeps nothing, its header
+// map reused.
+type headerWriter struct{ h http.Header }
+
+func (w headerWriter) Header() http.Header         { return w.h }
+func (w headerWriter) Write(p []byte) (int, error) { return len(p), nil }
+func (w headerWriter) WriteHeader(int)             {}
+
+// TestTheAnswersAreWrittenFromPooledBuffers: the init callback's answer
+// and the dynamic action's are written from a buffer of the pool, so that
+// writing one allocates only its Content-Type's value.
+func TestTheAnswersAreWrittenFromPooledBuffers(t *testing.T) {
+	w := headerWriter{http.Header{}}
+	url := sdk.OpenURL("https://addon.example/landing?s=" + strings.Repeat("A", 300))
+	text := sdk.TextMessage("درخواست شما دریافت شد.")
+	for _, tc := range []struct {
+		name  string
+		visit func() error
+	}{
+		{"init callback", func() error { return url.VisitOpenServerLinkResponse(w) }},
+		{"dynamic action", func() error { return text.VisitDynamicActionResponse(w) }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if n := testing.AllocsPerRun(100, func() {
+				if err := tc.visit(); err != nil {
+					t.Fatal(err)
+				}
+			}); n != 1 {
+				t.Errorf("%v allocations per answer, want 1", n)
 			}
 		})
 	}

@@ -84,7 +84,8 @@ func appendAnswer(b []byte, v any) ([]byte, bool) {
 type answerWriter struct {
 	b      []byte
 	failed bool
-	depth  int // of the Data being written, in Data
+	depth  int     // of the Data being written, in Data
+	pooled *[]byte // where b came from, when from the pool (pooledAnswer)
 }
 
 // maxDepth is how deep Data in Data the encoder goes before it leaves the
