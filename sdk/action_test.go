@@ -354,10 +354,10 @@ func TestAnswersWrittenAtOnceKeepTheirOwnBytes(t *testing.T) {
 				)
 				tail := strings.Repeat(string(rune('a'+g)), (i*37+g)%1500)
 				if i%2 == 0 {
-					err = sdk.OpenURL("https://addon.example/l?s="+tail).VisitOpenServerLinkResponse(rec)
+					err = sdk.OpenURL("https://addon.example/l?s=" + tail).VisitOpenServerLinkResponse(rec)
 					want = `{"url":"https://addon.example/l?s=` + tail + `"}`
 				} else {
-					err = sdk.TextMessage("پیام "+tail).VisitDynamicActionResponse(rec)
+					err = sdk.TextMessage("پیام " + tail).VisitDynamicActionResponse(rec)
 					want = `{"text_message":"پیام ` + tail + `"}`
 				}
 				if err == nil && rec.Body.String() != want {
