@@ -161,6 +161,8 @@ func TestRequestHelpers(t *testing.T) {
 			ExtraData: sdk.RawData(`{"k":"extra"}`), ProviderData: sdk.RawData(`{"k":"provider"}`)}, "https://r.ir/", "extra"},
 		{"neither", sdk.OpenServerLinkRequest{}, sdk.CompletionURL, ""},
 		{"upper-case scheme", sdk.OpenServerLinkRequest{ReturnURL: "HTTPS://divar.ir/x"}, "HTTPS://divar.ir/x", ""},
+		{"mixed-case http", sdk.OpenServerLinkRequest{ReturnURL: "hTtP://divar.ir/x"}, "hTtP://divar.ir/x", ""},
+		{"a scheme folded from non-ASCII: not https", sdk.OpenServerLinkRequest{ReturnURL: "httpſ://divar.ir/x"}, sdk.CompletionURL, ""},
 		{"relative return_url: completion_url", sdk.OpenServerLinkRequest{ReturnURL: "/back", CompletionURL: "https://c.ir/"}, "https://c.ir/", ""},
 		{"javascript: the fixed address", sdk.OpenServerLinkRequest{ReturnURL: "javascript:alert(1)"}, sdk.CompletionURL, ""},
 		{"another scheme", sdk.OpenServerLinkRequest{ReturnURL: "divar://post/x"}, sdk.CompletionURL, ""},
