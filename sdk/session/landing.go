@@ -21,8 +21,10 @@ import (
 //	err := h.Open(ctx, r.URL.Query().Get(session.Param), &l)
 //
 // It encodes itself compactly ([Landing.AppendBinary]): the strings as they
-// are, the data as the bytes Divar sent, no return address when it is
-// Divar's fixed one, so its URL stays short and cheap to make.
+// are, but a known user side or source as a code and a conversation id
+// that is a UUID as its 16 bytes; the data as the bytes Divar sent; no
+// return address when it is Divar's fixed one. So its URL stays short and
+// cheap to make.
 type Landing struct {
 	PostToken      string
 	ConversationID string
