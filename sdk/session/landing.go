@@ -1,6 +1,7 @@
 package session
 
 import (
+	"context"
 	"encoding/binary"
 	"errors"
 	"slices"
@@ -15,7 +16,7 @@ import (
 // hand it off with [Handoff.URL] in the callback and read it back with
 // [Handoff.Open] in the page.
 //
-//	u, err := h.URL(ctx, landingURL, session.LandingOf(req.Body))
+//	u, err := h.LandingURL(ctx, landingURL, req.Body) // h.URL(ctx, landingURL, session.LandingOf(req.Body))
 //	…
 //	var l session.Landing
 //	err := h.Open(ctx, r.URL.Query().Get(session.Param), &l)
@@ -35,6 +36,22 @@ type Landing struct {
 	// ReturnTo is where the page sends the user at the end: an absolute
 	// http(s) URL, sdk.CompletionURL when Divar sent none that is.
 	ReturnTo string
+}
+
+// LandingURL is [Handoff.URL] of the init callback's [LandingOf]: base
+// with a token carrying the callback's Landing, which the page reads back
+// into a Landing with [Handoff.Open]. It makes the same URL as
+// h.URL(ctx, base, LandingOf(req)) without copying the Landing to the heap
+// (an interface holding it would).
+func (h *Handoff) LandingURL(ctx context.Context, base string, req *sdk.OpenServerLinkRequest) (string, error) {
+	return h.URL(ctx, base, (*initCallback)(req))
+}
+
+// initCallback encodes the Landing of the callback it is.
+type initCallback sdk.OpenServerLinkRequest
+
+func (c *initCallback) AppendBinary(b []byte) ([]byte, error) {
+	return LandingOf((*sdk.OpenServerLinkRequest)(c)).AppendBinary(b)
 }
 
 // LandingOf returns the Landing of an init callback.

@@ -187,3 +187,43 @@ func TestLandingDataFields(t *testing.T) {
 		})
 	}
 }
+
+// TestLandingURL: the init callback's hand-off opens into the callback's
+// Landing, sealed in the URL or, for data too large for one, kept in the
+// Store.
+func TestLandingURL(t *testing.T) {
+	ctx := context.Background()
+	h, _ := session.New(session.Config{})
+	for _, tc := range []struct {
+		name   string
+		data   string
+		stored bool
+	}{
+		{"the seed", `{"your_key_1":"your value","your_key_2":"your value"}`, false},
+		{"no data", ``, false},
+		{"data too large for a URL", `{"k":"` + strings.Repeat("x", 3000) + `"}`, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			req := &sdk.OpenServerLinkRequest{ReturnURL: "https://divar.ir/", Source: "POST_ADDON", PostToken: "wZC44q5D",
+				ConversationID: "6b3d5cf7-9291-4fa9-892a-9d07e300daea", UserSide: "Supply", UserID: "6GqmD76dle5NpJySqnBX8seTpt6uVtzqaNTNJU1ettI="}
+			if tc.data != "" {
+				req.ExtraData = sdk.RawData(tc.data)
+			}
+			u, err := h.LandingURL(ctx, "https://addon.example/landing", req)
+			if err != nil || len(u) > session.DefaultMaxURLLength {
+				t.Fatalf("LandingURL: %d characters, %v", len(u), err)
+			}
+			if stored := len(u) < 100; stored != tc.stored {
+				t.Errorf("stored = %v, want %v (%d characters)", stored, tc.stored, len(u))
+			}
+			p, _ := url.Parse(u)
+			var got session.Landing
+			if err := h.Open(ctx, p.Query().Get(session.Param), &got); err != nil {
+				t.Fatal(err)
+			}
+			if want := session.LandingOf(req); !reflect.DeepEqual(got, want) {
+				t.Errorf("opened %+v, want %+v", got, want)
+			}
+		})
+	}
+}
