@@ -135,8 +135,10 @@ func TestNormalize(t *testing.T) {
 		{string(sdk.UserSide("").Normalize()), ""},
 		{string(sdk.UserSide("ſupply").Normalize()), "ſUPPLY"}, // not ASCII: never turned into SUPPLY
 		{string(sdk.UserSide("sUPPLy").Normalize()), "SUPPLY"},
-		{string(sdk.UserSide("Suppl").Normalize()), "SUPPL"},       // not a known value: upper-cased as sent
-		{string(sdk.UserSide("Supplier").Normalize()), "SUPPLIER"}, // nor a value a known one begins
+		{string(sdk.UserSide("ſuppl").Normalize()), "ſUPPL"},         // as long as SUPPLY, and not it
+		{string(sdk.UserSide("\xffupply").Normalize()), "\xffUPPLY"}, // nor with a byte that is no UTF-8
+		{string(sdk.UserSide("Suppl").Normalize()), "SUPPL"},         // not a known value: upper-cased as sent
+		{string(sdk.UserSide("Supplier").Normalize()), "SUPPLIER"},   // nor a value a known one begins
 		{string(sdk.UserSide("Supplz").Normalize()), "SUPPLZ"},
 		{string(sdk.Source("Chat").Normalize()), "CHAT"},
 		{string(sdk.Touchpoint("Demand_Post").Normalize()), "DEMAND_POST"},

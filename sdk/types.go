@@ -76,7 +76,9 @@ func upper(s string, known ...string) string {
 	for i := 0; i < len(s); i++ {
 		if c := s[i]; 'a' <= c && c <= 'z' {
 			for _, k := range known {
-				if equalUpper(s, k) {
+				// Of the same length, s folds to k only by ASCII letters: a
+				// non-ASCII letter that folds to one (ſ, K) is longer.
+				if len(s) == len(k) && strings.EqualFold(s, k) {
 					return k
 				}
 			}
@@ -90,23 +92,6 @@ func upper(s string, known ...string) string {
 		}
 	}
 	return s
-}
-
-// equalUpper reports whether s upper-cased (ASCII letters only) is upper.
-func equalUpper(s, upper string) bool {
-	if len(s) != len(upper) {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if 'a' <= c && c <= 'z' {
-			c -= 'a' - 'A'
-		}
-		if c != upper[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // Data is the free-form JSON object an add-on puts in an action's "data";
