@@ -193,24 +193,42 @@ func absoluteHTTP(s string) bool {
 	if !ok {
 		rest, ok = cutPrefixFold(s, "http://")
 	}
-	if !ok || rest == "" || strings.ContainsAny(rest[:1], "/?#") {
+	if !ok || rest == "" || rest[0] == '/' || rest[0] == '?' || rest[0] == '#' {
 		return false
 	}
-	plain := true // nothing url.Parse could refuse: no escape, user, IPv6 host or port
+	var class byte
 	for i := 0; i < len(rest); i++ {
-		switch c := rest[i]; {
-		case c <= ' ' || c == 0x7f:
-			return false
-		case c == '%' || c == '@' || c == '[' || c == ']' || c == ':' || c >= 0x80:
-			plain = false
-		}
+		class |= urlClass[rest[i]]
 	}
-	if plain {
+	switch {
+	case class&urlRefused != 0:
+		return false
+	case class == 0: // nothing url.Parse could refuse: no escape, user, IPv6 host or port
 		return true
 	}
 	u, err := url.Parse(s)
 	return err == nil && u.Host != ""
 }
+
+// The classes of a URL's bytes for absoluteHTTP: refused (white space, a
+// control character), or left to url.Parse (an escape, a user, an IPv6
+// host, a port, anything not ASCII).
+const (
+	urlRefused = 1 << iota
+	urlParsed
+)
+
+var urlClass = func() (t [256]byte) {
+	for c := range t {
+		switch {
+		case c <= ' ' || c == 0x7f:
+			t[c] = urlRefused
+		case c == '%' || c == '@' || c == '[' || c == ']' || c == ':' || c >= 0x80:
+			t[c] = urlParsed
+		}
+	}
+	return t
+}()
 
 func cutPrefixFold(s, prefix string) (string, bool) {
 	if len(s) < len(prefix) || !strings.EqualFold(s[:len(prefix)], prefix) {
