@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/go-json-experiment/json"
@@ -219,7 +220,8 @@ func (r OpenServerLinkResponse) VisitOpenServerLinkResponse(w http.ResponseWrite
 	if err := r.Validate(); err != nil {
 		return err
 	}
-	var aw answerWriter
+	aw := pooledAnswer(len(r.URL) + len(`{"url":""}`))
+	defer aw.release()
 	aw.url(r.URL)
 	if aw.failed {
 		return writeMarshalled(w, r)
@@ -281,7 +283,8 @@ func (r DynamicActionResponse) VisitDynamicActionResponse(w http.ResponseWriter)
 	if err := r.Validate(); err != nil {
 		return err
 	}
-	aw := answerWriter{b: make([]byte, 0, 128+len(r.TextMessage))} // a seed's answer fits
+	aw := pooledAnswer(128 + len(r.TextMessage)) // a seed's answer fits
+	defer aw.release()
 	aw.dynamicAnswer(&r)
 	if aw.failed {
 		return writeMarshalled(w, r)
@@ -343,6 +346,33 @@ func writeMarshalled(w http.ResponseWriter, v any) error {
 		return fmt.Errorf("sdk: encoding the answer: %w", err)
 	}
 	return writeJSON(w, b)
+}
+
+// answers holds the buffers the callbacks' answers are written in: an
+// answer written out (an http.ResponseWriter, an io.Writer, keeps nothing
+// of what it is given), its buffer is put back for the next.
+var answers = sync.Pool{New: func() any { return new([]byte) }}
+
+// maxPooledAnswer is the largest buffer put back: an answer larger than
+// that is rare, and its buffer left to the collector.
+const maxPooledAnswer = 16 << 10
+
+// pooledAnswer returns an answerWriter on a buffer of the pool with room
+// for n bytes; release puts it back once the answer is written.
+func pooledAnswer(n int) answerWriter {
+	bp := answers.Get().(*[]byte)
+	if cap(*bp) < n {
+		*bp = make([]byte, 0, n)
+	}
+	return answerWriter{b: (*bp)[:0], pooled: bp}
+}
+
+// release puts w's buffer back in the pool; w is not to be used after.
+func (w *answerWriter) release() {
+	if cap(w.b) <= maxPooledAnswer {
+		*w.pooled = w.b[:0]
+		answers.Put(w.pooled)
+	}
 }
 
 // writeJSON writes b as a 200 answer.

@@ -134,6 +134,14 @@ func TestNormalize(t *testing.T) {
 		{string(sdk.UserSide("demand").Normalize()), "DEMAND"},
 		{string(sdk.UserSide("").Normalize()), ""},
 		{string(sdk.UserSide("ſupply").Normalize()), "ſUPPLY"}, // not ASCII: never turned into SUPPLY
+		{string(sdk.UserSide("sUPPLy").Normalize()), "SUPPLY"},
+		{string(sdk.UserSide("ſuppl").Normalize()), "ſUPPL"},         // as long as SUPPLY, and not it
+		{string(sdk.UserSide("\xffupply").Normalize()), "\xffUPPLY"}, // nor with a byte that is no UTF-8
+		{string(sdk.UserSide("Suppl").Normalize()), "SUPPL"},         // not a known value: upper-cased as sent
+		{string(sdk.UserSide("Supplier").Normalize()), "SUPPLIER"},   // nor a value a known one begins
+		{string(sdk.UserSide("Supplz").Normalize()), "SUPPLZ"},
+		{string(sdk.Source("Chat").Normalize()), "CHAT"},
+		{string(sdk.Touchpoint("Demand_Post").Normalize()), "DEMAND_POST"},
 		{string(sdk.Touchpoint("my_post").Normalize()), "MY_POST"},
 	} {
 		if tc.got != tc.want {
@@ -155,6 +163,8 @@ func TestRequestHelpers(t *testing.T) {
 			ExtraData: sdk.RawData(`{"k":"extra"}`), ProviderData: sdk.RawData(`{"k":"provider"}`)}, "https://r.ir/", "extra"},
 		{"neither", sdk.OpenServerLinkRequest{}, sdk.CompletionURL, ""},
 		{"upper-case scheme", sdk.OpenServerLinkRequest{ReturnURL: "HTTPS://divar.ir/x"}, "HTTPS://divar.ir/x", ""},
+		{"mixed-case http", sdk.OpenServerLinkRequest{ReturnURL: "hTtP://divar.ir/x"}, "hTtP://divar.ir/x", ""},
+		{"a scheme folded from non-ASCII: not https", sdk.OpenServerLinkRequest{ReturnURL: "httpſ://divar.ir/x"}, sdk.CompletionURL, ""},
 		{"relative return_url: completion_url", sdk.OpenServerLinkRequest{ReturnURL: "/back", CompletionURL: "https://c.ir/"}, "https://c.ir/", ""},
 		{"javascript: the fixed address", sdk.OpenServerLinkRequest{ReturnURL: "javascript:alert(1)"}, sdk.CompletionURL, ""},
 		{"another scheme", sdk.OpenServerLinkRequest{ReturnURL: "divar://post/x"}, sdk.CompletionURL, ""},
@@ -327,6 +337,47 @@ func TestOpenURLAnswerIsMarshalAnswer(t *testing.T) {
 		}
 		if w.Body.String() != string(want) || w.Code != http.StatusOK || w.Header().Get("Content-Type") != "application/json" {
 			t.Errorf("%q: wrote %d %q %s, want %s", u, w.Code, w.Header().Get("Content-Type"), w.Body, want)
+		}
+	}
+}
+
+// TestAnswersWrittenAtOnceKeepTheirOwnBytes: the answers' buffers are
+// pooled; answers of different lengths written by many goroutines at once,
+// one after another on each, are each sent byte for byte (under -race: no
+// buffer shared by two answers).
+func TestAnswersWrittenAtOnceKeepTheirOwnBytes(t *testing.T) {
+	const goroutines, answers = 8, 200
+	errs := make(chan error, goroutines)
+	for g := range goroutines {
+		go func() {
+			for i := range answers {
+				var (
+					rec  = httptest.NewRecorder()
+					err  error
+					want string
+				)
+				tail := strings.Repeat(string(rune('a'+g)), (i*37+g)%1500)
+				if i%2 == 0 {
+					err = sdk.OpenURL("https://addon.example/l?s=" + tail).VisitOpenServerLinkResponse(rec)
+					want = `{"url":"https://addon.example/l?s=` + tail + `"}`
+				} else {
+					err = sdk.TextMessage("پیام " + tail).VisitDynamicActionResponse(rec)
+					want = `{"text_message":"پیام ` + tail + `"}`
+				}
+				if err == nil && rec.Body.String() != want {
+					err = errors.New("answer " + rec.Body.String() + ", want " + want)
+				}
+				if err != nil {
+					errs <- err
+					return
+				}
+			}
+			errs <- nil
+		}()
+	}
+	for range goroutines {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
 		}
 	}
 }

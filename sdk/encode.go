@@ -84,7 +84,8 @@ func appendAnswer(b []byte, v any) ([]byte, bool) {
 type answerWriter struct {
 	b      []byte
 	failed bool
-	depth  int // of the Data being written, in Data
+	depth  int     // of the Data being written, in Data
+	pooled *[]byte // where b came from, when from the pool (pooledAnswer)
 }
 
 // maxDepth is how deep Data in Data the encoder goes before it leaves the
@@ -336,29 +337,50 @@ func (w *answerWriter) value(v any) {
 // unescaped reports whether json v2 writes s as it is between its quotes:
 // valid UTF-8 with no control character, quote or backslash (v2 escapes
 // nothing else by default; it keeps < > & and U+2028 as they are). It
-// looks at 8 bytes at a time, and checks the UTF-8 only when a byte is
-// not ASCII.
+// looks at 16 bytes at a time, then 8, and checks the UTF-8 only when a
+// byte is not ASCII.
 func unescaped(s string) bool {
-	const ones, highs = 0x0101010101010101, 0x8080808080808080
-	zero := func(x uint64) uint64 { return (x - ones) & ^x & highs } // a byte of x is 0
-	var high uint64                                                  // the bytes' high bits, or'd
+	var high uint64 // the bytes' high bits, or'd
 	i := 0
-	for ; i+8 <= len(s); i += 8 {
-		w := s[i : i+8] // one bounds check; the compiler makes one load of the eight
-		x := uint64(w[0]) | uint64(w[1])<<8 | uint64(w[2])<<16 | uint64(w[3])<<24 |
-			uint64(w[4])<<32 | uint64(w[5])<<40 | uint64(w[6])<<48 | uint64(w[7])<<56
-		below := (x - ones*' ') & ^x & highs // a byte < ' '
-		if below|zero(x^(ones*'"'))|zero(x^(ones*'\\')) != 0 {
+	for ; i+16 <= len(s); i += 16 { // a landing URL is a few hundred bytes
+		w := s[i : i+16]
+		x, y := word(w[:8]), word(w[8:])
+		if escapes(x)|escapes(y) != 0 {
 			return false
 		}
-		high |= x & highs
+		high |= x | y
+	}
+	for ; i+8 <= len(s); i += 8 {
+		x := word(s[i : i+8])
+		if escapes(x) != 0 {
+			return false
+		}
+		high |= x
 	}
 	for ; i < len(s); i++ {
 		c := s[i]
 		if c < ' ' || c == '"' || c == '\\' {
 			return false
 		}
-		high |= uint64(c & 0x80)
+		high |= uint64(c)
 	}
-	return high == 0 || utf8.ValidString(s)
+	return high&0x8080808080808080 == 0 || utf8.ValidString(s)
+}
+
+// word returns the first 8 bytes of w, the first in the low byte: one
+// load.
+func word(w string) uint64 {
+	w = w[:8]
+	return uint64(w[0]) | uint64(w[1])<<8 | uint64(w[2])<<16 | uint64(w[3])<<24 |
+		uint64(w[4])<<32 | uint64(w[5])<<40 | uint64(w[6])<<48 | uint64(w[7])<<56
+}
+
+// escapes returns x with the high bit of each byte set where a byte of x
+// might be one JSON escapes (a byte below ' ', '"' or '\'); it is 0
+// exactly when none is. Each test is the classic "has a zero byte" one
+// (v - 0x01… & ^v & 0x80…), of x-' ', x^'"' and x^'\'.
+func escapes(x uint64) uint64 {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	q, b := x^(ones*'"'), x^(ones*'\\')
+	return ((x-ones*' ')&^x | (q-ones)&^q | (b-ones)&^b) & highs
 }

@@ -26,7 +26,7 @@ const (
 // Normalize returns s in upper case with the documented misspelling
 // POST_ADODN mapped to [SourcePostAddon]. Unknown values are kept.
 func (s Source) Normalize() Source {
-	n := Source(upper(string(s)))
+	n := Source(upper(string(s), string(SourcePostAddon), string(SourceChatMessageAction), string(SourceChat)))
 	if n == "POST_ADODN" {
 		return SourcePostAddon
 	}
@@ -47,7 +47,9 @@ const (
 )
 
 // Normalize returns t in upper case. Unknown values are kept.
-func (t Touchpoint) Normalize() Touchpoint { return Touchpoint(upper(string(t))) }
+func (t Touchpoint) Normalize() Touchpoint {
+	return Touchpoint(upper(string(t), string(TouchpointChat), string(TouchpointMyPost), string(TouchpointDivarPro), string(TouchpointDemandPost)))
+}
 
 // UserSide says whether the clicking user is the seller or the buyer. It is
 // empty when Divar sent none (or null). Unknown values are valid.
@@ -61,13 +63,25 @@ const (
 
 // Normalize returns u in upper case, so "Supply" (seed 000) and "SUPPLY"
 // (seed 002) compare equal. Unknown values are kept.
-func (u UserSide) Normalize() UserSide { return UserSide(upper(string(u))) }
+func (u UserSide) Normalize() UserSide {
+	return UserSide(upper(string(u), string(UserSideSupply), string(UserSideDemand)))
+}
 
 // upper upper-cases ASCII letters only: Divar's enum values are ASCII, and
-// strings.ToUpper would turn some non-ASCII letters into ASCII ones.
-func upper(s string) string {
+// strings.ToUpper would turn some non-ASCII letters into ASCII ones. A
+// value that is one of known (upper case) in another case is returned as
+// that constant, without an allocation: the seed's "Supply" is sent on
+// every init callback.
+func upper(s string, known ...string) string {
 	for i := 0; i < len(s); i++ {
 		if c := s[i]; 'a' <= c && c <= 'z' {
+			for _, k := range known {
+				// Of the same length, s folds to k only by ASCII letters: a
+				// non-ASCII letter that folds to one (ſ, K) is longer.
+				if len(s) == len(k) && strings.EqualFold(s, k) {
+					return k
+				}
+			}
 			b := []byte(s)
 			for j := i; j < len(b); j++ {
 				if c := b[j]; 'a' <= c && c <= 'z' {
@@ -179,24 +193,42 @@ func absoluteHTTP(s string) bool {
 	if !ok {
 		rest, ok = cutPrefixFold(s, "http://")
 	}
-	if !ok || rest == "" || strings.ContainsAny(rest[:1], "/?#") {
+	if !ok || rest == "" || rest[0] == '/' || rest[0] == '?' || rest[0] == '#' {
 		return false
 	}
-	plain := true // nothing url.Parse could refuse: no escape, user, IPv6 host or port
+	var class byte
 	for i := 0; i < len(rest); i++ {
-		switch c := rest[i]; {
-		case c <= ' ' || c == 0x7f:
-			return false
-		case c == '%' || c == '@' || c == '[' || c == ']' || c == ':' || c >= 0x80:
-			plain = false
-		}
+		class |= urlClass[rest[i]]
 	}
-	if plain {
+	switch {
+	case class&urlRefused != 0:
+		return false
+	case class == 0: // nothing url.Parse could refuse: no escape, user, IPv6 host or port
 		return true
 	}
 	u, err := url.Parse(s)
 	return err == nil && u.Host != ""
 }
+
+// The classes of a URL's bytes for absoluteHTTP: refused (white space, a
+// control character), or left to url.Parse (an escape, a user, an IPv6
+// host, a port, anything not ASCII).
+const (
+	urlRefused = 1 << iota
+	urlParsed
+)
+
+var urlClass = func() (t [256]byte) {
+	for c := range t {
+		switch {
+		case c <= ' ' || c == 0x7f:
+			t[c] = urlRefused
+		case c == '%' || c == '@' || c == '[' || c == ']' || c == ':' || c >= 0x80:
+			t[c] = urlParsed
+		}
+	}
+	return t
+}()
 
 func cutPrefixFold(s, prefix string) (string, bool) {
 	if len(s) < len(prefix) || !strings.EqualFold(s[:len(prefix)], prefix) {

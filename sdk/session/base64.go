@@ -1,6 +1,9 @@
 package session
 
-import "encoding/binary"
+import (
+	"encoding/binary"
+	"slices"
+)
 
 // alphabet is base64url's (RFC 4648 §5), as tokenEncoding uses it.
 const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
@@ -11,8 +14,8 @@ const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789
 // encoding/base64 turns 3 into 4 from three loads. A token is most of the
 // init callback's answer, so this is on every init callback's path.
 func appendBase64(dst, src []byte) []byte {
-	n := len(dst)
-	dst = append(dst, make([]byte, tokenEncoding.EncodedLen(len(src)))...)
+	n, m := len(dst), tokenEncoding.EncodedLen(len(src))
+	dst = slices.Grow(dst, m)[:n+m] // written below: not cleared first
 	out := dst[n:]
 	for len(src) >= 8 {
 		x := binary.BigEndian.Uint64(src)

@@ -15,7 +15,7 @@ var seed = session.Landing{PostToken: "wZC44q5D", ConversationID: "6b3d5cf7-9291
 
 // BenchmarkHandoffURL is the init callback's share of a hand-off: the
 // seed's Landing sealed into a landing URL, by its own encoding and as
-// JSON.
+// JSON, and from the seed's request by LandingURL.
 func BenchmarkHandoffURL(b *testing.B) {
 	h, err := session.New(session.Config{})
 	if err != nil {
@@ -47,4 +47,15 @@ func BenchmarkHandoffURL(b *testing.B) {
 			}
 		})
 	}
+	// The init callback's own: the request's Landing, not boxed.
+	req := &sdk.OpenServerLinkRequest{PostToken: seed.PostToken, ConversationID: seed.ConversationID, UserSide: "Supply",
+		UserID: seed.UserID, Source: seed.Source, ExtraData: seed.Data, ReturnURL: seed.ReturnTo}
+	b.Run("LandingURL", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := h.LandingURL(ctx, "https://addon.example/landing", req); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }

@@ -13,7 +13,8 @@
 //
 //	h, err := session.New(session.Config{Keys: keys}) // keys: seal.ParseKeys(os.Getenv("SESSION_KEYS"))
 //	// in the init callback:
-//	u, err := h.URL(ctx, "https://addon.example/landing", session.LandingOf(req.Body))
+//	u, err := h.LandingURL(ctx, "https://addon.example/landing", req.Body) // the Landing of the callback
+//	// (any other value: h.URL(ctx, base, v))
 //	return sdk.OpenURL(u), err
 //	// in the landing page:
 //	var l session.Landing

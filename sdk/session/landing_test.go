@@ -30,6 +30,15 @@ func TestLandingRoundTrip(t *testing.T) {
 		{"empty", session.Landing{ReturnTo: sdk.CompletionURL}},
 		{"the seed", session.Landing{PostToken: "wZC44q5D", ConversationID: "6b3d5cf7-9291-4fa9-892a-9d07e300daea", UserSide: "SUPPLY",
 			UserID: "6GqmD76dle5NpJySqnBX8seTpt6uVtzqaNTNJU1ettI=", Source: "POST_ADDON", Data: sdk.RawData(`{"your_key_1":"your value"}`), ReturnTo: "https://divar.ir/"}},
+		{"known codes, empty", session.Landing{UserSide: "", Source: "", ConversationID: "", ReturnTo: sdk.CompletionURL}},
+		{"demand, chat", session.Landing{UserSide: sdk.UserSideDemand, Source: sdk.SourceChat, ReturnTo: sdk.CompletionURL}},
+		{"a chat button", session.Landing{Source: sdk.SourceChatMessageAction, ReturnTo: sdk.CompletionURL}},
+		{"values carried as sent", session.Landing{UserSide: "Supply", Source: "post_addon", ConversationID: "6B3D5CF7-9291-4FA9-892A-9D07E300DAEA",
+			ReturnTo: sdk.CompletionURL}},
+		{"unknown values", session.Landing{UserSide: "BROKER", Source: "NEW_PLACE", ConversationID: "not-a-uuid", ReturnTo: sdk.CompletionURL}},
+		{"almost UUIDs", session.Landing{ConversationID: "6b3d5cf7-9291-4fa9-892a-9d07e300dae", UserID: "6b3d5cf7-9291-4fa9-892a-9d07e300daeg", ReturnTo: sdk.CompletionURL}},
+		{"a UUID with its dashes moved", session.Landing{ConversationID: "6b3d5cf79-291-4fa9-892a-9d07e300daea", ReturnTo: sdk.CompletionURL}},
+		{"the nil and the full UUID", session.Landing{ConversationID: "00000000-0000-0000-0000-000000000000", UserID: "ffffffff-ffff-ffff-ffff-ffffffffffff", ReturnTo: sdk.CompletionURL}},
 		{"long fields", session.Landing{PostToken: strings.Repeat("p", 10), UserID: strings.Repeat("ی", 64),
 			Data: sdk.RawData(`{"k":"` + strings.Repeat("x", 100_000) + `"}`), ReturnTo: "https://divar.ir/" + strings.Repeat("r", 2000)}},
 	} {
@@ -47,6 +56,13 @@ func TestLandingRoundTrip(t *testing.T) {
 			}
 		})
 	}
+	// The seed's known values are coded: its user side, source and
+	// conversation id take 17 bytes rather than 55.
+	seed, _ := session.Landing{PostToken: "wZC44q5D", ConversationID: "6b3d5cf7-9291-4fa9-892a-9d07e300daea", UserSide: "SUPPLY",
+		UserID: "6GqmD76dle5NpJySqnBX8seTpt6uVtzqaNTNJU1ettI=", Source: "POST_ADDON", ReturnTo: "https://divar.ir/"}.AppendBinary(nil)
+	if want := 2 + 1 + 8 + 16 + 1 + 44 + 1 + 1 + 17; len(seed) != want {
+		t.Errorf("the seed's Landing is %d bytes, want %d", len(seed), want)
+	}
 	// Divar's fixed address is not carried: it is what an absent one means.
 	short, _ := session.Landing{ReturnTo: sdk.CompletionURL}.AppendBinary(nil)
 	if strings.Contains(string(short), "divar") {
@@ -61,7 +77,11 @@ func TestLandingRefusesOtherBytes(t *testing.T) {
 		b    []byte
 	}{
 		{"empty", nil},
-		{"another format", append([]byte{2}, good[1:]...)},
+		{"another format", append([]byte{3}, good[1:]...)},
+		{"no flags", []byte{2}},
+		{"a flag unknown", append([]byte{2, good[1] | 1<<6}, good[2:]...)},
+		{"a source code unknown", append([]byte{2, good[1]&^(7<<2) | 5<<2}, good[2:]...)},
+		{"a UUID cut short", []byte{2, 1<<5 | 1 | 1<<2, 0, 1, 2, 3}},
 		{"JSON", []byte(`{"p":"x"}`)},
 		{"truncated", good[:len(good)-1]},
 		{"a byte more", append(good[:len(good):len(good)], 0)},
@@ -74,6 +94,24 @@ func TestLandingRefusesOtherBytes(t *testing.T) {
 				t.Errorf("UnmarshalBinary = %v, %+v", err, l)
 			}
 		})
+	}
+}
+
+// TestLandingReadsTheFormerFormat: a Landing encoded before format 2 (every
+// field a string, a link made before an upgrade) reads as it did.
+func TestLandingReadsTheFormerFormat(t *testing.T) {
+	var b []byte
+	b = append(b, 1)
+	for _, f := range []string{"wZC44q5D", "6b3d5cf7-9291-4fa9-892a-9d07e300daea", "SUPPLY", "6GqmD76dle5NpJySqnBX8seTpt6uVtzqaNTNJU1ettI=",
+		"POST_ADDON", `{"your_key_1":"your value"}`, ""} {
+		b = append(append(b, byte(len(f))), f...)
+	}
+	want := session.Landing{PostToken: "wZC44q5D", ConversationID: "6b3d5cf7-9291-4fa9-892a-9d07e300daea", UserSide: sdk.UserSideSupply,
+		UserID: "6GqmD76dle5NpJySqnBX8seTpt6uVtzqaNTNJU1ettI=", Source: sdk.SourcePostAddon, Data: sdk.RawData(`{"your_key_1":"your value"}`),
+		ReturnTo: sdk.CompletionURL}
+	var got session.Landing
+	if err := got.UnmarshalBinary(b); err != nil || !reflect.DeepEqual(got, want) {
+		t.Errorf("UnmarshalBinary = %v, %+v", err, got)
 	}
 }
 
@@ -107,6 +145,7 @@ func FuzzLandingUnmarshalBinary(f *testing.F) {
 	good, _ := session.Landing{PostToken: "x", Data: sdk.RawData(`{"a":1}`), ReturnTo: "https://divar.ir/"}.AppendBinary(nil)
 	f.Add(good)
 	f.Add([]byte{1, 0, 0, 0, 0, 0, 0, 0})
+	f.Add([]byte{2, 1<<5 | 2 | 2<<2, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 0, 0, 0})
 	f.Fuzz(func(t *testing.T, b []byte) {
 		var l session.Landing
 		if l.UnmarshalBinary(b) != nil {
@@ -144,6 +183,46 @@ func TestLandingDataFields(t *testing.T) {
 			got := session.Landing{Data: sdk.RawData(tc.data)}.DataFields()
 			if !reflect.DeepEqual(got, tc.want) {
 				t.Errorf("DataFields = %q, want %q", got, tc.want)
+			}
+		})
+	}
+}
+
+// TestLandingURL: the init callback's hand-off opens into the callback's
+// Landing, sealed in the URL or, for data too large for one, kept in the
+// Store.
+func TestLandingURL(t *testing.T) {
+	ctx := context.Background()
+	h, _ := session.New(session.Config{})
+	for _, tc := range []struct {
+		name   string
+		data   string
+		stored bool
+	}{
+		{"the seed", `{"your_key_1":"your value","your_key_2":"your value"}`, false},
+		{"no data", ``, false},
+		{"data too large for a URL", `{"k":"` + strings.Repeat("x", 3000) + `"}`, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			req := &sdk.OpenServerLinkRequest{ReturnURL: "https://divar.ir/", Source: "POST_ADDON", PostToken: "wZC44q5D",
+				ConversationID: "6b3d5cf7-9291-4fa9-892a-9d07e300daea", UserSide: "Supply", UserID: "6GqmD76dle5NpJySqnBX8seTpt6uVtzqaNTNJU1ettI="}
+			if tc.data != "" {
+				req.ExtraData = sdk.RawData(tc.data)
+			}
+			u, err := h.LandingURL(ctx, "https://addon.example/landing", req)
+			if err != nil || len(u) > session.DefaultMaxURLLength {
+				t.Fatalf("LandingURL: %d characters, %v", len(u), err)
+			}
+			if stored := len(u) < 100; stored != tc.stored {
+				t.Errorf("stored = %v, want %v (%d characters)", stored, tc.stored, len(u))
+			}
+			p, _ := url.Parse(u)
+			var got session.Landing
+			if err := h.Open(ctx, p.Query().Get(session.Param), &got); err != nil {
+				t.Fatal(err)
+			}
+			if want := session.LandingOf(req); !reflect.DeepEqual(got, want) {
+				t.Errorf("opened %+v, want %+v", got, want)
 			}
 		})
 	}

@@ -154,7 +154,7 @@ func (a *Addon) OpenServerLink(ctx context.Context, req gen.OpenServerLinkReques
 	// TODO: decide where the user lands. req.Body carries the post, the
 	// conversation, the user's side and id; req.Body.Data() is the data you
 	// put in the action (sdk.OpenServerLink(sdk.Data{…})).
-	u, err := a.sessions.URL(ctx, a.landing, session.LandingOf(req.Body))
+	u, err := a.sessions.LandingURL(ctx, a.landing, req.Body)
 	if err != nil {
 		return nil, err
 	}

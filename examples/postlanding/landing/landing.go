@@ -74,7 +74,7 @@ var _ gen.StrictServerInterface = (*Addon)(nil)
 // OpenServerLink answers the init callback with the landing URL carrying
 // the callback's context.
 func (a *Addon) OpenServerLink(ctx context.Context, req gen.OpenServerLinkRequestObject) (gen.OpenServerLinkResponseObject, error) {
-	u, err := a.sessions.URL(ctx, a.landingURL, session.LandingOf(req.Body))
+	u, err := a.sessions.LandingURL(ctx, a.landingURL, req.Body)
 	if err != nil {
 		return nil, err // the store failed: 500, logged
 	}
