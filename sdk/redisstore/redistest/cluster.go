@@ -264,7 +264,7 @@ func lookTools(tb testing.TB) {
 	tb.Helper()
 	for _, tool := range []string{"redis-server", "redis-cli"} {
 		if _, err := exec.LookPath(tool); err != nil {
-			skipOrFail(tb, ErrNotInstalled)
+			skipOrFail(tb, fmt.Errorf("%w: no %s on the PATH", ErrNotInstalled, tool))
 		}
 	}
 }
@@ -300,7 +300,7 @@ func skipOrFail(tb testing.TB, err error) {
 	if os.Getenv("KENARKIT_REDIS") == "1" {
 		tb.Fatal(err)
 	}
-	tb.Skip("redis-server is not installed; set KENARKIT_REDIS=1 to make this a failure")
+	tb.Skip(err.Error() + "; set KENARKIT_REDIS=1 to make this a failure")
 }
 
 // freePorts returns n TCP ports on loopback that were free a moment ago.
