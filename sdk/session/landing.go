@@ -97,9 +97,11 @@ func (l Landing) DataFields() [][2]string {
 // The first byte of an encoded Landing: its format. Format 1 carried every
 // field as a string; format 2, the one written since, carries the known
 // user sides and sources as a code and a canonical conversation id (a
-// lower-case UUID) as its 16 bytes, which makes the seed's landing URL 48
+// lower-case UUID) as its 16 bytes, which makes the seed's landing URL 51
 // characters shorter. Both are read: a link made before an upgrade opens
-// after it.
+// after it. A version that reads format 1 only refuses format 2
+// (ErrInvalid): during a rolling upgrade from it, a link made by an
+// upgraded replica fails on one not yet upgraded (README, the hand-off).
 const (
 	landingFormat1 = 1
 	landingFormat  = 2
