@@ -1,6 +1,7 @@
 package redistest
 
 import (
+	"context"
 	"fmt"
 	"net"
 	"os"
@@ -269,6 +270,9 @@ func lookTools(tb testing.TB) {
 	}
 }
 
+// cliTimeout bounds one redis-cli command (WAIT's own timeout is shorter).
+const cliTimeout = 30 * time.Second
+
 // cli runs redis-cli with args against the server at addr (host:port)
 // and returns its reply, trimmed. An error reply is a reply too (redis-cli
 // exits 0 with it): the caller checks for the one it expects.
@@ -277,7 +281,10 @@ func cli(addr string, args ...string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("redistest: %w", err)
 	}
-	out, err := exec.Command("redis-cli", append([]string{"-h", host, "-p", port}, args...)...).CombinedOutput()
+	// A server that stops answering ends the command, not the test run.
+	ctx, cancel := context.WithTimeout(context.Background(), cliTimeout)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, "redis-cli", append([]string{"-h", host, "-p", port}, args...)...).CombinedOutput()
 	reply := strings.TrimSpace(string(out))
 	if err != nil {
 		return reply, fmt.Errorf("redistest: redis-cli %s: %w: %s", strings.Join(args, " "), err, reply)
