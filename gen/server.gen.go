@@ -926,10 +926,8 @@ func (sh *strictHandler) OpenServerLink(ctx echo.Context, params OpenServerLinkP
 	return nil
 }
 
-// Base64 encoded, compressed with deflate, json marshaled OpenAPI spec.
-// Stored as a slice of fixed-width chunks rather than one concatenated
-// const string: with thousands of chunks the chained `+` fold is several
-// times slower for the Go compiler than parsing a slice literal.
+// swaggerSpec is the OpenAPI spec, marshaled to JSON, compressed with
+// deflate and base64 encoded, in chunks.
 var swaggerSpec = []string{
 	"7D1Zc+PGmX+lF0nVSA5IUeeMqNpKURJnRraukNRM7MGEbAJNsiOgG0Y3JNEuPWQrdvzgX5GXsb1VcXnj",
 	"qq285HdQ9p/Z6gMnQRGUGG+c3YepEYE+v+7vPvCpYVPPpwQRzoz6p4YPA+ghjgL5q+HjVyhgmJJDyEbi",
@@ -1062,37 +1060,26 @@ var swaggerSpec = []string{
 	"W8tht29v/ycAAP//",
 }
 
-// decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,
-// after base64-decoding and flate-decompressing the embedded blob.
-func decodeSpec() ([]byte, error) {
-	encoded := strings.Join(swaggerSpec, "")
-	compressed, err := base64.StdEncoding.DecodeString(encoded)
+// rawSpec decodes the embedded spec into JSON, anew on each call: the
+// bytes are not kept once their caller is done with them.
+func rawSpec() ([]byte, error) {
+	compressed, err := base64.StdEncoding.DecodeString(strings.Join(swaggerSpec, ""))
 	if err != nil {
-		return nil, fmt.Errorf("error base64 decoding spec: %w", err)
+		return nil, fmt.Errorf("decoding the embedded spec: %w", err)
 	}
 	zr := flate.NewReader(bytes.NewReader(compressed))
 	var buf bytes.Buffer
 	if _, err := buf.ReadFrom(zr); err != nil {
-		return nil, fmt.Errorf("read flate: %w", err)
+		return nil, fmt.Errorf("inflating the embedded spec: %w", err)
 	}
 	if err := zr.Close(); err != nil {
-		return nil, fmt.Errorf("close flate reader: %w", err)
+		return nil, fmt.Errorf("inflating the embedded spec: %w", err)
 	}
-
 	return buf.Bytes(), nil
 }
 
-var rawSpec = decodeSpecCached()
-
-// a naive cache of the decoded OpenAPI spec
-func decodeSpecCached() func() ([]byte, error) {
-	data, err := decodeSpec()
-	return func() ([]byte, error) {
-		return data, err
-	}
-}
-
-// Constructs a synthetic filesystem for resolving external references when loading openapi specifications.
+// PathToRawSpec maps pathToFile to the embedded spec, for a loader
+// that resolves external references.
 func PathToRawSpec(pathToFile string) map[string]func() ([]byte, error) {
 	res := make(map[string]func() ([]byte, error))
 	if len(pathToFile) > 0 {
@@ -1102,53 +1089,36 @@ func PathToRawSpec(pathToFile string) map[string]func() ([]byte, error) {
 	return res
 }
 
-// GetSpec returns the OpenAPI specification corresponding to the generated
-// code in this file. External references in the spec are resolved through
-// PathToRawSpec; externally-referenced files must be embedded in their
-// corresponding Go packages (via the import-mapping feature). URL-based
-// external refs are not supported.
+// GetSpec loads the embedded OpenAPI spec. Each call decodes and loads
+// it anew: call it once and keep what it returns for as long as it is
+// needed.
 func GetSpec() (swagger *openapi3.T, err error) {
 	resolvePath := PathToRawSpec("")
-
 	loader := openapi3.NewLoader()
 	loader.IsExternalRefsAllowed = true
 	loader.ReadFromURIFunc = func(loader *openapi3.Loader, url *url.URL) ([]byte, error) {
-		pathToFile := url.String()
-		pathToFile = path.Clean(pathToFile)
-		getSpec, ok := resolvePath[pathToFile]
+		getSpec, ok := resolvePath[path.Clean(url.String())]
 		if !ok {
-			err1 := fmt.Errorf("path not found: %s", pathToFile)
-			return nil, err1
+			return nil, fmt.Errorf("path not found: %s", url)
 		}
 		return getSpec()
 	}
-	var specData []byte
-	specData, err = rawSpec()
+	specData, err := rawSpec()
 	if err != nil {
-		return
+		return nil, err
 	}
-	swagger, err = loader.LoadFromData(specData)
-	if err != nil {
-		return
-	}
-	return
+	return loader.LoadFromData(specData)
 }
 
-// GetSpecJSON returns the raw JSON bytes of the embedded OpenAPI
-// specification: decompressed but not unmarshaled. External references
-// are not resolved here; the bytes are the spec exactly as embedded by
-// codegen. The result is cached at package init time, so repeated calls
-// are cheap.
+// GetSpecJSON returns the embedded OpenAPI spec as JSON, decoded anew
+// on each call.
 func GetSpecJSON() ([]byte, error) {
 	return rawSpec()
 }
 
-// GetSwagger returns the OpenAPI specification corresponding to the
-// generated code in this file.
+// GetSwagger is GetSpec, by the name older code calls.
 //
-// Deprecated: GetSwagger predates kin-openapi renaming openapi3.Swagger
-// to openapi3.T. Use [GetSpec] instead. This wrapper is retained for
-// backwards compatibility.
+// Deprecated: use [GetSpec].
 func GetSwagger() (*openapi3.T, error) {
 	return GetSpec()
 }
