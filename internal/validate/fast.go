@@ -42,7 +42,10 @@ const (
 )
 
 type node struct {
-	schema   *openapi3.Schema // for the texts of errors
+	// typ and format are the schema's, for the texts of errors (described):
+	// a node keeps no pointer into the spec's document.
+	typ      openapi3.Types
+	format   string
 	types    uint8
 	nullable bool
 	empty    bool // the schema {}: anything but null (unless nullable)
@@ -74,6 +77,21 @@ type node struct {
 	items    *node
 	minItems uint64
 	maxItems *uint64
+}
+
+// described returns what describe reads of the node's schema, for the
+// text of a failure.
+func (n *node) described() *openapi3.Schema {
+	s := &openapi3.Schema{
+		Nullable: n.nullable, Format: n.format,
+		MinLength: n.minLen, MaxLength: n.maxLen,
+		MinProps: n.minProps, MaxProps: n.maxProps,
+		MinItems: n.minItems, MaxItems: n.maxItems,
+	}
+	if n.typ != nil {
+		s.Type = &n.typ
+	}
+	return s
 }
 
 // member is a declared property: its name, its schema, and its index in
@@ -167,9 +185,10 @@ func compile(s *openapi3.Schema, seen map[*openapi3.Schema]*node) (*node, error)
 		len(s.Enum) > 0 || s.Default != nil || s.ReadOnly || s.WriteOnly || s.Always != nil || s.Const != nil {
 		return nil, errUnsupported
 	}
-	n := &node{schema: s, nullable: s.Nullable, empty: s.IsEmpty()}
+	n := &node{nullable: s.Nullable, empty: s.IsEmpty(), format: s.Format}
 	seen[s] = n
 	if s.Type != nil {
+		n.typ = slices.Clone(*s.Type)
 		for _, t := range *s.Type {
 			switch t {
 			case openapi3.TypeString:
@@ -314,7 +333,7 @@ func (w *walker) fail(n *node, field string) {
 	for i, p := range w.path {
 		segs[i] = string(p)
 	}
-	w.errs = append(w.errs, FieldError{Pointer: pointer(segs), Detail: describe(&openapi3.SchemaError{Schema: n.schema, SchemaField: field})})
+	w.errs = append(w.errs, FieldError{Pointer: pointer(segs), Detail: describe(&openapi3.SchemaError{Schema: n.described(), SchemaField: field})})
 }
 
 // validateBody checks body in one pass: syntax (one JSON object, no
@@ -853,7 +872,7 @@ func (f *fastOp) validateHeaders(h http.Header) []FieldError {
 		}
 		failed, k := p.node.textFailures([]byte(values[0]))
 		for _, field := range failed[:k] {
-			detail := describe(&openapi3.SchemaError{Schema: p.node.schema, SchemaField: field})
+			detail := describe(&openapi3.SchemaError{Schema: p.node.described(), SchemaField: field})
 			errs = append(errs, FieldError{Header: p.name, Detail: detail})
 		}
 	}

@@ -27,7 +27,7 @@ func pair(t testing.TB) (fast, kin *validator) {
 		t.Fatal(err)
 	}
 	fast = newValidator(ValidatorConfig{Spec: spec})
-	kin = kinOnly(newValidator(ValidatorConfig{Spec: spec}))
+	kin = kinOnly(newValidator(ValidatorConfig{Spec: spec}), spec)
 	return fast, kin
 }
 

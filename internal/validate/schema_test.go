@@ -53,7 +53,7 @@ func specPair(spec *openapi3.T, err error) (fast, kin *validator, _ error) {
 		return nil, nil, err
 	}
 	fast = newValidator(ValidatorConfig{Spec: spec})
-	kin = kinOnly(newValidator(ValidatorConfig{Spec: spec}))
+	kin = kinOnly(newValidator(ValidatorConfig{Spec: spec}), spec)
 	return fast, kin, nil
 }
 

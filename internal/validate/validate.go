@@ -53,7 +53,7 @@ func (o *Operation) Secured() bool { return o.secured }
 func (o *Operation) Webhook() bool { return o.webhook }
 
 // ID returns the operation's operationId.
-func (o *Operation) ID() string { return o.route.Operation.OperationID }
+func (o *Operation) ID() string { return o.id }
 
 // Compile validates cfg.Spec (once) and compiles its operations.
 func Compile(cfg ValidatorConfig) (*Validator, error) { return compileValidator(cfg) }
@@ -76,6 +76,10 @@ type validator struct {
 
 // operation is what validation needs to know of one operation of the spec.
 type operation struct {
+	id string // operationId
+	// route is the operation for kin-openapi, when it validates it (fast is
+	// nil); else nil, so that the server, once compiled, keeps nothing of
+	// the spec's document (docs/BENCHMARKS.md, the live heap).
 	route        *routers.Route
 	secured      bool     // the operation requires the identification key
 	hasBody      bool     // the operation declares a request body
@@ -133,9 +137,7 @@ func operations(spec *openapi3.T) map[string]*operation {
 	}
 	for path, item := range spec.Paths.Map() {
 		for method, op := range item.Operations() {
-			o := &operation{
-				route: &routers.Route{Spec: spec, Path: path, PathItem: item, Method: method, Operation: op},
-			}
+			o := &operation{id: op.OperationID}
 			security := spec.Security
 			if op.Security != nil {
 				security = *op.Security
@@ -149,7 +151,9 @@ func operations(spec *openapi3.T) map[string]*operation {
 					o.mediaTypes = append(o.mediaTypes, strings.ToLower(mt))
 				}
 			}
-			o.fast = compileOperation(op, item)
+			if o.fast = compileOperation(op, item); o.fast == nil {
+				o.route = &routers.Route{Spec: spec, Path: path, PathItem: item, Method: method, Operation: op}
+			}
 			ops[method+" "+echoPath(path)] = o
 		}
 	}
