@@ -26,8 +26,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"maps"
 	"net/http"
+	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -118,37 +118,67 @@ func (o *opMetrics) count(res server.Result) {
 }
 
 // readMostly is a map read on every request and written a few times in
-// a process's life (once per operation, once per status sent): a read is
-// a plain map lookup, with no lock and no hash of an interface, as a
-// sync.Map's is; a write copies the map.
+// a process's life (once per operation, once per status sent): a read
+// takes no lock and hashes no interface, as a sync.Map's does; a write
+// copies the contents.
 type readMostly[K comparable, V any] struct {
-	m  atomic.Pointer[map[K]V]
+	p  atomic.Pointer[entries[K, V]]
 	mu sync.Mutex // serialises the writes
+}
+
+// entries are a readMostly's contents. Up to fewEntries of them are
+// looked up in order: comparing a few keys costs less than a map's lookup
+// (a string key compares equal at once when it is the same string, as an
+// operation's name is on every request), and a process holds a few
+// operations and statuses. Past that, a map.
+type entries[K comparable, V any] struct {
+	keys []K
+	vals []V
+	m    map[K]V // nil up to fewEntries
+}
+
+const fewEntries = 8
+
+func (e *entries[K, V]) find(k K) (V, bool) {
+	if e.m != nil {
+		v, ok := e.m[k]
+		return v, ok
+	}
+	for i := range e.keys {
+		if e.keys[i] == k {
+			return e.vals[i], true
+		}
+	}
+	var zero V
+	return zero, false
 }
 
 // get returns the value of k, made by newValue and stored at the first
 // get of k.
 func (r *readMostly[K, V]) get(k K, newValue func() V) V {
-	if m := r.m.Load(); m != nil {
-		if v, ok := (*m)[k]; ok {
+	if e := r.p.Load(); e != nil {
+		if v, ok := e.find(k); ok {
 			return v
 		}
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	old := r.m.Load()
-	if old != nil {
-		if v, ok := (*old)[k]; ok {
-			return v
-		}
+	old := r.p.Load()
+	if old == nil {
+		old = &entries[K, V]{}
 	}
-	next := make(map[K]V, 1)
-	if old != nil {
-		maps.Copy(next, *old)
+	if v, ok := old.find(k); ok {
+		return v
 	}
 	v := newValue()
-	next[k] = v
-	r.m.Store(&next)
+	next := &entries[K, V]{keys: append(slices.Clip(old.keys), k), vals: append(slices.Clip(old.vals), v)}
+	if len(next.keys) > fewEntries {
+		next.m = make(map[K]V, len(next.keys))
+		for i, k := range next.keys {
+			next.m[k] = next.vals[i]
+		}
+	}
+	r.p.Store(next)
 	return v
 }
 
