@@ -139,12 +139,29 @@ type fastHeader struct {
 	node     *node
 }
 
+// patterns compiles each regular expression once for all the schemas it
+// is given: an enum repeated in many operations (Divar's icon names, some
+// hundreds of values, as a pattern) is one compiled expression, not one
+// per operation.
+type patterns map[string]*regexp.Regexp
+
+func (p patterns) compile(expr string) (*regexp.Regexp, error) {
+	if re, ok := p[expr]; ok {
+		return re, nil
+	}
+	re, err := regexp.Compile(expr)
+	if err == nil {
+		p[expr] = re
+	}
+	return re, err
+}
+
 // errUnsupported stops the compiler: the operation falls back to kin.
 var errUnsupported = errors.New("unsupported by the fast path")
 
 // compileOperation returns the fast path of op, or nil when some schema or
 // parameter of op needs kin-openapi.
-func compileOperation(op *openapi3.Operation, item *openapi3.PathItem) *fastOp {
+func compileOperation(op *openapi3.Operation, item *openapi3.PathItem, pats patterns) *fastOp {
 	f := &fastOp{}
 	params := append(openapi3.Parameters{}, item.Parameters...)
 	params = append(params, op.Parameters...)
@@ -154,7 +171,7 @@ func compileOperation(op *openapi3.Operation, item *openapi3.PathItem) *fastOp {
 			(p.Style != "" && p.Style != openapi3.SerializationSimple) {
 			return nil
 		}
-		n, err := compile(p.Schema.Value, map[*openapi3.Schema]*node{})
+		n, err := compile(p.Schema.Value, map[*openapi3.Schema]*node{}, pats)
 		if err != nil || n.types != tString {
 			return nil
 		}
@@ -165,7 +182,7 @@ func compileOperation(op *openapi3.Operation, item *openapi3.PathItem) *fastOp {
 		if mt == nil || len(op.RequestBody.Value.Content) != 1 || mt.Schema == nil || mt.Schema.Value == nil {
 			return nil
 		}
-		n, err := compile(mt.Schema.Value, map[*openapi3.Schema]*node{})
+		n, err := compile(mt.Schema.Value, map[*openapi3.Schema]*node{}, pats)
 		if err != nil {
 			return nil
 		}
@@ -176,7 +193,7 @@ func compileOperation(op *openapi3.Operation, item *openapi3.PathItem) *fastOp {
 
 // compile turns s into a node, or fails with errUnsupported for anything
 // it does not implement exactly as kin-openapi does.
-func compile(s *openapi3.Schema, seen map[*openapi3.Schema]*node) (*node, error) {
+func compile(s *openapi3.Schema, seen map[*openapi3.Schema]*node, pats patterns) (*node, error) {
 	if n, ok := seen[s]; ok {
 		return n, nil
 	}
@@ -210,7 +227,7 @@ func compile(s *openapi3.Schema, seen map[*openapi3.Schema]*node) (*node, error)
 	}
 	n.minLen, n.maxLen = s.MinLength, s.MaxLength
 	if s.Pattern != "" {
-		re, err := regexp.Compile(kinPattern(s.Pattern))
+		re, err := pats.compile(kinPattern(s.Pattern))
 		if err != nil {
 			return nil, errUnsupported
 		}
@@ -233,7 +250,7 @@ func compile(s *openapi3.Schema, seen map[*openapi3.Schema]*node) (*node, error)
 		if ref.Value == nil {
 			return nil, errUnsupported
 		}
-		c, err := compile(ref.Value, seen)
+		c, err := compile(ref.Value, seen, pats)
 		if err != nil {
 			return nil, err
 		}
@@ -260,7 +277,7 @@ func compile(s *openapi3.Schema, seen map[*openapi3.Schema]*node) (*node, error)
 		if ref.Value == nil {
 			return nil, errUnsupported
 		}
-		c, err := compile(ref.Value, seen)
+		c, err := compile(ref.Value, seen, pats)
 		if err != nil {
 			return nil, err
 		}
@@ -271,7 +288,7 @@ func compile(s *openapi3.Schema, seen map[*openapi3.Schema]*node) (*node, error)
 		if s.Items.Value == nil {
 			return nil, errUnsupported
 		}
-		c, err := compile(s.Items.Value, seen)
+		c, err := compile(s.Items.Value, seen, pats)
 		if err != nil {
 			return nil, err
 		}

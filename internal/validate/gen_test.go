@@ -46,7 +46,7 @@ func pick[T any](d *draw, xs ...T) T { return xs[d.n(len(xs))] }
 // pointer must escape, and one a body may spell with an escape.
 var memberNames = []string{"a", "b", "c", "a/b", "~x", "ب"}
 
-var patterns = []string{`^a`, `b$`, `^[a-c]*$`, `\d`, `^.{2}$`, `ب`, `^$`, `\\u0041`, `(a|b)+c?`}
+var genPatterns = []string{`^a`, `b$`, `^[a-c]*$`, `\d`, `^.{2}$`, `ب`, `^$`, `\\u0041`, `(a|b)+c?`}
 
 // genSchema returns a random schema, as a JSON value, nested at most depth
 // levels.
@@ -152,7 +152,7 @@ func genString(d *draw, s map[string]any) {
 		s["maxLength"] = d.n(4)
 	}
 	if d.chance(3) {
-		s["pattern"] = pick(d, patterns...)
+		s["pattern"] = pick(d, genPatterns...)
 	}
 	if d.chance(6) {
 		s["format"] = pick(d, "date", "date-time", "byte", "uuid", "email", "kenar-token")

@@ -45,7 +45,22 @@ type BodyCheck struct {
 
 // CompileBody compiles a request body schema, or fails when some keyword
 // of it needs kin-openapi.
-func CompileBody(s *openapi3.Schema) (*BodyCheck, error) {
+func CompileBody(s *openapi3.Schema) (*BodyCheck, error) { return new(BodyCompiler).Compile(s) }
+
+// BodyCompiler compiles request body schemas as CompileBody does, each
+// regular expression (a pattern, or an enum made one) once for all of them:
+// use one for the operations of one description. The zero value is ready;
+// it is not safe for concurrent use.
+type BodyCompiler struct {
+	pats patterns
+}
+
+// Compile compiles a request body schema, or fails when some keyword of it
+// needs kin-openapi.
+func (b *BodyCompiler) Compile(s *openapi3.Schema) (*BodyCheck, error) {
+	if b.pats == nil {
+		b.pats = patterns{}
+	}
 	c := &BodyCheck{}
 	if s.Not != nil || len(s.AnyOf) > 0 || len(s.AllOf) > 0 || len(s.OneOf) > 0 {
 		var err error
@@ -64,7 +79,7 @@ func CompileBody(s *openapi3.Schema) (*BodyCheck, error) {
 	if c.enums && patterns {
 		return nil, errUnsupported // a pattern failure could be either's
 	}
-	if c.root, err = compile(tree, map[*openapi3.Schema]*node{}); err != nil {
+	if c.root, err = compile(tree, map[*openapi3.Schema]*node{}, b.pats); err != nil {
 		return nil, err
 	}
 	return c, nil

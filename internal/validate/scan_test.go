@@ -263,7 +263,7 @@ func TestRepeatedNames(t *testing.T) {
 		{"past 32 undeclared names", top, `{` + strings.Join(slicesMap(many[:40], func(s string) string { return `"x` + s + `":1` }), ",") + `,"a":1,"xm07":2}`, "/xm07"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			n, err := compile(tc.schema, map[*openapi3.Schema]*node{})
+			n, err := compile(tc.schema, map[*openapi3.Schema]*node{}, patterns{})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -135,6 +135,7 @@ func operations(spec *openapi3.T) map[string]*operation {
 	if spec.Paths == nil {
 		return ops
 	}
+	pats := patterns{}
 	for path, item := range spec.Paths.Map() {
 		for method, op := range item.Operations() {
 			o := &operation{id: op.OperationID}
@@ -151,7 +152,7 @@ func operations(spec *openapi3.T) map[string]*operation {
 					o.mediaTypes = append(o.mediaTypes, strings.ToLower(mt))
 				}
 			}
-			if o.fast = compileOperation(op, item); o.fast == nil {
+			if o.fast = compileOperation(op, item, pats); o.fast == nil {
 				o.route = &routers.Route{Spec: spec, Path: path, PathItem: item, Method: method, Operation: op}
 			}
 			ops[method+" "+echoPath(path)] = o
