@@ -523,7 +523,7 @@ func (c *Client) newRequest(r *request) (*http.Request, error) {
 		u.RawPath = raw
 	}
 	req := &http.Request{
-		Method: d.route.Method, URL: &u, Host: c.host,
+		Method: d.method, URL: &u, Host: c.host,
 		Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
 		Header: make(http.Header, 6),
 	}

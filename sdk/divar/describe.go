@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"sort"
 	"strings"
 	"sync"
@@ -14,7 +15,6 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
-	"github.com/getkin/kin-openapi/routers/legacy"
 	divardesc "github.com/kenarkit/kenarkit/api/divar"
 	"github.com/kenarkit/kenarkit/internal/refusal"
 	"github.com/kenarkit/kenarkit/internal/validate"
@@ -27,39 +27,73 @@ import (
 // Every rule a request is checked against before it is sent is there, each
 // overlay action citing Divar's page: the widgets' and buttons' limits, the 3 x 3 button grid, a text
 // or a media token but not both, the icon names of DivarIconsIconName,
-// an action's data optional.
-var description = sync.OnceValues(func() (*catalogue, error) {
+// an action's data optional. What is compiled keeps nothing of the
+// document (several MB as openapi3.T): kin-openapi's routes are loaded
+// again, by kinRoutes, only when a request needs them.
+var description = sync.OnceValues(func() (*catalogue, error) { return loadCatalogue(divardesc.Description) })
+
+// loadCatalogue compiles the description load returns.
+func loadCatalogue(load func() (*openapi3.T, error)) (*catalogue, error) {
+	doc, err := load()
+	if err != nil {
+		return nil, fmt.Errorf("divar: loading Divar's description: %w", err)
+	}
+	c := &catalogue{ops: map[string]*described{}, byMethod: map[string][]*described{}}
+	var bodies validate.BodyCompiler // an enum many operations repeat, compiled once
+	for path, item := range doc.Paths.Map() {
+		for method, op := range item.Operations() {
+			d, err := describeOperation(method, path, item, op, &bodies)
+			if err != nil {
+				return nil, fmt.Errorf("divar: loading Divar's description: %w", err)
+			}
+			c.ops[op.OperationID] = d
+			c.byMethod[method] = append(c.byMethod[method], d)
+		}
+	}
+	for _, ds := range c.byMethod {
+		// A path a literal segment matches is that operation's, not one
+		// with a parameter there: most literal bytes first.
+		sort.Slice(ds, func(i, j int) bool {
+			if a, b := ds[i].literal(), ds[j].literal(); a != b {
+				return a > b
+			}
+			return ds[i].path < ds[j].path
+		})
+	}
+	return c, nil
+}
+
+// kinRoutes are the operations of Divar's description as kin-openapi
+// validates them, by operationId: loaded the first time a request needs
+// them (an operation the compiled engine does not check, or a body that
+// is not JSON), and kept from then on.
+var kinRoutes = sync.OnceValues(func() (map[string]*routers.Route, error) {
 	doc, err := divardesc.Description()
 	if err != nil {
 		return nil, fmt.Errorf("divar: loading Divar's description: %w", err)
 	}
 	doc.Servers = openapi3.Servers{{URL: "/"}}
-	router, err := legacy.NewRouter(doc)
-	if err != nil {
-		return nil, fmt.Errorf("divar: loading Divar's description: %w", err)
-	}
-	c := &catalogue{router: router, ops: map[string]*described{}}
+	routes := map[string]*routers.Route{}
 	for path, item := range doc.Paths.Map() {
 		for method, op := range item.Operations() {
-			route := &routers.Route{Spec: doc, Path: path, PathItem: item, Method: method, Operation: op}
-			c.ops[op.OperationID] = describeOperation(route)
+			routes[op.OperationID] = &routers.Route{Spec: doc, Path: path, PathItem: item, Method: method, Operation: op}
 		}
 	}
-	return c, nil
+	return routes, nil
 })
 
 // catalogue is Divar's description as the client checks requests against
-// it: its router, for a request of [Client.Do], and each operation by
-// operationId, for the typed calls, which know theirs.
+// it: each operation by operationId, for the typed calls, which know
+// theirs, and by method, for a request of [Client.Do], routed by its path.
 type catalogue struct {
-	router routers.Router
-	ops    map[string]*described
+	ops      map[string]*described
+	byMethod map[string][]*described // most literal path first
 }
 
 // described is one operation of the description, compiled.
 type described struct {
-	route     *routers.Route
-	needsUser bool // every security requirement has OAuth
+	id, method, path string // operationId, method, path template
+	needsUser        bool   // every security requirement has OAuth
 	// compiled: internal/validate's compiled engine checks the request:
 	// its parameters are all in the path and strings of any value (what a
 	// URL carries), and its body, if any, compiled (body). Else kin-openapi
@@ -72,10 +106,9 @@ type described struct {
 	pieces, names []string
 }
 
-func describeOperation(route *routers.Route) *described {
-	op := route.Operation
-	d := &described{route: route, needsUser: userRequired(route), compiled: true}
-	rest := route.Path
+func describeOperation(method, path string, item *openapi3.PathItem, op *openapi3.Operation, bodies *validate.BodyCompiler) (*described, error) {
+	d := &described{id: op.OperationID, method: method, path: path, needsUser: userRequired(op), compiled: true}
+	rest := path
 	for {
 		i, j := strings.IndexByte(rest, '{'), strings.IndexByte(rest, '}')
 		if i < 0 || j < i {
@@ -85,7 +118,13 @@ func describeOperation(route *routers.Route) *described {
 		d.pieces, d.names = append(d.pieces, rest[:i]), append(d.names, rest[i+1:j])
 		rest = rest[j+1:]
 	}
-	for _, ref := range append(append(openapi3.Parameters{}, route.PathItem.Parameters...), op.Parameters...) {
+	for i := 1; i < len(d.pieces); i++ {
+		// Each parameter a whole segment: what match and newRequest assume.
+		if !strings.HasSuffix(d.pieces[i-1], "/") || (d.pieces[i] != "" && d.pieces[i][0] != '/') {
+			return nil, fmt.Errorf("%s %s: a path parameter that is not a whole segment", method, path)
+		}
+	}
+	for _, ref := range append(append(openapi3.Parameters{}, item.Parameters...), op.Parameters...) {
 		p := ref.Value
 		if p == nil || p.In != openapi3.ParameterInPath || p.Content != nil || p.Schema == nil || p.Schema.Value == nil || !plainString(p.Schema.Value) {
 			d.compiled = false
@@ -96,13 +135,58 @@ func describeOperation(route *routers.Route) *described {
 		mt := rb.Value.Content.Get(jsonType)
 		if mt == nil || len(rb.Value.Content) != 1 || mt.Schema == nil || mt.Schema.Value == nil {
 			d.compiled = false
-		} else if check, err := validate.CompileBody(mt.Schema.Value); err == nil {
+		} else if check, err := bodies.Compile(mt.Schema.Value); err == nil {
 			d.body = check
 		} else {
 			d.compiled = false
 		}
 	}
-	return d
+	return d, nil
+}
+
+// literal is the number of bytes of d's path outside its parameters.
+func (d *described) literal() int {
+	n := 0
+	for _, p := range d.pieces {
+		n += len(p)
+	}
+	return n
+}
+
+// match returns the values of d's parameters in path (escaped, as
+// url.URL's EscapedPath: an escaped '/' is part of a value), still
+// escaped, and whether path is d's: each parameter one whole segment,
+// perhaps empty, as kin-openapi's router matches it (its values are what
+// kin-openapi validates).
+func (d *described) match(path string) ([]string, bool) {
+	rest, ok := strings.CutPrefix(path, d.pieces[0])
+	if !ok {
+		return nil, false
+	}
+	var values []string
+	for _, piece := range d.pieces[1:] {
+		end := strings.IndexByte(rest, '/')
+		if end < 0 {
+			end = len(rest)
+		}
+		values = append(values, rest[:end])
+		if rest, ok = strings.CutPrefix(rest[end:], piece); !ok {
+			return nil, false
+		}
+	}
+	return values, rest == ""
+}
+
+// kinRoute is d's route for kin-openapi (kinRoutes).
+func (d *described) kinRoute() (*routers.Route, error) {
+	routes, err := kinRoutes()
+	if err != nil {
+		return nil, err
+	}
+	if r := routes[d.id]; r != nil {
+		return r, nil
+	}
+	return nil, fmt.Errorf("divar: %s is not in Divar's description", d.id)
 }
 
 // plainString reports whether s is a string with no other constraint:
@@ -114,21 +198,35 @@ func plainString(s *openapi3.Schema) bool {
 }
 
 // operation finds the operation of Divar's description that method and
-// path (the path after the base URL) name; nil when there is none.
+// path (the path after the base URL, escaped) name, and the values of its
+// path parameters, escaped, as kin-openapi's router found them; nil when
+// there is none (TestRoutedAsKinOpenAPIRoutes).
 func operation(method, path string) (*described, map[string]string) {
 	c, err := description()
 	if err != nil {
 		return nil, nil
 	}
-	req, err := http.NewRequest(method, path, nil)
+	u, err := url.Parse(path)
 	if err != nil {
 		return nil, nil
 	}
-	route, params, err := c.router.FindRoute(req)
-	if err != nil {
-		return nil, nil
+	// As kin-openapi's router: a path's trailing slashes are not part of
+	// it, unless only a path with one of them, its last parameter empty,
+	// is an operation's.
+	trimmed := strings.TrimRight(u.EscapedPath(), "/")
+	ds := c.byMethod[method]
+	for _, p := range [...]string{trimmed, trimmed + "/"} {
+		for _, d := range ds {
+			if values, ok := d.match(p); ok {
+				params := make(map[string]string, len(values))
+				for i, v := range values {
+					params[d.names[i]] = v
+				}
+				return d, params
+			}
+		}
 	}
-	return c.ops[route.Operation.OperationID], params
+	return nil, nil
 }
 
 // operationByID is the operation of Divar's description with this
@@ -164,10 +262,14 @@ func (d *described) check(req *http.Request, base string, body []byte, params ma
 		if params == nil {
 			var again *described
 			if again, params = operation(req.Method, strings.TrimPrefix(req.URL.EscapedPath(), strings.TrimRight(base, "/"))); again != d {
-				return refused([]string{"the request does not match Divar's description of " + d.route.Operation.OperationID})
+				return refused([]string{"the request does not match Divar's description of " + d.id})
 			}
 		}
-		return validateRequest(req, base, body, d.route, params)
+		route, err := d.kinRoute()
+		if err != nil {
+			return err
+		}
+		return validateRequest(req, base, body, route, params)
 	}
 	if len(body) == 0 {
 		if d.bodyRequired {
@@ -296,15 +398,15 @@ func reason(se *openapi3.SchemaError) string {
 }
 
 // userRequired reports whether every security requirement of the
-// route's operation has OAuth: the call needs a user's token.
-func userRequired(route *routers.Route) bool {
-	if route.Operation.Security == nil {
+// operation has OAuth: the call needs a user's token.
+func userRequired(op *openapi3.Operation) bool {
+	if op.Security == nil {
 		return false
 	}
-	for _, req := range *route.Operation.Security {
+	for _, req := range *op.Security {
 		if _, ok := req["OAuth"]; !ok {
 			return false
 		}
 	}
-	return len(*route.Operation.Security) > 0
+	return len(*op.Security) > 0
 }

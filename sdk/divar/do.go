@@ -56,8 +56,8 @@ func (c *Client) Do(ctx context.Context, r Request, out any) error {
 	if !strings.HasPrefix(r.Path, "/") || strings.ContainsAny(r.Path, "?#") || strings.Contains(r.Path, "/../") || strings.HasSuffix(r.Path, "/..") {
 		return notSent(op, refuse("path", "must be an absolute path with no query, fragment or \"..\""))
 	}
-	if d, _ := operation(method, r.Path); d != nil && d.route.Operation.OperationID != "" {
-		op = d.route.Operation.OperationID
+	if d, _ := operation(method, r.Path); d != nil && d.id != "" {
+		op = d.id
 	}
 	var body []byte
 	switch b := r.Body.(type) {
