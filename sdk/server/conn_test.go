@@ -42,6 +42,13 @@ func lazyPair(t *testing.T) (*lazyConn, net.Conn, <-chan struct{}) {
 	return lc, client, wentOn
 }
 
+// sweptAt is the sweeper's clock, its last sweep: what it judges a
+// deadline due soon from. A test that wants a deadline armed at once sets
+// it from there, not from time.Now: on a busy machine the sweeper may not
+// have swept for longer than its two ticks, and a deadline 1 ms from now
+// would then be left to it.
+func sweptAt(c *lazyConn) time.Time { return time.Unix(0, c.sw.now.Load()) }
+
 // within fails the test if done is not closed in a long while: a liveness
 // guard against a read or write that would hang, not a measure of time.
 func within(t *testing.T, done <-chan struct{}, what string) {
@@ -75,7 +82,7 @@ func TestLazyConnReads(t *testing.T) {
 			for _, d := range tc.deadlines {
 				var at time.Time
 				if d != 0 {
-					at = time.Now().Add(d)
+					at = sweptAt(c).Add(d)
 				}
 				if err := c.SetReadDeadline(at); err != nil {
 					t.Fatal(err)
@@ -164,7 +171,7 @@ func TestLazyConnWrites(t *testing.T) {
 	payload := bytes.Repeat([]byte("0123456789abcdef"), 1<<20) // 16 MiB: more than the sockets' buffers
 	t.Run("a later deadline: the write goes on and delivers everything", func(t *testing.T) {
 		c, client, wentOn := lazyPair(t)
-		for _, at := range []time.Time{time.Now().Add(time.Millisecond), time.Now().Add(time.Hour)} {
+		for _, at := range []time.Time{sweptAt(c).Add(time.Millisecond), time.Now().Add(time.Hour)} {
 			if err := c.SetWriteDeadline(at); err != nil {
 				t.Fatal(err)
 			}
