@@ -11,11 +11,8 @@ cg_build() {
 # with one P, no idle thread spins and the collector's work (if it runs)
 # is counted on the same thread. valgrind 3.19 stops on RDTSCP, which the
 # runtime reads its tick counter with where the CPU has it (some AMD EPYC
-# hosts): off there, the runtime reads it with RDTSC, and nothing else
-# changes (golang.org/x/sys/cpu, which does not know the option, says so
-# once on stderr).
-export GODEBUG=asyncpreemptoff=1 GOMAXPROCS=1
-! grep -qw rdtscp /proc/cpuinfo 2>/dev/null || GODEBUG="$GODEBUG,cpu.rdtscp=off"
+# hosts): off, the runtime reads it with RDTSC, and nothing else changes.
+export GODEBUG=asyncpreemptoff=1,cpu.rdtscp=off GOMAXPROCS=1
 
 # cg_pattern NAME: the -test.bench pattern that runs exactly the benchmark
 # NAME (Benchmark/sub/sub...): each level anchored, its metacharacters quoted.
