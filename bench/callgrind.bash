@@ -11,7 +11,9 @@ cg_build() {
 # with one P, no idle thread spins and the collector's work (if it runs)
 # is counted on the same thread. valgrind 3.19 stops on RDTSCP, which the
 # runtime reads its tick counter with where the CPU has it (some AMD EPYC
-# hosts): off, the runtime reads it with RDTSC, and nothing else changes.
+# hosts, though their /proc/cpuinfo may not list it): off, the runtime
+# reads it with RDTSC, and nothing else changes (golang.org/x/sys/cpu,
+# which does not know the option, says so once on stderr).
 export GODEBUG=asyncpreemptoff=1,cpu.rdtscp=off GOMAXPROCS=1
 
 # cg_pattern NAME: the -test.bench pattern that runs exactly the benchmark
