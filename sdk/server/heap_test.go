@@ -3,11 +3,11 @@ package server_test
 import (
 	"runtime"
 	"testing"
-	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
 
 	"github.com/kenarkit/kenarkit/gen"
+	"github.com/kenarkit/kenarkit/internal/gone"
 	"github.com/kenarkit/kenarkit/sdk/server"
 )
 
@@ -16,11 +16,11 @@ import (
 // KB of live heap, which under Go's 4 MB minimum heap goal makes every
 // collection come sooner (docs/BENCHMARKS.md, the live heap).
 func TestServerLetsTheSpecGo(t *testing.T) {
-	collected := make(chan struct{})
+	var collected func() bool
 	spec := func() (*openapi3.T, error) {
 		doc, err := gen.GetSpec()
 		if err == nil {
-			runtime.AddCleanup(doc, func(ch chan struct{}) { close(ch) }, collected)
+			collected = gone.Watch(doc)
 		}
 		return doc, err
 	}
@@ -29,17 +29,8 @@ func TestServerLetsTheSpecGo(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// A cleanup runs on its own goroutine after the collection that finds
-	// its object unreachable: give it a few collections and some time.
-	for range 200 { // at most 4 s: a busy machine may run the cleanup late
-		runtime.GC()
-		select {
-		case <-collected:
-			runtime.KeepAlive(s)
-			return
-		case <-time.After(20 * time.Millisecond):
-		}
+	if !collected() {
+		t.Error("the server still holds the spec's document (*openapi3.T) after New")
 	}
 	runtime.KeepAlive(s)
-	t.Fatal("the server still holds the spec's document (*openapi3.T) after New")
 }
