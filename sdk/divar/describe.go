@@ -42,6 +42,9 @@ func loadCatalogue(load func() (*openapi3.T, error)) (*catalogue, error) {
 	var bodies validate.BodyCompiler // an enum many operations repeat, compiled once
 	for path, item := range doc.Paths.Map() {
 		for method, op := range item.Operations() {
+			if _, ok := c.ops[op.OperationID]; ok || op.OperationID == "" {
+				return nil, fmt.Errorf("divar: loading Divar's description: %s %s: an operationId empty or not unique (%q)", method, path, op.OperationID)
+			}
 			d, err := describeOperation(method, path, item, op, &bodies)
 			if err != nil {
 				return nil, fmt.Errorf("divar: loading Divar's description: %w", err)
@@ -51,14 +54,10 @@ func loadCatalogue(load func() (*openapi3.T, error)) (*catalogue, error) {
 		}
 	}
 	for _, ds := range c.byMethod {
-		// A path a literal segment matches is that operation's, not one
-		// with a parameter there: most literal bytes first.
-		sort.Slice(ds, func(i, j int) bool {
-			if a, b := ds[i].literal(), ds[j].literal(); a != b {
-				return a > b
-			}
-			return ds[i].path < ds[j].path
-		})
+		// As kin-openapi's router, which walks its tree literal segments
+		// first: where two paths part, the one with a literal segment
+		// there comes first.
+		sort.Slice(ds, func(i, j int) bool { return literalFirst(ds[i].path, ds[j].path) })
 	}
 	return c, nil
 }
@@ -144,13 +143,21 @@ func describeOperation(method, path string, item *openapi3.PathItem, op *openapi
 	return d, nil
 }
 
-// literal is the number of bytes of d's path outside its parameters.
-func (d *described) literal() int {
-	n := 0
-	for _, p := range d.pieces {
-		n += len(p)
+// literalFirst orders two path templates segment by segment: at the
+// first segment where they differ, a literal one before a parameter, else
+// in byte order.
+func literalFirst(a, b string) bool {
+	as, bs := strings.Split(a, "/"), strings.Split(b, "/")
+	for i := 0; i < len(as) && i < len(bs); i++ {
+		if as[i] == bs[i] {
+			continue
+		}
+		if ap, bp := strings.HasPrefix(as[i], "{"), strings.HasPrefix(bs[i], "{"); ap != bp {
+			return bp
+		}
+		return as[i] < bs[i]
 	}
-	return n
+	return len(as) > len(bs)
 }
 
 // match returns the values of d's parameters in path (escaped, as
@@ -206,13 +213,23 @@ func operation(method, path string) (*described, map[string]string) {
 	if err != nil {
 		return nil, nil
 	}
+	return c.route(method, path)
+}
+
+// route is operation on c.
+func (c *catalogue) route(method, path string) (*described, map[string]string) {
 	u, err := url.Parse(path)
-	if err != nil {
-		return nil, nil
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || u.Opaque != "" {
+		return nil, nil // "//x/v1/…" is a path on host x: no operation's, as kin-openapi's router says
+	}
+	if method == "" {
+		method = http.MethodGet // as http.NewRequest, which kin-openapi's router was given
 	}
 	// As kin-openapi's router: a path's trailing slashes are not part of
 	// it, unless only a path with one of them, its last parameter empty,
-	// is an operation's.
+	// is an operation's. (That router also takes /p, or /p/, for
+	// /p/{x}/{y} with both empty; no path of Divar's description ends in
+	// two parameters, and TestRoutedAsKinOpenAPIRoutes would tell.)
 	trimmed := strings.TrimRight(u.EscapedPath(), "/")
 	ds := c.byMethod[method]
 	for _, p := range [...]string{trimmed, trimmed + "/"} {
