@@ -9,6 +9,8 @@ import (
 
 	"github.com/go-json-experiment/json"
 	"github.com/go-json-experiment/json/jsontext"
+
+	"github.com/kenarkit/kenarkit/internal/jsonscan"
 )
 
 // The vocabulary's own encoder. [MarshalAnswer] writes the values kenarkit
@@ -344,15 +346,15 @@ func unescaped(s string) bool {
 	i := 0
 	for ; i+16 <= len(s); i += 16 { // a landing URL is a few hundred bytes
 		w := s[i : i+16]
-		x, y := word(w[:8]), word(w[8:])
-		if escapes(x)|escapes(y) != 0 {
+		x, y := jsonscan.Word(w[:8]), jsonscan.Word(w[8:])
+		if jsonscan.Escaped(x)|jsonscan.Escaped(y) != 0 {
 			return false
 		}
 		high |= x | y
 	}
 	for ; i+8 <= len(s); i += 8 {
-		x := word(s[i : i+8])
-		if escapes(x) != 0 {
+		x := jsonscan.Word(s[i : i+8])
+		if jsonscan.Escaped(x) != 0 {
 			return false
 		}
 		high |= x
@@ -364,23 +366,5 @@ func unescaped(s string) bool {
 		}
 		high |= uint64(c)
 	}
-	return high&0x8080808080808080 == 0 || utf8.ValidString(s)
-}
-
-// word returns the first 8 bytes of w, the first in the low byte: one
-// load.
-func word(w string) uint64 {
-	w = w[:8]
-	return uint64(w[0]) | uint64(w[1])<<8 | uint64(w[2])<<16 | uint64(w[3])<<24 |
-		uint64(w[4])<<32 | uint64(w[5])<<40 | uint64(w[6])<<48 | uint64(w[7])<<56
-}
-
-// escapes returns x with the high bit of each byte set where a byte of x
-// might be one JSON escapes (a byte below ' ', '"' or '\'); it is 0
-// exactly when none is. Each test is the classic "has a zero byte" one
-// (v - 0x01… & ^v & 0x80…), of x-' ', x^'"' and x^'\'.
-func escapes(x uint64) uint64 {
-	const ones, highs = 0x0101010101010101, 0x8080808080808080
-	q, b := x^(ones*'"'), x^(ones*'\\')
-	return ((x-ones*' ')&^x | (q-ones)&^q | (b-ones)&^b) & highs
+	return high&jsonscan.Highs == 0 || utf8.ValidString(s)
 }

@@ -222,26 +222,6 @@ func digits(b []byte, i int) int {
 	return i
 }
 
-// SWAR masks: a byte of each.
-const (
-	ones  = 0x0101010101010101
-	highs = 0x8080808080808080
-)
-
-// special returns the high bit of each of the eight bytes of x (the
-// first in memory lowest) that needs a look: a quote, a backslash, a
-// control character or a byte of a multi-byte UTF-8 sequence. Bytes after
-// the first such byte may be marked too (a borrow runs on), never bytes
-// before it, so the lowest mark is exact.
-func special(x uint64) uint64 {
-	quote := x ^ ('"' * ones)
-	slash := x ^ ('\\' * ones)
-	m := (quote - ones) &^ quote
-	m |= (slash - ones) &^ slash
-	m |= x - 0x20*ones // a byte below 0x20 borrows, setting its high bit
-	return (m | x) & highs
-}
-
 // string reads a string whose quote is at s.i, and records whether it
 // has an escape sequence.
 func (s *scanner) string() bool {
@@ -249,7 +229,7 @@ func (s *scanner) string() bool {
 	s.escaped = false
 	for {
 		for i+8 <= len(b) {
-			if m := special(binary.LittleEndian.Uint64(b[i:])); m != 0 {
+			if m := jsonscan.Special(binary.LittleEndian.Uint64(b[i:])); m != 0 {
 				i += bits.TrailingZeros64(m) / 8
 				break
 			}

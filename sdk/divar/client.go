@@ -19,6 +19,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/kenarkit/kenarkit/gen/divarapi"
+	"github.com/kenarkit/kenarkit/internal/jsonscan"
 	"github.com/kenarkit/kenarkit/sdk"
 	"github.com/kenarkit/kenarkit/sdk/dedupe"
 	"github.com/kenarkit/kenarkit/sdk/widget"
@@ -931,11 +932,10 @@ func checkID(name, v string, max int) error {
 // which only matters once one is marked already); DEL is the byte that
 // x^0x7f makes zero.
 func printable8(s string) bool {
-	const ones, highs = 0x0101010101010101, 0x8080808080808080
-	x := uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
-		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
+	const ones = jsonscan.Ones
+	x := jsonscan.Word(s)
 	del := x ^ 0x7f*ones
-	return (x|(x-0x21*ones)|((del-ones)&^del))&highs == 0
+	return (x|(x-0x21*ones)|((del-ones)&^del))&jsonscan.Highs == 0
 }
 
 func malformed(op, why string) error {
