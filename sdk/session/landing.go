@@ -3,6 +3,7 @@ package session
 import (
 	"context"
 	"encoding/binary"
+	"encoding/hex"
 	"errors"
 	"slices"
 	"strings"
@@ -249,17 +250,13 @@ func (r *landingReader) uuid() string {
 	}
 	id := r.b[r.i : r.i+16]
 	r.i += 16
-	const hex = "0123456789abcdef"
 	var t [36]byte
-	j := 0
-	for k, c := range id {
-		if k == 4 || k == 6 || k == 8 || k == 10 {
-			t[j] = '-'
-			j++
-		}
-		t[j], t[j+1] = hex[c>>4], hex[c&15]
-		j += 2
-	}
+	hex.Encode(t[0:8], id[0:4])
+	hex.Encode(t[9:13], id[4:6])
+	hex.Encode(t[14:18], id[6:8])
+	hex.Encode(t[19:23], id[8:10])
+	hex.Encode(t[24:36], id[10:16])
+	t[8], t[13], t[18], t[23] = '-', '-', '-', '-'
 	return string(t[:])
 }
 
