@@ -118,17 +118,27 @@ func (c *Cluster) waitOK() {
 	want := []string{"cluster_state:ok", "cluster_slots_ok:16384", "cluster_known_nodes:" + strconv.Itoa(len(c.Addrs))}
 	deadline := time.Now().Add(10 * time.Second)
 	for _, addr := range c.Addrs {
-		for {
-			info, err := cli(addr, "CLUSTER", "INFO")
-			if err == nil && containsAll(info, want) {
-				break
-			}
-			if time.Now().After(deadline) {
-				c.tb.Fatalf("redistest: the cluster is not ready at %s after 10s: %v\n%s", addr, err, info)
-			}
-			time.Sleep(10 * time.Millisecond)
+		var info string
+		var err error
+		if !poll(deadline, func() bool {
+			info, err = cli(addr, "CLUSTER", "INFO")
+			return err == nil && containsAll(info, want)
+		}) {
+			c.tb.Fatalf("redistest: the cluster is not ready at %s after 10s: %v\n%s", addr, err, info)
 		}
 	}
+}
+
+// poll calls try every 10 ms until it reports true, and reports whether
+// it did before deadline.
+func poll(deadline time.Time, try func() bool) bool {
+	for !try() {
+		if time.Now().After(deadline) {
+			return false
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	return true
 }
 
 func containsAll(s string, subs []string) bool {
@@ -235,25 +245,20 @@ func (s *Sentinel) Failover() {
 		s.tb.Fatalf("redistest: the replica did not catch up: WAIT answered %q (%v)", acked, err)
 	}
 	deadline := time.Now().Add(10 * time.Second)
-	for { // the Sentinel learns of the replica from the master's INFO
-		err := cliOK(s.sentinel, "SENTINEL", "FAILOVER", s.Name)
-		if err == nil {
-			break
-		}
-		if time.Now().After(deadline) {
-			s.tb.Fatalf("redistest: SENTINEL FAILOVER: %v", err)
-		}
-		time.Sleep(10 * time.Millisecond)
+	var err error
+	if !poll(deadline, func() bool { // the Sentinel learns of the replica from the master's INFO
+		err = cliOK(s.sentinel, "SENTINEL", "FAILOVER", s.Name)
+		return err == nil
+	}) {
+		s.tb.Fatalf("redistest: SENTINEL FAILOVER: %v", err)
 	}
-	for {
-		addr, err := cli(s.sentinel, "SENTINEL", "GET-MASTER-ADDR-BY-NAME", s.Name)
-		if host, port, ok := strings.Cut(addr, "\n"); err == nil && ok && net.JoinHostPort(host, port) == s.Replica.addr {
-			break
-		}
-		if time.Now().After(deadline) {
-			s.tb.Fatalf("redistest: the Sentinel did not promote the replica in 10s: %q, %v", addr, err)
-		}
-		time.Sleep(10 * time.Millisecond)
+	var addr string
+	if !poll(deadline, func() bool {
+		addr, err = cli(s.sentinel, "SENTINEL", "GET-MASTER-ADDR-BY-NAME", s.Name)
+		host, port, ok := strings.Cut(addr, "\n")
+		return err == nil && ok && net.JoinHostPort(host, port) == s.Replica.addr
+	}) {
+		s.tb.Fatalf("redistest: the Sentinel did not promote the replica in 10s: %q, %v", addr, err)
 	}
 	s.Master, s.Replica = s.Replica, s.Master
 }

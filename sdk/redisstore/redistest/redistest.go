@@ -73,12 +73,9 @@ func launch(dir, network, addr string, args ...string) (stop func(), err error) 
 		return nil, fmt.Errorf("redistest: %w", err)
 	}
 	stop = func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }
-	for i := 0; !ping(network, addr); i++ {
-		if i == 200 {
-			stop()
-			return nil, fmt.Errorf("redistest: redis-server did not start at %s", addr)
-		}
-		time.Sleep(10 * time.Millisecond)
+	if !poll(time.Now().Add(2*time.Second), func() bool { return ping(network, addr) }) {
+		stop()
+		return nil, fmt.Errorf("redistest: redis-server did not start at %s", addr)
 	}
 	return stop, nil
 }
