@@ -28,11 +28,7 @@ func TestAValidMessageIsCheckedWithoutAllocating(t *testing.T) {
 		{"bot message", bot.Validate},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			if n := testing.AllocsPerRun(100, func() {
-				if err := tc.check(); err != nil {
-					t.Fatal(err)
-				}
-			}); n != 0 {
+			if n := allocsOf(t, tc.check); n != 0 {
 				t.Errorf("%v allocations per check, want 0", n)
 			}
 		})
@@ -85,13 +81,19 @@ func TestTheAnswersAreWrittenFromPooledBuffers(t *testing.T) {
 		{"dynamic action", func() error { return text.VisitDynamicActionResponse(w) }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			if n := testing.AllocsPerRun(100, func() {
-				if err := tc.visit(); err != nil {
-					t.Fatal(err)
-				}
-			}); n != 1 {
+			if n := allocsOf(t, tc.visit); n != 1 {
 				t.Errorf("%v allocations per answer, want 1", n)
 			}
 		})
 	}
+}
+
+// allocsOf is the allocations of a call of f, which must not fail.
+func allocsOf(t *testing.T, f func() error) float64 {
+	t.Helper()
+	return testing.AllocsPerRun(100, func() {
+		if err := f(); err != nil {
+			t.Fatal(err)
+		}
+	})
 }
